@@ -1,0 +1,121 @@
+"""Ingest throughput per stage against the pure-decode limit, measured in the same run.
+
+    python bench/ingest.py [--seconds 60] [--out out/bench]
+
+Makes a 720p30 H.264 + AAC video (one keyframe per second, ~1.5 Mbit/s), then, each in a fresh
+child process (so peak RSS is its own): PyAV decoding every frame (the decode-bound limit),
+PyAV decoding keyframes only, and mnemo ingests with the lite and test profiles, all frames
+decoded and keyframes only. Prints frames/s, real-time factor, seconds per stage, peak RSS and
+the ratio of each ingest's wall time to the matching pure-decode time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def make_video(out: Path, seconds: float) -> Path:
+    from mnemo.sample import SCENES, Scene, make_sample
+
+    scale = seconds / sum(s.seconds for s in SCENES)
+    scenes = tuple(Scene(s.name, s.wall, s.floor, s.line, s.seconds * scale) for s in SCENES)
+    path = out / "bench720p.mp4"
+    if not path.exists():
+        make_sample(out, width=1280, height=720, fps=30, scenes=scenes, bitrate=1_500_000, gop=30,
+                    name="bench720p")
+    return path
+
+
+def child_decode(video: str, keyframes_only: bool) -> dict:
+    import av
+
+    started = time.perf_counter()
+    frames = 0
+    with av.open(video) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if keyframes_only:
+            stream.codec_context.skip_frame = "NONKEY"
+        duration = float(stream.duration * stream.time_base)
+        for _ in container.decode(stream):
+            frames += 1
+    wall = time.perf_counter() - started
+    return {"frames": frames, "wall": wall, "duration": duration, "stages": {}}
+
+
+def child_ingest(video: str, profile_name: str, keyframes_only: bool) -> dict:
+    import mnemo
+    from mnemo.config import load_profile
+
+    profile = load_profile(profile_name).with_sampling(keyframes_only=keyframes_only)
+    with tempfile.TemporaryDirectory() as tmp, mnemo.open(Path(tmp) / "m", profile=profile, create=True) as mem:
+        loaded = time.perf_counter()
+        mem.encoders
+        load = time.perf_counter() - loaded
+        report = mem.ingest(video)
+        events = report.events
+    return {"frames": report.frames, "wall": report.wall_seconds, "duration": report.media_seconds,
+            "stages": report.stages, "events": events, "model_load": load}
+
+
+def run_child(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench child {args} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the generated video")
+    parser.add_argument("--out", type=Path, default=REPO / "out" / "bench")
+    parser.add_argument("--profiles", default="lite,test")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, video, *rest = args.child
+        keyframes = rest[-1] == "key"
+        result = child_decode(video, keyframes) if kind == "decode" else child_ingest(video, rest[0], keyframes)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    args.out.mkdir(parents=True, exist_ok=True)
+    video = str(make_video(args.out, args.seconds))
+    rows = []
+    for mode in ("all", "key"):
+        base = run_child("decode", video, mode)
+        rows.append((f"pyav decode ({mode})", base, base["wall"]))
+        for profile in args.profiles.split(","):
+            rows.append((f"{profile} ingest ({mode})", run_child("ingest", video, profile, mode), base["wall"]))
+    print_table(rows, video)
+
+
+def print_table(rows, video: str) -> None:
+    print(f"video: {video} (1280x720, 30 fps, H.264 ~1.5 Mbit/s + AAC, keyframe every 1 s)")
+    header = (f"{'run':24} {'frames':>7} {'wall s':>7} {'frames/s':>9} {'x rt':>7} {'decode':>7} {'encode':>7} "
+              f"{'segment':>8} {'store':>6} {'RSS MB':>7} {'/decode':>8}")
+    print(header)
+    print("-" * len(header))
+    for name, r, base in rows:
+        duration = r["duration"] or 1e-9
+        s = r["stages"]
+        print(f"{name:24} {r['frames']:7d} {r['wall']:7.2f} {r['frames'] / r['wall']:9.1f} "
+              f"{duration / r['wall']:7.1f} {s.get('decode', r['wall'] if not s else 0):7.2f} "
+              f"{s.get('encode', 0):7.2f} {s.get('segment', 0):8.3f} {s.get('store', 0):6.2f} "
+              f"{r['peak_rss_mb']:7.0f} {r['wall'] / base:8.2f}")
+    print("decode/encode/segment/store: seconds in each stage (decode runs in its own thread, overlapping);"
+          " /decode: wall time over the pure PyAV decode of the same frames in this run.")
+
+
+if __name__ == "__main__":
+    main()

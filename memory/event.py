@@ -1,0 +1,44 @@
+"""The episodic event: a span of one stream with its vectors, keyframes and text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Keyframe:
+    """A representative frame of an event."""
+
+    time: float  # media time, seconds
+    jpeg: bytes | None = None  # JPEG bytes, kept in the database (the thumbnail file is a cache)
+    path: str | None = None  # thumbnail file path, filled by the store when read back
+
+
+@dataclass
+class Event:
+    """One episodic event, cut where the stream was surprising."""
+
+    stream: str  # stream id
+    start: float  # media time, seconds (inclusive)
+    end: float  # media time, seconds (exclusive: the next event's start)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (dim,) float32 unit vector
+    keyframes: list[Keyframe] = field(default_factory=list)
+    text: str = ""  # subtitles / transcript inside the span
+    surprise: float = 0.0  # boundary strength at ``start`` (z-score), 0 for a stream's first event
+    id: int | None = None  # assigned by the store
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class Checkpoint:
+    """Where ingestion of one stream stands; committed with each event in one transaction."""
+
+    stream: str
+    position: float  # media time to resume reading from (the first observation not yet in an event)
+    state: bytes = b""  # opaque resume state of the pipeline (segmenter window, counters)
+    done: bool = False  # the stream was read to its end

@@ -1,0 +1,171 @@
+"""The Python API: ``mnemo.open(DIR)`` gives a Memory to ingest into, list and search."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from memory.event import Event
+from memory.store import MemoryStore
+from mnemo.config import Profile, load_profile
+from mnemo.errors import MemoryNotFound
+from mnemo.pipeline import IngestReport, Ingestor, Progress
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PROFILE = "lite"
+_RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+
+
+@dataclass
+class Hit:
+    """One search result: an event and how well it matched."""
+
+    event: int  # event id
+    stream: str
+    start: float  # media time, seconds
+    end: float
+    score: float  # cosine similarity when one space answered; reciprocal-rank fusion otherwise
+    keyframe: str | None  # path of the event's main keyframe thumbnail
+    text: str = ""
+    scores: dict[str, float] = field(default_factory=dict)  # cosine similarity per vector space
+
+    def to_dict(self) -> dict:
+        return {"id": self.event, "stream": self.stream, "start": self.start, "end": self.end,
+                "score": self.score, "keyframe": self.keyframe, "text": self.text, "scores": self.scores}
+
+
+class Memory:
+    """One memory directory, with the profile its vectors were made with."""
+
+    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False):
+        self.directory = Path(directory)
+        self._created = create and not (self.directory / "memory.db").exists()
+        if not create and not (self.directory / "memory.db").is_file():
+            raise MemoryNotFound(f"{self.directory}: no mnemo memory here (ingest into it first)")
+        self.store = MemoryStore(self.directory, create=create)
+        self._profile = profile
+        self._encoders = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> "Memory":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the store; a memory created by this handle that received nothing is removed."""
+        empty = self._created and not self.store.streams()
+        self.store.close()
+        if empty:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    # -- models ------------------------------------------------------------------------------
+
+    @property
+    def profile(self) -> Profile:
+        """The profile in use: the one given, else the one the memory was built with, else lite."""
+        if isinstance(self._profile, Profile):
+            return self._profile
+        name = self._profile or self._recorded_profile() or DEFAULT_PROFILE
+        self._profile = load_profile(name)
+        return self._profile
+
+    def _recorded_profile(self) -> str | None:
+        streams = self.store.streams()
+        return streams[-1]["info"].get("profile") if streams else None
+
+    @property
+    def encoders(self):
+        """The profile's encoders, loaded on first use."""
+        if self._encoders is None:
+            from mnemo.models import load_encoders
+
+            self._encoders = load_encoders(self.profile)
+        return self._encoders
+
+    # -- ingest and read ---------------------------------------------------------------------
+
+    def ingest(self, source: str, progress: Progress | None = None) -> IngestReport:
+        """Ingest one source (file, URL, device or image folder); resumes where it stopped."""
+        return Ingestor(self.store, self.encoders).ingest(str(source), progress=progress)
+
+    def events(self, stream: str | None = None) -> list[Event]:
+        """All events, ordered by stream and time, with keyframe thumbnail paths filled in."""
+        events = self.store.events(stream=stream)
+        for event in events:
+            for ordinal, keyframe in enumerate(event.keyframes):
+                keyframe.path = str(self.store.keyframe_path(event.id, ordinal))
+        return events
+
+    def search(self, text: str | None = None, image: str | Path | np.ndarray | None = None, k: int = 10,
+               stream: str | None = None) -> list[Hit]:
+        """Events most like a text and/or an image query, best first."""
+        if text is None and image is None:
+            raise ValueError("search needs a text or an image query")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        queries = list(self._query_vectors(text, image))
+        if not queries:
+            logger.warning("nothing in this memory can answer that query (no text was stored and the "
+                           "frame encoder %r has no text tower); try --image or the full profile",
+                           self.encoders.frame.space)
+            return []
+        ranked = [self.store.search(space, vector, k=max(4 * k, 50), stream=stream) for space, vector in queries]
+        return self._fuse(queries, ranked, k)
+
+    def _query_vectors(self, text: str | None, image) -> Iterable[tuple[str, np.ndarray]]:
+        stored = self.store.spaces()
+        enc = self.encoders
+        if text is not None:
+            if enc.text is not None and enc.text.space in stored:
+                yield enc.text.space, enc.text.embed([text])[0]
+            if enc.frame.supports_text and enc.frame.space in stored:
+                yield enc.frame.space, enc.frame.encode_text([text])[0]
+        if image is not None and enc.frame.space in stored:
+            yield enc.frame.space, enc.frame.encode_frames([_load_image(image)])[0]
+
+    def _fuse(self, queries, ranked: list[list[tuple[int, float]]], k: int) -> list[Hit]:
+        fused: dict[int, float] = {}
+        cosines: dict[int, dict[str, float]] = {}
+        for (space, _), hits in zip(queries, ranked):
+            for rank, (event_id, score) in enumerate(hits):
+                fused[event_id] = fused.get(event_id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+                per_space = cosines.setdefault(event_id, {})
+                per_space[space] = max(per_space.get(space, -1.0), float(score))
+        single = len(queries) == 1
+        order = sorted(fused, key=lambda i: (-(max(cosines[i].values()) if single else fused[i]), i))[:k]
+        hits = []
+        for event_id in order:
+            event = self.store.event(event_id)
+            score = max(cosines[event_id].values()) if single else fused[event_id]
+            keyframe = str(self.store.keyframe_path(event_id, 0)) if event.keyframes else None
+            hits.append(Hit(event_id, event.stream, event.start, event.end, float(score), keyframe,
+                            event.text, cosines[event_id]))
+        return hits
+
+
+def _load_image(image) -> np.ndarray:
+    if isinstance(image, np.ndarray):
+        return image
+    import cv2
+
+    path = Path(image)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such image file")
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"{path}: not an image OpenCV can read")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False) -> Memory:  # noqa: A001
+    """Open the memory in ``directory`` (``create=True`` makes it if missing)."""
+    return Memory(directory, profile=profile, create=create)

@@ -1,0 +1,221 @@
+"""The ``mnemo`` command line: ingest, events, search, profiles, demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="mnemo: ingest long videos into a memory you can search and question.")
+out = Console()
+err = Console(stderr=True)
+
+MemoryOpt = typer.Option(..., "--memory", "-m", help="Memory directory.")
+JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+class UserError(Exception):
+    """An error the user can fix; printed as one line, exit status 2."""
+
+
+def main() -> None:
+    """Entry point: run the app, turning known errors into one clear line and a non-zero exit."""
+    try:
+        app(standalone_mode=False)
+    except (typer.Exit, SystemExit) as done:
+        code = done.exit_code if isinstance(done, typer.Exit) else done.code
+        sys.exit(code or 0)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]: committed events are kept; run the same command again to resume")
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the CLI's last line of defence
+        message = _user_message(error)
+        if message is None:
+            raise
+        err.print(f"[red]error[/]: {message}", highlight=False, markup=True)
+        sys.exit(2)
+
+
+def _user_message(error: BaseException) -> str | None:
+    """The one-line message for errors a user can act on, None for bugs (shown with a traceback)."""
+    import click
+
+    from memory.store import StoreError
+    from mnemo.errors import ConfigError, MemoryNotFound
+    from perception.errors import UnknownComponent, WeightsUnavailable
+    from streams.errors import SourceError
+
+    if isinstance(error, click.exceptions.UsageError):
+        return error.format_message()
+    known = (UserError, SourceError, ConfigError, MemoryNotFound, StoreError, WeightsUnavailable,
+             UnknownComponent, FileNotFoundError, ValueError)
+    return str(error) if isinstance(error, known) else None
+
+
+@app.callback()
+def _configure(verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="-v info, -vv debug.")) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=err, show_path=verbose > 1, markup=False)])
+
+
+@app.command()
+def ingest(
+    sources: List[str] = typer.Argument(..., help="Video files, URLs (rtsp/http/udp), devices or image folders."),
+    memory: Path = MemoryOpt,
+    profile: str = typer.Option("lite", "--profile", "-p", help="Profile name (full, lite, test) or YAML path."),
+    fps: Optional[float] = typer.Option(None, help="Frames analysed per second (overrides the profile)."),
+    keyframes_only: Optional[bool] = typer.Option(None, "--keyframes-only/--all-frames",
+                                                  help="Decode only keyframes (fast)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Ingest sources into a memory (resumable: re-running continues where it stopped)."""
+    import mnemo
+    from mnemo.config import load_profile
+
+    chosen = load_profile(profile).with_sampling(fps=fps, keyframes_only=keyframes_only)
+    failures = 0
+    with mnemo.open(memory, profile=chosen, create=True) as mem:
+        mem.encoders  # load models before the first progress bar
+        reports = []
+        for source in sources:
+            try:
+                reports.append(_ingest_one(mem, source, quiet))
+            except Exception as error:  # noqa: BLE001 - a bad item is reported and the batch goes on
+                message = _user_message(error)
+                if message is None:
+                    raise
+                err.print(f"[red]error[/]: {message}", highlight=False)
+                failures += 1
+        _print_summary(reports)
+    if failures:
+        raise typer.Exit(2 if not reports else 1)
+
+
+def _ingest_one(mem, source: str, quiet: bool):
+    columns = [TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[media]}"),
+               TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err, disable=quiet, transient=False) as bar:
+        task = bar.add_task(Path(source).name or source, total=None, media="")
+
+        def progress(done: float, total: float | None) -> None:
+            bar.update(task, completed=done, total=total, media=f"{done:7.1f}s")
+
+        report = mem.ingest(source, progress=progress)
+        if report.skipped:
+            bar.update(task, description=f"{Path(source).name} (already ingested)")
+    return report
+
+
+def _print_summary(reports) -> None:
+    if not reports:
+        return
+    table = Table(title="ingest summary")
+    for column in ("source", "stream", "media s", "events", "frames", "wall s", "x real time", "note"):
+        table.add_column(column, justify="right" if column not in ("source", "stream", "note") else "left")
+    for r in reports:
+        note = "already ingested" if r.skipped else (f"resumed at {r.resumed_from:.1f}s" if r.resumed_from else "")
+        table.add_row(r.uri, r.stream, f"{r.media_seconds:.1f}", str(r.events), str(r.frames),
+                      f"{r.wall_seconds:.1f}", f"{r.realtime_factor:.1f}", note)
+    out.print(table)
+
+
+@app.command()
+def events(memory: Path = MemoryOpt, stream: Optional[str] = typer.Option(None, help="Only this stream id."),
+           as_json: bool = JsonOpt) -> None:
+    """List the events of a memory."""
+    import mnemo
+
+    with mnemo.open(memory) as mem:
+        rows = [_event_dict(e) for e in mem.events(stream=stream)]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"{len(rows)} events in {memory}")
+    for column in ("id", "stream", "start", "end", "keyframe", "text"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(str(row["id"]), row["stream"], _clock(row["start"]), _clock(row["end"]),
+                      row["keyframe"] or "", row["text"][:80])
+    out.print(table)
+
+
+def _event_dict(event) -> dict:
+    return {"id": event.id, "stream": event.stream, "start": round(event.start, 3), "end": round(event.end, 3),
+            "keyframe": event.keyframes[0].path if event.keyframes else None,
+            "keyframes": [k.path for k in event.keyframes], "text": event.text,
+            "surprise": round(event.surprise, 3)}
+
+
+@app.command()
+def search(
+    text: Optional[str] = typer.Argument(None, help="What to look for."),
+    memory: Path = MemoryOpt,
+    image: Optional[Path] = typer.Option(None, "--image", help="Find moments that look like this image."),
+    k: int = typer.Option(5, "--k", "-k", min=1, help="How many results."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Search a memory by text and/or image."""
+    import mnemo
+
+    if text is None and image is None:
+        raise UserError("search needs a text query or --image PATH")
+    with mnemo.open(memory) as mem:
+        hits = mem.search(text=text, image=image, k=k)
+    if as_json:
+        out.print_json(json.dumps([h.to_dict() for h in hits]))
+        return
+    table = Table(title=f"results for {text or image!s}")
+    for column in ("#", "id", "start", "end", "score", "keyframe", "text"):
+        table.add_column(column, overflow="fold")
+    for rank, h in enumerate(hits, 1):
+        table.add_row(str(rank), str(h.event), _clock(h.start), _clock(h.end), f"{h.score:.3f}",
+                      h.keyframe or "", h.text[:80])
+    out.print(table)
+
+
+@app.command()
+def profiles() -> None:
+    """List the shipped profiles."""
+    from mnemo.config import list_profiles, load_profile
+
+    table = Table(title="profiles")
+    for column in ("name", "frame encoder", "text embedder", "fps", "fallback"):
+        table.add_column(column)
+    for name in list_profiles():
+        p = load_profile(name)
+        table.add_row(name, str(p.frame_encoder.name), str(p.text_embedder.name), str(p.sampling.fps),
+                      str(p.fallback or ""))
+    out.print(table)
+
+
+@app.command()
+def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the sample and its memory go."),
+         query: str = typer.Option("where are Alice's keys", "--query", help="The search to run at the end.")) -> None:
+    """Make the embedded sample video, ingest it with the lite profile, print events and a search."""
+    from mnemo.sample import make_sample
+
+    sample = make_sample(out_dir)
+    err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s)")
+    memory = out_dir / "memory"
+    ingest([str(sample.video)], memory=memory, profile="lite", fps=None, keyframes_only=None, quiet=False)
+    events(memory=memory, stream=None, as_json=False)
+    search(text=query, memory=memory, image=None, k=3, as_json=False)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes):d}:{secs:06.3f}"
+
+
+if __name__ == "__main__":
+    main()

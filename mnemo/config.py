@@ -1,0 +1,159 @@
+"""Profiles: which sampling, encoders, segmenter and index an ingest uses.
+
+A profile is a YAML file (``configs/<name>.yaml`` or any path) whose sections map onto frozen
+dataclasses owned by the layers themselves (``SamplingPolicy``, ``SegmenterConfig``); this module
+only reads, checks and composes them, so a bad key is reported with the file, the section and
+the keys that are allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from memory.segmenter import SegmenterConfig
+from mnemo.errors import ConfigError
+from streams.sampling import SamplingPolicy
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+@dataclass(frozen=True)
+class ComponentConfig:
+    """A registered component (frame encoder, text embedder) by name, with its options."""
+
+    name: str | None  # registry name; None disables the component
+    options: Mapping[str, Any] = field(default_factory=dict)  # passed to the factory as keywords
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    """How observations become stored events."""
+
+    batch_size: int = 32  # frames encoded per call
+    keyframes_per_event: int = 3  # representative frames kept (JPEG in the database)
+    thumbnail_size: int = 224  # shorter side of keyframe thumbnails, pixels
+    jpeg_quality: int = 85  # keyframe JPEG quality, 1-100
+    max_pending_images: int = 256  # frames held in RAM for the event being formed (memory bound)
+    prefetch: int = 64  # decoded frames buffered ahead of the encoder (decode runs in a thread)
+
+    def __post_init__(self) -> None:
+        _positive(self, "batch_size", "keyframes_per_event", "thumbnail_size", "max_pending_images", "prefetch")
+        if not 1 <= self.jpeg_quality <= 100:
+            raise ConfigError(f"ingest.jpeg_quality must be within 1..100, got {self.jpeg_quality!r}")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything an ingest and a query need to agree on."""
+
+    name: str
+    sampling: SamplingPolicy = field(default_factory=SamplingPolicy)
+    frame_encoder: ComponentConfig = field(default_factory=lambda: ComponentConfig("descriptor"))
+    text_embedder: ComponentConfig = field(default_factory=lambda: ComponentConfig("minilm"))
+    segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
+    fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had
+    source: str = ""  # the file it was read from
+
+    def with_sampling(self, **changes: Any) -> "Profile":
+        """A copy with some sampling fields changed (command-line overrides)."""
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
+        try:
+            sampling = dataclasses.replace(self.sampling, **changes)
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"profile {self.name!r}: {err}") from err
+        return dataclasses.replace(self, sampling=sampling)
+
+
+def _positive(obj: Any, *names: str) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        if not (isinstance(value, int) and value > 0):
+            raise ConfigError(f"{type(obj).__name__.lower()}.{name} must be a positive integer, got {value!r}")
+
+
+def list_profiles() -> list[str]:
+    """Names of the profiles shipped in ``configs/``."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    """Read a shipped profile by name (``lite``) or any profile YAML by path."""
+    path = Path(name_or_path)
+    if path.suffix not in (".yaml", ".yml"):
+        path = CONFIG_DIR / f"{name_or_path}.yaml"
+        if not path.is_file():
+            raise ConfigError(f"unknown profile {str(name_or_path)!r}; available: {', '.join(list_profiles())}")
+    elif not path.is_file():
+        raise ConfigError(f"{path}: profile file not found")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read profile: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a profile must be a mapping of sections, got {type(data).__name__}")
+    return profile_from_dict(data, default_name=path.stem, where=str(path))
+
+
+def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
+    """Build a Profile from a parsed YAML mapping, naming any bad key or value."""
+    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "ingest", "index", "fallback"}
+    _check_keys(data, allowed, where, "profile")
+    try:
+        return Profile(
+            name=str(data.get("name", default_name)),
+            sampling=_section(SamplingPolicy, data.get("sampling"), where, "sampling"),
+            frame_encoder=_component(data.get("frame_encoder", {"name": "descriptor"}), where, "frame_encoder"),
+            text_embedder=_component(data.get("text_embedder", {"name": "minilm"}), where, "text_embedder"),
+            segmenter=_section(SegmenterConfig, data.get("segmenter"), where, "segmenter"),
+            ingest=_section(IngestConfig, data.get("ingest"), where, "ingest"),
+            index=str(data.get("index", "IDMap2,Flat")),
+            fallback=data.get("fallback"),
+            source=where,
+        )
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{where}: {err}") from err
+
+
+def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str, section: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} in {section}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _section(cls: type, data: Any, where: str, section: str) -> Any:
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: section {section!r} must be a mapping, got {type(data).__name__}")
+    _check_keys(data, {f.name for f in dataclasses.fields(cls)}, where, section)
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{where}: {section}: {err}") from err
+
+
+def _component(data: Any, where: str, section: str) -> ComponentConfig:
+    if data is None:
+        return ComponentConfig(None)
+    if isinstance(data, str):
+        return ComponentConfig(data)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: section {section!r} must be a name or a mapping, got {type(data).__name__}")
+    _check_keys(data, {"name", "options"}, where, section)
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{where}: {section}.options must be a mapping")
+    return ComponentConfig(data.get("name"), dict(options))

@@ -1,0 +1,76 @@
+"""Build a profile's encoders, falling back (once, with a warning) when weights cannot be had."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import mnemo.compat  # noqa: F401  - torchvision fix before open_clip is imported
+from mnemo.config import ComponentConfig, Profile, load_profile
+from mnemo.errors import ConfigError
+from perception import create_frame_encoder, create_text_embedder
+from perception.encoders.base import FrameEncoder, TextEmbedder
+from perception.errors import UnknownComponent, WeightsUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Encoders:
+    """The models of one profile, loaded once and shared by ingest and queries."""
+
+    profile: Profile  # the profile actually in use (after any fallback)
+    frame: FrameEncoder
+    text: TextEmbedder | None  # embeds transcripts/subtitles and text queries
+
+    @property
+    def spaces(self) -> dict[str, str]:
+        """Vector spaces by role: ``{"frame": ..., "text": ...}``."""
+        out = {"frame": self.frame.space}
+        if self.text is not None:
+            out["text"] = self.text.space
+        return out
+
+
+def load_encoders(profile: Profile) -> Encoders:
+    """Create the profile's frame encoder and text embedder, or its fallback's with one warning."""
+    try:
+        return _create(profile)
+    except WeightsUnavailable as err:
+        if not profile.fallback:
+            raise
+        logger.warning("profile %r: %s; falling back to profile %r", profile.name, err, profile.fallback)
+        fallback = load_profile(profile.fallback)
+        return _create(fallback.with_sampling(**_sampling_overrides(profile, fallback)))
+
+
+def _sampling_overrides(profile: Profile, fallback: Profile) -> dict:
+    # keep what the user chose for sampling (fps, keyframes) when falling back
+    return {"fps": profile.sampling.fps, "keyframes_only": profile.sampling.keyframes_only}
+
+
+def _create(profile: Profile) -> Encoders:
+    frame = _component(create_frame_encoder, profile.frame_encoder, profile, "frame_encoder")
+    text = None
+    if profile.text_embedder.name is not None:
+        options = dict(profile.text_embedder.options)
+        if profile.text_embedder.name == frame_encoder_name(profile) and frame.supports_text:
+            options.setdefault("encoder", frame)  # reuse the loaded CLIP's text tower
+        text = _component(create_text_embedder, ComponentConfig(profile.text_embedder.name, options), profile,
+                          "text_embedder")
+    return Encoders(profile, frame, text)
+
+
+def frame_encoder_name(profile: Profile) -> str | None:
+    return profile.frame_encoder.name
+
+
+def _component(factory, config: ComponentConfig, profile: Profile, section: str):
+    if config.name is None:
+        raise ConfigError(f"profile {profile.name!r}: {section} must name a component")
+    try:
+        return factory(config.name, **dict(config.options))
+    except UnknownComponent as err:
+        raise ConfigError(f"profile {profile.name!r} ({profile.source}): {section}: {err}") from err
+    except TypeError as err:
+        raise ConfigError(f"profile {profile.name!r} ({profile.source}): {section} options: {err}") from err

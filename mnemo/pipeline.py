@@ -1,0 +1,243 @@
+"""Inline ingestion: source -> frame encoder -> surprise segmenter -> store, one event per commit."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from memory.event import Checkpoint, Event, Keyframe
+from memory.segmenter import Segment, SurpriseSegmenter
+from memory.store import MemoryStore
+from memory.thumbnails import encode_jpeg
+from mnemo.models import Encoders
+from mnemo.prefetch import Prefetcher
+from perception.encoders.base import l2_normalize
+from streams.packets import StreamInfo, TextCue, VideoFrame
+from streams.source import Source, open_source
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, "float | None"], None]  # (media seconds done, media duration or None)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest of one source did."""
+
+    uri: str
+    stream: str = ""
+    events: int = 0  # events added by this run
+    frames: int = 0  # frames analysed by this run
+    media_seconds: float = 0.0  # media time covered by this run
+    wall_seconds: float = 0.0
+    resumed_from: float | None = None  # media time this run resumed at, None for a fresh start
+    skipped: bool = False  # the stream was already fully ingested
+    stages: dict[str, float] = field(default_factory=dict)  # seconds spent in decode/encode/segment/store
+
+    @property
+    def realtime_factor(self) -> float:
+        """Media seconds ingested per wall-clock second."""
+        return self.media_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+@dataclass
+class _Observation:
+    time: float
+    vector: np.ndarray
+    image: np.ndarray | None  # dropped for some observations to bound memory
+
+
+class Ingestor:
+    """Ingests sources into one memory with one set of encoders; a plain class a runtime can wrap."""
+
+    def __init__(self, store: MemoryStore, encoders: Encoders):
+        self.store = store
+        self.encoders = encoders
+        self.profile = encoders.profile
+        frame_size = max(encoders.frame.frame_size, self.profile.ingest.thumbnail_size)
+        self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True)
+
+    def ingest(self, uri: str, progress: Progress | None = None) -> IngestReport:
+        """Ingest one source, resuming from its checkpoint; a finished stream is skipped."""
+        report = IngestReport(uri=uri)
+        started = time.perf_counter()
+        with open_source(uri, self.policy, require_video=True) as source:
+            report.stream = source.info.stream
+            checkpoint = self.store.checkpoint(report.stream)
+            if checkpoint is not None and checkpoint.done:
+                report.skipped = True
+                logger.info("%s: already ingested as stream %s; skipped", uri, report.stream)
+                return report
+            self.store.add_stream(report.stream, uri, _info_dict(source.info, self.encoders))
+            _StreamRun(self, source, checkpoint, report, progress).run()
+        report.wall_seconds = time.perf_counter() - started
+        return report
+
+
+class _StreamRun:
+    """The state of one stream's ingest: pending observations and cues of the event being formed."""
+
+    def __init__(self, ingestor: Ingestor, source: Source, checkpoint: Checkpoint | None,
+                 report: IngestReport, progress: Progress | None):
+        self.ing = ingestor
+        self.cfg = ingestor.profile.ingest
+        self.source = source
+        self.info: StreamInfo = source.info
+        self.report = report
+        self.progress = progress
+        seg_cfg = ingestor.profile.segmenter
+        if checkpoint is not None and checkpoint.state:
+            self.segmenter = SurpriseSegmenter.from_state(seg_cfg, checkpoint.state)
+            self.position = checkpoint.position
+            report.resumed_from = checkpoint.position
+            logger.info("%s: resuming at %.2f s", report.uri, checkpoint.position)
+        else:
+            self.segmenter = SurpriseSegmenter(seg_cfg)
+            self.position = 0.0
+        self.pending: deque[_Observation] = deque()
+        self.cues: list[TextCue] = []
+        self.batch: list[VideoFrame] = []
+        self.last_time: float | None = None
+        self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
+
+    def run(self) -> None:
+        packets = Prefetcher(self.source.packets(self.position), self.cfg.prefetch)
+        try:
+            for packet in packets:
+                if isinstance(packet, VideoFrame):
+                    self.batch.append(packet)
+                    if len(self.batch) >= self.cfg.batch_size:
+                        self._encode_batch()
+                elif isinstance(packet, TextCue):
+                    self._add_cue(packet)
+            self._encode_batch()
+            self._finish()
+        finally:
+            packets.close()
+            self.stages["decode"] = packets.busy
+            self.report.stages = dict(self.stages)
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _add_cue(self, cue: TextCue) -> None:
+        if (cue.time + cue.end) / 2 >= self.position and cue.text.strip():
+            self.cues.append(cue)
+
+    def _encode_batch(self) -> None:
+        if not self.batch:
+            return
+        frames, self.batch = self.batch, []
+        t0 = time.perf_counter()
+        vectors = self.ing.encoders.frame.encode_frames([f.image for f in frames])
+        t1 = time.perf_counter()
+        self.stages["encode"] += t1 - t0
+        for frame, vector in zip(frames, vectors):
+            self._observe(frame, vector)
+        self.report.frames += len(frames)
+        if self.progress is not None:
+            self.progress(frames[-1].time, self.info.duration)
+
+    def _observe(self, frame: VideoFrame, vector: np.ndarray) -> None:
+        self.pending.append(_Observation(frame.time, vector, frame.image))
+        self._bound_images()
+        self.last_time = frame.time
+        t0 = time.perf_counter()
+        segments = self.segmenter.push(frame.time, vector)
+        self.stages["segment"] += time.perf_counter() - t0
+        if segments:
+            self._commit(segments, done=False)
+
+    def _bound_images(self) -> None:
+        """Keep at most max_pending_images frames in RAM by thinning every other held image."""
+        held = [o for o in self.pending if o.image is not None]
+        if len(held) > self.cfg.max_pending_images:
+            for obs in held[1::2]:
+                obs.image = None
+
+    def _finish(self) -> None:
+        end_time = None
+        if self.info.duration and self.last_time is not None and self.info.duration > self.last_time:
+            end_time = self.info.duration
+        t0 = time.perf_counter()
+        segments = self.segmenter.flush(end_time)
+        self.stages["segment"] += time.perf_counter() - t0
+        self._commit(segments, done=True)
+
+    def _commit(self, segments: Sequence[Segment], done: bool) -> None:
+        """Store the segments' events with the checkpoint after the last, in one transaction."""
+        t0 = time.perf_counter()
+        events = [self._event(seg) for seg in segments]
+        position = segments[-1].end if segments else self.position
+        state = self.segmenter.state_dict()
+        checkpoint = Checkpoint(self.report.stream, position, state, done=done)
+        self.ing.store.add_events(events, checkpoint)
+        self.stages["store"] += time.perf_counter() - t0
+        if segments:
+            self.report.media_seconds += segments[-1].end - self.position
+        self.report.events += len(events)
+        self.position = position
+
+    def _event(self, seg: Segment) -> Event:
+        count = seg.end_index - seg.start_index
+        observations = [self.pending.popleft() for _ in range(count)]
+        vectors = np.stack([o.vector for o in observations])
+        pooled = l2_normalize(vectors.mean(axis=0))
+        event = Event(stream=self.report.stream, start=seg.start, end=seg.end, surprise=float(seg.surprise))
+        event.vectors[self.ing.encoders.frame.space] = pooled
+        event.keyframes = self._keyframes(observations, pooled)
+        event.text = self._take_text(seg.end)
+        if event.text and self.ing.encoders.text is not None:
+            event.vectors[self.ing.encoders.text.space] = self.ing.encoders.text.embed([event.text])[0]
+        return event
+
+    def _keyframes(self, observations: list[_Observation], pooled: np.ndarray) -> list[Keyframe]:
+        """The observation nearest the event's mean first, then the most different ones."""
+        held = [o for o in observations if o.image is not None]
+        if not held:
+            return []
+        vectors = np.stack([o.vector for o in held])
+        chosen = [int(np.argmax(vectors @ pooled))]
+        while len(chosen) < min(self.cfg.keyframes_per_event, len(held)):
+            nearest = (vectors @ vectors[chosen].T).max(axis=1)
+            candidate = int(np.argmin(nearest))
+            if nearest[candidate] > 0.95:  # the rest look the same
+                break
+            chosen.append(candidate)
+        first, rest = chosen[0], sorted(chosen[1:], key=lambda i: held[i].time)
+        size = self.cfg.thumbnail_size
+        return [
+            Keyframe(held[i].time, encode_jpeg(_shrink(held[i].image, size), self.cfg.jpeg_quality))
+            for i in [first, *rest]
+        ]
+
+    def _take_text(self, end: float) -> str:
+        taken = [c for c in self.cues if (c.time + c.end) / 2 < end]
+        self.cues = [c for c in self.cues if (c.time + c.end) / 2 >= end]
+        lines = []
+        for cue in taken:
+            line = " ".join(cue.text.split())
+            lines.append(f"{cue.speaker}: {line}" if cue.speaker else line)
+        return "\n".join(lines)
+
+
+def _shrink(image: np.ndarray, short_side: int) -> np.ndarray:
+    import cv2
+
+    h, w = image.shape[:2]
+    if min(h, w) <= short_side:
+        return image
+    scale = short_side / min(h, w)
+    return cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def _info_dict(info: StreamInfo, encoders: Encoders) -> dict:
+    data = dataclasses.asdict(info)
+    data["profile"] = encoders.profile.name
+    data["spaces"] = encoders.spaces
+    return data

@@ -1,0 +1,12 @@
+"""Errors a source raises: one clear message naming the input and what is wrong."""
+
+from __future__ import annotations
+
+
+class SourceError(Exception):
+    """A source cannot be opened or read. ``str(err)`` names the input and the problem."""
+
+    def __init__(self, uri: str, problem: str):
+        self.uri = uri
+        self.problem = problem
+        super().__init__(f"{uri}: {problem}")

@@ -1,0 +1,173 @@
+"""The mnemo command, run as a user runs it: a real process, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+
+
+def mnemo(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mnemo", *args], capture_output=True, text=True,
+                          timeout=timeout, env=ENV)
+
+
+def event_rows(memory: Path) -> list[tuple]:
+    with sqlite3.connect(memory / "memory.db") as db:
+        return db.execute("SELECT id, stream, start, end, text FROM events ORDER BY id").fetchall()
+
+
+@pytest.fixture(scope="module")
+def ingested(sample, tmp_path_factory):
+    memory = tmp_path_factory.mktemp("cli") / "mem"
+    run = mnemo("ingest", str(sample.video), "--memory", str(memory), "--profile", "lite")
+    assert run.returncode == 0, run.stderr
+    return memory, run
+
+
+def test_ingest_prints_a_summary(ingested):
+    _, run = ingested
+    assert "ingest summary" in run.stdout and "x real time" in run.stdout
+
+
+def test_events_json_has_the_documented_fields(sample, ingested):
+    memory, _ = ingested
+    run = mnemo("events", "--memory", str(memory), "--json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    assert len(rows) >= len(sample.scenes) - 1
+    for row in rows:
+        assert {"id", "stream", "start", "end", "keyframe", "text"} <= set(row)
+        assert 0 <= row["start"] < row["end"] and Path(row["keyframe"]).is_file()
+
+
+def test_search_json_finds_spoken_text(ingested):
+    memory, _ = ingested
+    run = mnemo("search", "tomato plants in the garden", "--memory", str(memory), "--k", "2", "--json")
+    assert run.returncode == 0, run.stderr
+    hits = json.loads(run.stdout)
+    assert len(hits) == 2 and "tomato" in hits[0]["text"]
+    assert {"start", "end", "score", "keyframe"} <= set(hits[0]) and Path(hits[0]["keyframe"]).is_file()
+
+
+def test_search_by_image(ingested, tmp_path):
+    memory, _ = ingested
+    keyframe = json.loads(mnemo("events", "--memory", str(memory), "--json").stdout)[2]["keyframe"]
+    run = mnemo("search", "--image", keyframe, "--memory", str(memory), "--k", "1", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)[0]["keyframe"] == keyframe
+
+
+# -- bad input: one clear error each, non-zero exit, the existing memory intact --------------------
+
+
+def _audio_only(path: Path) -> Path:
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=16000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 16000), np.float32), format="flt", layout="mono")
+        frame.sample_rate = 16000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def _bad_inputs(sample, tmp: Path) -> dict[str, tuple[str, str]]:
+    text = tmp / "notes.mp4"
+    text.write_text("this is not a video\n" * 50)
+    truncated = tmp / "truncated.mp4"
+    data = sample.video.read_bytes()
+    truncated.write_bytes(data[: len(data) // 3])
+    return {
+        "missing file": (str(tmp / "nope.mp4"), "no such file"),
+        "text named .mp4": (str(text), "notes.mp4"),
+        "truncated mp4": (str(truncated), "truncated.mp4"),
+        "no video stream": (str(_audio_only(tmp / "voice.m4a")), "no video stream"),
+        "unreachable url": ("rtsp://127.0.0.1:9/live", "127.0.0.1:9"),
+    }
+
+
+def test_bad_inputs_fail_clearly_and_leave_the_memory_intact(sample, ingested, tmp_path):
+    memory, _ = ingested
+    before = event_rows(memory)
+    for name, (source, expected) in _bad_inputs(sample, tmp_path).items():
+        started = time.monotonic()
+        run = mnemo("ingest", source, "--memory", str(memory), "--quiet", timeout=120)
+        assert run.returncode != 0, name
+        errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1, (name, run.stderr)
+        assert expected.lower() in errors[0].lower(), (name, errors)
+        assert "Traceback" not in run.stderr, (name, run.stderr)
+        assert time.monotonic() - started < 60, name
+    assert event_rows(memory) == before
+    with sqlite3.connect(memory / "memory.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_bad_profile_and_unknown_memory(sample, ingested, tmp_path):
+    memory, _ = ingested
+    run = mnemo("ingest", str(sample.video), "--memory", str(memory), "--profile", "superfast")
+    assert run.returncode == 2 and "unknown profile 'superfast'; available: full, lite, test" in run.stderr
+    run = mnemo("events", "--memory", str(tmp_path / "nowhere"))
+    assert run.returncode == 2 and "nowhere" in run.stderr and "no mnemo memory" in run.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_batch_skips_the_bad_file_and_goes_on(sample, tmp_path):
+    memory = tmp_path / "batch"
+    run = mnemo("ingest", str(tmp_path / "missing.mp4"), str(sample.video), "--memory", str(memory), "-q")
+    assert run.returncode == 1
+    assert "missing.mp4" in run.stderr and len(event_rows(memory)) > 0
+
+
+def test_full_profile_without_weights_falls_back_to_lite_once(sample, tmp_path):
+    started = time.monotonic()
+    run = mnemo("ingest", str(sample.video), "--memory", str(tmp_path / "full"), "--profile", "full", "-q")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("falling back to profile 'lite'") == 1, run.stderr
+    assert time.monotonic() - started < 120
+
+
+@pytest.mark.slow
+def test_kill_9_midway_then_resume_equals_one_run(sample, ingested, tmp_path):
+    memory, _ = ingested
+    target = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-m", "mnemo", "ingest", str(sample.video), "--memory",
+                                str(target), "-q"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if len(event_rows(target)) >= 2:
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    assert process.poll() is None, "ingest ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = event_rows(target)
+    run = mnemo("ingest", str(sample.video), "--memory", str(target), "-q")
+    assert run.returncode == 0, run.stderr
+    resumed, whole = event_rows(target), event_rows(memory)
+    assert 2 <= len(partial) < len(resumed)
+    assert [r[2:] for r in resumed] == [r[2:] for r in whole]
+    assert [r[0] for r in resumed] == list(range(1, len(resumed) + 1))
+
+
+def test_real_video_from_shared_data(shared_data, tmp_path):
+    video = shared_data / "video" / "seed-archive-documentary.mp4"
+    run = mnemo("ingest", str(video), "--memory", str(tmp_path / "real"), "-q")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(mnemo("events", "--memory", str(tmp_path / "real"), "--json").stdout)
+    assert len(rows) >= 2 and rows[-1]["end"] <= 25.2 + 0.5
