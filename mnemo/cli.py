@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -29,6 +30,8 @@ class UserError(Exception):
 
 def main() -> None:
     """Entry point: run the app, turning known errors into one clear line and a non-zero exit."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no weight-loading bars from transformers
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         app(standalone_mode=False)
     except (typer.Exit, SystemExit) as done:

@@ -1,0 +1,1 @@
+"""Text embedders: transcripts, subtitles and queries as unit vectors."""

