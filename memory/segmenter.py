@@ -1,0 +1,409 @@
+"""Online surprise-based event segmentation of an embedding stream, after EM-LLM.
+
+Surprise at observation t is the negative log-likelihood of its unit vector x_t under an
+isotropic Gaussian N(mu_t, sigma_t^2 I) around the normalised mean of the previous ``k``
+vectors, with sigma_t^2 the mean squared prediction residual of the last ``tau`` steps.
+A boundary is proposed where surprise exceeds ``mean + gamma * std`` of the last ``tau``
+surprises (each entering that history clipped at ``history_clip`` standard deviations),
+then moved within ``refine_window`` observations to the split that maximises the
+modularity of the local cosine-similarity graph, and kept only if that split is more
+modular than ``min_modularity`` (0: than no split at all). ``max_len`` forces a boundary,
+``min_len`` forbids one. A segment is emitted once ``max(refine_window, 2)`` observations
+past its proposal have been seen (the lag); memory is a bounded window of observations.
+
+Resume: every emitted :class:`Segment` carries the segmenter state as of its end boundary
+(``Segment.state``, also :meth:`SurpriseSegmenter.state_dict` after the last one). A
+segmenter rebuilt with :meth:`SurpriseSegmenter.from_state` and fed the observations from
+that boundary on emits exactly the segments the uninterrupted segmenter would have.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import zipfile
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_STATE_VERSION = 1
+_STEP_WINDOW = 64  # time steps kept to estimate the median step (end of the final segment)
+_TIME_SLACK = 1e-6  # seconds: observations this much before a resume point still count
+
+
+@dataclass(frozen=True)
+class SegmenterConfig:
+    """How the stream is cut into events."""
+
+    gamma: float = 1.0  # threshold multiplier: boundary where surprise > mean + gamma * std
+    tau: int = 32  # surprise (and residual) history window, in observations
+    k: int = 6  # predictor window: observations averaged to predict the next one
+    min_len: float = 2.0  # shortest event, seconds of media time (> 0)
+    max_len: float = 120.0  # longest event, seconds of media time; a boundary is forced there
+    refine: bool = True  # move proposals to the most modular split nearby
+    refine_window: int = 3  # observations either side of a proposal searched by refinement
+    warmup: int = 8  # observations (global count) before any boundary can be proposed
+    # a proposed (not forced) boundary is kept only if the modularity of its split of the
+    # local similarity graph exceeds this; 0.0 = "more modular than no split"; None = keep all
+    min_modularity: float | None = 0.0
+    variance_floor: float = 1e-4  # floor of the mean squared residual ||x - mu||^2 (unit vectors)
+    # surprises enter the tau history clipped at this z-score, so that one huge boundary does
+    # not mask the next ones for tau steps; None = the plain window of EM-LLM
+    history_clip: float | None = 3.0
+
+    def __post_init__(self) -> None:
+        for name in ("tau", "k", "refine_window", "warmup"):
+            value = getattr(self, name)
+            _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
+        for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity"):
+            value = getattr(self, name)
+            if value is not None:
+                _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
+        _check(self.gamma >= 0 and math.isfinite(self.gamma), "gamma", self.gamma, "a finite number >= 0")
+        _check(self.tau >= 2, "tau", self.tau, "an integer >= 2")
+        _check(self.k >= 1, "k", self.k, "an integer >= 1")
+        _check(0 < self.min_len < math.inf, "min_len", self.min_len, "seconds > 0")
+        _check(self.max_len > self.min_len, "max_len", self.max_len, f"seconds > min_len ({self.min_len})")
+        _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
+        _check(self.warmup >= 0, "warmup", self.warmup, "an integer >= 0")
+        _check(self.variance_floor > 0, "variance_floor", self.variance_floor, "a number > 0")
+        if self.history_clip is not None:
+            _check(self.history_clip > 0, "history_clip", self.history_clip, "None or a number > 0")
+        if self.min_modularity is not None:
+            _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
+                   "None or a number in [-0.5, 1)")
+
+    @property
+    def lookahead(self) -> int:
+        """Observations past a proposal seen before it is resolved: the segmenter's lag."""
+        return max(self.refine_window, 2)
+
+    @property
+    def history(self) -> int:
+        """Observations kept: the similarity graph around a proposal, and a little slack."""
+        return self.refine_window + 2 * self.lookahead + 2
+
+
+def _check(ok: bool, name: str, value: object, expected: str) -> None:
+    if not ok:
+        raise ValueError(f"SegmenterConfig.{name} = {value!r}: expected {expected}")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A span of observations [start_index, end_index) cut from the stream."""
+
+    start_index: int  # global observation counter, inclusive
+    end_index: int  # exclusive: the first observation of the next segment
+    start: float  # media time of the first observation, seconds
+    end: float  # media time of the next segment's first observation (final: last + median step)
+    surprise: float  # z-score of the boundary at ``start``; 0 for the stream's first segment
+    state: bytes = field(default=b"", repr=False, compare=False)  # resume state at ``end``; b"" for the final one
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass
+class _Obs:
+    index: int
+    time: float
+    vector: np.ndarray  # float32 unit vector
+    step: float | None  # time since the previous observation
+    residual: float | None  # ||x - mu||^2 against the prediction; None without a prediction
+    surprise: float | None  # NLL; None while no residual history exists
+    z: float  # surprise z-score against the previous tau surprises (0 when undefined)
+    # the predictor, residual, surprise and step windows just before this observation:
+    # what a segmenter resuming at this observation needs (shared references, no copies)
+    before: tuple[tuple[np.ndarray, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]] = ()
+
+
+@dataclass
+class _Proposal:
+    index: int
+    forced: bool  # max_len reached: never rejected, never moved
+
+
+class SurpriseSegmenter:
+    """Cuts a stream of (time, embedding) observations into segments, online."""
+
+    def __init__(self, config: SegmenterConfig | None = None) -> None:
+        self.config = config or SegmenterConfig()
+        c = self.config
+        self._history: deque[_Obs] = deque(maxlen=c.history)
+        self._predictor: deque[np.ndarray] = deque(maxlen=c.k)
+        self._residuals: deque[float] = deque(maxlen=c.tau)
+        self._surprises: deque[float] = deque(maxlen=c.tau)
+        self._steps: deque[float] = deque(maxlen=_STEP_WINDOW)
+        self._next_index = 0
+        self._last_time: float | None = None
+        self._dim: int | None = None
+        self._boundary: tuple[int, float, float] | None = None  # (index, time, z) of the open segment's start
+        self._resume_time: float | None = None
+        self._cursor = 0  # next observation to examine for a proposal
+        self._pending: _Proposal | None = None
+        self._closed = False
+        self._state = self._encode_state(None)
+
+    # ---------------------------------------------------------------- public
+    def push(self, time: float, vector: np.ndarray) -> list[Segment]:
+        """Add one observation; returns the segments that became final (usually none)."""
+        if self._closed:
+            raise RuntimeError("SurpriseSegmenter.push after flush: create a new segmenter")
+        time = float(time)
+        if not math.isfinite(time):
+            raise ValueError(f"observation time {time!r} is not finite")
+        if self._resume_time is not None:
+            if time < self._resume_time - _TIME_SLACK:
+                logger.debug("dropping observation at %.3f s before the resume point %.3f s", time, self._resume_time)
+                return []
+            if time > self._resume_time + _TIME_SLACK:
+                logger.warning("first observation after resume is at %.3f s, state expects %.3f s",
+                               time, self._resume_time)
+            self._resume_time = None
+        if self._last_time is not None and time < self._last_time:
+            raise ValueError(f"observation time {time} s goes back (previous {self._last_time} s)")
+        self._observe(time, self._unit(vector, time))
+        return self._scan(flushing=False)
+
+    def flush(self, end_time: float | None = None) -> list[Segment]:
+        """End of stream: resolve what is pending and emit the final segment."""
+        if self._closed:
+            return []
+        if end_time is not None and self._last_time is not None and end_time < self._last_time:
+            raise ValueError(f"end_time {end_time} s is before the last observation at {self._last_time} s")
+        self._closed = True
+        out = self._scan(flushing=True)
+        if self._boundary is None or not self._history or self._history[-1].index < self._boundary[0]:
+            return out
+        b_index, b_time, b_z = self._boundary
+        last = self._history[-1]
+        if end_time is None:
+            end = last.time + (float(np.median(self._steps)) if self._steps else 0.0)
+        else:
+            end = float(end_time)
+        out.append(Segment(b_index, last.index + 1, b_time, end, b_z))
+        return out
+
+    def state_dict(self) -> bytes:
+        """Resume state as of the last emitted boundary (npz bytes, no pickle)."""
+        return self._state
+
+    @classmethod
+    def from_state(cls, config: SegmenterConfig | None, state: bytes) -> SurpriseSegmenter:
+        """A segmenter that continues from ``state``; feed it observations from its boundary on."""
+        seg = cls(config)
+        if not state:
+            return seg
+        try:
+            with np.load(io.BytesIO(state), allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise ValueError(f"segmenter state is not readable ({len(state)} bytes): {exc}") from exc
+        seg._load_state(arrays)
+        seg._state = bytes(state)
+        return seg
+
+    # ------------------------------------------------------------ surprise
+    def _unit(self, vector: np.ndarray, time: float) -> np.ndarray:
+        x = np.asarray(vector, dtype=np.float64).reshape(-1)
+        if self._dim is None:
+            self._dim = x.size
+        elif x.size != self._dim:
+            raise ValueError(f"observation at {time} s has dim {x.size}, expected {self._dim}")
+        norm = float(np.linalg.norm(x))
+        if not (norm > 0 and math.isfinite(norm)):
+            raise ValueError(f"observation at {time} s has norm {norm}: expected a finite non-zero vector")
+        return (x / norm).astype(np.float32)
+
+    def _observe(self, time: float, x: np.ndarray) -> None:
+        residual = surprise = None
+        z = 0.0
+        if self._predictor:
+            mu = np.mean(np.stack(self._predictor).astype(np.float64), axis=0)
+            mu /= max(float(np.linalg.norm(mu)), 1e-12)
+            residual = float(np.sum((x.astype(np.float64) - mu) ** 2))
+            if self._residuals:
+                surprise = self._nll(residual)
+                z, clipped = self._zscore(surprise)
+        step = None if self._last_time is None else time - self._last_time
+        before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
+        obs = _Obs(self._next_index, time, x, step, residual, surprise, z, before)
+        if step is not None:
+            self._steps.append(step)
+        if residual is not None:
+            self._residuals.append(residual)
+        if surprise is not None:
+            self._surprises.append(clipped)
+        self._predictor.append(x)
+        self._history.append(obs)
+        self._last_time = time
+        self._next_index += 1
+        if self._boundary is None:  # the stream's first observation opens the first segment
+            self._boundary = (obs.index, time, 0.0)
+            self._cursor = obs.index + 1
+
+    def _nll(self, residual: float) -> float:
+        dim = self._dim or 1
+        variance = max(float(np.mean(self._residuals)), self.config.variance_floor) / dim
+        return 0.5 * (dim * math.log(2 * math.pi * variance) + residual / variance)
+
+    def _zscore(self, surprise: float) -> tuple[float, float]:
+        """The z-score of a surprise against the history, and the value the history keeps."""
+        if len(self._surprises) < 2:
+            return 0.0, surprise
+        history = np.asarray(self._surprises, dtype=np.float64)
+        mean = float(history.mean())
+        std = max(float(history.std()), 1e-9 * (1.0 + abs(mean)))
+        z = (surprise - mean) / std
+        clip = self.config.history_clip
+        return z, surprise if clip is None or z <= clip else mean + clip * std
+
+    # ------------------------------------------------------------ decisions
+    def _obs(self, index: int) -> _Obs:
+        return self._history[index - self._history[0].index]
+
+    def _scan(self, flushing: bool) -> list[Segment]:
+        out: list[Segment] = []
+        while self._boundary is not None:
+            if self._pending is None and not self._propose():
+                break
+            assert self._pending is not None
+            if not flushing and self._history[-1].index < self._pending.index + self.config.lookahead:
+                break
+            segment = self._resolve(self._pending)
+            self._pending = None
+            if segment is not None:
+                out.append(segment)
+        return out
+
+    def _propose(self) -> bool:
+        """Examine observations from the cursor on; set a pending proposal at the first one."""
+        c = self.config
+        assert self._boundary is not None
+        b_index, b_time, _ = self._boundary
+        last = self._history[-1].index
+        while self._cursor <= last:
+            obs = self._obs(self._cursor)
+            self._cursor += 1
+            length = obs.time - b_time
+            if length > c.max_len:
+                forced_at = obs.index - 1 if obs.index - 1 > b_index else obs.index
+                self._pending = _Proposal(forced_at, forced=True)
+                return True
+            if obs.index >= c.warmup and length >= c.min_len and obs.z > c.gamma:
+                self._pending = _Proposal(obs.index, forced=False)
+                return True
+        return False
+
+    def _candidates(self, proposal: _Proposal) -> list[int]:
+        c = self.config
+        assert self._boundary is not None
+        b_index, b_time, _ = self._boundary
+        last = self._history[-1].index
+        if proposal.forced or not c.refine:  # a forced boundary stays at max_len
+            return [proposal.index]
+        r = c.refine_window
+        out = []
+        for i in range(proposal.index - r, min(proposal.index + r, last) + 1):
+            if i <= b_index:
+                continue
+            length = self._obs(i).time - b_time
+            if c.min_len <= length <= c.max_len:
+                out.append(i)
+        return out or [proposal.index]
+
+    def _resolve(self, proposal: _Proposal) -> Segment | None:
+        """Refine a proposal; emit the segment it closes, or reject it (None)."""
+        c = self.config
+        assert self._boundary is not None
+        b_index, b_time, b_z = self._boundary
+        reach = c.refine_window + c.lookahead
+        lo = max(b_index, proposal.index - reach, self._history[0].index)
+        hi = min(self._history[-1].index, proposal.index + c.lookahead)
+        vectors = np.stack([self._obs(i).vector for i in range(lo, hi + 1)])
+        candidates = self._candidates(proposal)
+        scores = split_modularity(vectors, [i - lo for i in candidates])
+        best = max(range(len(candidates)),
+                   key=lambda j: (scores[j], -abs(candidates[j] - proposal.index), -candidates[j]))
+        split, score = candidates[best], scores[best]
+        if not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
+            logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
+            return None
+        end = self._obs(split)
+        self._boundary = (split, end.time, end.z)
+        self._cursor = split + 1
+        self._state = self._encode_state(split)
+        return Segment(b_index, split, b_time, end.time, b_z, state=self._state)
+
+    # ------------------------------------------------------------ state
+    def _encode_state(self, at: int | None) -> bytes:
+        """The state a fresh segmenter needs to continue from observation ``at`` (None: the start)."""
+        if at is None:
+            return b""
+        obs = self._obs(at)
+        vectors, residuals, surprises, steps = obs.before
+        last_time = math.nan if obs.step is None else obs.time - obs.step
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            version=np.int64(_STATE_VERSION),
+            index=np.int64(at),
+            times=np.array([obs.time, obs.z, last_time], dtype=np.float64),
+            predictor=np.stack(vectors) if vectors else np.zeros((0, obs.vector.size), np.float32),
+            residuals=np.asarray(residuals, dtype=np.float64),
+            surprises=np.asarray(surprises, dtype=np.float64),
+            steps=np.asarray(steps, dtype=np.float64),
+        )
+        return buf.getvalue()
+
+    def _load_state(self, arrays: dict[str, np.ndarray]) -> None:
+        try:
+            version = int(arrays["version"])
+            if version != _STATE_VERSION:
+                raise ValueError(f"segmenter state version {version}, this code reads {_STATE_VERSION}")
+            index = int(arrays["index"])
+            b_time, b_z, last_time = (float(v) for v in arrays["times"])
+            predictor = np.asarray(arrays["predictor"], dtype=np.float32)
+            residuals, surprises, steps = arrays["residuals"], arrays["surprises"], arrays["steps"]
+        except KeyError as exc:
+            raise ValueError(f"segmenter state lacks {exc}") from exc
+        if predictor.ndim != 2:
+            raise ValueError(f"segmenter state predictor has shape {predictor.shape}, expected (n, dim)")
+        self._dim = predictor.shape[1] if len(predictor) else None
+        self._predictor.extend(predictor)
+        self._residuals.extend(float(v) for v in residuals)
+        self._surprises.extend(float(v) for v in surprises)
+        self._steps.extend(float(v) for v in steps)
+        self._next_index = index
+        self._last_time = None if math.isnan(last_time) else last_time
+        self._boundary = (index, b_time, b_z)
+        self._cursor = index + 1
+        self._resume_time = b_time
+
+
+def split_modularity(vectors: np.ndarray, splits: list[int]) -> list[float]:
+    """Newman modularity of each two-community split [:s] | [s:] of the cosine-similarity graph.
+
+    Edge weights are cosine similarities clipped at 0, without self-loops. A split at 0 or
+    len(vectors) is the one-community partition (modularity 0).
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    adjacency = np.clip(x @ x.T, 0.0, None)
+    np.fill_diagonal(adjacency, 0.0)
+    degree = adjacency.sum(axis=1)
+    total = float(degree.sum())
+    if total <= 0:
+        return [0.0 for _ in splits]
+    scores = []
+    for s in splits:
+        inside = adjacency[:s, :s].sum() + adjacency[s:, s:].sum()
+        share = degree[:s].sum() / total
+        scores.append(float(inside / total - (share**2 + (1.0 - share) ** 2)))
+    return scores
