@@ -51,6 +51,7 @@ class Memory:
         self.store = MemoryStore(self.directory, create=create)
         self._profile = profile
         self._encoders = None
+        self.store.index_factory = self.profile.index  # the FAISS factory string of the profile
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -122,15 +123,16 @@ class Memory:
         return self._fuse(queries, ranked, k)
 
     def _query_vectors(self, text: str | None, image) -> Iterable[tuple[str, np.ndarray]]:
+        """(stored key, query vector) for every vector space that can answer the query."""
         stored = self.store.spaces()
         enc = self.encoders
         if text is not None:
-            if enc.text is not None and enc.text.space in stored:
-                yield enc.text.space, enc.text.embed([text])[0]
-            if enc.frame.supports_text and enc.frame.space in stored:
-                yield enc.frame.space, enc.frame.encode_text([text])[0]
-        if image is not None and enc.frame.space in stored:
-            yield enc.frame.space, enc.frame.encode_frames([_load_image(image)])[0]
+            if enc.text_key in stored:
+                yield enc.text_key, enc.text.embed([text])[0]
+            if enc.frame.supports_text and enc.image_key in stored:
+                yield enc.image_key, enc.frame.encode_text([text])[0]
+        if image is not None and enc.image_key in stored:
+            yield enc.image_key, enc.frame.encode_frames([_load_image(image)])[0]
 
     def _fuse(self, queries, ranked: list[list[tuple[int, float]]], k: int) -> list[Hit]:
         fused: dict[int, float] = {}

@@ -24,11 +24,25 @@ class Encoders:
     text: TextEmbedder | None  # embeds transcripts/subtitles and text queries
 
     @property
+    def image_key(self) -> str:
+        """Where frame vectors (and image queries) live in the store: ``image/<encoder space>``."""
+        return f"image/{self.frame.space}"
+
+    @property
+    def text_key(self) -> str | None:
+        """Where text vectors (subtitles, transcripts) live: ``text/<embedder space>``.
+
+        Keyed by role as well as space: with CLIP, frames and texts share one space but are
+        different vectors of the same event.
+        """
+        return f"text/{self.text.space}" if self.text is not None else None
+
+    @property
     def spaces(self) -> dict[str, str]:
-        """Vector spaces by role: ``{"frame": ..., "text": ...}``."""
-        out = {"frame": self.frame.space}
-        if self.text is not None:
-            out["text"] = self.text.space
+        """Stored vector keys by role: ``{"image": ..., "text": ...}``."""
+        out = {"image": self.image_key}
+        if self.text_key is not None:
+            out["text"] = self.text_key
         return out
 
 

@@ -170,18 +170,19 @@ class _StreamRun:
         self._commit(segments, done=True)
 
     def _commit(self, segments: Sequence[Segment], done: bool) -> None:
-        """Store the segments' events with the checkpoint after the last, in one transaction."""
+        """Store each segment's event with the checkpoint right after it, one transaction each."""
         t0 = time.perf_counter()
-        events = [self._event(seg) for seg in segments]
-        position = segments[-1].end if segments else self.position
-        state = self.segmenter.state_dict()
-        checkpoint = Checkpoint(self.report.stream, position, state, done=done)
-        self.ing.store.add_events(events, checkpoint)
+        for number, seg in enumerate(segments):
+            last = done and number == len(segments) - 1
+            event = self._event(seg)
+            checkpoint = Checkpoint(self.report.stream, seg.end, b"" if last else seg.state, done=last)
+            self.ing.store.add_event(event, checkpoint)
+            self.report.media_seconds += seg.end - self.position
+            self.report.events += 1
+            self.position = seg.end
+        if done and not segments:  # nothing new since the last checkpoint
+            self.ing.store.set_checkpoint(Checkpoint(self.report.stream, self.position, b"", done=True))
         self.stages["store"] += time.perf_counter() - t0
-        if segments:
-            self.report.media_seconds += segments[-1].end - self.position
-        self.report.events += len(events)
-        self.position = position
 
     def _event(self, seg: Segment) -> Event:
         count = seg.end_index - seg.start_index
@@ -189,11 +190,11 @@ class _StreamRun:
         vectors = np.stack([o.vector for o in observations])
         pooled = l2_normalize(vectors.mean(axis=0))
         event = Event(stream=self.report.stream, start=seg.start, end=seg.end, surprise=float(seg.surprise))
-        event.vectors[self.ing.encoders.frame.space] = pooled
+        event.vectors[self.ing.encoders.image_key] = pooled
         event.keyframes = self._keyframes(observations, pooled)
         event.text = self._take_text(seg.end)
         if event.text and self.ing.encoders.text is not None:
-            event.vectors[self.ing.encoders.text.space] = self.ing.encoders.text.embed([event.text])[0]
+            event.vectors[self.ing.encoders.text_key] = self.ing.encoders.text.embed([event.text])[0]
         return event
 
     def _keyframes(self, observations: list[_Observation], pooled: np.ndarray) -> list[Keyframe]:

@@ -125,8 +125,7 @@ def assert_same_events(got, want) -> None:
 def test_vectors_round_trip_as_float16(lite_memory):
     directory, _ = lite_memory
     with mnemo.open(directory) as memory:
-        space = memory.encoders.frame.space
-        ids, matrix = memory.store.vectors(space)
+        ids, matrix = memory.store.vectors(memory.encoders.image_key)
     assert matrix.shape[0] == len(ids) > 0
     np.testing.assert_allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=2e-3)
 
@@ -135,5 +134,9 @@ def test_test_profile_runs_the_tiny_clip_model(sample, tmp_path):
     with mnemo.open(tmp_path / "t", profile="test", create=True) as memory:
         report = memory.ingest(sample.video)
         assert memory.encoders.frame.space.startswith("openclip:mnemo-tiny-clip")
+        spaces = memory.store.spaces()
         hits = memory.search("kitchen", k=2)
-    assert report.events > 0 and len(hits) == 2
+    # random weights need not separate the rooms: this checks the real code path, not quality
+    assert report.events >= 1 and len(hits) == min(2, report.events)
+    assert set(spaces) == {"image/" + memory.encoders.frame.space, "text/" + memory.encoders.text.space}
+    assert hits[0].scores and all(-1.0 <= s <= 1.0 for s in hits[0].scores.values())
