@@ -23,6 +23,12 @@ class Encoders:
     frame: FrameEncoder
     text: TextEmbedder | None  # embeds transcripts/subtitles and text queries
 
+    def warm(self) -> "Encoders":
+        """Load lazily-loaded weights now, so that the first event does not pay for them."""
+        if self.text is not None:
+            self.text.embed(["warm up"])
+        return self
+
     @property
     def image_key(self) -> str:
         """Where frame vectors (and image queries) live in the store: ``image/<encoder space>``."""
@@ -49,13 +55,13 @@ class Encoders:
 def load_encoders(profile: Profile) -> Encoders:
     """Create the profile's frame encoder and text embedder, or its fallback's with one warning."""
     try:
-        return _create(profile)
+        return _create(profile).warm()
     except WeightsUnavailable as err:
         if not profile.fallback:
             raise
         logger.warning("profile %r: %s; falling back to profile %r", profile.name, err, profile.fallback)
         fallback = load_profile(profile.fallback)
-        return _create(fallback.with_sampling(**_sampling_overrides(profile, fallback)))
+        return _create(fallback.with_sampling(**_sampling_overrides(profile, fallback))).warm()
 
 
 def _sampling_overrides(profile: Profile, fallback: Profile) -> dict:

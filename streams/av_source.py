@@ -339,6 +339,18 @@ class AVSource(Source):
             context.thread_type = "AUTO"
             if self.policy.keyframes_only:
                 context.skip_frame = "NONKEY"
+            elif self._sparse_sampling(container):
+                context.skip_frame = "NONREF"  # nothing refers to them, and most would be dropped
+
+    def _sparse_sampling(self, container) -> bool:
+        """Whether the policy analyses so few frames that non-reference frames need no decoding.
+
+        Only where the container times its frames: raw bitstreams are timed by counting frames,
+        which needs every frame decoded.
+        """
+        policy, rate = self.policy, container.streams[self._layout.video].average_rate
+        timed = not (container.format.flags & _AVFMT_NOTIMESTAMPS) and container.format.name not in _RAW_FORMATS
+        return policy.skip_nonref and policy.fps is not None and bool(rate) and timed and policy.fps * 4 <= float(rate)
 
     def _demux(self, container, streams, health: _Health) -> Iterator[av.Packet]:
         """Packets of ``streams``; a file that cannot be read on stops with a note, a live stream raises."""
@@ -389,6 +401,10 @@ class AVSource(Source):
         ends = [float((s.start_time or 0) + s.duration) * float(s.time_base) - self._layout.origin
                 for s in read if s.duration and s.time_base]
         return max(ends) if ends else self.info.duration
+
+
+_AVFMT_NOTIMESTAMPS = 0x0080  # libavformat: the format does not need or have timestamps
+_RAW_FORMATS = {"h264", "hevc", "h263", "m4v", "mpegvideo", "rawvideo", "mjpeg", "vc1", "av1", "obu", "ivf"}
 
 
 class _FrameSampler:

@@ -13,6 +13,8 @@ class SamplingPolicy:
     fps: float | None = 2.0  # frames analysed per second of media time; None keeps every frame
     keyframes_only: bool = False  # decode only intra frames (fast; about one per GOP)
     frame_size: int | None = 224  # shorter side of delivered frames, never upscaled; None keeps size
+    skip_nonref: bool = True  # when fps <= a quarter of the frame rate, do not decode non-reference
+    #                          frames (B-frames): the sampled frame of each slot is then a reference frame
     video: bool = True  # decode video frames
     audio: bool = False  # decode audio into 16 kHz mono chunks
     audio_chunk: float = 1.0  # seconds per AudioChunk

@@ -435,3 +435,14 @@ def test_creation_time_anchors_wall_clock(tmp_path, media):
     path = media.make_video(tmp_path / "dated.mp4", seconds=1, audio=False, metadata={"creation_time": "2024-04-11T01:11:32Z"})
     with AVSource(str(path), SamplingPolicy()) as source:
         assert source.info.wall_clock == datetime(2024, 4, 11, 1, 11, 32, tzinfo=timezone.utc).timestamp()
+
+
+def test_sparse_sampling_skips_non_reference_frames_but_keeps_the_rate(media, tmp_path):
+    path = media.make_video(tmp_path / "bframes.mp4", seconds=4.0, fps=25, gop=50, audio=False)
+    every = frames(read(path, fps=2, skip_nonref=False))
+    sparse = frames(read(path, fps=2, skip_nonref=True))
+    assert len(sparse) == len(every) == 8
+    for a, b in zip(sparse, every):  # the slot's first reference frame: at most a few frames later
+        assert 0.0 <= a.time - b.time <= 4 / 25 + 1e-9
+    tail = frames(read(path, start=sparse[3].time, fps=2, skip_nonref=True))
+    assert [f.time for f in tail] == [f.time for f in sparse[3:]]
