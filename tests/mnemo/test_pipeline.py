@@ -42,7 +42,7 @@ def test_events_follow_the_cuts(sample, lite_memory):
     for a, b in zip(events, events[1:]):
         assert a.end == pytest.approx(b.start) and a.start < a.end
     boundaries = [e.start for e in events[1:]]
-    assert boundary_f1(boundaries, list(sample.cuts), tolerance=1.0) >= 0.8, boundaries
+    assert boundary_f1(boundaries, list(sample.cuts), tolerance=1.0) >= 0.9, boundaries
 
 
 def test_keyframes_and_text_land_in_the_right_events(sample, lite_memory):
