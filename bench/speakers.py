@@ -67,7 +67,7 @@ def oracle_segments(stream: str, reference: list[Turn], samples: np.ndarray) -> 
 
 def run_file(file_id: str, path: Path, reference: list[Turn], args, clusterer: VoiceClusterer | None):
     embedder = create_voice_embedder("spectral")
-    diarizer = Diarizer(embedder, clusterer, mode=args.mode)
+    diarizer = Diarizer(embedder, clusterer, mode=args.mode, block_windows=args.block_windows)
     vad = create_vad(args.vad, aggressiveness=args.aggressiveness)
     chunks = list(read_chunks(path))  # decoded before timing: the bench measures perception
     duration = sum(len(c.samples) for c in chunks) / 16000
@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vad", default="energy", help="voice activity detector: energy or webrtc")
     parser.add_argument("--aggressiveness", type=int, default=2)
     parser.add_argument("--mode", default="refine", choices=("refine", "online"))
+    parser.add_argument("--block-windows", type=int, default=1600,
+                        help="refine mode: windows per block (24 is about 18 s of speech: a live latency bound)")
     parser.add_argument("--collar", type=float, default=0.25)
     parser.add_argument("--oracle-vad", action="store_true", help="reference speech regions instead of the VAD")
     parser.add_argument("--one-memory", action="store_true", help="one clusterer for all files (ids persist)")
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if not cases:
         print(f"no audio with RTTM ground truth under {args.data}", file=sys.stderr)
         return 1
-    print(f"vad={args.vad}/{args.aggressiveness} mode={args.mode} collar={args.collar}"
+    print(f"vad={args.vad}/{args.aggressiveness} mode={args.mode} block={args.block_windows} collar={args.collar}"
           f"{' oracle-vad' if args.oracle_vad else ''}{' one-memory' if args.one_memory else ''}")
     results, clusterer, rtfs = [], None, []
     for file_id, path, reference in cases:
@@ -126,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         clusterer = used if args.one_memory else None
         results.append(result)
         rtfs.append(rtf)
-        print(line(file_id, result, f"voices {found}/{true}  RTF {rtf:.4f}"))
+        mapping = ""
+        if args.one_memory:
+            mapping = "  " + ", ".join(f"{h}={r}" for h, r in sorted(result.mapping.items()))
+        print(line(file_id, result, f"voices {found}/{true}  RTF {rtf:.4f}{mapping}"))
     print(line("overall", total_error(results), f"mean RTF {np.mean(rtfs):.4f}"))
     if args.one_memory and clusterer is not None:
         print(f"voice entities in the shared memory: {len(clusterer.voices)}")

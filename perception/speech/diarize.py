@@ -1,0 +1,488 @@
+"""Who speaks when: voice windows clustered into persistent voice entities (``voice:N``).
+
+:class:`VoiceClusterer` is the memory of voices: centroids and counts, saved and restored as
+numpy arrays so that ids survive across streams. :class:`Diarizer` is the stage: speech segments
+in, :class:`SpeakerTurn` out, either online (each window joins the nearest voice or starts a new
+one) or refined (a block of windows is clustered as a whole, spectral clustering with the
+number of speakers from the eigengap, then mapped onto the persistent voices).
+
+Vectors are compared by cosine after removing a running mean (the recording's channel and
+average voice), so the same clusterer works for any :class:`VoiceEmbedder`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from perception.options import build_options
+from perception.speech.vad import SpeechSegment
+from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
+
+logger = logging.getLogger(__name__)
+
+_STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SpeakerTurn:
+    """One voice speaking from ``start`` to ``end`` (media time, seconds)."""
+
+    stream: str
+    start: float
+    end: float
+    voice: int  # persistent voice id
+
+    @property
+    def entity(self) -> str:
+        """The voice's entity name in memory: ``voice:N``."""
+        return f"voice:{self.voice}"
+
+
+@dataclass(frozen=True)
+class ClustererOptions:
+    # centred cosine similarity a window needs with a voice's centroid to be that voice (online)
+    threshold: float = 0.2
+    # centred cosine similarity a whole cluster needs with a known voice to be that voice (refined)
+    match_threshold: float = 0.5
+    # most voices kept; beyond it the least heard voice is forgotten
+    max_voices: int = 1000
+    # windows the running mean (the centring) averages over; older windows fade out
+    mean_memory: int = 400
+    # weight, in windows, of the zero prior of the running mean (vectors are background-standardised)
+    prior_count: float = 8.0
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "match_threshold"):
+            if not -1.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"ClustererOptions.{name}={getattr(self, name)!r}: expected a cosine in [-1, 1]")
+        if self.max_voices < 1:
+            raise ValueError(f"ClustererOptions.max_voices={self.max_voices!r}: expected >= 1")
+        if self.mean_memory < 1:
+            raise ValueError(f"ClustererOptions.mean_memory={self.mean_memory!r}: expected >= 1 window")
+        if self.prior_count < 0:
+            raise ValueError(f"ClustererOptions.prior_count={self.prior_count!r}: expected >= 0")
+
+
+class VoiceClusterer:
+    """Online clustering of voice vectors into persistent voice ids (centroids + counts)."""
+
+    def __init__(self, dim: int, space: str = "", **options) -> None:
+        self.options = build_options(ClustererOptions, "VoiceClusterer", options)
+        self.dim = int(dim)
+        self.space = space  # the embedding space; a restored state must match it
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._sums = np.zeros((0, self.dim), dtype=np.float64)  # sums of unit centred vectors
+        self._counts = np.zeros(0, dtype=np.int64)
+        self._next_id = 0
+        self._mean = np.zeros(self.dim, dtype=np.float64)  # running mean used for centring
+        self._mean_count = 0.0
+
+    # ---- ids and centroids
+    @property
+    def voices(self) -> list[int]:
+        return [int(i) for i in self._ids]
+
+    def count(self, voice: int) -> int:
+        """Windows heard from ``voice`` (0 for an unknown one)."""
+        where = np.flatnonzero(self._ids == voice)
+        return int(self._counts[where[0]]) if len(where) else 0
+
+    def centroids(self) -> np.ndarray:
+        """(k, dim) unit centroids in :attr:`voices` order."""
+        return _unit(self._sums)
+
+    # ---- centring
+    def center(self, vectors: np.ndarray, update: bool = True) -> np.ndarray:
+        """Unit vectors of ``vectors`` minus the running mean (updated with them first when ``update``)."""
+        vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+        self._check_dim(vectors)
+        out = np.empty_like(vectors)
+        for i, vector in enumerate(vectors):
+            if update:
+                self.observe_mean(vector[None])
+            out[i] = vector - self._current_mean()
+        return _unit(out)
+
+    def observe_mean(self, vectors: np.ndarray) -> None:
+        """Fold ``vectors`` into the running mean (capped at ``mean_memory`` windows)."""
+        for vector in np.atleast_2d(vectors):
+            self._mean_count = min(self._mean_count + 1.0, float(self.options.mean_memory))
+            self._mean += (vector - self._mean) / self._mean_count
+
+    def _current_mean(self) -> np.ndarray:
+        # shrunk towards zero, the background mean of standardised vectors, while few are seen
+        n, prior = self._mean_count, self.options.prior_count
+        return self._mean * (n / (n + prior)) if n + prior > 0 else self._mean
+
+    # ---- assignment
+    def similarities(self, units: np.ndarray) -> np.ndarray:
+        """(n, k) cosine of centred unit vectors with each voice's centroid."""
+        units = np.atleast_2d(units)
+        if len(self._ids) == 0:
+            return np.zeros((len(units), 0))
+        return units @ self.centroids().T
+
+    def assign(self, embedding: np.ndarray, update: bool = True) -> int:
+        """The voice of one window's vector: the nearest voice above ``threshold``, else a new one."""
+        unit = self.center(embedding, update=update)[0]
+        return self.assign_unit(unit, update=update)
+
+    def assign_unit(self, unit: np.ndarray, update: bool = True) -> int:
+        """As :meth:`assign` for an already centred unit vector."""
+        sims = self.similarities(unit[None])[0]
+        if len(sims) and sims.max() >= self.options.threshold:
+            row = int(np.argmax(sims))
+            if update:
+                self._sums[row] += unit
+                self._counts[row] += 1
+            return int(self._ids[row])
+        if not update:
+            return -1
+        return self._add_voice(unit, 1)
+
+    def assign_groups(self, means: np.ndarray, counts: Sequence[int]) -> list[int]:
+        """Persistent ids of whole clusters (their unit mean vectors and sizes), one to one.
+
+        A cluster takes the known voice it matches best above ``match_threshold`` (each voice at
+        most once); the others become new voices. Centroids are updated with the clusters.
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        means = _unit(np.atleast_2d(np.asarray(means, dtype=np.float64)))
+        self._check_dim(means)
+        ids = [-1] * len(means)
+        if len(self._ids) and len(means):
+            sims = self.similarities(means)
+            rows, cols = linear_sum_assignment(sims, maximize=True)
+            for r, c in zip(rows, cols):
+                if sims[r, c] >= self.options.match_threshold:
+                    ids[r] = int(self._ids[c])
+                    self._sums[c] += means[r] * counts[r]
+                    self._counts[c] += counts[r]
+        for r, voice in enumerate(ids):
+            if voice < 0:
+                ids[r] = self._add_voice(means[r] * counts[r], int(counts[r]))
+        return ids
+
+    def _add_voice(self, total: np.ndarray, count: int) -> int:
+        if len(self._ids) >= self.options.max_voices:
+            drop = int(np.argmin(self._counts))
+            logger.info("forgetting voice:%d (heard %d windows): more than %d voices",
+                        self._ids[drop], self._counts[drop], self.options.max_voices)
+            keep = np.arange(len(self._ids)) != drop
+            self._ids, self._sums, self._counts = self._ids[keep], self._sums[keep], self._counts[keep]
+        voice = self._next_id
+        self._next_id += 1
+        self._ids = np.append(self._ids, voice)
+        self._sums = np.vstack([self._sums, np.asarray(total, dtype=np.float64)[None]])
+        self._counts = np.append(self._counts, count)
+        return voice
+
+    def _check_dim(self, vectors: np.ndarray) -> None:
+        if vectors.shape[-1] != self.dim:
+            raise ValueError(f"voice vectors have dimension {vectors.shape[-1]}; this clusterer holds {self.dim}")
+
+    # ---- persistence
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Everything needed to continue: plain numpy arrays (store them with np.savez or as blobs)."""
+        return {
+            "version": np.array(_STATE_VERSION, dtype=np.int64),
+            "space": np.array(self.space),
+            "ids": self._ids.copy(),
+            "centroid_sums": self._sums.astype(np.float64),
+            "counts": self._counts.copy(),
+            "next_id": np.array(self._next_id, dtype=np.int64),
+            "mean": self._mean.copy(),
+            "mean_count": np.array(self._mean_count, dtype=np.float64),
+        }
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_dict`; the embedding space and dimension must match."""
+        version = int(state.get("version", -1))
+        if version != _STATE_VERSION:
+            raise ValueError(f"voice clusterer state version {version}; expected {_STATE_VERSION}")
+        space = str(state["space"])
+        if self.space and space and space != self.space:
+            raise ValueError(f"voice clusterer state is of space {space!r}; this clusterer is {self.space!r}")
+        sums = np.asarray(state["centroid_sums"], dtype=np.float64).reshape(-1, self.dim)
+        ids = np.asarray(state["ids"], dtype=np.int64)
+        counts = np.asarray(state["counts"], dtype=np.int64)
+        if not len(ids) == len(sums) == len(counts):
+            raise ValueError(f"voice clusterer state is inconsistent: {len(ids)} ids, {len(sums)} centroids, "
+                             f"{len(counts)} counts")
+        self._ids, self._sums, self._counts = ids.copy(), sums.copy(), counts.copy()
+        self._next_id = int(state["next_id"])
+        self._mean = np.asarray(state["mean"], dtype=np.float64).reshape(self.dim).copy()
+        self._mean_count = float(state["mean_count"])
+        self.space = self.space or space
+
+    @classmethod
+    def from_state(cls, state: dict[str, np.ndarray], **options) -> VoiceClusterer:
+        """A clusterer continuing from ``state``."""
+        clusterer = cls(int(np.asarray(state["mean"]).size), str(state["space"]), **options)
+        clusterer.load_state_dict(state)
+        return clusterer
+
+
+# ---- offline clustering of a block of windows
+
+
+def cluster_windows(vectors: np.ndarray, link_threshold: float = -0.2, edge_scale: float = 1.15,
+                    independent_share: float = 1.0) -> np.ndarray:
+    """Cluster labels 0..k-1 of one recording's window vectors; the number of clusters is found.
+
+    Vectors are standardised on the block's own mean and spread (the channel and the average
+    voice go). Principal axes whose variance exceeds what noise alone reaches (the
+    Marchenko-Pastur edge ``(1 + sqrt(dim / n))^2`` for n independent vectors, times
+    ``edge_scale``: pure noise stays under 1.1 times the edge) carry the differences between
+    speakers; with none, the block is one voice. Overlapping windows are not independent:
+    ``independent_share`` (hop / window) scales n. Otherwise the vectors, projected on those
+    axes (at least two), are joined by average-linkage agglomeration while two groups' mean
+    cosine exceeds ``link_threshold``: centred, k equally heard speakers sit at cosine -1/(k-1)
+    from each other in k-1 axes, so -0.2 separates up to about five per block.
+    """
+    vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
+    n, dim = vectors.shape
+    if n < 2:
+        return np.zeros(n, dtype=np.int64)
+    standard = (vectors - vectors.mean(axis=0)) / (vectors.std(axis=0) + 1e-6)
+    _, singular, axes = np.linalg.svd(standard, full_matrices=False)
+    variances = singular**2 / n  # of the principal axes; they sum to dim
+    independent = max(2.0, n * independent_share)
+    signal = int(np.sum(variances > edge_scale * (1.0 + np.sqrt(dim / independent)) ** 2))
+    if signal == 0:
+        return np.zeros(n, dtype=np.int64)
+    return _agglomerate(_unit(standard @ axes[: max(signal, 2)].T), link_threshold)
+
+
+def _agglomerate(units: np.ndarray, threshold: float) -> np.ndarray:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    distances = np.clip(1.0 - units @ units.T, 0.0, 2.0)
+    condensed = distances[np.triu_indices(len(units), 1)]
+    tree = linkage(condensed, method="average")
+    return _renumber(fcluster(tree, t=1.0 - threshold, criterion="distance"))
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    mapping: dict[int, int] = {}
+    return np.array([mapping.setdefault(int(label), len(mapping)) for label in labels], dtype=np.int64)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+# ---- windows -> turns
+
+
+def windows_to_turns(windows: VoiceWindows, voices: Sequence[int], segments: Iterable[SpeechSegment],
+                     resolution: float = 0.01, min_turn: float = 0.3, reach: float = 1.0) -> list[SpeakerTurn]:
+    """Turns covering each segment: every instant takes the voice of the window centred nearest it.
+
+    Turns shorter than ``min_turn`` seconds are given to the neighbouring voice. A segment too
+    short for a window of its own takes the voice of the nearest window within ``reach`` seconds.
+    """
+    turns: list[SpeakerTurn] = []
+    centres = (windows.starts + windows.ends) / 2 if len(windows) else np.zeros(0)
+    voices = np.asarray(voices, dtype=np.int64)
+    for segment in segments:
+        inside = np.flatnonzero((windows.starts < segment.end) & (windows.ends > segment.start))
+        if len(inside) == 0:
+            gaps = np.maximum(windows.starts - segment.end, segment.start - windows.ends)
+            if len(gaps) and gaps.min() <= reach:
+                turns.append(SpeakerTurn(segment.stream, segment.start, segment.end, int(voices[np.argmin(gaps)])))
+            continue
+        steps = max(1, int(round(segment.duration / resolution)))
+        times = segment.start + (np.arange(steps) + 0.5) * (segment.duration / steps)
+        nearest = inside[np.argmin(np.abs(times[:, None] - centres[inside][None]), axis=1)]
+        labels = _absorb_short_runs(voices[nearest], max(1, int(round(min_turn / resolution))))
+        turns += _runs_to_turns(segment, labels, steps)
+    return turns
+
+
+def _absorb_short_runs(labels: np.ndarray, shortest: int) -> np.ndarray:
+    """Runs shorter than ``shortest`` take the label of the longer neighbouring run."""
+    labels = labels.copy()
+    while True:
+        bounds = np.flatnonzero(np.diff(labels)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [len(labels)]])
+        lengths = ends - starts
+        if len(lengths) <= 1 or lengths.min() >= shortest:
+            return labels
+        i = int(np.argmin(lengths))
+        left = lengths[i - 1] if i > 0 else -1
+        right = lengths[i + 1] if i + 1 < len(lengths) else -1
+        labels[starts[i] : ends[i]] = labels[starts[i - 1]] if left >= right else labels[starts[i + 1]]
+
+
+def _runs_to_turns(segment: SpeechSegment, labels: np.ndarray, steps: int) -> list[SpeakerTurn]:
+    step = segment.duration / steps
+    turns = []
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(labels)) + 1, [len(labels)]])
+    for first, last in zip(bounds[:-1], bounds[1:]):
+        end = segment.end if last == len(labels) else segment.start + last * step
+        turns.append(SpeakerTurn(segment.stream, segment.start + first * step, end, int(labels[first])))
+    return turns
+
+
+# ---- the stage
+
+
+@dataclass(frozen=True)
+class DiarizerOptions:
+    # "refine": cluster each block of windows as a whole (better; turns come when a block closes)
+    # "online": each window joins a voice at once (lowest latency)
+    mode: str = "refine"
+    # windows per refined block (about hop x this seconds of speech); bounds memory and latency
+    block_windows: int = 1600
+    # blocks with fewer windows than this are too small to cluster on their own: assigned online
+    min_block_windows: int = 6
+    # two groups of windows join while their mean (centred, projected) cosine exceeds this
+    link_threshold: float = -0.2
+    # principal axes count as speaker differences above this multiple of the noise edge
+    edge_scale: float = 1.15
+    # turns shorter than this are given to the neighbouring voice, seconds
+    min_turn: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("refine", "online"):
+            raise ValueError(f"DiarizerOptions.mode={self.mode!r}: expected 'refine' or 'online'")
+        if self.block_windows < 2:
+            raise ValueError(f"DiarizerOptions.block_windows={self.block_windows!r}: expected >= 2")
+        if self.min_block_windows < 2:
+            raise ValueError(f"DiarizerOptions.min_block_windows={self.min_block_windows!r}: expected >= 2")
+        if not -1.0 <= self.link_threshold <= 1.0:
+            raise ValueError(f"DiarizerOptions.link_threshold={self.link_threshold!r}: expected a cosine in [-1, 1]")
+        if not self.edge_scale > 0:
+            raise ValueError(f"DiarizerOptions.edge_scale={self.edge_scale!r}: expected a number > 0")
+        if self.min_turn < 0:
+            raise ValueError(f"DiarizerOptions.min_turn={self.min_turn!r}: expected seconds >= 0")
+
+
+class Diarizer:
+    """Speech segments -> speaker turns with persistent voice ids (a stage: push, finish, state)."""
+
+    def __init__(self, embedder: VoiceEmbedder | str = "spectral", clusterer: VoiceClusterer | None = None,
+                 **options) -> None:
+        self.options = build_options(DiarizerOptions, "Diarizer", options)
+        self.embedder = create_voice_embedder(embedder) if isinstance(embedder, str) else embedder
+        self.clusterer = clusterer or VoiceClusterer(self.embedder.dim, self.embedder.space)
+        if self.clusterer.dim != self.embedder.dim:
+            raise ValueError(f"clusterer dimension {self.clusterer.dim} != embedder {self.embedder.space!r} "
+                             f"dimension {self.embedder.dim}")
+        self._segments: list[SpeechSegment] = []
+        self._windows: list[VoiceWindows] = []
+        self._pending = 0
+
+    def push(self, segment: SpeechSegment) -> list[SpeakerTurn]:
+        """Turns decided with this segment: its own (online), or a whole block's (refine).
+
+        A segment of another stream first closes the held block: a block is one recording.
+        """
+        if self._segments and segment.stream != self._segments[0].stream:
+            return self.finish() + self.push(segment)
+        windows = self.embedder.embed_windows(segment)
+        if self.options.mode == "online":
+            voices = [self.clusterer.assign(v) for v in windows.vectors]
+            return windows_to_turns(windows, voices, [segment], min_turn=self.options.min_turn)
+        if len(windows) == 0 and not self._segments:
+            return []
+        self._segments.append(_without_samples(segment))
+        self._windows.append(windows)
+        self._pending += len(windows)
+        if self._pending >= self.options.block_windows or len(self._segments) >= self.options.block_windows:
+            return self.finish()
+        return []
+
+    def finish(self) -> list[SpeakerTurn]:
+        """Decide the held block (end of stream, or a full block); the clusterer keeps the voices."""
+        segments, parts = self._segments, self._windows
+        self._segments, self._windows, self._pending = [], [], 0
+        windows = VoiceWindows.concatenate(parts, self.embedder.dim)
+        if len(windows) == 0:
+            return []
+        voices = self._refine(windows.vectors)
+        return windows_to_turns(windows, voices, segments, min_turn=self.options.min_turn)
+
+    def _refine(self, vectors: np.ndarray) -> list[int]:
+        """Cluster a block on its own, then map its clusters onto the persistent voices."""
+        if len(vectors) < self.options.min_block_windows:
+            return [self.clusterer.assign(v) for v in vectors]
+        independent = min(1.0, self.embedder.hop_s / self.embedder.window_s)
+        labels = cluster_windows(vectors, self.options.link_threshold, self.options.edge_scale, independent)
+        units = _unit(vectors - vectors.mean(axis=0))  # the clusterer's space: centred, unit
+        k = int(labels.max()) + 1
+        means = np.stack([units[labels == j].mean(axis=0) for j in range(k)])
+        counts = [int(np.sum(labels == j)) for j in range(k)]
+        self.clusterer.observe_mean(vectors)
+        ids = self.clusterer.assign_groups(means, counts)
+        return [ids[label] for label in labels]
+
+    def reset(self) -> None:
+        """Drop the held block (the voices stay)."""
+        self._segments, self._windows, self._pending = [], [], 0
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The clusterer's state: what must persist for voice ids to survive across streams."""
+        return self.clusterer.state_dict()
+
+
+def _without_samples(segment: SpeechSegment) -> SpeechSegment:
+    """The segment's span only: a block holds spans, not audio."""
+    return SpeechSegment(segment.stream, segment.start, segment.end, np.zeros(0, np.float32), segment.sample_rate)
+
+
+def diarize_segments(segments: Sequence[SpeechSegment], embedder: VoiceEmbedder | str = "spectral",
+                     clusterer: VoiceClusterer | None = None, **options) -> list[SpeakerTurn]:
+    """Turns of a whole recording's speech segments (offline helper around :class:`Diarizer`)."""
+    diarizer = Diarizer(embedder, clusterer, **options)
+    turns: list[SpeakerTurn] = []
+    for segment in segments:
+        turns += diarizer.push(segment)
+    return turns + diarizer.finish()
+
+
+# ---- surprise for the event segmenter
+
+
+@dataclass(frozen=True)
+class SpeechEvent:
+    """A moment the event segmenter may find surprising: speech starts, or the voice changes."""
+
+    time: float
+    kind: str  # "onset" or "change"
+    voice: int
+
+
+def speech_events(turns: Sequence[SpeakerTurn], pause: float = 1.0) -> list[SpeechEvent]:
+    """Onsets (speech after at least ``pause`` s of silence) and voice changes, in time order."""
+    events: list[SpeechEvent] = []
+    previous: SpeakerTurn | None = None
+    for turn in sorted(turns, key=lambda t: (t.start, t.end)):
+        if previous is None or turn.start - previous.end >= pause:
+            events.append(SpeechEvent(turn.start, "onset", turn.voice))
+        elif turn.voice != previous.voice:
+            events.append(SpeechEvent(turn.start, "change", turn.voice))
+        if previous is None or turn.end >= previous.end:
+            previous = turn
+    return events
+
+
+def speaker_change_scores(turns: Sequence[SpeakerTurn], times: np.ndarray, window: float = 1.0,
+                          onset_weight: float = 1.0, change_weight: float = 1.0, pause: float = 1.0) -> np.ndarray:
+    """Per-time surprise from speech: at each of ``times``, the weight of the strongest onset or
+    voice change in the ``window`` seconds before it (0 where none). Times need not be regular.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    scores = np.zeros(len(times))
+    weights = {"onset": onset_weight, "change": change_weight}
+    for event in speech_events(turns, pause):
+        hit = (times >= event.time) & (times < event.time + window)
+        scores[hit] = np.maximum(scores[hit], weights[event.kind])
+    return scores

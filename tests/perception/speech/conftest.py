@@ -1,0 +1,40 @@
+"""Fixtures of the speech tests: the synthetic-audio helpers and the real speech file."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+
+def _load_helpers() -> ModuleType:
+    name = "mnemo_tests_speech_audio"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("speech_audio.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def audio() -> ModuleType:
+    """Synthetic voices, bursts with known spans, file writers (see speech_audio.py)."""
+    return _load_helpers()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(7)
+
+
+@pytest.fixture(scope="session")
+def jfk(shared_data) -> Path:
+    path = shared_data / "audio" / "jfk.flac"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return path
