@@ -17,6 +17,24 @@ class Keyframe:
 
 
 @dataclass
+class Utterance:
+    """A stretch of speech: who spoke (a voice entity) and, when known, what was said."""
+
+    stream: str
+    start: float  # media time, seconds
+    end: float
+    text: str = ""  # empty when nothing recognised it (lite without subtitles)
+    voice: str | None = None  # "voice:N", a persistent voice of this memory
+    origin: str = "vad"  # "asr" (whisper), "subtitle", "sidecar", or "vad" (speech without text)
+    language: str | None = None
+    words: list[tuple[str, float, float, float]] = field(default_factory=list)  # (word, start, end, probability)
+    confidence: float | None = None  # mean token log-probability (asr)
+    model: str | None = None  # which recogniser made the text
+    event_id: int | None = None  # the event it belongs to, set by the store
+    id: int | None = None
+
+
+@dataclass
 class Event:
     """One episodic event, cut where the stream was surprising."""
 
@@ -27,6 +45,7 @@ class Event:
     keyframes: list[Keyframe] = field(default_factory=list)
     text: str = ""  # subtitles / transcript inside the span
     surprise: float = 0.0  # boundary strength at ``start`` (z-score), 0 for a stream's first event
+    utterances: list[Utterance] = field(default_factory=list)  # speech inside the span
     id: int | None = None  # assigned by the store
 
     @property

@@ -34,12 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
-from memory.event import Checkpoint, Event, Keyframe
+from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.index import DEFAULT_FACTORY, SpaceState, VectorIndex, load_or_build, safe_name
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "mnemo"
 DB_NAME = "memory.db"
 _VECTOR_DTYPE = np.dtype("<f2")  # vectors are stored as little-endian float16 blobs
@@ -91,6 +91,33 @@ _SCHEMA = [
         updated REAL NOT NULL
     )""",
 ]
+
+# version 2: speech (utterances with their voice) and per-memory state (e.g. the voice clusterer)
+_SCHEMA_V2 = [
+    """CREATE TABLE IF NOT EXISTS utterances (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id INTEGER REFERENCES events(id) ON DELETE CASCADE,
+        stream TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+        start REAL NOT NULL,                      -- media time, seconds
+        "end" REAL NOT NULL CHECK ("end" >= start),
+        text TEXT NOT NULL DEFAULT '',
+        voice TEXT,                               -- 'voice:N' or NULL
+        origin TEXT NOT NULL,                     -- asr, subtitle, sidecar, vad
+        language TEXT,
+        words TEXT NOT NULL DEFAULT '[]',         -- JSON [[word, start, end, probability], ...]
+        confidence REAL,
+        model TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS utterances_stream_start ON utterances(stream, start)",
+    "CREATE INDEX IF NOT EXISTS utterances_voice ON utterances(voice)",
+    """CREATE TABLE IF NOT EXISTS memory_state (
+        key TEXT PRIMARY KEY,                     -- e.g. 'voices': the voice clusterer
+        value BLOB NOT NULL,
+        updated REAL NOT NULL
+    )""",
+]
+_SCHEMA += _SCHEMA_V2
+_MIGRATIONS = {1: _SCHEMA_V2}  # from version N to N + 1
 
 
 class StoreError(Exception):
@@ -180,7 +207,26 @@ class MemoryStore:
             raise SchemaVersionError(f"{db} has schema version {version}; this mnemo reads versions up to "
                                      f"{SCHEMA_VERSION}: upgrade mnemo to open it")
         if version < SCHEMA_VERSION:
+            self._migrate(conn, version)
+
+    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        """Bring an older schema up to date in one transaction (only adds tables)."""
+        db = self.db_path
+        if self.readonly:
+            raise SchemaVersionError(f"{db} has schema version {version}: open it writable once to upgrade it")
+        if any(v not in _MIGRATIONS for v in range(version, SCHEMA_VERSION)):
             raise SchemaVersionError(f"{db} has schema version {version}, which this mnemo cannot migrate")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for v in range(version, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[v]:
+                    conn.execute(statement)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        logger.info("upgraded %s from schema version %d to %d", db, version, SCHEMA_VERSION)
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -278,8 +324,13 @@ class MemoryStore:
                   (cp.stream, float(cp.position), bytes(cp.state), int(cp.done), time.time()))
 
     # ------------------------------------------------------------ events
-    def add_event(self, event: Event, checkpoint: Checkpoint) -> int:
-        """Commit an event with its vectors, keyframes and the stream's checkpoint; sets and returns its id."""
+    def add_event(self, event: Event, checkpoint: Checkpoint, state: dict[str, bytes] | None = None) -> int:
+        """Commit an event with its vectors, keyframes, utterances and the stream's checkpoint.
+
+        ``state`` (per-memory blobs such as the voice clusterer) is written in the same
+        transaction, so a resumed ingest finds the state that matches its last event.
+        Sets and returns the event's id.
+        """
         if checkpoint.stream != event.stream:
             raise ValueError(f"checkpoint is for stream {checkpoint.stream!r}, event for {event.stream!r}")
         if not (math.isfinite(event.start) and math.isfinite(event.end) and event.end >= event.start):
@@ -300,9 +351,46 @@ class MemoryStore:
             c.executemany("INSERT INTO keyframes(event_id, ordinal, time, jpeg) VALUES (?, ?, ?, ?)",
                           [(event_id, i, float(k.time), None if k.jpeg is None else bytes(k.jpeg))
                            for i, k in enumerate(event.keyframes)])
+            self._put_utterances(c, event_id, event.utterances)
+            for key, value in (state or {}).items():
+                self._put_state(c, key, value)
             self._put_checkpoint(c, checkpoint)
         event.id = event_id
         return event_id
+
+    @staticmethod
+    def _put_utterances(c: sqlite3.Connection, event_id: int, utterances) -> None:
+        for u in utterances:
+            cur = c.execute('INSERT INTO utterances(event_id, stream, start, "end", text, voice, origin, language, '
+                            "words, confidence, model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (event_id, u.stream, float(u.start), float(u.end), u.text, u.voice, u.origin,
+                             u.language, json.dumps([list(w) for w in u.words]), u.confidence, u.model))
+            u.id, u.event_id = int(cur.lastrowid), event_id
+
+    @staticmethod
+    def _put_state(c: sqlite3.Connection, key: str, value: bytes) -> None:
+        c.execute("INSERT INTO memory_state(key, value, updated) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+                  "SET value = excluded.value, updated = excluded.updated", (key, bytes(value), time.time()))
+
+    def state(self, key: str) -> bytes | None:
+        """A per-memory state blob (e.g. ``"voices"``), None when never written."""
+        row = self._conn.execute("SELECT value FROM memory_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def utterances(self, stream: str | None = None, event_id: int | None = None,
+                   voice: str | None = None) -> list[Utterance]:
+        """Utterances ordered by stream and time, optionally of one stream, event or voice."""
+        where, params = ["1"], []
+        for column, value in (("stream", stream), ("event_id", event_id), ("voice", voice)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self._conn.execute(
+            'SELECT id, event_id, stream, start, "end", text, voice, origin, language, words, confidence, model '
+            f"FROM utterances WHERE {' AND '.join(where)} ORDER BY stream, start, id", params).fetchall()
+        return [Utterance(stream=r[2], start=r[3], end=r[4], text=r[5], voice=r[6], origin=r[7], language=r[8],
+                          words=[tuple(w) for w in json.loads(r[9])], confidence=r[10], model=r[11],
+                          event_id=r[1], id=r[0]) for r in rows]
 
     @staticmethod
     def _use_space(c: sqlite3.Connection, space: str, dim: int) -> None:

@@ -10,7 +10,7 @@ from typing import Iterable
 
 import numpy as np
 
-from memory.event import Event
+from memory.event import Event, Utterance
 from memory.store import MemoryStore
 from mnemo.config import Profile, load_profile
 from mnemo.errors import MemoryNotFound
@@ -105,6 +105,10 @@ class Memory:
             for ordinal, keyframe in enumerate(event.keyframes):
                 keyframe.path = str(self.store.keyframe_path(event.id, ordinal))
         return events
+
+    def transcript(self, stream: str | None = None, voice: str | None = None) -> list[Utterance]:
+        """Who said what when: utterances ordered by stream and time (text empty when unknown)."""
+        return self.store.utterances(stream=stream, voice=voice)
 
     def search(self, text: str | None = None, image: str | Path | np.ndarray | None = None, k: int = 10,
                stream: str | None = None) -> list[Hit]:

@@ -161,6 +161,33 @@ def _event_dict(event) -> dict:
 
 
 @app.command()
+def transcript(memory: Path = MemoryOpt, stream: Optional[str] = typer.Option(None, help="Only this stream id."),
+               voice: Optional[str] = typer.Option(None, help="Only this voice, e.g. voice:3."),
+               as_json: bool = JsonOpt) -> None:
+    """Who said what when: speech segments with their voice and text."""
+    import mnemo
+
+    with mnemo.open(memory) as mem:
+        rows = [_utterance_dict(u) for u in mem.transcript(stream=stream, voice=voice)]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"{len(rows)} utterances in {memory}")
+    for column in ("start", "end", "speaker", "text", "origin"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(_clock(row["start"]), _clock(row["end"]), row["speaker"] or "?", row["text"], row["origin"])
+    out.print(table)
+
+
+def _utterance_dict(u) -> dict:
+    return {"start": round(u.start, 3), "end": round(u.end, 3), "speaker": u.voice, "text": u.text,
+            "stream": u.stream, "event": u.event_id, "origin": u.origin, "language": u.language,
+            "words": [{"word": w, "start": round(a, 3), "end": round(b, 3), "probability": round(p, 3)}
+                      for w, a, b, p in u.words]}
+
+
+@app.command()
 def search(
     text: Optional[str] = typer.Argument(None, help="What to look for."),
     memory: Path = MemoryOpt,

@@ -17,6 +17,7 @@ import yaml
 
 from memory.segmenter import SegmenterConfig
 from mnemo.errors import ConfigError
+from mnemo.speech import SpeechConfig
 from streams.sampling import SamplingPolicy
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -56,6 +57,7 @@ class Profile:
     frame_encoder: ComponentConfig = field(default_factory=lambda: ComponentConfig("descriptor"))
     text_embedder: ComponentConfig = field(default_factory=lambda: ComponentConfig("minilm"))
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
     fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had
@@ -105,7 +107,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
 def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
     """Build a Profile from a parsed YAML mapping, naming any bad key or value."""
-    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "ingest", "index", "fallback"}
+    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "ingest", "index",
+               "fallback"}
     _check_keys(data, allowed, where, "profile")
     try:
         return Profile(
@@ -114,6 +117,7 @@ def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", whe
             frame_encoder=_component(data.get("frame_encoder", {"name": "descriptor"}), where, "frame_encoder"),
             text_embedder=_component(data.get("text_embedder", {"name": "minilm"}), where, "text_embedder"),
             segmenter=_section(SegmenterConfig, data.get("segmenter"), where, "segmenter"),
+            speech=_section(SpeechConfig, data.get("speech"), where, "speech"),
             ingest=_section(IngestConfig, data.get("ingest"), where, "ingest"),
             index=str(data.get("index", "IDMap2,Flat")),
             fallback=data.get("fallback"),

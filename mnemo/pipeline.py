@@ -14,14 +14,17 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from memory.event import Checkpoint, Event, Keyframe
+from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.models import Encoders
 from mnemo.prefetch import Prefetcher
+from mnemo.speech import STATE_KEY, AudioBuffer, SpeechStage
+from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
-from streams.packets import StreamInfo, TextCue, VideoFrame
+from streams.packets import AUDIO_RATE, AudioChunk, StreamInfo, TextCue, VideoFrame
+from streams.errors import SourceError
 from streams.source import Source, open_source
 
 logger = logging.getLogger(__name__)
@@ -64,13 +67,19 @@ class Ingestor:
         self.encoders = encoders
         self.profile = encoders.profile
         frame_size = max(encoders.frame.frame_size, self.profile.ingest.thumbnail_size)
-        self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True)
+        self.speech = self.profile.speech
+        self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
+                                          audio=self.speech.enabled)
 
     def ingest(self, uri: str, progress: Progress | None = None) -> IngestReport:
         """Ingest one source, resuming from its checkpoint; a finished stream is skipped."""
         report = IngestReport(uri=uri)
         started = time.perf_counter()
-        with open_source(uri, self.policy, require_video=True) as source, _leave_a_core_for_decoding():
+        # with speech on, audio-only files are sources too (events are cut on the audio)
+        require_video = not self.speech.enabled
+        with open_source(uri, self.policy, require_video=require_video) as source, _leave_a_core_for_decoding():
+            if not (source.info.has_video or source.info.has_audio):
+                raise SourceError(uri, "has no video or audio stream: nothing to remember")
             report.stream = source.info.stream
             checkpoint = self.store.checkpoint(report.stream)
             if checkpoint is not None and checkpoint.done:
@@ -105,18 +114,27 @@ class _StreamRun:
             self.position = 0.0
         self.pending: deque[_Observation] = deque()
         self.cues: list[TextCue] = []
+        self.speech = SpeechStage(ingestor.speech, ingestor.store.state(STATE_KEY)) if ingestor.speech.enabled else None
+        self.audio = AudioBuffer(self.position)
+        self.audio_only = not self.info.has_video
+        self.audio_encoder = AudioDescriptor() if self.audio_only else None
+        self.audio_step = 1.0 / (ingestor.policy.fps or 2.0)  # observation period of audio-only streams
         self.batch: list[VideoFrame] = []
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
 
     def run(self) -> None:
-        packets = Prefetcher(self.source.packets(self.position), self.cfg.prefetch)
+        packets = Prefetcher(self.source.packets(self._read_from()), self.cfg.prefetch)
         try:
             for packet in packets:
                 if isinstance(packet, VideoFrame):
+                    if packet.time < self.position:  # read from an earlier audio chunk boundary
+                        continue
                     self.batch.append(packet)
                     if len(self.batch) >= self.cfg.batch_size:
                         self._encode_batch()
+                elif isinstance(packet, AudioChunk):
+                    self._add_audio(packet)
                 elif isinstance(packet, TextCue):
                     self._add_cue(packet)
             self._encode_batch()
@@ -127,6 +145,41 @@ class _StreamRun:
             self.report.stages = dict(self.stages)
 
     # -- steps -------------------------------------------------------------------------------
+
+    def _read_from(self) -> float:
+        """Where to start reading: audio chunks lie on a grid, so from the chunk holding the position."""
+        if self.speech is None or self.position <= 0:
+            return self.position
+        chunk = self.ing.policy.audio_chunk
+        return max(0.0, np.floor(self.position / chunk + 1e-9) * chunk)
+
+    def _add_audio(self, chunk: AudioChunk) -> None:
+        if chunk.end <= self.position:
+            return
+        self.audio.add(chunk.time, chunk.samples)
+        if self.audio_only:
+            self._observe_audio()
+
+    def _observe_audio(self) -> None:
+        """Audio-only streams: one observation per period of buffered audio, on an absolute grid."""
+        held_end = self.audio.start + len(self.audio.samples) / AUDIO_RATE
+        next_time = self._next_audio_time()
+        while next_time + self.audio_step <= held_end + 1e-9:
+            offset = int(round((next_time - self.audio.start) * AUDIO_RATE))
+            window = self.audio.samples[offset: offset + int(round(self.audio_step * AUDIO_RATE))]
+            t0 = time.perf_counter()
+            vector = self.audio_encoder.encode([window])[0]
+            self.stages["encode"] += time.perf_counter() - t0
+            self._observe_vector(next_time, vector, None)
+            self.report.frames += 1
+            next_time += self.audio_step
+        if self.progress is not None and self.last_time is not None:
+            self.progress(self.last_time, self.info.duration)
+
+    def _next_audio_time(self) -> float:
+        if self.last_time is None:
+            return float(np.ceil(self.position / self.audio_step - 1e-9) * self.audio_step)
+        return self.last_time + self.audio_step
 
     def _add_cue(self, cue: TextCue) -> None:
         if (cue.time + cue.end) / 2 >= self.position and cue.text.strip():
@@ -147,11 +200,14 @@ class _StreamRun:
             self.progress(frames[-1].time, self.info.duration)
 
     def _observe(self, frame: VideoFrame, vector: np.ndarray) -> None:
-        self.pending.append(_Observation(frame.time, vector, frame.image))
+        self._observe_vector(frame.time, vector, frame.image)
+
+    def _observe_vector(self, when: float, vector: np.ndarray, image: np.ndarray | None) -> None:
+        self.pending.append(_Observation(when, vector, image))
         self._bound_images()
-        self.last_time = frame.time
+        self.last_time = when
         t0 = time.perf_counter()
-        segments = self.segmenter.push(frame.time, vector)
+        segments = self.segmenter.push(when, vector)
         self.stages["segment"] += time.perf_counter() - t0
         if segments:
             self._commit(segments, done=False)
@@ -174,18 +230,19 @@ class _StreamRun:
 
     def _commit(self, segments: Sequence[Segment], done: bool) -> None:
         """Store each segment's event with the checkpoint right after it, one transaction each."""
-        t0 = time.perf_counter()
+        t0, speech_before = time.perf_counter(), self.stages.get("speech", 0.0)
         for number, seg in enumerate(segments):
             last = done and number == len(segments) - 1
             event = self._event(seg)
             checkpoint = Checkpoint(self.report.stream, seg.end, b"" if last else seg.state, done=last)
-            self.ing.store.add_event(event, checkpoint)
+            state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else None
+            self.ing.store.add_event(event, checkpoint, state)
             self.report.media_seconds += seg.end - self.position
             self.report.events += 1
             self.position = seg.end
         if done and not segments:  # nothing new since the last checkpoint
             self.ing.store.set_checkpoint(Checkpoint(self.report.stream, self.position, b"", done=True))
-        self.stages["store"] += time.perf_counter() - t0
+        self.stages["store"] += time.perf_counter() - t0 - (self.stages.get("speech", 0.0) - speech_before)
 
     def _event(self, seg: Segment) -> Event:
         count = seg.end_index - seg.start_index
@@ -193,9 +250,13 @@ class _StreamRun:
         vectors = np.stack([o.vector for o in observations])
         pooled = l2_normalize(vectors.mean(axis=0))
         event = Event(stream=self.report.stream, start=seg.start, end=seg.end, surprise=float(seg.surprise))
-        event.vectors[self.ing.encoders.image_key] = pooled
+        if self.audio_only:
+            event.vectors[f"audio/{self.audio_encoder.space}"] = pooled
+        else:
+            event.vectors[self.ing.encoders.image_key] = pooled
         event.keyframes = self._keyframes(observations, pooled)
-        event.text = self._take_text(seg.end)
+        event.utterances = self._utterances(seg.end)
+        event.text = "\n".join(u.text for u in event.utterances if u.text)
         if event.text and self.ing.encoders.text is not None:
             event.vectors[self.ing.encoders.text_key] = self.ing.encoders.text.embed([event.text])[0]
         return event
@@ -220,14 +281,21 @@ class _StreamRun:
             for i in [first, *rest]
         ]
 
-    def _take_text(self, end: float) -> str:
+    def _take_cues(self, end: float) -> list[TextCue]:
         taken = [c for c in self.cues if (c.time + c.end) / 2 < end]
         self.cues = [c for c in self.cues if (c.time + c.end) / 2 >= end]
-        lines = []
-        for cue in taken:
-            line = " ".join(cue.text.split())
-            lines.append(f"{cue.speaker}: {line}" if cue.speaker else line)
-        return "\n".join(lines)
+        return taken
+
+    def _utterances(self, end: float) -> list[Utterance]:
+        """Speech of the span ending at ``end``: subtitles, and with speech on, voices and ASR."""
+        cues = self._take_cues(end)
+        if self.speech is None:
+            return [Utterance(c.stream, c.time, c.end, " ".join(c.text.split()), c.speaker, c.origin) for c in cues]
+        t0 = time.perf_counter()
+        start, samples = self.audio.take(end)
+        utterances = self.speech.process(self.report.stream, samples, start, cues)
+        self.stages["speech"] = self.stages.get("speech", 0.0) + time.perf_counter() - t0
+        return utterances
 
 
 @contextlib.contextmanager

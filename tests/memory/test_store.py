@@ -251,7 +251,7 @@ def test_clear_errors_for_bad_directories(tmp_path) -> None:
     c.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     c.commit()
     c.close()
-    with pytest.raises(SchemaVersionError, match="schema version 99; this mnemo reads versions up to 1"):
+    with pytest.raises(SchemaVersionError, match="schema version 99; this mnemo reads versions up to 2"):
         MemoryStore(newer)
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,23 @@ def _audio_only(path: Path) -> Path:
     return path
 
 
+def _subtitles_only(path: Path) -> Path:
+    import av
+
+    from av.subtitles.subtitle import SubtitleSet
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("subrip")
+        stream.codec_context.subtitle_header = (b"[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, "
+                                                b"Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n")
+        stream.time_base = Fraction(1, 1000)
+        length = 1000
+        packet = stream.codec_context.encode_subtitle(SubtitleSet.create(b"0,0,Default,,0,0,0,,hello", 0, length, 0))
+        packet.stream, packet.pts, packet.dts, packet.duration = stream, 0, 0, length
+        container.mux(packet)
+    return path
+
+
 def _bad_inputs(sample, tmp: Path) -> dict[str, tuple[str, str]]:
     text = tmp / "notes.mp4"
     text.write_text("this is not a video\n" * 50)
@@ -97,7 +115,7 @@ def _bad_inputs(sample, tmp: Path) -> dict[str, tuple[str, str]]:
         "missing file": (str(tmp / "nope.mp4"), "no such file"),
         "text named .mp4": (str(text), "notes.mp4"),
         "truncated mp4": (str(truncated), "truncated.mp4"),
-        "no video stream": (str(_audio_only(tmp / "voice.m4a")), "no video stream"),
+        "no video or audio stream": (str(_subtitles_only(tmp / "subs.mkv")), "no video or audio stream"),
         "unreachable url": ("rtsp://127.0.0.1:9/live", "127.0.0.1:9"),
     }
 
@@ -117,6 +135,17 @@ def test_bad_inputs_fail_clearly_and_leave_the_memory_intact(sample, ingested, t
     assert event_rows(memory) == before
     with sqlite3.connect(memory / "memory.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_audio_only_needs_a_profile_with_speech(ingested, tmp_path):
+    memory, _ = ingested
+    video_only = tmp_path / "video-only.yaml"
+    video_only.write_text("speech:\n  vad: null\n")
+    voice = _audio_only(tmp_path / "voice.m4a")
+    run = mnemo("ingest", str(voice), "--memory", str(memory), "--profile", str(video_only), "-q")
+    assert run.returncode == 2 and "voice.m4a: has no video stream" in run.stderr, run.stderr
+    run = mnemo("ingest", str(voice), "--memory", str(tmp_path / "audio"), "-q")  # lite has speech
+    assert run.returncode == 0, run.stderr
 
 
 def test_bad_profile_and_unknown_memory(sample, ingested, tmp_path):
