@@ -1,0 +1,101 @@
+"""What people say: scripted lines that mention objects, rooms, plans and times.
+
+Each function returns a ``Line``: the text, its kind, the key words that carry its content (what
+an answer to "what did P say about Z?" must contain) and what it mentions. Choices come from the
+caller's generator, so lines are deterministic by seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TASKS = (
+    "water the plants", "call grandma", "take out the trash", "feed the cat", "buy more milk",
+    "pay the electricity bill", "fix the bike", "book the dentist", "charge the laptop", "walk the dog",
+)
+ACTIVITIES = ("read", "tidy up", "look for something", "have a rest", "check the window", "get a snack")
+OPINIONS = (
+    ("I really like the {obj}.", "like"),
+    ("The {obj} looks a bit broken.", "broken"),
+    ("The {obj} is new, I bought it yesterday.", "new"),
+    ("Please be careful with the {obj}, it is fragile.", "fragile"),
+)
+REPLIES_YES = ("Sure, I will.", "Okay, no problem.", "Yes, in a minute.")
+REPLIES_AGREE = ("Sounds good.", "Okay.", "Fine by me.", "Sure.")
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    kind: str  # report, request, plan, appointment, reminder, question, opinion, reply, greeting
+    keywords: tuple[str, ...]  # the words that carry the content, lower case
+    objects: tuple[str, ...] = ()  # ids of the objects mentioned
+    rooms: tuple[str, ...] = ()  # ids of the rooms mentioned
+    people: tuple[str, ...] = ()  # ids of the people mentioned or addressed
+    clock: str | None = None  # a clock time mentioned, "10:30"
+
+
+def clock_text(seconds_since_midnight: float) -> str:
+    minutes = int(seconds_since_midnight // 60) % (24 * 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def report(obj_id: str, obj_name: str, furniture: str, preposition: str, room_id: str, room_name: str) -> Line:
+    return Line(f"I put the {obj_name} {preposition} the {furniture} in the {room_name}.", "report",
+                (furniture, room_name), objects=(obj_id,), rooms=(room_id,))
+
+
+def request(addressee_id: str, addressee: str, obj_id: str, obj_name: str, room_id: str, room_name: str) -> Line:
+    return Line(f"{addressee}, could you bring the {obj_name} to the {room_name}?", "request",
+                ("bring", room_name), objects=(obj_id,), rooms=(room_id,), people=(addressee_id,))
+
+
+def plan(rng: np.random.Generator, room_id: str, room_name: str) -> Line:
+    activity = str(rng.choice(ACTIVITIES))
+    return Line(f"I am going to the {room_name} to {activity}.", "plan", (room_name, activity), rooms=(room_id,))
+
+
+def appointment(addressee: tuple[str, str] | None, room_id: str, room_name: str, clock: str) -> Line:
+    lead = f"{addressee[1]}, let's" if addressee else "Let's"
+    people = (addressee[0],) if addressee else ()
+    return Line(f"{lead} meet in the {room_name} at {clock}.", "appointment", (room_name, clock),
+                rooms=(room_id,), people=people, clock=clock)
+
+
+def reminder(rng: np.random.Generator, clock: str) -> Line:
+    task = str(rng.choice(TASKS))
+    return Line(f"Don't forget to {task} at {clock}.", "reminder", (task, clock), clock=clock)
+
+
+def question(obj_id: str, obj_name: str) -> Line:
+    return Line(f"Has anyone seen the {obj_name}?", "question", ("seen",), objects=(obj_id,))
+
+
+def answer_location(obj_id: str, obj_name: str, room_id: str, room_name: str) -> Line:
+    return Line(f"I think the {obj_name} is in the {room_name}.", "reply", (room_name,), objects=(obj_id,),
+                rooms=(room_id,))
+
+
+def answer_unknown() -> Line:
+    return Line("Sorry, I have no idea.", "reply", ("no idea",))
+
+
+def opinion(rng: np.random.Generator, obj_id: str, obj_name: str) -> Line:
+    template, word = OPINIONS[int(rng.integers(len(OPINIONS)))]
+    return Line(template.format(obj=obj_name), "opinion", (word,), objects=(obj_id,))
+
+
+def agree(rng: np.random.Generator, yes: bool = True) -> Line:
+    options = REPLIES_YES if yes else REPLIES_AGREE
+    return Line(str(rng.choice(options)), "reply", ())
+
+
+def handover(addressee_id: str, addressee: str, obj_id: str, obj_name: str, furniture: str) -> Line:
+    return Line(f"{addressee}, here is the {obj_name}, on the {furniture}.", "report", (furniture,),
+                objects=(obj_id,), people=(addressee_id,))
+
+
+def greeting(addressee_id: str, addressee: str) -> Line:
+    return Line(f"Hi {addressee}.", "greeting", (), people=(addressee_id,))
