@@ -190,6 +190,11 @@ class SurpriseSegmenter:
         out.append(Segment(b_index, last.index + 1, b_time, end, b_z))
         return out
 
+    @property
+    def last_surprise(self) -> float:
+        """The surprise z-score of the latest observation (0.0 before there is a history)."""
+        return float(self._history[-1].z) if self._history else 0.0
+
     def state_dict(self) -> bytes:
         """Resume state as of the last emitted boundary (npz bytes, no pickle)."""
         return self._state

@@ -94,9 +94,13 @@ class Memory:
 
     # -- ingest and read ---------------------------------------------------------------------
 
-    def ingest(self, source: str, progress: Progress | None = None) -> IngestReport:
-        """Ingest one source (file, URL, device or image folder); resumes where it stopped."""
-        return Ingestor(self.store, self.encoders).ingest(str(source), progress=progress)
+    def ingest(self, source: str, progress: Progress | None = None,
+               trace: list[tuple[float, float]] | None = None) -> IngestReport:
+        """Ingest one source (file, URL, device or image folder); resumes where it stopped.
+
+        ``trace`` (a list) receives (media time, surprise z-score) for every observation.
+        """
+        return Ingestor(self.store, self.encoders).ingest(str(source), progress=progress, trace=trace)
 
     def events(self, stream: str | None = None) -> list[Event]:
         """All events, ordered by stream and time, with keyframe thumbnail paths filled in."""

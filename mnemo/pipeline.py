@@ -71,8 +71,12 @@ class Ingestor:
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
                                           audio=self.speech.enabled)
 
-    def ingest(self, uri: str, progress: Progress | None = None) -> IngestReport:
-        """Ingest one source, resuming from its checkpoint; a finished stream is skipped."""
+    def ingest(self, uri: str, progress: Progress | None = None,
+               trace: list[tuple[float, float]] | None = None) -> IngestReport:
+        """Ingest one source, resuming from its checkpoint; a finished stream is skipped.
+
+        ``trace``, when given, receives (media time, surprise z-score) of every observation.
+        """
         report = IngestReport(uri=uri)
         started = time.perf_counter()
         # with speech on, audio-only files are sources too (events are cut on the audio)
@@ -87,7 +91,7 @@ class Ingestor:
                 logger.info("%s: already ingested as stream %s; skipped", uri, report.stream)
                 return report
             self.store.add_stream(report.stream, uri, _info_dict(source.info, self.encoders))
-            _StreamRun(self, source, checkpoint, report, progress).run()
+            _StreamRun(self, source, checkpoint, report, progress, trace).run()
         report.wall_seconds = time.perf_counter() - started
         return report
 
@@ -96,13 +100,14 @@ class _StreamRun:
     """The state of one stream's ingest: pending observations and cues of the event being formed."""
 
     def __init__(self, ingestor: Ingestor, source: Source, checkpoint: Checkpoint | None,
-                 report: IngestReport, progress: Progress | None):
+                 report: IngestReport, progress: Progress | None, trace: list | None = None):
         self.ing = ingestor
         self.cfg = ingestor.profile.ingest
         self.source = source
         self.info: StreamInfo = source.info
         self.report = report
         self.progress = progress
+        self.trace = trace
         seg_cfg = ingestor.profile.segmenter
         if checkpoint is not None and checkpoint.state:
             self.segmenter = SurpriseSegmenter.from_state(seg_cfg, checkpoint.state)
@@ -209,6 +214,8 @@ class _StreamRun:
         t0 = time.perf_counter()
         segments = self.segmenter.push(when, vector)
         self.stages["segment"] += time.perf_counter() - t0
+        if self.trace is not None:
+            self.trace.append((when, self.segmenter.last_surprise))
         if segments:
             self._commit(segments, done=False)
 

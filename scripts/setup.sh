@@ -15,5 +15,10 @@ pip install -q -c constraints.txt -e '.[dev]'
 pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930'
 "$VENV/bin/python" -c "import mnemo.compat; import open_clip, whisper, faiss, av, cv2, ray" \
   || { echo "setup: the installed environment does not import; see the errors above" >&2; exit 1; }
+# 4. espeak-ng gives the simulator real voices (it speaks in tones without): best effort, as root
+if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -qq espeak-ng || { apt-get update -qq && apt-get install -y -qq espeak-ng; }; } >/dev/null 2>&1 \
+    || echo "setup: espeak-ng could not be installed; the simulator will speak in tones" >&2
+fi
 touch "$VENV/.mnemo-setup"
 echo "setup: ready ($VENV)"
