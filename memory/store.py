@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from memory.entities import ensure_schema as ensure_entity_schema
 from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.index import DEFAULT_FACTORY, SpaceState, VectorIndex, load_or_build, safe_name
 
@@ -221,6 +222,7 @@ class MemoryStore:
             for v in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[v]:
                     conn.execute(statement)
+            ensure_entity_schema(conn)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -234,6 +236,7 @@ class MemoryStore:
             fresh = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
             for statement in _SCHEMA:
                 conn.execute(statement)
+            ensure_entity_schema(conn)
             conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
                              [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION)),
                               ("created", repr(time.time()))])

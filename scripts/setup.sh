@@ -11,9 +11,10 @@ pip() { "$VENV/bin/python" -m pip "$@"; }
 pip install -q torch==2.13.0
 # 2. the project and its dependencies, torch held by the constraints
 pip install -q -c constraints.txt -e '.[dev]'
-# 3. whisper without triton (see pyproject.toml)
-pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930'
-"$VENV/bin/python" -c "import mnemo.compat; import open_clip, whisper, faiss, av, cv2, ray" \
+# 3. whisper without triton, and Roboflow's ByteTrack (`trackers`) without the GUI opencv-python it
+#    asks for (it would clobber opencv-python-headless); their real needs are in pyproject.toml
+pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930' 'trackers>=2.6'
+"$VENV/bin/python" -c "import mnemo.compat; import open_clip, whisper, faiss, av, cv2, ray, trackers; cv2.HOGDescriptor" \
   || { echo "setup: the installed environment does not import; see the errors above" >&2; exit 1; }
 # 4. espeak-ng gives the simulator real voices (it speaks in tones without): best effort, as root
 if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

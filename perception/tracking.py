@@ -1,0 +1,300 @@
+"""Tracking within one stream: detections of consecutive frames linked into tracks.
+
+Association is Roboflow's ByteTrack (the ``trackers`` package, successor of supervision's
+``sv.ByteTrack``): Kalman-predicted boxes matched by IoU, high-confidence detections first,
+then low-confidence ones to keep occluded tracks alive. It runs on media time stamps, so
+irregular sampling is fine. One ByteTrack per kind (people, faces, objects). Detections that
+arrive already tracked (``Detection.track_hint``, from the simulator) are grouped by their hint.
+
+A closed :class:`Track` is the unit that enters memory: its boxes over time, a mean appearance
+vector and its best crop; re-identification (``perception.reid``) gives it an entity.
+
+``trackers`` declares a dependency on the GUI build ``opencv-python``, which clashes with
+``opencv-python-headless``; install it with ``pip install --no-deps 'trackers>=2.6'`` (its other
+needs, supervision, scipy, rich, requests and pydeprecate, are mnemo dependencies).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from perception.detection.base import Box, Detection, iou
+from perception.options import build_options
+
+logger = logging.getLogger(__name__)
+
+_TRACKERS_FIX = ("the 'trackers' package is not installed: pip install --no-deps 'trackers>=2.6' "
+                 "(--no-deps: it asks for the GUI opencv-python, which clashes with opencv-python-headless)")
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    # a track not matched for this many seconds of media time is closed (ByteTrack's lost budget)
+    lost_s: float = 1.5
+    # IoU a detection needs with a track's predicted box to continue it
+    min_iou: float = 0.1
+    # detections scoring at least this start new tracks
+    activation_score: float = 0.5
+    # detections scoring at least this are matched first; lower ones only continue tracks
+    high_score: float = 0.6
+    # closed tracks with fewer detections are dropped as false alarms
+    min_detections: int = 2
+    # a track running longer than this many seconds is closed and continued as a new track; None: never
+    max_track_s: float | None = 300.0
+    # nominal frames per second of the sampled stream (scales ByteTrack's motion model)
+    fps: float = 5.0
+    # group detections that carry a track_hint (already tracked: the simulator) by it
+    use_hints: bool = True
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lost_s) and self.lost_s >= 0):
+            raise ValueError(f"TrackerConfig.lost_s={self.lost_s!r}: expected seconds >= 0")
+        for name in ("min_iou", "activation_score", "high_score"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"TrackerConfig.{name}={value!r}: expected a value in [0, 1]")
+        if self.min_detections < 1:
+            raise ValueError(f"TrackerConfig.min_detections={self.min_detections!r}: expected >= 1")
+        if self.max_track_s is not None and not self.max_track_s > 0:
+            raise ValueError(f"TrackerConfig.max_track_s={self.max_track_s!r}: expected seconds > 0 or None")
+        if not (math.isfinite(self.fps) and self.fps > 0):
+            raise ValueError(f"TrackerConfig.fps={self.fps!r}: expected frames per second > 0")
+
+
+@dataclass(eq=False)
+class Track:
+    """One thing followed through consecutive frames of one stream."""
+
+    stream: str
+    track_id: int  # unique within its Tracker
+    kind: str  # "person", "face" or "object"
+    label: str | None  # the most frequent label of its detections
+    times: np.ndarray  # (n,) media times, seconds, increasing
+    boxes: np.ndarray  # (n, 4) x0 y0 x1 y1 pixels
+    scores: np.ndarray  # (n,) detector scores
+    appearance: np.ndarray | None  # (dim,) unit mean of the detections' appearance vectors
+    space: str | None  # vector space of ``appearance``
+    crop: np.ndarray | None = None  # the best crop (highest score x sqrt(area)); biometric for faces
+    crop_time: float | None = None
+    crop_box: Box | None = None
+    truths: tuple[str | None, ...] = ()  # per-detection true entity (simulator only, for evaluation)
+
+    @property
+    def start(self) -> float:
+        return float(self.times[0])
+
+    @property
+    def end(self) -> float:
+        return float(self.times[-1])
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def truth(self) -> str | None:
+        """The true entity of most of its detections (simulator only)."""
+        known = [t for t in self.truths if t is not None]
+        return Counter(known).most_common(1)[0][0] if known else None
+
+    def box_at(self, time: float) -> Box:
+        """The box of the detection nearest to ``time``."""
+        i = int(np.argmin(np.abs(self.times - time)))
+        return tuple(float(v) for v in self.boxes[i])  # type: ignore[return-value]
+
+
+@dataclass
+class _Building:
+    """An open track gathering detections."""
+
+    track_id: int
+    kind: str
+    detections: list[Detection] = field(default_factory=list)
+
+    @property
+    def last(self) -> float:
+        return self.detections[-1].time
+
+    @property
+    def first(self) -> float:
+        return self.detections[0].time
+
+
+class Tracker:
+    """Tracks of one stream: ``update`` once per sampled frame (in time order), ``flush`` at the end."""
+
+    def __init__(self, stream: str = "", config: TrackerConfig | None = None, **options: Any) -> None:
+        if config is not None and options:
+            raise TypeError("Tracker: pass either config= or options, not both")
+        self.stream = stream
+        self.config = config or build_options(TrackerConfig, "Tracker", options)
+        self._next_id = 0
+        self._open: dict[tuple, _Building] = {}  # (kind, "hint"|"bt", id) -> open track
+        self._bytetrack: dict[str, Any] = {}  # kind -> ByteTrackTracker
+        self._pending: dict[str, list[Detection]] = {}  # kind -> detections not (yet) in a track
+        self._time: float | None = None
+
+    def update(self, time: float, detections: Sequence[Detection]) -> list[Track]:
+        """Feed one frame's detections (all at ``time``); returns the tracks that closed."""
+        time = float(time)
+        if self._time is not None and time < self._time:
+            raise ValueError(f"Tracker.update: time {time} is earlier than the previous frame's {self._time}")
+        self._time = time
+        hinted, by_kind = self._split(detections)
+        for d in hinted:
+            self._extend((d.kind, "hint", d.track_hint), d)
+        for kind in set(by_kind) | set(self._bytetrack):
+            self._associate(kind, time, by_kind.get(kind, []))
+        return self._close_stale(time)
+
+    def flush(self) -> list[Track]:
+        """Close every open track (end of stream, or a checkpoint); the tracker starts afresh."""
+        closed = [self._finish(b) for b in self._open.values()]
+        closed += self._singletons(d for pending in self._pending.values() for d in pending)
+        self._open.clear()
+        self._pending.clear()
+        self._bytetrack.clear()
+        self._time = None
+        return _kept(closed, self.config.min_detections)
+
+    # ------------------------------------------------------------------ association
+    def _split(self, detections: Sequence[Detection]) -> tuple[list[Detection], dict[str, list[Detection]]]:
+        hinted: list[Detection] = []
+        by_kind: dict[str, list[Detection]] = {}
+        for d in detections:
+            if abs(d.time - self._time) > 1e-6:  # type: ignore[operator]
+                raise ValueError(f"Tracker.update: a detection at {d.time} in the frame at {self._time}")
+            if self.config.use_hints and d.track_hint is not None:
+                hinted.append(d)
+            else:
+                by_kind.setdefault(d.kind, []).append(d)
+        return hinted, by_kind
+
+    def _associate(self, kind: str, time: float, detections: list[Detection]) -> None:
+        import supervision as sv
+
+        tracker = self._bytetrack[kind] if kind in self._bytetrack else self._new_bytetrack(kind)
+        if detections:
+            boxes = np.asarray([d.box for d in detections], dtype=np.float64)
+            given = sv.Detections(xyxy=boxes, confidence=np.asarray([d.score for d in detections], np.float64),
+                                  data={"index": np.arange(len(detections))})
+        else:
+            given = sv.Detections.empty()
+        result = tracker.update(given, timestamp=time)
+        ids = np.asarray(result.tracker_id if result.tracker_id is not None else [], dtype=np.int64)
+        indices = result.data.get("index", np.zeros(0, np.int64)) if len(result) else np.zeros(0, np.int64)
+        pending = self._pending.setdefault(kind, [])
+        for index, track in zip(indices, ids):
+            d = detections[int(index)]
+            if track < 0:
+                pending.append(d)
+                continue
+            key = (kind, "bt", int(track))
+            fresh = key not in self._open
+            self._extend(key, d)
+            if fresh:
+                self._claim_prefix(self._open[key], pending)
+
+    def _new_bytetrack(self, kind: str) -> Any:
+        try:
+            from trackers import ByteTrackTracker
+        except ImportError as error:
+            raise ImportError(_TRACKERS_FIX) from error
+        c = self.config
+        tracker = ByteTrackTracker(
+            lost_track_buffer=max(0, round(c.lost_s * 30.0)),  # counted in 30 fps frames; seconds with time stamps
+            frame_rate=c.fps, track_activation_threshold=c.activation_score, minimum_consecutive_frames=1,
+            minimum_iou_threshold=c.min_iou, high_conf_det_threshold=c.high_score)
+        self._bytetrack[kind] = tracker
+        return tracker
+
+    def _claim_prefix(self, building: _Building, pending: list[Detection]) -> None:
+        """Give a new track the unconfirmed detections that started it (ByteTrack reports a track
+        from its second detection on): the chain of earlier unclaimed boxes overlapping it."""
+        head = building.detections[0]
+        while True:
+            earlier = [d for d in pending if d.time < head.time and head.time - d.time <= self.config.lost_s + 1e-9]
+            if not earlier:
+                return
+            overlap = iou(np.asarray([head.box]), np.asarray([d.box for d in earlier]))[0]
+            latest = max(d.time for d in earlier)
+            best = max((i for i, d in enumerate(earlier) if d.time == latest), key=lambda i: overlap[i])
+            if overlap[best] < self.config.min_iou:
+                return
+            head = earlier[best]
+            pending.remove(head)
+            building.detections.insert(0, head)
+
+    def _extend(self, key: tuple, d: Detection) -> None:
+        building = self._open.get(key)
+        if building is None:
+            building = self._open[key] = _Building(self._next_id, d.kind)
+            self._next_id += 1
+        building.detections.append(d)
+
+    # ------------------------------------------------------------------ closing
+    def _close_stale(self, time: float) -> list[Track]:
+        c = self.config
+        closed = []
+        for key, building in list(self._open.items()):
+            lost = time - building.last > c.lost_s + 1e-9
+            too_long = c.max_track_s is not None and building.last - building.first >= c.max_track_s
+            if lost or too_long:
+                closed.append(self._finish(self._open.pop(key)))
+        for kind, pending in self._pending.items():
+            expired = [d for d in pending if time - d.time > c.lost_s + 1e-9]
+            if expired:
+                self._pending[kind] = [d for d in pending if time - d.time <= c.lost_s + 1e-9]
+                closed += self._singletons(expired)
+        closed.sort(key=lambda t: (t.end, t.track_id))
+        return _kept(closed, c.min_detections)
+
+    def _singletons(self, detections: Iterable[Detection]) -> list[Track]:
+        """Detections that never joined a track, as one-detection tracks (kept only if min_detections is 1)."""
+        out = []
+        for d in detections:
+            if self.config.min_detections <= 1:
+                out.append(self._finish(_Building(self._next_id, d.kind, [d])))
+                self._next_id += 1
+        return out
+
+    def _finish(self, building: _Building) -> Track:
+        return make_track(self.stream, building.track_id, building.kind, building.detections)
+
+
+def make_track(stream: str, track_id: int, kind: str, detections: Sequence[Detection]) -> Track:
+    """A Track from its detections (in time order): mean appearance, majority label, best crop."""
+    detections = sorted(detections, key=lambda d: d.time)
+    labels = Counter(d.label for d in detections if d.label is not None)
+    with_vectors = [d for d in detections if d.appearance is not None]
+    mean, space = None, None
+    if with_vectors:
+        spaces = {d.space for d in with_vectors}
+        if len(spaces) > 1:
+            raise ValueError(f"track {track_id}: appearance vectors of several spaces {sorted(spaces)}")
+        space = with_vectors[0].space
+        total = np.sum([np.asarray(d.appearance, np.float64) for d in with_vectors], axis=0)
+        mean = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
+    cropped = [d for d in detections if d.crop is not None]
+    best = max(cropped, key=lambda d: d.score * math.sqrt(d.area)) if cropped else None
+    return Track(stream=stream, track_id=track_id, kind=kind,
+                 label=labels.most_common(1)[0][0] if labels else None,
+                 times=np.asarray([d.time for d in detections], np.float64),
+                 boxes=np.asarray([d.box for d in detections], np.float64).reshape(-1, 4),
+                 scores=np.asarray([d.score for d in detections], np.float64),
+                 appearance=mean, space=space,
+                 crop=None if best is None else best.crop, crop_time=None if best is None else best.time,
+                 crop_box=None if best is None else best.box,
+                 truths=tuple(d.truth for d in detections))
+
+
+def _kept(tracks: list[Track], min_detections: int) -> list[Track]:
+    kept = [t for t in tracks if len(t) >= min_detections]
+    if len(kept) < len(tracks):
+        logger.debug("dropped %d tracks shorter than %d detections", len(tracks) - len(kept), min_detections)
+    return kept

@@ -1,0 +1,74 @@
+"""The `sim` detector, and the whole entity chain on a simulated episode with EVAL.md's noise:
+sim detections -> tracks -> re-identification, scored by B-cubed against the true identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perception.detection import create_detector
+from perception.reid import ReidClusterer, bcubed
+from perception.tracking import Tracker
+
+
+@pytest.fixture(scope="module")
+def episode():
+    from sim.episode import RenderConfig, simulate
+
+    # five minutes sampled twice a second, small frames: a couple of seconds to plan and observe
+    return simulate(11, 5.0, render=RenderConfig(160, 120, fps=2.0, observation_rate=2.0), speech="tones")
+
+
+def test_sim_detections_at_frame_times(episode):
+    detector = create_detector("sim", truth=episode.truth)
+    raw = detector.perception.detections()
+    t = raw[len(raw) // 2].time
+    expected = [d for d in raw if d.time == t]
+    (found,) = detector.detect([None], [t])
+    assert len(found) == len(expected) > 0
+    for d, e in zip(found, expected):
+        assert d.box == pytest.approx(e.box) and d.label == e.label and d.truth == e.true_id
+        assert d.kind == ("person" if e.label == "person" else "object") and d.track_hint == e.track_id
+        assert d.space == "sim:appearance:64" and np.allclose(d.appearance, e.appearance)
+    (near,) = detector.detect([None], [t + 0.1])  # within half a sampling interval: the same frame
+    assert len(near) == len(found) and near[0].time == t + 0.1
+    assert detector.detect([None], [episode.truth.duration + 60.0]) == [[]]
+    (scaled,) = detector.detect([np.zeros((240, 320, 3), np.uint8)], [t])  # boxes in the frame given
+    assert scaled[0].box == pytest.approx(tuple(2 * v for v in found[0].box))
+
+
+def test_sim_needs_an_episode():
+    with pytest.raises(TypeError, match="perception=.*truth="):
+        create_detector("sim")
+
+
+def test_entities_of_a_simulated_episode(episode):
+    """Default tracker and re-identification settings, default simulator noise."""
+    detector = create_detector("sim", truth=episode.truth)
+    tracker = Tracker("sim", min_detections=1)
+    tracks = []
+    for t in sorted({float(o.time) for o in episode.truth.observations}):
+        tracks += tracker.update(t, detector.detect([None], [t])[0])
+    tracks += tracker.flush()
+    reid, parent, done = ReidClusterer(), {}, []
+
+    def find(e: int) -> int:
+        while e in parent:
+            e = parent[e]
+        return e
+
+    for track in tracks:  # in the order they closed
+        busy = {find(e) for other, e in done
+                if other.kind == track.kind and other.start <= track.end and track.start <= other.end}
+        entity = reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
+        done.append((track, entity))
+        for a, b, _ in reid.merge_candidates():
+            a, b = find(a), find(b)
+            if a != b:
+                reid.merge(a, b)
+                parent[b] = a
+    for kind, floor in (("person", 0.8), ("object", 0.85)):
+        pred = [find(e) for track, e in done if track.kind == kind for _ in track.truths]
+        true = [x or f"false:{track.track_id}" for track, _ in done if track.kind == kind for x in track.truths]
+        precision, recall, f1 = bcubed(pred, true)
+        assert f1 >= floor, (kind, precision, recall, f1)
