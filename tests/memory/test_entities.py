@@ -105,8 +105,7 @@ def test_schema_is_idempotent_and_created_on_first_use(store, tmp_path):
     with MemoryStore(tmp_path / "bare") as bare:
         pass
     with MemoryStore(tmp_path / "bare", create=False, readonly=True) as readonly:
-        with pytest.raises(PermissionError, match="read-only"):
-            EntityRegistry(readonly)
+        assert EntityRegistry(readonly).count() == 0  # the store made the tables with the memory
 
 
 def test_unknown_entities_are_named(registry):
