@@ -5,7 +5,8 @@
 Makes a 720p30 H.264 + AAC video (one keyframe per second, ~1.5 Mbit/s), then, each in a fresh
 child process (so peak RSS is its own): PyAV decoding every frame (the decode-bound limit),
 PyAV decoding keyframes only, and mnemo ingests with the lite and test profiles, all frames
-decoded and keyframes only, each the fastest of --repeat runs. Prints frames/s, real-time factor, seconds per stage, peak RSS and
+decoded and keyframes only, without speech (against decoding the video alone) and with speech
+(against decoding video and audio), each the fastest of --repeat runs. Prints frames/s, real-time factor, seconds per stage, peak RSS and
 the ratio of each ingest's wall time to the matching pure-decode time.
 """
 
@@ -36,7 +37,8 @@ def make_video(out: Path, seconds: float) -> Path:
     return path
 
 
-def child_decode(video: str, keyframes_only: bool) -> dict:
+def child_decode(video: str, keyframes_only: bool, audio: bool) -> dict:
+    """PyAV alone: decode every video frame (or keyframes), and with ``audio`` the audio to 16 kHz mono."""
     import av
 
     started = time.perf_counter()
@@ -47,17 +49,28 @@ def child_decode(video: str, keyframes_only: bool) -> dict:
         if keyframes_only:
             stream.codec_context.skip_frame = "NONKEY"
         duration = float(stream.duration * stream.time_base)
-        for _ in container.decode(stream):
-            frames += 1
+        streams = [stream] + ([container.streams.audio[0]] if audio else [])
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=16000)
+        for packet in container.demux(*streams):
+            for frame in packet.decode():
+                if packet.stream.type == "video":
+                    frames += 1
+                else:
+                    resampler.resample(frame)
     wall = time.perf_counter() - started
     return {"frames": frames, "wall": wall, "duration": duration, "stages": {}}
 
 
-def child_ingest(video: str, profile_name: str, keyframes_only: bool) -> dict:
+def child_ingest(video: str, profile_name: str, keyframes_only: bool, speech: bool) -> dict:
+    import dataclasses
+
     import mnemo
     from mnemo.config import load_profile
+    from mnemo.speech import SpeechConfig
 
     profile = load_profile(profile_name).with_sampling(keyframes_only=keyframes_only)
+    if not speech:
+        profile = dataclasses.replace(profile, speech=SpeechConfig())
     with tempfile.TemporaryDirectory() as tmp, mnemo.open(Path(tmp) / "m", profile=profile, create=True) as mem:
         loaded = time.perf_counter()
         mem.encoders
@@ -89,8 +102,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, video, *rest = args.child
-        keyframes = rest[-1] == "key"
-        result = child_decode(video, keyframes) if kind == "decode" else child_ingest(video, rest[0], keyframes)
+        keyframes, audio = rest[-2] == "key", rest[-1] == "audio"
+        if kind == "decode":
+            result = child_decode(video, keyframes, audio)
+        else:
+            result = child_ingest(video, rest[0], keyframes, audio)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
@@ -98,18 +114,20 @@ def main() -> None:
     video = str(make_video(args.out, args.seconds))
     rows = []
     for mode in ("all", "key"):
-        base = run_child("decode", video, mode, repeat=args.repeat)
-        rows.append((f"pyav decode ({mode})", base, base["wall"]))
-        for profile in args.profiles.split(","):
-            result = run_child("ingest", video, profile, mode, repeat=args.repeat)
-            rows.append((f"{profile} ingest ({mode})", result, base["wall"]))
+        for media in ("video", "audio"):  # video only; video + audio (speech on)
+            base = run_child("decode", video, mode, media, repeat=args.repeat)
+            rows.append((f"pyav {'v' if media == 'video' else 'v+a'} decode ({mode})", base, base["wall"]))
+            for profile in args.profiles.split(","):
+                result = run_child("ingest", video, profile, mode, media, repeat=args.repeat)
+                label = f"{profile}{'' if media == 'audio' else ' no-speech'} ({mode})"
+                rows.append((label, result, base["wall"]))
     print_table(rows, video)
 
 
 def print_table(rows, video: str) -> None:
     print(f"video: {video} (1280x720, 30 fps, H.264 ~1.5 Mbit/s + AAC, keyframe every 1 s)")
     header = (f"{'run':24} {'frames':>7} {'wall s':>7} {'frames/s':>9} {'x rt':>7} {'decode':>7} {'encode':>7} "
-              f"{'segment':>8} {'store':>6} {'RSS MB':>7} {'/decode':>8}")
+              f"{'segment':>8} {'speech':>7} {'store':>6} {'RSS MB':>7} {'/decode':>8}")
     print(header)
     print("-" * len(header))
     for name, r, base in rows:
@@ -117,9 +135,9 @@ def print_table(rows, video: str) -> None:
         s = r["stages"]
         print(f"{name:24} {r['frames']:7d} {r['wall']:7.2f} {r['frames'] / r['wall']:9.1f} "
               f"{duration / r['wall']:7.1f} {s.get('decode', r['wall'] if not s else 0):7.2f} "
-              f"{s.get('encode', 0):7.2f} {s.get('segment', 0):8.3f} {s.get('store', 0):6.2f} "
+              f"{s.get('encode', 0):7.2f} {s.get('segment', 0):8.3f} {s.get('speech', 0):7.2f} {s.get('store', 0):6.2f} "
               f"{r['peak_rss_mb']:7.0f} {r['wall'] / base:8.2f}")
-    print("decode/encode/segment/store: seconds in each stage (decode runs in its own thread, overlapping);"
+    print("decode/encode/segment/speech/store: seconds in each stage (decode runs in its own thread, overlapping);"
           " /decode: wall time over the pure PyAV decode of the same frames in this run.")
 
 

@@ -493,6 +493,12 @@ class EntityRegistry:
                                   f"ORDER BY MIN(a.start), a.entity_id", params).fetchall()
         return [int(r[0]) for r in rows]
 
+    def linked(self, event_id: int) -> bool:
+        """Whether any appearance names the event (ingest links each event once)."""
+        row = self._conn.execute("SELECT 1 FROM entity_appearances WHERE event_id = ? LIMIT 1",
+                                 (int(event_id),)).fetchone()
+        return row is not None
+
     def timeline(self, entity: str | int) -> list[dict]:
         """The entity's appearances ordered by time: appearance, entity, stream, start, end, box, event, keyframe."""
         root = self.resolve(entity)

@@ -28,7 +28,7 @@ import sqlite3
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -374,6 +374,24 @@ class MemoryStore:
     def _put_state(c: sqlite3.Connection, key: str, value: bytes) -> None:
         c.execute("INSERT INTO memory_state(key, value, updated) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
                   "SET value = excluded.value, updated = excluded.updated", (key, bytes(value), time.time()))
+
+    def forget_voices(self, voices: Sequence[str], state: bytes | None = None, key: str = "voices") -> int:
+        """Remove voice labels from utterances and (optionally) replace the voice state, in one transaction.
+
+        Returns the number of utterances that lost their label. The old state's pages are
+        overwritten (secure_delete), so the forgotten centroids do not linger in the file.
+        """
+        voices = list(voices)
+        if not voices:
+            return 0
+        marks = ",".join("?" * len(voices))
+        self._conn.execute("PRAGMA secure_delete = ON")
+        with self._write() as c:
+            changed = c.execute(f"UPDATE utterances SET voice = NULL WHERE voice IN ({marks})", voices).rowcount
+            if state is not None:
+                self._put_state(c, key, state)
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
 
     def state(self, key: str) -> bytes | None:
         """A per-memory state blob (e.g. ``"voices"``), None when never written."""

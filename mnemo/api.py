@@ -6,7 +6,7 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from memory.store import MemoryStore
 from mnemo.config import Profile, load_profile
 from mnemo.errors import MemoryNotFound
 from mnemo.pipeline import IngestReport, Ingestor, Progress
+
+if TYPE_CHECKING:
+    from memory.entities import EntityRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class Memory:
         self.store = MemoryStore(self.directory, create=create)
         self._profile = profile
         self._encoders = None
+        self._registry = None
         self.store.index_factory = self.profile.index  # the FAISS factory string of the profile
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -109,6 +113,39 @@ class Memory:
             for ordinal, keyframe in enumerate(event.keyframes):
                 keyframe.path = str(self.store.keyframe_path(event.id, ordinal))
         return events
+
+    # -- entities ----------------------------------------------------------------------------
+
+    @property
+    def entities(self) -> "EntityRegistry":
+        """The memory's entity registry (people, faces, voices, objects)."""
+        if self._registry is None:
+            from memory.entities import EntityRegistry
+
+            self._registry = EntityRegistry(self.store)
+        return self._registry
+
+    def forget(self, entity: str | int):
+        """Delete an entity's biometric data (vectors, crops, voice centroid) and its names everywhere.
+
+        Events stay, anonymous. Returns the registry's ForgetReport after checking that nothing of
+        the entity is left (raises RuntimeError naming what was left otherwise).
+        """
+        report = self.entities.forget(entity)
+        voices = [key for key in report.keys if key.startswith("voice:")]
+        if voices:
+            self._forget_voices(voices)
+        left = self.entities.verify_forgotten(report.entity)
+        if left:
+            raise RuntimeError(f"forgetting entity:{report.entity} left {', '.join(left)}")
+        return report
+
+    def _forget_voices(self, voices: list[str]) -> None:
+        """Drop the voices' centroids from the persisted voice clusterer; their utterances lose the label."""
+        from mnemo.speech import STATE_KEY, drop_voices
+
+        state = self.store.state(STATE_KEY)
+        self.store.forget_voices(voices, drop_voices(state, voices) if state else None, STATE_KEY)
 
     def transcript(self, stream: str | None = None, voice: str | None = None) -> list[Utterance]:
         """Who said what when: utterances ordered by stream and time (text empty when unknown)."""

@@ -20,6 +20,7 @@ from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.models import Encoders
 from mnemo.prefetch import Prefetcher
+from mnemo.entities import EntityLinker
 from mnemo.speech import STATE_KEY, AudioBuffer, SpeechStage
 from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
@@ -70,6 +71,7 @@ class Ingestor:
         self.speech = self.profile.speech
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
                                           audio=self.speech.enabled)
+        self.linker = EntityLinker(store)
 
     def ingest(self, uri: str, progress: Progress | None = None,
                trace: list[tuple[float, float]] | None = None) -> IngestReport:
@@ -91,6 +93,7 @@ class Ingestor:
                 logger.info("%s: already ingested as stream %s; skipped", uri, report.stream)
                 return report
             self.store.add_stream(report.stream, uri, _info_dict(source.info, self.encoders))
+            self.linker.reconcile(report.stream)  # a crash between an event and its links
             _StreamRun(self, source, checkpoint, report, progress, trace).run()
         report.wall_seconds = time.perf_counter() - started
         return report
@@ -244,6 +247,7 @@ class _StreamRun:
             checkpoint = Checkpoint(self.report.stream, seg.end, b"" if last else seg.state, done=last)
             state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else None
             self.ing.store.add_event(event, checkpoint, state)
+            self.ing.linker.link(event)
             self.report.media_seconds += seg.end - self.position
             self.report.events += 1
             self.position = seg.end

@@ -132,6 +132,18 @@ def _overlaps(turn: SpeakerTurn, utterances: Sequence[Utterance]) -> bool:
     return any(min(turn.end, u.end) - max(turn.start, u.start) > 0.5 * (turn.end - turn.start) for u in utterances)
 
 
+def drop_voices(state: bytes, voices: Sequence[str]) -> bytes:
+    """The voice clusterer state without the centroids of ``voices`` ("voice:N"): for forgetting."""
+    data = _load_npz(state)
+    drop = {int(v.split(":", 1)[1]) for v in voices}
+    keep = np.array([int(i) not in drop for i in data["ids"]], dtype=bool)
+    for name in ("ids", "centroid_sums", "counts"):
+        data[name] = data[name][keep]
+    buffer = io.BytesIO()
+    np.savez(buffer, **data)
+    return buffer.getvalue()
+
+
 def _load_npz(state: bytes) -> dict[str, np.ndarray]:
     with np.load(io.BytesIO(state), allow_pickle=False) as data:
         return {name: data[name] for name in data.files}

@@ -1,0 +1,267 @@
+"""The simulator suite: render episodes, ingest them through the real pipeline, measure what can be.
+
+Per seed: render the episode (or reuse it), ingest its mp4 into a fresh memory through
+``mnemo.open(...).ingest``, score the event boundaries against the visible truth, time the
+retrieval call of every generated question, and, when an answerer is given, score its answers
+with ``sim.score``. Until the reasoner exists there is no answerer and QA accuracy is null.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import mnemo
+from mnemo.api import Memory
+from mnemo.config import load_profile
+from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, BoundaryResult, combine, combine_kinds,
+                                         evaluate_boundaries, split_visible, visible_boundaries)
+from mnemo.evaluation.latency import RETRIEVAL_CALL, QueryTiming, load_average, machine, percentiles, time_searches
+from mnemo.evaluation.plot import plot_episode
+from mnemo.evaluation.report import NO_ENTITIES, NO_REASONER, empty_metrics, write_report
+from mnemo.evaluation.workspace import fresh_memory_dir
+from mnemo.pipeline import IngestReport
+from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, Truth, generate_questions, load_truth,
+                 render_episode, score)
+from sim.questions import DURATION_TOLERANCE, TIME_TOLERANCE
+
+logger = logging.getLogger(__name__)
+
+Answerer = Callable[[Memory, Question], Any]  # (memory, question) -> an answer sim.score can grade
+
+DEFAULT_SEEDS = (1, 2, 3)
+DEFAULT_MINUTES = 10.0
+QUESTIONS_PER_TYPE = 30  # EVAL.md: at least 30 of every type per episode (short episodes hold fewer)
+NOISE_PRESETS: dict[str, Callable[[], NoiseConfig]] = {"default": NoiseConfig, "clean": NoiseConfig.clean}
+EPISODE_NAME = "episode"  # render_episode's file stem: episode.mp4 beside truth.json
+
+
+@dataclass
+class EpisodeRun:
+    """What one seed gave, kept whole for aggregation; ``detail`` is its JSON form."""
+
+    seed: int
+    boundaries: BoundaryResult
+    ingest: IngestReport
+    timing: QueryTiming
+    scores: dict[str, list[float]] | None  # per question type, when answered
+    detail: dict = field(default_factory=dict)
+
+
+def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: str | Path,
+                  work_dir: str | Path | None = None, noise: str = "default", answerer: Answerer | None = None,
+                  *, tolerance: float = DEFAULT_TOLERANCE, per_type: int = QUESTIONS_PER_TYPE) -> dict:
+    """Evaluate ``profile`` on the simulator episodes of ``seeds``; writes report.json, report.md and
+    one PNG per episode into ``out_dir``, and returns the report. Rendered episodes and memories go
+    to ``work_dir`` (default ``out_dir/work``); an episode already rendered there is reused."""
+    seeds = _check_seeds(seeds)
+    _check_minutes(minutes)
+    _check_noise(noise)
+    load_profile(profile)  # fail on a bad profile before rendering anything
+    load = load_average()
+    out = Path(out_dir)
+    work = Path(work_dir) if work_dir is not None else out / "work"
+    runs = [_run_episode(seed, minutes, profile, out, work, answerer, tolerance, per_type) for seed in seeds]
+    report = _report(runs, seeds, minutes, profile, noise, answerer, tolerance)
+    report["machine"] = machine(load)
+    write_report(report, out)
+    return report
+
+
+# ------------------------------------------------------------------------------------------ checks
+
+def _check_seeds(seeds: Sequence[int]) -> list[int]:
+    seeds = list(seeds)
+    if not seeds or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds):
+        raise ValueError(f"seeds={seeds!r}: expected a non-empty list of integers")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds={seeds!r}: a seed is listed twice")
+    return [int(s) for s in seeds]
+
+
+def _check_minutes(minutes: float) -> None:
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 < minutes <= 7 * 24 * 60:
+        raise ValueError(f"minutes={minutes!r}: expected a positive number of minutes (at most a week)")
+
+
+def _check_noise(noise: str) -> None:
+    if noise not in NOISE_PRESETS:
+        raise ValueError(f"noise={noise!r}: unknown noise preset; known: {', '.join(NOISE_PRESETS)}")
+    if noise == "clean":
+        logger.warning("noise='clean': clean truth is for debugging, never the reported figure (EVAL.md)")
+
+
+# ----------------------------------------------------------------------------------------- episode
+
+def prepare_episode(seed: int, minutes: float, directory: str | Path) -> tuple[Path, Truth, bool]:
+    """(video, truth, reused): the rendered episode in ``directory``, rendered now unless the
+    truth.json and mp4 there are of the same seed, length and camera settings."""
+    directory = Path(directory)
+    video = directory / f"{EPISODE_NAME}.mp4"
+    truth = _reusable_truth(directory / "truth.json", video, seed, minutes)
+    if truth is not None:
+        logger.info("episode %d: reusing the render in %s", seed, directory)
+        return video, truth, True
+    logger.info("episode %d: rendering %.1f minutes into %s", seed, minutes, directory)
+    files = render_episode(seed, minutes, directory, bag=False, overwrite=True, name=EPISODE_NAME)
+    return files.video, load_truth(files.truth), False
+
+
+def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float) -> Truth | None:
+    if not (truth_path.is_file() and video.is_file() and video.stat().st_size > 0):
+        return None
+    try:
+        truth = load_truth(truth_path)
+    except ValueError as err:
+        logger.warning("%s is not reusable (%s); rendering again", truth_path, err)
+        return None
+    camera = RenderConfig()
+    same = (truth.seed == seed and abs(truth.duration - float(minutes) * 60.0) < 1e-6
+            and (truth.width, truth.height, truth.fps) == (camera.width, camera.height, camera.fps))
+    return truth if same else None
+
+
+def _run_episode(seed: int, minutes: float, profile: str, out: Path, work: Path, answerer: Answerer | None,
+                 tolerance: float, per_type: int) -> EpisodeRun:
+    video, truth, reused = prepare_episode(seed, minutes, work / f"episode-{seed}")
+    questions = generate_questions(truth, seed=seed, per_type=per_type)
+    trace: list[tuple[float, float]] = []
+    memory_dir = fresh_memory_dir(work / f"memory-{seed}")
+    with mnemo.open(memory_dir, profile=profile, create=True) as memory:
+        ingest = memory.ingest(str(video), trace=trace)
+        starts = sorted(e.start for e in memory.events())
+        timing = time_searches(memory, [q.text for q in questions])
+        scores = _answer(memory, questions, answerer) if answerer is not None else None
+    predicted = starts[1:]  # the first event starts the stream: not a boundary
+    result = evaluate_boundaries(predicted, truth, tolerance)
+    plot = _plot(out, seed, trace, predicted, truth, tolerance)
+    run = EpisodeRun(seed, result, ingest, timing, scores)
+    run.detail = _detail(run, truth, video, reused, len(starts), questions, plot)
+    logger.info("episode %d: %d events, boundary F1 %s, RTF %.1f, p50 %s ms", seed, len(starts),
+                _short(result.score.f1), ingest.realtime_factor, _short(timing.summary()["p50_ms"]))
+    return run
+
+
+def _answer(memory: Memory, questions: list[Question], answerer: Answerer) -> dict[str, list[float]]:
+    scores: dict[str, list[float]] = defaultdict(list)
+    for q in questions:
+        scores[q.type].append(float(score(q, answerer(memory, q))))
+    return dict(scores)
+
+
+def _plot(out: Path, seed: int, trace, predicted: list[float], truth: Truth, tolerance: float) -> Path:
+    scored, _ = visible_boundaries(truth, DEFAULT_MERGE, edge=tolerance)
+    _, unseen = split_visible(truth)
+    return plot_episode(out / f"episode-{seed}.png", trace, predicted, [b.time for b in scored],
+                        [b.time for b in unseen], title=f"episode {seed}: surprise and boundaries",
+                        tolerance=tolerance)
+
+
+def _detail(run: EpisodeRun, truth: Truth, video: Path, reused: bool, events: int, questions: list[Question],
+            plot: Path) -> dict:
+    counts = {t: 0 for t in QUESTION_TYPES}
+    for q in questions:
+        counts[q.type] += 1
+    ingest = run.ingest
+    detail = {
+        "seed": run.seed, "duration": truth.duration, "video": str(video), "reused_render": reused, "events": events,
+        "boundaries": run.boundaries.to_dict(),
+        "ingest": {"media_seconds": ingest.media_seconds, "wall_seconds": ingest.wall_seconds,
+                   "rtf": ingest.realtime_factor, "frames": ingest.frames, "stages": dict(ingest.stages)},
+        "latency": run.timing.summary(),
+        "questions": {"total": len(questions), "by_type": counts},
+        "qa": _qa(run.scores) if run.scores is not None else None,
+        "plot": str(plot),
+    }
+    return detail
+
+
+# ---------------------------------------------------------------------------------------- aggregate
+
+def _qa(scores: dict[str, list[float]]) -> dict:
+    every = [s for values in scores.values() for s in values]
+    return {"accuracy": float(np.mean(every)) if every else None,
+            "by_type": {t: float(np.mean(scores[t])) if scores.get(t) else None for t in QUESTION_TYPES}}
+
+
+def _report(runs: list[EpisodeRun], seeds: list[int], minutes: float, profile: str, noise: str,
+            answerer: Answerer | None, tolerance: float) -> dict:
+    metrics = empty_metrics(QUESTION_TYPES)
+    total = combine(r.boundaries.score for r in runs)
+    latencies = [ms for r in runs for ms in r.timing.latencies_ms]
+    lat = percentiles(latencies)
+    metrics.update(boundary_f1=total.f1, boundary_precision=total.precision, boundary_recall=total.recall,
+                   ingest_rtf=float(np.mean([r.ingest.realtime_factor for r in runs])),
+                   query_p50_ms=lat["p50_ms"], query_p99_ms=lat["p99_ms"])
+    if answerer is not None:
+        qa = _qa(_merge_scores(runs))
+        metrics.update(qa_accuracy=qa["accuracy"], qa_accuracy_by_type=qa["by_type"])
+    counts = {t: sum(r.detail["questions"]["by_type"][t] for r in runs) for t in QUESTION_TYPES}
+    return {
+        "suite": "sim", **metrics,
+        "not_measurable": _not_measurable(metrics, answerer is not None),
+        "profile": profile, "seeds": seeds, "minutes": minutes, "noise": noise, "tolerance_s": tolerance,
+        "answerer": _name(answerer) if answerer is not None else None,
+        "retrieval": RETRIEVAL_CALL,
+        "boundary_matching": {**total.to_dict(), "tolerance_s": tolerance, "merge_s": DEFAULT_MERGE},
+        "boundary_by_kind": {k: c.to_dict() for k, c in combine_kinds(r.boundaries for r in runs).items()},
+        "questions": {"total": sum(counts.values()), "by_type": counts},
+        "scoring": {"time_tolerance_s": TIME_TOLERANCE, "duration_tolerance": {
+            "seconds": DURATION_TOLERANCE[0], "share": DURATION_TOLERANCE[1]}},
+        "notes": _notes(noise, tolerance, answerer),
+        "episodes": [r.detail for r in runs],
+    }
+
+
+def _merge_scores(runs: list[EpisodeRun]) -> dict[str, list[float]]:
+    merged: dict[str, list[float]] = defaultdict(list)
+    for r in runs:
+        for t, values in (r.scores or {}).items():
+            merged[t].extend(values)
+    return dict(merged)
+
+
+def _not_measurable(metrics: dict, answered: bool) -> dict[str, str]:
+    reasons = {"entity_bcubed_f1": NO_ENTITIES}
+    if not answered:
+        reasons.update(qa_accuracy=NO_REASONER, qa_accuracy_by_type=NO_REASONER)
+    undefined = {"boundary_precision": "undefined: no boundary was predicted",
+                 "boundary_recall": "undefined: the episodes hold no visible scene change",
+                 "boundary_f1": "undefined: no boundary predicted and none visible",
+                 "query_p50_ms": "no questions were asked", "query_p99_ms": "no questions were asked",
+                 "qa_accuracy": "no questions were asked"}
+    for key, reason in undefined.items():
+        if metrics.get(key) is None and key not in reasons:
+            reasons[key] = reason
+    return reasons
+
+
+def _notes(noise: str, tolerance: float, answerer: Answerer | None) -> list[str]:
+    notes = [
+        f"boundaries: event starts (after the first) matched one-to-one, closest first, within ±{tolerance:g} s "
+        "to the scene changes the camera could see (agent room changes; people entering and activities only "
+        "when the person is in view); micro-averaged over episodes",
+        f"query latency: {RETRIEVAL_CALL}, over the whole memory (cutting it at the question's time is the "
+        "reasoner's job); the cold first search of each memory is reported apart as first_query_ms",
+        "ingest real-time factor: media seconds / wall seconds of Memory.ingest, mean over episodes",
+        f"noise={noise!r} sets the sim perception backend (detections, transcripts); this suite ingests the "
+        "rendered mp4 through the real pipeline, so it does not change these figures yet",
+    ]
+    if answerer is not None:
+        notes.append(f"answers from {_name(answerer)}, graded by sim.score (time answers within "
+                     f"±{TIME_TOLERANCE:g} s; durations within {DURATION_TOLERANCE[0]:g} s or "
+                     f"{DURATION_TOLERANCE[1]:.0%}, whichever is larger)")
+    return notes
+
+
+def _name(answerer: Answerer) -> str:
+    return getattr(answerer, "__qualname__", None) or type(answerer).__name__
+
+
+def _short(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
