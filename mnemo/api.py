@@ -55,7 +55,6 @@ class Memory:
         self._profile = profile
         self._encoders = None
         self._registry = None
-        self.store.index_factory = self.profile.index  # the FAISS factory string of the profile
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -78,9 +77,11 @@ class Memory:
     def profile(self) -> Profile:
         """The profile in use: the one given, else the one the memory was built with, else lite."""
         if isinstance(self._profile, Profile):
+            self.store.index_factory = self._profile.index
             return self._profile
         name = self._profile or self._recorded_profile() or DEFAULT_PROFILE
         self._profile = load_profile(name)
+        self.store.index_factory = self._profile.index  # the FAISS factory string of the profile
         return self._profile
 
     def _recorded_profile(self) -> str | None:

@@ -17,6 +17,7 @@ import yaml
 
 from memory.segmenter import SegmenterConfig
 from mnemo.errors import ConfigError
+from mnemo.entities import EntitiesConfig
 from mnemo.speech import SpeechConfig
 from streams.sampling import SamplingPolicy
 
@@ -58,6 +59,7 @@ class Profile:
     text_embedder: ComponentConfig = field(default_factory=lambda: ComponentConfig("minilm"))
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    entities: EntitiesConfig = field(default_factory=EntitiesConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
     fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had
@@ -80,6 +82,14 @@ def _positive(obj: Any, *names: str) -> None:
         value = getattr(obj, name)
         if not (isinstance(value, int) and value > 0):
             raise ConfigError(f"{type(obj).__name__.lower()}.{name} must be a positive integer, got {value!r}")
+
+
+def profile_ref(profile: Profile) -> str:
+    """How a memory records its profile: the shipped name, or the path of a custom YAML file."""
+    source = Path(profile.source) if profile.source else None
+    if source is None or not source.is_file() or source.resolve().parent == CONFIG_DIR.resolve():
+        return profile.name
+    return str(source.resolve())
 
 
 def list_profiles() -> list[str]:
@@ -107,8 +117,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
 def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
     """Build a Profile from a parsed YAML mapping, naming any bad key or value."""
-    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "ingest", "index",
-               "fallback"}
+    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "entities", "ingest",
+               "index", "fallback"}
     _check_keys(data, allowed, where, "profile")
     try:
         return Profile(
@@ -118,6 +128,7 @@ def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", whe
             text_embedder=_component(data.get("text_embedder", {"name": "minilm"}), where, "text_embedder"),
             segmenter=_section(SegmenterConfig, data.get("segmenter"), where, "segmenter"),
             speech=_section(SpeechConfig, data.get("speech"), where, "speech"),
+            entities=_section(EntitiesConfig, data.get("entities"), where, "entities"),
             ingest=_section(IngestConfig, data.get("ingest"), where, "ingest"),
             index=str(data.get("index", "IDMap2,Flat")),
             fallback=data.get("fallback"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 from memory.entities import EntityRegistry, introduced_names, speaker_label
 from memory.event import Event
@@ -54,3 +56,95 @@ def _names(text: str) -> list[str]:
     if labelled:
         return [labelled[0]]
     return introduced_names(text or "")[:1]
+
+
+@dataclass(frozen=True)
+class EntitiesConfig:
+    """The entities section of a profile: who and what is seen."""
+
+    detectors: tuple[str, ...] = ()  # detector names ("hog-people", "haar-faces", ...); empty: none
+    detector_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per detector name
+    fps: float = 1.0  # sampled frames per second of media time that the detectors look at
+    tracker: Mapping[str, Any] = field(default_factory=dict)  # perception.tracking.TrackerConfig fields
+    reid: Mapping[str, Any] = field(default_factory=dict)  # perception.reid.ReidConfig fields
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "detectors", tuple(self.detectors))
+        if not self.fps > 0:
+            raise ValueError(f"entities.fps must be > 0, got {self.fps!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.detectors)
+
+
+class EntityStage:
+    """Frames -> detections -> tracks -> entities of the registry (re-identified across streams).
+
+    Tracks enter the memory when they close; their appearances are attached to the events they
+    fall in. The re-identification state is saved with every event, so entity ids persist across
+    streams and runs. Tracks still open when a run is interrupted are lost with it.
+    """
+
+    def __init__(self, config: EntitiesConfig, stream: str, encoder, linker: EntityLinker):
+        from perception.detection import create_detector
+        from perception.reid import ReidClusterer
+        from perception.tracking import Tracker
+        from streams.sampling import FrameClock
+
+        self.stream = stream
+        self.store = linker.store
+        self.registry = linker.registry
+        self.detectors = [create_detector(name, encoder=encoder, **dict(config.detector_options.get(name, {})))
+                          for name in config.detectors]
+        self.tracker = Tracker(stream, fps=config.fps, **dict(config.tracker))
+        self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **dict(config.reid))
+        state = self.registry.load_reid()
+        if state is not None:
+            self.reid.load_state_dict(state)
+        self.clock = FrameClock(config.fps)
+        self.recent: list[tuple[int, str, float, float]] = []  # (entity, kind, start, end) of closed tracks
+
+    def observe(self, frames: Sequence) -> None:
+        """Look at the frames (VideoFrames) the detection rate keeps."""
+        chosen = [f for f in frames if self.clock.keep(f.time)]
+        if not chosen:
+            return
+        found: list[list] = [[] for _ in chosen]
+        for detector in self.detectors:
+            for i, detections in enumerate(detector.detect([f.image for f in chosen], [f.time for f in chosen])):
+                found[i] += detections
+        for frame, detections in zip(chosen, found):
+            for track in self.tracker.update(frame.time, detections):
+                self._enter(track)
+
+    def committed(self, event: Event) -> None:
+        """An event was stored: attach the appearances inside it, save the re-identification state."""
+        self.registry.link_events(self.stream, event.id, event.start, event.end)
+        self.registry.save_reid(self.reid.state_dict())
+
+    def finish(self) -> None:
+        """End of stream: close every track and attach it."""
+        for track in self.tracker.flush():
+            self._enter(track)
+        self.registry.save_reid(self.reid.state_dict())
+
+    def _enter(self, track) -> None:
+        if track.appearance is None:
+            return
+        busy = [e for e, kind, start, end in self.recent if kind == track.kind and start < track.end and end > track.start]
+        entity = self.reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
+        self.registry.add_track(track, entity)
+        self.recent = [r for r in self.recent if r[3] > track.start - 600.0] + [(entity, track.kind, track.start,
+                                                                                  track.end)]
+        self._attach(track)
+        for a, b, _ in self.reid.merge_candidates():
+            if not self.registry.overlapping(a, b):
+                keep = self.registry.merge(a, b)
+                self.reid.merge(keep, b if keep == a else a)
+
+    def _attach(self, track) -> None:
+        """A track that closed after its event was stored is attached to that event now."""
+        middle = (track.start + track.end) / 2
+        for event in self.store.events(stream=self.stream, start=middle, end=middle + 1e-6, thumbnails=False):
+            self.registry.link_events(self.stream, event.id, event.start, event.end)

@@ -18,9 +18,10 @@ from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
+from mnemo.config import profile_ref
 from mnemo.models import Encoders
 from mnemo.prefetch import Prefetcher
-from mnemo.entities import EntityLinker
+from mnemo.entities import EntityLinker, EntityStage
 from mnemo.speech import STATE_KEY, AudioBuffer, SpeechStage
 from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
@@ -127,6 +128,9 @@ class _StreamRun:
         self.audio_only = not self.info.has_video
         self.audio_encoder = AudioDescriptor() if self.audio_only else None
         self.audio_step = 1.0 / (ingestor.policy.fps or 2.0)  # observation period of audio-only streams
+        entities = ingestor.profile.entities
+        self.entities = (EntityStage(entities, report.stream, ingestor.encoders.frame, ingestor.linker)
+                         if entities.enabled and not self.audio_only else None)
         self.batch: list[VideoFrame] = []
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
@@ -201,6 +205,10 @@ class _StreamRun:
         vectors = self.ing.encoders.frame.encode_frames([f.image for f in frames])
         t1 = time.perf_counter()
         self.stages["encode"] += t1 - t0
+        if self.entities is not None:
+            t1 = time.perf_counter()
+            self.entities.observe(frames)
+            self.stages["entities"] = self.stages.get("entities", 0.0) + time.perf_counter() - t1
         for frame, vector in zip(frames, vectors):
             self._observe(frame, vector)
         self.report.frames += len(frames)
@@ -230,6 +238,8 @@ class _StreamRun:
                 obs.image = None
 
     def _finish(self) -> None:
+        if self.entities is not None:
+            self.entities.finish()
         end_time = None
         if self.info.duration and self.last_time is not None and self.info.duration > self.last_time:
             end_time = self.info.duration
@@ -248,6 +258,8 @@ class _StreamRun:
             state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else None
             self.ing.store.add_event(event, checkpoint, state)
             self.ing.linker.link(event)
+            if self.entities is not None:
+                self.entities.committed(event)
             self.report.media_seconds += seg.end - self.position
             self.report.events += 1
             self.position = seg.end
@@ -341,6 +353,6 @@ def _shrink(image: np.ndarray, short_side: int) -> np.ndarray:
 
 def _info_dict(info: StreamInfo, encoders: Encoders) -> dict:
     data = dataclasses.asdict(info)
-    data["profile"] = encoders.profile.name
+    data["profile"] = profile_ref(encoders.profile)
     data["spaces"] = encoders.spaces
     return data
