@@ -159,7 +159,10 @@ class Memory:
             raise ValueError("search needs a text or an image query")
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
-        queries = list(self._query_vectors(text, image))
+        from mnemo.models import torch_threads
+
+        with torch_threads(1):  # one short query: a pool of threads only spins against other work
+            queries = list(self._query_vectors(text, image))
         if not queries:
             logger.warning("nothing in this memory can answer that query (no text was stored and the "
                            "frame encoder %r has no text tower); try --image or the full profile",

@@ -302,6 +302,67 @@ def _maybe_clock(seconds: float | None) -> str:
     return "" if seconds is None else _clock(seconds)
 
 
+@app.command("eval")
+def evaluate(
+    suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes) or m3bench (a QA file + videos)."),
+    seeds: str = typer.Option("", "--seeds", help="Comma-separated episode seeds (sim), e.g. 1,2,3."),
+    minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help="Episode length (sim)."),
+    profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with."),
+    noise: str = typer.Option("default", "--noise", help="Simulated perception noise: default or clean (debug)."),
+    qa: Optional[Path] = typer.Option(None, "--qa", help="An M3-Bench-format QA file (m3bench suite)."),
+    videos: Optional[Path] = typer.Option(None, "--videos", help="Folder of the QA file's videos (m3bench suite)."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many videos (m3bench)."),
+    out_dir: Path = typer.Option(Path("out/eval"), "--out", help="Where report.json, report.md and plots go."),
+    work_dir: Optional[Path] = typer.Option(None, "--work", help="Where episodes and memories go (reused)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Measure a profile: segmentation, entities, QA accuracy (when a reasoner exists), speed."""
+    from mnemo.config import load_profile
+    from mnemo.evaluation import DEFAULT_MINUTES, DEFAULT_SEEDS, run_m3bench, run_sim_suite
+
+    load_profile(profile)  # a bad profile fails before any work
+    with err.status(f"evaluating the {suite} suite with profile {profile} ..."):
+        if suite == "sim":
+            chosen = _seeds(seeds) or list(DEFAULT_SEEDS)
+            report = run_sim_suite(chosen, minutes or DEFAULT_MINUTES, profile, out_dir, work_dir, noise=noise)
+        elif suite == "m3bench":
+            if qa is None or videos is None:
+                raise UserError("the m3bench suite needs --qa FILE and --videos DIR")
+            report = run_m3bench(qa, videos, profile, out_dir, limit=limit, work_dir=work_dir)
+        else:
+            raise UserError(f"unknown suite {suite!r}; available: sim, m3bench")
+    if as_json:
+        out.print_json(json.dumps(report, default=str))
+        return
+    _print_eval(report, out_dir)
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError as error:
+        raise UserError(f"--seeds must be comma-separated integers, got {text!r}") from error
+
+
+def _print_eval(report: dict, out_dir: Path) -> None:
+    from mnemo.evaluation import STABLE_KEYS
+
+    table = Table(title=f"evaluation ({out_dir / 'report.md'})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    reasons = report.get("not_measurable", {})
+    for key in STABLE_KEYS:
+        value = report.get(key)
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {'n/a' if v is None else f'{v:.2f}'}" for k, v in value.items())
+        elif value is None:
+            value = f"n/a ({reasons.get(key, 'not measurable yet')})"
+        elif isinstance(value, float):
+            value = f"{value:.3f}"
+        table.add_row(key, str(value))
+    out.print(table)
+
+
 sim_app = typer.Typer(no_args_is_help=True, help="The simulated home: render episodes with ground truth.")
 app.add_typer(sim_app, name="sim")
 

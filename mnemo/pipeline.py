@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
-import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.config import profile_ref
-from mnemo.models import Encoders
+from mnemo.models import Encoders, torch_threads
 from mnemo.prefetch import Prefetcher
 from mnemo.entities import EntityLinker, EntityStage
 from mnemo.speech import STATE_KEY, AudioBuffer, SpeechStage
@@ -321,24 +319,9 @@ class _StreamRun:
         return utterances
 
 
-@contextlib.contextmanager
 def _leave_a_core_for_decoding():
-    """Give torch one thread fewer than the machine has while the decode thread runs.
-
-    Decoding runs in its own thread (with FFmpeg's own threads); torch's intra-op pool spinning
-    on every core beside it makes both slower (measured: a MiniLM sentence 0.4 s instead of 20 ms
-    on two cores).
-    """
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, min(before, (os.cpu_count() or 2) - 1)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    """torch gets one thread fewer than the machine has while decoding runs in its own thread."""
+    return torch_threads((os.cpu_count() or 2) - 1)
 
 
 def _shrink(image: np.ndarray, short_side: int) -> np.ndarray:

@@ -23,13 +23,14 @@ from memory.store import StoreError
 from mnemo.config import load_profile
 from mnemo.evaluation.latency import RETRIEVAL_CALL, load_average, machine, percentiles, time_searches
 from mnemo.evaluation.plot import plot_episode
-from mnemo.evaluation.report import NO_ENTITIES, NO_REASONER, empty_metrics, write_report
+from mnemo.evaluation.report import NO_REASONER, empty_metrics, write_report
 from mnemo.evaluation.workspace import fresh_memory_dir
 from streams.errors import SourceError
 
 logger = logging.getLogger(__name__)
 
 NO_BOUNDARIES = "not measurable here: M3-Bench QA files carry no event boundaries"
+NO_IDENTITIES = "not measurable here: M3-Bench QA files carry no identity labels"
 _TIMESTAMP = re.compile(r"(?:(\d+):)?(\d+):(\d{2})")  # [HH:]MM:SS
 
 
@@ -164,7 +165,8 @@ def _ingest_and_ask(entry: QAVideo, video: Path, profile: str, out: Path, work: 
         starts = sorted(e.start for e in memory.events())
         timing = time_searches(memory, [q.question for q in entry.questions])
     plot = plot_episode(out / f"video-{_safe(entry.video_id)}.png", trace, starts[1:], [],
-                        title=f"{entry.video_id}: surprise and predicted boundaries")
+                        title=f"{entry.video_id}: surprise and predicted boundaries",
+                        threshold=load_profile(profile).segmenter.gamma)
     detail.update(status="ingested", events=len(starts), duration=ingest.media_seconds, rtf=ingest.realtime_factor,
                   latency=timing.summary(), latencies_ms=timing.latencies_ms, plot=str(plot))
     late = sum(q.timestamp > ingest.media_seconds + 1.0 for q in entry.questions)
@@ -210,7 +212,7 @@ def _report(details: list[dict], entries: list[QAVideo], qa_file: Path, videos: 
 
 def _not_measurable(metrics: dict, counts: dict[str, int]) -> dict[str, str]:
     reasons = {"boundary_f1": NO_BOUNDARIES, "boundary_precision": NO_BOUNDARIES, "boundary_recall": NO_BOUNDARIES,
-               "entity_bcubed_f1": NO_ENTITIES, "qa_accuracy": NO_REASONER, "qa_accuracy_by_type": NO_REASONER}
+               "entity_bcubed_f1": NO_IDENTITIES, "qa_accuracy": NO_REASONER, "qa_accuracy_by_type": NO_REASONER}
     nothing = f"no video was ingested ({counts['missing']} missing, {counts['failed']} failed)"
     for key in ("ingest_rtf", "query_p50_ms", "query_p99_ms"):
         if metrics[key] is None:

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 STABLE_KEYS = ("boundary_f1", "boundary_precision", "boundary_recall", "entity_bcubed_f1", "qa_accuracy",
                "qa_accuracy_by_type", "ingest_rtf", "query_p50_ms", "query_p99_ms")
 NO_REASONER = "not yet measurable: no reasoner (issue: Reasoner)"
-NO_ENTITIES = "not yet measurable: entities are not in memory yet"
+NO_ENTITIES = "undefined: the simulated detectors saw no entity"
 JSON_NAME = "report.json"
 MARKDOWN_NAME = "report.md"
 

@@ -19,6 +19,7 @@ import numpy as np
 import mnemo
 from mnemo.api import Memory
 from mnemo.config import load_profile
+from mnemo.evaluation.entities import score_sim_entities
 from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, BoundaryResult, combine, combine_kinds,
                                          evaluate_boundaries, split_visible, visible_boundaries)
 from mnemo.evaluation.latency import RETRIEVAL_CALL, QueryTiming, load_average, machine, percentiles, time_searches
@@ -39,6 +40,21 @@ DEFAULT_MINUTES = 10.0
 QUESTIONS_PER_TYPE = 30  # EVAL.md: at least 30 of every type per episode (short episodes hold fewer)
 NOISE_PRESETS: dict[str, Callable[[], NoiseConfig]] = {"default": NoiseConfig, "clean": NoiseConfig.clean}
 EPISODE_NAME = "episode"  # render_episode's file stem: episode.mp4 beside truth.json
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What every episode of one suite run shares."""
+
+    minutes: float
+    profile: str
+    out: Path  # reports and plots
+    work: Path  # rendered episodes and memories
+    answerer: Answerer | None
+    tolerance: float  # seconds, boundary matching
+    per_type: int  # questions per type
+    threshold: float  # the segmenter's proposal z-score (gamma), drawn on the plots
+    noise: str = "default"  # the simulated perception noise preset (entity measurement)
 
 
 @dataclass
@@ -62,12 +78,17 @@ def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: s
     seeds = _check_seeds(seeds)
     _check_minutes(minutes)
     _check_noise(noise)
-    load_profile(profile)  # fail on a bad profile before rendering anything
+    if not (isinstance(per_type, int) and per_type >= 1):
+        raise ValueError(f"per_type={per_type!r}: expected a positive number of questions per type")
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance={tolerance!r}: expected seconds >= 0")
+    gamma = load_profile(profile).segmenter.gamma  # also fails on a bad profile before rendering anything
     load = load_average()
     out = Path(out_dir)
-    work = Path(work_dir) if work_dir is not None else out / "work"
-    runs = [_run_episode(seed, minutes, profile, out, work, answerer, tolerance, per_type) for seed in seeds]
-    report = _report(runs, seeds, minutes, profile, noise, answerer, tolerance)
+    settings = _Settings(minutes, profile, out, Path(work_dir) if work_dir is not None else out / "work",
+                         answerer, tolerance, per_type, gamma, noise)
+    runs = [_run_episode(seed, settings) for seed in seeds]
+    report = _report(runs, seeds, noise, settings)
     report["machine"] = machine(load)
     write_report(report, out)
     return report
@@ -126,22 +147,25 @@ def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float) ->
     return truth if same else None
 
 
-def _run_episode(seed: int, minutes: float, profile: str, out: Path, work: Path, answerer: Answerer | None,
-                 tolerance: float, per_type: int) -> EpisodeRun:
-    video, truth, reused = prepare_episode(seed, minutes, work / f"episode-{seed}")
-    questions = generate_questions(truth, seed=seed, per_type=per_type)
+def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
+    video, truth, reused = prepare_episode(seed, settings.minutes, settings.work / f"episode-{seed}")
+    questions = generate_questions(truth, seed=seed, per_type=settings.per_type)
     trace: list[tuple[float, float]] = []
-    memory_dir = fresh_memory_dir(work / f"memory-{seed}")
-    with mnemo.open(memory_dir, profile=profile, create=True) as memory:
+    memory_dir = fresh_memory_dir(settings.work / f"memory-{seed}")
+    with mnemo.open(memory_dir, profile=settings.profile, create=True) as memory:
         ingest = memory.ingest(str(video), trace=trace)
         starts = sorted(e.start for e in memory.events())
         timing = time_searches(memory, [q.text for q in questions])
-        scores = _answer(memory, questions, answerer) if answerer is not None else None
+        scores = _answer(memory, questions, settings.answerer) if settings.answerer is not None else None
+    profile = memory.profile
+    entities = score_sim_entities(video.parent / "truth.json", profile.entities.tracker, profile.entities.reid,
+                                  noise=NOISE_PRESETS[settings.noise](), seed=seed)
     predicted = starts[1:]  # the first event starts the stream: not a boundary
-    result = evaluate_boundaries(predicted, truth, tolerance)
-    plot = _plot(out, seed, trace, predicted, truth, tolerance)
+    result = evaluate_boundaries(predicted, truth, settings.tolerance)
+    plot = _plot(seed, trace, predicted, truth, settings)
     run = EpisodeRun(seed, result, ingest, timing, scores)
     run.detail = _detail(run, truth, video, reused, len(starts), questions, plot)
+    run.detail["entities"] = entities
     logger.info("episode %d: %d events, boundary F1 %s, RTF %.1f, p50 %s ms", seed, len(starts),
                 _short(result.score.f1), ingest.realtime_factor, _short(timing.summary()["p50_ms"]))
     return run
@@ -154,12 +178,12 @@ def _answer(memory: Memory, questions: list[Question], answerer: Answerer) -> di
     return dict(scores)
 
 
-def _plot(out: Path, seed: int, trace, predicted: list[float], truth: Truth, tolerance: float) -> Path:
-    scored, _ = visible_boundaries(truth, DEFAULT_MERGE, edge=tolerance)
+def _plot(seed: int, trace, predicted: list[float], truth: Truth, settings: _Settings) -> Path:
+    scored, _ = visible_boundaries(truth, DEFAULT_MERGE, edge=settings.tolerance)
     _, unseen = split_visible(truth)
-    return plot_episode(out / f"episode-{seed}.png", trace, predicted, [b.time for b in scored],
+    return plot_episode(settings.out / f"episode-{seed}.png", trace, predicted, [b.time for b in scored],
                         [b.time for b in unseen], title=f"episode {seed}: surprise and boundaries",
-                        tolerance=tolerance)
+                        tolerance=settings.tolerance, threshold=settings.threshold)
 
 
 def _detail(run: EpisodeRun, truth: Truth, video: Path, reused: bool, events: int, questions: list[Question],
@@ -168,7 +192,7 @@ def _detail(run: EpisodeRun, truth: Truth, video: Path, reused: bool, events: in
     for q in questions:
         counts[q.type] += 1
     ingest = run.ingest
-    detail = {
+    return {
         "seed": run.seed, "duration": truth.duration, "video": str(video), "reused_render": reused, "events": events,
         "boundaries": run.boundaries.to_dict(),
         "ingest": {"media_seconds": ingest.media_seconds, "wall_seconds": ingest.wall_seconds,
@@ -178,7 +202,6 @@ def _detail(run: EpisodeRun, truth: Truth, video: Path, reused: bool, events: in
         "qa": _qa(run.scores) if run.scores is not None else None,
         "plot": str(plot),
     }
-    return detail
 
 
 # ---------------------------------------------------------------------------------------- aggregate
@@ -189,8 +212,8 @@ def _qa(scores: dict[str, list[float]]) -> dict:
             "by_type": {t: float(np.mean(scores[t])) if scores.get(t) else None for t in QUESTION_TYPES}}
 
 
-def _report(runs: list[EpisodeRun], seeds: list[int], minutes: float, profile: str, noise: str,
-            answerer: Answerer | None, tolerance: float) -> dict:
+def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Settings) -> dict:
+    answerer, tolerance = settings.answerer, settings.tolerance
     metrics = empty_metrics(QUESTION_TYPES)
     total = combine(r.boundaries.score for r in runs)
     latencies = [ms for r in runs for ms in r.timing.latencies_ms]
@@ -198,6 +221,9 @@ def _report(runs: list[EpisodeRun], seeds: list[int], minutes: float, profile: s
     metrics.update(boundary_f1=total.f1, boundary_precision=total.precision, boundary_recall=total.recall,
                    ingest_rtf=float(np.mean([r.ingest.realtime_factor for r in runs])),
                    query_p50_ms=lat["p50_ms"], query_p99_ms=lat["p99_ms"])
+    entity_f1 = [r.detail["entities"]["overall"]["f1"] for r in runs if r.detail["entities"]["overall"]]
+    if entity_f1:
+        metrics.update(entity_bcubed_f1=float(np.mean(entity_f1)))
     if answerer is not None:
         qa = _qa(_merge_scores(runs))
         metrics.update(qa_accuracy=qa["accuracy"], qa_accuracy_by_type=qa["by_type"])
@@ -205,7 +231,8 @@ def _report(runs: list[EpisodeRun], seeds: list[int], minutes: float, profile: s
     return {
         "suite": "sim", **metrics,
         "not_measurable": _not_measurable(metrics, answerer is not None),
-        "profile": profile, "seeds": seeds, "minutes": minutes, "noise": noise, "tolerance_s": tolerance,
+        "profile": settings.profile, "seeds": seeds, "minutes": settings.minutes, "noise": noise,
+        "tolerance_s": tolerance, "questions_per_type": settings.per_type,
         "answerer": _name(answerer) if answerer is not None else None,
         "retrieval": RETRIEVAL_CALL,
         "boundary_matching": {**total.to_dict(), "tolerance_s": tolerance, "merge_s": DEFAULT_MERGE},
@@ -227,7 +254,7 @@ def _merge_scores(runs: list[EpisodeRun]) -> dict[str, list[float]]:
 
 
 def _not_measurable(metrics: dict, answered: bool) -> dict[str, str]:
-    reasons = {"entity_bcubed_f1": NO_ENTITIES}
+    reasons = {} if metrics.get("entity_bcubed_f1") is not None else {"entity_bcubed_f1": NO_ENTITIES}
     if not answered:
         reasons.update(qa_accuracy=NO_REASONER, qa_accuracy_by_type=NO_REASONER)
     undefined = {"boundary_precision": "undefined: no boundary was predicted",
@@ -243,12 +270,16 @@ def _not_measurable(metrics: dict, answered: bool) -> dict[str, str]:
 
 def _notes(noise: str, tolerance: float, answerer: Answerer | None) -> list[str]:
     notes = [
-        f"boundaries: event starts (after the first) matched one-to-one, closest first, within ±{tolerance:g} s "
+        f"boundaries: event starts (after the first) matched one-to-one (as many pairs as possible) within "
+        f"±{tolerance:g} s "
         "to the scene changes the camera could see (agent room changes; people entering and activities only "
         "when the person is in view); micro-averaged over episodes",
         f"query latency: {RETRIEVAL_CALL}, over the whole memory (cutting it at the question's time is the "
         "reasoner's job); the cold first search of each memory is reported apart as first_query_ms",
         "ingest real-time factor: media seconds / wall seconds of Memory.ingest, mean over episodes",
+        "entity B-cubed F1: every simulated detection (at the default noise unless --noise clean) through the "
+        "profile's tracker and re-identification, the chain ingest uses, against the true identities; mean over "
+        "episodes (per kind in each episode's detail)",
         f"noise={noise!r} sets the sim perception backend (detections, transcripts); this suite ingests the "
         "rendered mp4 through the real pipeline, so it does not change these figures yet",
     ]

@@ -49,6 +49,11 @@ class SimDetector(Detector):
         self._times = sorted(by_time)
         self._by_time = by_time
 
+    @property
+    def times(self) -> list[float]:
+        """The media times the simulated detector observed (its sampling instants)."""
+        return list(self._times)
+
     def detect(self, frames: Sequence[np.ndarray | None], times: Sequence[float]) -> list[list[Detection]]:
         if len(frames) != len(times):
             raise ValueError(f"detect: {len(frames)} frames but {len(times)} times")

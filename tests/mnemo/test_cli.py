@@ -251,3 +251,24 @@ def test_ingest_over_http_from_a_loopback_server(sample, ingested, tmp_path):
     memory, _ = ingested
     over_http = [r[2:4] for r in event_rows(tmp_path / "http")]
     assert over_http == [r[2:4] for r in event_rows(memory)]  # the same events as from the file
+
+
+def test_eval_sim_suite_reports_the_stable_keys(tmp_path):
+    run = mnemo("eval", "--suite", "sim", "--seeds", "4", "--minutes", "0.5", "--out", str(tmp_path / "ev"),
+                "--json", timeout=600)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    for key in ("boundary_f1", "entity_bcubed_f1", "qa_accuracy", "qa_accuracy_by_type", "ingest_rtf",
+                "query_p50_ms", "query_p99_ms"):
+        assert key in report
+    assert report["qa_accuracy"] is None and "reasoner" in report["not_measurable"]["qa_accuracy"]
+    assert (tmp_path / "ev" / "report.md").is_file() and (tmp_path / "ev" / "episode-4.png").is_file()
+
+
+def test_eval_refuses_a_bad_suite_and_bad_seeds(tmp_path):
+    run = mnemo("eval", "--suite", "nope", "--out", str(tmp_path / "ev"))
+    assert run.returncode == 2 and "unknown suite 'nope'; available: sim, m3bench" in run.stderr
+    run = mnemo("eval", "--seeds", "1,x", "--out", str(tmp_path / "ev"))
+    assert run.returncode == 2 and "--seeds" in run.stderr
+    run = mnemo("eval", "--suite", "m3bench", "--out", str(tmp_path / "ev"))
+    assert run.returncode == 2 and "--qa" in run.stderr
