@@ -66,11 +66,15 @@ def child_ingest(video: str, profile_name: str, keyframes_only: bool, speech: bo
 
     import mnemo
     from mnemo.config import load_profile
+    from mnemo.entities import EntitiesConfig
     from mnemo.speech import SpeechConfig
 
-    profile = load_profile(profile_name).with_sampling(keyframes_only=keyframes_only)
+    entities = profile_name.endswith("+entities")
+    profile = load_profile(profile_name.removesuffix("+entities")).with_sampling(keyframes_only=keyframes_only)
     if not speech:
         profile = dataclasses.replace(profile, speech=SpeechConfig())
+    if entities:
+        profile = dataclasses.replace(profile, entities=EntitiesConfig(("hog-people", "haar-faces"), fps=1.0))
     with tempfile.TemporaryDirectory() as tmp, mnemo.open(Path(tmp) / "m", profile=profile, create=True) as mem:
         loaded = time.perf_counter()
         mem.encoders
@@ -96,7 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the generated video")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench")
-    parser.add_argument("--profiles", default="lite,test")
+    parser.add_argument("--profiles", default="lite,test,lite+entities",
+                        help="profiles to ingest with; NAME+entities adds HOG people and Haar faces at 1 fps")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest is reported")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,18 +131,18 @@ def main() -> None:
 
 def print_table(rows, video: str) -> None:
     print(f"video: {video} (1280x720, 30 fps, H.264 ~1.5 Mbit/s + AAC, keyframe every 1 s)")
-    header = (f"{'run':24} {'frames':>7} {'wall s':>7} {'frames/s':>9} {'x rt':>7} {'decode':>7} {'encode':>7} "
-              f"{'segment':>8} {'speech':>7} {'store':>6} {'RSS MB':>7} {'/decode':>8}")
+    header = (f"{'run':28} {'frames':>7} {'wall s':>7} {'frames/s':>9} {'x rt':>7} {'decode':>7} {'encode':>7} "
+              f"{'segment':>8} {'speech':>7} {'entity':>7} {'store':>6} {'RSS MB':>7} {'/decode':>8}")
     print(header)
     print("-" * len(header))
     for name, r, base in rows:
         duration = r["duration"] or 1e-9
         s = r["stages"]
-        print(f"{name:24} {r['frames']:7d} {r['wall']:7.2f} {r['frames'] / r['wall']:9.1f} "
+        print(f"{name:28} {r['frames']:7d} {r['wall']:7.2f} {r['frames'] / r['wall']:9.1f} "
               f"{duration / r['wall']:7.1f} {s.get('decode', r['wall'] if not s else 0):7.2f} "
-              f"{s.get('encode', 0):7.2f} {s.get('segment', 0):8.3f} {s.get('speech', 0):7.2f} {s.get('store', 0):6.2f} "
+              f"{s.get('encode', 0):7.2f} {s.get('segment', 0):8.3f} {s.get('speech', 0):7.2f} {s.get('entities', 0):7.2f} {s.get('store', 0):6.2f} "
               f"{r['peak_rss_mb']:7.0f} {r['wall'] / base:8.2f}")
-    print("decode/encode/segment/speech/store: seconds in each stage (decode runs in its own thread, overlapping);"
+    print("decode/encode/segment/speech/entity/store: seconds in each stage (decode runs in its own thread, overlapping);"
           " /decode: wall time over the pure PyAV decode of the same frames in this run.")
 
 
