@@ -36,10 +36,8 @@ import io
 import json
 import logging
 import math
-import os
 import re
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -49,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 import numpy as np
 
+from memory.files import atomic_write
 from memory.index import SpaceState, VectorIndex, load_or_build, safe_name, stamp_path
 from memory.thumbnails import encode_jpeg
 
@@ -1037,17 +1036,8 @@ def _index_ids(path: Path) -> list[int]:
 
 def _thumbnail(path: Path, data: bytes) -> Path:
     """``path`` holding ``data``, written atomically when missing (readers never see half a file)."""
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if not path.exists():
+        atomic_write(path, data)
     return path
 
 

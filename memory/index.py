@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from memory.files import atomic_write
 
 try:
     import faiss
@@ -181,8 +182,8 @@ class VectorIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         data = faiss.serialize_index(self._index).tobytes()
         stamp = asdict(self.stamp()) | {"bytes": len(data), "crc32": zlib.crc32(data)}
-        _atomic_write(path, data)
-        _atomic_write(stamp_path(path), json.dumps(stamp, indent=1).encode())
+        atomic_write(path, data)
+        atomic_write(stamp_path(path), json.dumps(stamp, indent=1).encode())
 
     @classmethod
     def load(cls, path: str | os.PathLike, nprobe: int = 16, ef_search: int = 128) -> VectorIndex:
@@ -273,12 +274,3 @@ def _is_ivf(index: faiss.Index) -> bool:
     return True
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

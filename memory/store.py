@@ -25,7 +25,6 @@ import math
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from memory.entities import ensure_schema as ensure_entity_schema
+from memory.files import atomic_write
 from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.index import DEFAULT_FACTORY, SpaceState, VectorIndex, load_or_build, safe_name
 
@@ -501,7 +501,7 @@ class MemoryStore:
                                  (int(event_id), int(ordinal))).fetchone()
         if row is None or row[0] is None:
             raise KeyError(f"event {event_id} has no keyframe image {ordinal} in memory {self.directory}")
-        _write_file(path, bytes(row[0]))
+        atomic_write(path, bytes(row[0]))
         return path
 
     def _thumb_file(self, event_id: int, ordinal: int) -> Path:
@@ -514,7 +514,7 @@ class MemoryStore:
         try:
             if data is None:
                 return self.keyframe_path(event_id, ordinal)
-            _write_file(path, bytes(data))
+            atomic_write(path, bytes(data))
         except OSError as exc:
             logger.warning("cannot write thumbnail %s: %s", path, exc)
             return None
@@ -592,14 +592,3 @@ def _decode_vector(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=_VECTOR_DTYPE).astype(np.float32)
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    """Write atomically: readers never see a partial thumbnail."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
