@@ -142,6 +142,14 @@ def print_table(rows, video: str) -> None:
               f"{duration / r['wall']:7.1f} {s.get('decode', r['wall'] if not s else 0):7.2f} "
               f"{s.get('encode', 0):7.2f} {s.get('segment', 0):8.3f} {s.get('speech', 0):7.2f} {s.get('entities', 0):7.2f} {s.get('store', 0):6.2f} "
               f"{r['peak_rss_mb']:7.0f} {r['wall'] / base:8.2f}")
+    speech = [(name, r) for name, r, _ in rows if "speech.vad" in r["stages"]]
+    if speech:
+        print("\nspeech, seconds per part (x real time):")
+        for name, r in speech:
+            parts = "  ".join(f"{part} {r['stages'][f'speech.{part}']:.2f} "
+                              f"({r['duration'] / max(r['stages'][f'speech.{part}'], 1e-9):.0f}x)"
+                              for part in ("vad", "voices", "asr"))
+            print(f"  {name:28} {parts}")
     print("decode/encode/segment/speech/entity/store: seconds in each stage (decode runs in its own thread, overlapping);"
           " /decode: wall time over the pure PyAV decode of the same frames in this run.")
 

@@ -48,6 +48,15 @@ class Encoders:
         """Load lazily-loaded weights now, so that the first event does not pay for them."""
         if self.text is not None:
             self.text.embed(["warm up"])
+        speech = self.profile.speech
+        if speech.enabled:  # the VAD's first voiced segment initialises its pitch tracker (~0.8 s)
+            import numpy as np
+
+            from perception.speech import detect_speech
+
+            t = np.arange(32_000) / 16_000
+            voiced = (0.3 * np.sin(2 * np.pi * 150 * t) * (t > 0.5) * (t < 1.5)).astype(np.float32)
+            detect_speech(voiced, 0.0, "", vad=speech.vad, **dict(speech.vad_options))
         return self
 
     @property

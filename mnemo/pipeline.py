@@ -152,6 +152,8 @@ class _StreamRun:
         finally:
             packets.close()
             self.stages["decode"] = packets.busy
+            if self.speech is not None:
+                self.stages.update({f"speech.{part}": t for part, t in self.speech.timings.items()})
             self.report.stages = dict(self.stages)
 
     # -- steps -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -56,6 +57,7 @@ class SpeechStage:
 
     def __init__(self, config: SpeechConfig, state: bytes | None = None):
         self.config = config
+        self.timings = {"vad": 0.0, "voices": 0.0, "asr": 0.0}  # seconds spent in each part
         self.transcriber = _transcriber(config)
         self.diarizer = None
         if config.voices is not None:
@@ -78,16 +80,22 @@ class SpeechStage:
 
     def process(self, stream: str, samples: np.ndarray, start: float, cues: Sequence[TextCue]) -> list[Utterance]:
         """Utterances of one span: ``samples`` (16 kHz mono) begin at media time ``start``."""
+        t0 = time.perf_counter()
         segments = detect_speech(samples, start, stream, vad=self.config.vad, **dict(self.config.vad_options)) \
             if len(samples) else []
+        t1 = time.perf_counter()
         turns: list[SpeakerTurn] = []
         if self.diarizer is not None and segments:
             for segment in segments:
                 turns += self.diarizer.push(segment)
             turns += self.diarizer.finish()
+        t2 = time.perf_counter()
         transcripts: list[Transcript] = []
         if self.transcriber is not None and segments:
             transcripts = attribute_voices(self.transcriber.transcribe(segments), turns)
+        t3 = time.perf_counter()
+        for part, seconds in (("vad", t1 - t0), ("voices", t2 - t1), ("asr", t3 - t2)):
+            self.timings[part] += seconds
         utterances = [self._from_transcript(t) for t in transcripts if t.text.strip()]
         utterances += [_from_cue(c, turns) for c in cues]
         covered = utterances[:]
