@@ -81,9 +81,12 @@ class EntitiesConfig:
 class EntityStage:
     """Frames -> detections -> tracks -> entities of the registry (re-identified across streams).
 
-    Tracks enter the memory when they close; their appearances are attached to the events they
-    fall in. The re-identification state is saved with every event, so entity ids persist across
-    streams and runs. Tracks still open when a run is interrupted are lost with it.
+    Detections wait in a queue until the event they fall in is stored; then they go through the
+    tracker, which is flushed at the event's end, so tracks never cross an event boundary. A
+    resumed ingest therefore starts with a fresh tracker exactly where the uninterrupted one was
+    flushed, and gives the same entities. Tracks of one event become appearances attached to it;
+    a face alone on screen while a voice speaks in the event is bound to that voice (one person).
+    The re-identification state is saved with every event.
     """
 
     def __init__(self, config: EntitiesConfig, stream: str, encoder, linker: EntityLinker):
@@ -103,10 +106,11 @@ class EntityStage:
         if state is not None:
             self.reid.load_state_dict(state)
         self.clock = FrameClock(config.fps)
+        self.queue: list[tuple[float, list]] = []  # (time, detections) of frames not yet in a stored event
         self.recent: list[tuple[int, str, float, float]] = []  # (entity, kind, start, end) of closed tracks
 
     def observe(self, frames: Sequence) -> None:
-        """Look at the frames (VideoFrames) the detection rate keeps."""
+        """Detect in the frames (VideoFrames) the detection rate keeps; queue the detections."""
         chosen = [f for f in frames if self.clock.keep(f.time)]
         if not chosen:
             return
@@ -114,37 +118,48 @@ class EntityStage:
         for detector in self.detectors:
             for i, detections in enumerate(detector.detect([f.image for f in chosen], [f.time for f in chosen])):
                 found[i] += detections
-        for frame, detections in zip(chosen, found):
-            for track in self.tracker.update(frame.time, detections):
-                self._enter(track)
+        self.queue += [(frame.time, detections) for frame, detections in zip(chosen, found)]
 
     def committed(self, event: Event) -> None:
-        """An event was stored: attach the appearances inside it, save the re-identification state."""
+        """An event was stored: track its detections, enter its tracks, bind faces to voices, save."""
+        inside = [item for item in self.queue if item[0] < event.end]
+        self.queue = self.queue[len(inside):]
+        tracks = []
+        for time, detections in inside:
+            tracks += self.tracker.update(time, detections)
+        tracks += self.tracker.flush()  # tracks end with their event
+        entered = [(track, self._enter(track)) for track in tracks if track.appearance is not None]
         self.registry.link_events(self.stream, event.id, event.start, event.end)
+        self._bind(entered, event)
         self.registry.save_reid(self.reid.state_dict())
 
-    def finish(self) -> None:
-        """End of stream: close every track and attach it."""
-        for track in self.tracker.flush():
-            self._enter(track)
-        self.registry.save_reid(self.reid.state_dict())
-
-    def _enter(self, track) -> None:
-        if track.appearance is None:
-            return
+    def _enter(self, track) -> int:
         busy = [e for e, kind, start, end in self.recent if kind == track.kind and start < track.end and end > track.start]
         entity = self.reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
         self.registry.add_track(track, entity)
         self.recent = [r for r in self.recent if r[3] > track.start - 600.0] + [(entity, track.kind, track.start,
                                                                                   track.end)]
-        self._attach(track)
         for a, b, _ in self.reid.merge_candidates():
             if not self.registry.overlapping(a, b):
                 keep = self.registry.merge(a, b)
                 self.reid.merge(keep, b if keep == a else a)
+        return entity
 
-    def _attach(self, track) -> None:
-        """A track that closed after its event was stored is attached to that event now."""
-        middle = (track.start + track.end) / 2
-        for event in self.store.events(stream=self.stream, start=middle, end=middle + 1e-6, thumbnails=False):
-            self.registry.link_events(self.stream, event.id, event.start, event.end)
+    def _bind(self, entered: list, event: Event) -> None:
+        """Bind a face to the voice that speaks while it is alone on screen, within this event."""
+        voices = [(u.voice, u.start, u.end) for u in event.utterances if u.voice]
+        faces = [(track, entity) for track, entity in entered if track.kind == "face"]
+        if not voices or not faces:
+            return
+        from perception.reid import FaceVoiceBinder
+
+        binder = FaceVoiceBinder(frame_s=1.0 / max(self.clock.fps or 1.0, 1e-6))
+        for time in sorted({t for track, _ in faces for t in track.times}):
+            binder.observe_faces(time, {self.registry.resolve(e) for track, e in faces if time in track.times})
+        for voice, start, end in voices:
+            binder.observe_voice(self.registry.entity_for(voice, "voice"), start, end)
+        for binding in binder.bindings():
+            face, voice = self.registry.resolve(binding.face), self.registry.resolve(binding.voice)
+            if face != voice:
+                logger.info("%s speaks with the voice of %s: bound", face, voice)
+                self.registry.bind(face, voice)

@@ -238,8 +238,6 @@ class _StreamRun:
                 obs.image = None
 
     def _finish(self) -> None:
-        if self.entities is not None:
-            self.entities.finish()
         end_time = None
         if self.info.duration and self.last_time is not None and self.info.duration > self.last_time:
             end_time = self.info.duration
@@ -250,7 +248,7 @@ class _StreamRun:
 
     def _commit(self, segments: Sequence[Segment], done: bool) -> None:
         """Store each segment's event with the checkpoint right after it, one transaction each."""
-        t0, speech_before = time.perf_counter(), self.stages.get("speech", 0.0)
+        t0, speech_before, entity_seconds = time.perf_counter(), self.stages.get("speech", 0.0), 0.0
         for number, seg in enumerate(segments):
             last = done and number == len(segments) - 1
             event = self._event(seg)
@@ -259,13 +257,18 @@ class _StreamRun:
             self.ing.store.add_event(event, checkpoint, state)
             self.ing.linker.link(event)
             if self.entities is not None:
+                t1 = time.perf_counter()
                 self.entities.committed(event)
+                spent = time.perf_counter() - t1
+                self.stages["entities"] = self.stages.get("entities", 0.0) + spent
+                entity_seconds += spent
             self.report.media_seconds += seg.end - self.position
             self.report.events += 1
             self.position = seg.end
         if done and not segments:  # nothing new since the last checkpoint
             self.ing.store.set_checkpoint(Checkpoint(self.report.stream, self.position, b"", done=True))
-        self.stages["store"] += time.perf_counter() - t0 - (self.stages.get("speech", 0.0) - speech_before)
+        self.stages["store"] += (time.perf_counter() - t0 - (self.stages.get("speech", 0.0) - speech_before)
+                                 - entity_seconds)
 
     def _event(self, seg: Segment) -> Event:
         count = seg.end_index - seg.start_index
