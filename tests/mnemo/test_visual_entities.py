@@ -23,9 +23,19 @@ def test_faces_in_the_documentary_become_entities(shared_data, tmp_path):
             assert event.start <= (appearance["start"] + appearance["end"]) / 2 < event.end
 
 
-def test_entities_are_off_in_lite_and_on_in_full():
+def test_entities_are_off_in_lite_and_on_in_full(tmp_path):
+    from memory.store import MemoryStore
+    from mnemo.entities import EntityLinker, EntityStage
+    from perception import create_frame_encoder
+
     assert not load_profile("lite").entities.enabled
-    assert load_profile("full").entities.detectors == ("hog-people", "haar-faces")
+    full = load_profile("full").entities
+    assert full.detectors == ("hog-people", "haar-faces", "clip-objects")
+    # the full profile's detectors build on a CLIP encoder (here the tiny random one: the code path)
+    clip = create_frame_encoder("openclip", model="mnemo-tiny-clip", allow_random=True)
+    with MemoryStore(tmp_path / "m") as store:
+        stage = EntityStage(full, "s", clip, EntityLinker(store))
+        assert len(stage.detectors) == 3
 
 
 class _Stop(KeyboardInterrupt):
