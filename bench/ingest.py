@@ -150,6 +150,12 @@ def print_table(rows, video: str) -> None:
                               f"({r['duration'] / max(r['stages'][f'speech.{part}'], 1e-9):.0f}x)"
                               for part in ("vad", "voices", "asr"))
             print(f"  {name:28} {parts}")
+    entity = [(name, r) for name, r, _ in rows if "entities.detect" in r["stages"]]
+    if entity:
+        print("\nentities, seconds per part:")
+        for name, r in entity:
+            print(f"  {name:28} detect {r['stages']['entities.detect']:.2f}  "
+                  f"track + re-identify + registry {r['stages'].get('entities.track', 0.0):.2f}")
     print("decode/encode/segment/speech/entity/store: seconds in each stage (decode runs in its own thread, overlapping);"
           " /decode: wall time over the pure PyAV decode of the same frames in this run.")
 

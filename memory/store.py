@@ -421,6 +421,18 @@ class MemoryStore:
         elif row[0] != dim:
             raise ValueError(f"space {space!r} has dim {row[0]}; got a vector of dim {dim}")
 
+    def replace_vector(self, event_id: int, space: str, vector: np.ndarray) -> None:
+        """Overwrite (or add) one vector of an event; the space's index is rebuilt on next use."""
+        dim, blob = _encode_vector(space, vector)
+        with self._write() as c:
+            if c.execute("SELECT 1 FROM events WHERE id = ?", (int(event_id),)).fetchone() is None:
+                raise KeyError(f"no event {event_id} in memory {self.directory}")
+            self._use_space(c, space, dim)
+            c.execute("INSERT INTO vectors(event_id, space, data) VALUES (?, ?, ?) ON CONFLICT(event_id, space) "
+                      "DO UPDATE SET data = excluded.data", (int(event_id), space, blob))
+            c.execute("UPDATE spaces SET generation = generation + 1, epoch = epoch + 1, "
+                      "count = (SELECT COUNT(*) FROM vectors WHERE space = ?) WHERE name = ?", (space, space))
+
     def delete_events(self, ids: Iterable[int]) -> int:
         """Forget events (with their vectors and keyframes); returns how many were deleted."""
         ids = sorted({int(i) for i in ids})

@@ -136,10 +136,25 @@ class Memory:
         voices = [key for key in report.keys if key.startswith("voice:")]
         if voices:
             self._forget_voices(voices)
+        self._reembed(report.redacted_events)
         left = self.entities.verify_forgotten(report.entity)
         if left:
             raise RuntimeError(f"forgetting entity:{report.entity} left {', '.join(left)}")
         return report
+
+    def _reembed(self, event_ids) -> None:
+        """Text vectors of events whose text lost a forgotten name: the old vectors still encode it."""
+        text_spaces = [space for space in self.store.spaces() if space.startswith("text/")]
+        if not event_ids or not text_spaces:
+            return
+        enc = self.encoders
+        if enc.text_key not in text_spaces:
+            logger.warning("cannot re-embed %d redacted events: the memory's text space is not the profile's %s",
+                           len(event_ids), enc.text_key)
+            return
+        for event_id in event_ids:
+            text = self.store.event(event_id).text
+            self.store.replace_vector(event_id, enc.text_key, enc.text.embed([text or " "])[0])
 
     def _forget_voices(self, voices: list[str]) -> None:
         """Drop the voices' centroids from the persisted voice clusterer; their utterances lose the label."""

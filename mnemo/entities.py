@@ -136,7 +136,7 @@ class EntityStage:
     def _enter(self, track) -> int:
         busy = [e for e, kind, start, end in self.recent if kind == track.kind and start < track.end and end > track.start]
         entity = self.reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
-        self.registry.add_track(track, entity)
+        self.registry.add_track(track, entity, keyframe=track.crop)  # the track's best view
         self.recent = [r for r in self.recent if r[3] > track.start - 600.0] + [(entity, track.kind, track.start,
                                                                                   track.end)]
         for a, b, _ in self.reid.merge_candidates():

@@ -154,6 +154,8 @@ class _StreamRun:
             self.stages["decode"] = packets.busy
             if self.speech is not None:
                 self.stages.update({f"speech.{part}": t for part, t in self.speech.timings.items()})
+            if self.entities is not None:  # detection, then tracking + re-identification + registry
+                self.stages["entities"] = self.stages.get("entities.detect", 0.0) + self.stages.get("entities.track", 0.0)
             self.report.stages = dict(self.stages)
 
     # -- steps -------------------------------------------------------------------------------
@@ -208,7 +210,7 @@ class _StreamRun:
         if self.entities is not None:
             t1 = time.perf_counter()
             self.entities.observe(frames)
-            self.stages["entities"] = self.stages.get("entities", 0.0) + time.perf_counter() - t1
+            self.stages["entities.detect"] = self.stages.get("entities.detect", 0.0) + time.perf_counter() - t1
         for frame, vector in zip(frames, vectors):
             self._observe(frame, vector)
         self.report.frames += len(frames)
@@ -260,7 +262,7 @@ class _StreamRun:
                 t1 = time.perf_counter()
                 self.entities.committed(event)
                 spent = time.perf_counter() - t1
-                self.stages["entities"] = self.stages.get("entities", 0.0) + spent
+                self.stages["entities.track"] = self.stages.get("entities.track", 0.0) + spent
                 entity_seconds += spent
             self.report.media_seconds += seg.end - self.position
             self.report.events += 1

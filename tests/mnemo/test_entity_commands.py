@@ -83,3 +83,29 @@ def test_forget_leaves_nothing_of_the_voice(voices):
 def test_unknown_entity_is_one_clear_error(voices):
     run = mnemo("entity", "entity:999", "--memory", str(voices))
     assert run.returncode == 2 and "entity:999" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_forget_re_embeds_the_text_of_events_that_named_the_entity(sample, tmp_path):
+    import mnemo
+
+    with mnemo.open(tmp_path / "m", profile="lite", create=True) as memory:
+        memory.ingest(sample.video)
+        holder = next(e for e in memory.events() if "Alice" in e.text)
+        key = memory.encoders.text_key
+        voice = memory.entities.entity_for("voice:99", "voice")
+        memory.entities.name(voice, "Alice")
+        before = memory.store.event(holder.id).vectors[key]
+        report = memory.forget(voice)
+        after = memory.store.event(holder.id)
+        hits = memory.search("Alice", k=10)
+    assert holder.id in report.redacted_events and "Alice" not in after.text
+    assert not np.allclose(before, after.vectors[key], atol=1e-3)  # the vector follows the redacted text
+    expected = memory_text_vector(after.text)
+    assert np.allclose(after.vectors[key], expected, atol=2e-3)
+    assert all("Alice" not in h.text for h in hits)
+
+
+def memory_text_vector(text: str) -> np.ndarray:
+    from perception import create_text_embedder
+
+    return create_text_embedder("minilm").embed([text])[0]
