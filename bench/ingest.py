@@ -129,6 +129,13 @@ def main() -> None:
     print_table(rows, video)
 
 
+def _part(r: dict, part: str) -> str:
+    seconds = r["stages"][f"speech.{part}"]
+    if seconds < 1e-3:
+        return f"{part} -"
+    return f"{part} {seconds:.2f} s ({r['duration'] / seconds:.0f}x real time)"
+
+
 def print_table(rows, video: str) -> None:
     print(f"video: {video} (1280x720, 30 fps, H.264 ~1.5 Mbit/s + AAC, keyframe every 1 s)")
     header = (f"{'run':28} {'frames':>7} {'wall s':>7} {'frames/s':>9} {'x rt':>7} {'decode':>7} {'encode':>7} "
@@ -146,9 +153,7 @@ def print_table(rows, video: str) -> None:
     if speech:
         print("\nspeech, seconds per part (x real time):")
         for name, r in speech:
-            parts = "  ".join(f"{part} {r['stages'][f'speech.{part}']:.2f} "
-                              f"({r['duration'] / max(r['stages'][f'speech.{part}'], 1e-9):.0f}x)"
-                              for part in ("vad", "voices", "asr"))
+            parts = "  ".join(_part(r, part) for part in ("vad", "voices", "asr"))
             print(f"  {name:28} {parts}")
     entity = [(name, r) for name, r, _ in rows if "entities.detect" in r["stages"]]
     if entity:
