@@ -18,6 +18,7 @@ import numpy as np
 import open_clip
 import torch
 
+from perception.devices import pick_device
 from perception.encoders.base import FrameEncoder, l2_normalize
 from perception.encoders.clip_weights import WeightsSource, load_state_dict, resolve_weights
 from perception.encoders.frames import as_rgb_frame, resize
@@ -76,7 +77,7 @@ class OpenClipEncoder(FrameEncoder):
         self.options = build_options(OpenClipOptions, "frame encoder 'openclip'", options)
         opts = self.options
         _check_model_name(opts.model)
-        self.device = _pick_device(opts.device)
+        self.device = pick_device(opts.device)
         self._dtype = _pick_dtype(opts.precision, self.device)
         source = resolve_weights(
             opts.model, opts.pretrained, opts.checkpoint, opts.cache_dir, opts.allow_download, opts.allow_random
@@ -140,18 +141,6 @@ def _check_model_name(model: str) -> None:
             f"unknown open_clip model {model!r}; available: {', '.join(examples)}, ... "
             f"({len(known)} in all, see open_clip.list_models())"
         )
-
-
-def _pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        picked = torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"device={device!r}: expected 'auto', 'cpu', 'cuda' or 'cuda:N'") from error
-    if picked.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r}: CUDA is not available here; use device='auto' or 'cpu'")
-    return picked
 
 
 def _pick_dtype(precision: str, device: torch.device) -> torch.dtype:

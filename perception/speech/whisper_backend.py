@@ -17,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from perception.devices import pick_device
 from perception.errors import UnknownComponent
 from perception.options import build_options
 from perception.speech.asr import Transcriber, Transcript, Word, min_samples_for_asr
@@ -91,7 +92,7 @@ class WhisperTranscriber(Transcriber):
         weights = resolve_weights(opts.model, opts.checkpoint, opts.download_root, opts.allow_download,
                                   opts.allow_random, opts.verify_checksum)
         model_name = opts.model if opts.model in MODEL_DIMS else "checkpoint"
-        self.device = _pick_device(opts.device)
+        self.device = pick_device(opts.device)
         self.model = load_model(weights, opts.model if opts.model in MODEL_DIMS else "", opts.seed).to(self.device)
         self.fp16 = opts.fp16 and self.device.type == "cuda"  # weights stay fp32; whisper casts per layer
         self.name = f"whisper:{model_name}:{weights.label}"
@@ -300,15 +301,3 @@ def _clamp_span(segment: SpeechSegment, start: float, end: float) -> tuple[float
 def _clamp_word(segment: SpeechSegment, word: dict) -> Word:
     start, end = _clamp_span(segment, word["start"], word["end"])
     return Word(word["word"], start, end, float(word["probability"]))
-
-
-def _pick_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        picked = torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"device={device!r}: expected 'auto', 'cpu', 'cuda' or 'cuda:N'") from error
-    if picked.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r}: CUDA is not available here; use device='auto' or 'cpu'")
-    return picked
