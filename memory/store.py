@@ -249,6 +249,29 @@ class MemoryStore:
                 shutil.rmtree(self.directory / cache, ignore_errors=True)
             logger.info("created memory %s", self.directory)
 
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at ``target`` (SQLite's online backup: a writer may be
+        ingesting meanwhile; the copy holds what was committed when it began)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        copy = sqlite3.connect(target)
+        try:
+            self._conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        finally:
+            copy.close()
+
+    def summary(self) -> dict:
+        """Streams, events, media seconds covered (per stream: last event end) and files on disk."""
+        with self._read() as c:
+            streams, events = (c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("streams", "events"))
+            media = c.execute('SELECT COALESCE(SUM(last), 0) FROM (SELECT MAX("end") AS last FROM events '
+                              "GROUP BY stream)").fetchone()[0]
+            first, last = c.execute("SELECT MIN(added), MAX(added) FROM streams").fetchone()
+        size = sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
+        return {"directory": str(self.directory), "streams": streams, "events": events,
+                "media_seconds": float(media), "bytes": size, "first_added": first, "last_added": last}
+
     def close(self) -> None:
         self._conn.close()
         self._indexes.clear()

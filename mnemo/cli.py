@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -44,7 +45,7 @@ def main() -> None:
         message = _user_message(error)
         if message is None:
             raise
-        err.print(f"[red]error[/]: {message}", highlight=False, markup=True)
+        err.print(f"[red]error[/]: {escape(message)}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -64,7 +65,7 @@ def _user_message(error: BaseException) -> str | None:
     if isinstance(error, EntityNotFound):  # a KeyError: str() would quote it
         return error.args[0] if error.args else "no such entity"
     known = (UserError, SourceError, ConfigError, MemoryNotFound, StoreError, WeightsUnavailable,
-             UnknownComponent, FileNotFoundError, ValueError, EntityForgotten)
+             UnknownComponent, FileNotFoundError, FileExistsError, ValueError, EntityForgotten)
     return str(error) if isinstance(error, known) else None
 
 
@@ -101,7 +102,7 @@ def ingest(
                 message = _user_message(error)
                 if message is None:
                     raise
-                err.print(f"[red]error[/]: {message}", highlight=False)
+                err.print(f"[red]error[/]: {escape(message)}", highlight=False, soft_wrap=True)
                 failures += 1
         _print_summary(reports)
     if failures:
@@ -361,6 +362,44 @@ def _print_eval(report: dict, out_dir: Path) -> None:
             value = f"{value:.3f}"
         table.add_row(key, str(value))
     out.print(table)
+
+
+@app.command("memories")
+def list_memories(root: Path = typer.Argument(Path("."), help="Where to look (three levels down)."),
+                  as_json: bool = JsonOpt) -> None:
+    """The memories under a folder, with their streams, events, media hours and size."""
+    from mnemo.memories import describe, find_memories
+
+    rows = [describe(d) for d in find_memories(root)]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"{len(rows)} memories under {root}")
+    for column in ("memory", "streams", "events", "media", "size"):
+        table.add_column(column, justify="left" if column == "memory" else "right")
+    for row in rows:
+        table.add_row(row["directory"], str(row["streams"]), str(row["events"]), f"{row['media_seconds'] / 3600:.2f} h",
+                      f"{row['bytes'] / 2**20:.1f} MB")
+    out.print(table)
+
+
+@app.command("export")
+def export(memory: Path = MemoryOpt, archive: Path = typer.Option(..., "--out", help="The snapshot file (.tar.gz).")) -> None:
+    """Snapshot a memory into one file (consistent even while it is being ingested into)."""
+    from mnemo.memories import export_memory
+
+    manifest = export_memory(memory, archive)
+    out.print(f"exported {manifest['events']} events of {manifest['streams']} streams to {archive}")
+
+
+@app.command("import")
+def import_(archive: Path = typer.Argument(..., help="A snapshot made by mnemo export."),
+            memory: Path = typer.Option(..., "--memory", "-m", help="The new memory directory.")) -> None:
+    """Unpack a snapshot into a new memory directory (indexes and thumbnails are rebuilt on use)."""
+    from mnemo.memories import import_memory
+
+    manifest = import_memory(archive, memory)
+    out.print(f"imported {manifest['events']} events of {manifest['streams']} streams into {memory}")
 
 
 sim_app = typer.Typer(no_args_is_help=True, help="The simulated home: render episodes with ground truth.")
