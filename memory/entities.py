@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING, Any, Protocol, Sequence
 import numpy as np
 
 from memory.files import atomic_write
-from memory.index import SpaceState, VectorIndex, load_or_build, safe_name, stamp_path
+from memory.index import (FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build, safe_name,
+                          stamp_path)
 from memory.thumbnails import encode_jpeg
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ PERSON_PARTS = ("person", "face", "voice")
 NAME_SOURCES = ("sim", "subtitle", "transcript", "user")
 SPACE_PREFIX = "entity/"
 REDACTED = "[forgotten]"
-_VECTOR_DTYPE = np.dtype("<f2")
+_VECTOR_DTYPE = FLOAT16
 _SUM_DTYPE = np.dtype("<f4")
 _REF = re.compile(r"^\s*(?:entity:)?(\d+)\s*$")
 
@@ -650,14 +651,11 @@ class EntityRegistry:
             row = c.execute("SELECT dim, generation, epoch, count FROM entity_spaces WHERE name = ?", (name,)).fetchone()
             if row is None:
                 raise KeyError(f"no entity vectors of space {name!r}; spaces = {sorted(self.spaces())}")
-            dim, generation, epoch, count = row
             if not with_vectors:
-                return SpaceState(space, dim, generation, epoch, count)
+                return build_space_state(space, row)
             data = c.execute("SELECT id, vector FROM entity_gallery WHERE space = ? AND id > ? ORDER BY id",
                              (name, -1 if after_id is None else int(after_id))).fetchall()
-        ids = np.fromiter((r[0] for r in data), dtype=np.int64, count=len(data))
-        vectors = np.frombuffer(b"".join(r[1] for r in data), dtype=_VECTOR_DTYPE).astype(np.float32)
-        return SpaceState(space, dim, generation, epoch, count, ids, vectors.reshape(len(data), dim))
+        return build_space_state(space, row, data)
 
     def index_path(self, space: str) -> Path:
         return self.store.directory / "index" / f"{safe_name(SPACE_PREFIX + space)}.faiss"

@@ -49,6 +49,19 @@ class SpaceState:
     vectors: np.ndarray | None = None  # (n, dim) float32
 
 
+FLOAT16 = np.dtype("<f2")  # how every vector is stored in the database: little-endian float16 blobs
+
+
+def build_space_state(space: str, counters: tuple, rows: list | None = None) -> SpaceState:
+    """A SpaceState from a (dim, generation, epoch, count) row and, when given, (id, float16 blob) rows."""
+    dim, generation, epoch, count = counters
+    if rows is None:
+        return SpaceState(space, dim, generation, epoch, count)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=FLOAT16).astype(np.float32)
+    return SpaceState(space, dim, generation, epoch, count, ids, vectors.reshape(len(rows), dim))
+
+
 class VectorSource(Protocol):
     """Where an index gets its truth (the store)."""
 

@@ -36,14 +36,15 @@ import numpy as np
 from memory.entities import ensure_schema as ensure_entity_schema
 from memory.files import atomic_write
 from memory.event import Checkpoint, Event, Keyframe, Utterance
-from memory.index import DEFAULT_FACTORY, SpaceState, VectorIndex, load_or_build, safe_name
+from memory.index import (DEFAULT_FACTORY, FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build,
+                          safe_name)
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 APPLICATION = "mnemo"
 DB_NAME = "memory.db"
-_VECTOR_DTYPE = np.dtype("<f2")  # vectors are stored as little-endian float16 blobs
+_VECTOR_DTYPE = FLOAT16
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -571,14 +572,11 @@ class MemoryStore:
             row = c.execute("SELECT dim, generation, epoch, count FROM spaces WHERE name = ?", (space,)).fetchone()
             if row is None:
                 raise KeyError(f"unknown space {space!r} in memory {self.directory}; spaces = {sorted(self.spaces())}")
-            dim, generation, epoch, count = row
             if not with_vectors:
-                return SpaceState(space, dim, generation, epoch, count)
+                return build_space_state(space, row)
             data = c.execute("SELECT event_id, data FROM vectors WHERE space = ? AND event_id > ? ORDER BY event_id",
                              (space, -1 if after_id is None else int(after_id))).fetchall()
-        ids = np.fromiter((r[0] for r in data), dtype=np.int64, count=len(data))
-        vectors = np.frombuffer(b"".join(r[1] for r in data), dtype=_VECTOR_DTYPE).astype(np.float32)
-        return SpaceState(space, dim, generation, epoch, count, ids, vectors.reshape(len(data), dim))
+        return build_space_state(space, row, data)
 
     def index_path(self, space: str) -> Path:
         return self.directory / "index" / f"{safe_name(space)}.faiss"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -362,3 +362,29 @@ def _unit(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
+
+
+def reidentify(tracks: Sequence, clusterer: "ReidClusterer") -> list[tuple[Any, int]]:
+    """(track, entity) for closed tracks, as ingest does it: tracks of one kind seen at the same time
+    are kept apart, and proposed merges are applied after each track (union-find on the returned ids)."""
+    parent: dict[int, int] = {}
+
+    def root(e: int) -> int:
+        while e in parent:
+            e = parent[e]
+        return e
+
+    done: list[tuple[Any, int]] = []
+    for track in tracks:  # in the order they closed
+        if track.appearance is None:
+            continue
+        busy = [root(e) for other, e in done
+                if other.kind == track.kind and other.start <= track.end and track.start <= other.end]
+        entity = clusterer.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
+        done.append((track, entity))
+        for a, b, _ in clusterer.merge_candidates():
+            a, b = root(a), root(b)
+            if a != b:
+                clusterer.merge(a, b)
+                parent[b] = a
+    return [(track, root(e)) for track, e in done]

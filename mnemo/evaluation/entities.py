@@ -47,7 +47,7 @@ def score_sim_entities(truth_path: str | Path, tracker: Mapping[str, Any] | None
     identity (false detections are each their own class).
     """
     from perception.detection import create_detector
-    from perception.reid import ReidClusterer
+    from perception.reid import ReidClusterer, reidentify
     from perception.tracking import Tracker
 
     detector = create_detector("sim", truth=str(truth_path), noise=noise, seed=seed)
@@ -56,7 +56,7 @@ def score_sim_entities(truth_path: str | Path, tracker: Mapping[str, Any] | None
     for t in detector.times:
         tracks += chain.update(t, detector.detect([None], [t])[0])
     tracks += chain.flush()
-    entities = _reidentify(tracks, ReidClusterer(**dict(reid or {})))
+    entities = reidentify(tracks, ReidClusterer(**dict(reid or {})))
     out: dict[str, Any] = {}
     everything_pred: dict[Hashable, Hashable] = {}
     everything_true: dict[Hashable, Hashable] = {}
@@ -69,30 +69,6 @@ def score_sim_entities(truth_path: str | Path, tracker: Mapping[str, Any] | None
             everything_true.update({(kind, k): v for k, v in true.items()})
     overall = bcubed(everything_pred, everything_true) if everything_pred else None
     return {"overall": overall.to_dict() if overall else None, "by_kind": out, "tracks": len(tracks)}
-
-
-def _reidentify(tracks, reid) -> list[tuple[Any, int]]:
-    parent: dict[int, int] = {}
-
-    def root(e: int) -> int:
-        while e in parent:
-            e = parent[e]
-        return e
-
-    done: list[tuple[Any, int]] = []
-    for track in tracks:  # in the order they closed, as in ingest
-        if track.appearance is None:
-            continue
-        busy = [root(e) for other, e in done
-                if other.kind == track.kind and other.start <= track.end and track.start <= other.end]
-        entity = reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
-        done.append((track, entity))
-        for a, b, _ in reid.merge_candidates():
-            a, b = root(a), root(b)
-            if a != b:
-                reid.merge(a, b)
-                parent[b] = a
-    return [(track, root(e)) for track, e in done]
 
 
 def _items(assigned) -> tuple[dict, dict]:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from perception.detection import create_detector
-from perception.reid import ReidClusterer, bcubed
+from perception.reid import ReidClusterer, bcubed, reidentify
 from perception.tracking import Tracker
 
 
@@ -50,25 +50,9 @@ def test_entities_of_a_simulated_episode(episode):
     for t in sorted({float(o.time) for o in episode.truth.observations}):
         tracks += tracker.update(t, detector.detect([None], [t])[0])
     tracks += tracker.flush()
-    reid, parent, done = ReidClusterer(), {}, []
-
-    def find(e: int) -> int:
-        while e in parent:
-            e = parent[e]
-        return e
-
-    for track in tracks:  # in the order they closed
-        busy = {find(e) for other, e in done
-                if other.kind == track.kind and other.start <= track.end and track.start <= other.end}
-        entity = reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
-        done.append((track, entity))
-        for a, b, _ in reid.merge_candidates():
-            a, b = find(a), find(b)
-            if a != b:
-                reid.merge(a, b)
-                parent[b] = a
+    done = reidentify(tracks, ReidClusterer())
     for kind, floor in (("person", 0.8), ("object", 0.85)):
-        pred = [find(e) for track, e in done if track.kind == kind for _ in track.truths]
+        pred = [e for track, e in done if track.kind == kind for _ in track.truths]
         true = [x or f"false:{track.track_id}" for track, _ in done if track.kind == kind for x in track.truths]
         precision, recall, f1 = bcubed(pred, true)
         assert f1 >= floor, (kind, precision, recall, f1)
