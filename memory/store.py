@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from memory.entities import ensure_schema as ensure_entity_schema
+from memory.poses import Pose, PoseTrack, add_poses, pose_track
+from memory.poses import ensure_schema as ensure_pose_schema
 from memory.files import atomic_write
 from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.index import (DEFAULT_FACTORY, FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build,
@@ -120,6 +122,11 @@ _SCHEMA_V2 = [
 ]
 _SCHEMA += _SCHEMA_V2
 _MIGRATIONS = {1: _SCHEMA_V2}  # from version N to N + 1
+
+# Tables that other modules of memory/ own: each function runs CREATE ... IF NOT EXISTS statements
+# inside the caller's transaction. They run when a memory is created and at every writable open,
+# so a memory made by an older mnemo gains them without a schema version bump. Append, never reorder.
+EXTENSION_SCHEMAS = [ensure_entity_schema, ensure_pose_schema]
 
 
 class StoreError(Exception):
@@ -210,6 +217,19 @@ class MemoryStore:
                                      f"{SCHEMA_VERSION}: upgrade mnemo to open it")
         if version < SCHEMA_VERSION:
             self._migrate(conn, version)
+        if not self.readonly:
+            self._ensure_extensions(conn)
+
+    @staticmethod
+    def _ensure_extensions(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for ensure in EXTENSION_SCHEMAS:
+                ensure(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
         """Bring an older schema up to date in one transaction (only adds tables)."""
@@ -223,7 +243,8 @@ class MemoryStore:
             for v in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[v]:
                     conn.execute(statement)
-            ensure_entity_schema(conn)
+            for ensure in EXTENSION_SCHEMAS:
+                ensure(conn)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -237,7 +258,8 @@ class MemoryStore:
             fresh = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
             for statement in _SCHEMA:
                 conn.execute(statement)
-            ensure_entity_schema(conn)
+            for ensure in EXTENSION_SCHEMAS:
+                ensure(conn)
             conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
                              [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION)),
                               ("created", repr(time.time()))])
@@ -310,6 +332,18 @@ class MemoryStore:
             yield self._conn
         finally:
             self._conn.execute("COMMIT")
+
+    # ------------------------------------------------------------ poses
+    def add_poses(self, poses: Sequence[Pose]) -> int:
+        """Log where the camera was (see memory/poses.py); one transaction."""
+        with self._write() as c:
+            for stream in {p.stream for p in poses}:
+                self._require_stream(c, stream)
+            return add_poses(c, poses)
+
+    def poses(self, stream: str, start: float | None = None, end: float | None = None) -> PoseTrack:
+        with self._read() as c:
+            return pose_track(c, stream, start, end)
 
     # ------------------------------------------------------------ streams and checkpoints
     def add_stream(self, stream_id: str, uri: str, info: dict | None = None) -> None:
