@@ -11,6 +11,13 @@ modular than ``min_modularity`` (0: than no split at all). ``max_len`` forces a 
 ``min_len`` forbids one. A segment is emitted once ``max(refine_window, 2)`` observations
 past its proposal have been seen (the lag); memory is a bounded window of observations.
 
+Other modalities (speech, place) join as named side channels: a scalar per observation (NaN:
+no reading), z-scored against that channel's own last ``tau`` readings; the fused surprise is
+the vision z-score plus ``weight * max(z, 0)`` of each channel in ``channels``. A proposal that
+the side channels carry past ``channel_gamma`` on their own is anchored: the picture need not
+change when the speaker does, so it is placed at the fused surprise's peak nearby and is never
+rejected for modularity; a weaker one is an ordinary proposal that the picture must confirm.
+
 Resume: every emitted :class:`Segment` carries the segmenter state as of its end boundary
 (``Segment.state``, also :meth:`SurpriseSegmenter.state_dict` after the last one). A
 segmenter rebuilt with :meth:`SurpriseSegmenter.from_state` and fed the observations from
@@ -25,6 +32,7 @@ import math
 import zipfile
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 
@@ -33,6 +41,8 @@ logger = logging.getLogger(__name__)
 _STATE_VERSION = 1
 _STEP_WINDOW = 64  # time steps kept to estimate the median step (end of the final segment)
 _TIME_SLACK = 1e-6  # seconds: observations this much before a resume point still count
+_CHANNEL_WARMUP = 4  # readings a side channel needs before its z-scores count
+_CHANNEL_STD_FLOOR = 0.1  # a side channel's spread is at least this share of (1 + |mean|)
 
 
 @dataclass(frozen=True)
@@ -54,17 +64,32 @@ class SegmenterConfig:
     # surprises enter the tau history clipped at this z-score, so that one huge boundary does
     # not mask the next ones for tau steps; None = the plain window of EM-LLM
     history_clip: float | None = 3.0
+    # side surprise channels fused with the vision surprise, {name: weight}; e.g. {"speech": 1.0}
+    # (empty: vision alone). A channel missing from an observation counts as no reading.
+    channels: Mapping[str, float] = field(default_factory=dict)
+    # a boundary the side channels carry on their own (weighted z-scores summed above this) is
+    # anchored: kept at the fused peak without the modularity check; below it, vision decides
+    channel_gamma: float = 3.0
 
     def __post_init__(self) -> None:
+        _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
+        for name, weight in self.channels.items():
+            _check(isinstance(name, str) and name.isidentifier(), "channels", self.channels,
+                   "channel names that are identifiers")
+            _check(isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < math.inf,
+                   f"channels[{name!r}]", weight, "a finite weight >= 0")
         for name in ("tau", "k", "refine_window", "warmup"):
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
-        for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity"):
+        for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
+                     "channel_gamma"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
         _check(self.gamma >= 0 and math.isfinite(self.gamma), "gamma", self.gamma, "a finite number >= 0")
         _check(self.tau >= 2, "tau", self.tau, "an integer >= 2")
+        _check(self.channel_gamma >= 0 and math.isfinite(self.channel_gamma), "channel_gamma", self.channel_gamma,
+               "a finite number >= 0")
         _check(self.k >= 1, "k", self.k, "an integer >= 1")
         _check(0 < self.min_len < math.inf, "min_len", self.min_len, "seconds > 0")
         _check(self.max_len > self.min_len, "max_len", self.max_len, f"seconds > min_len ({self.min_len})")
@@ -117,16 +142,19 @@ class _Obs:
     step: float | None  # time since the previous observation
     residual: float | None  # ||x - mu||^2 against the prediction; None without a prediction
     surprise: float | None  # NLL; None while no residual history exists
-    z: float  # surprise z-score against the previous tau surprises (0 when undefined)
+    z: float  # fused surprise z-score against the previous tau surprises (0 when undefined)
+    side: float = 0.0  # the part of ``z`` the side channels contribute
     # the predictor, residual, surprise and step windows just before this observation:
     # what a segmenter resuming at this observation needs (shared references, no copies)
     before: tuple[tuple[np.ndarray, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]] = ()
+    channels_before: dict[str, tuple[float, ...]] = field(default_factory=dict)  # side channel histories
 
 
 @dataclass
 class _Proposal:
     index: int
     forced: bool  # max_len reached: never rejected, never moved
+    anchored: bool = False  # side channels alone pass channel_gamma: placed at the fused peak, never rejected
 
 
 class SurpriseSegmenter:
@@ -140,6 +168,7 @@ class SurpriseSegmenter:
         self._residuals: deque[float] = deque(maxlen=c.tau)
         self._surprises: deque[float] = deque(maxlen=c.tau)
         self._steps: deque[float] = deque(maxlen=_STEP_WINDOW)
+        self._channels: dict[str, deque[float]] = {name: deque(maxlen=c.tau) for name in sorted(c.channels)}
         self._next_index = 0
         self._last_time: float | None = None
         self._dim: int | None = None
@@ -151,8 +180,12 @@ class SurpriseSegmenter:
         self._state = self._encode_state(None)
 
     # ---------------------------------------------------------------- public
-    def push(self, time: float, vector: np.ndarray) -> list[Segment]:
-        """Add one observation; returns the segments that became final (usually none)."""
+    def push(self, time: float, vector: np.ndarray, signals: Mapping[str, float] | None = None) -> list[Segment]:
+        """Add one observation; returns the segments that became final (usually none).
+
+        ``signals``: the side channels' readings at this observation ({name: value}; NaN or a
+        missing name is no reading); channels the config does not weigh are ignored.
+        """
         if self._closed:
             raise RuntimeError("SurpriseSegmenter.push after flush: create a new segmenter")
         time = float(time)
@@ -168,7 +201,7 @@ class SurpriseSegmenter:
             self._resume_time = None
         if self._last_time is not None and time < self._last_time:
             raise ValueError(f"observation time {time} s goes back (previous {self._last_time} s)")
-        self._observe(time, self._unit(vector, time))
+        self._observe(time, self._unit(vector, time), signals or {})
         return self._scan(flushing=False)
 
     def flush(self, end_time: float | None = None) -> list[Segment]:
@@ -226,9 +259,9 @@ class SurpriseSegmenter:
             raise ValueError(f"observation at {time} s has norm {norm}: expected a finite non-zero vector")
         return (x / norm).astype(np.float32)
 
-    def _observe(self, time: float, x: np.ndarray) -> None:
+    def _observe(self, time: float, x: np.ndarray, signals: Mapping[str, float]) -> None:
         residual = surprise = None
-        z = 0.0
+        z = clipped = 0.0
         if self._predictor:
             mu = np.mean(np.stack(self._predictor).astype(np.float64), axis=0)
             mu /= max(float(np.linalg.norm(mu)), 1e-12)
@@ -238,7 +271,9 @@ class SurpriseSegmenter:
                 z, clipped = self._zscore(surprise)
         step = None if self._last_time is None else time - self._last_time
         before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
-        obs = _Obs(self._next_index, time, x, step, residual, surprise, z, before)
+        channels_before = {name: tuple(h) for name, h in self._channels.items()}
+        side = self._side_channels(signals)
+        obs = _Obs(self._next_index, time, x, step, residual, surprise, z + side, side, before, channels_before)
         if step is not None:
             self._steps.append(step)
         if residual is not None:
@@ -257,6 +292,26 @@ class SurpriseSegmenter:
         dim = self._dim or 1
         variance = max(float(np.mean(self._residuals)), self.config.variance_floor) / dim
         return 0.5 * (dim * math.log(2 * math.pi * variance) + residual / variance)
+
+    def _side_channels(self, signals: Mapping[str, float]) -> float:
+        """The side channels' part of the fused z-score; their histories take the new readings."""
+        total = 0.0
+        for name, history in self._channels.items():
+            value = signals.get(name)
+            if value is None or not math.isfinite(float(value)):
+                continue
+            value = float(value)
+            z, kept = 0.0, value
+            if len(history) >= _CHANNEL_WARMUP:
+                values = np.asarray(history, dtype=np.float64)
+                mean = float(values.mean())
+                std = max(float(values.std()), _CHANNEL_STD_FLOOR * (1.0 + abs(mean)))
+                z = (value - mean) / std
+                clip = self.config.history_clip
+                kept = value if clip is None or z <= clip else mean + clip * std
+            history.append(kept)
+            total += self.config.channels[name] * max(z, 0.0)
+        return total
 
     def _zscore(self, surprise: float) -> tuple[float, float]:
         """The z-score of a surprise against the history, and the value the history keeps."""
@@ -302,7 +357,7 @@ class SurpriseSegmenter:
                 self._pending = _Proposal(forced_at, forced=True)
                 return True
             if obs.index >= c.warmup and length >= c.min_len and obs.z > c.gamma:
-                self._pending = _Proposal(obs.index, forced=False)
+                self._pending = _Proposal(obs.index, forced=False, anchored=obs.side > c.channel_gamma)
                 return True
         return False
 
@@ -337,7 +392,9 @@ class SurpriseSegmenter:
         best = max(range(len(candidates)),
                    key=lambda j: (scores[j], -abs(candidates[j] - proposal.index), -candidates[j]))
         split, score = candidates[best], scores[best]
-        if not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
+        if proposal.anchored:  # the fused surprise's peak; the picture may not change at all
+            split = max(candidates, key=lambda i: (self._obs(i).z, -abs(i - proposal.index), -i))
+        elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
             logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
             return None
         end = self._obs(split)
@@ -364,6 +421,7 @@ class SurpriseSegmenter:
             residuals=np.asarray(residuals, dtype=np.float64),
             surprises=np.asarray(surprises, dtype=np.float64),
             steps=np.asarray(steps, dtype=np.float64),
+            **{f"channel_{name}": np.asarray(h, dtype=np.float64) for name, h in obs.channels_before.items()},
         )
         return buf.getvalue()
 
@@ -385,6 +443,8 @@ class SurpriseSegmenter:
         self._residuals.extend(float(v) for v in residuals)
         self._surprises.extend(float(v) for v in surprises)
         self._steps.extend(float(v) for v in steps)
+        for name, history in self._channels.items():  # absent from older states: an empty history
+            history.extend(float(v) for v in arrays.get(f"channel_{name}", ()))
         self._next_index = index
         self._last_time = None if math.isnan(last_time) else last_time
         self._boundary = (index, b_time, b_z)

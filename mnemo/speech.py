@@ -5,6 +5,10 @@ event's audio, voice embeddings clustered into the memory's persistent voices (`
 whisper on the speech segments when the profile has a recogniser. Subtitles in the span become
 utterances too, attributed to the voice that overlaps them. Working per event keeps ingest exactly
 resumable: the voice clusterer's state is committed with each event.
+
+Two parts run as the audio arrives instead: :class:`SpeechSignal`, the segmenter's speech channel
+(speaker changes), and, with ``live_asr``, recognition in overlapping windows so that text is
+final within a window's length rather than at the end of its event.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from perception.speech import (
     create_voice_embedder,
     detect_speech,
 )
-from streams.packets import AUDIO_RATE, TextCue
+from streams.packets import AUDIO_RATE, AudioChunk, TextCue
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,22 @@ class SpeechConfig:
     asr_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. model, checkpoint, download_root
     voices: str | None = "spectral"  # voice embedder for speaker attribution; None: no voices
     diarizer_options: Mapping[str, Any] = field(default_factory=dict)  # perception.speech.Diarizer options
+    # the online speech surprise the segmenter fuses when segmenter.channels has "speech":
+    # perception.speech.surprise.SpeechSurpriseOptions fields (window_s, min_voiced, onset_weight, ...)
+    surprise_options: Mapping[str, Any] = field(default_factory=dict)
+    # recognise speech as the audio arrives, in overlapping windows (perception.speech.live.LiveOptions:
+    # window_s, overlap_s), so that each word is final within window_s of media time; events wait
+    # for their words. None: recognise each event's speech segments when the event is committed
+    live_asr: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        from perception.options import build_options
+        from perception.speech.live import LiveOptions
+        from perception.speech.surprise import SpeechSurpriseOptions
+
+        build_options(SpeechSurpriseOptions, "speech.surprise_options", dict(self.surprise_options))
+        if self.live_asr is not None:
+            build_options(LiveOptions, "speech.live_asr", dict(self.live_asr))
 
     @property
     def enabled(self) -> bool:
@@ -59,6 +79,12 @@ class SpeechStage:
         self.config = config
         self.timings = {"vad": 0.0, "voices": 0.0, "asr": 0.0}  # seconds spent in each part
         self.transcriber = _transcriber(config)
+        self.live = None  # recognition as audio arrives (live_asr), with its final transcripts
+        self.heard: list[Transcript] = []
+        if self.transcriber is not None and config.live_asr is not None:
+            from perception.speech.live import LiveTranscriber
+
+            self.live = LiveTranscriber(self.transcriber, **dict(config.live_asr))
         self.diarizer = None
         if config.voices is not None:
             embedder = create_voice_embedder(config.voices)
@@ -78,6 +104,32 @@ class SpeechStage:
         np.savez(buffer, **self.diarizer.state_dict())
         return buffer.getvalue()
 
+    def hear(self, chunk: AudioChunk) -> list[Transcript]:
+        """Live recognition: the transcripts ``chunk`` made final (kept for their events too)."""
+        t0 = time.perf_counter()
+        final = self.live.push(chunk)
+        self.timings["asr"] += time.perf_counter() - t0
+        self.heard += final
+        return final
+
+    def finish_hearing(self) -> list[Transcript]:
+        """Live recognition at the end of the stream: the rest of the audio."""
+        if self.live is None:
+            return []
+        t0 = time.perf_counter()
+        final = self.live.flush()
+        self.timings["asr"] += time.perf_counter() - t0
+        self.heard += final
+        return final
+
+    def _recognised(self, segments: list, end: float) -> list[Transcript]:
+        """The span's transcripts: heard live (middle before ``end``), or recognised now."""
+        if self.live is not None:
+            mine = [t for t in self.heard if (t.start + t.end) / 2 < end]
+            self.heard = [t for t in self.heard if not (t.start + t.end) / 2 < end]
+            return mine
+        return self.transcriber.transcribe(segments) if segments else []
+
     def process(self, stream: str, samples: np.ndarray, start: float, cues: Sequence[TextCue]) -> list[Utterance]:
         """Utterances of one span: ``samples`` (16 kHz mono) begin at media time ``start``."""
         t0 = time.perf_counter()
@@ -91,8 +143,8 @@ class SpeechStage:
             turns += self.diarizer.finish()
         t2 = time.perf_counter()
         transcripts: list[Transcript] = []
-        if self.transcriber is not None and segments:
-            transcripts = attribute_voices(self.transcriber.transcribe(segments), turns)
+        if self.transcriber is not None:
+            transcripts = attribute_voices(self._recognised(segments, start + len(samples) / AUDIO_RATE), turns)
         t3 = time.perf_counter()
         for part, seconds in (("vad", t1 - t0), ("voices", t2 - t1), ("asr", t3 - t2)):
             self.timings[part] += seconds
@@ -182,3 +234,43 @@ class AudioBuffer:
         self.samples = self.samples[count:]
         self.start = end
         return start, taken
+
+
+SPEECH_CHANNEL = "speech"  # the segmenter's side channel fed by SpeechSignal
+
+
+class SpeechSignal:
+    """The segmenter's online speech channel for one stream: audio in, a reading per instant out.
+
+    A reading at time t needs the audio up to t + window_s, so the ingest holds each observation
+    until that audio has arrived (:meth:`ready`); readings are a pure function of the audio
+    within window_s of t, so a resumed ingest that reads from t - window_s gets the same ones.
+    """
+
+    def __init__(self, config: SpeechConfig, max_wait_s: float = 5.0):
+        from perception.speech.surprise import RecentAudio, SpeechSurprise
+
+        self.surprise = SpeechSurprise(config.voices or "spectral", **dict(config.surprise_options))
+        self.audio = RecentAudio()
+        self.max_wait_s = max_wait_s  # audio lagging the pictures by more than this is not waited for
+        self.seconds = 0.0  # time spent scoring
+
+    @property
+    def window_s(self) -> float:
+        """How far a reading looks back, and (at most) ahead, of its instant: seconds."""
+        return self.surprise.window_s + self.surprise.options.block_s / 2
+
+    def add(self, time: float, samples: np.ndarray) -> None:
+        self.audio.add(time, samples)
+
+    def ready(self, when: float, latest: float) -> bool:
+        """Whether the reading at ``when`` can be taken, with pictures up to ``latest`` seen."""
+        return when + self.window_s <= self.audio.end + 1e-9 or latest - when > self.window_s + self.max_wait_s
+
+    def read(self, when: float) -> dict[str, float]:
+        """The channel's reading at ``when`` ({"speech": value}; NaN is no reading)."""
+        t0 = time.perf_counter()
+        value = self.surprise.score(self.audio, when)
+        self.audio.drop_before(when - self.window_s - 1.0)
+        self.seconds += time.perf_counter() - t0
+        return {SPEECH_CHANNEL: value}

@@ -2,6 +2,7 @@
 
     vad = create_vad("energy")                       # or "webrtc"
     asr = StreamingTranscriber(create_transcriber("whisper", model="small"))
+    # or, on a live stream: LiveTranscriber(transcriber, window_s=10, overlap_s=2).push(chunk)
     voices = Diarizer("spectral")                    # clusterer state persists voice:N ids
     for chunk in audio_chunks:                       # streams.AudioChunk, 16 kHz mono
         for segment in vad.push(chunk):
@@ -38,6 +39,8 @@ from perception.speech.diarize import (
     speaker_change_scores,
     speech_events,
 )
+from perception.speech.live import LiveOptions, LiveTranscriber
+from perception.speech.surprise import RecentAudio, SpeechSurprise
 from perception.speech.vad import (
     SpeechSegment,
     VadOptions,
@@ -67,7 +70,8 @@ __all__ = [
     "SpeechSegment", "VadOptions", "VoiceActivityDetector", "create_vad", "detect_speech", "list_vads",
     "register_vad",
     "Transcriber", "Transcript", "Word", "StreamingTranscriber", "attribute_voices", "create_transcriber",
-    "list_transcribers", "register_transcriber",
+    "list_transcribers", "register_transcriber", "LiveOptions", "LiveTranscriber",
+    "SpeechSurprise", "RecentAudio",
     "VoiceEmbedder", "VoiceWindows", "create_voice_embedder", "list_voice_embedders", "register_voice_embedder",
     "Diarizer", "SpeakerTurn", "SpeechEvent", "VoiceClusterer", "cluster_windows", "diarize_segments",
     "speaker_change_scores", "speech_events",

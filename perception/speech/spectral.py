@@ -104,6 +104,28 @@ def pitch(frames: np.ndarray, sample_rate: int, low_hz: float = 60.0, high_hz: f
     return f0.astype(np.float32), strength.astype(np.float32)
 
 
+def voicing(samples: np.ndarray, sample_rate: int, strength: float = 0.75, low_hz: float = 80.0,
+            high_hz: float = 400.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per 30 ms frame (10 ms apart) of the 100-1000 Hz band: energy (dB) and whether the frame is
+    periodic with a pitch in [low_hz, high_hz] (the parts of :func:`voiced_share`)."""
+    from scipy.signal import sosfilt
+
+    frame, hop = int(0.03 * sample_rate), int(0.01 * sample_rate)
+    if len(samples) < frame:
+        return np.zeros(0, np.float64), np.zeros(0, bool)
+    frames = frame_signal(sosfilt(_speech_band(sample_rate), samples).astype(np.float32), frame, hop)
+    f0, periodicity = pitch(frames, sample_rate, low_hz * 0.875, high_hz)
+    energy_db = 10.0 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+    return energy_db, (periodicity > strength) & (f0 >= low_hz)
+
+
+@lru_cache(maxsize=4)
+def _speech_band(sample_rate: int) -> np.ndarray:
+    from scipy.signal import butter
+
+    return butter(4, [100.0, 1000.0], btype="band", fs=sample_rate, output="sos")
+
+
 def voiced_share(samples: np.ndarray, sample_rate: int, strength: float = 0.75, low_hz: float = 80.0,
                  high_hz: float = 400.0, loudest_db: float = 25.0) -> float:
     """Share of 30 ms frames (10 ms apart, within ``loudest_db`` of the loudest) that are periodic
@@ -111,14 +133,13 @@ def voiced_share(samples: np.ndarray, sample_rate: int, strength: float = 0.75, 
 
     Measured on the 100-1000 Hz band, so that rumble and hiss do not mask or fake periodicity.
     """
-    from scipy.signal import butter, sosfilt
+    energy_db, periodic = voicing(samples, sample_rate, strength, low_hz, high_hz)
+    return loud_share(energy_db, periodic, loudest_db)
 
-    frame, hop = int(0.03 * sample_rate), int(0.01 * sample_rate)
-    if len(samples) < frame:
+
+def loud_share(energy_db: np.ndarray, flags: np.ndarray, loudest_db: float = 25.0) -> float:
+    """Share of frames that are flagged and within ``loudest_db`` of the loudest frame."""
+    if len(energy_db) == 0:
         return 0.0
-    band = butter(4, [100.0, 1000.0], btype="band", fs=sample_rate, output="sos")
-    frames = frame_signal(sosfilt(band, samples).astype(np.float32), frame, hop)
-    f0, periodicity = pitch(frames, sample_rate, low_hz * 0.875, high_hz)
-    energy_db = 10.0 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
     loud = energy_db > energy_db.max() - loudest_db
-    return float(np.mean((periodicity > strength) & loud & (f0 >= low_hz)))
+    return float(np.mean(flags & loud))

@@ -184,18 +184,39 @@ class SpectralVoiceEmbedder(VoiceEmbedder):
 
     def raw_features(self, samples: np.ndarray) -> np.ndarray | None:
         """The unstandardised vector: cepstral means, cepstral spreads, log median pitch."""
-        from perception.speech.spectral import cepstra, frame_signal, log_mel, pitch
-
         samples = np.asarray(samples, dtype=np.float32)
         if len(samples) < max(_FRAME, int(self.min_window_s * AUDIO_RATE)):
             return None
-        frames = frame_signal(samples, _FRAME, _HOP)
+        return self.pool(self.frame_features(samples))
+
+    def frame_features(self, samples: np.ndarray) -> np.ndarray:
+        """(n, 1 + 19 + 2) per 25 ms frame (10 ms apart): energy dB, cepstra c1..c19, pitch, voicing.
+
+        Frames are independent, so the features of consecutive blocks of audio concatenate into
+        those of the whole (up to the frames that straddle two blocks).
+        """
+        from perception.speech.spectral import cepstra, frame_signal, log_mel, pitch
+
+        frames = frame_signal(np.asarray(samples, dtype=np.float32), _FRAME, _HOP)
+        if len(frames) == 0:
+            return np.zeros((0, _N_CEPS + 2), np.float32)
         energy_db = 10.0 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+        ceps = cepstra(log_mel(frames, AUDIO_RATE, _N_MELS, _N_FFT, 20.0, 7600.0), _N_CEPS)[:, 1:]
+        f0, strength = pitch(frames, AUDIO_RATE, 60.0, 400.0)
+        return np.column_stack([energy_db, ceps, f0, strength]).astype(np.float32)
+
+    def pool(self, features: np.ndarray) -> np.ndarray | None:
+        """The unstandardised vector of a window from its :meth:`frame_features`; None when silent."""
+        if len(features) == 0:
+            return None
+        energy_db, ceps, f0, strength = features[:, 0], features[:, 1:_N_CEPS], features[:, _N_CEPS], features[:, -1]
         if energy_db.max() < -80.0:  # digital silence: no voice to describe
             return None
         loud = energy_db > energy_db.max() - self.options.loudest_db
-        ceps = cepstra(log_mel(frames[loud], AUDIO_RATE, _N_MELS, _N_FFT, 20.0, 7600.0), _N_CEPS)[:, 1:]
-        f0, strength = pitch(frames[loud], AUDIO_RATE, 60.0, 400.0)
-        voiced = strength > self.options.voicing
-        log_f0 = float(np.median(np.log(f0[voiced]))) if voiced.sum() >= 3 else float(_BACKGROUND_MEAN[-1])
-        return np.concatenate([ceps.mean(axis=0), ceps.std(axis=0), [log_f0]]).astype(np.float32)
+        voiced = strength[loud] > self.options.voicing
+        log_f0 = float(np.median(np.log(f0[loud][voiced]))) if voiced.sum() >= 3 else float(_BACKGROUND_MEAN[-1])
+        return np.concatenate([ceps[loud].mean(axis=0), ceps[loud].std(axis=0), [log_f0]]).astype(np.float32)
+
+    def standardise(self, raw: np.ndarray) -> np.ndarray:
+        """A raw vector on the background scale (what :meth:`embed` returns)."""
+        return ((raw - _BACKGROUND_MEAN) / _BACKGROUND_STD).astype(np.float32)

@@ -84,3 +84,26 @@ def test_transcript_cli_json_fields(sample, tmp_path):
     assert {"start", "end", "speaker", "text"} <= set(rows[0])
     lines = [r["text"] for r in rows if r["origin"] == "sidecar"]
     assert lines == [scene.line for scene in sample.scenes]
+
+
+def _live_profile():
+    import dataclasses
+
+    from mnemo.config import load_profile
+
+    test = load_profile("test")
+    return dataclasses.replace(test, speech=dataclasses.replace(test.speech, live_asr={"window_s": 4.0, "overlap_s": 1.0}))
+
+
+def test_live_recognition_is_final_within_a_window_and_lands_in_the_events(jfk, tmp_path):
+    heard: list[tuple[float, float, str, float]] = []
+    with mnemo.open(tmp_path / "m", profile=_live_profile(), create=True) as memory:
+        memory.ingest(jfk, on_transcript=lambda t, now: heard.append((t.start, t.end, t.text, now)))
+        said = [u for u in memory.transcript() if u.origin == "asr"]
+        events = memory.events()
+    assert heard, "the tiny whisper produced nothing"
+    assert [h[0] for h in heard] == sorted(h[0] for h in heard)
+    for start, end, _, now in heard[:-1]:  # the last ones come with the end of the stream
+        assert now - (start + end) / 2 <= 4.0 + 1.0 + 1e-6  # a window, plus an audio chunk
+    assert [(u.start, u.end, u.text) for u in said] == [(s, e, " ".join(t.split())) for s, e, t, _ in heard]
+    assert all(any(e.start <= (u.start + u.end) / 2 < e.end for e in events) for u in said)

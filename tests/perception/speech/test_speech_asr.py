@@ -261,6 +261,13 @@ def test_faster_whisper_behind_the_same_interface(jfk_segments):
     _check_transcripts(transcriber.transcribe(segments), duration)
 
 
+@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None, reason="faster-whisper is not installed")
+def test_faster_whisper_without_weights_says_where_it_looked_and_the_fix(tmp_path):
+    with pytest.raises(WeightsUnavailable, match=r"'tiny' is not available in .*Fix: pass a local CTranslate2"):
+        create_transcriber("faster-whisper", model="tiny", device="cpu", compute_type="int8",
+                           download_root=str(tmp_path))  # an empty root: nothing fetched, nothing found
+
+
 @pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is not None, reason="faster-whisper is installed")
 def test_faster_whisper_missing_says_how_to_install():
     with pytest.raises(ImportError, match="pip install faster-whisper"):
