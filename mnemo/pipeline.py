@@ -18,9 +18,12 @@ from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.config import profile_ref
 from mnemo.models import Encoders, torch_threads
-from mnemo.prefetch import Prefetcher
+from mnemo.runtime.reader import ReadStage
+from mnemo.runtime.records import PacketBatch
 from mnemo.entities import EntityLinker, EntityStage
-from mnemo.speech import STATE_KEY, AudioBuffer, SpeechStage
+from perception.speech.asr import Transcript
+from perception.speech.live import LiveOptions
+from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
 from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
 from streams.packets import AUDIO_RATE, AudioChunk, StreamInfo, TextCue, VideoFrame
@@ -71,6 +74,11 @@ class Ingestor:
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
                                           audio=self.speech.enabled)
         self.linker = EntityLinker(store)
+        # the segmenter fuses an online speech channel (speaker changes) computed from the audio
+        self.speech_surprise = SPEECH_CHANNEL in self.profile.segmenter.channels and self.speech.enabled
+        # live recognition (speech.live_asr): called with each transcript as it becomes final, and
+        # the media time the audio has reached then; events are stored later, when they close
+        self.on_transcript: Callable[[Transcript, float], None] | None = None
 
     def ingest(self, uri: str, progress: Progress | None = None,
                trace: list[tuple[float, float]] | None = None) -> IngestReport:
@@ -85,28 +93,47 @@ class Ingestor:
         with open_source(uri, self.policy, require_video=require_video) as source, _leave_a_core_for_decoding():
             if not (source.info.has_video or source.info.has_audio):
                 raise SourceError(uri, "has no video or audio stream: nothing to remember")
-            report.stream = source.info.stream
-            checkpoint = self.store.checkpoint(report.stream)
-            if checkpoint is not None and checkpoint.done:
-                report.skipped = True
-                logger.info("%s: already ingested as stream %s; skipped", uri, report.stream)
+            run = self.begin(uri, source.info, report, progress, trace)
+            if run is None:
                 return report
-            self.store.add_stream(report.stream, uri, _info_dict(source.info, self.encoders))
-            self.linker.reconcile(report.stream)  # a crash between an event and its links
-            _StreamRun(self, source, checkpoint, report, progress, trace).run()
+            run.run(source)
         report.wall_seconds = time.perf_counter() - started
         return report
+
+    def begin(self, uri: str, info: StreamInfo, report: IngestReport, progress: Progress | None = None,
+              trace: list | None = None) -> "_StreamRun | None":
+        """Register the stream and return its run (fed batch by batch), None when it is already done."""
+        report.stream = info.stream
+        checkpoint = self.store.checkpoint(report.stream)
+        if checkpoint is not None and checkpoint.done:
+            report.skipped = True
+            logger.info("%s: already ingested as stream %s; skipped", uri, report.stream)
+            return None
+        self.store.add_stream(report.stream, uri, _info_dict(info, self.encoders))
+        self.linker.reconcile(report.stream)  # a crash between an event and its links
+        return _StreamRun(self, info, checkpoint, report, progress, trace)
+
+    def read_start(self, position: float) -> float:
+        """Where to start reading to resume at ``position``: audio chunks lie on a grid."""
+        if not self.speech.enabled or position <= 0:
+            return position
+        chunk = self.policy.audio_chunk
+        start = position
+        if self.speech_surprise:  # speech readings look back one window
+            start -= SpeechSignal(self.speech).window_s
+        if self.speech.asr is not None and self.speech.live_asr is not None:  # the window holding the position
+            start = min(start, LiveOptions(**dict(self.speech.live_asr)).read_from(position))
+        return max(0.0, np.floor(start / chunk + 1e-9) * chunk)
 
 
 class _StreamRun:
     """The state of one stream's ingest: pending observations and cues of the event being formed."""
 
-    def __init__(self, ingestor: Ingestor, source: Source, checkpoint: Checkpoint | None,
+    def __init__(self, ingestor: Ingestor, info: StreamInfo, checkpoint: Checkpoint | None,
                  report: IngestReport, progress: Progress | None, trace: list | None = None):
         self.ing = ingestor
         self.cfg = ingestor.profile.ingest
-        self.source = source
-        self.info: StreamInfo = source.info
+        self.info = info
         self.report = report
         self.progress = progress
         self.trace = trace
@@ -122,57 +149,86 @@ class _StreamRun:
         self.pending: deque[_Observation] = deque()
         self.cues: list[TextCue] = []
         self.speech = SpeechStage(ingestor.speech, ingestor.store.state(STATE_KEY)) if ingestor.speech.enabled else None
+        self.waiting: deque[Segment] | None = None  # with live recognition: events waiting for their words
+        if self.speech is not None and self.speech.live is not None:
+            self.speech.live.reset(self.position)
+            self.waiting = deque()
         self.audio = AudioBuffer(self.position)
         self.audio_only = not self.info.has_video
         self.audio_encoder = AudioDescriptor() if self.audio_only else None
         self.audio_step = 1.0 / (ingestor.policy.fps or 2.0)  # observation period of audio-only streams
+        # the segmenter's speech channel: observations wait for the audio just after them
+        self.signal = SpeechSignal(ingestor.speech) if ingestor.speech_surprise and self.info.has_audio else None
+        self.held: deque[_Observation] = deque()
         entities = ingestor.profile.entities
         self.entities = (EntityStage(entities, report.stream, ingestor.encoders.frame, ingestor.linker)
                          if entities.enabled and not self.audio_only else None)
-        self.batch: list[VideoFrame] = []
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
 
-    def run(self) -> None:
-        packets = Prefetcher(self.source.packets(self._read_from()), self.cfg.prefetch)
+    def run(self, source: Source) -> None:
+        """Read, encode and commit the whole source in this process (the inline runtime)."""
+        reader = ReadStage(source, self.position, self._read_from(), self.cfg.batch_size, self.cfg.prefetch)
         try:
-            for packet in packets:
-                if isinstance(packet, VideoFrame):
-                    if packet.time < self.position:  # read from an earlier audio chunk boundary
-                        continue
-                    self.batch.append(packet)
-                    if len(self.batch) >= self.cfg.batch_size:
-                        self._encode_batch()
-                elif isinstance(packet, AudioChunk):
-                    self._add_audio(packet)
-                elif isinstance(packet, TextCue):
-                    self._add_cue(packet)
-            self._encode_batch()
+            for batch in reader:
+                self.feed(batch, self._encode(batch.frames))
             self._finish()
         finally:
-            packets.close()
-            self.stages["decode"] = packets.busy
-            if self.speech is not None:
-                self.stages.update({f"speech.{part}": t for part, t in self.speech.timings.items()})
-            if self.entities is not None:  # detection, then tracking + re-identification + registry
-                self.stages["entities"] = self.stages.get("entities.detect", 0.0) + self.stages.get("entities.track", 0.0)
-            self.report.stages = dict(self.stages)
+            reader.close()
+            self.stages["decode"] = reader.busy
+            self._report_stages()
+
+    def feed(self, batch: PacketBatch, vectors: np.ndarray | None) -> None:
+        """Take one batch: its audio and cues first, then its frames with their encoded ``vectors``."""
+        for packet in batch.others:
+            if isinstance(packet, AudioChunk):
+                self._add_audio(packet)
+            else:
+                self._add_cue(packet)
+        if batch.frames:
+            self._observe_frames(batch.frames, vectors)
+
+    def finish(self) -> None:
+        """Flush the event being formed, mark the stream done and fill the report's stage times."""
+        try:
+            self._finish()
+        finally:
+            self._report_stages()
+
+    def _report_stages(self) -> None:
+        if self.speech is not None:
+            self.stages.update({f"speech.{part}": t for part, t in self.speech.timings.items()})
+        if self.signal is not None:
+            self.stages["speech.surprise"] = self.signal.seconds
+        if self.entities is not None:  # detection, then tracking + re-identification + registry
+            self.stages["entities"] = self.stages.get("entities.detect", 0.0) + self.stages.get("entities.track", 0.0)
+        self.report.stages = dict(self.stages)
 
     # -- steps -------------------------------------------------------------------------------
 
     def _read_from(self) -> float:
         """Where to start reading: audio chunks lie on a grid, so from the chunk holding the position."""
-        if self.speech is None or self.position <= 0:
-            return self.position
-        chunk = self.ing.policy.audio_chunk
-        return max(0.0, np.floor(self.position / chunk + 1e-9) * chunk)
+        return self.ing.read_start(self.position)
 
     def _add_audio(self, chunk: AudioChunk) -> None:
-        if chunk.end <= self.position:
-            return
-        self.audio.add(chunk.time, chunk.samples)
-        if self.audio_only:
-            self._observe_audio()
+        if self.signal is not None:
+            self.signal.add(chunk.time, chunk.samples)
+        if chunk.end > self.position:
+            self.audio.add(chunk.time, chunk.samples)
+            if self.audio_only:
+                self._observe_audio()
+        if self.held:
+            self._release()
+        if self.waiting is not None:
+            self._hear(chunk)
+
+    def _hear(self, chunk: AudioChunk) -> None:
+        """Live recognition: pass on the transcripts made final, store the events now complete."""
+        for transcript in self.speech.hear(chunk):
+            if self.ing.on_transcript is not None:
+                self.ing.on_transcript(transcript, chunk.end)
+        while self.waiting and self.waiting[0].end <= self.speech.live.final_until:
+            self._store([self.waiting.popleft()], done=False)
 
     def _observe_audio(self) -> None:
         """Audio-only streams: one observation per period of buffered audio, on an absolute grid."""
@@ -199,14 +255,15 @@ class _StreamRun:
         if (cue.time + cue.end) / 2 >= self.position and cue.text.strip():
             self.cues.append(cue)
 
-    def _encode_batch(self) -> None:
-        if not self.batch:
-            return
-        frames, self.batch = self.batch, []
+    def _encode(self, frames: list[VideoFrame]) -> np.ndarray | None:
+        if not frames:
+            return None
         t0 = time.perf_counter()
         vectors = self.ing.encoders.frame.encode_frames([f.image for f in frames])
-        t1 = time.perf_counter()
-        self.stages["encode"] += t1 - t0
+        self.stages["encode"] += time.perf_counter() - t0
+        return vectors
+
+    def _observe_frames(self, frames: list[VideoFrame], vectors: np.ndarray) -> None:
         if self.entities is not None:
             t1 = time.perf_counter()
             self.entities.observe(frames)
@@ -221,11 +278,25 @@ class _StreamRun:
         self._observe_vector(frame.time, vector, frame.image)
 
     def _observe_vector(self, when: float, vector: np.ndarray, image: np.ndarray | None) -> None:
-        self.pending.append(_Observation(when, vector, image))
-        self._bound_images()
         self.last_time = when
+        if self.signal is None:
+            self._segment(_Observation(when, vector, image), None)
+            return
+        self.held.append(_Observation(when, vector, image))
+        self._release()
+
+    def _release(self, final: bool = False) -> None:
+        """Observations held for the speech channel whose audio has arrived go to the segmenter."""
+        while self.held and (final or self.signal.ready(self.held[0].time, self.last_time)):
+            obs = self.held.popleft()
+            self._segment(obs, self.signal.read(obs.time))
+
+    def _segment(self, obs: _Observation, signals: dict[str, float] | None) -> None:
+        when, vector = obs.time, obs.vector
+        self.pending.append(obs)
+        self._bound_images()
         t0 = time.perf_counter()
-        segments = self.segmenter.push(when, vector)
+        segments = self.segmenter.push(when, vector, signals)
         self.stages["segment"] += time.perf_counter() - t0
         if self.trace is not None:
             self.trace.append((when, self.segmenter.last_surprise))
@@ -243,12 +314,28 @@ class _StreamRun:
         end_time = None
         if self.info.duration and self.last_time is not None and self.info.duration > self.last_time:
             end_time = self.info.duration
+        if self.held:
+            self._release(final=True)
         t0 = time.perf_counter()
         segments = self.segmenter.flush(end_time)
         self.stages["segment"] += time.perf_counter() - t0
+        if self.waiting is not None:
+            for transcript in self.speech.finish_hearing():
+                if self.ing.on_transcript is not None:
+                    self.ing.on_transcript(transcript, self.last_time or self.position)
         self._commit(segments, done=True)
 
     def _commit(self, segments: Sequence[Segment], done: bool) -> None:
+        """Store the segments' events, or with live recognition, hold them until their words are final."""
+        if self.waiting is not None:
+            if not done:
+                self.waiting.extend(segments)
+                return
+            segments = [*self.waiting, *segments]
+            self.waiting.clear()
+        self._store(segments, done)
+
+    def _store(self, segments: Sequence[Segment], done: bool) -> None:
         """Store each segment's event with the checkpoint right after it, one transaction each."""
         t0, speech_before, entity_seconds = time.perf_counter(), self.stages.get("speech", 0.0), 0.0
         for number, seg in enumerate(segments):

@@ -10,3 +10,7 @@ class SourceError(Exception):
         self.uri = uri
         self.problem = problem
         super().__init__(f"{uri}: {problem}")
+
+    def __reduce__(self):
+        # pickled by (uri, problem), not by the formatted message: errors cross process boundaries
+        return type(self), (self.uri, self.problem)
