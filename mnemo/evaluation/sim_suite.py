@@ -20,6 +20,7 @@ import mnemo
 from mnemo.api import Memory
 from mnemo.config import load_profile
 from mnemo.evaluation.entities import score_sim_entities
+from mnemo.evaluation.sim_perception import feed_sim_perception
 from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, BoundaryResult, combine, combine_kinds,
                                          evaluate_boundaries, split_visible, visible_boundaries)
 from mnemo.evaluation.latency import RETRIEVAL_CALL, QueryTiming, load_average, machine, percentiles, time_searches
@@ -154,6 +155,8 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     memory_dir = fresh_memory_dir(settings.work / f"memory-{seed}")
     with mnemo.open(memory_dir, profile=settings.profile, create=True) as memory:
         ingest = memory.ingest(str(video), trace=trace)
+        perceived = feed_sim_perception(memory.store, truth, video, memory.store.streams()[-1]["id"],
+                                        NOISE_PRESETS[settings.noise](), seed)
         starts = sorted(e.start for e in memory.events())
         timing = time_searches(memory, [q.text for q in questions])
         scores = _answer(memory, questions, settings.answerer) if settings.answerer is not None else None
@@ -166,9 +169,16 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     run = EpisodeRun(seed, result, ingest, timing, scores)
     run.detail = _detail(run, truth, video, reused, len(starts), questions, plot)
     run.detail["entities"] = entities
+    run.detail["sim_perception"] = perceived
     logger.info("episode %d: %d events, boundary F1 %s, RTF %.1f, p50 %s ms", seed, len(starts),
                 _short(result.score.f1), ingest.realtime_factor, _short(timing.summary()["p50_ms"]))
     return run
+
+
+def builtin_answerer(memory: Memory, question: Question) -> Any:
+    """The built-in answerer (planners/builtin.py) through ``memory.ask``: its typed value, None when unknown."""
+    answer = memory.ask(question.text, at=question.asked_at)
+    return answer.value if answer.known else None
 
 
 def _answer(memory: Memory, questions: list[Question], answerer: Answerer) -> dict[str, list[float]]:
@@ -280,8 +290,11 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None) -> list[str]
         "entity B-cubed F1: every simulated detection (at the default noise unless --noise clean) through the "
         "profile's tracker and re-identification, the chain ingest uses, against the true identities; mean over "
         "episodes (per kind in each episode's detail)",
-        f"noise={noise!r} sets the sim perception backend (detections, transcripts); this suite ingests the "
-        "rendered mp4 through the real pipeline, so it does not change these figures yet",
+        f"noise={noise!r} sets the sim perception backend: the rendered mp4 goes through the real pipeline "
+        "(events, vectors, keyframes), then the backend's noisy detections (labels, tracks, positions; colour "
+        "read from the rendered pixels in each box), drifting odometry and noisy transcripts are logged beside "
+        "them (memory/perceived.py, the pose log) with the map's room rectangles; the answerer reads only those, "
+        "never truth events",
     ]
     if answerer is not None:
         notes.append(f"answers from {_name(answerer)}, graded by sim.score (time answers within "

@@ -1,0 +1,512 @@
+"""The built-in answerer: no LLM, rules over the perceived world (planners/world.py) and the events.
+
+It recognises the question forms of the simulator's generator and the common time phrases,
+resolves things and people by name, answers from what perception logged before the moment the
+question is asked, and says "I don't know" (with the closest evidence) rather than guessing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from typing import Callable
+
+import numpy as np
+
+from planners.answer import UNKNOWN_TEXT, Answer, Evidence
+from planners.time_phrases import clock_seconds, parse_time
+from planners.world import VISIT_GAP, VISIT_RADIUS, Action, World
+
+logger = logging.getLogger(__name__)
+
+_T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
+WALKING_SPEED = 1.2  # metres per second, people indoors
+
+
+class BuiltinAnswerer:
+    """Answers questions over one memory store; ``world`` is rebuilt by the caller when memory grows."""
+
+    name = "builtin"
+
+    def __init__(self, store, world: World | None = None, retriever=None) -> None:
+        self.store = store
+        self.world = world if world is not None else World(store)
+        self.retriever = retriever  # a planners.retrieval.Retriever for time-window and position listings
+        self._rules: list[tuple[re.Pattern, Callable]] = [(re.compile(p, re.I), f) for p, f in [
+            (r"^where was the (.+?) at " + _T + r"\??$", self._where_at),
+            (r"^where is the thing (\w+) asked (\w+) to bring\??$", self._requested),
+            (r"^where is the object you last saw (\w+) put down\??$", self._last_put_object),
+            (r"^where is the thing (\w+) (?:asked|talked) about at " + _T + r" now\??$", self._mentioned_where),
+            (r"^who last moved the thing (\w+) (?:asked|talked) about at " + _T + r"\??$", self._mentioned_mover),
+            (r"^in which room was the (.+?) when (\w+) talked about it at " + _T + r"\??$", self._mentioned_room),
+            (r"^where is the (.+?)(?: now)?\??$", self._where_now),
+            (r"^when did you (first|last) see (\w+) enter the (.+?)\??$", self._when_enter),
+            (r"^when did you (first|last) see someone open the (.+?)\??$", self._when_open),
+            (r"^when did you (first|last) see someone put down the (.+?)\??$", self._when_put),
+            (r"^when did you first see the (.+?)\??$", self._first_seen),
+            (r"^who last put the (.+?) (?:on|in|under|at|inside|into|onto) the (.+?)\??$", self._who_put),
+            (r"^who last opened the (.+?)\??$", self._who_opened),
+            (r"^who said \"(.+)\"\??$", self._who_said),
+            (r"^what did (\w+) (?:last )?say about the (.+?)\??$", self._what_said),
+            (r"^how many times did you see someone open the (.+?)\??$", self._count_open),
+            (r"^how many times did you see (\w+) enter the (.+?)\??$", self._count_enter),
+            (r"^how many times did you see someone pick up the (.+?)\??$", self._count_pick),
+            (r"^how many times did you hear (\w+) speak\??$", self._count_speak),
+            (r"^the last time you saw the (.+?) opened, how long did it stay open\??$", self._open_duration),
+            (r"^how long did you stay in the (.+?) after entering it at " + _T + r"\??$", self._agent_stay),
+            (r"^how long did (\w+) stay in the (.+?) after entering it at " + _T + r"\??$", self._person_stay),
+            (r"^did (.+) before (.+?)\??$", self._order),
+            (r"^what (?:happened|did you see) between .+$", self._between),
+            (r"^what (?:was seen|did you see|happened) near \(?(-?[\d.]+),\s*(-?[\d.]+)\)?\??$", self._near),
+        ]]
+
+    # ------------------------------------------------------------------------------- entry
+    def answer(self, question: str, at: float | None = None) -> Answer:
+        """Answer ``question`` as asked at media time ``at`` (default: the end of memory)."""
+        now = self._end() if at is None else float(at)
+        text = " ".join(question.strip().split())
+        self._question = text
+        for pattern, rule in self._rules:
+            m = pattern.match(text)
+            if m:
+                try:
+                    value, kind, evidence, note = rule(now, *m.groups())
+                except (ValueError, KeyError, IndexError) as exc:
+                    logger.debug("rule %s failed on %r: %s", rule.__name__, text, exc)
+                    value, kind, evidence, note = None, "unknown", [], str(exc)
+                return self._finish(question, now, value, kind, evidence, rule.__name__, note)
+        return self._finish(question, now, None, "unknown", self._closest(text, now), "none",
+                            "no rule understands this question")
+
+    def __call__(self, question: str, at: float | None = None) -> Answer:
+        return self.answer(question, at)
+
+    def _finish(self, question, now, value, kind, evidence, rule, note) -> Answer:
+        known = value is not None and kind != "unknown"
+        if not known:
+            kind = "unknown"
+        words = _words(value, kind) if known else UNKNOWN_TEXT
+        confidence = (0.8 if evidence else 0.5) if known else 0.0
+        return Answer(question, words, value if known else None, kind, confidence, tuple(evidence), now, self.name,
+                      {"rule": rule, "note": note})
+
+    def _end(self) -> float:
+        rows = self.store._conn.execute('SELECT "end" FROM events ORDER BY id DESC LIMIT 1').fetchone()
+        return float(rows[0]) if rows and rows[0] is not None else float("inf")
+
+    # ---------------------------------------------------------------------------- evidence
+    def evidence(self, t: float, note: str, score: float = 1.0, entities: tuple[str, ...] = (),
+                 place: str | None = None) -> list[Evidence]:
+        """The stored event that holds media time t, as evidence."""
+        c = self.store._conn
+        if self.world.stream is not None:  # the (stream, start) index answers this at any size
+            row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE stream = ? AND start <= ? '
+                            "ORDER BY start DESC LIMIT 1", (self.world.stream, t)).fetchone()
+        else:
+            row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE start <= ? AND "end" > ? '
+                            "ORDER BY start DESC LIMIT 1", (t, t)).fetchone()
+        if row is None or row[3] < t:
+            return []
+        event, stream, start, end, text = row
+        has_keyframe = c.execute("SELECT 1 FROM keyframes WHERE event_id = ? LIMIT 1", (event,)).fetchone()
+        keyframe = str(self.store.keyframe_path(event, 0)) if has_keyframe else None
+        if place is None:
+            place = self.world.agent_room(t) or None  # where the camera was: where it happened
+        return [Evidence(int(event), stream, float(start), float(end), float(score), keyframe, entities, place,
+                         (text or "")[:200], note)]
+
+    def _closest(self, text: str, now: float) -> list[Evidence]:
+        """Lines heard before now that share most words with the question: the closest evidence."""
+        words = set(re.findall(r"\w+", text.lower()))
+        scored = sorted(((len(words & set(re.findall(r"\w+", h[2].lower()))), h) for h in self.world.heard
+                         if h[0] < now), key=lambda x: -x[0])
+        out = []
+        for n, h in scored[:2]:
+            if n:
+                out += self.evidence(h[0], f"{h[3]}: '{h[2]}'", score=n / max(len(words), 1))
+        return out
+
+    # ------------------------------------------------------------------------------ resolve
+    def _thing(self, name: str):
+        """The thing of that name; else the one thing of that label whose colour reads like it (colour
+        is read from pixels and slips between neighbours such as pink/red, green/grey)."""
+        name = _clean(name)
+        if name in self.world.things:
+            return self.world.things[name]
+        parts = name.split()
+        if len(parts) < 2:
+            return None
+        colour, label = parts[0], " ".join(parts[1:])
+        near = [t for n, t in self.world.things.items() if n.split(" ", 1)[-1] == label
+                and n.split(" ", 1)[0] in _CONFUSABLE.get(colour, ())]
+        return near[0] if len(near) == 1 else None
+
+    def _person(self, name: str) -> str | None:
+        """A person by name; a name never heard goes to the one person seen often whose name was never
+        learned (elimination), when there is exactly one."""
+        people = list(self.world.people) + sorted({h[3] for h in self.world.heard if h[3]})
+        match = difflib.get_close_matches(name, people, n=1, cutoff=0.75)
+        if match:
+            return match[0]
+        unnamed = [n for n, p in self.world.people.items() if n.startswith("person ") and len(p.times) >= 50]
+        return unnamed[0] if len(unnamed) == 1 else None
+
+    def _room(self, name: str) -> str | None:
+        rooms = [a.name for a in self.world.areas]
+        match = difflib.get_close_matches(_clean(name), rooms, n=1, cutoff=0.8)
+        return match[0] if match else None
+
+    def _furniture_matches(self, name: str, actual: str) -> bool:
+        name, actual = _clean(name), _clean(actual)
+        return bool(actual) and (name == actual or name.endswith(" " + actual) or actual.endswith(" " + name))
+
+    def _name(self, name: str) -> str:
+        """The perceived thing's name for a name in a question (colour slips allowed)."""
+        thing = self._thing(name)
+        return thing.name if thing is not None else _clean(name)
+
+    def _actions(self, kind: str, now: float, pred=lambda a: True) -> list[Action]:
+        return [a for a in self.world.actions if a.kind == kind and a.time < now and pred(a)]
+
+    # ------------------------------------------------------------------------------- where
+    def _where_now(self, now, name):
+        thing = self._thing(name)
+        stay = self.world.stay_at(thing, now) if thing else None
+        if stay is None:
+            return None, "unknown", [], f"the {name} was not seen before"
+        return stay.room, "room", self.evidence(min(stay.end, now), f"the {name} in the {stay.room}",
+                                                entities=(thing.name,)), ""
+
+    def _where_at(self, now, name, when):
+        t = clock_seconds(when)
+        thing = self._thing(name)
+        stay = self.world.stay_at(thing, min(t + 1.0, now)) if thing else None
+        if stay is None:
+            return None, "unknown", [], f"the {name} was not seen by {when}"
+        return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}",
+                                                entities=(thing.name,)), ""
+
+    def _object_in(self, text: str) -> str | None:
+        """The known thing a heard line names (robust to a misheard word)."""
+        words = re.findall(r"[a-z]+", text.lower())
+        best, score = None, 0.0
+        for name in self.world.things:
+            parts = name.split()
+            hits = [max((difflib.SequenceMatcher(None, p, w).ratio() for w in words), default=0.0) for p in parts]
+            s = sum(hits) / len(parts)
+            if all(h >= 0.75 for h in hits[-1:]) and s > score:
+                best, score = name, s
+        return best if score >= 0.8 else None
+
+    def _heard_from(self, speaker: str, now: float, near: float | None = None):
+        voices = sorted({h[3] for h in self.world.heard if h[3]})
+        match = difflib.get_close_matches(speaker, voices, n=1, cutoff=0.75)
+        if not match:
+            return []  # never heard this voice
+        lines = [h for h in self.world.heard if h[0] < now and h[3] == match[0]]
+        if near is not None:
+            lines = sorted(lines, key=lambda h: abs(h[0] - near))
+            lines = [h for h in lines if abs(h[0] - near) <= 15.0]
+        return lines
+
+    def _requested(self, now, speaker, addressee):
+        lines = [h for h in self._heard_from(speaker, now) if re.search(r"\bbring|fetch|get\b", h[2].lower())]
+        for h in reversed(lines):
+            name = self._object_in(h[2])
+            if name:
+                value, kind, ev, note = self._where_now(now, name)
+                return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
+        return None, "unknown", [], "no request heard"
+
+    def _last_put_object(self, now, actor):
+        person = self._person(actor)
+        puts = self._actions("put", now, lambda a: a.actor == person)
+        if not puts:
+            return None, "unknown", [], f"never saw {actor} put anything down"
+        value, kind, ev, note = self._where_now(now, puts[-1].target)
+        return value, kind, self.evidence(puts[-1].time, f"{actor} puts the {puts[-1].target} down") + ev, note
+
+    def _mentioned(self, speaker, when, now):
+        t = clock_seconds(when)
+        for h in self._heard_from(speaker, now, near=t):
+            name = self._object_in(h[2])
+            if name:
+                return name, h
+        return None, None
+
+    def _mentioned_where(self, now, speaker, when):
+        name, h = self._mentioned(speaker, when, now)
+        if name is None:
+            return None, "unknown", [], "no line naming a thing heard then"
+        value, kind, ev, note = self._where_now(now, name)
+        return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
+
+    def _mentioned_mover(self, now, speaker, when):
+        name, h = self._mentioned(speaker, when, now)
+        if name is None:
+            return None, "unknown", [], "no line naming a thing heard then"
+        puts = self._actions("put", now, lambda a: a.target == name and a.actor)
+        if not puts:
+            return None, "unknown", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), f"never saw the {name} moved"
+        return puts[-1].actor, "person", self.evidence(puts[-1].time, f"{puts[-1].actor} puts the {name} down"), ""
+
+    def _mentioned_room(self, now, name, speaker, when):
+        t = clock_seconds(when)
+        thing = self._thing(name)
+        if thing is None:
+            return None, "unknown", [], f"the {name} was never seen"
+        stay = self.world.stay_at(thing, t + 1.0) or next((s for s in thing.stays if s.start < now), None)
+        if stay is None:
+            return None, "unknown", [], f"the {name} was never seen resting"
+        return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}"), ""
+
+    # -------------------------------------------------------------------------------- when
+    def _pick(self, actions: list[Action], which: str, what: str):
+        if not actions:
+            return None, "unknown", [], f"never saw {what}"
+        a = actions[0] if which.lower() == "first" else actions[-1]
+        return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}"), ""
+
+    def _when_enter(self, now, which, actor, room):
+        person, room = self._person(actor), self._room(room)
+        return self._pick(self._actions("enter", now, lambda a: a.actor == person and a.target == room), which,
+                          f"{actor} enter the {room}")
+
+    def _visits(self, furniture: str, now: float) -> list[Action]:
+        return self._actions("visit", now, lambda a: self._furniture_matches(furniture, a.target))
+
+    def _when_open(self, now, which, furniture):
+        return self._pick(self._visits(furniture, now), which, f"anyone at the {furniture}")
+
+    def _when_put(self, now, which, name):
+        name = self._name(name)
+        puts = self._actions("put", now, lambda a: a.target == name)
+        thing = self.world.things.get(name)
+        if not puts and thing is not None:  # no move seen as such: when it came to rest where it was seen
+            stays = [st for st in thing.stays if st.start < now]
+            puts = [Action("put", st.start, st.start, "", name) for st in (stays[1:] or stays[:1])]
+        return self._pick(puts, which, f"anyone put down the {name}")
+
+    def _first_seen(self, now, name):
+        thing = self._thing(name)
+        seen = thing.seen_before(now) if thing else np.array([])
+        if not len(seen):
+            return None, "unknown", [], f"the {name} was never seen"
+        return float(seen[0]), "time", self.evidence(float(seen[0]), f"the {name} in view"), ""
+
+    # --------------------------------------------------------------------------------- who
+    def _who_put(self, now, name, furniture):
+        name = self._name(name)
+        puts = self._actions("put", now, lambda a: a.target == name and a.actor
+                             and self._furniture_matches(furniture, a.furniture))
+        if not puts:
+            puts = self._actions("put", now, lambda a: a.target == name and a.actor)
+        if not puts:
+            return None, "unknown", [], f"never saw anyone put the {name} down"
+        a = puts[-1]
+        return a.actor, "person", self.evidence(a.time, f"{a.actor} puts the {name} down", entities=(a.actor, name)), ""
+
+    def _who_opened(self, now, furniture):
+        visits = self._visits(furniture, now)
+        if not visits:
+            return None, "unknown", [], f"never saw anyone at the {furniture}"
+        return visits[-1].actor, "person", self.evidence(visits[-1].time, f"{visits[-1].actor} at the {furniture}"), ""
+
+    def _who_said(self, now, quote):
+        quote = quote.lower()
+        scored = [(difflib.SequenceMatcher(None, quote, h[2].lower()).ratio(), h) for h in self.world.heard
+                  if h[0] < now]
+        if not scored:
+            return None, "unknown", [], "nothing heard"
+        ratio, h = max(scored, key=lambda x: x[0])
+        if ratio < 0.5 or not h[3]:
+            return None, "unknown", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio), "no line like that was heard"
+        return h[3], "person", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio, entities=(h[3],)), ""
+
+    def _what_said(self, now, speaker, topic):
+        """The latest line of the speaker about the topic, topic words weighted by how rare they are
+        among the lines heard (so "dining" counts more than "room"), misheard words matched loosely."""
+        lines = self._heard_from(speaker, now)
+        topic_words = _clean(topic).split()
+        every = [re.findall(r"[a-z]+", h[2].lower()) for h in self.world.heard]
+        weights = [1.0 / (1.0 + sum(_best(p, ws) >= 0.8 for ws in every)) for p in topic_words]
+        scored = []
+        for h in lines:
+            words = re.findall(r"[a-z]+", h[2].lower())
+            score = sum(w * _best(p, words) for p, w in zip(topic_words, weights)) / sum(weights)
+            if score >= 0.8:
+                scored.append((score, h))
+        if not scored:
+            return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
+        top = max(score for score, _ in scored)
+        h = [h for score, h in scored if score >= top - 0.1][-1]
+        return h[2], "text", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), ""
+
+    # ---------------------------------------------------------------------------- how many
+    def _count(self, actions: list[Action], what: str):
+        ev = [e for a in actions[-5:] for e in self.evidence(a.time, f"{a.actor or 'someone'} {what}")]
+        return len(actions), "count", ev, ""
+
+    def _count_open(self, now, furniture):
+        return self._count(self._visits(furniture, now), f"at the {furniture}")
+
+    def _count_enter(self, now, actor, room):
+        person, room = self._person(actor), self._room(room)
+        return self._count(self._actions("enter", now, lambda a: a.actor == person and a.target == room),
+                           f"enters the {room}")
+
+    def _count_pick(self, now, name):
+        name = self._name(name)
+        return self._count(self._actions("pick", now, lambda a: a.target == name), f"picks up the {name}")
+
+    def _count_speak(self, now, speaker):
+        lines = self._heard_from(speaker, now)
+        ev = [e for h in lines[-5:] for e in self.evidence(h[0], f"{h[3]}: '{h[2]}'")]
+        return len(lines), "count", ev, ""
+
+    # ---------------------------------------------------------------------------- how long
+    def _open_duration(self, now, furniture):
+        visits = self._visits(furniture, now)
+        if not visits:
+            return None, "unknown", [], f"never saw the {furniture} opened"
+        v = visits[-1]
+        # open only while standing at it: not while walking into and out of the visit radius
+        seconds = max(v.end - v.time - 2 * VISIT_RADIUS / WALKING_SPEED, 1.0)
+        return round(seconds, 1), "duration", self.evidence(v.time, f"{v.actor} at the {furniture}"), ""
+
+    def _agent_stay(self, now, room, when):
+        t, room = clock_seconds(when), self._room(room)
+        spans = [s for s in self.world.agent_rooms(now) if s[2] == room]
+        if not spans:
+            return None, "unknown", [], f"the camera was never in the {room}"
+        start, end, _ = min(spans, key=lambda s: abs(s[0] - t))
+        return round(end - start, 1), "duration", self.evidence(start, f"the camera in the {room}"), ""
+
+    def _person_stay(self, now, actor, room, when):
+        """From the entry time named to the last sighting in the room before the person is seen elsewhere
+        or unseen for long."""
+        t, person, room = clock_seconds(when), self._person(actor), self._room(room)
+        p = self.world.people.get(person)
+        if p is None:
+            return None, "unknown", [], f"never saw {actor}"
+        m = (p.times < now) & (p.times >= t - 2.0)
+        times = p.times[m]
+        rooms = [self.world.room_at(x, y) for x, y in zip(p.xs[m], p.ys[m])]
+        if room not in rooms:
+            return None, "unknown", [], f"never saw {actor} in the {room} then"
+        i = rooms.index(room)
+        end = float(times[i])
+        for j in range(i + 1, len(times)):
+            if times[j] - end > VISIT_GAP * 3:
+                break
+            if rooms[j] == room:
+                end = float(times[j])
+            elif j + 1 < len(rooms) and rooms[j + 1] != room:
+                break  # seen elsewhere twice: gone
+        return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
+
+    # ------------------------------------------------------------------------------- order
+    def _order(self, now, first, second):
+        a, b = self._described(first, now), self._described(second, now)
+        if a is None or b is None:
+            return None, "unknown", [], "one of the two was never seen"
+        return bool(a.time < b.time), "yes_no", (self.evidence(a.time, first) + self.evidence(b.time, second)), ""
+
+    def _described(self, text: str, now: float) -> Action | None:
+        m = re.match(r"(\w+) (put|take|took|open|opened|enter|entered) the (.+)$", text.strip(), re.I)
+        if not m:
+            return None
+        actor, verb, rest = self._person(m.group(1)), m.group(2).lower(), m.group(3)
+        kind = {"put": "put", "take": "pick", "took": "pick", "open": "visit", "opened": "visit",
+                "enter": "enter", "entered": "enter"}[verb]
+        if kind in ("put", "pick"):
+            parts = re.split(r" (?:on|in|under|at|inside|into|onto|from) the ", rest, maxsplit=1)
+            name, furniture = self._name(parts[0]), parts[1] if len(parts) > 1 else ""
+            cands = self._actions(kind, now, lambda x: x.target == name)
+            better = [x for x in cands if (not furniture or self._furniture_matches(furniture, x.furniture))]
+            if not better and furniture:
+                better = self._from_stays(kind, name, furniture, now)
+        elif kind == "visit":
+            cands = self._visits(rest, now)
+            better = cands
+        else:
+            room = self._room(rest)
+            cands = self._actions("enter", now, lambda x: x.target == room)
+            better = cands
+        best = [x for x in better if x.actor == actor] or better or cands
+        return best[0] if len(best) == 1 else (best[-1] if best else None)
+
+    def _from_stays(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
+        """A put or pick at a piece of furniture read off the thing's resting places when no move was
+        seen as such: put = it first rests there (after resting elsewhere), pick = it last rests there
+        before resting elsewhere."""
+        thing = self.world.things.get(name)
+        if thing is None:
+            return []
+        stays = [st for st in thing.stays if st.start < now]
+        out = []
+        for i, st in enumerate(stays):
+            if not self._furniture_matches(furniture, self.world.furniture_near(st.x, st.y)):
+                continue
+            if kind == "put" and i > 0:
+                out.append(Action("put", st.start, st.start, "", name, furniture))
+            elif kind == "pick" and i + 1 < len(stays):
+                out.append(Action("pick", st.end, st.end, "", name, furniture))
+        if not out and kind == "put" and stays and self._furniture_matches(
+                furniture, self.world.furniture_near(stays[0].x, stays[0].y)):
+            out.append(Action("put", stays[0].start, stays[0].start, "", name, furniture))  # seen put there first
+        return out
+
+    def _between(self, now):
+        window = parse_time(self._question, now)
+        if self.retriever is None or window.start is None:
+            return None, "unknown", [], "no time window or no retriever"
+        hits = self.retriever.between(window.start, window.end if window.end is not None else now)
+        return self._listing(hits, f"between {window.start:g} s and {window.end:g} s")
+
+    def _near(self, now, x, y):
+        if self.retriever is None:
+            return None, "unknown", [], "no retriever"
+        hits = [h for h in self.retriever.near(float(x), float(y), end=now)]
+        return self._listing(sorted(hits, key=lambda h: h.event), f"near ({x}, {y})")
+
+    def _listing(self, hits, where: str):
+        if not hits:
+            return None, "unknown", [], f"nothing in memory {where}"
+        evidence = self.retriever.evidence(hits[:20], where)
+        return [h.event for h in hits], "events", evidence, ""
+
+
+_CONFUSABLE = {  # colours read from pixels slip between these under room light
+    "pink": ("red", "purple"), "red": ("pink", "brown"), "green": ("grey", "teal"), "grey": ("green", "white"),
+    "orange": ("brown", "red", "yellow"), "brown": ("orange", "grey"), "blue": ("black", "teal"),
+    "black": ("blue", "grey"), "white": ("grey",), "purple": ("pink", "blue"), "teal": ("green", "blue"),
+    "yellow": ("orange",)}
+
+
+def _best(word: str, words: list[str]) -> float:
+    """How well the closest of ``words`` matches ``word`` (1.0: the same)."""
+    return max((difflib.SequenceMatcher(None, word, w).ratio() for w in words), default=0.0)
+
+
+def _clean(text: str) -> str:
+    text = text.strip().lower().rstrip("?.!")
+    return re.sub(r"^(the|a|an)\s+", "", text)
+
+
+def _words(value, kind: str) -> str:
+    if kind == "events":
+        more = " ..." if len(value) > 10 else ""
+        return f"{len(value)} events: " + ", ".join(f"event:{e}" for e in value[:10]) + more
+    if kind == "time":
+        s = int(round(float(value)))
+        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    if kind == "duration":
+        return f"{float(value):.0f} seconds"
+    if kind == "yes_no":
+        return "yes" if value else "no"
+    return str(value)
+
+
+__all__ = ["BuiltinAnswerer", "parse_time"]

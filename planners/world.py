@@ -1,0 +1,421 @@
+"""The world as perception saw it: things, people, furniture and what they did, from the memory's
+sightings, heard lines, poses and map (memory/perceived.py), never from anything truer.
+
+Objects are named by the majority colour and label of their tracks ("orange box"); their resting
+places ("stays") are runs of sightings close together; a new resting place elsewhere is a move,
+attributed to the person seen nearest to it then. People are tracks clustered by appearance
+(average linkage, cosine 0.9), named by the voice that speaks while they are near the camera. Room
+changes of a person are "enter" actions; a person lingering by a piece of furniture is a visit
+(containers are opened in visits). Everything is cut at a question's time by the callers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from memory import perceived
+from memory.perceived import Area
+
+logger = logging.getLogger(__name__)
+
+STAY_RADIUS = 0.6  # metres: sightings this close belong to one resting place
+STAY_SIGHTINGS = 3  # sightings that make a resting place
+STAY_SECONDS = 0.5  # seconds a resting place must span
+MOVE_DISTANCE = 0.8  # metres between resting places for a move
+NEAR_PERSON = 1.6  # metres: a person this near to a thing acts on it
+VISIT_RADIUS = 1.3  # metres from a piece of furniture to be at it
+VISIT_GAP = 6.0  # seconds without a sighting that end a visit
+ENTER_GAP = 20.0  # seconds between sightings in two rooms that still make an observed entry
+MIN_SIGHTINGS = 3  # sightings of a thing never seen at rest before it counts as seen
+DOORWAY = 0.6  # metres from a shared wall within which someone first seen has just come in
+WALL_MARGIN = 0.6  # metres: closer than this to a wall, furniture's room is the one the camera saw it from
+
+
+@dataclass
+class Stay:
+    """An object resting at one place."""
+
+    start: float  # first sighting there
+    end: float  # last sighting there
+    x: float
+    y: float
+    room: str
+    count: int
+
+
+@dataclass
+class Action:
+    kind: str  # put, pick, enter, visit
+    time: float
+    end: float
+    actor: str  # person name, "" when unseen
+    target: str  # object / room / furniture name
+    furniture: str = ""  # put: the furniture it was put on
+
+
+@dataclass
+class Thing:
+    name: str  # "orange box", "fridge", "Alice"
+    kind: str  # object, furniture, person
+    times: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    stays: list[Stay] = field(default_factory=list)
+    room: str = ""  # furniture: its room
+
+    def seen_before(self, t: float) -> np.ndarray:
+        return self.times[self.times < t]
+
+
+class World:
+    """Things, people, furniture and actions perceived in a memory (one stream's frame of reference)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.areas: list[Area] = perceived.areas(store)
+        self.things: dict[str, Thing] = {}
+        self.people: dict[str, Thing] = {}
+        self.furniture: list[Thing] = []
+        self.actions: list[Action] = []
+        self.heard: list[tuple[float, float, str, str]] = []  # (start, end, text, speaker)
+        self.person_tracks: dict[int, str] = {}  # tracker id -> person name
+        self.stream: str | None = None
+        self._build()
+
+    # ------------------------------------------------------------------------------ building
+    def _build(self) -> None:
+        rows = perceived.sightings(self.store)
+        self.heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in perceived.heard(self.store)]
+        if rows:
+            self.stream = rows[0][1]
+        tracks: dict[int, list[tuple]] = defaultdict(list)
+        for row in rows:
+            tracks[row[3]].append(row)
+        by_name: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+        person_tracks: list[tuple[int, list[tuple]]] = []
+        object_tracks: list[tuple[str, list[tuple]]] = []
+        for track, items in tracks.items():
+            if len(items) < 2:
+                continue  # a one-frame track is most likely a false detection
+            kind = Counter(r[4] for r in items).most_common(1)[0][0]
+            label = Counter(r[5] for r in items).most_common(1)[0][0]
+            if kind == "person":
+                person_tracks.append((track, items))
+                continue
+            if kind == "object":
+                object_tracks.append((label, items))
+            else:
+                by_name[(kind, label)].extend(items)
+        for name, items in _name_objects(object_tracks):
+            by_name[("object", name)].extend(items)
+        for (kind, name), items in by_name.items():
+            if kind == "object":
+                self.things[name] = self._thing(name, kind, items)
+            else:
+                self.furniture.extend(self._furniture(name, items))
+        self._people(person_tracks)
+        for thing in self.things.values():
+            thing.stays = self._stays(thing)
+        self.actions = sorted(self._moves() + self._entries() + self._visits(), key=lambda a: a.time)
+
+    def _thing(self, name: str, kind: str, items: list[tuple]) -> Thing:
+        items = sorted(items, key=lambda r: r[2])
+        return Thing(name, kind, np.array([r[2] for r in items]), np.array([r[8] for r in items]),
+                     np.array([r[9] for r in items]))
+
+    def _furniture(self, label: str, items: list[tuple]) -> list[Thing]:
+        """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
+        centres: list[list] = []
+        for r in items:
+            for c in centres:
+                if np.hypot(np.median(c[0]) - r[8], np.median(c[1]) - r[9]) < 1.0:
+                    c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2])
+                    break
+            else:
+                centres.append([[r[8]], [r[9]], [r[2]]])
+        out = []
+        for xs, ys, ts in centres:
+            if len(ts) < 5:
+                continue
+            x, y = float(np.median(xs)), float(np.median(ys))
+            out.append(Thing(label, "furniture", np.array(sorted(ts)), np.array([x]), np.array([y]),
+                             room=self.seen_from(x, y, np.asarray(ts))))
+        return out
+
+    def _people(self, person_tracks: list[tuple[int, list[tuple]]]) -> None:
+        """Cluster person tracks by appearance into as many people as voices were heard; name them."""
+        names = [n for n, _ in Counter(sp for *_, sp in self.heard if sp).most_common()]
+        if not person_tracks:
+            return
+        vectors = dict(self._track_appearance())
+        keep = [(t, items) for t, items in person_tracks if t in vectors]
+        if not keep:
+            return
+        X = np.stack([vectors[t] for t, _ in keep])
+        labels = _agglomerate(X, np.array([len(items) for _, items in keep], float))
+        k = int(labels.max()) + 1
+        votes = np.zeros((k, max(len(names), 1)))
+        for start, end, _, speaker in self.heard:
+            if speaker not in names:
+                continue
+            near = self._camera_distance(keep, labels, start - 1.0, end + 1.0)
+            weights = {c: 1.0 / (1.0 + d) for c, d in near.items()}  # the speaker is most likely the nearest
+            total = sum(weights.values())
+            for c, w in weights.items():
+                votes[c, names.index(speaker)] += w / total
+        naming = _assign(votes, names) if names else {c: f"person {c + 1}" for c in range(k)}
+        groups: dict[str, list[tuple]] = defaultdict(list)
+        for (track, items), c in zip(keep, labels):
+            name = naming.get(int(c), f"person {int(c) + 1}")
+            self.person_tracks[int(track)] = name
+            groups[name].extend(items)
+        for name, items in groups.items():
+            self.people[name] = self._thing(name, "person", items)
+
+    def _camera_distance(self, keep, labels, start: float, end: float) -> dict[int, float]:
+        """Per person cluster in view during [start, end]: its mean distance from the camera."""
+        if self.stream is None:
+            return {}
+        pose = self.store.poses(self.stream, start, end)
+        if not len(pose):
+            return {}
+        cx, cy = float(pose.xs.mean()), float(pose.ys.mean())
+        out: dict[int, list[float]] = defaultdict(list)
+        for (_, items), c in zip(keep, labels):
+            out[int(c)] += [float(np.hypot(r[8] - cx, r[9] - cy)) for r in items if start <= r[2] <= end]
+        return {c: float(np.mean(d)) for c, d in out.items() if d}
+
+    def _track_appearance(self):
+        sums: dict[int, np.ndarray] = {}
+        for track, blob in perceived.appearances(self.store, "person"):
+            v = np.frombuffer(blob, np.float16).astype(np.float32)
+            sums[track] = sums.get(track, 0) + v
+        for track, v in sums.items():
+            yield track, v / max(float(np.linalg.norm(v)), 1e-9)
+
+    def _stays(self, thing: Thing) -> list[Stay]:
+        stays: list[Stay] = []
+        run: list[int] = []
+
+        def close() -> None:
+            # at rest: a carried thing (1.2 m/s) leaves a stay's circle in less time
+            if len(run) >= STAY_SIGHTINGS and thing.times[run[-1]] - thing.times[run[0]] >= STAY_SECONDS:
+                x, y = float(np.median(thing.xs[run])), float(np.median(thing.ys[run]))
+                if stays and np.hypot(stays[-1].x - x, stays[-1].y - y) < STAY_RADIUS:
+                    s = stays[-1]
+                    s.end, s.count = float(thing.times[run[-1]]), s.count + len(run)
+                else:
+                    stays.append(Stay(float(thing.times[run[0]]), float(thing.times[run[-1]]), x, y,
+                                      self.room_at(x, y), len(run)))
+
+        for i in range(len(thing.times)):
+            if run:
+                cx, cy = np.median(thing.xs[run]), np.median(thing.ys[run])
+                if np.hypot(thing.xs[i] - cx, thing.ys[i] - cy) > STAY_RADIUS:
+                    close()
+                    run = []
+            run.append(i)
+        close()
+        return stays
+
+    # ------------------------------------------------------------------------------- actions
+    def _moves(self) -> list[Action]:
+        out = []
+        for thing in self.things.values():
+            for before, after in zip(thing.stays, thing.stays[1:]):
+                if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
+                    continue
+                actor = self.person_near(after.x, after.y, after.start - 4.0, after.start + 2.0)
+                out.append(Action("put", after.start, after.start, actor, thing.name,
+                                  self.furniture_near(after.x, after.y)))
+                picker = self.person_near(before.x, before.y, before.end - 2.0, before.end + 4.0)
+                out.append(Action("pick", before.end, before.end, picker, thing.name,
+                                  self.furniture_near(before.x, before.y)))
+        return out
+
+    def _entries(self) -> list[Action]:
+        """A person enters a room when seen in it just after being seen in another, or when first seen
+        (after a while unseen) close to a wall the room shares with another: just through the door."""
+        out = []
+        for name, person in self.people.items():
+            rooms = [self.room_at(x, y) for x, y in zip(person.xs, person.ys)]
+            current, last_t = None, -np.inf
+            for i, room in enumerate(rooms):
+                t = float(person.times[i])
+                stable = i + 1 < len(rooms) and rooms[i + 1] == room
+                if not stable and room != current:
+                    continue  # one sighting across a wall is noise
+                reappears = t - last_t > ENTER_GAP
+                if room != current or reappears:
+                    doorway = self._at_shared_wall(room, float(person.xs[i]), float(person.ys[i]))
+                    if (room != current and current is not None and not reappears) or doorway:
+                        out.append(Action("enter", t, t, name, room))
+                    current = room
+                last_t = t
+        return out
+
+    def _at_shared_wall(self, room: str, x: float, y: float) -> bool:
+        """Within DOORWAY metres of a wall of ``room`` that another room lies behind."""
+        area = next((a for a in self.areas if a.name == room), None)
+        if area is None:
+            return False
+        for other in self.areas:
+            if other.name != room and other.distance(x, y) < DOORWAY and area.distance(x, y) == 0.0:
+                return True
+        return False
+
+    def _visits(self) -> list[Action]:
+        out = []
+        for f in self.furniture:
+            fx, fy = float(f.xs[0]), float(f.ys[0])
+            near: list[tuple[float, str]] = []
+            for name, person in self.people.items():
+                d = np.hypot(person.xs - fx, person.ys - fy)
+                near += [(float(t), name) for t in person.times[d < VISIT_RADIUS]]
+            near.sort()
+            start = None
+            for i, (t, who) in enumerate(near):
+                if start is None:
+                    start, actors = t, Counter()
+                actors[who] += 1
+                if i + 1 == len(near) or near[i + 1][0] - t > VISIT_GAP:
+                    if t - start >= 1.0:
+                        out.append(Action("visit", start, t, actors.most_common(1)[0][0], self.furniture_name(f)))
+                    start = None
+        return out
+
+    # ------------------------------------------------------------------------------- look-ups
+    def room_at(self, x: float, y: float) -> str:
+        if not self.areas:
+            return ""
+        inside = [a for a in self.areas if a.contains(x, y)]
+        return (inside[0] if inside else min(self.areas, key=lambda a: a.distance(x, y))).name
+
+    def seen_from(self, x: float, y: float, times: np.ndarray) -> str:
+        """The room of a thing at (x, y) seen at ``times``: where its position falls, unless that is
+        near a wall and the camera saw it from the other side (walls hide; the camera's room wins)."""
+        room = self.room_at(x, y)
+        inside = [a for a in self.areas if a.name == room]
+        margin = min(x - inside[0].x0, inside[0].x1 - x, y - inside[0].y0, inside[0].y1 - y) if inside else 0.0
+        if margin > WALL_MARGIN or self._camera is None:
+            return room
+        t, rooms = self._camera
+        idx = np.clip(np.searchsorted(t, np.asarray(times, float)), 0, len(t) - 1)
+        votes = Counter(rooms[i] for i in idx)
+        return votes.most_common(1)[0][0] if votes else room
+
+    @property
+    def _camera(self) -> tuple[np.ndarray, list[str]] | None:
+        """(times, room of the camera) of the pose log, computed once."""
+        if not hasattr(self, "_camera_rooms"):
+            self._camera_rooms = None
+            if self.stream is not None:
+                track = self.store.poses(self.stream)
+                if len(track):
+                    self._camera_rooms = (track.times, [self.room_at(float(a), float(b))
+                                                        for a, b in zip(track.xs, track.ys)])
+        return self._camera_rooms
+
+    def agent_room(self, t: float) -> str:
+        if self.stream is None:
+            return ""
+        pose = self.store.poses(self.stream, t - 1.0, t + 1.0)
+        return self.room_at(float(pose.xs[0]), float(pose.ys[0])) if len(pose) else ""
+
+    def agent_rooms(self, end: float) -> list[tuple[float, float, str]]:
+        """(start, end, room) spans of the camera before ``end``."""
+        if self.stream is None:
+            return []
+        track = self.store.poses(self.stream, None, end)
+        spans: list[list] = []
+        for t, x, y in zip(track.times, track.xs, track.ys):
+            room = self.room_at(float(x), float(y))
+            if spans and spans[-1][2] == room:
+                spans[-1][1] = float(t)
+            else:
+                spans.append([float(t), float(t), room])
+        return [tuple(s) for s in spans]
+
+    def person_near(self, x: float, y: float, start: float, end: float) -> str:
+        best, name = NEAR_PERSON, ""
+        for who, p in self.people.items():
+            m = (p.times >= start) & (p.times <= end)
+            if m.any():
+                d = float(np.min(np.hypot(p.xs[m] - x, p.ys[m] - y)))
+                if d < best:
+                    best, name = d, who
+        return name
+
+    def furniture_near(self, x: float, y: float) -> str:
+        if not self.furniture:
+            return ""
+        f = min(self.furniture, key=lambda f: np.hypot(f.xs[0] - x, f.ys[0] - y))
+        return self.furniture_name(f)
+
+    def furniture_name(self, f: Thing) -> str:
+        """"fridge", or "kitchen cabinet" when another piece of the same label stands elsewhere."""
+        twins = [g for g in self.furniture if g.name == f.name and g is not f]
+        return f"{f.room} {f.name}" if twins and f.room else f.name
+
+    def stay_at(self, thing: Thing, t: float) -> Stay | None:
+        """The resting place the thing was last seen at by time t (its last sightings when it was never
+        seen resting long enough to make one)."""
+        stays = [s for s in thing.stays if s.start < t]
+        if stays:
+            return stays[-1]
+        seen = np.flatnonzero(thing.times < t)
+        if len(seen) < MIN_SIGHTINGS:
+            return None  # a misread colour or label now and then is not a thing
+        last = seen[-3:]
+        x, y = float(np.median(thing.xs[last])), float(np.median(thing.ys[last]))
+        return Stay(float(thing.times[last[0]]), float(thing.times[last[-1]]), x, y, self.room_at(x, y), len(last))
+
+
+def _name_objects(tracks: list[tuple[str, list[tuple]]]) -> list[tuple[str, list[tuple]]]:
+    """Object tracks named "colour label" by the majority colour its pixels were read as. (Joining tracks
+    of one label seen at one place before voting was tried: it cost accuracy, look-alikes stand close.)"""
+    out = []
+    for label, items in tracks:
+        colours = Counter(r[6] for r in items if r[6])
+        out.append((f"{colours.most_common(1)[0][0]} {label}" if colours else label, items))
+    return out
+
+
+def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> np.ndarray:
+    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold."""
+    clusters = [[i] for i in range(len(X))]
+    sims = X @ X.T
+    while len(clusters) > 1:
+        best, pair = threshold, None
+        for a in range(len(clusters)):
+            for b in range(a + 1, len(clusters)):
+                w = np.outer(weights[clusters[a]], weights[clusters[b]])
+                s = float((sims[np.ix_(clusters[a], clusters[b])] * w).sum() / w.sum())
+                if s >= best:
+                    best, pair = s, (a, b)
+        if pair is None:
+            break
+        a, b = pair
+        clusters[a] += clusters.pop(b)
+    labels = np.zeros(len(X), int)
+    for c, members in enumerate(sorted(clusters, key=lambda m: -weights[m].sum())):
+        labels[members] = c
+    return labels
+
+
+def _assign(votes: np.ndarray, names: list[str]) -> dict[int, str]:
+    """Clusters to names, greedily by the most votes; a cluster nobody's voice was heard from stays unnamed."""
+    out: dict[int, str] = {}
+    used: set[int] = set()
+    for flat in np.argsort(-votes, axis=None, kind="stable"):
+        c, n = np.unravel_index(flat, votes.shape)
+        if votes[c, n] <= 0:
+            break
+        if int(c) in out or int(n) in used:
+            continue
+        out[int(c)], _ = names[int(n)], used.add(int(n))
+    return out

@@ -1,0 +1,71 @@
+"""The built-in answerer on a hand-built perceived world whose answers are known."""
+
+from __future__ import annotations
+
+import pytest
+
+from planners.builtin import BuiltinAnswerer
+
+CASES = [  # (question, asked at, kind, expected value or a check)
+    ("Where is the red mug now?", 100.0, "room", "office"),
+    ("Where is the red mug now?", 50.0, "room", "kitchen"),
+    ("Where was the red mug at 00:00:30?", 150.0, "room", "kitchen"),
+    ("Where is the blue box?", 150.0, "unknown", None),
+    ("Where is the pink mug now?", 100.0, "room", "office"),  # the one mug, its colour read as red
+    ("Where is the green mug now?", 100.0, "unknown", None),  # green never reads as red
+    ("Where is the red mug?", 3.0, "unknown", None),  # not seen yet
+    ("When did you first see the red mug?", 150.0, "time", pytest.approx(5.0, abs=0.5)),
+    ("Who last put the red mug on the desk?", 150.0, "person", "Alice"),
+    ("When did you last see someone put down the red mug?", 150.0, "time", pytest.approx(60.0, abs=3.0)),
+    ("How many times did you hear Alice speak?", 150.0, "count", 1),
+    ("How many times did you hear Alice speak?", 50.0, "count", 0),
+    ('Who said "I like the new fridge"?', 150.0, "person", "Bob"),
+    ("What did Alice last say about the red mug?", 150.0, "text", "Bob, please bring the red mug to the office."),
+    ("What did Bob say about the red mug?", 150.0, "unknown", None),
+    ("How long did you stay in the kitchen after entering it at 00:00:00?", 150.0, "duration",
+     pytest.approx(99.5, abs=1.0)),
+    ("When did you last see someone open the fridge?", 150.0, "time", pytest.approx(120.0, abs=2.0)),
+    ("Who last opened the fridge?", 150.0, "person", "Bob"),
+    ("How many times did you see someone open the fridge?", 150.0, "count", 1),
+    ("How many times did you see Alice enter the office?", 150.0, "count", 1),
+    ("Did Alice put the red mug on the desk before Bob opened the fridge?", 150.0, "yes_no", True),
+    ("Did Bob open the fridge before Alice put the red mug on the desk?", 150.0, "yes_no", False),
+    ("Where is the thing Alice asked Bob to bring?", 150.0, "room", "office"),
+    ("Where is the object you last saw Alice put down?", 150.0, "room", "office"),
+    ("What is the meaning of life?", 150.0, "unknown", None),
+]
+
+
+@pytest.mark.parametrize("question, at, kind, expected", CASES, ids=[c[0] + f"@{c[1]:g}" for c in CASES])
+def test_builtin_answers(world_store, question, at, kind, expected):
+    answer = BuiltinAnswerer(world_store).answer(question, at)
+    assert answer.kind == kind, answer
+    assert answer.value == expected
+    assert answer.asked_at == at and answer.answerer == "builtin"
+    if kind == "unknown":
+        assert answer.text == "I don't know" and answer.confidence == 0.0
+    else:
+        assert 0 < answer.confidence <= 1
+        assert answer.evidence or answer.value == 0  # nothing to show for "never"
+        for e in answer.evidence:
+            assert e.stream == "s1" and e.start <= e.end and e.event > 0
+
+
+def test_answers_only_from_the_past(world_store):
+    """Asked before the mug moved, the answer is where it was then, whatever came later."""
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("Where is the red mug now?", 45.0).value == "kitchen"
+    assert answerer.answer("Who last put the red mug on the desk?", 45.0).value is None
+
+
+def test_answer_to_dict_round_trips_fields(world_store):
+    data = BuiltinAnswerer(world_store).answer("Where is the red mug now?", 100.0).to_dict()
+    assert set(data) >= {"question", "answer", "value", "kind", "confidence", "evidence", "asked_at", "answerer"}
+    assert data["evidence"][0]["keyframe"] is None and data["evidence"][0]["event"] > 0
+
+
+def test_evidence_names_what_and_where(world_store):
+    answer = BuiltinAnswerer(world_store).answer("Where is the red mug now?", 150.0)
+    e = answer.evidence[0]
+    assert e.entities == ("red mug",) and e.place == "kitchen"  # where the camera was when it last saw it
+    assert e.start <= 89.8 < e.end and "office" in e.note

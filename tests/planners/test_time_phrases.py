@@ -1,0 +1,34 @@
+"""Time phrases, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from planners.time_phrases import TimeWindow, clock_seconds, parse_time
+
+NOW = 4000.0
+TABLE = [  # (phrase, anchor, expected window)
+    ("where was it at 00:03:20?", None, TimeWindow(None, NOW, 200.0, None)),
+    ("what did I see at 10:32?", 36000.0, TimeWindow(None, NOW, 1920.0, None)),
+    ("what did I see at 10:32 am?", 36000.0, TimeWindow(None, NOW, 1920.0, None)),
+    ("what happened 2 minutes ago?", None, TimeWindow(None, NOW, NOW - 120.0, None)),
+    ("what happened 30 seconds ago?", None, TimeWindow(None, NOW, NOW - 30.0, None)),
+    ("what happened between 10:00 and 10:05?", 36000.0, TimeWindow(0.0, 300.0, None, None)),
+    ("what happened between 00:01:00 and 00:02:00?", None, TimeWindow(60.0, 120.0, None, None)),
+    ("where did I put it this morning?", 0.0, TimeWindow(6 * 3600.0, NOW, None, None)),
+    ("what did she say before lunch?", 28800.0, TimeWindow(0.0, NOW, None, None)),
+    ("when did I see it the first time?", None, TimeWindow(0.0, NOW, None, "first")),
+    ("when did I see it the last time?", None, TimeWindow(0.0, NOW, None, "last")),
+    ("where is the mug?", None, TimeWindow(0.0, NOW, None, None)),
+]
+
+
+@pytest.mark.parametrize("phrase, anchor, expected", TABLE, ids=[t[0] for t in TABLE])
+def test_parse_time(phrase, anchor, expected):
+    assert parse_time(phrase, NOW, anchor) == expected
+
+
+@pytest.mark.parametrize("text, seconds", [("10:32", 37920.0), ("00:03:20", 200.0), ("1:05 pm", 47100.0),
+                                           ("12:00 am", 0.0), ("3:07:09.5", 11229.5), ("soon", None)])
+def test_clock_seconds(text, seconds):
+    assert clock_seconds(text) == seconds
