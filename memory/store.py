@@ -36,6 +36,8 @@ import numpy as np
 from memory.entities import ensure_schema as ensure_entity_schema
 from memory.poses import Pose, PoseTrack, add_poses, pose_track
 from memory.poses import ensure_schema as ensure_pose_schema
+from memory.perceived import ensure_schema as ensure_perceived_schema
+from memory.consolidation import ensure_schema as ensure_consolidation_schema
 from memory.files import atomic_write
 from memory.event import Checkpoint, Event, Keyframe, Utterance
 from memory.index import (DEFAULT_FACTORY, FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build,
@@ -126,7 +128,8 @@ _MIGRATIONS = {1: _SCHEMA_V2}  # from version N to N + 1
 # Tables that other modules of memory/ own: each function runs CREATE ... IF NOT EXISTS statements
 # inside the caller's transaction. They run when a memory is created and at every writable open,
 # so a memory made by an older mnemo gains them without a schema version bump. Append, never reorder.
-EXTENSION_SCHEMAS = [ensure_entity_schema, ensure_pose_schema]
+EXTENSION_SCHEMAS = [ensure_entity_schema, ensure_pose_schema, ensure_perceived_schema,
+                     ensure_consolidation_schema]
 
 
 class StoreError(Exception):

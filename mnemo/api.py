@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROFILE = "lite"
 _RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+CONSOLIDATE_EVERY = 1.0  # wall seconds between incremental consolidations while ingesting
 
 
 @dataclass
@@ -100,12 +103,52 @@ class Memory:
     # -- ingest and read ---------------------------------------------------------------------
 
     def ingest(self, source: str, progress: Progress | None = None,
-               trace: list[tuple[float, float]] | None = None) -> IngestReport:
+               trace: list[tuple[float, float]] | None = None,
+               on_transcript: Callable[[Any, float], None] | None = None) -> IngestReport:
         """Ingest one source (file, URL, device or image folder); resumes where it stopped.
 
         ``trace`` (a list) receives (media time, surprise z-score) for every observation.
+        ``on_transcript``, with the profile's ``speech.live_asr`` on, is called with each
+        ``perception.speech.Transcript`` as soon as it is final, and the media time reached then.
         """
-        return Ingestor(self.store, self.encoders).ingest(str(source), progress=progress, trace=trace)
+        ingestor = Ingestor(self.store, self.encoders)
+        ingestor.on_transcript = on_transcript
+        report = ingestor.ingest(str(source), progress=self._consolidating(progress), trace=trace)
+        self.consolidate()
+        return report
+
+    def _consolidating(self, progress: Progress | None) -> Progress:
+        """The progress callback, also consolidating newly committed events every few seconds."""
+        from memory.consolidation import consolidate
+
+        last = [time.monotonic()]
+
+        def step(done: float, total: float | None) -> None:
+            if progress is not None:
+                progress(done, total)
+            if time.monotonic() - last[0] >= CONSOLIDATE_EVERY:
+                consolidate(self.store, final=False)
+                last[0] = time.monotonic()
+
+        return step
+
+    def consolidate(self, final: bool = True):
+        """Bring episodes, sessions, places, state facts (and with ``final`` summaries and semantic
+        facts) up to date with the events; incremental and idempotent. Returns a ConsolidationReport."""
+        from memory.consolidation import consolidate
+
+        return consolidate(self.store, final=final)
+
+    def search_episodes(self, text: str, k: int = 5, stream: str | None = None) -> list[tuple[int, float]]:
+        """Coarse retrieval: (episode id, cosine) of the episodes whose pooled text vector (else frame
+        vector, with a text tower) is nearest the query; then ``memory.hierarchy.events_of``."""
+        from memory.hierarchy import search_episodes
+
+        for space, vector in self._query_vectors(text, None):
+            found = search_episodes(self.store, space, vector, k=k, stream=stream)
+            if found:
+                return found
+        return []
 
     def events(self, stream: str | None = None) -> list[Event]:
         """All events, ordered by stream and time, with keyframe thumbnail paths filled in."""
@@ -137,6 +180,7 @@ class Memory:
         if voices:
             self._forget_voices(voices)
         self._reembed(report.redacted_events)
+        self.consolidate()  # summaries and facts are rewritten without the forgotten name
         left = self.entities.verify_forgotten(report.entity)
         if left:
             raise RuntimeError(f"forgetting entity:{report.entity} left {', '.join(left)}")
@@ -167,6 +211,23 @@ class Memory:
         """Who said what when: utterances ordered by stream and time (text empty when unknown)."""
         return self.store.utterances(stream=stream, voice=voice)
 
+    # -- questions ---------------------------------------------------------------------------
+
+    @property
+    def reasoner(self):
+        """The memory's long-lived reasoner (mnemo/reasoner.py), made on first use."""
+        if getattr(self, "_reasoner", None) is None:
+            from mnemo.reasoner import Reasoner
+
+            self.profile  # noqa: B018  (sets the store's index factory)
+            self._reasoner = Reasoner(self.store, _LazyEmbedders(self))
+        return self._reasoner
+
+    def ask(self, question: str, at: float | None = None, answerer: str = "builtin"):
+        """Answer a question over this memory as asked at media time ``at`` (None: the end of memory):
+        a planners.answer.Answer with evidence; ``mnemo ask --json`` prints its to_dict()."""
+        return self.reasoner.ask(question, at=at, answerer=answerer)
+
     def search(self, text: str | None = None, image: str | Path | np.ndarray | None = None, k: int = 10,
                stream: str | None = None) -> list[Hit]:
         """Events most like a text and/or an image query, best first."""
@@ -184,7 +245,20 @@ class Memory:
                            self.encoders.frame.space)
             return []
         ranked = [self.store.search(space, vector, k=max(4 * k, 50), stream=stream) for space, vector in queries]
-        return self._fuse(queries, ranked, k)
+        hits = self._fuse(queries, ranked, k)
+        self._touch([h.event for h in hits])
+        return hits
+
+    def _touch(self, event_ids: list[int]) -> None:
+        """Count the retrievals (they keep events whole under a budget); a read-only or busy memory skips it."""
+        from memory.budget import touch
+
+        if not event_ids or self.store.readonly:
+            return
+        try:
+            touch(self.store, event_ids)
+        except sqlite3.OperationalError as exc:  # a writer holds the lock past the timeout
+            logger.warning("retrievals not counted: %s", exc)
 
     def _query_vectors(self, text: str | None, image) -> Iterable[tuple[str, np.ndarray]]:
         """(stored key, query vector) for every vector space that can answer the query."""
@@ -216,6 +290,31 @@ class Memory:
             hits.append(Hit(event_id, event.stream, event.start, event.end, float(score), keyframe,
                             event.text, cosines[event_id]))
         return hits
+
+
+class _LazyEmbedders(dict):
+    """Text-query encoders per vector space, loaded with the profile's encoders on first use."""
+
+    def __init__(self, memory: "Memory") -> None:
+        super().__init__()
+        self._memory, self._loaded = memory, False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        enc = self._memory.encoders
+        self[enc.text_key] = lambda text: enc.text.embed([text])[0]
+        if enc.frame.supports_text:
+            self[enc.image_key] = lambda text: enc.frame.encode_text([text])[0]
+
+    def items(self):
+        self._load()
+        return super().items()
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
 
 
 def _load_image(image) -> np.ndarray:

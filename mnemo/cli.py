@@ -85,12 +85,19 @@ def ingest(
     keyframes_only: Optional[bool] = typer.Option(None, "--keyframes-only/--all-frames",
                                                   help="Decode only keyframes (fast)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    use_ray: bool = typer.Option(False, "--ray", help="Run the stages as Ray actors (same events as inline)."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster to join ('auto': the local "
+                                          "`ray start` one); default: start one in this process."),
 ) -> None:
     """Ingest sources into a memory (resumable: re-running continues where it stopped)."""
     import mnemo
     from mnemo.config import load_profile
 
     chosen = load_profile(profile).with_sampling(fps=fps, keyframes_only=keyframes_only)
+    if use_ray or address:
+        from mnemo.commands.job import ingest_on_ray
+
+        raise typer.Exit(ingest_on_ray(sources, memory, chosen, address, quiet))
     failures = 0
     with mnemo.open(memory, profile=chosen, create=True) as mem:
         mem.encoders  # load models before the first progress bar
@@ -194,27 +201,37 @@ def _utterance_dict(u) -> dict:
 @app.command()
 def search(
     text: Optional[str] = typer.Argument(None, help="What to look for."),
-    memory: Path = MemoryOpt,
+    memory: List[Path] = typer.Option(..., "--memory", "-m", help="Memory directory (repeat to search several)."),
     image: Optional[Path] = typer.Option(None, "--image", help="Find moments that look like this image."),
     k: int = typer.Option(5, "--k", "-k", min=1, help="How many results."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Search a memory by text and/or image."""
+    """Search one or several memories by text and/or image."""
     import mnemo
 
     if text is None and image is None:
         raise UserError("search needs a text query or --image PATH")
-    with mnemo.open(memory) as mem:
-        hits = mem.search(text=text, image=image, k=k)
+    memories = [memory] if isinstance(memory, Path) else list(memory)
+    if len(memories) > 1:
+        from mnemo.multi import search_many
+
+        found = search_many(memories, text=text, image=image, k=k)
+        hits, where = [f.hit for f in found], [f.memory for f in found]
+    else:
+        with mnemo.open(memories[0]) as mem:
+            hits, where = mem.search(text=text, image=image, k=k), []
     if as_json:
-        out.print_json(json.dumps([h.to_dict() for h in hits]))
+        rows = [h.to_dict() for h in hits]
+        for row, directory in zip(rows, where):
+            row["memory"] = directory
+        out.print_json(json.dumps(rows))
         return
     table = Table(title=f"results for {text or image!s}")
-    for column in ("#", "id", "start", "end", "score", "keyframe", "text"):
+    for column in ("#", "id", "start", "end", "score", "keyframe", "text") + (("memory",) if where else ()):
         table.add_column(column, overflow="fold")
     for rank, h in enumerate(hits, 1):
         table.add_row(str(rank), str(h.event), _clock(h.start), _clock(h.end), f"{h.score:.3f}",
-                      h.keyframe or "", h.text[:80])
+                      h.keyframe or "", h.text[:80], *([where[rank - 1]] if where else []))
     out.print(table)
 
 
@@ -315,9 +332,10 @@ def evaluate(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many videos (m3bench)."),
     out_dir: Path = typer.Option(Path("out/eval"), "--out", help="Where report.json, report.md and plots go."),
     work_dir: Optional[Path] = typer.Option(None, "--work", help="Where episodes and memories go (reused)."),
+    answerer: str = typer.Option("builtin", "--answerer", help="sim: builtin (default) or none (skip QA)."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Measure a profile: segmentation, entities, QA accuracy (when a reasoner exists), speed."""
+    """Measure a profile: segmentation, entities, QA accuracy (built-in answerer), speed."""
     from mnemo.config import load_profile
     from mnemo.evaluation import DEFAULT_MINUTES, DEFAULT_SEEDS, run_m3bench, run_sim_suite
 
@@ -325,7 +343,12 @@ def evaluate(
     with err.status(f"evaluating the {suite} suite with profile {profile} ..."):
         if suite == "sim":
             chosen = _seeds(seeds) or list(DEFAULT_SEEDS)
-            report = run_sim_suite(chosen, minutes or DEFAULT_MINUTES, profile, out_dir, work_dir, noise=noise)
+            if answerer not in ("builtin", "none"):
+                raise UserError(f"--answerer {answerer!r}: expected builtin or none")
+            from mnemo.evaluation.sim_suite import builtin_answerer
+
+            report = run_sim_suite(chosen, minutes or DEFAULT_MINUTES, profile, out_dir, work_dir, noise=noise,
+                                   answerer=builtin_answerer if answerer == "builtin" else None)
         elif suite == "m3bench":
             if qa is None or videos is None:
                 raise UserError("the m3bench suite needs --qa FILE and --videos DIR")
@@ -361,6 +384,8 @@ def _print_eval(report: dict, out_dir: Path) -> None:
         elif isinstance(value, float):
             value = f"{value:.3f}"
         table.add_row(key, str(value))
+    if report.get("answerer"):
+        table.add_row("answerer", str(report["answerer"]))
     out.print(table)
 
 
@@ -464,7 +489,8 @@ def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the
     sample = make_sample(out_dir)
     err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s)")
     memory = out_dir / "memory"
-    ingest([str(sample.video)], memory=memory, profile="lite", fps=None, keyframes_only=None, quiet=False)
+    ingest([str(sample.video)], memory=memory, profile="lite", fps=None, keyframes_only=None, quiet=False,
+           use_ray=False, address=None)
     events(memory=memory, stream=None, as_json=False)
     search(text=query, memory=memory, image=None, k=3, as_json=False)
 
