@@ -482,8 +482,11 @@ def profiles() -> None:
 
 @app.command()
 def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the sample and its memory go."),
-         query: str = typer.Option("where are Alice's keys", "--query", help="The search to run at the end.")) -> None:
-    """Make the embedded sample video, ingest it with the lite profile, print events and a search."""
+         query: str = typer.Option("where are Alice's keys", "--query", help="The search to run at the end."),
+         question: str = typer.Option("Where did Alice leave her keys?", "--question",
+                                      help="The question to ask at the end.")) -> None:
+    """Make the embedded sample video, ingest it with the lite profile, print events, a search and an answer."""
+    from mnemo.commands.ask import ask as ask_command
     from mnemo.sample import make_sample
 
     sample = make_sample(out_dir)
@@ -493,6 +496,8 @@ def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the
            use_ray=False, address=None)
     events(memory=memory, stream=None, as_json=False)
     search(text=query, memory=memory, image=None, k=3, as_json=False)
+    ask_command(question=question, memory=memory, at=None, answerer="builtin", llm_url=None, llm_model=None,
+                llm_key=None, as_json=False)
 
 
 def _clock(seconds: float) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 from memory.store import MemoryStore
 from planners.answer import Answer
 from planners.builtin import BuiltinAnswerer
+from planners.recall import recall_answer
 from planners.retrieval import Retriever
 from planners.world import World
 
@@ -104,6 +105,10 @@ class Reasoner:
                     raise ValueError("answerer='llm' needs an LLM endpoint (url and model); none was configured")
                 return self.llm.answer(question, at, builtin=builtin, retriever=self.retriever)
             answer = builtin.answer(question, at)
+            if not answer.known and (answer.detail.get("rule") == "none" or _no_perceived_world(builtin)):
+                # no rule understood it, or memory perceived no objects and people (a plain video):
+                # answer from what was said or subtitled, when a sentence is close enough
+                answer = recall_answer(self.retriever, question, answer.asked_at) or answer
             if not answer.evidence:
                 hits = self.retriever.search(question, k=3, end=answer.asked_at
                                              if answer.asked_at not in (None, float("inf")) else None)
@@ -111,6 +116,11 @@ class Reasoner:
                     answer = replace(answer, evidence=tuple(self.retriever.evidence(hits, "closest by search")),
                                      detail={**answer.detail, "searched": True})
             return answer
+
+
+def _no_perceived_world(builtin: BuiltinAnswerer) -> bool:
+    world = builtin.world
+    return not (world.things or world.people or world.heard)
 
 
 @contextmanager

@@ -38,11 +38,16 @@ def clock_seconds(text: str) -> float | None:
     return h * 3600 + mnt * 60 + sec
 
 
-def _media(clock: float, has_seconds: bool, anchor: float | None) -> float:
-    # "hh:mm:ss" names media time (how mnemo prints it) unless the stream has a clock anchor
-    if anchor is None:
-        return clock if has_seconds else clock
-    return clock - anchor
+def _media(text: str, anchor: float | None) -> float:
+    """Media seconds of a clock phrase. With a wall-clock anchor it is a time of day. Without one it
+    is media time: "hh:mm:ss", or "m:ss" as mnemo prints event times ("0:20" is 20 s in)."""
+    clock = clock_seconds(text)
+    if anchor is not None:
+        return clock - anchor
+    m = re.fullmatch(_CLOCK, text.strip().lower())
+    if m.group(3) is None and m.group(4) is None:
+        return int(m.group(1)) * 60.0 + int(m.group(2))
+    return clock
 
 
 def parse_time(text: str, now: float, anchor: float | None = None) -> TimeWindow:
@@ -51,15 +56,14 @@ def parse_time(text: str, now: float, anchor: float | None = None) -> TimeWindow
     order = "first" if re.search(r"\bfirst\b", q) else "last" if re.search(r"\blast\b", q) else None
     m = re.search(r"between\s+(" + _CLOCK + r")\s+and\s+(" + _CLOCK + ")", q)
     if m:
-        a, b = clock_seconds(m.group(1)), clock_seconds(m.group(6))
-        return TimeWindow(_media(a, True, anchor), min(_media(b, True, anchor), now), None, order)
+        return TimeWindow(_media(m.group(1), anchor), min(_media(m.group(6), anchor), now), None, order)
     m = re.search(r"(\d+(?:\.\d+)?)\s*(second|sec|minute|min|hour)s?\s+ago", q)
     if m:
         t = now - float(m.group(1)) * _UNITS[m.group(2)]
         return TimeWindow(None, now, t, order)
     m = re.search(r"\bat\s+(" + _CLOCK + ")", q)
     if m:
-        t = _media(clock_seconds(m.group(1)), m.group(4) is not None, anchor)
+        t = _media(m.group(1), anchor)
         return TimeWindow(None, now, t, order)
     for phrase, (a, b) in _PARTS.items():
         if phrase in q:

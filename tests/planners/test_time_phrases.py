@@ -15,6 +15,8 @@ TABLE = [  # (phrase, anchor, expected window)
     ("what happened 30 seconds ago?", None, TimeWindow(None, NOW, NOW - 30.0, None)),
     ("what happened between 10:00 and 10:05?", 36000.0, TimeWindow(0.0, 300.0, None, None)),
     ("what happened between 00:01:00 and 00:02:00?", None, TimeWindow(60.0, 120.0, None, None)),
+    ("what happened between 0:20 and 0:30?", None, TimeWindow(20.0, 30.0, None, None)),  # m:ss, as events print
+    ("what did I see at 10:32?", None, TimeWindow(None, NOW, 632.0, None)),
     ("where did I put it this morning?", 0.0, TimeWindow(6 * 3600.0, NOW, None, None)),
     ("what did she say before lunch?", 28800.0, TimeWindow(0.0, NOW, None, None)),
     ("when did I see it the first time?", None, TimeWindow(0.0, NOW, None, "first")),
