@@ -2,7 +2,8 @@
 
 It recognises the question forms of the simulator's generator and the common time phrases,
 resolves things and people by name, answers from what perception logged before the moment the
-question is asked, and says "I don't know" (with the closest evidence) rather than guessing.
+question is asked, and says "I don't know" (with the closest evidence) rather than guessing: of
+two events asked about in order, when only one was recognised, the order is not known.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence
+from planners.lexicon import Lexicon
 from planners.time_phrases import clock_seconds, parse_time
 from planners.world import VISIT_GAP, VISIT_RADIUS, Action, World
 
@@ -22,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
 WALKING_SPEED = 1.2  # metres per second, people indoors
+WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
 
 
 class BuiltinAnswerer:
@@ -282,6 +285,7 @@ class BuiltinAnswerer:
     def _when_put(self, now, which, name):
         name = self._name(name)
         puts = self._actions("put", now, lambda a: a.target == name)
+        puts = [a for a in puts if a.resting] or puts  # pauses while carried are no puts
         thing = self.world.things.get(name)
         if not puts and thing is not None:  # no move seen as such: when it came to rest where it was seen
             stays = [st for st in thing.stays if st.start < now]
@@ -326,22 +330,32 @@ class BuiltinAnswerer:
 
     def _what_said(self, now, speaker, topic):
         """The latest line of the speaker about the topic, topic words weighted by how rare they are
-        among the lines heard (so "dining" counts more than "room"), misheard words matched loosely."""
-        lines = self._heard_from(speaker, now)
+        among the lines heard (so "dining" counts more than "room"), misheard words put right with the
+        house's words (planners/lexicon.py) and matched loosely."""
+        fix = self._lexicon().correct
+        lines = [(h, fix(h[2])) for h in self._heard_from(speaker, now)]
         topic_words = _clean(topic).split()
-        every = [re.findall(r"[a-z]+", h[2].lower()) for h in self.world.heard]
+        every = [re.findall(r"[a-z]+", fix(h[2]).lower()) for h in self.world.heard]
         weights = [1.0 / (1.0 + sum(_best(p, ws) >= 0.8 for ws in every)) for p in topic_words]
         scored = []
-        for h in lines:
-            words = re.findall(r"[a-z]+", h[2].lower())
+        for h, text in lines:
+            words = re.findall(r"[a-z]+", text.lower())
             score = sum(w * _best(p, words) for p, w in zip(topic_words, weights)) / sum(weights)
-            if score >= 0.8:
-                scored.append((score, h))
+            if score >= WHAT_SAID_MATCH:
+                scored.append((score, h, text))
         if not scored:
             return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
-        top = max(score for score, _ in scored)
-        h = [h for score, h in scored if score >= top - 0.1][-1]
-        return h[2], "text", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), ""
+        top = max(score for score, *_ in scored)
+        _, h, text = [x for x in scored if x[0] >= top - 0.1][-1]
+        return text, "text", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), ""
+
+    def _lexicon(self) -> Lexicon:
+        """The house's words: things' colours and labels, furniture, rooms and voices, built once."""
+        if getattr(self, "_house_words", None) is None:
+            w = self.world
+            self._house_words = Lexicon(list(w.things) + [f.name for f in w.furniture] + [a.name for a in w.areas]
+                                        + [h[3] for h in w.heard if h[3]])
+        return self._house_words
 
     # ---------------------------------------------------------------------------- how many
     def _count(self, actions: list[Action], what: str):
@@ -358,7 +372,9 @@ class BuiltinAnswerer:
 
     def _count_pick(self, now, name):
         name = self._name(name)
-        return self._count(self._actions("pick", now, lambda a: a.target == name), f"picks up the {name}")
+        # a pick leaves a resting place: pauses while carried are no picks
+        return self._count(self._actions("pick", now, lambda a: a.target == name and a.resting),
+                           f"picks up the {name}")
 
     def _count_speak(self, now, speaker):
         lines = self._heard_from(speaker, now)
@@ -409,8 +425,12 @@ class BuiltinAnswerer:
     # ------------------------------------------------------------------------------- order
     def _order(self, now, first, second):
         a, b = self._described(first, now), self._described(second, now)
-        if a is None or b is None:
-            return None, "unknown", [], "one of the two was never seen"
+        if a is None and b is None:
+            return None, "unknown", [], "neither was seen"
+        if a is None or b is None:  # only one of them recognised: no evidence for an order, say so
+            seen, which = (a, first) if a is not None else (b, second)
+            return None, "unknown", self.evidence(seen.time, which), \
+                f"only '{which}' was recognised; the other was not, so their order is not known"
         return bool(a.time < b.time), "yes_no", (self.evidence(a.time, first) + self.evidence(b.time, second)), ""
 
     def _described(self, text: str, now: float) -> Action | None:

@@ -1,37 +1,46 @@
 """The world as perception saw it: things, people, furniture and what they did, from the memory's
 sightings, heard lines, poses and map (memory/perceived.py), never from anything truer.
 
-Objects are named by the majority colour and label of their tracks ("orange box"); their resting
-places ("stays") are runs of sightings close together; a new resting place elsewhere is a move,
-attributed to the person seen nearest to it then. People are tracks clustered by appearance
-(average linkage, cosine 0.9), named by the voice that speaks while they are near the camera. Room
-changes of a person are "enter" actions; a person lingering by a piece of furniture is a visit
-(containers are opened in visits). Everything is cut at a question's time by the callers.
-"""
+Every position first has the odometry's drift taken out, furniture serving as landmarks
+(planners/drift.py). Objects are named by the majority colour and label of their tracks ("orange
+box"); their resting places ("stays") are runs of sightings close together; a new resting place
+elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
+carried). People are tracks clustered by appearance (average linkage, cosine 0.9), named by the
+voices heard and by what those voices said they did (planners/naming.py). A person's room entries
+come from their track over the map's rooms (planners/entries.py); a person lingering by a piece of
+furniture is a visit (containers are opened in visits). Everything is cut at a question's time by
+the callers."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from memory import perceived
 from memory.perceived import Area
+from planners.drift import Drift, fit_drift
+from planners.entries import Rooms, entries
+from planners.lexicon import Lexicon
+from planners.naming import Line, Seen, name_people
 
 logger = logging.getLogger(__name__)
 
 STAY_RADIUS = 0.6  # metres: sightings this close belong to one resting place
 STAY_SIGHTINGS = 3  # sightings that make a resting place
 STAY_SECONDS = 0.5  # seconds a resting place must span
+RESTING_SECONDS = 2.0  # a stay this long (or a thing's first or last) is a resting place, others pauses in a carry
 MOVE_DISTANCE = 0.8  # metres between resting places for a move
 NEAR_PERSON = 1.6  # metres: a person this near to a thing acts on it
 VISIT_RADIUS = 1.3  # metres from a piece of furniture to be at it
 VISIT_GAP = 6.0  # seconds without a sighting that end a visit
-ENTER_GAP = 20.0  # seconds between sightings in two rooms that still make an observed entry
+VISIT_SECONDS = 1.0  # seconds lingering at a piece of furniture that make a visit
+DEED_WINDOW = 60.0  # seconds between a deed seen and a line telling of it
+DEED_WEIGHT = 2.0  # log-likelihood ratio a told deed adds to a voice being that person
 MIN_SIGHTINGS = 3  # sightings of a thing never seen at rest before it counts as seen
-DOORWAY = 0.6  # metres from a shared wall within which someone first seen has just come in
 WALL_MARGIN = 0.6  # metres: closer than this to a wall, furniture's room is the one the camera saw it from
 
 
@@ -55,6 +64,7 @@ class Action:
     actor: str  # person name, "" when unseen
     target: str  # object / room / furniture name
     furniture: str = ""  # put: the furniture it was put on
+    resting: bool = True  # put/pick: to or from a resting place (not a pause while carried)
 
 
 @dataclass
@@ -77,6 +87,7 @@ class World:
     def __init__(self, store) -> None:
         self.store = store
         self.areas: list[Area] = perceived.areas(store)
+        self.rooms = Rooms(self.areas)
         self.things: dict[str, Thing] = {}
         self.people: dict[str, Thing] = {}
         self.furniture: list[Thing] = []
@@ -84,11 +95,15 @@ class World:
         self.heard: list[tuple[float, float, str, str]] = []  # (start, end, text, speaker)
         self.person_tracks: dict[int, str] = {}  # tracker id -> person name
         self.stream: str | None = None
+        self.drift = Drift()  # odometry drift, taken out of every position (planners/drift.py)
         self._build()
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
         rows = perceived.sightings(self.store)
+        self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
+        dxs, dys = self.drift.at([r[2] for r in rows])
+        rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
         self.heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in perceived.heard(self.store)]
         if rows:
             self.stream = rows[0][1]
@@ -121,6 +136,7 @@ class World:
         for thing in self.things.values():
             thing.stays = self._stays(thing)
         self.actions = sorted(self._moves() + self._entries() + self._visits(), key=lambda a: a.time)
+        self._name_people()
 
     def _thing(self, name: str, kind: str, items: list[tuple]) -> Thing:
         items = sorted(items, key=lambda r: r[2])
@@ -147,8 +163,7 @@ class World:
         return out
 
     def _people(self, person_tracks: list[tuple[int, list[tuple]]]) -> None:
-        """Cluster person tracks by appearance into as many people as voices were heard; name them."""
-        names = [n for n, _ in Counter(sp for *_, sp in self.heard if sp).most_common()]
+        """Cluster person tracks by appearance into people, "person N" until _name_people names them."""
         if not person_tracks:
             return
         vectors = dict(self._track_appearance())
@@ -157,37 +172,65 @@ class World:
             return
         X = np.stack([vectors[t] for t, _ in keep])
         labels = _agglomerate(X, np.array([len(items) for _, items in keep], float))
-        k = int(labels.max()) + 1
-        votes = np.zeros((k, max(len(names), 1)))
-        for start, end, _, speaker in self.heard:
-            if speaker not in names:
-                continue
-            near = self._camera_distance(keep, labels, start - 1.0, end + 1.0)
-            weights = {c: 1.0 / (1.0 + d) for c, d in near.items()}  # the speaker is most likely the nearest
-            total = sum(weights.values())
-            for c, w in weights.items():
-                votes[c, names.index(speaker)] += w / total
-        naming = _assign(votes, names) if names else {c: f"person {c + 1}" for c in range(k)}
+        self._clusters = [self._seen(keep, labels, c) for c in range(int(labels.max()) + 1)]
         groups: dict[str, list[tuple]] = defaultdict(list)
         for (track, items), c in zip(keep, labels):
-            name = naming.get(int(c), f"person {int(c) + 1}")
+            name = f"person {int(c) + 1}"  # named later, once their deeds are known (_name_people)
             self.person_tracks[int(track)] = name
             groups[name].extend(items)
         for name, items in groups.items():
             self.people[name] = self._thing(name, "person", items)
 
-    def _camera_distance(self, keep, labels, start: float, end: float) -> dict[int, float]:
-        """Per person cluster in view during [start, end]: its mean distance from the camera."""
-        if self.stream is None:
-            return {}
-        pose = self.store.poses(self.stream, start, end)
-        if not len(pose):
-            return {}
-        cx, cy = float(pose.xs.mean()), float(pose.ys.mean())
-        out: dict[int, list[float]] = defaultdict(list)
-        for (_, items), c in zip(keep, labels):
-            out[int(c)] += [float(np.hypot(r[8] - cx, r[9] - cy)) for r in items if start <= r[2] <= end]
-        return {c: float(np.mean(d)) for c, d in out.items() if d}
+    def _name_people(self) -> None:
+        """Give the person clusters the names of the voices heard (planners/naming.py)."""
+        if not getattr(self, "_clusters", None):
+            return
+        naming = name_people(self._clusters, [Line(s, e, sp) for s, e, _, sp in self.heard], self._span(),
+                             self._deeds())
+        rename = {f"person {c + 1}": name for c, name in naming.items()}
+        self.people = {rename.get(n, n): replace(p, name=rename.get(n, n)) for n, p in self.people.items()}
+        self.person_tracks = {t: rename.get(n, n) for t, n in self.person_tracks.items()}
+        self.actions = [replace(a, actor=rename.get(a.actor, a.actor)) for a in self.actions]
+
+    def _deeds(self) -> dict[tuple[str, int], float]:
+        """(voice, cluster) -> evidence that the voice is the cluster's: a line saying "I put the X ..."
+        and the cluster seen putting X down shortly before; "going to the R" and the cluster seen
+        entering R shortly after."""
+        fix = Lexicon(list(self.things) + [a.name for a in self.areas]).correct
+        out: dict[tuple[str, int], float] = defaultdict(float)
+        for start, end, text, speaker in self.heard:
+            words = fix(text).lower()
+            doers: set[str] = set()
+            if re.search(r"\bi put\b", words):
+                named = [n for n in self.things if re.search(rf"\b{re.escape(n)}\b", words)]
+                doers = {a.actor for a in self.actions if a.kind == "put" and a.target in named and a.actor
+                         and start - DEED_WINDOW <= a.time <= end + 5.0}
+            going = re.search(r"\bgoing to (?:the )?(.+)", words)
+            if going:
+                rooms = [a.name for a in self.areas if going.group(1).startswith(a.name)]
+                doers |= {a.actor for a in self.actions if a.kind == "enter" and a.target in rooms
+                          and start - 5.0 <= a.time <= end + DEED_WINDOW}
+            for doer in doers:
+                if doer.startswith("person "):
+                    out[(speaker, int(doer.split()[1]) - 1)] += DEED_WEIGHT / len(doers)
+        return dict(out)
+
+    def _seen(self, keep, labels, cluster: int) -> Seen:
+        """A person cluster's sightings, by time, with their distances from the camera then."""
+        rows = sorted((r for (_, items), c in zip(keep, labels) if c == cluster for r in items), key=lambda r: r[2])
+        times = np.array([r[2] for r in rows], float)
+        pose = self.poses() if self.stream is not None else None
+        if pose is None or not len(pose):
+            return Seen(times, np.zeros(len(times)))
+        cx, cy = np.interp(times, pose.times, pose.xs), np.interp(times, pose.times, pose.ys)
+        return Seen(times, np.hypot(np.array([r[8] for r in rows]) - cx, np.array([r[9] for r in rows]) - cy))
+
+    def _span(self) -> tuple[float, float]:
+        pose = self.poses() if self.stream is not None else None
+        if pose is not None and len(pose):
+            return float(pose.times[0]), float(pose.times[-1])
+        ends = [h[1] for h in self.heard]
+        return 0.0, max(ends, default=1.0)
 
     def _track_appearance(self):
         sums: dict[int, np.ndarray] = {}
@@ -231,42 +274,18 @@ class World:
                     continue
                 actor = self.person_near(after.x, after.y, after.start - 4.0, after.start + 2.0)
                 out.append(Action("put", after.start, after.start, actor, thing.name,
-                                  self.furniture_near(after.x, after.y)))
+                                  self.furniture_near(after.x, after.y),
+                                  resting=after.end - after.start >= RESTING_SECONDS or after is thing.stays[-1]))
                 picker = self.person_near(before.x, before.y, before.end - 2.0, before.end + 4.0)
                 out.append(Action("pick", before.end, before.end, picker, thing.name,
-                                  self.furniture_near(before.x, before.y)))
+                                  self.furniture_near(before.x, before.y),
+                                  resting=before.end - before.start >= RESTING_SECONDS or before is thing.stays[0]))
         return out
 
     def _entries(self) -> list[Action]:
-        """A person enters a room when seen in it just after being seen in another, or when first seen
-        (after a while unseen) close to a wall the room shares with another: just through the door."""
-        out = []
-        for name, person in self.people.items():
-            rooms = [self.room_at(x, y) for x, y in zip(person.xs, person.ys)]
-            current, last_t = None, -np.inf
-            for i, room in enumerate(rooms):
-                t = float(person.times[i])
-                stable = i + 1 < len(rooms) and rooms[i + 1] == room
-                if not stable and room != current:
-                    continue  # one sighting across a wall is noise
-                reappears = t - last_t > ENTER_GAP
-                if room != current or reappears:
-                    doorway = self._at_shared_wall(room, float(person.xs[i]), float(person.ys[i]))
-                    if (room != current and current is not None and not reappears) or doorway:
-                        out.append(Action("enter", t, t, name, room))
-                    current = room
-                last_t = t
-        return out
-
-    def _at_shared_wall(self, room: str, x: float, y: float) -> bool:
-        """Within DOORWAY metres of a wall of ``room`` that another room lies behind."""
-        area = next((a for a in self.areas if a.name == room), None)
-        if area is None:
-            return False
-        for other in self.areas:
-            if other.name != room and other.distance(x, y) < DOORWAY and area.distance(x, y) == 0.0:
-                return True
-        return False
+        """Room entries of every person (planners/entries.py)."""
+        return [Action("enter", t, t, name, room) for name, p in self.people.items()
+                for t, room in entries(p.times, p.xs, p.ys, self.rooms)]
 
     def _visits(self) -> list[Action]:
         out = []
@@ -283,17 +302,14 @@ class World:
                     start, actors = t, Counter()
                 actors[who] += 1
                 if i + 1 == len(near) or near[i + 1][0] - t > VISIT_GAP:
-                    if t - start >= 1.0:
+                    if t - start >= VISIT_SECONDS:
                         out.append(Action("visit", start, t, actors.most_common(1)[0][0], self.furniture_name(f)))
                     start = None
         return out
 
     # ------------------------------------------------------------------------------- look-ups
     def room_at(self, x: float, y: float) -> str:
-        if not self.areas:
-            return ""
-        inside = [a for a in self.areas if a.contains(x, y)]
-        return (inside[0] if inside else min(self.areas, key=lambda a: a.distance(x, y))).name
+        return self.rooms.room_at(x, y)
 
     def seen_from(self, x: float, y: float, times: np.ndarray) -> str:
         """The room of a thing at (x, y) seen at ``times``: where its position falls, unless that is
@@ -314,23 +330,29 @@ class World:
         if not hasattr(self, "_camera_rooms"):
             self._camera_rooms = None
             if self.stream is not None:
-                track = self.store.poses(self.stream)
+                track = self.poses()
                 if len(track):
                     self._camera_rooms = (track.times, [self.room_at(float(a), float(b))
                                                         for a, b in zip(track.xs, track.ys)])
         return self._camera_rooms
 
+    def poses(self, start: float | None = None, end: float | None = None):
+        """The camera's poses (memory.poses.PoseTrack), drift taken out like the sightings'."""
+        track = self.store.poses(self.stream, start, end)
+        dxs, dys = self.drift.at(track.times)
+        return replace(track, xs=track.xs + dxs, ys=track.ys + dys)
+
     def agent_room(self, t: float) -> str:
         if self.stream is None:
             return ""
-        pose = self.store.poses(self.stream, t - 1.0, t + 1.0)
+        pose = self.poses(t - 1.0, t + 1.0)
         return self.room_at(float(pose.xs[0]), float(pose.ys[0])) if len(pose) else ""
 
     def agent_rooms(self, end: float) -> list[tuple[float, float, str]]:
         """(start, end, room) spans of the camera before ``end``."""
         if self.stream is None:
             return []
-        track = self.store.poses(self.stream, None, end)
+        track = self.poses(None, end)
         spans: list[list] = []
         for t, x, y in zip(track.times, track.xs, track.ys):
             room = self.room_at(float(x), float(y))
@@ -405,17 +427,3 @@ def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> 
     for c, members in enumerate(sorted(clusters, key=lambda m: -weights[m].sum())):
         labels[members] = c
     return labels
-
-
-def _assign(votes: np.ndarray, names: list[str]) -> dict[int, str]:
-    """Clusters to names, greedily by the most votes; a cluster nobody's voice was heard from stays unnamed."""
-    out: dict[int, str] = {}
-    used: set[int] = set()
-    for flat in np.argsort(-votes, axis=None, kind="stable"):
-        c, n = np.unravel_index(flat, votes.shape)
-        if votes[c, n] <= 0:
-            break
-        if int(c) in out or int(n) in used:
-            continue
-        out[int(c)], _ = names[int(n)], used.add(int(n))
-    return out

@@ -1,0 +1,140 @@
+"""Room entries from a person's track over the map's rooms.
+
+A person enters a room when their track crosses into it and gets ENTER_DEPTH metres inside, or is
+lost from view walking just after crossing (hysteresis: position noise along a wall is no entry; the
+time is the crossing's). At the edges of what the camera saw, the walk is extrapolated: someone last seen
+walking at a wall went through it, someone first seen walking away from a wall just came through it
+(or stood at it: DOORWAY); someone seen again in another room, deep inside and not walking from a
+wall, crossed unseen: that is no entry seen. A room left again within CORNER seconds was a corner cut, not entered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from memory.perceived import Area
+
+ENTER_GAP = 20.0  # seconds unseen after which where a person was no longer says where they are
+ENTER_DEPTH = 0.4  # metres inside a room before a crossing into it counts (hysteresis against noise)
+LOST_GAP = 2.0  # seconds unseen right after crossing into a room that also make the crossing count
+DOORWAY = 0.6  # metres from a shared wall within which someone first seen has just come in
+CORNER = 1.5  # seconds in a room between two entries that make it a corner cut, not an entry
+EXTRAPOLATE = 1.2  # seconds a walk is carried on past the first or last sighting
+WALKING = 0.6  # metres per second from which a track is walking, not standing
+VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
+
+
+class Rooms:
+    """The map's rooms, as a point's room, its depth inside, and whether it is by a shared wall."""
+
+    def __init__(self, areas: list[Area]) -> None:
+        self.areas = areas
+
+    def room_at(self, x: float, y: float) -> str:
+        if not self.areas:
+            return ""
+        inside = [a for a in self.areas if a.contains(x, y)]
+        return (inside[0] if inside else min(self.areas, key=lambda a: a.distance(x, y))).name
+
+    def depth(self, x: float, y: float) -> tuple[str, float]:
+        """The room at (x, y) and how far inside it the point is (0 outside every room)."""
+        for a in self.areas:
+            if a.contains(x, y):
+                return a.name, min(x - a.x0, a.x1 - x, y - a.y0, a.y1 - y)
+        return self.room_at(x, y), 0.0
+
+    def at_shared_wall(self, room: str, x: float, y: float) -> bool:
+        """Within DOORWAY metres of a wall of ``room`` that another room lies behind."""
+        area = next((a for a in self.areas if a.name == room), None)
+        if area is None or area.distance(x, y) > 0.0:
+            return False
+        return any(o.name != room and o.distance(x, y) < DOORWAY for o in self.areas)
+
+
+def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> list[tuple[float, str]]:
+    """(time, room) of every entry seen on one person's track (sorted by time)."""
+    out: list[tuple[float, str]] = []
+    current, crossing = None, None
+    n = len(times)
+    for i in range(n + 1):
+        t = float(times[i]) if i < n else np.inf
+        gap = t - float(times[i - 1]) if i else np.inf
+        if i and gap > LOST_GAP:  # the track breaks off after sighting i - 1
+            if crossing is not None and _velocity(times, xs, ys, i - 1, +1) is not None:
+                out.append(crossing)  # walked out of view just past the door
+                current, crossing = crossing[1], None
+            elif current is not None:
+                walked_out = _extrapolate(times, xs, ys, i - 1, +1, rooms, current)
+                if walked_out is not None:
+                    out.append(walked_out)
+                    current = walked_out[1]
+        if i == n:
+            break
+        x, y = float(xs[i]), float(ys[i])
+        room, depth = rooms.depth(x, y)
+        if gap > ENTER_GAP or (gap > LOST_GAP and room != current):
+            current = None  # seen again elsewhere, or after long: the crossing itself was not seen
+        if current is None:  # only a doorway or a walk from a wall says "just came in"
+            walked_in = _extrapolate(times, xs, ys, i, -1, rooms, room)
+            if walked_in is not None:
+                out.append((walked_in[0], room))
+                current = room
+            elif rooms.at_shared_wall(room, x, y):
+                out.append((t, room))
+                current = room
+            elif depth >= ENTER_DEPTH:
+                current = room
+        elif room != current:
+            if crossing is None or crossing[1] != room:
+                crossing = (t, room)
+            if depth >= ENTER_DEPTH:
+                out.append(crossing)
+                current, crossing = room, None
+        else:
+            crossing = None
+    return _drop_corners(out)
+
+
+def _extrapolate(times, xs, ys, i: int, direction: int, rooms: Rooms, room: str) -> tuple[float, str] | None:
+    """Carry the walk at sighting i on (direction +1) or back (-1) for EXTRAPOLATE seconds; the time
+    and room of the first other room it reaches, or None (standing, or staying in ``room``)."""
+    walk = _velocity(times, xs, ys, i, direction)
+    if walk is None:
+        return None
+    vx, vy, x0, y0 = walk
+    for step in np.arange(0.1, EXTRAPOLATE + 1e-9, 0.1):
+        x, y = x0 + direction * vx * step, y0 + direction * vy * step
+        other = rooms.room_at(x, y)
+        if other != room and any(a.contains(x, y) for a in rooms.areas):
+            return (float(times[i]) + direction * step, other if direction > 0 else room)
+    return None
+
+
+def _velocity(times, xs, ys, i: int, direction: int) -> tuple[float, float, float, float] | None:
+    """(vx, vy, x, y): the walking velocity over the VELOCITY_SPAN seconds of sightings up to sighting
+    i (direction +1: before it; -1: after it) and the place at the edge; None when not walking."""
+    t0 = float(times[i])
+    near = np.flatnonzero(np.abs(times - t0) <= VELOCITY_SPAN)
+    near = near[(times[near] - t0) * direction <= 0]  # only sightings on the seen side
+    if len(near) < 3 or times[near[-1]] <= times[near[0]]:
+        return None
+    k = max(len(near) // 3, 1)
+    first, last = near[:k], near[-k:]
+    dt = max(float(np.mean(times[last]) - np.mean(times[first])), 1e-6)
+    vx = float(np.mean(xs[last]) - np.mean(xs[first])) / dt
+    vy = float(np.mean(ys[last]) - np.mean(ys[first])) / dt
+    if np.hypot(vx, vy) < WALKING:
+        return None
+    edge = last if direction > 0 else first  # the sightings at the edge of what was seen
+    return vx, vy, float(np.mean(xs[edge])), float(np.mean(ys[edge]))
+
+
+def _drop_corners(found: list[tuple[float, str]]) -> list[tuple[float, str]]:
+    """Without entries into a room left for the next within CORNER seconds: the path cut the corner
+    of a room (the map's rooms are rectangles; doors near corners), nobody went in."""
+    out: list[tuple[float, str]] = []
+    for entry in found:
+        if out and entry[0] - out[-1][0] < CORNER:
+            out.pop()
+        out.append(entry)
+    return out
