@@ -170,7 +170,7 @@ class BuiltinAnswerer:
         return thing.name if thing is not None else _clean(name)
 
     def _actions(self, kind: str, now: float, pred=lambda a: True) -> list[Action]:
-        return [a for a in self.world.actions if a.kind == kind and a.time < now and pred(a)]
+        return [a for a in self.world.actions if a.kind == kind and a.time < now and a.known < now and pred(a)]
 
     # ------------------------------------------------------------------------------- where
     def _where_now(self, now, name):
@@ -447,6 +447,8 @@ class BuiltinAnswerer:
             better = [x for x in cands if (not furniture or self._furniture_matches(furniture, x.furniture))]
             if not better and furniture:
                 better = self._from_stays(kind, name, furniture, now)
+            if not better and furniture:
+                better = self._lookalike_deed(kind, name, furniture, now)
         elif kind == "visit":
             cands = self._visits(rest, now)
             better = cands
@@ -456,6 +458,22 @@ class BuiltinAnswerer:
             better = cands
         best = [x for x in better if x.actor == actor] or better or cands
         return best[0] if len(best) == 1 else (best[-1] if best else None)
+
+    def _lookalike_deed(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
+        """A put or pick at a piece of furniture done to a thing of the same label but another colour,
+        when exactly one such thing was seen so (a colour misread under room light names one object
+        twice); none when two or more could be meant."""
+        label = name.split(" ", 1)[-1]
+        found: dict[str, list[Action]] = {}
+        for other in self.world.things:
+            if other == name or other.split(" ", 1)[-1] != label:
+                continue
+            hits = [x for x in self._actions(kind, now, lambda x: x.target == other)
+                    if self._furniture_matches(furniture, x.furniture)]
+            hits = hits or self._from_stays(kind, other, furniture, now)
+            if hits:
+                found[other] = hits
+        return next(iter(found.values())) if len(found) == 1 else []
 
     def _from_stays(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
         """A put or pick at a piece of furniture read off the thing's resting places when no move was

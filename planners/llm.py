@@ -234,13 +234,13 @@ class _Tools:
             return {"thing": thing.name, "stays": [{"start": s.start, "end": s.end, "room": s.room}
                                                    for s in thing.stays if s.start < self.at]}
         person = self.builtin._person(name)
-        acts = [a.__dict__ for a in self.world.actions if a.actor == person and a.time < self.at]
+        acts = [_deed(a) for a in self.world.actions if a.actor == person and a.time < self.at and a.known < self.at]
         said = [{"start": h[0], "text": h[2]} for h in self.world.heard if h[3] == person and h[0] < self.at]
         return {"person": person, "actions": acts, "said": said}
 
     def place_history(self, place: str) -> dict:
         room = self.builtin._room(place)
-        acts = [a.__dict__ for a in self.world.actions if a.target == room and a.time < self.at]
+        acts = [_deed(a) for a in self.world.actions if a.target == room and a.time < self.at and a.known < self.at]
         things = [{"thing": t.name, "start": s.start, "end": s.end} for t in self.world.things.values()
                   for s in t.stays if s.room == room and s.start < self.at]
         return {"place": room, "entries": acts, "things": things}
@@ -268,3 +268,8 @@ class _Tools:
             return self.retriever.evidence([Scored(event_id, 1.0, {"llm": 1.0})], "cited by the model")
         except KeyError:
             return []
+
+
+def _deed(action) -> dict:
+    """An action's fields for the model (without when it became known: -inf is no JSON)."""
+    return {k: v for k, v in action.__dict__.items() if k != "known"}

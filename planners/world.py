@@ -5,10 +5,13 @@ Every position first has the odometry's drift taken out, furniture serving as la
 (planners/drift.py). Objects are named by the majority colour and label of their tracks ("orange
 box"); their resting places ("stays") are runs of sightings close together; a new resting place
 elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
-carried). People are tracks clustered by appearance (average linkage, cosine 0.9), named by the
+carried); a thing seen carried shortly before its first resting place was put there, and one gone from
+an open piece of furniture (not a container) seen often since without it was picked up (known only
+from those views on). People are tracks clustered by appearance (average linkage, cosine 0.9), named by the
 voices heard and by what those voices said they did (planners/naming.py). A person's room entries
 come from their track over the map's rooms (planners/entries.py); a person lingering by a piece of
-furniture is a visit (containers are opened in visits). Everything is cut at a question's time by
+furniture is a visit (containers are opened in visits). Furniture by a wall belongs to the room the
+camera saw it from, near views counting more than views through a doorway from afar. Everything is cut at a question's time by
 the callers."""
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ DEED_WINDOW = 60.0  # seconds between a deed seen and a line telling of it
 DEED_WEIGHT = 2.0  # log-likelihood ratio a told deed adds to a voice being that person
 MIN_SIGHTINGS = 3  # sightings of a thing never seen at rest before it counts as seen
 WALL_MARGIN = 0.6  # metres: closer than this to a wall, furniture's room is the one the camera saw it from
+GONE_VIEWS = 10  # views of the furniture a thing rested on, without the thing, that say it was taken away
+GONE_AFTER = 5.0  # seconds after its last sighting before views of its place count as views without it
+CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
+ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
+CLOSED = ("fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "sideboard", "drawer", "dresser",
+          "chest", "washing machine", "dishwasher", "oven")  # what rests in these is out of sight when closed
 
 
 @dataclass
@@ -65,6 +74,7 @@ class Action:
     target: str  # object / room / furniture name
     furniture: str = ""  # put: the furniture it was put on
     resting: bool = True  # put/pick: to or from a resting place (not a pause while carried)
+    known: float = float("-inf")  # when perception had shown it (a pick seen as a thing gone: later views)
 
 
 @dataclass
@@ -279,8 +289,51 @@ class World:
                 picker = self.person_near(before.x, before.y, before.end - 2.0, before.end + 4.0)
                 out.append(Action("pick", before.end, before.end, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
-                                  resting=before.end - before.start >= RESTING_SECONDS or before is thing.stays[0]))
+                                  resting=before.end - before.start >= RESTING_SECONDS
+                                  or (before is thing.stays[0] and not self._arrived(thing))))
+            out += self._gone(thing) + self._carried_in(thing)
         return out
+
+    def _arrived(self, thing: Thing) -> bool:
+        """Whether the thing was seen away from its first resting place shortly before it rested there
+        (carried there): that place is no resting place it was found at, a short stay there a pause."""
+        if not thing.stays:
+            return False
+        first = thing.stays[0]
+        away = (thing.times < first.start) & (np.hypot(thing.xs - first.x, thing.ys - first.y) > MOVE_DISTANCE)
+        return bool(away.any()) and first.start - float(thing.times[away].max()) <= CARRIED_GAP
+
+    def _carried_in(self, thing: Thing) -> list[Action]:
+        """A put seen as the thing's first resting place reached from elsewhere: seen away from it
+        (carried) shortly before it first rests there."""
+        if not thing.stays:
+            return []
+        first = thing.stays[0]
+        if not self._arrived(thing):
+            return []
+        actor = self.person_near(first.x, first.y, first.start - 4.0, first.start + 2.0)
+        return [Action("put", first.start, first.start, actor, thing.name, self.furniture_near(first.x, first.y),
+                       resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1)]
+
+    def _gone(self, thing: Thing) -> list[Action]:
+        """A pick seen as the thing missing from where it last rested: the piece of furniture it rested on
+        (an open one: a table, a shelf, not a cabinet) seen GONE_VIEWS times since, the thing never. Known
+        only from the last of those views on."""
+        if not thing.stays or not self.furniture:
+            return []
+        last = thing.stays[-1]
+        if last.end - last.start < RESTING_SECONDS:
+            return []
+        f = min(self.furniture, key=lambda f: np.hypot(f.xs[0] - last.x, f.ys[0] - last.y))
+        if np.hypot(f.xs[0] - last.x, f.ys[0] - last.y) > ON_FURNITURE or any(
+                f.name == c or f.name.endswith(" " + c) for c in CLOSED):
+            return []
+        views = f.times[f.times > last.end + GONE_AFTER]
+        if len(views) < GONE_VIEWS:
+            return []
+        picker = self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
+        return [Action("pick", last.end, last.end, picker, thing.name, self.furniture_name(f),
+                       known=float(views[GONE_VIEWS - 1]))]
 
     def _entries(self) -> list[Action]:
         """Room entries of every person (planners/entries.py)."""
@@ -321,8 +374,21 @@ class World:
             return room
         t, rooms = self._camera
         idx = np.clip(np.searchsorted(t, np.asarray(times, float)), 0, len(t) - 1)
-        votes = Counter(rooms[i] for i in idx)
+        # seen through a doorway from afar says little: the nearer the camera, the more its room counts
+        cx, cy = self._camera_xy
+        far = np.maximum(np.hypot(cx[idx] - x, cy[idx] - y), 0.5)
+        votes: Counter = Counter()
+        for i, d in zip(idx, far):
+            votes[rooms[i]] += 1.0 / d ** 2
         return votes.most_common(1)[0][0] if votes else room
+
+    @property
+    def _camera_xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """(xs, ys) of the pose log, alongside _camera's times."""
+        if not hasattr(self, "_camera_pos"):
+            track = self.poses()
+            self._camera_pos = (np.asarray(track.xs, float), np.asarray(track.ys, float))
+        return self._camera_pos
 
     @property
     def _camera(self) -> tuple[np.ndarray, list[str]] | None:
