@@ -45,6 +45,8 @@ def main() -> None:
         message = _user_message(error)
         if message is None:
             raise
+        if not message.strip():  # `mnemo` alone: the help was shown, nothing went wrong
+            sys.exit(0)
         err.print(f"[red]error[/]: {escape(message)}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)
@@ -60,7 +62,8 @@ def _user_message(error: BaseException) -> str | None:
     from perception.errors import UnknownComponent, WeightsUnavailable
     from streams.errors import SourceError
 
-    if isinstance(error, click.exceptions.UsageError):
+    # bad options and arguments: click's own, and those of the click typer vendors (typer >= 0.29)
+    if isinstance(error, (click.exceptions.ClickException, typer.TyperException)) and hasattr(error, "format_message"):
         return error.format_message()
     if isinstance(error, EntityNotFound):  # a KeyError: str() would quote it
         return error.args[0] if error.args else "no such entity"

@@ -273,3 +273,24 @@ def test_eval_refuses_a_bad_suite_and_bad_seeds(tmp_path):
     assert run.returncode == 2 and "--seeds" in run.stderr
     run = mnemo("eval", "--suite", "m3bench", "--out", str(tmp_path / "ev"))
     assert run.returncode == 2 and "--qa" in run.stderr
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("ingest", "x.mp4", "--memory", "{tmp}/m", "--fps", "abc"), "Invalid value for '--fps'"),
+    (("budget", "--memory", "{tmp}/m", "--max-mb", "-3"), "Invalid value for '--max-mb'"),
+    (("graph", "--memory", "{tmp}/m", "--at", "noon", "--out", "{tmp}/g.json"), "Invalid value for '--at'"),
+    (("ingest",), "Missing argument"),
+    (("nosuchcommand",), "No such command"),
+])
+def test_bad_options_are_one_line_not_a_traceback(args, expected, tmp_path):
+    run = mnemo(*(a.format(tmp=tmp_path) for a in args), timeout=60)
+    assert run.returncode == 2, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and expected in errors[0], run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "m").exists()  # nothing was created
+
+
+def test_mnemo_alone_shows_help_and_succeeds():
+    run = mnemo(timeout=60)
+    assert run.returncode == 0 and "ingest" in run.stdout and "error" not in run.stderr
