@@ -8,6 +8,7 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
@@ -292,29 +293,29 @@ class Memory:
         return hits
 
 
-class _LazyEmbedders(dict):
+class _LazyEmbedders(Mapping):
     """Text-query encoders per vector space, loaded with the profile's encoders on first use."""
 
     def __init__(self, memory: "Memory") -> None:
-        super().__init__()
-        self._memory, self._loaded = memory, False
+        self._memory = memory
+        self._encoders: dict[str, Callable[[str], np.ndarray]] | None = None
 
-    def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        enc = self._memory.encoders
-        self[enc.text_key] = lambda text: enc.text.embed([text])[0]
-        if enc.frame.supports_text:
-            self[enc.image_key] = lambda text: enc.frame.encode_text([text])[0]
+    def _loaded(self) -> dict[str, Callable[[str], np.ndarray]]:
+        if self._encoders is None:
+            enc = self._memory.encoders
+            self._encoders = {enc.text_key: lambda text: enc.text.embed([text])[0]}
+            if enc.frame.supports_text:
+                self._encoders[enc.image_key] = lambda text: enc.frame.encode_text([text])[0]
+        return self._encoders
 
-    def items(self):
-        self._load()
-        return super().items()
+    def __getitem__(self, space: str) -> Callable[[str], np.ndarray]:
+        return self._loaded()[space]
 
     def __iter__(self):
-        self._load()
-        return super().__iter__()
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _load_image(image) -> np.ndarray:
