@@ -17,10 +17,11 @@ from memory.perceived import Area
 ENTER_GAP = 20.0  # seconds unseen after which where a person was no longer says where they are
 ENTER_DEPTH = 0.4  # metres inside a room before a crossing into it counts (hysteresis against noise)
 LOST_GAP = 2.0  # seconds unseen right after crossing into a room that also make the crossing count
-DOORWAY = 0.6  # metres from a shared wall within which someone first seen has just come in
+DOORWAY = 0.4  # metres from a shared wall within which someone first seen has just come in
 CORNER = 1.5  # seconds in a room between two entries that make it a corner cut, not an entry
-EXTRAPOLATE = 1.2  # seconds a walk is carried on past the first or last sighting
+EXTRAPOLATE = 1.5  # seconds a walk is carried on past the first or last sighting (seen entering: within this of the door)
 WALKING = 0.6  # metres per second from which a track is walking, not standing
+STOPPED = 1.0  # metres: seen again this close to where a walk out of view began, it never went out
 VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
 
 
@@ -65,7 +66,7 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
                 current, crossing = crossing[1], None
             elif current is not None:
                 walked_out = _extrapolate(times, xs, ys, i - 1, +1, rooms, current)
-                if walked_out is not None:
+                if walked_out is not None and not _back_soon(times, xs, ys, i, rooms, current):
                     out.append(walked_out)
                     current = walked_out[1]
         if i == n:
@@ -95,6 +96,15 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
     return _drop_corners(out)
 
 
+def _back_soon(times, xs, ys, i: int, rooms: Rooms, room: str) -> bool:
+    """Sighting i (the first after a break) is where the track broke off: still in ``room``, within
+    STOPPED metres of the last sighting before the break, and soon: the walk stopped at the wall, nobody left."""
+    if i >= len(times) or times[i] - times[i - 1] > ENTER_GAP:
+        return False
+    x, y = float(xs[i]), float(ys[i])
+    return rooms.room_at(x, y) == room and np.hypot(x - xs[i - 1], y - ys[i - 1]) < STOPPED
+
+
 def _extrapolate(times, xs, ys, i: int, direction: int, rooms: Rooms, room: str) -> tuple[float, str] | None:
     """Carry the walk at sighting i on (direction +1) or back (-1) for EXTRAPOLATE seconds; the time
     and room of the first other room it reaches, or None (standing, or staying in ``room``)."""
@@ -118,15 +128,12 @@ def _velocity(times, xs, ys, i: int, direction: int) -> tuple[float, float, floa
     near = near[(times[near] - t0) * direction <= 0]  # only sightings on the seen side
     if len(near) < 3 or times[near[-1]] <= times[near[0]]:
         return None
-    k = max(len(near) // 3, 1)
-    first, last = near[:k], near[-k:]
-    dt = max(float(np.mean(times[last]) - np.mean(times[first])), 1e-6)
-    vx = float(np.mean(xs[last]) - np.mean(xs[first])) / dt
-    vy = float(np.mean(ys[last]) - np.mean(ys[first])) / dt
+    ts = times[near] - t0
+    A = np.stack([np.ones_like(ts), ts], axis=1)
+    (x0, vx), (y0, vy) = (np.linalg.lstsq(A, v[near], rcond=None)[0] for v in (xs, ys))
     if np.hypot(vx, vy) < WALKING:
         return None
-    edge = last if direction > 0 else first  # the sightings at the edge of what was seen
-    return vx, vy, float(np.mean(xs[edge])), float(np.mean(ys[edge]))
+    return float(vx), float(vy), float(x0), float(y0)  # the fitted walk at sighting i, the edge of what was seen
 
 
 def _drop_corners(found: list[tuple[float, str]]) -> list[tuple[float, str]]:
