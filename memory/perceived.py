@@ -29,7 +29,8 @@ SCHEMA = [
         score REAL NOT NULL,
         x REAL NOT NULL,                          -- metres, in the stream's odometry/map frame
         y REAL NOT NULL,
-        appearance BLOB                           -- float16 appearance vector, or NULL
+        appearance BLOB,                          -- float16 appearance vector, or NULL
+        state TEXT NOT NULL DEFAULT ''            -- "open"/"closed" for containers when read, else ''
     )""",
     "CREATE INDEX IF NOT EXISTS sightings_stream_time ON sightings(stream, time)",
     """CREATE TABLE IF NOT EXISTS heard (
@@ -49,9 +50,16 @@ SCHEMA = [
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables if they are missing (inside the caller's transaction)."""
+    """Create the tables if they are missing, and the columns added since (inside the caller's
+    transaction)."""
     for statement in SCHEMA:
         conn.execute(statement)
+    if not _has_state(conn):  # memories made before sightings had a state
+        conn.execute("ALTER TABLE sightings ADD COLUMN state TEXT NOT NULL DEFAULT ''")
+
+
+def _has_state(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "state" for row in conn.execute("PRAGMA table_info(sightings)"))
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class Sighting:
     y: float
     colour: str = ""
     appearance: bytes | None = None  # float16 bytes
+    state: str = ""  # containers: "open" or "closed" as perception read it; "" when not read
 
 
 @dataclass(frozen=True)
@@ -96,10 +105,10 @@ class Area:
 
 def add_sightings(store: "MemoryStore", sightings: Iterable[Sighting]) -> int:
     rows = [(s.stream, float(s.time), int(s.track), s.kind, s.label, s.colour, float(s.score), float(s.x),
-             float(s.y), s.appearance) for s in sightings]
+             float(s.y), s.appearance, s.state) for s in sightings]
     with store._write() as c:
-        c.executemany("INSERT INTO sightings(stream, time, track, kind, label, colour, score, x, y, appearance) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        c.executemany("INSERT INTO sightings(stream, time, track, kind, label, colour, score, x, y, appearance, state) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
 
 
@@ -117,9 +126,11 @@ def set_areas(store: "MemoryStore", areas: Sequence[Area]) -> None:
 
 
 def sightings(store: "MemoryStore", after_id: int = 0) -> list[tuple]:
-    """Rows (id, stream, time, track, kind, label, colour, score, x, y) with id > after_id, by time."""
+    """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id, by time
+    (state '' throughout in a memory opened read-only that predates states)."""
     with store._read() as c:
-        return c.execute("SELECT id, stream, time, track, kind, label, colour, score, x, y FROM sightings "
+        state = "state" if _has_state(c) else "''"
+        return c.execute(f"SELECT id, stream, time, track, kind, label, colour, score, x, y, {state} FROM sightings "
                          "WHERE id > ? ORDER BY time, id", (int(after_id),)).fetchall()
 
 

@@ -279,8 +279,17 @@ class BuiltinAnswerer:
     def _visits(self, furniture: str, now: float) -> list[Action]:
         return self._actions("visit", now, lambda a: self._furniture_matches(furniture, a.target))
 
+    def _opens(self, furniture: str, now: float) -> list[Action]:
+        """Openings of a piece of furniture seen before ``now``: from the open/closed states perception
+        read on it when it read any (planners/opens.py; one that came into view already open counts:
+        it came into view as it was opened, or nearly), else visits (someone lingering at it)."""
+        pieces = [f for f in self.world.furniture if self._furniture_matches(furniture, self.world.furniture_name(f))]
+        if any(f.opens is not None for f in pieces):
+            return self._actions("open", now, lambda a: self._furniture_matches(furniture, a.target))
+        return self._visits(furniture, now)
+
     def _when_open(self, now, which, furniture):
-        return self._pick(self._visits(furniture, now), which, f"anyone at the {furniture}")
+        return self._pick(self._opens(furniture, now), which, f"the {furniture} opened")
 
     def _when_put(self, now, which, name):
         name = self._name(name)
@@ -312,10 +321,11 @@ class BuiltinAnswerer:
         return a.actor, "person", self.evidence(a.time, f"{a.actor} puts the {name} down", entities=(a.actor, name)), ""
 
     def _who_opened(self, now, furniture):
-        visits = self._visits(furniture, now)
-        if not visits:
-            return None, "unknown", [], f"never saw anyone at the {furniture}"
-        return visits[-1].actor, "person", self.evidence(visits[-1].time, f"{visits[-1].actor} at the {furniture}"), ""
+        opens = [a for a in self._opens(furniture, now) if a.actor]
+        if not opens:
+            return None, "unknown", [], f"never saw anyone open the {furniture}"
+        a = opens[-1]
+        return a.actor, "person", self.evidence(a.time, f"{a.actor} at the {furniture}", entities=(a.actor,)), ""
 
     def _who_said(self, now, quote):
         quote = quote.lower()
@@ -343,6 +353,11 @@ class BuiltinAnswerer:
             score = sum(w * _best(p, words) for p, w in zip(topic_words, weights)) / sum(weights)
             if score >= WHAT_SAID_MATCH:
                 scored.append((score, h, text))
+        if not scored and len(topic_words) > 1:  # the recogniser may have dropped the colour: the thing's
+            head = topic_words[-1]                # kind alone, in the speaker's lines, not said of another colour
+            colours = {n.split()[0] for n in self.world.things if " " in n}  # as perception names things
+            scored = [(_bare_kind(head, text, colours), h, text) for h, text in lines]
+            scored = [x for x in scored if x[0] >= WHAT_SAID_MATCH]
         if not scored:
             return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
         top = max(score for score, *_ in scored)
@@ -363,7 +378,7 @@ class BuiltinAnswerer:
         return len(actions), "count", ev, ""
 
     def _count_open(self, now, furniture):
-        return self._count(self._visits(furniture, now), f"at the {furniture}")
+        return self._count(self._opens(furniture, now), f"opens the {furniture}")
 
     def _count_enter(self, now, actor, room):
         person, room = self._person(actor), self._room(room)
@@ -383,10 +398,16 @@ class BuiltinAnswerer:
 
     # ---------------------------------------------------------------------------- how long
     def _open_duration(self, now, furniture):
-        visits = self._visits(furniture, now)
-        if not visits:
+        opens = self._opens(furniture, now)
+        if opens and opens[0].kind == "open":  # states read: the last opening whose closing was seen
+            whole = [a for a in opens if a.closed_seen and a.end < now]
+            if not whole:
+                return None, "unknown", [], f"never saw the {furniture} both opened and closed"
+            a = whole[-1]
+            return round(a.end - a.time, 1), "duration", self.evidence(a.time, f"the {furniture} open"), ""
+        if not opens:
             return None, "unknown", [], f"never saw the {furniture} opened"
-        v = visits[-1]
+        v = opens[-1]
         # open only while standing at it: not while walking into and out of the visit radius
         seconds = max(v.end - v.time - 2 * VISIT_RADIUS / WALKING_SPEED, 1.0)
         return round(seconds, 1), "duration", self.evidence(v.time, f"{v.actor} at the {furniture}"), ""
@@ -412,14 +433,21 @@ class BuiltinAnswerer:
         if room not in rooms:
             return None, "unknown", [], f"never saw {actor} in the {room} then"
         i = rooms.index(room)
-        end = float(times[i])
+        end, elsewhere = float(times[i]), None
         for j in range(i + 1, len(times)):
             if times[j] - end > VISIT_GAP * 3:
                 break
             if rooms[j] == room:
                 end = float(times[j])
             elif j + 1 < len(rooms) and rooms[j + 1] != room:
-                break  # seen elsewhere twice: gone
+                elsewhere = float(times[j])  # seen elsewhere twice: gone
+                break
+        # the way out seen: the person's entry into the next room, between the last sighting in this one
+        # and the first elsewhere (or just after the last, when unseen after)
+        out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
+               if end - 1.0 <= a.time <= (elsewhere if elsewhere is not None else end + 2.0) + 1.0]
+        if out:
+            end = out[0]
         return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
 
     # ------------------------------------------------------------------------------- order
@@ -450,7 +478,7 @@ class BuiltinAnswerer:
             if not better and furniture:
                 better = self._lookalike_deed(kind, name, furniture, now)
         elif kind == "visit":
-            cands = self._visits(rest, now)
+            cands = self._opens(rest, now)
             better = cands
         else:
             room = self._room(rest)
@@ -514,6 +542,18 @@ class BuiltinAnswerer:
             return None, "unknown", [], f"nothing in memory {where}"
         evidence = self.retriever.evidence(hits[:20], where)
         return [h.event for h in hits], "events", evidence, ""
+
+
+def _bare_kind(kind: str, text: str, colours: set[str]) -> float:
+    """How well a word of ``text`` matches ``kind`` ("mug") where no colour stands before it (then the
+    line speaks of another thing: "the black mug"); 0 when none does."""
+    words = re.findall(r"[a-z]+", text.lower())
+    best = 0.0
+    for i, word in enumerate(words):
+        if i and words[i - 1] in colours:
+            continue
+        best = max(best, _best(kind, [word]))
+    return best
 
 
 _CONFUSABLE = {  # colours read from pixels slip between these under room light

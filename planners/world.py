@@ -29,6 +29,7 @@ from planners.drift import Drift, fit_drift
 from planners.entries import Rooms, entries
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_people
+from planners.opens import OpenSpan, open_spans
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class Action:
     furniture: str = ""  # put: the furniture it was put on
     resting: bool = True  # put/pick: to or from a resting place (not a pause while carried)
     known: float = float("-inf")  # when perception had shown it (a pick seen as a thing gone: later views)
+    opened_seen: bool = True  # open: the opening itself was seen (not open already when it came into view)
+    closed_seen: bool = True  # open: its closing was seen
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Thing:
     ys: np.ndarray
     stays: list[Stay] = field(default_factory=list)
     room: str = ""  # furniture: its room
+    opens: list[OpenSpan] | None = None  # containers whose state perception read: when they were open
 
     def seen_before(self, t: float) -> np.ndarray:
         return self.times[self.times < t]
@@ -145,7 +149,7 @@ class World:
         self._people(person_tracks)
         for thing in self.things.values():
             thing.stays = self._stays(thing)
-        self.actions = sorted(self._moves() + self._entries() + self._visits(), key=lambda a: a.time)
+        self.actions = sorted(self._moves() + self._entries() + self._visits() + self._opens(), key=lambda a: a.time)
         self._name_people()
 
     def _thing(self, name: str, kind: str, items: list[tuple]) -> Thing:
@@ -157,19 +161,22 @@ class World:
         """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
         centres: list[list] = []
         for r in items:
+            state = r[10] if len(r) > 10 else ""
             for c in centres:
                 if np.hypot(np.median(c[0]) - r[8], np.median(c[1]) - r[9]) < 1.0:
-                    c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2])
+                    c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(state)
                     break
             else:
-                centres.append([[r[8]], [r[9]], [r[2]]])
+                centres.append([[r[8]], [r[9]], [r[2]], [state]])
         out = []
-        for xs, ys, ts in centres:
+        for xs, ys, ts, states in centres:
             if len(ts) < 5:
                 continue
             x, y = float(np.median(xs)), float(np.median(ys))
+            read = sorted((t, st == "open") for t, st in zip(ts, states) if st)
+            opens = open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read])) if read else None
             out.append(Thing(label, "furniture", np.array(sorted(ts)), np.array([x]), np.array([y]),
-                             room=self.seen_from(x, y, np.asarray(ts))))
+                             room=self.seen_from(x, y, np.asarray(ts)), opens=opens))
         return out
 
     def _people(self, person_tracks: list[tuple[int, list[tuple]]]) -> None:
@@ -339,6 +346,17 @@ class World:
         """Room entries of every person (planners/entries.py)."""
         return [Action("enter", t, t, name, room) for name, p in self.people.items()
                 for t, room in entries(p.times, p.xs, p.ys, self.rooms)]
+
+    def _opens(self) -> list[Action]:
+        """Containers seen open (planners/opens.py), by whoever stood at them then."""
+        out = []
+        for f in self.furniture:
+            fx, fy = float(f.xs[0]), float(f.ys[0])
+            for span in f.opens or ():
+                actor = self.person_near(fx, fy, span.start - 2.0, span.end + 1.0)
+                out.append(Action("open", span.start, span.end, actor, self.furniture_name(f),
+                                  opened_seen=span.opened_seen, closed_seen=span.closed_seen))
+        return out
 
     def _visits(self) -> list[Action]:
         out = []

@@ -16,7 +16,7 @@ import logging
 import math
 import re
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class NoiseConfig:
     asr_wer: float = 0.12  # word error rate of transcripts (similar-word substitutions, deletions, a few insertions)
     misattribution: float = 0.05  # share of speech segments given to the wrong voice
     timing_jitter: float = 0.1  # seconds of noise on the start and end of speech segments
+    state_error: float = 0.1  # share of container detections whose open/closed state is read wrong
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -53,7 +54,7 @@ class NoiseConfig:
                 continue
             if not isinstance(value, (int, float)) or value < 0:
                 raise ValueError(f"NoiseConfig.{f.name}={value!r}: expected a number >= 0")
-        for name in ("miss_rate", "false_rate", "confusion_rate", "asr_wer", "misattribution"):
+        for name in ("miss_rate", "false_rate", "confusion_rate", "asr_wer", "misattribution", "state_error"):
             value = getattr(self, name)
             if value >= 1:
                 raise ValueError(f"NoiseConfig.{name}={value!r}: expected a fraction in [0, 1)")
@@ -63,7 +64,7 @@ class NoiseConfig:
         """No errors at all: for debugging the layers above, never for reported figures."""
         return cls(miss_rate=0.0, false_rate=0.0, confusion_rate=0.0, swap_rate=0.0, appearance_noise=0.0,
                    box_jitter=0.0, position_sigma=0.0, odometry_drift=0.0, heading_drift=0.0, asr_wer=0.0,
-                   misattribution=0.0, timing_jitter=0.0)
+                   misattribution=0.0, timing_jitter=0.0, state_error=0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +77,7 @@ class Detection:
     score: float  # detector confidence in (0, 1]
     position: tuple[float, float]  # estimated place in the odometry frame, metres
     true_id: str | None  # the entity it really is; None for a false detection (for evaluation only)
+    state: str = ""  # containers (fridge, cabinet, wardrobe): "open" or "closed" as read; "" for the rest
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,26 @@ class SimPerception:
             for _ in range(n_false):
                 result.append(self._false_detection(obs, tracker.fresh(), pose, appearance, rng))
         self._swaps = tracker.swaps
-        return result
+        return self._read_states(result)
+
+    def _read_states(self, detections: list[Detection]) -> list[Detection]:
+        """Give container detections the open/closed state a classifier on the crop would read (visible
+        in the frames: the doors are drawn open), wrong on ``state_error`` of them. Its own random
+        stream, so the other errors stay as they were without states."""
+        containers = {f.id for f in self.truth.furniture if f.container}
+        spans: dict[str, list[tuple[float, float]]] = {}
+        for span in self.truth.open_spans:
+            spans.setdefault(span.furniture, []).append((span.start, span.end))
+        rng = np.random.default_rng([self.truth.seed, self.seed, 24])
+        out = []
+        for d in detections:
+            if d.true_id in containers:
+                is_open = any(a <= d.time < b for a, b in spans.get(d.true_id, ()))
+                if rng.random() < self.config.state_error:
+                    is_open = not is_open
+                d = replace(d, state="open" if is_open else "closed")
+            out.append(d)
+        return out
 
     def _true_detection(self, obs: Observation, seen, track_id, pose, true_pose, appearance, rng) -> Detection:
         c = self.config

@@ -170,3 +170,24 @@ def test_deterministic_by_seed(short_episode):
 def test_bad_noise_config_names_the_field(kwargs, field):
     with pytest.raises(ValueError, match=f"NoiseConfig.{field}="):
         NoiseConfig(**kwargs)
+
+
+def _open_at(truth, furniture: str, t: float) -> bool:
+    return any(s.furniture == furniture and s.start <= t < s.end for s in truth.open_spans)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.1, 0.3])
+def test_container_states_are_read_with_the_state_error(long_truth, rate):
+    """Containers get open/closed as the truth's open spans say, wrong on ``state_error`` of readings;
+    other things get no state, and the rest of what perception says is the same with or without errors."""
+    containers = {f.id for f in long_truth.furniture if f.container}
+    dets = SimPerception(long_truth, NoiseConfig(state_error=rate)).detections()
+    read = [d for d in dets if d.state]
+    assert read and {d.true_id for d in read} <= containers
+    assert all(d.state in ("open", "closed") for d in read)
+    assert all(not d.state for d in dets if d.true_id not in containers)
+    wrong = [(d.state == "open") != _open_at(long_truth, d.true_id, d.time) for d in read]
+    assert np.mean(wrong) == pytest.approx(rate, abs=0.03)
+    assert any(_open_at(long_truth, d.true_id, d.time) for d in read)  # some readings fall in open spans
+    clean_states = SimPerception(long_truth, NoiseConfig(state_error=0.0)).detections()
+    assert [(d.time, d.label, d.position) for d in dets] == [(d.time, d.label, d.position) for d in clean_states]

@@ -1,0 +1,64 @@
+"""When a container was open, from the open/closed states perception read on its sightings.
+
+A state classifier is wrong now and then, so a reading is taken with its neighbours: the majority of
+SMOOTH readings around it. A span is a run of (smoothed) open readings without a gap of more than
+STATE_GAP seconds in what was seen; it counts when at least MIN_OPEN readings say open. Its opening
+was seen when a closed reading comes shortly before it (then it opened midway between the two), its
+closing when one comes shortly after; otherwise the container was already open when it came into
+view, or still open when it went out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SMOOTH = 3  # readings in the majority vote around each reading
+MIN_OPEN = 4  # open readings that make an open span (one or two are misreadings)
+STATE_GAP = 3.0  # seconds without a reading after which the state is unknown
+
+
+@dataclass(frozen=True)
+class OpenSpan:
+    start: float  # when it opened: midway from the last closed reading to the first open one, if seen
+    end: float  # when it closed: midway from the last open reading to the next closed one, if seen
+    opened_seen: bool  # a closed reading came within STATE_GAP before it
+    closed_seen: bool  # a closed reading came within STATE_GAP after it
+
+
+def open_spans(times: np.ndarray, is_open: np.ndarray) -> list[OpenSpan]:
+    """Open spans from readings at ``times`` (sorted) saying open (True) or closed (False)."""
+    times = np.asarray(times, float)
+    is_open = np.asarray(is_open, bool)
+    if len(times) == 0:
+        return []
+    smoothed = _majority(is_open)
+    out: list[OpenSpan] = []
+    run: list[int] = []
+    for i in range(len(times) + 1):
+        ends_run = i == len(times) or not smoothed[i] or (run and times[i] - times[run[-1]] > STATE_GAP)
+        if run and ends_run:
+            out += _span(times, smoothed, run)
+            run = []
+        if i < len(times) and smoothed[i]:
+            run.append(i)
+    return out
+
+
+def _majority(is_open: np.ndarray) -> np.ndarray:
+    half = SMOOTH // 2
+    padded = np.pad(is_open.astype(int), half, mode="edge")
+    votes = np.convolve(padded, np.ones(SMOOTH, int), mode="valid")
+    return votes * 2 > SMOOTH
+
+
+def _span(times: np.ndarray, smoothed: np.ndarray, run: list[int]) -> list[OpenSpan]:
+    if len(run) < MIN_OPEN:
+        return []
+    first, last = run[0], run[-1]
+    before = first > 0 and not smoothed[first - 1] and times[first] - times[first - 1] <= STATE_GAP
+    after = last + 1 < len(times) and not smoothed[last + 1] and times[last + 1] - times[last] <= STATE_GAP
+    start = (times[first - 1] + times[first]) / 2 if before else times[first]
+    end = (times[last] + times[last + 1]) / 2 if after else times[last]
+    return [OpenSpan(float(start), float(end), bool(before), bool(after))]
