@@ -3,15 +3,17 @@
 Search then answer: the model calls tools over the memory (search memory, get an event, an entity's
 timeline, a place's history, where everything was at time T, the built-in answerer's opinion) for at
 most ``max_rounds`` rounds within ``budget_s`` seconds, then gives its answer as JSON, which is
-parsed with ``json.loads`` and validated against ANSWER_SCHEMA (never eval'd). On any error
-(unreachable endpoint, HTTP error, timeout, malformed output, no answer in time) the built-in
-answerer answers instead and the Answer says why (``answerer="builtin (fallback: ...)"``).
+parsed with ``json.loads`` and validated against ANSWER_SCHEMA (never eval'd). The response's shape is
+checked too; a tool call with bad arguments gets an error message back as its result, so the model can
+recover. On any error (unreachable endpoint, HTTP error, timeout, malformed output, no answer in time)
+the built-in answerer answers instead and the Answer says why (``answerer="builtin (fallback: ...)"``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import dataclass, replace
@@ -23,6 +25,9 @@ from planners.answer import UNKNOWN_TEXT, Answer, Evidence
 
 logger = logging.getLogger(__name__)
 
+SQLITE_MIN, SQLITE_MAX = -(2**63), 2**63 - 1  # the integers an event id (a SQLite INTEGER) can be
+TOOL_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, RecursionError)
+
 KINDS = ("room", "person", "time", "duration", "count", "yes_no", "text", "unknown")
 ANSWER_SCHEMA: dict = {
     "type": "object",
@@ -32,7 +37,7 @@ ANSWER_SCHEMA: dict = {
         "value": {"type": ["string", "number", "boolean", "null"]},
         "kind": {"type": "string", "enum": list(KINDS)},
         "confidence": {"type": "number"},
-        "evidence": {"type": "array", "items": {"type": "integer"}},
+        "evidence": {"type": "array", "items": {"type": "integer", "minimum": SQLITE_MIN, "maximum": SQLITE_MAX}},
     },
 }
 
@@ -46,7 +51,11 @@ SYSTEM = (
 
 @dataclass(frozen=True)
 class LLMConfig:
-    """Where the model is and how long it may take."""
+    """Where the model is and how long it may take.
+
+    Each round is one chat request; the last of the ``max_rounds`` is the answering round, sent without
+    tools, so with ``max_rounds=1`` the single round is the answering round (no tools are offered).
+    """
 
     url: str  # base URL of the OpenAI-compatible API, e.g. http://localhost:8000/v1
     model: str  # model name as the server knows it
@@ -90,7 +99,8 @@ TOOLS = [
 
 
 def validate(data: Any, schema: dict = ANSWER_SCHEMA) -> list[str]:
-    """Problems of ``data`` against a (small subset of) JSON schema: type, required, enum, items."""
+    """Problems of ``data`` against a (small subset of) JSON schema: type, required, enum, items, minimum,
+    maximum; numbers must be finite (JSON has no NaN or infinity, though ``json.loads`` reads them)."""
     names = {"object": dict, "string": str, "number": (int, float), "integer": int, "boolean": bool, "array": list,
              "null": type(None)}
     types = schema.get("type")
@@ -100,6 +110,12 @@ def validate(data: Any, schema: dict = ANSWER_SCHEMA) -> list[str]:
                  for t in types)
         if not ok:
             return [f"expected {'/'.join(types)}, got {type(data).__name__}"]
+    if isinstance(data, float) and not math.isfinite(data):
+        return [f"{data!r} is not a finite number"]
+    if "minimum" in schema and _is_number(data) and data < schema["minimum"]:
+        return [f"{data!r:.40} is below the minimum {schema['minimum']}"]
+    if "maximum" in schema and _is_number(data) and data > schema["maximum"]:
+        return [f"{data!r:.40} is above the maximum {schema['maximum']}"]
     if "enum" in schema and data not in schema["enum"]:
         return [f"{data!r} not one of {schema['enum']}"]
     problems = []
@@ -112,6 +128,10 @@ def validate(data: Any, schema: dict = ANSWER_SCHEMA) -> list[str]:
         for i, item in enumerate(data):
             problems += [f"[{i}]: {p}" for p in validate(item, schema["items"])]
     return problems
+
+
+def _is_number(data: Any) -> bool:
+    return isinstance(data, (int, float)) and not isinstance(data, bool)
 
 
 class LLMAnswerer:
@@ -133,9 +153,10 @@ class LLMAnswerer:
             answer, rounds = self._loop(question, at, tools, started)
             return replace(answer, detail={**answer.detail, "rounds": rounds,
                                            "seconds": round(time.monotonic() - started, 3)})
-        except (LLMError, requests.RequestException, ValueError) as exc:
-            why = type(exc).__name__ if not str(exc) else str(exc)[:200]
-            logger.warning("LLM answerer failed (%s); the built-in answerer answers", why)
+        except Exception as exc:  # noqa: BLE001 - whatever the model's path does, the built-in answerer answers
+            why = _reason(exc)
+            expected = isinstance(exc, (LLMError, requests.RequestException))
+            logger.warning("LLM answerer failed (%s); the built-in answerer answers", why, exc_info=not expected)
             fallback = builtin.answer(question, at)
             return replace(fallback, answerer=f"builtin (fallback: {why})",
                            detail={**fallback.detail, "llm_error": why})
@@ -150,7 +171,7 @@ class LLMAnswerer:
             if calls and not last:
                 messages.append({"role": "assistant", "content": message.get("content") or "", "tool_calls": calls})
                 for call in calls:
-                    messages.append({"role": "tool", "tool_call_id": call.get("id", ""),
+                    messages.append({"role": "tool", "tool_call_id": call.get("id") or "",
                                      "content": json.dumps(tools.run(call), default=str)[:8000]})
                 continue
             return self._parse(question, at, message.get("content") or "", tools), round_
@@ -159,7 +180,7 @@ class LLMAnswerer:
     def _chat(self, messages: list[dict], started: float, tools_allowed: bool) -> dict:
         left = self.config.budget_s - (time.monotonic() - started)
         if left <= 0:
-            raise LLMError(f"time budget of {self.config.budget_s:g} s spent")
+            raise LLMError(f"timeout: time budget of {self.config.budget_s:g} s spent")
         body: dict = {"model": self.config.model, "messages": messages, "temperature": self.config.temperature}
         if tools_allowed:
             body["tools"] = TOOLS
@@ -173,15 +194,19 @@ class LLMAnswerer:
         if response.status_code != 200:
             raise LLMError(f"HTTP {response.status_code} from {url}: {response.text[:200]}")
         try:
-            return response.json()["choices"][0]["message"]
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            message = response.json()["choices"][0]["message"]
+        except (ValueError, LookupError, TypeError, RecursionError) as exc:
             raise LLMError(f"not an OpenAI chat completion: {response.text[:200]}") from exc
+        problem = _message_problem(message)
+        if problem:
+            raise LLMError(f"malformed chat message: {problem}")
+        return message
 
     def _parse(self, question: str, at: float | None, content: str, tools: "_Tools") -> Answer:
         text = re.sub(r"^```(?:json)?\s*|\s*```$", "", content.strip())
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise LLMError(f"the answer is not JSON: {content[:120]!r}") from exc
         problems = validate(data)
         if problems:
@@ -189,9 +214,35 @@ class LLMAnswerer:
         kind = data["kind"]
         value = data.get("value") if kind != "unknown" else None
         evidence = tuple(e for i in data.get("evidence", []) for e in tools.evidence(int(i)))
-        confidence = min(max(float(data.get("confidence", 0.5)), 0.0), 1.0) if kind != "unknown" else 0.0
+        confidence = float(min(max(data.get("confidence", 0.5), 0.0), 1.0)) if kind != "unknown" else 0.0
         return Answer(question, data["answer"] if kind != "unknown" else UNKNOWN_TEXT, value, kind, confidence,
                       evidence, at, self.name, {})
+
+
+def _reason(exc: Exception) -> str:
+    """Why the model's path failed, in at most 200 characters (the error's type too, when it is not ours)."""
+    if isinstance(exc, LLMError):
+        return str(exc)[:200]
+    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:200]
+
+
+def _message_problem(message: Any) -> str | None:
+    """What is wrong with a chat completion's message (content a string or null; tool calls named), or None."""
+    if not isinstance(message, dict):
+        return f"the message is of type {type(message).__name__}, not an object"
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        return f"content is of type {type(content).__name__}, not a string or null"
+    calls = message.get("tool_calls")
+    if calls is None:
+        return None
+    if not isinstance(calls, list):
+        return f"tool_calls is of type {type(calls).__name__}, not a list"
+    for i, call in enumerate(calls):
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            return f"tool_calls[{i}] is not an object with a function name: {str(call)[:80]!r}"
+    return None
 
 
 class _Tools:
@@ -205,30 +256,30 @@ class _Tools:
             "place_history": self.place_history, "graph_at": self.graph_at, "builtin_answer": self.builtin_answer}
 
     def run(self, call: dict) -> Any:
+        """The tool's result, or {"error": what was wrong} for the model to read: never an exception."""
         fn = call.get("function") or {}
         name = fn.get("name")
         if name not in self.table:
             return {"error": f"unknown tool {name!r}; tools: {sorted(self.table)}"}
         try:
-            args = json.loads(fn.get("arguments") or "{}")
-            if not isinstance(args, dict):
-                raise ValueError("arguments must be a JSON object")
-            return self.table[name](**args)
-        except (ValueError, TypeError, KeyError) as exc:
-            return {"error": f"{name}: {exc}"}
+            return self.table[name](**_arguments(fn.get("arguments")))
+        except TOOL_ERRORS as exc:
+            return {"error": f"{name}: {_reason(exc)}"}
 
     def search_memory(self, query: str, start: float | None = None, end: float | None = None, k: int = 5) -> list:
-        end = self.at if end is None else min(float(end), self.at)
-        hits = self.retriever.search(str(query), k=max(1, min(int(k), 20)), start=start,
+        start = None if start is None else _number(start, "start")
+        end = self.at if end is None else min(_number(end, "end"), self.at)
+        hits = self.retriever.search(str(query), k=max(1, min(_integer(k, "k"), 20)), start=start,
                                      end=None if end == float("inf") else end)
         return [{"event": e.event, "start": e.start, "end": e.end, "score": round(e.score, 4), "text": e.text}
                 for e in self.retriever.evidence(hits)]
 
     def get_event(self, id: int) -> dict:  # noqa: A002 - the tool's argument name
-        e = self.retriever.store.event(int(id))
+        e = self.retriever.store.event(_integer(id, "id"))
         return {"event": e.id, "stream": e.stream, "start": e.start, "end": e.end, "text": e.text}
 
     def entity_timeline(self, name: str) -> dict:
+        name = str(name)
         thing = self.builtin._thing(name)
         if thing is not None:
             return {"thing": thing.name, "stays": [{"start": s.start, "end": s.end, "room": s.room}
@@ -239,14 +290,14 @@ class _Tools:
         return {"person": person, "actions": acts, "said": said}
 
     def place_history(self, place: str) -> dict:
-        room = self.builtin._room(place)
+        room = self.builtin._room(str(place))
         acts = [_deed(a) for a in self.world.actions if a.target == room and a.time < self.at and a.known < self.at]
         things = [{"thing": t.name, "start": s.start, "end": s.end} for t in self.world.things.values()
                   for s in t.stays if s.room == room and s.start < self.at]
         return {"place": room, "entries": acts, "things": things}
 
     def graph_at(self, time: float) -> dict:  # noqa: A002
-        t = min(float(time), self.at)
+        t = min(_number(time, "time"), self.at)
         things = {name: s.room for name, thing in self.world.things.items()
                   if (s := self.world.stay_at(thing, t)) is not None}
         people = {}
@@ -268,6 +319,44 @@ class _Tools:
             return self.retriever.evidence([Scored(event_id, 1.0, {"llm": 1.0})], "cited by the model")
         except KeyError:
             return []
+
+
+def _arguments(raw: Any) -> dict:
+    """A tool call's arguments: a JSON object, sent as a string (OpenAI) or as the object itself (some servers)."""
+    if raw is None or raw == "":
+        return {}
+    args = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(args, dict):
+        raise ValueError(f"arguments must be a JSON object, got {type(args).__name__}")
+    return args
+
+
+def _integer(value: Any, name: str) -> int:
+    """``value`` as an integer a SQLite column can hold; ValueError saying what is wrong otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{name} must be an integer, got {type(value).__name__}")
+    if isinstance(value, float) and not value.is_integer():  # also NaN and infinities
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r:.40}") from None
+    if not SQLITE_MIN <= number <= SQLITE_MAX:
+        raise ValueError(f"{name}={number!r:.40} is out of range: {SQLITE_MIN} to {SQLITE_MAX}")
+    return number
+
+
+def _number(value: Any, name: str) -> float:
+    """``value`` as a finite float; ValueError saying what is wrong otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {value!r:.40}")
+    return number
 
 
 def _deed(action) -> dict:

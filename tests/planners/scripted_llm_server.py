@@ -5,7 +5,11 @@
 It binds a free local port (written to PORT_FILE), logs every request body as a JSON line to LOG_FILE,
 and answers /v1/chat/completions by the requested model's name: ``tools`` (tool calls, then a JSON
 answer), ``fenced`` (a JSON answer in a code fence), ``garbage`` (prose), ``badschema`` (JSON that does
-not fit), ``slow`` (sleeps 3 s), ``http500``, ``loop`` (tool calls for ever).
+not fit), ``slow`` (sleeps 3 s), ``http500``, ``loop`` (tool calls for ever); malformed shapes:
+``overflow_args`` (tool arguments out of any integer's range, then an answer), ``object_args`` (arguments
+as a JSON object, not a string, then an answer), ``message_string`` (the message a string),
+``toolcall_string`` (a tool call a string), ``content_number`` (the content a number), ``huge_evidence``
+(an answer citing event 10**30).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 ANSWER = {"answer": "office", "value": "office", "kind": "room", "confidence": 0.9, "evidence": [7]}
 
 
-def _call(i: int, name: str, arguments: str) -> dict:
+def _call(i: int, name: str, arguments: str | dict) -> dict:
     return {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
@@ -32,7 +36,16 @@ def reply(body: dict) -> tuple[int, dict]:
                                  _call(3, "entity_timeline", "{not json"),
                                  _call(4, "no_such_tool", "{}"),
                                  _call(5, "builtin_answer", json.dumps({"question": "Where is the red mug now?"}))]
-    elif model in ("tools", "slowish"):
+    elif model == "overflow_args" and not used_tools:  # json.dumps cannot write these: the text is literal
+        message["tool_calls"] = [_call(1, "get_event", '{"id": 1e400}'),
+                                 _call(2, "search_memory", '{"query": "red mug", "k": 1e400}'),
+                                 _call(3, "get_event", json.dumps({"id": 10**30})),
+                                 _call(4, "graph_at", '{"time": NaN}'),
+                                 _call(5, "search_memory", json.dumps({"query": "red mug", "k": 10**6})),
+                                 _call(6, "get_event", json.dumps({"id": "seven"}))]
+    elif model == "object_args" and not used_tools:
+        message["tool_calls"] = [_call(1, "get_event", {"id": 7}), _call(2, "graph_at", {"time": 100})]
+    elif model in ("tools", "slowish", "overflow_args", "object_args"):
         message["content"] = json.dumps(ANSWER)
     elif model == "fenced":
         message["content"] = "```json\n" + json.dumps(ANSWER) + "\n```"
@@ -45,6 +58,14 @@ def reply(body: dict) -> tuple[int, dict]:
         message["content"] = json.dumps(ANSWER)
     elif model == "http500":
         return 500, {"error": {"message": "model crashed"}}
+    elif model == "message_string":
+        message = "office"  # type: ignore[assignment]
+    elif model == "toolcall_string":
+        message["tool_calls"] = ["get_event(7)"]
+    elif model == "content_number":
+        message["content"] = 42
+    elif model == "huge_evidence":
+        message["content"] = json.dumps({**ANSWER, "evidence": [10**30]})
     elif model == "loop":
         message["tool_calls"] = [_call(1, "get_event", json.dumps({"id": 1}))]
     return 200, {"id": "x", "object": "chat.completion", "model": model,
