@@ -388,7 +388,7 @@ class BuiltinAnswerer:
     def _count_pick(self, now, name):
         name = self._name(name)
         # a pick leaves a resting place: pauses while carried are no picks
-        return self._count(self._actions("pick", now, lambda a: a.target == name and a.resting),
+        return self._count(self._actions("pick", now, lambda a: a.target == name and a.resting and a.witnessed),
                            f"picks up the {name}")
 
     def _count_speak(self, now, speaker):

@@ -48,6 +48,8 @@ MIN_SIGHTINGS = 3  # sightings of a thing never seen at rest before it counts as
 WALL_MARGIN = 0.6  # metres: closer than this to a wall, furniture's room is the one the camera saw it from
 GONE_VIEWS = 10  # views of the furniture a thing rested on, without the thing, that say it was taken away
 GONE_AFTER = 5.0  # seconds after its last sighting before views of its place count as views without it
+WITNESS_GAP = 3.0  # seconds after a thing's last sighting at rest within which its pick, if seen, was seen
+WITNESS_VIEWS = 3  # views of its resting place in that time, without it, that show it being taken
 CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
 ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
 CLOSED = ("fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "sideboard", "drawer", "dresser",
@@ -76,6 +78,7 @@ class Action:
     furniture: str = ""  # put: the furniture it was put on
     resting: bool = True  # put/pick: to or from a resting place (not a pause while carried)
     known: float = float("-inf")  # when perception had shown it (a pick seen as a thing gone: later views)
+    witnessed: bool = True  # pick: seen as it happened, not only inferred from the thing being elsewhere later
     opened_seen: bool = True  # open: the opening itself was seen (not open already when it came into view)
     closed_seen: bool = True  # open: its closing was seen
 
@@ -297,9 +300,21 @@ class World:
                 out.append(Action("pick", before.end, before.end, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
                                   resting=before.end - before.start >= RESTING_SECONDS
-                                  or (before is thing.stays[0] and not self._arrived(thing))))
+                                  or (before is thing.stays[0] and not self._arrived(thing)),
+                                  witnessed=self._taken_in_view(thing, before)))
             out += self._gone(thing) + self._carried_in(thing)
         return out
+
+    def _taken_in_view(self, thing: Thing, stay: Stay) -> bool:
+        """Whether the pick that ended a resting place was seen as it happened: within WITNESS_GAP seconds
+        of the thing's last sighting there it was seen carried off, or the piece of furniture it rested on
+        was seen without it (not only inferred from the thing turning up elsewhere much later)."""
+        soon = (thing.times > stay.end) & (thing.times <= stay.end + WITNESS_GAP)
+        if np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS):
+            return True
+        near = [f for f in self.furniture if np.hypot(f.xs[0] - stay.x, f.ys[0] - stay.y) <= ON_FURNITURE]
+        return any(np.count_nonzero((f.times > stay.end) & (f.times <= stay.end + WITNESS_GAP)) >= WITNESS_VIEWS
+                   for f in near)
 
     def _arrived(self, thing: Thing) -> bool:
         """Whether the thing was seen away from its first resting place shortly before it rested there

@@ -253,3 +253,20 @@ def test_a_pause_after_being_carried_in_is_no_pick(tmp_path, carried_in, picks):
     answer = BuiltinAnswerer(store).answer("How many times did you see someone pick up the red mug?", 150.0)
     assert answer.value == picks
     store.close()
+
+
+@pytest.mark.parametrize("carried_seen, place_seen, picks", [(True, False, 1), (False, True, 1), (False, False, 0)])
+def test_a_pick_counts_as_seen_only_when_it_was_seen(tmp_path, carried_seen, place_seen, picks):
+    """The mug rests in the kitchen (0-30 s), then rests in the office from 100 s. Seen carried off just
+    after 30 s, or its table seen without it just after: a pick was seen. Neither: it moved, but
+    nobody saw it picked up (the move is still known: it is in the office now)."""
+    rest1 = [(t, 2.0, 2.0) for t in np.arange(0.0, 30.0, 0.2)]
+    carry = [(30.4 + 0.2 * k, 2.3 + 0.3 * k, 2.0) for k in range(5)] if carried_seen else []
+    rest2 = [(t, 8.0, 2.0) for t in np.arange(100.0, 130.0, 0.2)]
+    store = _store(tmp_path, [], rest1 + carry + rest2)
+    table = np.arange(0.0, 60.0 if place_seen else 30.0, 0.2)
+    add_sightings(store, [Sighting(STREAM, float(t), 9, "furniture", "table", 0.9, 2.3, 2.0) for t in table])
+    answerer = BuiltinAnswerer(store)
+    assert answerer.answer("How many times did you see someone pick up the red mug?", 140.0).value == picks
+    assert answerer.answer("Where is the red mug now?", 140.0).value == "office"
+    store.close()
