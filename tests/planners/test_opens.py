@@ -8,7 +8,7 @@ import pytest
 from memory.perceived import Sighting, add_sightings
 from planners.builtin import BuiltinAnswerer
 from planners.opens import OpenSpan, open_spans
-from tests.planners.test_world import STREAM, _store, _walk
+from tests.planners.test_world import STREAM, _store
 
 RATE = 5.0
 
