@@ -4,8 +4,9 @@ A person enters a room when their track crosses into it and gets ENTER_DEPTH met
 lost from view walking just after crossing (hysteresis: position noise along a wall is no entry; the
 time is the crossing's). At the edges of what the camera saw, the walk is extrapolated: someone last seen
 walking at a wall went through it, someone first seen walking away from a wall just came through it
-(or stood at it: DOORWAY); someone seen again in another room, deep inside and not walking from a
-wall, crossed unseen: that is no entry seen. A room left again within CORNER seconds was a corner cut, not entered.
+(or stood at it: DOORWAY); someone lost from view at a door and found beyond it soon after went
+through it as they were lost; someone seen again in another room otherwise, deep inside and not
+walking from a wall, crossed unseen: that is no entry seen. A room left again within CORNER seconds was a corner cut, not entered.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DOORWAY = 0.4  # metres from a shared wall within which someone first seen has j
 CORNER = 1.5  # seconds in a room between two entries that make it a corner cut, not an entry
 EXTRAPOLATE = 1.5  # seconds a walk is carried on past the first or last sighting (seen entering: within this of the door)
 WALKING = 0.6  # metres per second from which a track is walking, not standing
+DOOR_GAP = 5.0  # seconds: lost at a door and found beyond it this soon, the person went through it then
 STOPPED = 1.0  # metres: seen again this close to where a walk out of view began, it never went out
 VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
 
@@ -69,6 +71,11 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
                 if walked_out is not None and not _back_soon(times, xs, ys, i, rooms, current):
                     out.append(walked_out)
                     current = walked_out[1]
+                elif i < n and gap <= DOOR_GAP:
+                    beyond = _through_door(xs, ys, i, rooms, current)
+                    if beyond is not None:  # lost at a door, found soon beyond it: went through then
+                        out.append((float(times[i - 1]), beyond))
+                        current = beyond
         if i == n:
             break
         x, y = float(xs[i]), float(ys[i])
@@ -94,6 +101,16 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
         else:
             crossing = None
     return _drop_corners(out)
+
+
+def _through_door(xs, ys, i: int, rooms: Rooms, room: str) -> str | None:
+    """The room sighting i is in, when it is another than ``room`` and sighting i - 1 (the last before
+    a break) stood within DOORWAY of it: at the wall between the two."""
+    other = rooms.room_at(float(xs[i]), float(ys[i]))
+    area = next((a for a in rooms.areas if a.name == other), None)
+    if other == room or area is None or area.distance(float(xs[i - 1]), float(ys[i - 1])) >= DOORWAY:
+        return None
+    return other
 
 
 def _back_soon(times, xs, ys, i: int, rooms: Rooms, room: str) -> bool:

@@ -270,3 +270,19 @@ def test_a_pick_counts_as_seen_only_when_it_was_seen(tmp_path, carried_seen, pla
     assert answerer.answer("How many times did you see someone pick up the red mug?", 140.0).value == picks
     assert answerer.answer("Where is the red mug now?", 140.0).value == "office"
     store.close()
+
+
+def test_lost_at_a_door_and_found_beyond_it_went_through(tmp_path):
+    """Seen standing at the kitchen/office wall (0.2 m from it), lost, found 3 s later deep in the
+    office, standing: went through the door as they were lost. Found deep in the office after standing
+    1.5 m from the wall: the crossing was not seen."""
+    path = [(t, 4.8, 2.5) for t in np.arange(10.0, 13.0, 0.2)] + [(t, 7.5, 2.5) for t in np.arange(16.0, 20.0, 0.2)]
+    store = _store(tmp_path, path)
+    entries = _entries(store)
+    assert [room for _, room in entries][-1:] == ["office"]
+    assert entries[-1][0] == pytest.approx(12.8, abs=0.3)
+    store.close()
+    path = [(t, 3.5, 2.5) for t in np.arange(10.0, 13.0, 0.2)] + [(t, 7.5, 2.5) for t in np.arange(16.0, 20.0, 0.2)]
+    store = _store(tmp_path / "far", path)
+    assert "office" not in [room for _, room in _entries(store)]
+    store.close()
