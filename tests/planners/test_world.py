@@ -1,4 +1,4 @@
-"""The perceived world's entries and moves on seeded synthetic tracks whose truth is known."""
+"""The perceived world's entries, moves and openings on seeded synthetic tracks whose truth is known."""
 
 from __future__ import annotations
 
@@ -285,4 +285,24 @@ def test_lost_at_a_door_and_found_beyond_it_went_through(tmp_path):
     path = [(t, 3.5, 2.5) for t in np.arange(10.0, 13.0, 0.2)] + [(t, 7.5, 2.5) for t in np.arange(16.0, 20.0, 0.2)]
     store = _store(tmp_path / "far", path)
     assert "office" not in [room for _, room in _entries(store)]
+    store.close()
+
+
+def test_answers_about_opening_read_the_states(tmp_path):
+    """A fridge read open 20-23 s and 60-64 s (a misreading at 40 s), Alice standing at it both times:
+    two openings, the last by Alice, open about 4 s; visits alone would not say it was opened."""
+    path = [(t, 3.2, 4.0) for t in np.arange(18.0, 25.0, 0.2)] + [(t, 3.2, 4.0) for t in np.arange(58.0, 66.0, 0.2)]
+    store = _store(tmp_path, path)
+    times = np.arange(0.0, 90.0, 0.2)
+    rows = [Sighting(STREAM, float(t), 5, "furniture", "fridge", 0.9, 4.0, 4.5,
+                     state="open" if (20.0 <= t < 23.0 or 60.0 <= t < 64.0 or abs(t - 40.0) < 0.01) else "closed")
+            for t in times]
+    add_sightings(store, rows)
+    answerer = BuiltinAnswerer(store)
+    assert answerer.answer("How many times did you see someone open the fridge?", 80.0).value == 2
+    assert answerer.answer("How many times did you see someone open the fridge?", 50.0).value == 1
+    assert answerer.answer("When did you last see someone open the fridge?", 80.0).value == pytest.approx(60.0, abs=0.3)
+    duration = answerer.answer("The last time you saw the fridge opened, how long did it stay open?", 80.0).value
+    assert duration == pytest.approx(4.0, abs=0.3)
+    assert answerer.answer("Who last opened the fridge?", 80.0).value == "person 1"
     store.close()
