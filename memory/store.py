@@ -519,18 +519,15 @@ class MemoryStore:
         the first listing of a large memory writes them all; pass False to skip). JPEG bytes
         and vectors are loaded only when asked for.
         """
-        where = ["1"]
-        params: list[object] = []
-        if stream is not None:
-            where.append("e.stream = ?")
-            params.append(stream)
-        if start is not None:
-            where.append('e."end" > ?')
-            params.append(float(start))
-        if end is not None:
-            where.append("e.start < ?")
-            params.append(float(end))
-        return self._load_events(" AND ".join(where), params, with_vectors, with_jpeg, thumbnails)
+        where, params = _span_filter(stream, start, end)
+        return self._load_events(where, params, with_vectors, with_jpeg, thumbnails)
+
+    def event_ids(self, stream: str | None = None, start: float | None = None, end: float | None = None) -> list[int]:
+        """Ids of the events (of a stream) overlapping [start, end), by id: what ``events`` lists, without
+        loading them."""
+        where, params = _span_filter(stream, start, end)
+        with self._read() as c:
+            return [int(r[0]) for r in c.execute(f"SELECT e.id FROM events e WHERE {where} ORDER BY e.id", params)]
 
     def event(self, event_id: int) -> Event:
         """One event with its vectors and keyframe JPEG bytes."""
@@ -662,3 +659,17 @@ def _decode_vector(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=_VECTOR_DTYPE).astype(np.float32)
 
 
+def _span_filter(stream: str | None, start: float | None, end: float | None) -> tuple[str, list[object]]:
+    """SQL condition (on events aliased ``e``) and parameters for events of a stream overlapping [start, end)."""
+    where = ["1"]
+    params: list[object] = []
+    if stream is not None:
+        where.append("e.stream = ?")
+        params.append(stream)
+    if start is not None:
+        where.append('e."end" > ?')
+        params.append(float(start))
+    if end is not None:
+        where.append("e.start < ?")
+        params.append(float(end))
+    return " AND ".join(where), params

@@ -58,7 +58,7 @@ class Retriever:
         kept = [(e, s) for e, s in pool if e in inside]
         if len(kept) >= k:
             return kept[:k]
-        ids = self._ids_between(start, end, stream)  # a narrow window: filter first
+        ids = self.store.event_ids(stream, start, end)  # a narrow window: filter first
         if not ids:
             return []
         # graph and IVF indexes lose recall under an id filter: ask for more, keep the best k
@@ -70,20 +70,6 @@ class Retriever:
         marks = ",".join("?" * len(ids))
         rows = self.store._conn.execute(f'SELECT id, start, "end" FROM events WHERE id IN ({marks})', ids)
         return {int(i) for i, a, b in rows if (start is None or b > start) and (end is None or a < end)}
-
-    def _ids_between(self, start: float | None, end: float | None, stream: str | None) -> list[int]:
-        where, params = ["1"], []
-        if start is not None:
-            where.append('"end" > ?')
-            params.append(float(start))
-        if end is not None:
-            where.append("start < ?")
-            params.append(float(end))
-        if stream is not None:
-            where.append("stream = ?")
-            params.append(stream)
-        rows = self.store._conn.execute(f"SELECT id FROM events WHERE {' AND '.join(where)}", params)
-        return [int(r[0]) for r in rows]
 
     def episodes(self, space: str, vector: np.ndarray, top: int = EPISODES) -> list[tuple[int, float]]:
         """Events of the episodes whose mean vector is nearest the query (coarse to fine)."""
@@ -157,7 +143,7 @@ class Retriever:
 
     def between(self, start: float, end: float, stream: str | None = None) -> list[Scored]:
         """Every event overlapping [start, end), in time order ("what happened between 10:00 and 10:05")."""
-        return [Scored(i, 1.0, {"time": 1.0}) for i in self._ids_between(start, end, stream)]
+        return [Scored(i, 1.0, {"time": 1.0}) for i in self.store.event_ids(stream, start, end)]
 
     def near(self, x: float, y: float, radius: float = 1.5, start: float | None = None,
              end: float | None = None) -> list[Scored]:

@@ -107,6 +107,9 @@ def test_events_are_ordered_and_filtered(store) -> None:
     assert events[0].vectors == {} and events[0].keyframes[0].jpeg is None and events[0].keyframes[0].path
     assert [e.start for e in store.events("b", start=5.0, end=12.0)] == [4.0, 8.0]  # overlapping [5, 12)
     assert store.count_events() == 10 and store.count_events("a") == 5
+    for stream, start, end in [(None, None, None), ("b", 5.0, 12.0), ("a", None, 110.0), (None, 10.0, None)]:
+        listed = sorted(e.id for e in store.events(stream, start, end, thumbnails=False))
+        assert store.event_ids(stream, start, end) == listed  # the same events, not loaded
     assert store.events("a", thumbnails=False)[0].keyframes[0].path is None
     assert store.events("a", with_vectors=True)[0].vectors["clip"].shape == (32,)
     store.set_checkpoint(Checkpoint("a", 120.0, b"", done=True))
