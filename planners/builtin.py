@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
 WALKING_SPEED = 1.2  # metres per second, people indoors
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
+SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
 
 
 class BuiltinAnswerer:
@@ -132,18 +133,44 @@ class BuiltinAnswerer:
 
     # ------------------------------------------------------------------------------ resolve
     def _thing(self, name: str):
-        """The thing of that name; else the one thing of that label whose colour reads like it (colour
-        is read from pixels and slips between neighbours such as pink/red, green/grey)."""
+        """The thing of that name; else, when people spoke of a thing of that name (so it exists), the one
+        thing of that label whose colour reads like it: colour is read from pixels and slips between
+        neighbours such as pink/red, green/grey. A name nobody saw or spoke of is no thing: such questions
+        ask after things that are not there."""
         name = _clean(name)
         if name in self.world.things:
             return self.world.things[name]
-        parts = name.split()
+        near = self._lookalike(name)
+        return near if near is not None and self._spoken_of(name) else None
+
+    def _lookalike(self, name: str):
+        """The one perceived thing of that label whose colour is a neighbour of the name's, if exactly one."""
+        parts = _clean(name).split()
         if len(parts) < 2:
             return None
         colour, label = parts[0], " ".join(parts[1:])
         near = [t for n, t in self.world.things.items() if n.split(" ", 1)[-1] == label
                 and n.split(" ", 1)[0] in _CONFUSABLE.get(colour, ())]
         return near[0] if len(near) == 1 else None
+
+    def _spoken_of(self, name: str) -> bool:
+        """Whether a heard line names the thing, each word allowed a recognition slip ("screen keys")."""
+        want = name.split()
+        for line in self.world.heard:
+            words = re.findall(r"[a-z]+", line[2].lower())
+            for i in range(len(words) - len(want) + 1):
+                if all(difflib.SequenceMatcher(None, a, b).ratio() >= SPOKEN_MATCH for a, b in zip(want, words[i:])):
+                    return True
+        return False
+
+    def _not_seen(self, name: str, now: float, note: str):
+        """"I don't know" about a thing, with the look-alike that was seen as the closest evidence."""
+        near = self._lookalike(name)
+        stay = self.world.stay_at(near, now) if near is not None else None
+        if stay is None:
+            return None, "unknown", [], note
+        return None, "unknown", self.evidence(min(stay.end, now), f"the closest: the {near.name} in the {stay.room}",
+                                              entities=(near.name,)), f"{note}; the closest seen: the {near.name}"
 
     def _person(self, name: str) -> str | None:
         """A person by name; a name never heard goes to the one person seen often whose name was never
@@ -177,7 +204,7 @@ class BuiltinAnswerer:
         thing = self._thing(name)
         stay = self.world.stay_at(thing, now) if thing else None
         if stay is None:
-            return None, "unknown", [], f"the {name} was not seen before"
+            return self._not_seen(name, now, f"the {name} was not seen before")
         return stay.room, "room", self.evidence(min(stay.end, now), f"the {name} in the {stay.room}",
                                                 entities=(thing.name,)), ""
 
@@ -186,7 +213,7 @@ class BuiltinAnswerer:
         thing = self._thing(name)
         stay = self.world.stay_at(thing, min(t + 1.0, now)) if thing else None
         if stay is None:
-            return None, "unknown", [], f"the {name} was not seen by {when}"
+            return self._not_seen(name, min(t + 1.0, now), f"the {name} was not seen by {when}")
         return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}",
                                                 entities=(thing.name,)), ""
 
