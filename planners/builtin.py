@@ -322,8 +322,9 @@ class BuiltinAnswerer:
         name = self._name(name)
         puts = self._actions("put", now, lambda a: a.target == name)
         puts = [a for a in puts if a.resting] or puts  # pauses while carried are no puts
+        puts = _seen_first(puts)  # a thing found at rest was put there unseen, some time before
         thing = self.world.things.get(name)
-        if not puts and thing is not None:  # no move seen as such: when it came to rest where it was seen
+        if not puts and thing is not None:  # no put seen as such: when it came to rest where it was seen
             stays = [st for st in thing.stays if st.start < now]
             puts = [Action("put", st.start, st.start, "", name) for st in (stays[1:] or stays[:1])]
         return self._pick(puts, which, f"anyone put down the {name}")
@@ -338,10 +339,10 @@ class BuiltinAnswerer:
     # --------------------------------------------------------------------------------- who
     def _who_put(self, now, name, furniture):
         name = self._name(name)
-        puts = self._actions("put", now, lambda a: a.target == name and a.actor
-                             and self._furniture_matches(furniture, a.furniture))
+        puts = _seen_first(self._actions("put", now, lambda a: a.target == name and a.actor
+                                         and self._furniture_matches(furniture, a.furniture)))
         if not puts:
-            puts = self._actions("put", now, lambda a: a.target == name and a.actor)
+            puts = _seen_first(self._actions("put", now, lambda a: a.target == name and a.actor))
         if not puts:
             return None, "unknown", [], f"never saw anyone put the {name} down"
         a = puts[-1]
@@ -588,6 +589,11 @@ _CONFUSABLE = {  # colours read from pixels slip between these under room light
     "orange": ("brown", "red", "yellow"), "brown": ("orange", "grey"), "blue": ("black", "teal"),
     "black": ("blue", "grey"), "white": ("grey",), "purple": ("pink", "blue"), "teal": ("green", "blue"),
     "yellow": ("orange",)}
+
+
+def _seen_first(actions: list[Action]) -> list[Action]:
+    """The actions seen as they happened, if any; else all (inferred from where things were seen)."""
+    return [a for a in actions if a.witnessed] or actions
 
 
 def _best(word: str, words: list[str]) -> float:

@@ -7,7 +7,9 @@ box"); their resting places ("stays") are runs of sightings close together; a ne
 elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
 carried); a thing seen carried shortly before its first resting place was put there, and one gone from
 an open piece of furniture (not a container) seen often since without it was picked up (known only
-from those views on). People are tracks clustered by appearance (average linkage, cosine 0.9), named by the
+from those views on). A put is witnessed when the thing was seen carried in just before it rested (not
+only found at rest when the camera came by), a pick when it was seen carried off or its place seen
+without it just after. People are tracks clustered by appearance (average linkage, cosine 0.9), named by the
 voices heard and by what those voices said they did (planners/naming.py). A person's room entries
 come from their track over the map's rooms (planners/entries.py); a person lingering by a piece of
 furniture is a visit (containers are opened in visits). Furniture by a wall belongs to the room the
@@ -48,7 +50,7 @@ MIN_SIGHTINGS = 3  # sightings of a thing never seen at rest before it counts as
 WALL_MARGIN = 0.6  # metres: closer than this to a wall, furniture's room is the one the camera saw it from
 GONE_VIEWS = 10  # views of the furniture a thing rested on, without the thing, that say it was taken away
 GONE_AFTER = 5.0  # seconds after its last sighting before views of its place count as views without it
-WITNESS_GAP = 3.0  # seconds after a thing's last sighting at rest within which its pick, if seen, was seen
+WITNESS_GAP = 3.0  # seconds after (before) a resting place within which its pick (put), if seen, was seen
 WITNESS_VIEWS = 3  # views of its resting place in that time, without it, that show it being taken
 CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
 ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
@@ -78,7 +80,7 @@ class Action:
     furniture: str = ""  # put: the furniture it was put on
     resting: bool = True  # put/pick: to or from a resting place (not a pause while carried)
     known: float = float("-inf")  # when perception had shown it (a pick seen as a thing gone: later views)
-    witnessed: bool = True  # pick: seen as it happened, not only inferred from the thing being elsewhere later
+    witnessed: bool = True  # pick/put: seen as it happened, not only inferred from where the thing was seen after
     opened_seen: bool = True  # open: the opening itself was seen (not open already when it came into view)
     closed_seen: bool = True  # open: its closing was seen
 
@@ -295,7 +297,8 @@ class World:
                 actor = self.person_near(after.x, after.y, after.start - 4.0, after.start + 2.0)
                 out.append(Action("put", after.start, after.start, actor, thing.name,
                                   self.furniture_near(after.x, after.y),
-                                  resting=after.end - after.start >= RESTING_SECONDS or after is thing.stays[-1]))
+                                  resting=after.end - after.start >= RESTING_SECONDS or after is thing.stays[-1],
+                                  witnessed=self._put_in_view(thing, after)))
                 picker = self.person_near(before.x, before.y, before.end - 2.0, before.end + 4.0)
                 out.append(Action("pick", before.end, before.end, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
@@ -316,6 +319,14 @@ class World:
         return any(np.count_nonzero((f.times > stay.end) & (f.times <= stay.end + WITNESS_GAP)) >= WITNESS_VIEWS
                    for f in near)
 
+    def _put_in_view(self, thing: Thing, stay: Stay) -> bool:
+        """Whether the put that began a resting place was seen as it happened: the thing was seen carried
+        in (elsewhere) within WITNESS_GAP seconds before its first sighting there, not only found there
+        when the camera came by. (Its piece of furniture seen without it just before says too little: a
+        small thing is often missed at the edge of view while the furniture is not.)"""
+        soon = (thing.times < stay.start) & (thing.times >= stay.start - WITNESS_GAP)
+        return bool(np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS))
+
     def _arrived(self, thing: Thing) -> bool:
         """Whether the thing was seen away from its first resting place shortly before it rested there
         (carried there): that place is no resting place it was found at, a short stay there a pause."""
@@ -335,7 +346,8 @@ class World:
             return []
         actor = self.person_near(first.x, first.y, first.start - 4.0, first.start + 2.0)
         return [Action("put", first.start, first.start, actor, thing.name, self.furniture_near(first.x, first.y),
-                       resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1)]
+                       resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1,
+                       witnessed=self._put_in_view(thing, first))]
 
     def _gone(self, thing: Thing) -> list[Action]:
         """A pick seen as the thing missing from where it last rested: the piece of furniture it rested on

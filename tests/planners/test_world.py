@@ -91,6 +91,25 @@ def test_pauses_while_carried_are_no_picks_or_puts(tmp_path):
     store.close()
 
 
+def test_a_put_seen_is_one_carried_in_not_one_found_later(tmp_path):
+    """The mug is carried from the kitchen into the office and put down at 40 s (seen); then, unseen, it
+    is moved to the bedroom, where the camera finds it at rest at 150 s. The put seen last is the one
+    at 40 s: the bedroom one happened some time the camera does not know."""
+    rest1 = [(t, 2.0, 2.0) for t in np.arange(0.0, 30.0, 0.2)]
+    carry = [(30.0 + k, 2.0 + 0.6 * k, 2.0) for k in range(10)]
+    rest2 = [(t, 8.0, 2.0) for t in np.arange(40.0, 90.0, 0.2)]
+    found = [(t, 2.0, 8.0) for t in np.arange(150.0, 180.0, 0.2)]
+    store = _store(tmp_path, _walk(25.0, (2.0, 2.5), (8.0, 2.5), speed=0.25),
+                   sorted(rest1 + carry + rest2 + found))
+    puts = [a for a in World(store).actions if a.kind == "put" and a.resting]
+    assert [(round(a.time), a.witnessed) for a in puts] == [(40, True), (150, False)]
+    answerer = BuiltinAnswerer(store)
+    assert answerer.answer("When did you last see someone put down the red mug?", 200.0).value == \
+        pytest.approx(40.0, abs=1.0)
+    assert answerer.answer("Where is the red mug now?", 200.0).value == "bedroom"
+    store.close()
+
+
 def test_walk_carried_on_past_the_edges_of_view(tmp_path):
     """Last seen walking at the office wall 0.5 m away (unseen after): went in, about 0.5 s later.
     First seen (after long unseen) walking out of the wall 0.8 m into the kitchen: just came in."""
