@@ -3,7 +3,7 @@
 Per seed: render the episode (or reuse it), ingest its mp4 into a fresh memory through
 ``mnemo.open(...).ingest``, score the event boundaries against the visible truth, time the
 retrieval call of every generated question, and, when an answerer is given, score its answers
-with ``sim.score``. Until the reasoner exists there is no answerer and QA accuracy is null.
+with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null).
 """
 
 from __future__ import annotations
