@@ -132,16 +132,16 @@ class BuiltinAnswerer:
         return out
 
     # ------------------------------------------------------------------------------ resolve
-    def _thing(self, name: str):
-        """The thing of that name; else, when people spoke of a thing of that name (so it exists), the one
-        thing of that label whose colour reads like it: colour is read from pixels and slips between
-        neighbours such as pink/red, green/grey. A name nobody saw or spoke of is no thing: such questions
-        ask after things that are not there."""
+    def _thing(self, name: str, now: float):
+        """The thing of that name; else, when people spoke of a thing of that name before ``now`` (so it
+        exists), the one thing of that label whose colour reads like it: colour is read from pixels and
+        slips between neighbours such as pink/red, green/grey. A name nobody saw or spoke of is no thing:
+        such questions ask after things that are not there."""
         name = _clean(name)
         if name in self.world.things:
             return self.world.things[name]
         near = self._lookalike(name)
-        return near if near is not None and self._spoken_of(name) else None
+        return near if near is not None and self._spoken_of(name, now) else None
 
     def _lookalike(self, name: str):
         """The one perceived thing of that label whose colour is a neighbour of the name's, if exactly one."""
@@ -153,11 +153,15 @@ class BuiltinAnswerer:
                 and n.split(" ", 1)[0] in _CONFUSABLE.get(colour, ())]
         return near[0] if len(near) == 1 else None
 
-    def _spoken_of(self, name: str) -> bool:
-        """Whether a heard line names the thing, each word allowed a recognition slip ("screen keys")."""
+    def _spoken_of(self, name: str, now: float) -> bool:
+        """Whether a line heard before ``now`` names the thing, each word allowed a recognition slip
+        ("screen keys")."""
+        if getattr(self, "_heard_words", None) is None:  # the world is fixed for this answerer's life
+            self._heard_words = [(h[0], re.findall(r"[a-z]+", h[2].lower())) for h in self.world.heard]
         want = name.split()
-        for line in self.world.heard:
-            words = re.findall(r"[a-z]+", line[2].lower())
+        for start, words in self._heard_words:
+            if start >= now:
+                continue
             for i in range(len(words) - len(want) + 1):
                 if all(difflib.SequenceMatcher(None, a, b).ratio() >= SPOKEN_MATCH for a, b in zip(want, words[i:])):
                     return True
@@ -191,9 +195,9 @@ class BuiltinAnswerer:
         name, actual = _clean(name), _clean(actual)
         return bool(actual) and (name == actual or name.endswith(" " + actual) or actual.endswith(" " + name))
 
-    def _name(self, name: str) -> str:
+    def _name(self, name: str, now: float) -> str:
         """The perceived thing's name for a name in a question (colour slips allowed)."""
-        thing = self._thing(name)
+        thing = self._thing(name, now)
         return thing.name if thing is not None else _clean(name)
 
     def _actions(self, kind: str, now: float, pred=lambda a: True) -> list[Action]:
@@ -201,7 +205,7 @@ class BuiltinAnswerer:
 
     # ------------------------------------------------------------------------------- where
     def _where_now(self, now, name):
-        thing = self._thing(name)
+        thing = self._thing(name, now)
         stay = self.world.stay_at(thing, now) if thing else None
         if stay is None:
             return self._not_seen(name, now, f"the {name} was not seen before")
@@ -210,7 +214,7 @@ class BuiltinAnswerer:
 
     def _where_at(self, now, name, when):
         t = clock_seconds(when)
-        thing = self._thing(name)
+        thing = self._thing(name, now)
         stay = self.world.stay_at(thing, min(t + 1.0, now)) if thing else None
         if stay is None:
             return self._not_seen(name, min(t + 1.0, now), f"the {name} was not seen by {when}")
@@ -283,7 +287,7 @@ class BuiltinAnswerer:
 
     def _mentioned_room(self, now, name, speaker, when):
         t = clock_seconds(when)
-        thing = self._thing(name)
+        thing = self._thing(name, now)
         if thing is None:
             return None, "unknown", [], f"the {name} was never seen"
         stay = self.world.stay_at(thing, t + 1.0) or next((s for s in thing.stays if s.start < now), None)
@@ -319,7 +323,7 @@ class BuiltinAnswerer:
         return self._pick(self._opens(furniture, now), which, f"the {furniture} opened")
 
     def _when_put(self, now, which, name):
-        name = self._name(name)
+        name = self._name(name, now)
         puts = self._actions("put", now, lambda a: a.target == name)
         puts = [a for a in puts if a.resting] or puts  # pauses while carried are no puts
         puts = _seen_first(puts)  # a thing found at rest was put there unseen, some time before
@@ -330,7 +334,7 @@ class BuiltinAnswerer:
         return self._pick(puts, which, f"anyone put down the {name}")
 
     def _first_seen(self, now, name):
-        thing = self._thing(name)
+        thing = self._thing(name, now)
         seen = thing.seen_before(now) if thing else np.array([])
         if not len(seen):
             return None, "unknown", [], f"the {name} was never seen"
@@ -338,7 +342,7 @@ class BuiltinAnswerer:
 
     # --------------------------------------------------------------------------------- who
     def _who_put(self, now, name, furniture):
-        name = self._name(name)
+        name = self._name(name, now)
         puts = _seen_first(self._actions("put", now, lambda a: a.target == name and a.actor
                                          and self._furniture_matches(furniture, a.furniture)))
         if not puts:
@@ -414,7 +418,7 @@ class BuiltinAnswerer:
                            f"enters the {room}")
 
     def _count_pick(self, now, name):
-        name = self._name(name)
+        name = self._name(name, now)
         # a pick leaves a resting place: pauses while carried are no picks
         return self._count(self._actions("pick", now, lambda a: a.target == name and a.resting and a.witnessed),
                            f"picks up the {name}")
@@ -498,7 +502,7 @@ class BuiltinAnswerer:
                 "enter": "enter", "entered": "enter"}[verb]
         if kind in ("put", "pick"):
             parts = re.split(r" (?:on|in|under|at|inside|into|onto|from) the ", rest, maxsplit=1)
-            name, furniture = self._name(parts[0]), parts[1] if len(parts) > 1 else ""
+            name, furniture = self._name(parts[0], now), parts[1] if len(parts) > 1 else ""
             cands = self._actions(kind, now, lambda x: x.target == name)
             better = [x for x in cands if (not furniture or self._furniture_matches(furniture, x.furniture))]
             if not better and furniture:

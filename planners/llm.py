@@ -280,7 +280,7 @@ class _Tools:
 
     def entity_timeline(self, name: str) -> dict:
         name = str(name)
-        thing = self.builtin._thing(name)
+        thing = self.builtin._thing(name, self.at)
         if thing is not None:
             return {"thing": thing.name, "stays": [{"start": s.start, "end": s.end, "room": s.room}
                                                    for s in thing.stays if s.start < self.at]}

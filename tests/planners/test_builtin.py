@@ -90,4 +90,5 @@ def test_a_thing_spoken_of_is_the_one_lookalike_seen(world_store):
     add_heard(world_store, [Heard("s1", 140.0, 142.0, "Have you seen the pinc mug?", "Bob")])
     answer = BuiltinAnswerer(world_store).answer("Where is the pink mug now?", 150.0)
     assert answer.value == "office" and answer.evidence[0].entities == ("red mug",)
+    assert not BuiltinAnswerer(world_store).answer("Where is the pink mug now?", 130.0).known  # not yet spoken of
     assert not BuiltinAnswerer(world_store).answer("Where is the green mug now?", 150.0).known  # green never reads red
