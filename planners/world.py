@@ -166,13 +166,12 @@ class World:
         """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
         centres: list[list] = []
         for r in items:
-            state = r[10] if len(r) > 10 else ""
             for c in centres:
                 if np.hypot(np.median(c[0]) - r[8], np.median(c[1]) - r[9]) < 1.0:
-                    c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(state)
+                    c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(r[10])
                     break
             else:
-                centres.append([[r[8]], [r[9]], [r[2]], [state]])
+                centres.append([[r[8]], [r[9]], [r[2]], [r[10]]])
         out = []
         for xs, ys, ts, states in centres:
             if len(ts) < 5:
@@ -312,8 +311,7 @@ class World:
         """Whether the pick that ended a resting place was seen as it happened: within WITNESS_GAP seconds
         of the thing's last sighting there it was seen carried off, or the piece of furniture it rested on
         was seen without it (not only inferred from the thing turning up elsewhere much later)."""
-        soon = (thing.times > stay.end) & (thing.times <= stay.end + WITNESS_GAP)
-        if np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS):
+        if _seen_away(thing, stay, stay.end, stay.end + WITNESS_GAP):
             return True
         near = [f for f in self.furniture if np.hypot(f.xs[0] - stay.x, f.ys[0] - stay.y) <= ON_FURNITURE]
         return any(np.count_nonzero((f.times > stay.end) & (f.times <= stay.end + WITNESS_GAP)) >= WITNESS_VIEWS
@@ -324,8 +322,7 @@ class World:
         in (elsewhere) within WITNESS_GAP seconds before its first sighting there, not only found there
         when the camera came by. (Its piece of furniture seen without it just before says too little: a
         small thing is often missed at the edge of view while the furniture is not.)"""
-        soon = (thing.times < stay.start) & (thing.times >= stay.start - WITNESS_GAP)
-        return bool(np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS))
+        return _seen_away(thing, stay, stay.start - WITNESS_GAP, stay.start)
 
     def _arrived(self, thing: Thing) -> bool:
         """Whether the thing was seen away from its first resting place shortly before it rested there
@@ -506,6 +503,12 @@ class World:
         last = seen[-3:]
         x, y = float(np.median(thing.xs[last])), float(np.median(thing.ys[last]))
         return Stay(float(thing.times[last[0]]), float(thing.times[last[-1]]), x, y, self.room_at(x, y), len(last))
+
+
+def _seen_away(thing: Thing, stay: Stay, t0: float, t1: float) -> bool:
+    """Whether the thing was seen away from its resting place (carried) strictly between t0 and t1."""
+    soon = (thing.times > t0) & (thing.times < t1)
+    return bool(np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS))
 
 
 def _name_objects(tracks: list[tuple[str, list[tuple]]]) -> list[tuple[str, list[tuple]]]:
