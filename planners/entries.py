@@ -4,8 +4,9 @@ A person enters a room when their track crosses into it and gets ENTER_DEPTH met
 lost from view walking just after crossing (hysteresis: position noise along a wall is no entry; the
 time is the crossing's). At the edges of what the camera saw, the walk is extrapolated: someone last seen
 walking at a wall went through it, someone first seen walking away from a wall just came through it
-(or stood at it: DOORWAY); someone lost from view at a door and found beyond it soon after went
-through it as they were lost; someone seen again in another room otherwise, deep inside and not
+(or stood at it: DOORWAY), and someone seen again after REENTER_GAP walking in from a wall of the room
+they were last seen in went out unseen and came back; someone lost from view at a door and found beyond
+it soon after went through it as they were lost; someone seen again in another room otherwise, deep inside and not
 walking from a wall, crossed unseen: that is no entry seen. A room left again within CORNER seconds was a corner cut, not entered.
 """
 
@@ -24,6 +25,7 @@ EXTRAPOLATE = 1.5  # seconds a walk is carried on past the first or last sightin
 WALKING = 0.6  # metres per second from which a track is walking, not standing
 DOOR_GAP = 5.0  # seconds: lost at a door and found beyond it this soon, the person went through it then
 STOPPED = 1.0  # metres: seen again this close to where a walk out of view began, it never went out
+REENTER_GAP = 8.0  # seconds unseen after which someone walking in from a wall of their room went out and came back
 VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
 
 
@@ -82,6 +84,10 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
         room, depth = rooms.depth(x, y)
         if gap > ENTER_GAP or (gap > LOST_GAP and room != current):
             current = None  # seen again elsewhere, or after long: the crossing itself was not seen
+        if current == room and gap > REENTER_GAP:  # back in the same room after a while, walking in from a wall
+            walked_in = _extrapolate(times, xs, ys, i, -1, rooms, room)
+            if walked_in is not None:  # went out unseen and came back in
+                out.append((walked_in[0], room))
         if current is None:  # only a doorway or a walk from a wall says "just came in"
             walked_in = _extrapolate(times, xs, ys, i, -1, rooms, room)
             if walked_in is not None:
