@@ -26,6 +26,7 @@ _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
 WALKING_SPEED = 1.2  # metres per second, people indoors
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
+PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice
 
 
 class BuiltinAnswerer:
@@ -410,7 +411,9 @@ class BuiltinAnswerer:
         return len(actions), "count", ev, ""
 
     def _count_open(self, now, furniture):
-        return self._count(self._opens(furniture, now), f"opens the {furniture}")
+        # "seen someone open": an opening with nobody seen by it was a misread state, or nobody was seen
+        opens = [a for a in self._opens(furniture, now) if a.actor]
+        return self._count(opens, f"opens the {furniture}")
 
     def _count_enter(self, now, actor, room):
         person, room = self._person(actor), self._room(room)
@@ -420,8 +423,8 @@ class BuiltinAnswerer:
     def _count_pick(self, now, name):
         name = self._name(name, now)
         # a pick leaves a resting place: pauses while carried are no picks
-        return self._count(self._actions("pick", now, lambda a: a.target == name and a.resting and a.witnessed),
-                           f"picks up the {name}")
+        picks = self._actions("pick", now, lambda a: a.target == name and a.resting and a.witnessed)
+        return self._count(_one_per_handling(picks), f"picks up the {name}")
 
     def _count_speak(self, now, speaker):
         lines = self._heard_from(speaker, now)
@@ -593,6 +596,16 @@ _CONFUSABLE = {  # colours read from pixels slip between these under room light
     "orange": ("brown", "red", "yellow"), "brown": ("orange", "grey"), "blue": ("black", "teal"),
     "black": ("blue", "grey"), "white": ("grey",), "purple": ("pink", "blue"), "teal": ("green", "blue"),
     "yellow": ("orange",)}
+
+
+def _one_per_handling(picks: list[Action]) -> list[Action]:
+    """Picks with those within PICK_SECONDS of the one before dropped: one pick seen both as the thing
+    turning up carried and as its resting place's end (a thing is not picked twice in that time)."""
+    out: list[Action] = []
+    for a in picks:
+        if not out or a.time - out[-1].time >= PICK_SECONDS:
+            out.append(a)
+    return out
 
 
 def _seen_first(actions: list[Action]) -> list[Action]:

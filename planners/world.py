@@ -7,13 +7,16 @@ box"); their resting places ("stays") are runs of sightings close together; a ne
 elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
 carried); a thing seen carried shortly before its first resting place was put there, and one gone from
 an open piece of furniture (not a container) seen often since without it was picked up (known only
-from those views on). A put is witnessed when the thing was seen carried in just before it rested (not
-only found at rest when the camera came by), a pick when it was seen carried off or its place seen
-without it just after. People are tracks clustered by appearance (average linkage, cosine 0.9), named by the
-voices heard and by what those voices said they did (planners/naming.py). A person's room entries
-come from their track over the map's rooms (planners/entries.py); a person lingering by a piece of
-furniture is a visit (containers are opened in visits). Furniture by a wall belongs to the room the
-camera saw it from, near views counting more than views through a doorway from afar. Everything is cut at a question's time by
+from those views on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with
+someone by it, after being out of sight (inside a closed cupboard, or only not looked at) was just picked
+up there. A put is witnessed when the thing was seen carried in just before it rested (not only found at
+rest when the camera came by), a pick when it was seen carried off just after (its place seen without it
+says little: a small thing is missed at the edge of view or behind someone while it still lies there).
+People are tracks clustered by appearance (average linkage, cosine 0.9), named by the voices heard
+and by what those voices said they did (planners/naming.py). A person's room entries come from their
+track over the map's rooms (planners/entries.py); a person lingering by a piece of furniture is a visit
+(containers are opened in visits). Furniture by a wall belongs to the room the camera saw it from, near
+views counting more than views through a doorway from afar. Everything is cut at a question's time by
 the callers."""
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ WALL_MARGIN = 0.6  # metres: closer than this to a wall, furniture's room is the
 GONE_VIEWS = 10  # views of the furniture a thing rested on, without the thing, that say it was taken away
 GONE_AFTER = 5.0  # seconds after its last sighting before views of its place count as views without it
 WITNESS_GAP = 3.0  # seconds after (before) a resting place within which its pick (put), if seen, was seen
-WITNESS_VIEWS = 3  # views of its resting place in that time, without it, that show it being taken
+UNSEEN_GAP = 2.0  # seconds out of sight after which a thing turning up carried was picked up unseen
+CARRY_SECONDS = 4.0  # seconds after turning up within which a thing carried off moves MOVE_DISTANCE
 CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
 ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
 CLOSED = ("fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "sideboard", "drawer", "dresser",
@@ -304,18 +308,14 @@ class World:
                                   resting=before.end - before.start >= RESTING_SECONDS
                                   or (before is thing.stays[0] and not self._arrived(thing)),
                                   witnessed=self._taken_in_view(thing, before)))
-            out += self._gone(thing) + self._carried_in(thing)
+            out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
         return out
 
     def _taken_in_view(self, thing: Thing, stay: Stay) -> bool:
         """Whether the pick that ended a resting place was seen as it happened: within WITNESS_GAP seconds
-        of the thing's last sighting there it was seen carried off, or the piece of furniture it rested on
-        was seen without it (not only inferred from the thing turning up elsewhere much later)."""
-        if _seen_away(thing, stay, stay.end, stay.end + WITNESS_GAP):
-            return True
-        near = [f for f in self.furniture if np.hypot(f.xs[0] - stay.x, f.ys[0] - stay.y) <= ON_FURNITURE]
-        return any(np.count_nonzero((f.times > stay.end) & (f.times <= stay.end + WITNESS_GAP)) >= WITNESS_VIEWS
-                   for f in near)
+        of the thing's last sighting there it was seen carried off (not only inferred from the thing
+        turning up elsewhere much later)."""
+        return _seen_away(thing, stay, stay.end, stay.end + WITNESS_GAP)
 
     def _put_in_view(self, thing: Thing, stay: Stay) -> bool:
         """Whether the put that began a resting place was seen as it happened: the thing was seen carried
@@ -346,10 +346,33 @@ class World:
                        resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1,
                        witnessed=self._put_in_view(thing, first))]
 
+    def _taken_unseen(self, thing: Thing) -> list[Action]:
+        """Picks whose resting place was not in sight: the thing turns up after UNSEEN_GAP seconds out of
+        sight (or for the first time) at a piece of furniture, someone by it, and is carried off from
+        there within CARRY_SECONDS. Not when it was last seen carried (a carry going on) or still rests
+        where it was seen before (its resting place's end is the pick)."""
+        out = []
+        for i, t in enumerate(thing.times):
+            if i and t - thing.times[i - 1] < UNSEEN_GAP:
+                continue
+            x, y = float(thing.xs[i]), float(thing.ys[i])
+            soon = (thing.times > t) & (thing.times <= t + CARRY_SECONDS)
+            if np.count_nonzero(soon) < 2 or np.hypot(thing.xs[soon] - x, thing.ys[soon] - y).max() < MOVE_DISTANCE:
+                continue
+            if i and not any(r.start <= thing.times[i - 1] <= r.end for r in thing.stays):
+                continue  # last seen carried: this is the same carry
+            if any(r.start < t <= r.end for r in thing.stays):
+                continue  # still resting where it was
+            furniture = self._furniture_at(x, y)
+            actor = self.person_near(x, y, float(t) - 1.0, float(t) + 1.0)
+            if furniture and actor:
+                out.append(Action("pick", float(t), float(t), actor, thing.name, furniture))
+        return out
+
     def _gone(self, thing: Thing) -> list[Action]:
-        """A pick seen as the thing missing from where it last rested: the piece of furniture it rested on
-        (an open one: a table, a shelf, not a cabinet) seen GONE_VIEWS times since, the thing never. Known
-        only from the last of those views on."""
+        """A pick inferred from the thing missing from where it last rested: the piece of furniture it
+        rested on (an open one: a table, a shelf, not a cabinet) seen GONE_VIEWS times since, the thing
+        never. Known only from the last of those views on; not witnessed (it happened out of sight)."""
         if not thing.stays or not self.furniture:
             return []
         last = thing.stays[-1]
@@ -364,7 +387,7 @@ class World:
             return []
         picker = self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
         return [Action("pick", last.end, last.end, picker, thing.name, self.furniture_name(f),
-                       known=float(views[GONE_VIEWS - 1]))]
+                       known=float(views[GONE_VIEWS - 1]), witnessed=False)]
 
     def _entries(self) -> list[Action]:
         """Room entries of every person (planners/entries.py)."""
@@ -485,6 +508,13 @@ class World:
             return ""
         f = min(self.furniture, key=lambda f: np.hypot(f.xs[0] - x, f.ys[0] - y))
         return self.furniture_name(f)
+
+    def _furniture_at(self, x: float, y: float) -> str:
+        """The piece of furniture within ON_FURNITURE metres of (x, y) (the nearest), or ""."""
+        near = [f for f in self.furniture if np.hypot(f.xs[0] - x, f.ys[0] - y) <= ON_FURNITURE]
+        if not near:
+            return ""
+        return self.furniture_name(min(near, key=lambda f: np.hypot(f.xs[0] - x, f.ys[0] - y)))
 
     def furniture_name(self, f: Thing) -> str:
         """"fridge", or "kitchen cabinet" when another piece of the same label stands elsewhere."""
