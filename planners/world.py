@@ -352,10 +352,8 @@ class World:
         there within CARRY_SECONDS. Not when it was last seen carried (a carry going on) or still rests
         where it was seen before (its resting place's end is the pick)."""
         out = []
-        for i, t in enumerate(thing.times):
-            if i and t - thing.times[i - 1] < UNSEEN_GAP:
-                continue
-            x, y = float(thing.xs[i]), float(thing.ys[i])
+        for i in np.flatnonzero(np.diff(thing.times, prepend=-np.inf) >= UNSEEN_GAP):
+            t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
             soon = (thing.times > t) & (thing.times <= t + CARRY_SECONDS)
             if np.count_nonzero(soon) < 2 or np.hypot(thing.xs[soon] - x, thing.ys[soon] - y).max() < MOVE_DISTANCE:
                 continue
@@ -363,10 +361,10 @@ class World:
                 continue  # last seen carried: this is the same carry
             if any(r.start < t <= r.end for r in thing.stays):
                 continue  # still resting where it was
-            furniture = self._furniture_at(x, y)
-            actor = self.person_near(x, y, float(t) - 1.0, float(t) + 1.0)
-            if furniture and actor:
-                out.append(Action("pick", float(t), float(t), actor, thing.name, furniture))
+            furniture = self._nearest_furniture(x, y, within=ON_FURNITURE)
+            actor = self.person_near(x, y, t - 1.0, t + 1.0)
+            if furniture is not None and actor:
+                out.append(Action("pick", t, t, actor, thing.name, self.furniture_name(furniture)))
         return out
 
     def _gone(self, thing: Thing) -> list[Action]:
@@ -378,9 +376,8 @@ class World:
         last = thing.stays[-1]
         if last.end - last.start < RESTING_SECONDS:
             return []
-        f = min(self.furniture, key=lambda f: np.hypot(f.xs[0] - last.x, f.ys[0] - last.y))
-        if np.hypot(f.xs[0] - last.x, f.ys[0] - last.y) > ON_FURNITURE or any(
-                f.name == c or f.name.endswith(" " + c) for c in CLOSED):
+        f = self._nearest_furniture(last.x, last.y, within=ON_FURNITURE)
+        if f is None or any(f.name == c or f.name.endswith(" " + c) for c in CLOSED):
             return []
         views = f.times[f.times > last.end + GONE_AFTER]
         if len(views) < GONE_VIEWS:
@@ -504,17 +501,15 @@ class World:
         return name
 
     def furniture_near(self, x: float, y: float) -> str:
-        if not self.furniture:
-            return ""
-        f = min(self.furniture, key=lambda f: np.hypot(f.xs[0] - x, f.ys[0] - y))
-        return self.furniture_name(f)
+        f = self._nearest_furniture(x, y)
+        return self.furniture_name(f) if f is not None else ""
 
-    def _furniture_at(self, x: float, y: float) -> str:
-        """The piece of furniture within ON_FURNITURE metres of (x, y) (the nearest), or ""."""
-        near = [f for f in self.furniture if np.hypot(f.xs[0] - x, f.ys[0] - y) <= ON_FURNITURE]
-        if not near:
-            return ""
-        return self.furniture_name(min(near, key=lambda f: np.hypot(f.xs[0] - x, f.ys[0] - y)))
+    def _nearest_furniture(self, x: float, y: float, within: float = np.inf) -> Thing | None:
+        """The piece of furniture nearest to (x, y), if it stands within ``within`` metres."""
+        if not self.furniture:
+            return None
+        f = min(self.furniture, key=lambda f: np.hypot(f.xs[0] - x, f.ys[0] - y))
+        return f if np.hypot(f.xs[0] - x, f.ys[0] - y) <= within else None
 
     def furniture_name(self, f: Thing) -> str:
         """"fridge", or "kitchen cabinet" when another piece of the same label stands elsewhere."""
