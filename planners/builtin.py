@@ -401,8 +401,8 @@ class BuiltinAnswerer:
         """The house's words: things' colours and labels, furniture, rooms and voices, built once."""
         if getattr(self, "_house_words", None) is None:
             w = self.world
-            self._house_words = Lexicon(list(w.things) + [f.name for f in w.furniture] + [a.name for a in w.areas]
-                                        + [h[3] for h in w.heard if h[3]])
+            self._house_words = Lexicon(list(w.things) + [h[3] for h in w.heard if h[3]], heard=[h[2] for h in w.heard],
+                                        rooms=[a.name for a in w.areas], furniture=[f.name for f in w.furniture])
         return self._house_words
 
     # ---------------------------------------------------------------------------- how many

@@ -221,7 +221,8 @@ class World:
         """(voice, cluster) -> evidence that the voice is the cluster's: a line saying "I put the X ..."
         and the cluster seen putting X down shortly before; "going to the R" and the cluster seen
         entering R shortly after."""
-        fix = Lexicon(list(self.things) + [a.name for a in self.areas]).correct
+        fix = Lexicon(list(self.things), heard=[h[2] for h in self.heard], rooms=[a.name for a in self.areas],
+                      furniture=[f.name for f in self.furniture]).correct
         out: dict[tuple[str, int], float] = defaultdict(float)
         for start, end, text, speaker in self.heard:
             words = fix(text).lower()
