@@ -5,7 +5,8 @@ Every position first has the odometry's drift taken out, furniture serving as la
 (planners/drift.py). Objects are named by the majority colour and label of their tracks ("orange
 box"); their resting places ("stays") are runs of sightings close together; a new resting place
 elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
-carried); a thing seen carried shortly before its first resting place was put there, and one gone from
+carried, unless the stays next to them at about the same place make up a resting place that position
+noise split); a thing seen carried shortly before its first resting place was put there, and one gone from
 an open piece of furniture (not a container) seen often since without it was picked up (known only
 from those views on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with
 someone by it, after being out of sight (inside a closed cupboard, or only not looked at) was just picked
@@ -295,19 +296,20 @@ class World:
     def _moves(self) -> list[Action]:
         out = []
         for thing in self.things.values():
-            for before, after in zip(thing.stays, thing.stays[1:]):
+            for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
                 if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
                     continue
                 actor = self.person_near(after.x, after.y, after.start - 4.0, after.start + 2.0)
+                lasted, to_last = _settled(thing.stays, k + 1, +1)
                 out.append(Action("put", after.start, after.start, actor, thing.name,
                                   self.furniture_near(after.x, after.y),
-                                  resting=after.end - after.start >= RESTING_SECONDS or after is thing.stays[-1],
+                                  resting=lasted >= RESTING_SECONDS or to_last,
                                   witnessed=self._put_in_view(thing, after)))
                 picker = self.person_near(before.x, before.y, before.end - 2.0, before.end + 4.0)
+                lasted, from_first = _settled(thing.stays, k, -1)
                 out.append(Action("pick", before.end, before.end, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
-                                  resting=before.end - before.start >= RESTING_SECONDS
-                                  or (before is thing.stays[0] and not self._arrived(thing)),
+                                  resting=lasted >= RESTING_SECONDS or (from_first and not self._arrived(thing)),
                                   witnessed=self._taken_in_view(thing, before)))
             out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
         return out
@@ -545,6 +547,16 @@ def _name_objects(tracks: list[tuple[str, list[tuple]]]) -> list[tuple[str, list
         colours = Counter(r[6] for r in items if r[6])
         out.append((f"{colours.most_common(1)[0][0]} {label}" if colours else label, items))
     return out
+
+
+def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
+    """How long a thing rested about stays[k], with the stays after it (step +1) or before it (-1) that
+    lie within MOVE_DISTANCE of it (one resting place that position noise split: no move between), and
+    whether that run reaches the thing's last (first) stay."""
+    start, end, j = stays[k].start, stays[k].end, k + step
+    while 0 <= j < len(stays) and np.hypot(stays[j].x - stays[k].x, stays[j].y - stays[k].y) < MOVE_DISTANCE:
+        start, end, j = min(start, stays[j].start), max(end, stays[j].end), j + step
+    return end - start, not 0 <= j < len(stays)
 
 
 def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> np.ndarray:

@@ -110,6 +110,28 @@ def test_a_put_seen_is_one_carried_in_not_one_found_later(tmp_path):
     store.close()
 
 
+def test_a_resting_place_split_by_noise_is_one_resting_place(tmp_path):
+    """The mug is carried into the office and put down at 40 s; its first second there reads 0.7 m off
+    the rest (a stay of its own, too short to rest), the rest of its sightings from 41 s. Both are one
+    resting place: the put at 40 s was to rest (as was the pick ending it at 90 s), not a pause."""
+    rest1 = [(t, 2.0, 2.0) for t in np.arange(0.0, 30.0, 0.2)]
+    carry = [(30.0 + k, 2.0 + 0.6 * k, 2.0) for k in range(10)]
+    settling = [(t, 8.0, 2.7) for t in np.arange(40.0, 41.0, 0.2)]
+    rest2 = [(t, 8.0, 2.0) for t in np.arange(41.2, 90.0, 0.2)]
+    carry_on = [(90.0 + k, 8.0 - 0.6 * k, 2.0 + 0.6 * k) for k in range(1, 6)]
+    rest3 = [(t, 5.0, 5.0 + 0.6 * 5) for t in np.arange(96.0, 130.0, 0.2)]
+    store = _store(tmp_path, _walk(25.0, (2.0, 2.5), (8.0, 2.5), speed=0.25) + _walk(88.0, (8.0, 2.5), (5.5, 7.5)),
+                   sorted(rest1 + carry + settling + rest2 + carry_on + rest3))
+    world = World(store)
+    assert [round(s.start) for s in world.things["red mug"].stays] == [0, 40, 41, 96]
+    resting = [(a.kind, round(a.time)) for a in world.actions if a.kind in ("put", "pick") and a.resting]
+    assert ("put", 40) in resting and ("pick", 90) in resting
+    answerer = BuiltinAnswerer(store)
+    assert answerer.answer("When did you first see someone put down the red mug?", 60.0).value == \
+        pytest.approx(40.0, abs=1.0)
+    store.close()
+
+
 def test_walk_carried_on_past_the_edges_of_view(tmp_path):
     """Last seen walking at the office wall 0.5 m away (unseen after): went in, about 0.5 s later.
     First seen (after long unseen) walking out of the wall 0.8 m into the kitchen: just came in."""
