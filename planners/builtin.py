@@ -456,8 +456,9 @@ class BuiltinAnswerer:
         return round(end - start, 1), "duration", self.evidence(start, f"the camera in the {room}"), ""
 
     def _person_stay(self, now, actor, room, when):
-        """From the entry time named to the last sighting in the room before the person is seen elsewhere
-        or unseen for long."""
+        """From the entry time named to the person's entry into another room seen after their last
+        sighting in this one (before they are next seen elsewhere), else to that last sighting (before
+        they are seen elsewhere or unseen for long)."""
         t, person, room = clock_seconds(when), self._person(actor), self._room(room)
         p = self.world.people.get(person)
         if p is None:
@@ -468,19 +469,21 @@ class BuiltinAnswerer:
         if room not in rooms:
             return None, "unknown", [], f"never saw {actor} in the {room} then"
         i = rooms.index(room)
-        end, elsewhere = float(times[i]), None
+        end = float(times[i])
         for j in range(i + 1, len(times)):
             if times[j] - end > VISIT_GAP * 3:
                 break
             if rooms[j] == room:
                 end = float(times[j])
             elif j + 1 < len(rooms) and rooms[j + 1] != room:
-                elsewhere = float(times[j])  # seen elsewhere twice: gone
-                break
-        # the way out seen: the person's entry into the next room, between the last sighting in this one
-        # and the first elsewhere (or just after the last, when unseen after)
+                break  # seen elsewhere twice: gone
+        # the way out seen: the person's entry into another room after the last sighting in this one and
+        # before they were next seen elsewhere, however long they stayed out of view in between (or just
+        # after the last sighting, when never seen elsewhere)
+        later = [times[j] for j in range(len(times) - 1) if times[j] > end and rooms[j] != room != rooms[j + 1]]
+        elsewhere = float(later[0]) if later else end + 2.0
         out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
-               if end - 1.0 <= a.time <= (elsewhere if elsewhere is not None else end + 2.0) + 1.0]
+               if end - 1.0 <= a.time <= elsewhere + 1.0]
         if out:
             end = out[0]
         return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""

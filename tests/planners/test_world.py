@@ -132,6 +132,22 @@ def test_a_resting_place_split_by_noise_is_one_resting_place(tmp_path):
     store.close()
 
 
+@pytest.mark.parametrize("seen_leaving, stayed", [(True, 64.5), (False, 8.0)])
+def test_a_stay_lasts_until_the_way_out_seen(tmp_path, seen_leaving, stayed):
+    """Alice walks into the office (crossing at 7 s), stands in view until 15 s, then out of view; at
+    70 s she is seen again: walking from the office into the bathroom (crossing at 71.5 s), or already
+    standing deep in the bathroom. Her stay in the office lasted until the way out seen (64.5 s); with
+    no way out seen it is known only to her last sighting there (8 s)."""
+    path = _walk(5.0, (3.0, 2.5), (7.0, 2.5)) + [(t, 7.0, 2.5) for t in np.arange(9.2, 15.0, 0.2)]
+    again = _walk(70.0, (7.0, 3.5), (7.0, 7.5)) if seen_leaving else [(t, 7.0, 8.0) for t in np.arange(70.0, 75.0, 0.2)]
+    path += again
+    store = _store(tmp_path, path)
+    question = "How long did Alice stay in the office after entering it at 00:00:07?"
+    answer = BuiltinAnswerer(store).answer(question, 100.0)
+    assert answer.value == pytest.approx(stayed, abs=1.5)
+    store.close()
+
+
 def test_walk_carried_on_past_the_edges_of_view(tmp_path):
     """Last seen walking at the office wall 0.5 m away (unseen after): went in, about 0.5 s later.
     First seen (after long unseen) walking out of the wall 0.8 m into the kitchen: just came in."""
