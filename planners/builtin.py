@@ -480,7 +480,8 @@ class BuiltinAnswerer:
         # the way out seen: the person's entry into another room after the last sighting in this one and
         # before they were next seen elsewhere, however long they stayed out of view in between (or just
         # after the last sighting, when never seen elsewhere)
-        later = [times[j] for j in range(len(times) - 1) if times[j] > end and rooms[j] != room != rooms[j + 1]]
+        later = [times[j] for j in range(len(times) - 1)
+                 if times[j] > end and rooms[j] != room and rooms[j + 1] != room]  # seen elsewhere twice
         elsewhere = float(later[0]) if later else end + 2.0
         out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
                if end - 1.0 <= a.time <= elsewhere + 1.0]

