@@ -18,12 +18,11 @@ import numpy as np
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence
 from planners.lexicon import Lexicon
 from planners.time_phrases import clock_seconds, parse_time
-from planners.world import VISIT_GAP, VISIT_RADIUS, Action, World
+from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action, World
 
 logger = logging.getLogger(__name__)
 
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
-WALKING_SPEED = 1.2  # metres per second, people indoors
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
 PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice

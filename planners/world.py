@@ -13,6 +13,9 @@ someone by it, after being out of sight (inside a closed cupboard, or only not l
 up there. A put is witnessed when the thing was seen carried in just before it rested (not only found at
 rest when the camera came by), a pick when it was seen carried off just after (its place seen without it
 says little: a small thing is missed at the edge of view or behind someone while it still lies there).
+A thing last seen carried and found at rest later was put down when its carrier could walk there; one
+last seen at rest and first seen again carried, taken when its carrier walked off with it: witnessed when
+someone was seen at the place then (the thing itself is often out of view while the person is not).
 People are tracks clustered by appearance (average linkage, cosine 0.9), named by the voices heard
 and by what those voices said they did (planners/naming.py). A person's room entries come from their
 track over the map's rooms (planners/entries.py); a person lingering by a piece of furniture is a visit
@@ -59,6 +62,9 @@ UNSEEN_GAP = 2.0  # seconds out of sight after which a thing turning up carried 
 CARRY_SECONDS = 4.0  # seconds after turning up within which a thing carried off moves MOVE_DISTANCE
 CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
 ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
+CARRY_LOOKBACK = 300.0  # seconds: a thing last seen carried this shortly before it is found at rest was put down then
+TAKEN_LOOKBACK = 30.0  # seconds: a thing first seen carried this shortly after it was last seen at rest was taken then
+WALKING_SPEED = 1.2  # metres per second, people indoors
 CLOSED = ("fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "sideboard", "drawer", "dresser",
           "chest", "washing machine", "dishwasher", "oven")  # what rests in these is out of sight when closed
 
@@ -299,18 +305,17 @@ class World:
             for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
                 if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
                     continue
-                actor = self.person_near(after.x, after.y, after.start - 4.0, after.start + 2.0)
+                when, actor, seen = self._put_moment(thing, after)
                 lasted, to_last = _settled(thing.stays, k + 1, +1)
-                out.append(Action("put", after.start, after.start, actor, thing.name,
+                out.append(Action("put", when, when, actor, thing.name,
                                   self.furniture_near(after.x, after.y),
-                                  resting=lasted >= RESTING_SECONDS or to_last,
-                                  witnessed=self._put_in_view(thing, after)))
-                picker = self.person_near(before.x, before.y, before.end - 2.0, before.end + 4.0)
+                                  resting=lasted >= RESTING_SECONDS or to_last, witnessed=seen))
+                when, picker, seen = self._pick_moment(thing, before)
                 lasted, from_first = _settled(thing.stays, k, -1)
-                out.append(Action("pick", before.end, before.end, picker, thing.name,
+                out.append(Action("pick", when, when, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
                                   resting=lasted >= RESTING_SECONDS or (from_first and not self._arrived(thing)),
-                                  witnessed=self._taken_in_view(thing, before)))
+                                  witnessed=seen))
             out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
         return out
 
@@ -319,6 +324,43 @@ class World:
         of the thing's last sighting there it was seen carried off (not only inferred from the thing
         turning up elsewhere much later)."""
         return _seen_away(thing, stay, stay.end, stay.end + WITNESS_GAP)
+
+    def _put_moment(self, thing: Thing, stay: Stay) -> tuple[float, str, bool]:
+        """When the put that began a resting place happened, by whom, and whether it was seen."""
+        actor = self.person_near(stay.x, stay.y, stay.start - 4.0, stay.start + 2.0)
+        if self._put_in_view(thing, stay):
+            return stay.start, actor, True
+        when, by, seen = self._handled_out_of_view(thing, stay, put=True) or (stay.start, "", False)
+        return when, by or actor, seen
+
+    def _pick_moment(self, thing: Thing, stay: Stay) -> tuple[float, str, bool]:
+        """When the pick that ended a resting place happened, by whom, and whether it was seen."""
+        picker = self.person_near(stay.x, stay.y, stay.end - 2.0, stay.end + 4.0)
+        if self._taken_in_view(thing, stay):
+            return stay.end, picker, True
+        when, by, seen = self._handled_out_of_view(thing, stay, put=False) or (stay.end, "", False)
+        return when, by or picker, seen
+
+    def _handled_out_of_view(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool] | None:
+        """A put (pick) the thing itself was not in view for: last (first) seen carried, not at rest, some
+        time before its resting place began (after it ended), it was put down (taken) a walk at WALKING_SPEED
+        from that sighting after (before) it, by the one seen at the place then, who makes it witnessed, or
+        else by the one seen carrying it. (Timing the carrier's own arrival was tried: no better.)"""
+        edge = stay.start if put else stay.end
+        side = thing.times < edge if put else thing.times > edge
+        away = np.flatnonzero(side & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
+        if not len(away):
+            return None
+        i = int(away[-1] if put else away[0])
+        t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
+        if abs(edge - t) > (CARRY_LOOKBACK if put else TAKEN_LOOKBACK) or any(
+                r.start <= t <= r.end and r.end - r.start >= RESTING_SECONDS for r in thing.stays):
+            return None
+        carrier = self.person_near(x, y, t - 1.0, t + 1.0)
+        walk = float(np.hypot(x - stay.x, y - stay.y)) / WALKING_SPEED
+        when = min(t + walk, edge) if put else max(t - walk, edge)
+        by = self.person_near(stay.x, stay.y, when - 1.0, when + 1.0)
+        return when, by or carrier, bool(by)
 
     def _put_in_view(self, thing: Thing, stay: Stay) -> bool:
         """Whether the put that began a resting place was seen as it happened: the thing was seen carried
@@ -344,10 +386,9 @@ class World:
         first = thing.stays[0]
         if not self._arrived(thing):
             return []
-        actor = self.person_near(first.x, first.y, first.start - 4.0, first.start + 2.0)
-        return [Action("put", first.start, first.start, actor, thing.name, self.furniture_near(first.x, first.y),
-                       resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1,
-                       witnessed=self._put_in_view(thing, first))]
+        when, actor, seen = self._put_moment(thing, first)
+        return [Action("put", when, when, actor, thing.name, self.furniture_near(first.x, first.y),
+                       resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1, witnessed=seen)]
 
     def _taken_unseen(self, thing: Thing) -> list[Action]:
         """Picks whose resting place was not in sight: the thing turns up after UNSEEN_GAP seconds out of
@@ -494,6 +535,7 @@ class World:
         return [tuple(s) for s in spans]
 
     def person_near(self, x: float, y: float, start: float, end: float) -> str:
+        """The person seen nearest to (x, y) between start and end, within NEAR_PERSON metres; else ""."""
         best, name = NEAR_PERSON, ""
         for who, p in self.people.items():
             m = (p.times >= start) & (p.times <= end)
