@@ -343,10 +343,9 @@ class BuiltinAnswerer:
     # --------------------------------------------------------------------------------- who
     def _who_put(self, now, name, furniture):
         name = self._name(name, now)
-        puts = _seen_first(self._actions("put", now, lambda a: a.target == name and a.actor
-                                         and self._furniture_matches(furniture, a.furniture)))
-        if not puts:
-            puts = _seen_first(self._actions("put", now, lambda a: a.target == name and a.actor))
+        puts = self._actions("put", now, lambda a: a.target == name and a.actor)
+        puts = [a for a in puts if self._furniture_matches(furniture, a.furniture)] or puts
+        puts = _seen_first([a for a in puts if a.resting] or puts)  # pauses while carried are no puts
         if not puts:
             return None, "unknown", [], f"never saw anyone put the {name} down"
         a = puts[-1]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from memory.perceived import Heard, add_heard
+from memory.perceived import Heard, Sighting, add_heard, add_sightings
 from planners.builtin import BuiltinAnswerer
 
 CASES = [  # (question, asked at, kind, expected value or a check)
@@ -92,3 +93,22 @@ def test_a_thing_spoken_of_is_the_one_lookalike_seen(world_store):
     assert answer.value == "office" and answer.evidence[0].entities == ("red mug",)
     assert not BuiltinAnswerer(world_store).answer("Where is the pink mug now?", 130.0).known  # not yet spoken of
     assert not BuiltinAnswerer(world_store).answer("Where is the green mug now?", 150.0).known  # green never reads red
+
+
+def test_who_put_a_thing_on_furniture_skips_a_pause_while_carried(world_store):
+    """Alice put the red mug on the desk at 60 s. At 140 s Bob takes it, stands a moment 0.6 m from the
+    desk holding it (a pause: a short stay by the desk) and carries it to the kitchen, where it rests from
+    150 s. The last to put it on the desk is Alice: Bob's pause was no put."""
+    bob = np.zeros(16, np.float16)
+    bob[1] = 1
+    rows = [Sighting("s1", t, 2, "object", "mug", 0.9, 8.0, 2.0, "red") for t in np.arange(90.0, 140.0, 0.2)]
+    rows += [Sighting("s1", t, 2, "object", "mug", 0.9, 7.4, 2.0, "red") for t in np.arange(140.2, 141.2, 0.2)]
+    rows += [Sighting("s1", t, 2, "object", "mug", 0.9, 7.4 - 0.6 * (t - 141.2), 2.0, "red")
+             for t in np.arange(141.4, 149.0, 0.4)]
+    rows += [Sighting("s1", t, 2, "object", "mug", 0.9, 2.0, 1.0, "red") for t in np.arange(150.0, 190.0, 0.2)]
+    rows += [Sighting("s1", t, 11, "person", "person", 0.9, max(8.3 - 0.6 * max(t - 141.0, 0.0), 2.3), 2.3,
+                      appearance=bob.tobytes()) for t in np.arange(138.0, 152.0, 0.2)]
+    add_sightings(world_store, rows)
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("Who last put the red mug on the desk?", 195.0).value == "Alice"
+    assert answerer.answer("Where is the red mug now?", 195.0).value == "kitchen"
