@@ -223,7 +223,7 @@ class BuiltinAnswerer:
 
     def _object_in(self, text: str) -> str | None:
         """The known thing a heard line names (robust to a misheard word)."""
-        words = re.findall(r"[a-z]+", text.lower())
+        words = re.findall(r"[a-z]+", self._lexicon().correct(text).lower())
         best, score = None, 0.0
         for name in self.world.things:
             parts = name.split()

@@ -112,3 +112,11 @@ def test_who_put_a_thing_on_furniture_skips_a_pause_while_carried(world_store):
     answerer = BuiltinAnswerer(world_store)
     assert answerer.answer("Who last put the red mug on the desk?", 195.0).value == "Alice"
     assert answerer.answer("Where is the red mug now?", 195.0).value == "kitchen"
+
+
+def test_a_thing_talked_about_is_found_in_a_misheard_line(world_store):
+    """Bob's "red mug" came out as "red mud" (a real word a sound off, next to a colour): the thing he
+    talked about is the red mug all the same."""
+    add_heard(world_store, [Heard("s1", 140.0, 142.0, "Please be careful with the red mud, it is fragile.", "Bob")])
+    answer = BuiltinAnswerer(world_store).answer("Where is the thing Bob talked about at 00:02:20 now?", 150.0)
+    assert answer.value == "office"
