@@ -62,8 +62,8 @@ UNSEEN_GAP = 2.0  # seconds out of sight after which a thing turning up carried 
 CARRY_SECONDS = 4.0  # seconds after turning up within which a thing carried off moves MOVE_DISTANCE
 CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
 ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
-CARRY_LOOKBACK = 300.0  # seconds: a thing last seen carried this shortly before it is found at rest was put down then
-TAKEN_LOOKBACK = 30.0  # seconds: a thing first seen carried this shortly after it was last seen at rest was taken then
+CARRIED_BEFORE_PUT = 300.0  # seconds: last seen carried this shortly before found at rest, it was put then
+CARRIED_AFTER_PICK = 30.0  # seconds: first seen carried this shortly after last at rest, it was taken then
 WALKING_SPEED = 1.2  # metres per second, people indoors
 CLOSED = ("fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "sideboard", "drawer", "dresser",
           "chest", "washing machine", "dishwasher", "oven")  # what rests in these is out of sight when closed
@@ -305,12 +305,12 @@ class World:
             for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
                 if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
                     continue
-                when, actor, seen = self._put_moment(thing, after)
+                when, actor, seen = self._handling(thing, after, put=True)
                 lasted, to_last = _settled(thing.stays, k + 1, +1)
                 out.append(Action("put", when, when, actor, thing.name,
                                   self.furniture_near(after.x, after.y),
                                   resting=lasted >= RESTING_SECONDS or to_last, witnessed=seen))
-                when, picker, seen = self._pick_moment(thing, before)
+                when, picker, seen = self._handling(thing, before, put=False)
                 lasted, from_first = _settled(thing.stays, k, -1)
                 out.append(Action("pick", when, when, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
@@ -325,21 +325,15 @@ class World:
         turning up elsewhere much later)."""
         return _seen_away(thing, stay, stay.end, stay.end + WITNESS_GAP)
 
-    def _put_moment(self, thing: Thing, stay: Stay) -> tuple[float, str, bool]:
-        """When the put that began a resting place happened, by whom, and whether it was seen."""
-        actor = self.person_near(stay.x, stay.y, stay.start - 4.0, stay.start + 2.0)
-        if self._put_in_view(thing, stay):
-            return stay.start, actor, True
-        when, by, seen = self._handled_out_of_view(thing, stay, put=True) or (stay.start, "", False)
-        return when, by or actor, seen
-
-    def _pick_moment(self, thing: Thing, stay: Stay) -> tuple[float, str, bool]:
-        """When the pick that ended a resting place happened, by whom, and whether it was seen."""
-        picker = self.person_near(stay.x, stay.y, stay.end - 2.0, stay.end + 4.0)
-        if self._taken_in_view(thing, stay):
-            return stay.end, picker, True
-        when, by, seen = self._handled_out_of_view(thing, stay, put=False) or (stay.end, "", False)
-        return when, by or picker, seen
+    def _handling(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool]:
+        """When the put that began a resting place (the pick that ended it) happened, by whom, and
+        whether it was seen."""
+        edge = stay.start if put else stay.end
+        near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
+        if (self._put_in_view if put else self._taken_in_view)(thing, stay):
+            return edge, near, True
+        when, by, seen = self._handled_out_of_view(thing, stay, put) or (edge, "", False)
+        return when, by or near, seen
 
     def _handled_out_of_view(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool] | None:
         """A put (pick) the thing itself was not in view for: last (first) seen carried, not at rest, some
@@ -353,7 +347,7 @@ class World:
             return None
         i = int(away[-1] if put else away[0])
         t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
-        if abs(edge - t) > (CARRY_LOOKBACK if put else TAKEN_LOOKBACK) or any(
+        if abs(edge - t) > (CARRIED_BEFORE_PUT if put else CARRIED_AFTER_PICK) or any(
                 r.start <= t <= r.end and r.end - r.start >= RESTING_SECONDS for r in thing.stays):
             return None
         carrier = self.person_near(x, y, t - 1.0, t + 1.0)
@@ -386,7 +380,7 @@ class World:
         first = thing.stays[0]
         if not self._arrived(thing):
             return []
-        when, actor, seen = self._put_moment(thing, first)
+        when, actor, seen = self._handling(thing, first, put=True)
         return [Action("put", when, when, actor, thing.name, self.furniture_near(first.x, first.y),
                        resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1, witnessed=seen)]
 
