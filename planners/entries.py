@@ -9,9 +9,16 @@ they were last seen in went out unseen and came back; someone lost from view at 
 it soon after went through it as they were lost; someone seen again in another room otherwise, deep
 inside and not walking from a wall, crossed unseen: that is no entry seen. A room left again within
 CORNER seconds was a corner cut, not entered.
+
+Walls are crossed at doors only. Where the doors are is learnt from the tracks that went through them
+(the camera's own path first: its poses are dense): once known, a walk carried out of view (or back
+into it), or someone first seen by a wall, crossed it only near a door between the two rooms.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,13 +35,25 @@ DOOR_GAP = 5.0  # seconds: lost at a door and found beyond it this soon, the per
 STOPPED = 1.0  # metres: seen again this close to where a walk out of view began, it never went out
 REENTER_GAP = 8.0  # seconds unseen after which someone walking in from a wall of their room had gone out
 VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
+DOOR_STEP = 1.0  # seconds at most between the two sightings either side of a crossing that place a door
+CROSS_DEPTH = 0.2  # metres inside both rooms a person's sightings either side of a crossing must be
+DOOR_MERGE = 1.0  # metres: crossings between two rooms this close together went through one door
+DOOR_NEAR = 1.0  # metres from a door a wall is crossed (doors are 0.9 m wide; positions are noisy)
+
+
+@dataclass(frozen=True)
+class Door:
+    x: float
+    y: float
+    rooms: frozenset[str]  # the two rooms it joins
 
 
 class Rooms:
     """The map's rooms, as a point's room, its depth inside, and whether it is by a shared wall."""
 
-    def __init__(self, areas: list[Area]) -> None:
+    def __init__(self, areas: list[Area], doors: list[Door] | None = None) -> None:
         self.areas = areas
+        self.doors = doors or []  # none known: every shared wall may be crossed anywhere
 
     def room_at(self, x: float, y: float) -> str:
         if not self.areas:
@@ -50,11 +69,52 @@ class Rooms:
         return self.room_at(x, y), 0.0
 
     def at_shared_wall(self, room: str, x: float, y: float) -> bool:
-        """Within DOORWAY metres of a wall of ``room`` that another room lies behind."""
+        """Within DOORWAY metres of a wall of ``room`` that another room lies behind (and by a door in it,
+        when the doors are known)."""
         area = next((a for a in self.areas if a.name == room), None)
         if area is None or area.distance(x, y) > 0.0:
             return False
-        return any(o.name != room and o.distance(x, y) < DOORWAY for o in self.areas)
+        walls = [o.name for o in self.areas if o.name != room and o.distance(x, y) < DOORWAY]
+        return any(self.passable(room, other, x, y) for other in walls)
+
+    def passable(self, room: str, other: str, x: float, y: float) -> bool:
+        """Whether the wall between ``room`` and ``other`` can be crossed at (x, y): by a door there."""
+        return not self.doors or any({room, other} == door.rooms and np.hypot(door.x - x, door.y - y) < DOOR_NEAR
+                                     for door in self.doors)
+
+
+def crossings(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms,
+              depth: float = 0.0) -> list[tuple[float, float, frozenset[str]]]:
+    """(x, y, the two rooms) where a track went from one room into another between two sightings at
+    most DOOR_STEP apart, each at least ``depth`` inside its room (against noise along a wall)."""
+    out = []
+    for i in range(1, len(times)):
+        if times[i] - times[i - 1] > DOOR_STEP:
+            continue
+        (a, da), (b, db) = rooms.depth(float(xs[i - 1]), float(ys[i - 1])), rooms.depth(float(xs[i]), float(ys[i]))
+        if a != b and min(da, db) >= depth:
+            out.append((float(xs[i - 1] + xs[i]) / 2, float(ys[i - 1] + ys[i]) / 2, frozenset((a, b))))
+    return out
+
+
+def doors(found: Iterable[tuple[float, float, frozenset[str]]], least: int = 1,
+          known: Iterable[Door] = ()) -> list[Door]:
+    """The doors crossings went through: those between the same two rooms within DOOR_MERGE of each
+    other are one door, kept when ``least`` crossings went through it and it is not one ``known``."""
+    groups: list[tuple[frozenset[str], list[tuple[float, float]]]] = []
+    for x, y, pair in found:
+        group = next((pts for p, pts in groups if p == pair
+                      and np.hypot(*(np.mean(pts, axis=0) - (x, y))) < DOOR_MERGE), None)
+        if group is None:
+            groups.append((pair, group := []))
+        group.append((x, y))
+    known = list(known)
+    out = []
+    for pair, pts in groups:
+        x, y = (float(v) for v in np.mean(pts, axis=0))
+        if len(pts) >= least and not any(d.rooms == pair and np.hypot(d.x - x, d.y - y) < DOOR_MERGE for d in known):
+            out.append(Door(x, y, pair))
+    return out
 
 
 def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> list[tuple[float, str]]:
@@ -131,7 +191,8 @@ def _back_soon(times, xs, ys, i: int, rooms: Rooms, room: str) -> bool:
 
 def _extrapolate(times, xs, ys, i: int, direction: int, rooms: Rooms, room: str) -> tuple[float, str] | None:
     """Carry the walk at sighting i on (direction +1) or back (-1) for EXTRAPOLATE seconds; the time
-    and room of the first other room it reaches, or None (standing, or staying in ``room``)."""
+    and room of the first other room it reaches, or None (standing, staying in ``room``, or walking
+    into a wall where there is no door)."""
     walk = _velocity(times, xs, ys, i, direction)
     if walk is None:
         return None
@@ -140,6 +201,8 @@ def _extrapolate(times, xs, ys, i: int, direction: int, rooms: Rooms, room: str)
         x, y = x0 + direction * vx * step, y0 + direction * vy * step
         other = rooms.room_at(x, y)
         if other != room and any(a.contains(x, y) for a in rooms.areas):
+            if not rooms.passable(room, other, x, y):
+                return None
             return (float(times[i]) + direction * step, other if direction > 0 else room)
     return None
 

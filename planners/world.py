@@ -35,7 +35,7 @@ import numpy as np
 from memory import perceived
 from memory.perceived import Area
 from planners.drift import Drift, fit_drift
-from planners.entries import Rooms, entries
+from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_people
 from planners.opens import OpenSpan, open_spans
@@ -163,6 +163,7 @@ class World:
             else:
                 self.furniture.extend(self._furniture(name, items))
         self._people(person_tracks)
+        self.rooms = Rooms(self.areas, self._doors())
         for thing in self.things.values():
             thing.stays = self._stays(thing)
         self.actions = sorted(self._moves() + self._entries() + self._visits() + self._opens(), key=lambda a: a.time)
@@ -423,6 +424,13 @@ class World:
         picker = self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
         return [Action("pick", last.end, last.end, picker, thing.name, self.furniture_name(f),
                        known=float(views[GONE_VIEWS - 1]), witnessed=False)]
+
+    def _doors(self) -> list[Door]:
+        """The doors the camera went through; besides, those people were seen going through twice."""
+        track = self.poses() if self.stream is not None else None
+        walked = doors(crossings(track.times, track.xs, track.ys, self.rooms)) if track is not None else []
+        seen = [c for p in self.people.values() for c in crossings(p.times, p.xs, p.ys, self.rooms, CROSS_DEPTH)]
+        return walked + doors(seen, least=2, known=walked)
 
     def _entries(self) -> list[Action]:
         """Room entries of every person (planners/entries.py)."""

@@ -17,13 +17,14 @@ ROOMS = [Area("kitchen", 0, 0, 5, 5), Area("office", 5, 0, 10, 5), Area("bedroom
 FACE = np.eye(8, dtype=np.float16)[0].tobytes()
 
 
-def _store(tmp_path, person_path, objects=()):
+def _store(tmp_path, person_path, objects=(), camera=None):
     """A memory holding one person walking ``person_path`` [(t, x, y)] (noisy by 0.1 m) and object
-    sightings [(t, x, y)] of a red mug; the camera stands still in the kitchen."""
+    sightings [(t, x, y)] of a red mug; the camera stands still in the kitchen, or walks ``camera``."""
     rng = np.random.default_rng(0)
     store = MemoryStore(tmp_path / "m", create=True)
     store.add_stream(STREAM, "test://world")
-    store.add_poses([Pose(STREAM, float(t), 2.5, 2.5) for t in np.arange(0.0, 200.0, 0.5)])
+    camera = camera or [(float(t), 2.5, 2.5) for t in np.arange(0.0, 200.0, 0.5)]
+    store.add_poses([Pose(STREAM, float(t), x, y) for t, x, y in camera])
     set_areas(store, ROOMS)
     rows = [Sighting(STREAM, t, 1, "person", "person", 0.9, x + rng.normal(0, 0.1), y + rng.normal(0, 0.1),
                      appearance=FACE) for t, x, y in person_path]
@@ -195,6 +196,17 @@ def test_walk_carried_on_past_the_edges_of_view(tmp_path):
     assert [room for _, room in entries] == ["office", "kitchen"]
     assert entries[0][0] == pytest.approx(3.0, abs=0.5)
     assert entries[1][0] == pytest.approx(59.2, abs=0.5)
+    store.close()
+
+
+@pytest.mark.parametrize("y, entries", [(1.3, ["office"]), (4.0, [])])
+def test_walls_are_crossed_at_the_doors_the_camera_went_through(tmp_path, y, entries):
+    """The camera walked into the office through the door at (5, 1) and back; someone last seen walking
+    at that wall 0.5 m away went in when heading for the door, and not when heading 3 m beside it."""
+    camera = _walk(0.0, (2.5, 1.0), (7.5, 1.0)) + _walk(5.2, (7.5, 1.0), (2.5, 1.0))
+    store = _store(tmp_path, _walk(20.0, (2.0, y), (4.5, y)), camera=camera)
+    assert [(round(d.x), round(d.y)) for d in World(store).rooms.doors] == [(5, 1)]
+    assert [room for _, room in _entries(store)] == entries
     store.close()
 
 

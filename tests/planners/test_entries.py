@@ -1,0 +1,74 @@
+"""Doors learnt from the tracks that went through them, and walls crossed only at doors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from memory.perceived import Area
+from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
+
+KITCHEN, OFFICE = Area("kitchen", 0, 0, 5, 5), Area("office", 5, 0, 10, 5)
+ROOMS = Rooms([KITCHEN, OFFICE])
+
+
+def _track(points, rate=5.0, speed=1.0):
+    """(times, xs, ys) walking through ``points`` at ``speed`` m/s, sampled ``rate`` times a second."""
+    ts, xs, ys, t = [], [], [], 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        n = max(int(np.hypot(x1 - x0, y1 - y0) / speed * rate), 1)
+        for i in range(n):
+            ts.append(t)
+            xs.append(x0 + (x1 - x0) * i / n)
+            ys.append(y0 + (y1 - y0) * i / n)
+            t += 1.0 / rate
+    return np.array(ts), np.array(xs), np.array(ys)
+
+
+def test_a_door_is_where_the_camera_went_through():
+    """Through the door at (5, 1) and back: two crossings there, one door."""
+    times, xs, ys = _track([(2.5, 1.0), (7.5, 1.0), (2.5, 1.0)])
+    found = crossings(times, xs, ys, ROOMS)
+    assert len(found) == 2 and all(pair == {"kitchen", "office"} for _, _, pair in found)
+    (door,) = doors(found)
+    assert (door.x, door.y) == (pytest.approx(5.0, abs=0.15), pytest.approx(1.0, abs=0.05))
+
+
+def test_two_doors_in_one_wall_stay_two():
+    times, xs, ys = _track([(2.5, 1.0), (7.5, 1.0), (7.5, 4.0), (2.5, 4.0)])
+    assert sorted(round(d.y) for d in doors(crossings(times, xs, ys, ROOMS))) == [1, 4]
+
+
+def test_noise_along_a_wall_places_no_door():
+    """Standing at the wall, position noise flipping the room: no crossing deep enough on both sides."""
+    rng = np.random.default_rng(0)
+    times = np.arange(0.0, 30.0, 0.2)
+    xs, ys = 5.0 + rng.normal(0, 0.08, len(times)), np.full(len(times), 2.5)
+    assert len(crossings(times, xs, ys, ROOMS)) > 10  # the room flips back and forth ...
+    assert crossings(times, xs, ys, ROOMS, CROSS_DEPTH) == []  # ... but never by 0.2 m either side
+
+
+def test_a_door_seen_once_is_kept_only_when_once_is_enough():
+    found = [(5.0, 3.0, frozenset({"kitchen", "office"}))]
+    assert doors(found, least=2) == []
+    assert doors(found * 2, least=2) == [Door(5.0, 3.0, frozenset({"kitchen", "office"}))]
+    assert doors(found * 2, least=2, known=[Door(5.1, 3.2, frozenset({"kitchen", "office"}))]) == []
+
+
+def test_walls_are_passable_only_at_their_doors():
+    door = Door(5.0, 1.0, frozenset({"kitchen", "office"}))
+    assert ROOMS.passable("kitchen", "office", 5.0, 4.0)  # no door known: anywhere
+    rooms = Rooms([KITCHEN, OFFICE], [door])
+    assert rooms.passable("kitchen", "office", 5.0, 1.5)
+    assert not rooms.passable("kitchen", "office", 5.0, 4.0)
+    assert rooms.at_shared_wall("office", 5.2, 1.2) and not rooms.at_shared_wall("office", 5.2, 4.0)
+
+
+@pytest.mark.parametrize("y, entered", [(1.2, ["office"]), (4.0, [])])
+def test_a_walk_out_of_view_goes_through_a_door_or_nowhere(y, entered):
+    """Last seen walking at the office wall 0.4 m away: through the door (at y = 1) it went in; into
+    the wall 3 m from the door it did not (it turned, out of view)."""
+    rooms = Rooms([KITCHEN, OFFICE], [Door(5.0, 1.0, frozenset({"kitchen", "office"}))])
+    times, xs, ys = _track([(2.0, y), (4.6, y)])
+    assert [room for _, room in entries(times, xs, ys, rooms)] == entered
+    assert [room for _, room in entries(times, xs, ys, ROOMS)] == ["office"]  # doors unknown: any wall
