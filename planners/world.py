@@ -51,6 +51,7 @@ NEAR_PERSON = 1.6  # metres: a person this near to a thing acts on it
 VISIT_RADIUS = 1.3  # metres from a piece of furniture to be at it
 VISIT_GAP = 6.0  # seconds without a sighting that end a visit
 VISIT_SECONDS = 1.0  # seconds lingering at a piece of furniture that make a visit
+FRAGMENT = 5  # sightings in all under which a person cluster is a scrap of track, credited with nothing
 DEED_WINDOW = 60.0  # seconds between a deed seen and a line telling of it
 DEED_WEIGHT = 2.0  # log-likelihood ratio a told deed adds to a voice being that person
 MIN_SIGHTINGS = 3  # sightings of a thing never seen at rest before it counts as seen
@@ -537,11 +538,13 @@ class World:
         return [tuple(s) for s in spans]
 
     def person_near(self, x: float, y: float, start: float, end: float) -> str:
-        """The person seen nearest to (x, y) between start and end, within NEAR_PERSON metres; else ""."""
+        """The person seen nearest to (x, y) between start and end, within NEAR_PERSON metres; else "".
+        A person seen fewer than FRAGMENT times in all is a scrap of someone's track (a swap, a
+        false detection) that joined nobody, not someone to credit with a deed."""
         best, name = NEAR_PERSON, ""
         for who, p in self.people.items():
             m = (p.times >= start) & (p.times <= end)
-            if m.any():
+            if m.any() and len(p.times) >= FRAGMENT:
                 d = float(np.min(np.hypot(p.xs[m] - x, p.ys[m] - y)))
                 if d < best:
                     best, name = d, who

@@ -461,3 +461,25 @@ def test_answers_about_opening_read_the_states(tmp_path):
     assert duration == pytest.approx(4.0, abs=0.3)
     assert answerer.answer("Who last opened the fridge?", 85.0).value == "person 1"
     store.close()
+
+
+@pytest.mark.parametrize("scrap", [3, 8])
+def test_a_scrap_of_track_is_credited_with_nothing(tmp_path, scrap):
+    """Someone stands 1.2 m from the desk while a short track of another look (``scrap`` sightings)
+    passes 0.3 m from it: three sightings are a scrap (a swap, a false detection) and the deed is the
+    one seen long's; eight are someone, nearer."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream(STREAM, "test://world")
+    store.add_poses([Pose(STREAM, float(t), 2.5, 2.5) for t in np.arange(0.0, 60.0, 0.5)])
+    set_areas(store, ROOMS)
+    other = np.eye(8, dtype=np.float16)[5].tobytes()
+    rows = [Sighting(STREAM, float(t), 1, "person", "person", 0.9, 2.0, 3.2, appearance=FACE)
+            for t in np.arange(0.0, 60.0, 0.5)]
+    rows += [Sighting(STREAM, 30.0 + i * 0.2, 2, "person", "person", 0.9, 2.0, 2.3, appearance=other)
+             for i in range(scrap)]
+    add_sightings(store, rows)
+    world = World(store)
+    assert len(world.people) == 2
+    steady, passing = sorted(world.people, key=lambda n: -len(world.people[n].times))
+    assert world.person_near(2.0, 2.0, 29.0, 32.0) == (steady if scrap < 5 else passing)
+    store.close()
