@@ -106,7 +106,8 @@ def doors(found: Iterable[tuple[float, float, frozenset[str]]], least: int = 1,
         group = next((pts for p, pts in groups if p == pair
                       and np.hypot(*(np.mean(pts, axis=0) - (x, y))) < DOOR_MERGE), None)
         if group is None:
-            groups.append((pair, group := []))
+            group = []
+            groups.append((pair, group))
         group.append((x, y))
     known = list(known)
     out = []
