@@ -3,7 +3,8 @@
 After the episode's mp4 went through the real pipeline (events, vectors, keyframes), this adds
 what a robot's perception stack would have logged alongside: noisy detections with estimated
 positions (as sightings: their colour read from the rendered pixels inside each box against those
-around it, containers with the open/closed state the backend read), drifting odometry (the pose log),
+around it, people and objects with their re-identification vectors, containers with the open/closed
+state the backend read), drifting odometry (the pose log),
 noisy transcripts with diarised speaker names (heard lines), and the
 map's room rectangles. Nothing here reads truth events or true identities: only
 ``sim.noise.SimPerception`` output, the rendered frames and the world's room layout (the map).
@@ -49,7 +50,7 @@ def feed_sim_perception(store: MemoryStore, truth: Truth, video: str | Path, str
     rows = []
     for i, d in enumerate(detections):
         kind = "person" if d.label == "person" else "furniture" if d.label in FURNITURE else "object"
-        vector = np.asarray(d.appearance, np.float16).tobytes() if kind == "person" else None
+        vector = np.asarray(d.appearance, np.float16).tobytes() if kind != "furniture" else None
         rows.append(Sighting(stream, float(d.time), int(d.track_id), kind, d.label, float(d.score),
                              float(d.position[0]), float(d.position[1]), colours.get(i, ""), vector, d.state))
     add_sightings(store, rows)
