@@ -1,27 +1,26 @@
 """The world as perception saw it: things, people, furniture and what they did, from the memory's
 sightings, heard lines, poses and map (memory/perceived.py), never from anything truer.
 
-Every position first has the odometry's drift taken out, furniture serving as landmarks
-(planners/drift.py). Objects are named by the majority colour and label of their tracks ("orange
-box"); their resting places ("stays") are runs of sightings close together; a new resting place
-elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
-carried, unless the stays next to them at about the same place make up a resting place that position
-noise split); a thing seen carried shortly before its first resting place was put there, and one gone from
-an open piece of furniture (not a container) seen often since without it was picked up (known only
-from those views on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with
-someone by it, after being out of sight (inside a closed cupboard, or only not looked at) was just picked
-up there. A put is witnessed when the thing was seen carried in just before it rested (not only found at
-rest when the camera came by), a pick when it was seen carried off just after (its place seen without it
-says little: a small thing is missed at the edge of view or behind someone while it still lies there).
-A thing last seen carried and found at rest later was put down when its carrier could walk there; one
-last seen at rest and first seen again carried, taken when its carrier walked off with it: witnessed when
-someone was seen at the place then (the thing itself is often out of view while the person is not).
-People are tracks clustered by appearance (average linkage, cosine 0.9), named by the voices heard
-and by what those voices said they did (planners/naming.py). A person's room entries come from their
-track over the map's rooms (planners/entries.py); a person lingering by a piece of furniture is a visit
-(containers are opened in visits). Furniture by a wall belongs to the room the camera saw it from, near
-views counting more than views through a doorway from afar. Everything is cut at a question's time by
-the callers."""
+Every position first has the odometry's drift taken out, furniture serving as landmarks (planners/drift.py).
+Object tracks are joined into things by appearance and named by colour and label ("orange box",
+planners/identities.py); their resting places ("stays") are runs of sightings close together; a new resting
+place elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
+carried, unless the stays next to them at about the same place make up a resting place that position noise
+split); a thing seen carried shortly before its first resting place was put there, and one gone from an open
+piece of furniture (not a container) seen often since without it was picked up (known only from those views
+on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with someone by it, after
+being out of sight (inside a closed cupboard, or only not looked at) was just picked up there. A put is
+witnessed when the thing was seen carried in just before it rested (not only found at rest when the camera
+came by), a pick when it was seen carried off just after (its place seen without it says little: a small
+thing is missed at the edge of view or behind someone while it still lies there). A thing last seen carried
+and found at rest later was put down when its carrier could walk there; one last seen at rest and first seen
+again carried, taken when its carrier walked off with it: witnessed when someone was seen at the place then
+(the thing itself is often out of view while the person is not). People are tracks clustered by appearance
+(average linkage, cosine 0.9), named by the voices heard and by what those voices said they did
+(planners/naming.py). A person's room entries come from their track over the map's rooms
+(planners/entries.py); a person lingering by a piece of furniture is a visit (containers are opened in
+visits). Furniture by a wall belongs to the room the camera saw it from, near views counting more than views
+through a doorway from afar. Everything is cut at a question's time by the callers."""
 
 from __future__ import annotations
 
@@ -36,6 +35,7 @@ from memory import perceived
 from memory.perceived import Area
 from planners.drift import Drift, fit_drift
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
+from planners.identities import name_things
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_people
 from planners.opens import OpenSpan, open_spans
@@ -156,7 +156,8 @@ class World:
                 object_tracks.append((label, items))
             else:
                 by_name[(kind, label)].extend(items)
-        for name, items in _name_objects(object_tracks):
+        vectors = dict(self._track_appearance("object"))
+        for name, items in name_things(object_tracks, vectors, [h[2] for h in self.heard]):
             by_name[("object", name)].extend(items)
         for (kind, name), items in by_name.items():
             if kind == "object":
@@ -200,7 +201,7 @@ class World:
         """Cluster person tracks by appearance into people, "person N" until _name_people names them."""
         if not person_tracks:
             return
-        vectors = dict(self._track_appearance())
+        vectors = dict(self._track_appearance("person"))
         keep = [(t, items) for t, items in person_tracks if t in vectors]
         if not keep:
             return
@@ -267,9 +268,10 @@ class World:
         ends = [h[1] for h in self.heard]
         return 0.0, max(ends, default=1.0)
 
-    def _track_appearance(self):
+    def _track_appearance(self, kind: str):
+        """(track, unit mean appearance vector) of every track of a kind whose sightings have vectors."""
         sums: dict[int, np.ndarray] = {}
-        for track, blob in perceived.appearances(self.store, "person"):
+        for track, blob in perceived.appearances(self.store, kind):
             v = np.frombuffer(blob, np.float16).astype(np.float32)
             sums[track] = sums.get(track, 0) + v
         for track, v in sums.items():
@@ -584,16 +586,6 @@ def _seen_away(thing: Thing, stay: Stay, t0: float, t1: float) -> bool:
     """Whether the thing was seen away from its resting place (carried) strictly between t0 and t1."""
     soon = (thing.times > t0) & (thing.times < t1)
     return bool(np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS))
-
-
-def _name_objects(tracks: list[tuple[str, list[tuple]]]) -> list[tuple[str, list[tuple]]]:
-    """Object tracks named "colour label" by the majority colour its pixels were read as. (Joining tracks
-    of one label seen at one place before voting was tried: it cost accuracy, look-alikes stand close.)"""
-    out = []
-    for label, items in tracks:
-        colours = Counter(r[6] for r in items if r[6])
-        out.append((f"{colours.most_common(1)[0][0]} {label}" if colours else label, items))
-    return out
 
 
 def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
