@@ -81,4 +81,8 @@ def test_feed_stores_perception_not_truth(tmp_path):
     assert not any("true" in c or "truth" in c for c in columns)  # nothing of the truth is kept
     labelled = [r for r in rows if r[4] == "object"]
     assert labelled and np.mean([r[6] != "" for r in labelled]) > 0.5
+    # people and objects carry their re-identification vectors (things are joined by them), furniture none
+    assert len(perceived.appearances(store, "object")) == len(labelled)
+    assert len(perceived.appearances(store, "person")) == sum(r[4] == "person" for r in rows)
+    assert perceived.appearances(store, "furniture") == []
     store.close()
