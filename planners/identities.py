@@ -69,9 +69,9 @@ def read_colour(votes: Counter) -> str | None:
     total = sum(votes.values())
     top = votes.most_common(1)[0][0]
     if top in ACHROMATIC:
-        chromatic = [(n, c) for c, n in votes.items() if c not in ACHROMATIC]
-        if chromatic and max(chromatic)[0] >= FADED * total:
-            return max(chromatic)[1]
+        n, colour = max(((n, c) for c, n in votes.items() if c not in ACHROMATIC), default=(0, None))
+        if colour is not None and n >= FADED * total:
+            return colour
     if top == "grey" and votes.get("black", 0) >= LIFTED * total:
         return "black"
     return top
@@ -102,7 +102,7 @@ def name_things(tracks: list[tuple[str, list[tuple]]], vectors: dict[int, np.nda
 
 def _said(label: str, palette: set[str], text: str) -> set[str]:
     """The colours said aloud before the label ("the red keys")."""
-    return {c for c in palette if re.search(rf"\b{re.escape(c)} {re.escape(label)}\b", text)}
+    return set(re.findall(rf"\b([a-z]+) {re.escape(label)}\b", text)) & palette
 
 
 def _with_said_names(colours: list[str | None], votes: list[Counter], said: set[str]) -> list[str | None]:
@@ -110,11 +110,11 @@ def _with_said_names(colours: list[str | None], votes: list[Counter], said: set[
     when it is among their reads: the pair of thing and colour with the largest share of reads first."""
     colours = list(colours)
     free = said - set(colours)
-    open_ = {k for k, c in enumerate(colours) if c is not None and c not in said
-             and sum(votes[k].values()) >= NAMED_READS}
+    totals = [sum(v.values()) for v in votes]
+    open_ = {k for k, c in enumerate(colours) if c is not None and c not in said and totals[k] >= NAMED_READS}
     while True:
-        options = [(votes[k][c] / sum(votes[k].values()), k, c) for k in open_ for c in free
-                   if votes[k][c] > 0 and votes[k][c] >= HEARD_READS * sum(votes[k].values())]
+        options = [(votes[k][c] / totals[k], k, c) for k in open_ for c in free
+                   if votes[k][c] > 0 and votes[k][c] >= HEARD_READS * totals[k]]
         if not options:
             return colours
         _, k, c = max(options)
