@@ -6,7 +6,9 @@ time is the crossing's). At the edges of what the camera saw, the walk is extrap
 walking at a wall went through it, someone first seen walking away from a wall just came through it
 (or stood at it: DOORWAY), and someone seen again after REENTER_GAP walking in from a wall of the room
 they were last seen in went out unseen and came back; someone lost from view at a door and found beyond
-it soon after went through it as they were lost; someone seen again in another room otherwise, deep
+it soon after went through it as they were lost; someone lost for at most SHORT_GAP seconds and found
+in a room a door joins to the last went through that door out of view, close enough in time to what the
+camera saw either side to count as seen; someone seen again in another room otherwise, deep
 inside and not walking from a wall, crossed unseen: that is no entry seen. A room left again within
 CORNER seconds was a corner cut, not entered.
 
@@ -39,6 +41,7 @@ DOOR_STEP = 1.0  # seconds at most between the two sightings either side of a cr
 CROSS_DEPTH = 0.2  # metres inside both rooms a person's sightings either side of a crossing must be
 DOOR_MERGE = 1.0  # metres: crossings between two rooms this close together went through one door
 DOOR_NEAR = 1.0  # metres from a door a wall is crossed (doors are 0.9 m wide; positions are noisy)
+SHORT_GAP = 4.0  # seconds unseen, at most, across which someone found in the next room through a door went in seen
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,11 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
             break
         x, y = float(xs[i]), float(ys[i])
         room, depth = rooms.depth(x, y)
+        if current is not None and room != current and LOST_GAP < gap <= SHORT_GAP:
+            walked_through = _via_door(times, xs, ys, i, rooms, current, room)
+            if walked_through is not None:  # went through the door while briefly out of view
+                out.append(walked_through)
+                current = room
         if gap > ENTER_GAP or (gap > LOST_GAP and room != current):
             current = None  # seen again elsewhere, or after long: the crossing itself was not seen
         if current == room and gap > REENTER_GAP:  # back in the same room after a while, walking in from a wall
@@ -169,6 +177,18 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
         else:
             crossing = None
     return _drop_corners(out)
+
+
+def _via_door(times, xs, ys, i: int, rooms: Rooms, room: str, other: str) -> tuple[float, str] | None:
+    """(time, ``other``) of a walk from sighting i - 1 in ``room`` to sighting i in ``other`` through the
+    nearest door between them, timed by the share of the way to the door; None when no door joins them."""
+    pair = frozenset((room, other))
+    (x0, y0), (x1, y1) = (float(xs[i - 1]), float(ys[i - 1])), (float(xs[i]), float(ys[i]))
+    ways = [(np.hypot(d.x - x0, d.y - y0), np.hypot(x1 - d.x, y1 - d.y)) for d in rooms.doors if d.rooms == pair]
+    if not ways:
+        return None
+    there, on = min(ways, key=sum)
+    return float(times[i - 1]) + float(times[i] - times[i - 1]) * there / max(there + on, 1e-9), other
 
 
 def _through_door(xs, ys, i: int, rooms: Rooms, room: str) -> str | None:

@@ -72,3 +72,29 @@ def test_a_walk_out_of_view_goes_through_a_door_or_nowhere(y, entered):
     times, xs, ys = _track([(2.0, y), (4.6, y)])
     assert [room for _, room in entries(times, xs, ys, rooms)] == entered
     assert [room for _, room in entries(times, xs, ys, ROOMS)] == ["office"]  # doors unknown: any wall
+
+
+@pytest.mark.parametrize("unseen, entered", [(3.0, ["office"]), (6.0, [])])
+def test_found_in_the_next_room_soon_after_it_went_through_the_door(unseen, entered):
+    """Walking to the door (5, 1), out of view from 3 m before it, found standing 1.5 m beyond it: lost
+    for 3 s, the crossing was seen (timed by the share of the way to the door); lost for 6 s, it was not."""
+    rooms = Rooms([KITCHEN, OFFICE], [Door(5.0, 1.0, frozenset({"kitchen", "office"}))])
+    times, xs, ys = _track([(0.5, 1.0), (2.0, 1.0)])
+    lost, there = times[-1], 5.0 - xs[-1]  # the last sighting, and how far it was from the door
+    after = lost + unseen + np.arange(0.0, 3.0, 0.2)
+    times = np.concatenate([times, after])
+    xs, ys = np.concatenate([xs, np.full(len(after), 6.5)]), np.concatenate([ys, np.full(len(after), 1.0)])
+    found = entries(times, xs, ys, rooms)
+    assert [room for _, room in found] == entered
+    if entered:  # the share of the walk to the door of the whole walk, the door to 1.5 m beyond it
+        assert found[0][0] == pytest.approx(lost + unseen * there / (there + 1.5), abs=0.01)
+
+
+def test_found_in_a_room_no_door_joins_is_no_entry_seen():
+    """Lost for 3 s and found in a room whose wall with the last one has no door: crossed unseen."""
+    far = Area("store", 0, 5, 5, 10)
+    rooms = Rooms([KITCHEN, OFFICE, far], [Door(5.0, 1.0, frozenset({"kitchen", "office"}))])
+    times = np.concatenate([np.arange(0.0, 2.0, 0.2), np.arange(5.0, 7.0, 0.2)])
+    xs = np.full(len(times), 2.5)
+    ys = np.where(times < 3.0, 3.5, 6.5)
+    assert entries(times, xs, ys, rooms) == []
