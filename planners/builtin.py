@@ -245,12 +245,21 @@ class BuiltinAnswerer:
         return lines
 
     def _requested(self, now, speaker, addressee):
-        lines = [h for h in self._heard_from(speaker, now) if re.search(r"\bbring|fetch|get\b", h[2].lower())]
-        for h in reversed(lines):
-            name = self._object_in(h[2])
-            if name:
-                value, kind, ev, note = self._where_now(now, name)
-                return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
+        """Where the thing is that the speaker asked the addressee to bring: the latest request of the
+        speaker's spoken to the addressee ("Alice, could you bring ..."), else any of the speaker's; else,
+        as diarisation now and then gives a line to the wrong voice, a request spoken to the addressee
+        in another voice."""
+        asks = [h for h in self.world.heard if h[0] < now and re.search(r"\b(bring|fetch|get)\b", h[2].lower())]
+        voice = {h[3] for h in self._heard_from(speaker, now)}
+        if not voice:
+            return None, "unknown", [], f"never heard {speaker} speak"
+        spoken_to = [h for h in asks if _spoken_to(h[2], addressee)]
+        for tier in ([h for h in spoken_to if h[3] in voice], [h for h in asks if h[3] in voice], spoken_to):
+            for h in reversed(tier):
+                name = self._object_in(h[2])
+                if name:
+                    value, kind, ev, note = self._where_now(now, name)
+                    return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
         return None, "unknown", [], "no request heard"
 
     def _last_put_object(self, now, actor):
@@ -613,6 +622,11 @@ def _one_per_handling(picks: list[Action]) -> list[Action]:
 def _seen_first(actions: list[Action]) -> list[Action]:
     """The actions seen as they happened, if any; else all (inferred from where things were seen)."""
     return [a for a in actions if a.witnessed] or actions
+
+
+def _spoken_to(text: str, name: str) -> bool:
+    """Whether a line begins by calling ``name`` ("Alice, could you ..."): spoken to them, not by them."""
+    return re.match(rf"\W*{re.escape(name)}\s*,", text, re.IGNORECASE) is not None
 
 
 def _best(word: str, words: list[str]) -> float:

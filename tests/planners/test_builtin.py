@@ -120,3 +120,16 @@ def test_a_thing_talked_about_is_found_in_a_misheard_line(world_store):
     add_heard(world_store, [Heard("s1", 140.0, 142.0, "Please be careful with the red mud, it is fragile.", "Bob")])
     answer = BuiltinAnswerer(world_store).answer("Where is the thing Bob talked about at 00:02:20 now?", 150.0)
     assert answer.value == "office"
+
+
+def test_a_request_heard_in_the_wrong_voice_is_still_found(world_store):
+    """Alice's "Bob, please bring the red mug ..." could have been given to another voice by diarisation:
+    asked what Carol (heard, but never asking anything) asked Bob to bring, it is the request spoken to
+    Bob; nobody asked Alice for anything, and a voice never heard asked nothing."""
+    add_heard(world_store, [Heard("s1", 130.0, 131.0, "I like the sofa.", "Carol")])
+    answerer = BuiltinAnswerer(world_store)
+    found = answerer.answer("Where is the thing Carol asked Bob to bring?", 150.0)
+    assert found.value == "office" and "Alice: 'Bob, please bring the red mug" in found.evidence[0].note
+    assert answerer.answer("Where is the thing Bob asked Alice to bring?", 150.0).value is None
+    assert answerer.answer("Where is the thing Zed asked Bob to bring?", 150.0).value is None
+    assert answerer.answer("Where is the thing Carol asked Bob to bring?", 120.0).value is None  # not yet heard
