@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
+SAID_AT = 3.0  # seconds from a time given for a line ("what X asked about at 10:02") a line in another voice may begin
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
 PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice
 
@@ -271,8 +272,15 @@ class BuiltinAnswerer:
         return value, kind, self.evidence(puts[-1].time, f"{actor} puts the {puts[-1].target} down") + ev, note
 
     def _mentioned(self, speaker, when, now):
+        """(thing, line) of the speaker's line nearest the time that names a thing; else, when the
+        speaker was heard at all, of a line in another voice begun within SAID_AT seconds of it (the
+        time names the line: diarisation may have given it to the wrong voice)."""
         t = clock_seconds(when)
-        for h in self._heard_from(speaker, now, near=t):
+        lines = self._heard_from(speaker, now, near=t)
+        if self._heard_from(speaker, now):
+            lines += sorted((h for h in self.world.heard if h[0] < now and abs(h[0] - t) <= SAID_AT),
+                            key=lambda h: abs(h[0] - t))
+        for h in lines:
             name = self._object_in(h[2])
             if name:
                 return name, h
