@@ -307,7 +307,11 @@ class BuiltinAnswerer:
         thing = self._thing(name, now)
         if thing is None:
             return None, "unknown", [], f"the {name} was never seen"
-        stay = self.world.stay_at(thing, t + 1.0) or next((s for s in thing.stays if s.start < now), None)
+        # asked afterwards: the resting place seen nearest that time, before or after it (the rest it was
+        # at then may have been seen only after it was put there); never seen resting: where it was seen
+        stays = [s for s in thing.stays if s.start < now]
+        stay = (min(stays, key=lambda s: max(s.start - t, t - s.end)) if stays
+                else self.world.stay_at(thing, min(t + 1.0, now)))
         if stay is None:
             return None, "unknown", [], f"the {name} was never seen resting"
         return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}"), ""

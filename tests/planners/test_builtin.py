@@ -147,3 +147,13 @@ def test_a_line_asked_after_by_its_time_may_be_in_another_voice(world_store):
     assert found.value == "office" and "Alice: 'Bob, please bring the red mug" in found.evidence[0].note
     assert answerer.answer("Where is the thing Carol talked about at 00:01:00 now?", 150.0).value is None
     assert answerer.answer("Who last moved the thing Carol talked about at 00:00:57?", 150.0).value == "Alice"
+
+
+@pytest.mark.parametrize("when, room", [("00:00:20", "kitchen"), ("00:00:45", "kitchen"), ("00:00:55", "office"),
+                                        ("00:01:10", "office")])
+def test_where_a_thing_was_when_talked_about_is_its_rest_seen_nearest_then(world_store, when, room):
+    """The red mug rests in the kitchen (seen 5-40 s), is carried and rests in the office (seen from 60 s).
+    Talked about at 55 s, between the two, it was nearer the office rest (5 s) than the kitchen one (15 s)."""
+    answer = BuiltinAnswerer(world_store).answer(f"In which room was the red mug when Alice talked about it at {when}?",
+                                                 150.0)
+    assert answer.value == room
