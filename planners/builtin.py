@@ -239,7 +239,8 @@ class BuiltinAnswerer:
         match = difflib.get_close_matches(speaker, voices, n=1, cutoff=0.75)
         if not match:
             return []  # never heard this voice
-        lines = [h for h in self.world.heard if h[0] < now and h[3] == match[0]]
+        # a line calling the voice's own name ("Bob, ...") was said to them: diarisation gave it to the wrong voice
+        lines = [h for h in self.world.heard if h[0] < now and h[3] == match[0] and not _spoken_to(h[2], match[0])]
         if near is not None:
             lines = sorted(lines, key=lambda h: abs(h[0] - near))
             lines = [h for h in lines if abs(h[0] - near) <= 15.0]

@@ -157,3 +157,11 @@ def test_where_a_thing_was_when_talked_about_is_its_rest_seen_nearest_then(world
     answer = BuiltinAnswerer(world_store).answer(f"In which room was the red mug when Alice talked about it at {when}?",
                                                  150.0)
     assert answer.value == room
+
+
+def test_a_line_calling_its_own_voice_by_name_is_not_theirs(world_store):
+    """"Bob, the red mug is on the desk." in Bob's voice was said to Bob: diarisation slipped."""
+    add_heard(world_store, [Heard("s1", 140.0, 141.0, "Bob, the red mug is on the desk.", "Bob")])
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("How many times did you hear Bob speak?", 150.0).value == 1
+    assert answerer.answer("What did Bob last say about the red mug?", 150.0).value is None
