@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
-SAID_AT = 3.0  # seconds from a time given for a line ("what X asked about at 10:02") a line in another voice may begin
+SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
+SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
 PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice
 
@@ -234,17 +235,13 @@ class BuiltinAnswerer:
                 best, score = name, s
         return best if score >= 0.8 else None
 
-    def _heard_from(self, speaker: str, now: float, near: float | None = None):
+    def _heard_from(self, speaker: str, now: float):
         voices = sorted({h[3] for h in self.world.heard if h[3]})
         match = difflib.get_close_matches(speaker, voices, n=1, cutoff=0.75)
         if not match:
             return []  # never heard this voice
         # a line calling the voice's own name ("Bob, ...") was said to them: diarisation gave it to the wrong voice
-        lines = [h for h in self.world.heard if h[0] < now and h[3] == match[0] and not _spoken_to(h[2], match[0])]
-        if near is not None:
-            lines = sorted(lines, key=lambda h: abs(h[0] - near))
-            lines = [h for h in lines if abs(h[0] - near) <= 15.0]
-        return lines
+        return [h for h in self.world.heard if h[0] < now and h[3] == match[0] and not _spoken_to(h[2], match[0])]
 
     def _requested(self, now, speaker, addressee):
         """Where the thing is that the speaker asked the addressee to bring: the latest request of the
@@ -277,11 +274,10 @@ class BuiltinAnswerer:
         speaker was heard at all, of a line in another voice begun within SAID_AT seconds of it (the
         time names the line: diarisation may have given it to the wrong voice)."""
         t = clock_seconds(when)
-        lines = self._heard_from(speaker, now, near=t)
-        if self._heard_from(speaker, now):
-            lines += sorted((h for h in self.world.heard if h[0] < now and abs(h[0] - t) <= SAID_AT),
-                            key=lambda h: abs(h[0] - t))
-        for h in lines:
+        own = self._heard_from(speaker, now)
+        mine = [h for h in own if abs(h[0] - t) <= SPOKE_NEAR]
+        others = [h for h in self.world.heard if h[0] < now and abs(h[0] - t) <= SAID_AT and h not in own] if own else []
+        for h in sorted(mine, key=lambda h: abs(h[0] - t)) + sorted(others, key=lambda h: abs(h[0] - t)):
             name = self._object_in(h[2])
             if name:
                 return name, h
