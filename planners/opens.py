@@ -2,7 +2,9 @@
 
 A state classifier is wrong now and then, so a reading is taken with its neighbours: the majority of
 SMOOTH readings around it. A span is a run of (smoothed) open readings without a gap of more than
-STATE_GAP seconds in what was seen; it counts when at least MIN_OPEN readings say open. Its opening
+STATE_GAP seconds in what was seen; it counts when at least MIN_OPEN of its readings as read (not as
+smoothed) say open: at one reading in ten wrong, runs of three or four misreadings in five turn up once
+or twice in an episode's thousands of readings of a cupboard, five in a run hardly ever. Its opening
 was seen when a closed reading comes shortly before it (then it opened midway between the two), its
 closing when one comes shortly after; otherwise the container was already open when it came into
 view, or still open when it went out.
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SMOOTH = 3  # readings in the majority vote around each reading
-MIN_OPEN = 4  # open readings that make an open span (one or two are misreadings)
+MIN_OPEN = 5  # readings as read saying open that make an open span (fewer are misreadings)
 STATE_GAP = 3.0  # seconds without a reading after which the state is unknown
 
 
@@ -39,7 +41,7 @@ def open_spans(times: np.ndarray, is_open: np.ndarray) -> list[OpenSpan]:
     for i in range(len(times) + 1):
         ends_run = i == len(times) or not smoothed[i] or (run and times[i] - times[run[-1]] > STATE_GAP)
         if run and ends_run:
-            out += _span(times, smoothed, run)
+            out += _span(times, smoothed, run, int(is_open[run].sum()))
             run = []
         if i < len(times) and smoothed[i]:
             run.append(i)
@@ -53,8 +55,8 @@ def _majority(is_open: np.ndarray) -> np.ndarray:
     return votes * 2 > SMOOTH
 
 
-def _span(times: np.ndarray, smoothed: np.ndarray, run: list[int]) -> list[OpenSpan]:
-    if len(run) < MIN_OPEN:
+def _span(times: np.ndarray, smoothed: np.ndarray, run: list[int], raw_open: int) -> list[OpenSpan]:
+    if raw_open < MIN_OPEN:
         return []
     first, last = run[0], run[-1]
     before = first > 0 and not smoothed[first - 1] and times[first] - times[first - 1] <= STATE_GAP

@@ -26,6 +26,9 @@ def _readings(start: float, end: float, spans: list[tuple[float, float]], flips:
     (0, 7, [(5.0, 8.0)], (), [OpenSpan(4.9, 6.8, True, False)]),  # went out of view still open
     (0, 30, [(5.0, 8.0), (15.0, 17.0)], (), [OpenSpan(4.9, 7.9, True, True), OpenSpan(14.9, 16.9, True, True)]),
     (0, 20, [(5.0, 5.5)], (), []),  # three readings: too few to tell from misreadings
+    (0, 20, [], (30, 31, 33, 34), []),  # four misreadings in five: the vote fills the fifth, still no opening
+    (0, 20, [(5.0, 5.8)], (), []),  # four readings open: as many as misreadings make now and then
+    (0, 20, [(5.0, 6.0)], (), [OpenSpan(4.9, 5.9, True, True)]),  # five: an opening
 ])
 def test_open_spans(start, end, spans, flips, expected):
     times, is_open = _readings(start, end, spans, flips)
