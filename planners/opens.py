@@ -2,12 +2,14 @@
 
 A state classifier is wrong now and then, so a reading is taken with its neighbours: the majority of
 SMOOTH readings around it. A span is a run of (smoothed) open readings without a gap of more than
-STATE_GAP seconds in what was seen; it counts when at least MIN_OPEN of its readings as read (not as
-smoothed) say open: at one reading in ten wrong, runs of three or four misreadings in five turn up once
-or twice in an episode's thousands of readings of a cupboard, five in a run hardly ever. Its opening
-was seen when a closed reading comes shortly before it (then it opened midway between the two), its
-closing when one comes shortly after; otherwise the container was already open when it came into
-view, or still open when it went out.
+STATE_GAP seconds in what was seen; it counts when its readings as read (not as smoothed) saying open
+outnumber those saying closed by MIN_OPEN: with a share e of readings wrong, k open of n are
+((1 - e) / e) ** (2k - n) times likelier from an open container than from a closed one misread, so
+the margin 2k - n is the evidence. Three or four misreadings in four or five come up once or twice in
+an episode's thousands of readings of a cupboard (a margin of 2-3); four straight open readings hardly
+ever. Its opening was seen when a closed reading comes shortly before it (then it opened midway between
+the two), its closing when one comes shortly after; otherwise the container was already open when it
+came into view, or still open when it went out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SMOOTH = 3  # readings in the majority vote around each reading
-MIN_OPEN = 5  # readings as read saying open that make an open span (fewer are misreadings)
+MIN_OPEN = 4  # readings as read saying open, less those saying closed, that make an open span
 STATE_GAP = 3.0  # seconds without a reading after which the state is unknown
 
 
@@ -41,7 +43,7 @@ def open_spans(times: np.ndarray, is_open: np.ndarray) -> list[OpenSpan]:
     for i in range(len(times) + 1):
         ends_run = i == len(times) or not smoothed[i] or (run and times[i] - times[run[-1]] > STATE_GAP)
         if run and ends_run:
-            out += _span(times, smoothed, run, int(is_open[run].sum()))
+            out += _span(times, smoothed, run, 2 * int(is_open[run].sum()) - len(run))
             run = []
         if i < len(times) and smoothed[i]:
             run.append(i)
@@ -55,8 +57,8 @@ def _majority(is_open: np.ndarray) -> np.ndarray:
     return votes * 2 > SMOOTH
 
 
-def _span(times: np.ndarray, smoothed: np.ndarray, run: list[int], raw_open: int) -> list[OpenSpan]:
-    if raw_open < MIN_OPEN:
+def _span(times: np.ndarray, smoothed: np.ndarray, run: list[int], margin: int) -> list[OpenSpan]:
+    if margin < MIN_OPEN:
         return []
     first, last = run[0], run[-1]
     before = first > 0 and not smoothed[first - 1] and times[first] - times[first - 1] <= STATE_GAP
