@@ -9,7 +9,8 @@ carried, unless the stays next to them at about the same place make up a resting
 split); a thing seen carried shortly before its first resting place was put there, and one gone from an open
 piece of furniture (not a container) seen often since without it was picked up (known only from those views
 on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with someone by it, after
-being out of sight (inside a closed cupboard, or only not looked at) was just picked up there. A put is
+being out of sight (inside a closed cupboard, or only not looked at) was just picked up there (seen so
+when that someone had been in view the seconds before, not only come upon carrying it). A put is
 witnessed when the thing was seen carried in just before it rested (not only found at rest when the camera
 came by), a pick when it was seen carried off just after (its place seen without it says little: a small
 thing is missed at the edge of view or behind someone while it still lies there). A thing last seen carried
@@ -62,6 +63,8 @@ WITNESS_GAP = 3.0  # seconds after (before) a resting place within which its pic
 UNSEEN_GAP = 2.0  # seconds out of sight after which a thing turning up carried was picked up unseen
 CARRY_SECONDS = 4.0  # seconds after turning up within which a thing carried off moves MOVE_DISTANCE
 CARRIED_GAP = 10.0  # seconds: seen elsewhere this shortly before it first rests, it was carried there
+WATCHED_SECONDS = 5.0  # seconds before a thing turns up carried in which its carrier ...
+WATCHED = 5  # ... seen this many times was watched picking it up
 ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture rests on it
 CARRIED_BEFORE_PUT = 300.0  # seconds: last seen carried this shortly before found at rest, it was put then
 CARRIED_AFTER_PICK = 30.0  # seconds: first seen carried this shortly after last at rest, it was taken then
@@ -406,8 +409,16 @@ class World:
             furniture = self._nearest_furniture(x, y, within=ON_FURNITURE)
             actor = self.person_near(x, y, t - 1.0, t + 1.0)
             if furniture is not None and actor:
-                out.append(Action("pick", t, t, actor, thing.name, self.furniture_name(furniture)))
+                out.append(Action("pick", t, t, actor, thing.name, self.furniture_name(furniture),
+                                  witnessed=self._watched(actor, t)))
         return out
+
+    def _watched(self, person: str, t: float) -> bool:
+        """Whether the person was in view for a while just before ``t`` (at least WATCHED sightings in the
+        WATCHED_SECONDS before): a pick of a thing that turns up carried then was done in view (only the
+        thing was missed), not long before, out of view, by someone the camera came upon carrying it."""
+        p = self.people[person]
+        return int(np.count_nonzero((p.times >= t - WATCHED_SECONDS) & (p.times < t))) >= WATCHED
 
     def _gone(self, thing: Thing) -> list[Action]:
         """A pick inferred from the thing missing from where it last rested: the piece of furniture it
