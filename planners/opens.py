@@ -43,7 +43,7 @@ def open_spans(times: np.ndarray, is_open: np.ndarray) -> list[OpenSpan]:
     for i in range(len(times) + 1):
         ends_run = i == len(times) or not smoothed[i] or (run and times[i] - times[run[-1]] > STATE_GAP)
         if run and ends_run:
-            out += _span(times, smoothed, run, 2 * int(is_open[run].sum()) - len(run))
+            out += _span(times, is_open, smoothed, run)
             run = []
         if i < len(times) and smoothed[i]:
             run.append(i)
@@ -57,7 +57,8 @@ def _majority(is_open: np.ndarray) -> np.ndarray:
     return votes * 2 > SMOOTH
 
 
-def _span(times: np.ndarray, smoothed: np.ndarray, run: list[int], margin: int) -> list[OpenSpan]:
+def _span(times: np.ndarray, is_open: np.ndarray, smoothed: np.ndarray, run: list[int]) -> list[OpenSpan]:
+    margin = 2 * int(is_open[run].sum()) - len(run)  # open readings as read, less closed ones
     if margin < MIN_OPEN:
         return []
     first, last = run[0], run[-1]
