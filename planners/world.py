@@ -10,7 +10,8 @@ split); a thing seen carried shortly before its first resting place was put ther
 piece of furniture (not a container) seen often since without it was picked up (known only from those views
 on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with someone by it, after
 being out of sight (inside a closed cupboard, or only not looked at) was just picked up there (seen so
-when that someone had been in view the seconds before, not only come upon carrying it). A put is
+when that someone had been in view the seconds before, not only come upon carrying it); one last seen carried
+by a container that opens then, and out of sight long after, was put inside it. A put is
 witnessed when the thing was seen carried in just before it rested (not only found at rest when the camera
 came by), a pick when it was seen carried off just after (its place seen without it says little: a small
 thing is missed at the edge of view or behind someone while it still lies there). A thing last seen carried
@@ -69,6 +70,8 @@ ON_FURNITURE = 1.5  # metres: a thing resting this near a piece of furniture res
 CARRIED_BEFORE_PUT = 300.0  # seconds: last seen carried this shortly before found at rest, it was put then
 CARRIED_AFTER_PICK = 30.0  # seconds: first seen carried this shortly after last at rest, it was taken then
 WALKING_SPEED = 1.2  # metres per second, people indoors
+HIDDEN_GAP = 10.0  # seconds out of sight after a carried thing's last sighting by an opening container: put inside
+OPENED_AFTER = 2.0  # seconds after that sighting within which the container's opening may begin
 CLOSED = ("fridge", "freezer", "cabinet", "cupboard", "wardrobe", "closet", "sideboard", "drawer", "dresser",
           "chest", "washing machine", "dishwasher", "oven")  # what rests in these is out of sight when closed
 
@@ -324,6 +327,7 @@ class World:
                                   resting=lasted >= RESTING_SECONDS or (from_first and not self._arrived(thing)),
                                   witnessed=seen))
             out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
+            out += self._put_away(thing, out)
         return out
 
     def _taken_in_view(self, thing: Thing, stay: Stay) -> bool:
@@ -411,6 +415,30 @@ class World:
             if furniture is not None and actor:
                 out.append(Action("pick", t, t, actor, thing.name, self.furniture_name(furniture),
                                   witnessed=self._watched(actor, t)))
+        return out
+
+    def _put_away(self, thing: Thing, known: list[Action]) -> list[Action]:
+        """Puts into a container: the thing seen carried (not resting) within ON_FURNITURE of a container
+        that was open then or opens within OPENED_AFTER seconds, and out of sight for HIDDEN_GAP seconds
+        after (shut inside). Put halfway through the opening (the simulator's people open, put and close
+        in two seconds), by whoever was by the container; none where ``known`` has a put of it then."""
+        if len(thing.times) < MIN_SIGHTINGS:
+            return []  # a misread colour or label now and then is not a thing
+        out = []
+        for i in np.flatnonzero(np.diff(thing.times, append=np.inf) >= HIDDEN_GAP):
+            t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
+            if any(r.start <= t <= r.end and r.end - r.start >= RESTING_SECONDS for r in thing.stays):
+                continue  # at rest: left where it lay, not carried into anything
+            near = [(d, s, f) for f in self.furniture if (d := float(np.hypot(f.xs[0] - x, f.ys[0] - y))) <= ON_FURNITURE
+                    for s in f.opens or [] if s.end >= t and s.start <= t + OPENED_AFTER]
+            if not near:
+                continue
+            _, span, f = min(near, key=lambda o: o[0])
+            when = max(t, (span.start + span.end) / 2)
+            if any(a.kind == "put" and a.target == thing.name and abs(a.time - when) <= WITNESS_GAP for a in known):
+                continue
+            actor = self.person_near(f.xs[0], f.ys[0], when - 2.0, when + 2.0) or self.person_near(x, y, t - 1.0, t + 1.0)
+            out.append(Action("put", when, when, actor, thing.name, self.furniture_name(f), witnessed=bool(actor)))
         return out
 
     def _watched(self, person: str, t: float) -> bool:

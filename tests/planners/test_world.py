@@ -467,6 +467,40 @@ def test_answers_about_opening_read_the_states(tmp_path):
     store.close()
 
 
+@pytest.mark.parametrize("case, put", [("opened", True), ("shut", False), ("seen again soon", False),
+                                       ("far from it", False)])
+def test_a_thing_carried_to_an_opening_container_and_gone_was_put_inside(tmp_path, case, put):
+    """The red mug rests on the floor at (1, 1) until 30 s, is carried by Alice to the fridge and last
+    seen (glimpsed every half second) 0.8 m from it at about 33 s; the fridge is read open 33.5-35.5 s and
+    the mug is not seen again: Alice put it in the fridge, at about 34.5 s, seen. No put when the fridge
+    stays shut, when the mug turns up again 5 s later (only hidden a moment), or when its last glimpse was
+    2 m from the fridge."""
+    rest = [(t, 1.0, 1.0) for t in np.arange(10.0, 30.0, 0.2)]
+    end = (2.2, 2.8) if case == "far from it" else (3.4, 4.0)
+    carry = _walk(30.0, (1.0, 1.0), end, speed=1.2, rate=2.0)
+    if case == "seen again soon":
+        carry += _walk(carry[-1][0] + 5.0, end, (1.0, 4.0), speed=1.2, rate=2.0)
+    person = [(t, x + 0.4, y - 0.2) for t, x, y in _walk(25.0, (4.0, 1.0), (1.0, 1.0), speed=1.0)]
+    person += [(t, x + 0.4, y - 0.2) for t, x, y in carry if t < 34.0]
+    person += [(t, 3.8, 3.8) for t in np.arange(34.0, 38.0, 0.2)]
+    store = _store(tmp_path, person, rest + carry)
+    opened = (33.5, 35.5) if case != "shut" else (0.0, 0.0)
+    add_sightings(store, [Sighting(STREAM, float(t), 5, "furniture", "fridge", 0.9, 4.0, 4.5,
+                                   state="open" if opened[0] <= t < opened[1] else "closed")
+                          for t in np.arange(0.0, 90.0, 0.2)])
+    puts = [a for a in World(store).actions if a.kind == "put" and a.resting]
+    answerer = BuiltinAnswerer(store)
+    who = answerer.answer("Who last put the red mug in the fridge?", 80.0)
+    if put:
+        assert [(round(a.time, 1), a.actor, a.witnessed) for a in puts] == [(34.5, "person 1", True)]
+        assert who.value == "person 1"
+        assert answerer.answer("When did you last see someone put down the red mug?", 80.0).value == \
+            pytest.approx(34.5, abs=0.3)
+    else:
+        assert puts == [] and not who.known
+    store.close()
+
+
 @pytest.mark.parametrize("scrap", [3, 8])
 def test_a_scrap_of_track_is_credited_with_nothing(tmp_path, scrap):
     """Someone stands 1.2 m from the desk while a short track of another look (``scrap`` sightings)
