@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence
-from planners.lexicon import Lexicon
+from planners.lexicon import ARTICLES, COMMON, Lexicon
 from planners.time_phrases import clock_seconds, parse_time
 from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action, World
 
@@ -402,10 +402,10 @@ class BuiltinAnswerer:
             score = sum(w * _best(p, words) for p, w in zip(topic_words, weights)) / sum(weights)
             if score >= WHAT_SAID_MATCH:
                 scored.append((score, h, text))
-        if not scored and len(topic_words) > 1:  # the recogniser may have dropped the colour: the thing's
-            head = topic_words[-1]                # kind alone, in the speaker's lines, not said of another colour
-            colours = {n.split()[0] for n in self.world.things if " " in n}  # as perception names things
-            scored = [(_bare_kind(head, text, colours), h, text) for h, text in lines]
+        if not scored and len(topic_words) > 1:  # the recogniser may have dropped the colour (the label): the
+            colours = {n.split()[0] for n in self.world.things if " " in n}  # thing's label (colour) alone in the
+            scored = [(max(_bare_kind(topic_words[-1], text, colours),  # speaker's lines, not said of another
+                           _bare_colour(topic_words[0], text)), h, text) for h, text in lines]  # colour (label)
             scored = [x for x in scored if x[0] >= WHAT_SAID_MATCH]
         if not scored:
             return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
@@ -609,6 +609,15 @@ def _bare_kind(kind: str, text: str, colours: set[str]) -> float:
             continue
         best = max(best, _best(kind, [word]))
     return best
+
+
+def _bare_colour(colour: str, text: str) -> float:
+    """1.0 when ``colour`` stands in ``text`` after an article and before no word but a common one, or
+    none ("has anyone seen the purple", "the purple looks a bit broken": the recogniser dropped the
+    thing's label); 0 otherwise ("the purple mug", "the teal orange")."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return float(any(w == colour and i and words[i - 1] in ARTICLES and (i + 1 == len(words) or words[i + 1] in COMMON)
+                     for i, w in enumerate(words)))
 
 
 _CONFUSABLE = {  # colours read from pixels slip between these under room light

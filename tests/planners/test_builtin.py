@@ -122,6 +122,17 @@ def test_a_thing_talked_about_is_found_in_a_misheard_line(world_store):
     assert answer.value == "office"
 
 
+@pytest.mark.parametrize("heard, found", [("Has anyone seen the red", True), ("The red looks a bit broken.", True),
+                                          ("Has anyone seen the red box?", False), ("I really like red.", False)])
+def test_a_line_whose_label_the_recogniser_dropped_is_still_found(world_store, heard, found):
+    """Bob asked after the red mug and "mug" was lost ("has anyone seen the red"): the red, named by
+    nothing after it, may be the red mug. "The red box" is another thing, and "red" with no article
+    before it names no thing at all."""
+    add_heard(world_store, [Heard("s1", 140.0, 142.0, heard, "Bob")])
+    answer = BuiltinAnswerer(world_store).answer("What did Bob last say about the red mug?", 150.0)
+    assert answer.value == (heard if found else None)
+
+
 def test_a_request_heard_in_the_wrong_voice_is_still_found(world_store):
     """Alice's "Bob, please bring the red mug ..." could have been given to another voice by diarisation:
     asked what Carol (heard, but never asking anything) asked Bob to bring, it is the request spoken to
