@@ -4,7 +4,8 @@ sightings, heard lines, poses and map (memory/perceived.py), never from anything
 Every position first has the odometry's drift taken out, furniture serving as landmarks (planners/drift.py).
 Object tracks are joined into things by appearance and named by colour and label ("orange box",
 planners/identities.py); their resting places ("stays") are runs of sightings close together; a new resting
-place elsewhere is a move, attributed to the person seen nearest to it then (short stays are pauses while
+place elsewhere is a move, attributed to the person seen with the thing as it was carried in (off), else to
+the one seen nearest the place then (short stays are pauses while
 carried, unless the stays next to them at about the same place make up a resting place that position noise
 split); a thing seen carried shortly before its first resting place was put there, and one gone from an open
 piece of furniture (not a container) seen often since without it was picked up (known only from those views
@@ -342,9 +343,22 @@ class World:
         edge = stay.start if put else stay.end
         near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
         if (self._put_in_view if put else self._taken_in_view)(thing, stay):
-            return edge, near, True
+            return edge, self._carrier(thing, stay, put) or near, True
         when, by, seen = self._handled_out_of_view(thing, stay, put) or (edge, "", False)
         return when, by or near, seen
+
+    def _carrier(self, thing: Thing, stay: Stay, put: bool) -> str:
+        """Who carried the thing in (off): the person nearest its last (first) sighting away from the
+        resting place within WITNESS_GAP before its start (after its end); they walk with it."""
+        edge = stay.start if put else stay.end
+        window = (thing.times > edge - WITNESS_GAP) & (thing.times < edge) if put else \
+            (thing.times > edge) & (thing.times < edge + WITNESS_GAP)
+        away = np.flatnonzero(window & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
+        if not len(away):
+            return ""
+        i = int(away[-1] if put else away[0])
+        t = float(thing.times[i])
+        return self.person_near(float(thing.xs[i]), float(thing.ys[i]), t - 0.5, t + 0.5)
 
     def _handled_out_of_view(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool] | None:
         """A put (pick) the thing itself was not in view for: last (first) seen carried, not at rest, some

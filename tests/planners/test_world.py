@@ -521,3 +521,32 @@ def test_a_scrap_of_track_is_credited_with_nothing(tmp_path, scrap):
     steady, passing = sorted(world.people, key=lambda n: -len(world.people[n].times))
     assert world.person_near(2.0, 2.0, 29.0, 32.0) == (steady if scrap < 5 else passing)
     store.close()
+
+
+def test_a_put_seen_is_credited_to_who_carried_the_thing_in(tmp_path):
+    """Alice picks the mug up in the kitchen at 10 s, carries it to the office desk (8, 2) and puts it
+    down at about 15.5 s, reaching over from 1 m; Bob sits 0.3 m from the desk all along. The put is
+    Alice's, who walked with the mug, not Bob's, who was nearer to where it came to rest."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream(STREAM, "test://world")
+    store.add_poses([Pose(STREAM, float(t), 5.0, 2.5) for t in np.arange(0.0, 90.0, 0.5)])
+    set_areas(store, ROOMS)
+    rng = np.random.default_rng(2)
+    bob = np.eye(8, dtype=np.float16)[5].tobytes()
+    rest1 = [(t, 2.0, 2.0) for t in np.arange(0.0, 10.0, 0.2)]
+    carry = _walk(10.2, (2.0, 2.0), (7.2, 2.0), speed=1.0)
+    rest2 = [(t, 8.0, 2.0) for t in np.arange(carry[-1][0] + 0.2, 80.0, 0.2)]
+    alice = [(t, 2.0, 2.6) for t in np.arange(0.0, 10.0, 0.2)] + [(t, x, y + 0.6) for t, x, y in carry]
+    alice += [(t, 7.2, 2.6) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2)]
+    rows = [Sighting(STREAM, float(t), 1, "person", "person", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05),
+                     appearance=FACE) for t, x, y in alice]
+    rows += [Sighting(STREAM, float(t), 3, "person", "person", 0.9, 8.0 + rng.normal(0, 0.05), 1.7, appearance=bob)
+             for t in np.arange(0.0, 80.0, 0.2)]
+    rows += [Sighting(STREAM, t, 2, "object", "mug", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05), "red")
+             for t, x, y in rest1 + carry + rest2]
+    add_sightings(store, rows)
+    world = World(store)
+    alice_name = world.person_tracks[1]
+    moves = [(a.kind, a.actor) for a in world.actions if a.kind in ("put", "pick") and a.resting]
+    assert moves == [("pick", alice_name), ("put", alice_name)]
+    store.close()
