@@ -5,9 +5,8 @@ Every position first has the odometry's drift taken out, furniture serving as la
 Object tracks are joined into things by appearance and named by colour and label ("orange box",
 planners/identities.py); their resting places ("stays") are runs of sightings close together; a new resting
 place elsewhere is a move, attributed to the person seen with the thing as it was carried in (off), else to
-the one seen nearest the place then (short stays are pauses while
-carried, unless the stays next to them at about the same place make up a resting place that position noise
-split); a thing seen carried shortly before its first resting place was put there, and one gone from an open
+the one seen nearest the place then (short stays are pauses while carried, unless the stays next to them at
+about the same place make up a resting place that position noise split); a thing seen carried shortly before its first resting place was put there, and one gone from an open
 piece of furniture (not a container) seen often since without it was picked up (known only from those views
 on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with someone by it, after
 being out of sight (inside a closed cupboard, or only not looked at) was just picked up there (seen so
