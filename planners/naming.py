@@ -4,9 +4,10 @@ A voice speaking is evidence about who is in view, but weak: a speaker is often 
 someone else is often in view. For each heard line and each cluster, we compare how likely what the
 camera saw then (the cluster near, in view but far, or out of view) is if that cluster is the
 speaker against how often it is so anyway (its base rate over the episode); what a voice says it did
-("I put the mug on the sofa", "I am going to the office") and a cluster was seen doing adds to that;
-the names get the one-to-one assignment of the highest total log-likelihood ratio. Every voice gets a person when
-there are at least as many people as voices: a voice heard is a person of the house.
+("I put the mug on the sofa", "Bob, here is the mug", "I am going to the office") and a cluster was
+seen doing adds to that; the names get the one-to-one assignment of the highest total log-likelihood
+ratio. Every voice gets a person when there are at least as many people as voices: a voice heard is a
+person of the house.
 """
 
 from __future__ import annotations

@@ -234,16 +234,16 @@ class World:
         self.actions = [replace(a, actor=rename.get(a.actor, a.actor)) for a in self.actions]
 
     def _deeds(self) -> dict[tuple[str, int], float]:
-        """(voice, cluster) -> evidence that the voice is the cluster's: a line saying "I put the X ..."
-        and the cluster seen putting X down shortly before; "going to the R" and the cluster seen
-        entering R shortly after."""
+        """(voice, cluster) -> evidence that the voice is the cluster's: a line saying "I put the X ..." or
+        handing it over ("Bob, here is the X, on the desk") and the cluster seen putting X down shortly
+        before; "going to the R" and the cluster seen entering R shortly after."""
         fix = Lexicon(list(self.things), heard=[h[2] for h in self.heard], rooms=[a.name for a in self.areas],
                       furniture=[f.name for f in self.furniture]).correct
         out: dict[tuple[str, int], float] = defaultdict(float)
         for start, end, text, speaker in self.heard:
             words = fix(text).lower()
             doers: set[str] = set()
-            if re.search(r"\bi put\b", words):
+            if re.search(r"\bi put\b|\bhere (?:is )?(?:the|a)\b", words):  # "I put the X ...", "Bob, here is the X"
                 named = [n for n in self.things if re.search(rf"\b{re.escape(n)}\b", words)]
                 doers = {a.actor for a in self.actions if a.kind == "put" and a.target in named and a.actor
                          and start - DEED_WINDOW <= a.time <= end + 5.0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from memory.perceived import Area, Sighting, add_sightings, set_areas
+from memory.perceived import Area, Heard, Sighting, add_heard, add_sightings, set_areas
 from memory.poses import Pose
 from memory.store import MemoryStore
 from planners.builtin import BuiltinAnswerer
@@ -549,4 +549,35 @@ def test_a_put_seen_is_credited_to_who_carried_the_thing_in(tmp_path):
     alice_name = world.person_tracks[1]
     moves = [(a.kind, a.actor) for a in world.actions if a.kind in ("put", "pick") and a.resting]
     assert moves == [("pick", alice_name), ("put", alice_name)]
+    store.close()
+
+
+def test_a_thing_handed_over_names_the_voice_of_who_put_it_down(tmp_path):
+    """One person carries the red mug to the desk and puts it down at about 15.6 s; right after, in
+    Alice's voice: "Bob, here is the red mug, on the desk." (both people in view then, alike). Bob's one
+    line came while the carrier, in view all along, was out of view (talking off camera, it may be),
+    which on its own would make the carrier Bob. The handover says Alice put the mug down: the carrier
+    is Alice."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream(STREAM, "test://world")
+    store.add_poses([Pose(STREAM, float(t), 6.0, 2.5) for t in np.arange(0.0, 60.0, 0.5)])
+    set_areas(store, ROOMS)
+    rng = np.random.default_rng(3)
+    other = np.eye(8, dtype=np.float16)[5].tobytes()
+    carry = _walk(10.2, (2.0, 2.0), (7.2, 2.0), speed=1.0)
+    carrier = [(t, 2.0, 2.6) for t in np.arange(0.0, 10.0, 0.2)] + [(t, x, y + 0.6) for t, x, y in carry]
+    carrier += [(t, 7.2, 2.6) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2) if not 28.0 <= t <= 34.0]
+    stander = [(t, 6.5, 3.2) for t in np.arange(0.0, 50.0, 0.2)]
+    rows = [Sighting(STREAM, float(t), 1, "person", "person", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05),
+                     appearance=FACE) for t, x, y in carrier]
+    rows += [Sighting(STREAM, float(t), 3, "person", "person", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05),
+                      appearance=other) for t, x, y in stander]
+    rows += [Sighting(STREAM, t, 2, "object", "mug", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05), "red")
+             for t, x, y in [(t, 2.0, 2.0) for t in np.arange(0.0, 10.0, 0.2)] + carry +
+             [(t, 8.0, 2.0) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2)]]
+    add_sightings(store, rows)
+    add_heard(store, [Heard(STREAM, 17.0, 19.5, "Bob, here is the red mug, on the desk.", "Alice"),
+                      Heard(STREAM, 30.0, 32.0, "Sounds good.", "Bob")])
+    world = World(store)
+    assert world.person_tracks == {1: "Alice", 3: "Bob"}
     store.close()
