@@ -18,7 +18,7 @@ import numpy as np
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence
 from planners.lexicon import ARTICLES, COMMON, Lexicon
 from planners.time_phrases import clock_seconds, parse_time
-from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action, World
+from planners.world import HANDOVER, VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action, World
 
 logger = logging.getLogger(__name__)
 
@@ -247,13 +247,18 @@ class BuiltinAnswerer:
         """Where the thing is that the speaker asked the addressee to bring: the latest request of the
         speaker's spoken to the addressee ("Alice, could you bring ..."), else any of the speaker's; else,
         as diarisation now and then gives a line to the wrong voice, a request spoken to the addressee
-        in another voice."""
-        asks = [h for h in self.world.heard if h[0] < now and re.search(r"\b(bring|fetch|get)\b", h[2].lower())]
+        in another voice. A request whose thing was handed to the speaker after ("Bob, here is the X")
+        is the speaker's, in whatever voice it was heard."""
+        heard = [h for h in self.world.heard if h[0] < now]
+        asks = [h for h in heard if re.search(r"\b(bring|fetch|get)\b", h[2].lower())]
         voice = {h[3] for h in self._heard_from(speaker, now)}
         if not voice:
             return None, "unknown", [], f"never heard {speaker} speak"
         spoken_to = [h for h in asks if _spoken_to(h[2], addressee)]
-        for tier in ([h for h in spoken_to if h[3] in voice], [h for h in asks if h[3] in voice], spoken_to):
+        handed = {self._object_in(h[2]) for h in heard
+                  if _spoken_to(h[2], speaker) and HANDOVER.search(h[2])} - {None}
+        theirs = [h for h in spoken_to if h[3] in voice or self._object_in(h[2]) in handed]
+        for tier in (theirs, [h for h in asks if h[3] in voice], spoken_to):
             for h in reversed(tier):
                 name = self._object_in(h[2])
                 if name:

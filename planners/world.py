@@ -44,6 +44,8 @@ from planners.opens import OpenSpan, open_spans
 
 logger = logging.getLogger(__name__)
 
+HANDOVER = re.compile(r"\bhere\b", re.IGNORECASE)  # "Bob, here is the mug, on the desk": a thing just put down for Bob
+
 STAY_RADIUS = 0.6  # metres: sightings this close belong to one resting place
 STAY_SIGHTINGS = 3  # sightings that make a resting place
 STAY_SECONDS = 0.5  # seconds a resting place must span
@@ -243,7 +245,7 @@ class World:
         for start, end, text, speaker in self.heard:
             words = fix(text).lower()
             doers: set[str] = set()
-            if re.search(r"\bi put\b|\bhere (?:is )?(?:the|a)\b", words):  # "I put the X ...", "Bob, here is the X"
+            if re.search(r"\bi put\b", words) or HANDOVER.search(words):  # "I put the X ...", "Bob, here is the X"
                 named = [n for n in self.things if re.search(rf"\b{re.escape(n)}\b", words)]
                 doers = {a.actor for a in self.actions if a.kind == "put" and a.target in named and a.actor
                          and start - DEED_WINDOW <= a.time <= end + 5.0}

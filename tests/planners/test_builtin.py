@@ -146,6 +146,16 @@ def test_a_request_heard_in_the_wrong_voice_is_still_found(world_store):
     assert answerer.answer("Where is the thing Carol asked Bob to bring?", 120.0).value is None  # not yet heard
 
 
+def test_a_request_whose_thing_was_handed_to_someone_is_theirs(world_store):
+    """"Bob, please bring the red mug to the office." was heard in Alice's voice; Bob then says "Carol, here
+    is the red mug, on the desk.": the request was Carol's (diarisation gave it to Alice), and it is
+    the request Carol made of Bob, before her own request of Dave."""
+    add_heard(world_store, [Heard("s1", 30.0, 32.0, "Dave, could you bring the red mug to the kitchen?", "Carol"),
+                            Heard("s1", 100.0, 102.0, "Carol, here is the red mug, on the desk.", "Bob")])
+    found = BuiltinAnswerer(world_store).answer("Where is the thing Carol asked Bob to bring?", 150.0)
+    assert found.value == "office" and "Alice: 'Bob, please bring the red mug" in found.evidence[0].note
+
+
 def test_a_line_asked_after_by_its_time_may_be_in_another_voice(world_store):
     """"The thing Carol talked about at 00:00:56": no line of Carol's then, but one in Alice's voice
     begun then (diarisation may have swapped them) names the red mug; a time with no line begun within
