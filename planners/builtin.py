@@ -409,7 +409,8 @@ class BuiltinAnswerer:
                 scored.append((score, h, text))
         if not scored and len(topic_words) > 1:  # the recogniser may have dropped the colour (the label): the
             colours = {n.split()[0] for n in self.world.things if " " in n}  # thing's label (colour) alone in the
-            scored = [(max(_bare_kind(topic_words[-1], text, colours),  # speaker's lines, not said of another
+            labels = {n.split()[-1] for n in self.world.things}
+            scored = [(max(_bare_kind(topic_words[-1], text, colours, labels),  # speaker's lines, not said of another
                            _bare_colour(topic_words[0], text)), h, text) for h, text in lines]  # colour (label)
             scored = [x for x in scored if x[0] >= WHAT_SAID_MATCH]
         if not scored:
@@ -604,13 +605,14 @@ class BuiltinAnswerer:
         return [h.event for h in hits], "events", evidence, ""
 
 
-def _bare_kind(kind: str, text: str, colours: set[str]) -> float:
+def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str]) -> float:
     """How well a word of ``text`` matches ``kind`` ("mug") where no colour stands before it (then the
-    line speaks of another thing: "the black mug"); 0 when none does."""
+    line speaks of another thing: "the black mug") and no label after it (then it is a colour: "the
+    orange plate"); 0 when none does."""
     words = re.findall(r"[a-z]+", text.lower())
     best = 0.0
     for i, word in enumerate(words):
-        if i and words[i - 1] in colours:
+        if (i and words[i - 1] in colours) or (i + 1 < len(words) and words[i + 1] in labels):
             continue
         best = max(best, _best(kind, [word]))
     return best

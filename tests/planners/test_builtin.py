@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from memory.perceived import Heard, Sighting, add_heard, add_sightings
-from planners.builtin import BuiltinAnswerer
+from planners.builtin import WHAT_SAID_MATCH, BuiltinAnswerer, _bare_kind
 
 CASES = [  # (question, asked at, kind, expected value or a check)
     ("Where is the red mug now?", 100.0, "room", "office"),
@@ -186,3 +186,12 @@ def test_a_line_calling_its_own_voice_by_name_is_not_theirs(world_store):
     answerer = BuiltinAnswerer(world_store)
     assert answerer.answer("How many times did you hear Bob speak?", 150.0).value == 1
     assert answerer.answer("What did Bob last say about the red mug?", 150.0).value is None
+
+
+@pytest.mark.parametrize("text, match", [("Where did I leave the orange?", True), ("Has anyone seen the orange plate?", False),
+                                         ("I put the teal orange on the desk.", False)])
+def test_a_label_alone_is_no_colour_and_has_no_colour_before_it(text, match):
+    """"Orange" names a fruit and a colour: before a label ("the orange plate") it is the plate's colour,
+    after a colour ("the teal orange") another orange; alone, it may be the orange asked about."""
+    score = _bare_kind("orange", text, colours={"teal", "orange"}, labels={"plate", "orange"})
+    assert (score >= WHAT_SAID_MATCH) == match
