@@ -410,7 +410,9 @@ class BuiltinAnswerer:
         if not scored and len(topic_words) > 1:  # the recogniser may have dropped the colour (the label): the
             colours = {n.split()[0] for n in self.world.things if " " in n}  # thing's label (colour) alone in the
             labels = {n.split()[-1] for n in self.world.things}
-            scored = [(max(_bare_kind(topic_words[-1], text, colours, labels),  # speaker's lines, not said of another
+            places = frozenset(w for n in [f.name for f in self.world.furniture] + [a.name for a in self.world.areas]
+                               for w in n.split())
+            scored = [(max(_bare_kind(topic_words[-1], text, colours, labels, places),  # speaker's lines, not said of another
                            _bare_colour(topic_words[0], text)), h, text) for h, text in lines]  # colour (label)
             scored = [x for x in scored if x[0] >= WHAT_SAID_MATCH]
         if not scored:
@@ -605,7 +607,7 @@ class BuiltinAnswerer:
         return [h.event for h in hits], "events", evidence, ""
 
 
-def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str]) -> float:
+def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str], places: frozenset[str] = frozenset()) -> float:
     """How well a word of ``text`` matches ``kind`` ("mug") where no colour stands before it (then the
     line speaks of another thing: "the black mug") and no label after it (then it is a colour: "the
     orange plate"); 0 when none does."""
@@ -614,6 +616,8 @@ def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str]) -> flo
     for i, word in enumerate(words):
         if (i and words[i - 1] in colours) or (i + 1 < len(words) and words[i + 1] in labels):
             continue
+        if word in places and word != kind:
+            continue  # "the coffee table" is furniture, not a misheard "tablet"
         best = max(best, _best(kind, [word]))
     return best
 

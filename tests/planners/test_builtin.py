@@ -195,3 +195,11 @@ def test_a_label_alone_is_no_colour_and_has_no_colour_before_it(text, match):
     after a colour ("the teal orange") another orange; alone, it may be the orange asked about."""
     score = _bare_kind("orange", text, colours={"teal", "orange"}, labels={"plate", "orange"})
     assert (score >= WHAT_SAID_MATCH) == match
+
+
+def test_a_piece_of_furniture_is_no_misheard_label():
+    """"Table" is a sound off "tablet", but in a house with a coffee table it names the furniture."""
+    text = "I put the brown on the coffee table in the living room."
+    assert _bare_kind("tablet", text, colours={"brown"}, labels={"tablet"}) >= WHAT_SAID_MATCH
+    assert _bare_kind("tablet", text, colours={"brown"}, labels={"tablet"},
+                      places=frozenset({"coffee", "table", "living", "room"})) < WHAT_SAID_MATCH
