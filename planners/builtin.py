@@ -482,7 +482,8 @@ class BuiltinAnswerer:
     def _person_stay(self, now, actor, room, when):
         """From the entry time named to the person's entry into another room seen after their last
         sighting in this one (before they are next seen elsewhere), else to that last sighting (before
-        they are seen elsewhere or unseen for long)."""
+        they are seen elsewhere or unseen for long); when they are seen elsewhere before any sighting in
+        this room, the stay went unseen and ends at the next room reached."""
         t, person, room = clock_seconds(when), self._person(actor), self._room(room)
         p = self.world.people.get(person)
         if p is None:
@@ -493,6 +494,13 @@ class BuiltinAnswerer:
         if room not in rooms:
             return None, "unknown", [], f"never saw {actor} in the {room} then"
         i = rooms.index(room)
+        away = [j for j in range(i) if times[j] > t + 1.0 and rooms[j] != room]  # (times named to the second)
+        if len(away) >= 2:  # seen elsewhere twice after the entry, before any sighting in the room: it went unseen
+            elsewhere = float(times[away[0]])
+            out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
+                   if t <= a.time <= elsewhere + 1.0]
+            end = out[0] if out else elsewhere
+            return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
         end = float(times[i])
         for j in range(i + 1, len(times)):
             if times[j] - end > VISIT_GAP * 3:
