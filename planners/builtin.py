@@ -491,10 +491,10 @@ class BuiltinAnswerer:
         m = (p.times < now) & (p.times >= t - 2.0)
         times = p.times[m]
         rooms = [self.world.room_at(x, y) for x, y in zip(p.xs[m], p.ys[m])]
-        if room not in rooms:
-            return None, "unknown", [], f"never saw {actor} in the {room} then"
-        i = rooms.index(room)
+        i = rooms.index(room) if room in rooms else len(rooms)
         away = [j for j in range(i) if times[j] > t + 1.0 and rooms[j] != room]  # (times named to the second)
+        if len(away) < 2 and i == len(rooms):
+            return None, "unknown", [], f"never saw {actor} in the {room} then"
         if len(away) >= 2:  # seen elsewhere twice after the entry, before any sighting in the room: it went unseen
             elsewhere = float(times[away[0]])
             out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)

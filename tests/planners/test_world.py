@@ -187,13 +187,15 @@ def test_a_stay_lasts_until_the_way_out_seen(tmp_path, seen_leaving, stayed):
     store.close()
 
 
-def test_a_stay_never_seen_lasts_until_the_next_room_reached(tmp_path):
+@pytest.mark.parametrize("back_later", [True, False])
+def test_a_stay_never_seen_lasts_until_the_next_room_reached(tmp_path, back_later):
     """Alice leaves the kitchen at 10 s through the office, unseen there, and is first seen again just
-    inside the bathroom door at 15 s, walking on into it; 60 s later she is seen in the office. Her stay
-    in the office after entering it at 10 s lasted until the bathroom was reached (about 5 s), not until
-    she was first seen in the office, a minute later."""
+    inside the bathroom door at 15 s, walking on into it; 60 s later she is seen in the office, or never.
+    Her stay in the office after entering it at 10 s lasted until the bathroom was reached (about 5 s),
+    not until she was first seen in the office, a minute later."""
     path = _walk(5.0, (2.0, 2.5), (4.8, 2.5)) + _walk(15.0, (7.0, 5.3), (7.0, 7.0))
-    path += [(t, 7.0, 7.5) for t in np.arange(18.2, 30.0, 0.2)] + [(t, 7.0, 2.5) for t in np.arange(80.0, 90.0, 0.2)]
+    path += [(t, 7.0, 7.5) for t in np.arange(18.2, 30.0, 0.2)]
+    path += [(t, 7.0, 2.5) for t in np.arange(80.0, 90.0, 0.2)] if back_later else []
     store = _store(tmp_path, path)
     question = "How long did Alice stay in the office after entering it at 00:00:10?"
     assert BuiltinAnswerer(store).answer(question, 100.0).value == pytest.approx(5.0, abs=1.5)
