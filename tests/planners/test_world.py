@@ -538,28 +538,35 @@ def test_a_scrap_of_track_is_credited_with_nothing(tmp_path, scrap):
     store.close()
 
 
+def _mug_carried_to_the_desk(tmp_path, camera_x, other_at, seed, until, unseen=(0.0, 0.0)):
+    """The red mug rests in the kitchen until 10 s, is carried to the desk (8, 2) by one person (track 1,
+    in view until 50 s but for ``unseen``) and rests there from about 15.6 s to ``until``; another (track
+    3) stands at ``other_at`` until then; the camera stands at (``camera_x``, 2.5) 10 s longer."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream(STREAM, "test://world")
+    store.add_poses([Pose(STREAM, float(t), camera_x, 2.5) for t in np.arange(0.0, until + 10.0, 0.5)])
+    set_areas(store, ROOMS)
+    rng = np.random.default_rng(seed)
+    carry = _walk(10.2, (2.0, 2.0), (7.2, 2.0), speed=1.0)
+    carrier = [(t, 2.0, 2.6) for t in np.arange(0.0, 10.0, 0.2)] + [(t, x, y + 0.6) for t, x, y in carry]
+    carrier += [(t, 7.2, 2.6) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2) if not unseen[0] <= t <= unseen[1]]
+    other = [(t, *other_at) for t in np.arange(0.0, until, 0.2)]
+    mug = [(t, 2.0, 2.0) for t in np.arange(0.0, 10.0, 0.2)] + carry
+    mug += [(t, 8.0, 2.0) for t in np.arange(carry[-1][0] + 0.2, until, 0.2)]
+    noisy = lambda v: v + rng.normal(0, 0.05)  # noqa: E731
+    rows = [Sighting(STREAM, float(t), track, "person", "person", 0.9, noisy(x), noisy(y), appearance=look)
+            for track, look, path in ((1, FACE, carrier), (3, np.eye(8, dtype=np.float16)[5].tobytes(), other))
+            for t, x, y in path]
+    rows += [Sighting(STREAM, t, 2, "object", "mug", 0.9, noisy(x), noisy(y), "red") for t, x, y in mug]
+    add_sightings(store, rows)
+    return store
+
+
 def test_a_put_seen_is_credited_to_who_carried_the_thing_in(tmp_path):
     """Alice picks the mug up in the kitchen at 10 s, carries it to the office desk (8, 2) and puts it
     down at about 15.5 s, reaching over from 1 m; Bob sits 0.3 m from the desk all along. The put is
     Alice's, who walked with the mug, not Bob's, who was nearer to where it came to rest."""
-    store = MemoryStore(tmp_path / "m", create=True)
-    store.add_stream(STREAM, "test://world")
-    store.add_poses([Pose(STREAM, float(t), 5.0, 2.5) for t in np.arange(0.0, 90.0, 0.5)])
-    set_areas(store, ROOMS)
-    rng = np.random.default_rng(2)
-    bob = np.eye(8, dtype=np.float16)[5].tobytes()
-    rest1 = [(t, 2.0, 2.0) for t in np.arange(0.0, 10.0, 0.2)]
-    carry = _walk(10.2, (2.0, 2.0), (7.2, 2.0), speed=1.0)
-    rest2 = [(t, 8.0, 2.0) for t in np.arange(carry[-1][0] + 0.2, 80.0, 0.2)]
-    alice = [(t, 2.0, 2.6) for t in np.arange(0.0, 10.0, 0.2)] + [(t, x, y + 0.6) for t, x, y in carry]
-    alice += [(t, 7.2, 2.6) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2)]
-    rows = [Sighting(STREAM, float(t), 1, "person", "person", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05),
-                     appearance=FACE) for t, x, y in alice]
-    rows += [Sighting(STREAM, float(t), 3, "person", "person", 0.9, 8.0 + rng.normal(0, 0.05), 1.7, appearance=bob)
-             for t in np.arange(0.0, 80.0, 0.2)]
-    rows += [Sighting(STREAM, t, 2, "object", "mug", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05), "red")
-             for t, x, y in rest1 + carry + rest2]
-    add_sightings(store, rows)
+    store = _mug_carried_to_the_desk(tmp_path, 5.0, (8.0, 1.7), seed=2, until=80.0)
     world = World(store)
     alice_name = world.person_tracks[1]
     moves = [(a.kind, a.actor) for a in world.actions if a.kind in ("put", "pick") and a.resting]
@@ -573,24 +580,7 @@ def test_a_thing_handed_over_names_the_voice_of_who_put_it_down(tmp_path):
     line came while the carrier, in view all along, was out of view (talking off camera, it may be),
     which on its own would make the carrier Bob. The handover says Alice put the mug down: the carrier
     is Alice."""
-    store = MemoryStore(tmp_path / "m", create=True)
-    store.add_stream(STREAM, "test://world")
-    store.add_poses([Pose(STREAM, float(t), 6.0, 2.5) for t in np.arange(0.0, 60.0, 0.5)])
-    set_areas(store, ROOMS)
-    rng = np.random.default_rng(3)
-    other = np.eye(8, dtype=np.float16)[5].tobytes()
-    carry = _walk(10.2, (2.0, 2.0), (7.2, 2.0), speed=1.0)
-    carrier = [(t, 2.0, 2.6) for t in np.arange(0.0, 10.0, 0.2)] + [(t, x, y + 0.6) for t, x, y in carry]
-    carrier += [(t, 7.2, 2.6) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2) if not 28.0 <= t <= 34.0]
-    stander = [(t, 6.5, 3.2) for t in np.arange(0.0, 50.0, 0.2)]
-    rows = [Sighting(STREAM, float(t), 1, "person", "person", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05),
-                     appearance=FACE) for t, x, y in carrier]
-    rows += [Sighting(STREAM, float(t), 3, "person", "person", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05),
-                      appearance=other) for t, x, y in stander]
-    rows += [Sighting(STREAM, t, 2, "object", "mug", 0.9, x + rng.normal(0, 0.05), y + rng.normal(0, 0.05), "red")
-             for t, x, y in [(t, 2.0, 2.0) for t in np.arange(0.0, 10.0, 0.2)] + carry +
-             [(t, 8.0, 2.0) for t in np.arange(carry[-1][0] + 0.2, 50.0, 0.2)]]
-    add_sightings(store, rows)
+    store = _mug_carried_to_the_desk(tmp_path, 6.0, (6.5, 3.2), seed=3, until=50.0, unseen=(28.0, 34.0))
     add_heard(store, [Heard(STREAM, 17.0, 19.5, "Bob, here is the red mug, on the desk.", "Alice"),
                       Heard(STREAM, 30.0, 32.0, "Sounds good.", "Bob")])
     world = World(store)
