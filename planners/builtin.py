@@ -412,8 +412,9 @@ class BuiltinAnswerer:
             labels = {n.split()[-1] for n in self.world.things}
             places = frozenset(w for n in [f.name for f in self.world.furniture] + [a.name for a in self.world.areas]
                                for w in n.split())
-            scored = [(max(_bare_kind(topic_words[-1], text, colours, labels, places),  # speaker's lines, not said of another
-                           _bare_colour(topic_words[0], text)), h, text) for h, text in lines]  # colour (label)
+            scored = [(max(_bare_kind(topic_words[-1], text, colours, labels, places),  # speaker's lines, not
+                           _bare_colour(topic_words[0], text)), h, text)  # said of another colour (label)
+                      for h, text in lines]
             scored = [x for x in scored if x[0] >= WHAT_SAID_MATCH]
         if not scored:
             return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
@@ -615,7 +616,8 @@ class BuiltinAnswerer:
         return [h.event for h in hits], "events", evidence, ""
 
 
-def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str], places: frozenset[str] = frozenset()) -> float:
+def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str],
+               places: frozenset[str] = frozenset()) -> float:
     """How well a word of ``text`` matches ``kind`` ("mug") where no colour stands before it (then the
     line speaks of another thing: "the black mug") and no label after it (then it is a colour: "the
     orange plate"); 0 when none does."""

@@ -3,26 +3,26 @@ sightings, heard lines, poses and map (memory/perceived.py), never from anything
 
 Every position first has the odometry's drift taken out, furniture serving as landmarks (planners/drift.py).
 Object tracks are joined into things by appearance and named by colour and label ("orange box",
-planners/identities.py); their resting places ("stays") are runs of sightings close together; a new resting
-place elsewhere is a move, attributed to the person seen with the thing as it was carried in (off), else to
-the one seen nearest the place then (short stays are pauses while carried, unless the stays next to them at
-about the same place make up a resting place that position noise split); a thing seen carried shortly before its first resting place was put there, and one gone from an open
-piece of furniture (not a container) seen often since without it was picked up (known only from those views
-on; nobody saw that pick). A thing that turns up carried at a piece of furniture, with someone by it, after
-being out of sight (inside a closed cupboard, or only not looked at) was just picked up there (seen so
-when that someone had been in view the seconds before, not only come upon carrying it); one last seen carried
-by a container that opens then, and out of sight long after, was put inside it. A put is
-witnessed when the thing was seen carried in just before it rested (not only found at rest when the camera
-came by), a pick when it was seen carried off just after (its place seen without it says little: a small
-thing is missed at the edge of view or behind someone while it still lies there). A thing last seen carried
-and found at rest later was put down when its carrier could walk there; one last seen at rest and first seen
-again carried, taken when its carrier walked off with it: witnessed when someone was seen at the place then
-(the thing itself is often out of view while the person is not). People are tracks clustered by appearance
-(average linkage, cosine 0.9), named by the voices heard and by what those voices said they did
-(planners/naming.py). A person's room entries come from their track over the map's rooms
-(planners/entries.py); a person lingering by a piece of furniture is a visit (containers are opened in
-visits). Furniture by a wall belongs to the room the camera saw it from, near views counting more than views
-through a doorway from afar. Everything is cut at a question's time by the callers."""
+planners/identities.py); their resting places ("stays") are runs of sightings close together; a new resting place
+elsewhere is a move, attributed to the person seen with the thing as it was carried in (off), else to the one
+seen nearest the place then (short stays are pauses while carried, unless the stays next to them at about the
+same place make up a resting place that position noise split); a thing seen carried shortly before its first
+resting place was put there, and one gone from an open piece of furniture (not a container) seen often since
+without it was picked up (known only from those views on; nobody saw that pick). A thing that turns up carried at
+a piece of furniture, with someone by it, after being out of sight (inside a closed cupboard, or only not looked
+at) was just picked up there (seen so when that someone had been in view the seconds before, not only come upon
+carrying it); one last seen carried by a container that opens then, and out of sight long after, was put inside
+it. A put is witnessed when the thing was seen carried in just before it rested (not only found at rest when the
+camera came by), a pick when it was seen carried off just after (its place seen without it says little: a small
+thing is missed at the edge of view or behind someone while it still lies there). A thing last seen carried and
+found at rest later was put down when its carrier could walk there; one last seen at rest and first seen again
+carried, taken when its carrier walked off with it: witnessed when someone was seen at the place then (the thing
+itself is often out of view while the person is not). People are tracks clustered by appearance (average linkage,
+cosine 0.9), named by the voices heard and by what those voices said they did (planners/naming.py). A person's
+room entries come from their track over the map's rooms (planners/entries.py); a person lingering by a piece of
+furniture is a visit (containers are opened in visits). Furniture by a wall belongs to the room the camera saw it
+from, near views counting more than views through a doorway from afar. Everything is cut at a question's time by
+the callers."""
 
 from __future__ import annotations
 
@@ -444,7 +444,8 @@ class World:
             t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
             if any(r.start <= t <= r.end and r.end - r.start >= RESTING_SECONDS for r in thing.stays):
                 continue  # at rest: left where it lay, not carried into anything
-            near = [(d, s, f) for f in self.furniture if (d := float(np.hypot(f.xs[0] - x, f.ys[0] - y))) <= ON_FURNITURE
+            near = [(d, s, f) for f in self.furniture
+                    if (d := float(np.hypot(f.xs[0] - x, f.ys[0] - y))) <= ON_FURNITURE
                     for s in f.opens or [] if s.end >= t and s.start <= t + OPENED_AFTER]
             if not near:
                 continue
@@ -452,7 +453,8 @@ class World:
             when = max(t, (span.start + span.end) / 2)
             if any(a.kind == "put" and a.target == thing.name and abs(a.time - when) <= WITNESS_GAP for a in known):
                 continue
-            actor = self.person_near(f.xs[0], f.ys[0], when - 2.0, when + 2.0) or self.person_near(x, y, t - 1.0, t + 1.0)
+            actor = (self.person_near(f.xs[0], f.ys[0], when - 2.0, when + 2.0)
+                     or self.person_near(x, y, t - 1.0, t + 1.0))
             out.append(Action("put", when, when, actor, thing.name, self.furniture_name(f), witnessed=bool(actor)))
         return out
 

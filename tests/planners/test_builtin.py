@@ -188,7 +188,8 @@ def test_a_line_calling_its_own_voice_by_name_is_not_theirs(world_store):
     assert answerer.answer("What did Bob last say about the red mug?", 150.0).value is None
 
 
-@pytest.mark.parametrize("text, match", [("Where did I leave the orange?", True), ("Has anyone seen the orange plate?", False),
+@pytest.mark.parametrize("text, match", [("Where did I leave the orange?", True),
+                                         ("Has anyone seen the orange plate?", False),
                                          ("I put the teal orange on the desk.", False)])
 def test_a_label_alone_is_no_colour_and_has_no_colour_before_it(text, match):
     """"Orange" names a fruit and a colour: before a label ("the orange plate") it is the plate's colour,
