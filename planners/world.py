@@ -332,34 +332,23 @@ class World:
             out += self._put_away(thing, out)
         return out
 
-    def _taken_in_view(self, thing: Thing, stay: Stay) -> bool:
-        """Whether the pick that ended a resting place was seen as it happened: within WITNESS_GAP seconds
-        of the thing's last sighting there it was seen carried off (not only inferred from the thing
-        turning up elsewhere much later)."""
-        return _seen_away(thing, stay, stay.end, stay.end + WITNESS_GAP)
-
     def _handling(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool]:
         """When the put that began a resting place (the pick that ended it) happened, by whom, and
-        whether it was seen."""
+        whether it was seen. Seen as it happened when the thing was seen carried in (off), away from the
+        place, within WITNESS_GAP seconds before its first sighting there (after its last): not only
+        found there when the camera came by, or inferred from the thing turning up elsewhere much later
+        (its piece of furniture seen without it says too little: a small thing is often missed at the
+        edge of view while the furniture is not). Then it is the deed of whoever was nearest the thing as
+        it was carried, who walks with it, else of whoever was nearest the place."""
         edge = stay.start if put else stay.end
         near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
-        if (self._put_in_view if put else self._taken_in_view)(thing, stay):
-            return edge, self._carrier(thing, stay, put) or near, True
+        carried = _away(thing, stay, edge - WITNESS_GAP, edge) if put else _away(thing, stay, edge, edge + WITNESS_GAP)
+        if len(carried):
+            i = int(carried[-1] if put else carried[0])
+            t = float(thing.times[i])
+            return edge, self.person_near(float(thing.xs[i]), float(thing.ys[i]), t - 0.5, t + 0.5) or near, True
         when, by, seen = self._handled_out_of_view(thing, stay, put) or (edge, "", False)
         return when, by or near, seen
-
-    def _carrier(self, thing: Thing, stay: Stay, put: bool) -> str:
-        """Who carried the thing in (off): the person nearest its last (first) sighting away from the
-        resting place within WITNESS_GAP before its start (after its end); they walk with it."""
-        edge = stay.start if put else stay.end
-        window = (thing.times > edge - WITNESS_GAP) & (thing.times < edge) if put else \
-            (thing.times > edge) & (thing.times < edge + WITNESS_GAP)
-        away = np.flatnonzero(window & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
-        if not len(away):
-            return ""
-        i = int(away[-1] if put else away[0])
-        t = float(thing.times[i])
-        return self.person_near(float(thing.xs[i]), float(thing.ys[i]), t - 0.5, t + 0.5)
 
     def _handled_out_of_view(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool] | None:
         """A put (pick) the thing itself was not in view for: last (first) seen carried, not at rest, some
@@ -381,13 +370,6 @@ class World:
         when = min(t + walk, edge) if put else max(t - walk, edge)
         by = self.person_near(stay.x, stay.y, when - 1.0, when + 1.0)
         return when, by or carrier, bool(by)
-
-    def _put_in_view(self, thing: Thing, stay: Stay) -> bool:
-        """Whether the put that began a resting place was seen as it happened: the thing was seen carried
-        in (elsewhere) within WITNESS_GAP seconds before its first sighting there, not only found there
-        when the camera came by. (Its piece of furniture seen without it just before says too little: a
-        small thing is often missed at the edge of view while the furniture is not.)"""
-        return _seen_away(thing, stay, stay.start - WITNESS_GAP, stay.start)
 
     def _arrived(self, thing: Thing) -> bool:
         """Whether the thing was seen away from its first resting place shortly before it rested there
@@ -638,10 +620,10 @@ class World:
         return Stay(float(thing.times[last[0]]), float(thing.times[last[-1]]), x, y, self.room_at(x, y), len(last))
 
 
-def _seen_away(thing: Thing, stay: Stay, t0: float, t1: float) -> bool:
-    """Whether the thing was seen away from its resting place (carried) strictly between t0 and t1."""
+def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:
+    """Indices of the thing's sightings away from its resting place (carried) strictly between t0 and t1."""
     soon = (thing.times > t0) & (thing.times < t1)
-    return bool(np.any(np.hypot(thing.xs[soon] - stay.x, thing.ys[soon] - stay.y) > STAY_RADIUS))
+    return np.flatnonzero(soon & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
 
 
 def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
