@@ -1,16 +1,17 @@
 """Room entries from a person's track over the map's rooms.
 
-A person enters a room when their track crosses into it and gets ENTER_DEPTH metres inside, or is
-lost from view walking just after crossing (hysteresis: position noise along a wall is no entry; the
-time is the crossing's). At the edges of what the camera saw, the walk is extrapolated: someone last seen
-walking at a wall went through it, someone first seen walking away from a wall just came through it
-(or stood at it: DOORWAY), and someone seen again after REENTER_GAP walking in from a wall of the room
-they were last seen in went out unseen and came back; someone lost from view at a door and found beyond
-it soon after went through it as they were lost; someone lost for at most SHORT_GAP seconds and found
-in a room a door joins to the last went through that door out of view, close enough in time to what the
-camera saw either side to count as seen; someone seen again in another room otherwise, deep
-inside and not walking from a wall, crossed unseen: that is no entry seen. A room left again within
-CORNER seconds was a corner cut, not entered.
+A person enters a room when their track crosses into it and gets ENTER_DEPTH metres inside, or is lost
+from view walking just after crossing (hysteresis: position noise along a wall is no entry; the time is
+the crossing's). At the edges of what the camera saw, the walk is extrapolated: someone last seen
+walking at a wall went through it, someone first seen walking away from a wall just came through it (or
+stood at it: DOORWAY), a slower walk last (first) seen within FROM_DOOR of a door, leading to (away
+from) it, went (came) through it when it would have reached it, and someone seen again after REENTER_GAP
+walking in from a wall of the room they were last seen in went out unseen and came back; someone lost
+from view at a door and found beyond it soon after went through it as they were lost; someone lost for
+at most SHORT_GAP seconds and found in a room a door joins to the last went through that door out of
+view, close enough in time to what the camera saw either side to count as seen; someone seen again in
+another room otherwise, deep inside and not walking from a wall, crossed unseen: that is no entry seen.
+A room left again within CORNER seconds was a corner cut, not entered.
 
 Walls are crossed at doors only. Where the doors are is learnt from the tracks that went through them
 (the camera's own path first: its poses are dense): once known, a walk carried out of view (or back
@@ -42,6 +43,8 @@ CROSS_DEPTH = 0.2  # metres inside both rooms a person's sightings either side o
 DOOR_MERGE = 1.0  # metres: crossings between two rooms this close together went through one door
 DOOR_NEAR = 1.0  # metres from a door a wall is crossed (doors are 0.9 m wide; positions are noisy)
 SHORT_GAP = 4.0  # seconds unseen, at most, across which someone found in the next room through a door went in seen
+FROM_DOOR = 1.5  # metres from a door within which a walk first (last) seen leading away from (to) it went through it
+AWAY = 0.3  # cosine between a walk and the way from (to) the door above which it leads away from (to) it
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
                 out.append(crossing)  # walked out of view just past the door
                 current, crossing = crossing[1], None
             elif current is not None:
-                walked_out = _extrapolate(times, xs, ys, i - 1, +1, rooms, current)
+                walked_out = (_extrapolate(times, xs, ys, i - 1, +1, rooms, current)
+                              or _to_door(times, xs, ys, i - 1, rooms, current))
                 if walked_out is not None and not _back_soon(times, xs, ys, i, rooms, current):
                     out.append(walked_out)
                     current = walked_out[1]
@@ -166,6 +170,9 @@ def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> 
             elif rooms.at_shared_wall(room, x, y):
                 out.append((t, room))
                 current = room
+            elif (came := _from_door(times, xs, ys, i, rooms, room)) is not None:
+                out.append((came, room))
+                current = room
             elif depth >= ENTER_DEPTH:
                 current = room
         elif room != current:
@@ -189,6 +196,41 @@ def _via_door(times, xs, ys, i: int, rooms: Rooms, room: str, other: str) -> tup
         return None
     there, on = min(ways, key=sum)
     return float(times[i - 1]) + float(times[i] - times[i - 1]) * there / max(there + on, 1e-9), other
+
+
+def _from_door(times, xs, ys, i: int, rooms: Rooms, room: str) -> float | None:
+    """When sighting i (the first after a break) walks away from a door of ``room`` within FROM_DOOR of
+    it, the time the walk came through that door (walked back at its speed); else None."""
+    near = _door_walk(times, xs, ys, i, -1, rooms, room)
+    if near is None:
+        return None
+    seconds, _ = near
+    return max(float(times[i]) - seconds, float(times[i - 1]) if i else -np.inf)
+
+
+def _to_door(times, xs, ys, i: int, rooms: Rooms, room: str) -> tuple[float, str] | None:
+    """When sighting i (the last before a break) walks towards a door of ``room`` within FROM_DOOR of
+    it, (the time the walk reached it, the room behind it); else None."""
+    near = _door_walk(times, xs, ys, i, +1, rooms, room)
+    if near is None:
+        return None
+    seconds, door = near
+    return float(times[i]) + seconds, next(iter(door.rooms - {room}))
+
+
+def _door_walk(times, xs, ys, i: int, direction: int, rooms: Rooms, room: str) -> tuple[float, Door] | None:
+    """(seconds of walking, door) between sighting i and the nearest door of ``room``, when it is within
+    FROM_DOOR and the walk there leads to it (direction +1) or away from it (-1); else None."""
+    walk = _velocity(times, xs, ys, i, direction)
+    near = [d for d in rooms.doors if room in d.rooms]
+    if walk is None or not near:
+        return None
+    vx, vy, x, y = walk
+    door = min(near, key=lambda d: np.hypot(x - d.x, y - d.y))
+    far, speed = float(np.hypot(x - door.x, y - door.y)), float(np.hypot(vx, vy))
+    if far > FROM_DOOR or direction * (vx * (door.x - x) + vy * (door.y - y)) < AWAY * speed * far:
+        return None
+    return far / speed, door
 
 
 def _through_door(xs, ys, i: int, rooms: Rooms, room: str) -> str | None:

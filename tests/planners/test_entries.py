@@ -98,3 +98,31 @@ def test_found_in_a_room_no_door_joins_is_no_entry_seen():
     xs = np.full(len(times), 2.5)
     ys = np.where(times < 3.0, 3.5, 6.5)
     assert entries(times, xs, ys, rooms) == []
+
+
+@pytest.mark.parametrize("start, end, entered", [
+    ((6.3, 1.0), (9.0, 1.0), True),  # walking away from the door, 1.3 m past it
+    ((7.0, 1.0), (9.0, 1.0), False),  # 2 m past it: may have been in the office a while
+    ((6.3, 1.0), (6.3, 4.5), False),  # 1.3 m from it, walking along the wall: not from the door
+])
+def test_first_seen_walking_away_from_a_door_just_came_through_it(start, end, entered):
+    """A slow walk (0.7 m/s) first seen in the office: carried back 1.5 s it stays inside, yet it leads
+    away from the door 1.3 m behind it; it came in then, timed by its speed."""
+    rooms = Rooms([KITCHEN, OFFICE], [Door(5.0, 1.0, frozenset({"kitchen", "office"}))])
+    times, xs, ys = _track([start, end], speed=0.7)
+    found = entries(times, xs, ys, rooms)
+    assert found == ([(pytest.approx(-1.3 / 0.7, abs=0.15), "office")] if entered else [])
+
+
+@pytest.mark.parametrize("start, end, entered", [
+    ((1.0, 1.0), (3.7, 1.0), True),  # lost walking to the door, 1.3 m from it
+    ((1.0, 1.0), (3.0, 1.0), False),  # lost 2 m from it
+    ((3.7, 4.5), (3.7, 1.0), False),  # lost 1.3 m from it, walking along the wall
+])
+def test_last_seen_walking_to_a_door_went_through_it(start, end, entered):
+    """Lost from view for good at 0.7 m/s: 1.5 s on, the walk is still in the kitchen, yet it leads to
+    the door 1.3 m ahead; it went into the office when it would have reached the door."""
+    rooms = Rooms([KITCHEN, OFFICE], [Door(5.0, 1.0, frozenset({"kitchen", "office"}))])
+    times, xs, ys = _track([start, end], speed=0.7)
+    found = entries(times, xs, ys, rooms)
+    assert found == ([(pytest.approx(times[-1] + (5.0 - xs[-1]) / 0.7, abs=0.15), "office")] if entered else [])
