@@ -12,8 +12,9 @@ pip install -q torch==2.13.0
 # 2. the project and its dependencies, torch held by the constraints
 pip install -q -c constraints.txt -e '.[dev]'
 # 3. whisper without triton, and Roboflow's ByteTrack (`trackers`) without the GUI opencv-python it
-#    asks for (it would clobber opencv-python-headless); their real needs are in pyproject.toml
-pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930' 'trackers>=2.6'
+#    asks for (it would clobber opencv-python-headless), and resemblyzer (GE2E voices) without the
+#    source-only webrtcvad it names; their real needs are in pyproject.toml
+pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930' 'trackers>=2.6' 'resemblyzer>=0.1.4'
 "$VENV/bin/python" -c "import mnemo.compat; import open_clip, whisper, faiss, av, cv2, ray, trackers; cv2.HOGDescriptor" \
   || { echo "setup: the installed environment does not import; see the errors above" >&2; exit 1; }
 # 4. espeak-ng gives the simulator real voices (it speaks in tones without): best effort, as root
