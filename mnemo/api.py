@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PROFILE = "lite"
+DEFAULT_PROFILE = "standard"
 _RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
 CONSOLIDATE_EVERY = 1.0  # wall seconds between incremental consolidations while ingesting
 
@@ -79,7 +79,7 @@ class Memory:
 
     @property
     def profile(self) -> Profile:
-        """The profile in use: the one given, else the one the memory was built with, else lite."""
+        """The profile in use: the one given, else the one the memory was built with, else standard."""
         if isinstance(self._profile, Profile):
             self.store.index_factory = self._profile.index
             return self._profile

@@ -83,7 +83,8 @@ def _configure(verbose: int = typer.Option(0, "--verbose", "-v", count=True, hel
 def ingest(
     sources: List[str] = typer.Argument(..., help="Video files, URLs (rtsp/http/udp), devices or image folders."),
     memory: Path = MemoryOpt,
-    profile: str = typer.Option("lite", "--profile", "-p", help="Profile name (full, lite, test) or YAML path."),
+    profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile name (standard, lite, full, "
+                                          "test) or YAML path; default: the memory's own, else standard."),
     fps: Optional[float] = typer.Option(None, help="Frames analysed per second (overrides the profile)."),
     keyframes_only: Optional[bool] = typer.Option(None, "--keyframes-only/--all-frames",
                                                   help="Decode only keyframes (fast)."),
@@ -96,7 +97,7 @@ def ingest(
     import mnemo
     from mnemo.config import load_profile
 
-    chosen = load_profile(profile).with_sampling(fps=fps, keyframes_only=keyframes_only)
+    chosen = load_profile(profile or _memory_profile(memory)).with_sampling(fps=fps, keyframes_only=keyframes_only)
     if use_ray or address:
         from mnemo.commands.job import ingest_on_ray
 
@@ -117,6 +118,14 @@ def ingest(
         _print_summary(reports)
     if failures:
         raise typer.Exit(2 if not reports else 1)
+
+
+def _memory_profile(memory: Path) -> str:
+    """The profile an existing memory was built with (so that a re-run resumes alike), else the default."""
+    from mnemo.api import DEFAULT_PROFILE
+    from mnemo.memories import recorded_profile
+
+    return recorded_profile(memory) or DEFAULT_PROFILE
 
 
 def _ingest_one(mem, source: str, quiet: bool):
@@ -328,7 +337,7 @@ def evaluate(
     suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes) or m3bench (a QA file + videos)."),
     seeds: str = typer.Option("", "--seeds", help="Comma-separated episode seeds (sim), e.g. 1,2,3."),
     minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help="Episode length in minutes (sim; default 20: EVAL.md wants 30 questions of every type)."),
-    profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with."),
+    profile: str = typer.Option("standard", "--profile", "-p", help="Profile to ingest with."),
     noise: str = typer.Option("default", "--noise", help="Simulated perception noise: default or clean (debug)."),
     qa: Optional[Path] = typer.Option(None, "--qa", help="An M3-Bench-format QA file (m3bench suite)."),
     videos: Optional[Path] = typer.Option(None, "--videos", help="Folder of the QA file's videos (m3bench suite)."),
@@ -488,14 +497,14 @@ def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the
          query: str = typer.Option("where are Alice's keys", "--query", help="The search to run at the end."),
          question: str = typer.Option("Where did Alice leave her keys?", "--question",
                                       help="The question to ask at the end.")) -> None:
-    """Make the embedded sample video, ingest it with the lite profile, print events, a search and an answer."""
+    """Make the embedded sample video, ingest it (standard profile), print events, a search and an answer."""
     from mnemo.commands.ask import ask as ask_command
     from mnemo.sample import make_sample
 
     sample = make_sample(out_dir)
     err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s)")
     memory = out_dir / "memory"
-    ingest([str(sample.video)], memory=memory, profile="lite", fps=None, keyframes_only=None, quiet=False,
+    ingest([str(sample.video)], memory=memory, profile=None, fps=None, keyframes_only=None, quiet=False,
            use_ray=False, address=None)
     events(memory=memory, stream=None, as_json=False)
     search(text=query, memory=memory, image=None, k=3, as_json=False)
@@ -508,7 +517,7 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):d}:{secs:06.3f}"
 
 
-from mnemo.commands import ask as _ask, graph as _graph, job as _job  # noqa: E402,F401  (they register commands)
+from mnemo.commands import ask as _ask, graph as _graph, job as _job, models as _models  # noqa: E402,F401  (they register commands)
 
 if __name__ == "__main__":
     main()

@@ -37,6 +37,15 @@ def describe(directory: str | Path) -> dict:
         return store.summary()
 
 
+def recorded_profile(directory: str | Path) -> str | None:
+    """The profile the memory's last stream was ingested with, None for a new or empty memory."""
+    if not (Path(directory) / DB_NAME).is_file():
+        return None
+    with MemoryStore(directory, create=False, readonly=True) as store:
+        streams = store.streams()
+    return streams[-1]["info"].get("profile") if streams else None
+
+
 def export_memory(directory: str | Path, archive: str | Path) -> dict:
     """Write a consistent snapshot of a memory (its database; caches are rebuilt) to a .tar.gz."""
     directory, archive = Path(directory), Path(archive)

