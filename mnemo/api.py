@@ -105,16 +105,19 @@ class Memory:
 
     def ingest(self, source: str, progress: Progress | None = None,
                trace: list[tuple[float, float]] | None = None,
-               on_transcript: Callable[[Any, float], None] | None = None) -> IngestReport:
+               on_transcript: Callable[[Any, float], None] | None = None,
+               control: Any = None) -> IngestReport:
         """Ingest one source (file, URL, device or image folder); resumes where it stopped.
 
         ``trace`` (a list) receives (media time, surprise z-score) for every observation.
         ``on_transcript``, with the profile's ``speech.live_asr`` on, is called with each
         ``perception.speech.Transcript`` as soon as it is final, and the media time reached then.
+        ``control`` (``mnemo.runtime.control.IngestControl``) stops it from another thread (a live
+        stream commits what it showed), sets how live streams reconnect, and reports their lag.
         """
         ingestor = Ingestor(self.store, self.encoders)
         ingestor.on_transcript = on_transcript
-        report = ingestor.ingest(str(source), progress=self._consolidating(progress), trace=trace)
+        report = ingestor.ingest(str(source), progress=self._consolidating(progress), trace=trace, control=control)
         self.consolidate()
         return report
 

@@ -18,7 +18,8 @@ from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.config import profile_ref
 from mnemo.models import Encoders, torch_threads
-from mnemo.runtime.reader import ReadStage
+from mnemo.runtime.control import COMPLETE, STOPPED, IngestControl
+from mnemo.runtime.reader import LiveReadStage, ReadStage
 from mnemo.runtime.records import PacketBatch
 from mnemo.entities import EntityLinker, EntityStage
 from perception.speech.asr import Transcript
@@ -26,8 +27,9 @@ from perception.speech.live import LiveOptions
 from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
 from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
-from streams.packets import AUDIO_RATE, AudioChunk, StreamInfo, TextCue, VideoFrame
+from streams.packets import AUDIO_RATE, AudioChunk, StreamGap, StreamInfo, TextCue, VideoFrame
 from streams.errors import SourceError
+from streams.live import LiveSource
 from streams.source import Source, open_source
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,12 @@ class IngestReport:
     resumed_from: float | None = None  # media time this run resumed at, None for a fresh start
     skipped: bool = False  # the stream was already fully ingested
     stages: dict[str, float] = field(default_factory=dict)  # seconds spent in decode/encode/segment/store
+    ending: str = COMPLETE  # how it ended: complete, ended, lost or stopped (mnemo.runtime.control)
+    end_reason: str | None = None  # why, one line, when not complete
+    live: bool = False  # a live stream (media time on the wall clock)
+    gaps: list[tuple[float, float, str]] = field(default_factory=list)  # live: (start, end, why) with no media
+    dropped: int = 0  # live: frames left out to keep the lag bounded
+    lag: dict[str, float] = field(default_factory=dict)  # live: seconds behind the edge (p50, p99, max)
 
     @property
     def realtime_factor(self) -> float:
@@ -81,24 +89,42 @@ class Ingestor:
         self.on_transcript: Callable[[Transcript, float], None] | None = None
 
     def ingest(self, uri: str, progress: Progress | None = None,
-               trace: list[tuple[float, float]] | None = None) -> IngestReport:
+               trace: list[tuple[float, float]] | None = None, control: IngestControl | None = None) -> IngestReport:
         """Ingest one source, resuming from its checkpoint; a finished stream is skipped.
 
         ``trace``, when given, receives (media time, surprise z-score) of every observation.
+        ``control`` stops it from another thread or a signal handler and sets how live streams
+        are read; a live stream (a URL or device without a duration) continues its earlier
+        sessions on the wall clock, and everything it showed is committed however it ends.
         """
         report = IngestReport(uri=uri)
         started = time.perf_counter()
+        control = control or IngestControl()
         # with speech on, audio-only files are sources too (events are cut on the audio)
         require_video = not self.speech.enabled
-        with open_source(uri, self.policy, require_video=require_video) as source, _leave_a_core_for_decoding():
+        with open_source(uri, self.policy, require_video=require_video, live=control.live) as source, \
+                _leave_a_core_for_decoding():
             if not (source.info.has_video or source.info.has_audio):
                 raise SourceError(uri, "has no video or audio stream: nothing to remember")
+            if isinstance(source, LiveSource):
+                self._continue_live(source)
             run = self.begin(uri, source.info, report, progress, trace)
             if run is None:
                 return report
-            run.run(source)
+            run.run(source, control)
         report.wall_seconds = time.perf_counter() - started
         return report
+
+    def _continue_live(self, source: LiveSource) -> None:
+        """A live stream seen before starts a new session on its first session's clock, after what is stored."""
+        checkpoint = self.store.checkpoint(source.info.stream)
+        if checkpoint is None:
+            return
+        stored = next((s["info"] for s in self.store.streams() if s["id"] == source.info.stream), {})
+        if stored.get("wall_clock") is not None:
+            source.continue_after(float(stored["wall_clock"]), checkpoint.position)
+        # never resumed mid-event: the time between the sessions is a gap, not part of an event
+        self.store.set_checkpoint(Checkpoint(source.info.stream, checkpoint.position, b"", done=False))
 
     def begin(self, uri: str, info: StreamInfo, report: IngestReport, progress: Progress | None = None,
               trace: list | None = None) -> "_StreamRun | None":
@@ -166,17 +192,104 @@ class _StreamRun:
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
 
-    def run(self, source: Source) -> None:
-        """Read, encode and commit the whole source in this process (the inline runtime)."""
+    def run(self, source: Source, control: IngestControl | None = None) -> None:
+        """Read, encode and commit the whole source in this process (the inline runtime).
+
+        Stopped through ``control``, a file keeps its checkpoint (a re-run resumes there).
+        """
+        if isinstance(source, LiveSource):
+            self._run_live(source, control or IngestControl())
+            return
         reader = ReadStage(source, self.position, self._read_from(), self.cfg.batch_size, self.cfg.prefetch)
         try:
             for batch in reader:
+                if control is not None and control.stopping:
+                    self.report.ending = STOPPED
+                    self.report.end_reason = (f"{control.reason} at {self.position:.1f} s (committed); "
+                                              "run the same command again to resume")
+                    return
                 self.feed(batch, self._encode(batch.frames))
             self._finish()
         finally:
             reader.close()
             self.stages["decode"] = reader.busy
             self._report_stages()
+
+    def _run_live(self, source: LiveSource, control: IngestControl) -> None:
+        """A live stream at its own pace: gaps close the open event; however it ends, all is committed."""
+        self.report.live = True
+        reader = LiveReadStage(source, self.position, self.cfg.batch_size, control.live.max_lag)
+        drain_until = None  # once stopping: analyse what was read until then, at most
+        try:
+            for item in reader:
+                if control.stopping and drain_until is None:
+                    source.stop(control.reason or "stopped")
+                    drain_until = time.monotonic() + _DRAIN_S
+                if drain_until is not None and time.monotonic() > drain_until:
+                    break
+                if isinstance(item, StreamGap):
+                    self._bridge_gap(item)
+                else:
+                    self.feed(item, self._encode(item.frames))
+                self._live_status(source, reader, control)
+            self._finish()
+        finally:
+            reader.close()
+            self._live_report(source, reader, control)
+            self.stages["decode"] = reader.busy
+            self._report_stages()
+
+    def _live_status(self, source: LiveSource, reader: LiveReadStage, control: IngestControl) -> None:
+        """Tell the caller where the live ingest stands; store the stream's clock once it is known."""
+        status = control.status
+        status.state, status.lag, status.dropped = source.state, reader.lag, reader.dropped
+        status.gaps, status.media_time = len(source.gaps), self.last_time
+        if self.info.wall_clock is None and source.info.wall_clock is not None:
+            self.info = dataclasses.replace(self.info, wall_clock=source.info.wall_clock)
+            self._store_stream_info(source)
+        if self.progress is not None:
+            self.progress(self.last_time if self.last_time is not None else self.position, None)
+
+    def _store_stream_info(self, source: LiveSource) -> None:
+        info = _info_dict(self.info, self.ing.encoders)
+        info["extra"]["gaps"] = [[g.time, g.end, g.reason] for g in source.gaps]
+        self.ing.store.add_stream(self.report.stream, self.report.uri, info)
+
+    def _bridge_gap(self, gap: StreamGap) -> None:
+        """The stream dropped and came back: close the open event where the media stopped, start afresh."""
+        if self.held:
+            self._release(final=True)
+        segments = self.segmenter.flush(gap.time if self.last_time is not None else None)
+        if self.waiting is not None:
+            for transcript in self.speech.finish_hearing():
+                if self.ing.on_transcript is not None:
+                    self.ing.on_transcript(transcript, gap.time)
+            self._store([*self.waiting, *segments], done=False)
+            self.waiting.clear()
+            self.speech.live.reset(gap.end)
+        else:
+            self._store(segments, done=False)
+        self.segmenter = SurpriseSegmenter(self.ing.profile.segmenter)
+        if self.signal is not None:
+            self.signal = SpeechSignal(self.ing.speech)
+        self.pending.clear()
+        self.audio = AudioBuffer(gap.end)
+        self.position = gap.end
+        if self.audio_only:
+            self.last_time = None
+        self.report.gaps.append((gap.time, gap.end, gap.reason))
+
+    def _live_report(self, source: LiveSource, reader: LiveReadStage, control: IngestControl) -> None:
+        report = self.report
+        report.ending = source.ending or STOPPED
+        report.end_reason = source.reason or control.reason
+        report.dropped = reader.dropped
+        if reader.lags:
+            lags = np.asarray(reader.lags)
+            report.lag = {"p50": float(np.percentile(lags, 50)), "p99": float(np.percentile(lags, 99)),
+                          "max": float(lags.max())}
+        if source.gaps or self.info.wall_clock is not None:
+            self._store_stream_info(source)
 
     def feed(self, batch: PacketBatch, vectors: np.ndarray | None) -> None:
         """Take one batch: its audio and cues first, then its frames with their encoded ``vectors``."""
@@ -411,6 +524,9 @@ class _StreamRun:
         utterances = self.speech.process(self.report.stream, samples, start, cues)
         self.stages["speech"] = self.stages.get("speech", 0.0) + time.perf_counter() - t0
         return utterances
+
+
+_DRAIN_S = 2.0  # seconds a stopped live ingest goes on analysing what was already read
 
 
 def _leave_a_core_for_decoding():

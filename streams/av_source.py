@@ -25,7 +25,7 @@ from av.subtitles.subtitle import AssSubtitle
 
 from streams.audio import AudioChunker
 from streams.av_errors import open_problem, read_problem
-from streams.errors import SourceError
+from streams.errors import SourceError, StreamInterrupted
 from streams.geometry import display_size, pixel_aspect, quarter_turns, scaled_size, upright
 from streams.identity import display_uri, is_url, stream_id
 from streams.ordering import in_time_order, merge_cues
@@ -40,6 +40,9 @@ _PREROLL = 0.5  # seconds decoded before a resume point, so audio decoders settl
 _PROBE_PACKETS = 300  # video packets tried for a first frame when opening a file
 _SHORTFALL = 1.0  # seconds short of the announced duration that count as a truncated file
 _DEFAULT_SUB_DURATION = 3.0  # seconds shown when a subtitle packet carries no duration
+_LIVE_REORDER = 0.3  # seconds a live stream's packets are held for time order (files: a full audio chunk)
+_CLOCK_JUMP_BACK = 1.0  # seconds a live stream's clock may step back before it counts as a restart
+_CLOCK_JUMP_AHEAD = 30.0  # seconds it may leap ahead
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ class AVSource(Source):
         self._options = options or {}
         self._readers: set[av.container.InputContainer] = set()  # containers open for reading
         self._closed = False
+        self._stop_reading = False  # live: end the read at the next packet, draining the decoders
+        self._interruption: StreamInterrupted | None = None  # live: why the current read stopped
+        # live: (media time, UNIX time) of the first audio/video packet demuxed, and
+        # (media end time, monotonic time) of the latest: where the live edge was and when
+        self.first_arrival: tuple[float, float] | None = None
+        self.edge: tuple[float, float] | None = None
         if self.kind == "file" and not Path(uri).exists():
             raise SourceError(uri, "no such file")
         sid = stream or stream_id(uri)
@@ -102,6 +111,10 @@ class AVSource(Source):
         if self._closed:
             raise SourceError(self._shown, "the source is closed")
         return self._packets(start)
+
+    def stop_reading(self) -> None:
+        """End the current read at the next packet; what the decoders hold still comes out."""
+        self._stop_reading = True
 
     def close(self) -> None:
         self._closed = True
@@ -272,7 +285,12 @@ class AVSource(Source):
             decoded = (p for p in self._decode(container, start) if keep_after(p, start))
             sidecar = [cue for cue in self._sidecar if cue.end > start]
             lag = 1.0 + (self.policy.audio_chunk if self._layout.audio is not None else 0.0)
+            if self.kind != "file":  # live: little delay; audio chunks may trail frames by one chunk
+                lag = _LIVE_REORDER
+            self._interruption = None
             yield from in_time_order(merge_cues(decoded, sidecar), lag=lag)
+            if self._interruption is not None:  # raised once what the decoders held came out
+                raise self._interruption
         finally:
             if container is not self._live:
                 self._release(container)
@@ -314,7 +332,7 @@ class AVSource(Source):
         chunker = AudioChunker(self.info.stream, self.policy.audio_chunk) if layout.audio is not None else None
         health = _Health()
         seen_key = False
-        for packet in self._demux(container, streams, health):
+        for packet in self._interruptible(self._demux(container, streams, health)):
             index = packet.stream.index
             if index == layout.video:
                 seen_key = seen_key or packet.is_keyframe
@@ -331,6 +349,13 @@ class AVSource(Source):
             yield from self._converted(lambda _: chunker.flush(), None, health=health)
         if self.kind == "file":
             health.report(self._shown, self._read_duration(container))
+
+    def _interruptible(self, packets: Iterator[av.Packet]) -> Iterator[av.Packet]:
+        """``packets`` until a live stream is interrupted; the interruption is kept to raise after the drain."""
+        try:
+            yield from packets
+        except StreamInterrupted as err:
+            self._interruption = err
 
     def _configure(self, container) -> None:
         layout = self._layout
@@ -355,21 +380,39 @@ class AVSource(Source):
     def _demux(self, container, streams, health: _Health) -> Iterator[av.Packet]:
         """Packets of ``streams``; a file that cannot be read on stops with a note, a live stream raises."""
         demuxer = container.demux(*streams)
-        while True:
+        while not self._stop_reading:
             try:
                 packet = next(demuxer)
             except StopIteration:
                 return
             except av.error.FFmpegError as err:
                 if self.kind != "file":
-                    where = f" at {health.last_time:.1f} s" if health.last_time > float("-inf") else ""
-                    raise SourceError(self._shown, f"stream interrupted{where}: {read_problem(err)}") from err
+                    raise self._interrupted(health, read_problem(err)) from err
                 health.stopped = read_problem(err)
                 return
             if packet.pts is not None and packet.stream.type in ("video", "audio"):
-                end = packet.pts + (packet.duration or 0)
-                health.last_time = max(health.last_time, float(end * packet.time_base) - self._layout.origin)
+                begin = float(packet.pts * packet.time_base) - self._layout.origin
+                end = begin + float((packet.duration or 0) * packet.time_base)
+                if self.kind != "file":
+                    self._arrived(packet.stream.index, begin, end, health)
+                health.last_time = max(health.last_time, end)
             yield packet
+
+    def _arrived(self, index: int, begin: float, end: float, health: _Health) -> None:
+        """Live: note where the edge is; a clock that jumps (a restarted sender) interrupts the read."""
+        if self.first_arrival is None:
+            self.first_arrival = (begin, time.time())
+        last = health.last_begin.get(index)
+        if last is not None and not last - _CLOCK_JUMP_BACK <= begin <= last + _CLOCK_JUMP_AHEAD:
+            raise self._interrupted(health, f"the stream's clock jumped from {last:.1f} s to {begin:.1f} s "
+                                            "(the sender restarted)")
+        health.last_begin[index] = begin
+        self.edge = (max(end, self.edge[0]) if self.edge else end, time.monotonic())
+
+    def _interrupted(self, health: _Health, problem: str) -> StreamInterrupted:
+        at = health.last_time if health.last_time > float("-inf") else None
+        where = f" at {at:.1f} s" if at is not None else ""
+        return StreamInterrupted(self._shown, f"stream interrupted{where}: {problem}", at, problem)
 
     def _decoded(self, packet: av.Packet, health: _Health) -> list:
         try:
@@ -450,6 +493,7 @@ class _Health:
         self.first_failure: str | None = None
         self.stopped: str | None = None
         self.last_time = float("-inf")  # end of the latest video/audio packet demuxed, seconds
+        self.last_begin: dict[int, float] = {}  # live: start of the latest packet of each stream
 
     def decode_failed(self, kind: str, err: Exception) -> None:
         self.failures += 1

@@ -55,6 +55,23 @@ Packet = Union[VideoFrame, AudioChunk, TextCue]
 
 
 @dataclass(frozen=True)
+class StreamGap:
+    """A span of a live stream's media time with nothing in it: the source dropped and came back.
+
+    Not a Packet: a live source yields it between the packets before and after the gap.
+    """
+
+    stream: str
+    time: float  # media time the last packet before the gap ended
+    end: float  # media time of the first packet after it
+    reason: str  # why the stream dropped, one line
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.time
+
+
+@dataclass(frozen=True)
 class StreamInfo:
     """What is known about a source once it is opened."""
 
