@@ -58,9 +58,10 @@ def _phase_aligned(frame: av.AudioFrame, rate: int) -> av.AudioFrame | None:
 class AudioChunker:
     """Resamples audio frames and yields grid-aligned AudioChunks."""
 
-    def __init__(self, stream: str, chunk_seconds: float, rate: int = AUDIO_RATE):
+    def __init__(self, stream: str, chunk_seconds: float, rate: int = AUDIO_RATE, origin: float = 0.0):
         self.stream = stream
         self.rate = rate
+        self._origin = origin  # seconds subtracted from frame times: the container's start, as for video
         self._chunk = max(1, round(chunk_seconds * rate))  # samples per grid cell
         self._resampler: av.AudioResampler | None = None
         self._layout: tuple | None = None  # (format, layout, rate) the resampler was built for
@@ -112,7 +113,7 @@ class AudioChunker:
 
     def _position(self, out: av.AudioFrame) -> int:
         if out.pts is not None and out.time_base is not None:
-            return round(out.pts * out.time_base * self.rate)
+            return round((out.pts * out.time_base - self._origin) * self.rate)
         return self._next if self._next is not None else 0
 
     def _emit_full(self) -> Iterator[AudioChunk]:

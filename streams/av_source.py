@@ -88,10 +88,12 @@ class AVSource(Source):
         self._closed = False
         self._stop_reading = False  # live: end the read at the next packet, draining the decoders
         self._interruption: StreamInterrupted | None = None  # live: why the current read stopped
-        # live: (media time, UNIX time) of the first audio/video packet demuxed, and
-        # (media end time, monotonic time) of the latest: where the live edge was and when
-        self.first_arrival: tuple[float, float] | None = None
+        # live: the UNIX time of media time 0 as the packets tell it (the earliest of arrival minus
+        # media time: packets buffered while the stream was probed arrive late, those after on time),
+        # and (media end time, monotonic time) of the latest packet: where the live edge was and when
+        self.anchor: float | None = None
         self.edge: tuple[float, float] | None = None
+        self.first_time: float | None = None  # live: media time of the first audio/video packet
         if self.kind == "file" and not Path(uri).exists():
             raise SourceError(uri, "no such file")
         sid = stream or stream_id(uri)
@@ -329,7 +331,8 @@ class AVSource(Source):
             return
         self._configure(container)
         frames = _FrameSampler(self.info.stream, self.policy, layout)
-        chunker = AudioChunker(self.info.stream, self.policy.audio_chunk) if layout.audio is not None else None
+        chunker = (AudioChunker(self.info.stream, self.policy.audio_chunk, origin=layout.origin)
+                   if layout.audio is not None else None)
         health = _Health()
         seen_key = False
         for packet in self._interruptible(self._demux(container, streams, health)):
@@ -400,8 +403,10 @@ class AVSource(Source):
 
     def _arrived(self, index: int, begin: float, end: float, health: _Health) -> None:
         """Live: note where the edge is; a clock that jumps (a restarted sender) interrupts the read."""
-        if self.first_arrival is None:
-            self.first_arrival = (begin, time.time())
+        if self.first_time is None:
+            self.first_time = begin
+        arrived = time.time() - begin
+        self.anchor = arrived if self.anchor is None else min(self.anchor, arrived)
         last = health.last_begin.get(index)
         if last is not None and not last - _CLOCK_JUMP_BACK <= begin <= last + _CLOCK_JUMP_AHEAD:
             raise self._interrupted(health, f"the stream's clock jumped from {last:.1f} s to {begin:.1f} s "

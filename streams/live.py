@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _CLOSE_WAIT = 0.5  # seconds close() waits for a read in progress before leaving the reader to close
 _SAME_CLOCK_SLACK = 2.0  # seconds a new connection's clock may differ from the old one and still continue it
 _MIN_STEP = 1e-3  # seconds between the last packet before a gap and the first after it, at least
+_SETTLE_S = 1.0  # seconds a new connection's packets are held while its clock is placed on the wall clock
 
 
 @dataclass(frozen=True)
@@ -161,27 +162,30 @@ class LiveSource(Source):
                 return
 
     def _read(self, conn) -> Iterator[Packet | StreamGap]:
-        """One connection's packets, mapped onto the stream's clock; a gap before the first if needed."""
+        """One connection's packets, mapped onto the stream's clock; a gap before the first if needed.
+
+        The first packets are held for ``_SETTLE_S`` seconds: those buffered while the stream was
+        probed arrive in a burst, and the ones after tell when media time 0 really was.
+        """
         packets = conn.packets()
+        held: list[Packet] = []
+        settle_until = None
         try:
             while True:
-                with self._lock:
-                    if self._closed:
-                        return
-                    try:
-                        packet = next(packets)
-                    except StopIteration:
-                        return
-                mapped = self._mapped(conn, packet)
-                if mapped is None:
-                    continue
-                if self._mapping.first is None:
-                    self._mapping.first = mapped.time
-                    gap = self._gap_before(mapped.time)
-                    if gap is not None:
-                        yield gap
-                self._last[type(mapped)] = max(self._last.get(type(mapped), -math.inf), _end(mapped))
-                yield mapped
+                try:
+                    packet = self._next(packets)
+                except StreamInterrupted:
+                    yield from self._release(conn, held)
+                    raise
+                if packet is None:
+                    break
+                held.append(packet)
+                if self._mapping is None:
+                    settle_until = settle_until or time.monotonic() + _SETTLE_S
+                    if time.monotonic() < settle_until:
+                        continue
+                yield from self._release(conn, held)
+            yield from self._release(conn, held)
         finally:
             if self._closed and self._lock.acquire(blocking=False):
                 try:
@@ -190,10 +194,32 @@ class LiveSource(Source):
                 finally:
                     self._lock.release()
 
-    def _mapped(self, conn, packet: Packet) -> Packet | None:
-        """``packet`` on the stream's clock; None when it was delivered already (a reconnect overlap)."""
-        if self._mapping is None:
+    def _next(self, packets: Iterator[Packet]) -> Packet | None:
+        """The connection's next packet, None at its end or once the source is closed."""
+        with self._lock:
+            if self._closed:
+                return None
+            return next(packets, None)
+
+    def _release(self, conn, held: list[Packet]) -> Iterator[Packet | StreamGap]:
+        """``held`` on the stream's clock (placing the connection first), the gap before them if any."""
+        if held and self._mapping is None:
             self._mapping = self._place(conn)
+        for packet in held:
+            mapped = self._mapped(packet)
+            if mapped is None:
+                continue
+            if self._mapping.first is None:
+                self._mapping.first = mapped.time
+                gap = self._gap_before(mapped.time)
+                if gap is not None:
+                    yield gap
+            self._last[type(mapped)] = max(self._last.get(type(mapped), -math.inf), _end(mapped))
+            yield mapped
+        held.clear()
+
+    def _mapped(self, packet: Packet) -> Packet | None:
+        """``packet`` on the stream's clock; None when it was delivered already (a reconnect overlap)."""
         offset = self._mapping.offset
         if isinstance(packet, VideoFrame):
             time_ = packet.time + offset
@@ -220,23 +246,26 @@ class LiveSource(Source):
     def _place(self, conn) -> _Mapping:
         """The mapping of a new connection: its clock continued, or its first packet placed on the wall clock."""
         origin = float(conn.info.extra.get("time_origin") or 0.0)
-        media, arrived = conn.first_arrival or (0.0, time.time())
+        anchor = conn.anchor if conn.anchor is not None else time.time()
+        log.info("%s: connected (%s)", self.uri, conn.info.extra.get("format"))
         if self.wall_clock is None:  # the first connection of the first session: media time 0 is now
-            self.wall_clock = arrived - media
+            self.wall_clock = anchor
             self.info = dataclasses.replace(self.info, wall_clock=self.wall_clock)
         previous = self._mapping_before
-        if previous is not None and self._continues(previous, origin, media, arrived):
+        first = conn.first_time if conn.first_time is not None else 0.0
+        if previous is not None and self._continues(origin, first, anchor):
             log.info("%s: the stream's clock carries on after the reconnect", self.uri)
             return _Mapping(previous.offset + previous.origin - origin, origin)
-        offset = (arrived - self.wall_clock) - media
-        floor = max([self.position, *self._last.values()]) + _MIN_STEP
-        return _Mapping(max(offset, floor - media), origin)
+        offset = anchor - self.wall_clock
+        floor = max([self.position, *self._last.values()]) + _MIN_STEP  # never before what came already
+        return _Mapping(max(offset, floor - first), origin)
 
-    def _continues(self, previous: _Mapping, origin: float, media: float, arrived: float) -> bool:
+    def _continues(self, origin: float, media: float, anchor: float) -> bool:
+        """Whether a new connection's raw clock at ``media`` picks up where the last one stopped."""
         if self._last_raw is None:
             return False
         raw, when = self._last_raw
-        elapsed = arrived - when
+        elapsed = anchor + media - when
         return raw - _SAME_CLOCK_SLACK <= media + origin <= raw + elapsed + _SAME_CLOCK_SLACK
 
     def _gap_before(self, first: float) -> StreamGap | None:
@@ -293,6 +322,10 @@ class LiveSource(Source):
             if self._stop.is_set() or self._closed:
                 conn.close()
                 self._end("stopped", self.reason or "stopped")
+                return False
+            if conn.info.duration is not None:  # e.g. an HLS playlist that got its end mark
+                conn.close()
+                self._end("ended", f"{self._gap_reason}; it is now a finished recording")
                 return False
             with self._lock:
                 self._conn = conn

@@ -1,0 +1,111 @@
+"""Real live senders on loopback for the live-stream tests: ffmpeg pushing MPEG-TS over UDP,
+ffmpeg writing a live HLS playlist served over HTTP, and a short clip with known cuts."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+FFMPEG = shutil.which("ffmpeg")
+SCENE_SECONDS = 3.0  # each scene of the clip; cuts at 3, 6, 9 s
+SCENES = 4
+# encoded as a camera does it (no B-frames, a keyframe every 0.5 s); copying the MP4's own
+# streams would carry its B-frame delay into the transport stream as a 1.4 s audio/video skew
+LIVE_ENCODING = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "12", "-c:a", "aac"]
+
+
+def need_ffmpeg() -> str:
+    if FFMPEG is None:
+        pytest.skip("the ffmpeg CLI is not installed (apt-get install ffmpeg): the live senders need it")
+    return FFMPEG
+
+
+def make_clip(directory: Path):
+    """12 s, 25 fps, 320x180 H.264 (GOP 0.5 s) + AAC: four rooms, hard cuts at 3, 6 and 9 s."""
+    import dataclasses
+
+    from mnemo.sample import SCENES as ROOMS
+    from mnemo.sample import make_sample
+
+    scenes = tuple(dataclasses.replace(s, seconds=SCENE_SECONDS) for s in ROOMS[:SCENES])
+    return make_sample(directory, width=320, height=180, fps=25, scenes=scenes, gop=12, name="clip")
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def send_udp(video: Path, port: int, seconds: float | None = None, loop: bool = False) -> subprocess.Popen:
+    """ffmpeg sending ``video`` in real time as MPEG-TS to udp://127.0.0.1:``port``."""
+    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re"]
+    if loop:
+        args += ["-stream_loop", "-1"]
+    args += ["-i", str(video)]
+    if seconds is not None:
+        args += ["-t", f"{seconds:g}"]
+    args += [*LIVE_ENCODING, "-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+
+
+def write_hls(video: Path, directory: Path) -> subprocess.Popen:
+    """ffmpeg writing ``video`` in real time as a live HLS playlist (1 s segments) into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-i", str(video), *LIVE_ENCODING,
+            "-f", "hls", "-hls_time", "1", "-hls_list_size", "0", str(directory / "live.m3u8")]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+
+
+def wait_for_segments(playlist: Path, count: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if playlist.exists() and playlist.read_text().count("#EXTINF") >= count:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{playlist} did not get {count} segments in {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class HttpServer:
+    """A threaded HTTP server for ``directory`` on loopback; ``url(name)`` addresses a file."""
+
+    def __init__(self, directory: Path, port: int | None = None):
+        handler = functools.partial(_QuietHandler, directory=str(directory))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{name}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # no request lines on stderr
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()

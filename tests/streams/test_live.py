@@ -1,0 +1,135 @@
+"""LiveSource against real senders on loopback: ffmpeg over UDP, and a live HLS playlist over HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from streams.live import LiveOptions, LiveSource
+from streams.packets import AudioChunk, StreamGap, VideoFrame
+from streams.sampling import SamplingPolicy
+from streams.source import open_source
+
+POLICY = SamplingPolicy(fps=2.0, frame_size=64, audio=True)
+
+
+def _read(source) -> list:
+    with source:
+        return list(source.packets())
+
+
+def _frames(items: list) -> list[VideoFrame]:
+    return [p for p in items if isinstance(p, VideoFrame)]
+
+
+def _check_order(items: list) -> None:
+    """Frames strictly later each time; audio chunks never overlap (nothing delivered twice)."""
+    times = [f.time for f in _frames(items)]
+    assert all(b > a for a, b in zip(times, times[1:])), times
+    chunks = [p for p in items if isinstance(p, AudioChunk)]
+    assert all(b.time >= a.end - 1e-6 for a, b in zip(chunks, chunks[1:]))
+
+
+def _open_while_sending(uri: str, start_sender, options: LiveOptions):
+    """Open ``uri`` (which waits for data) while ``start_sender`` starts the sender just after."""
+    timer = threading.Timer(0.5, start_sender)
+    timer.start()
+    try:
+        return open_source(uri, POLICY, live=options)
+    finally:
+        timer.join()
+
+
+def test_udp_sender_that_stops_and_comes_back_leaves_one_gap(senders, live_clip):
+    port = senders.free_port()
+    uri = f"udp://127.0.0.1:{port}"
+    processes = []
+    options = LiveOptions(stall=1.0, reconnect_for=2.5, backoff=0.2)
+    source = _open_while_sending(uri, lambda: processes.append(senders.send_udp(live_clip.video, port, 4)), options)
+    assert isinstance(source, LiveSource)
+
+    def restart() -> None:  # the sender comes back 2 s after it stopped
+        processes[0].wait()
+        time.sleep(2.0)
+        processes.append(senders.send_udp(live_clip.video, port, 4))
+
+    threading.Thread(target=restart, daemon=True).start()
+    try:
+        items = _read(source)
+    finally:
+        for process in processes:
+            senders.stop(process)
+    gaps = [p for p in items if isinstance(p, StreamGap)]
+    assert len(gaps) == 1 and source.gaps == gaps
+    gap = gaps[0]
+    before = [f.time for f in _frames(items) if f.time < gap.time + 1e-6]
+    after = [f.time for f in _frames(items) if f.time >= gap.end - 1e-6]
+    assert len(before) + len(after) == len(_frames(items))
+    assert before[-1] - before[0] >= 3.0 and after[-1] - after[0] >= 3.0  # ~4 s sent each time
+    assert 1.5 <= gap.seconds <= 6.0  # the 2 s pause, seen through the 1 s stall timeout
+    assert "no data" in gap.reason
+    _check_order(items)
+    assert source.ending == "lost" and "gave up reconnecting" in source.reason
+    assert source.info.wall_clock is not None and source.reconnects == 1
+
+
+def test_without_reconnect_a_stream_that_stops_ends(senders, live_clip):
+    port = senders.free_port()
+    processes = []
+    options = LiveOptions(reconnect=False, stall=1.0)
+    source = _open_while_sending(f"udp://127.0.0.1:{port}",
+                                 lambda: processes.append(senders.send_udp(live_clip.video, port, 3)), options)
+    began = time.monotonic()
+    try:
+        items = _read(source)
+    finally:
+        senders.stop(processes[0])
+    assert source.ending == "ended" and "no data" in source.reason
+    assert time.monotonic() - began < 6.0  # 3 s sent, 1 s stall, no reconnect attempts
+    frames = _frames(items)
+    assert frames and frames[-1].time - frames[0].time >= 2.0
+    _check_order(items)
+
+
+def test_stop_drains_and_ends_promptly(senders, live_clip):
+    port = senders.free_port()
+    processes = []
+    source = _open_while_sending(f"udp://127.0.0.1:{port}",
+                                 lambda: processes.append(senders.send_udp(live_clip.video, port, loop=True)),
+                                 LiveOptions(stall=2.0))
+    try:
+        with source:
+            items, stopped_at = [], None
+            for item in source.packets():
+                items.append(item)
+                if stopped_at is None and isinstance(item, VideoFrame) and item.time >= 2.0:
+                    source.stop("test stop")
+                    stopped_at = time.monotonic()
+            assert time.monotonic() - stopped_at < 1.5
+    finally:
+        senders.stop(processes[0])
+    assert source.ending == "stopped" and source.reason.startswith("test stop at")
+    _check_order(items)
+
+
+def test_hls_live_playlist_over_http_ends_when_the_playlist_does(senders, live_clip, tmp_path):
+    writer = senders.write_hls(live_clip.video, tmp_path / "hls")
+    server = senders.HttpServer(tmp_path / "hls")
+    try:
+        senders.wait_for_segments(tmp_path / "hls" / "live.m3u8", 2)
+        source = open_source(server.url("live.m3u8"), POLICY, live=LiveOptions(stall=3.0, backoff=0.2))
+        assert isinstance(source, LiveSource) and source.info.extra["format"] == "hls"
+        items = _read(source)
+    finally:
+        senders.stop(writer)
+        server.close()
+    frames = _frames(items)
+    _check_order(items)
+    assert source.ending == "ended" and "finished recording" in source.reason
+    # joined near the live edge, read to the end of the 12 s clip: the garden (last scene) is seen
+    assert frames[-1].time - frames[0].time >= 6.0
+    garden = np.array(live_clip.scenes[-1].wall, float)
+    assert np.abs(frames[-1].image[:20].reshape(-1, 3).mean(axis=0) - garden).max() < 40
