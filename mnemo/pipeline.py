@@ -281,6 +281,9 @@ class _StreamRun:
 
     def _live_report(self, source: LiveSource, reader: LiveReadStage, control: IngestControl) -> None:
         report = self.report
+        source.refine_clock()
+        if source.info.wall_clock is not None:
+            self.info = dataclasses.replace(self.info, wall_clock=source.info.wall_clock)
         report.ending = source.ending or STOPPED
         report.end_reason = source.reason or control.reason
         report.dropped = reader.dropped

@@ -87,6 +87,7 @@ class LiveSource(Source):
         self._mapping_before: _Mapping | None = None  # the last connection's, while reconnecting
         self._last_raw: tuple[float, float] | None = None  # (raw media time, UNIX time) of the last data
         self._gap_reason: str | None = None  # why the last connection dropped
+        self._first = None  # the session's first connection, while its anchor is being refined
         self._last: dict[type, float] = {}  # end of the last packet delivered, per kind
         self._edge: tuple[float, float] | None = None  # (mapped edge time, monotonic) while disconnected
         self._stop = threading.Event()
@@ -124,6 +125,12 @@ class LiveSource(Source):
         conn = self._conn
         if conn is not None:
             conn.stop_reading()
+
+    def refine_clock(self) -> None:
+        """Take the first connection's latest estimate of when media time 0 was (it only gets better)."""
+        conn = self._conn
+        if conn is not None and conn is self._first and conn.anchor is not None:
+            self._set_wall_clock(conn.anchor)
 
     def close(self) -> None:
         self._closed = True
@@ -164,8 +171,10 @@ class LiveSource(Source):
     def _read(self, conn) -> Iterator[Packet | StreamGap]:
         """One connection's packets, mapped onto the stream's clock; a gap before the first if needed.
 
-        The first packets are held for ``_SETTLE_S`` seconds: those buffered while the stream was
-        probed arrive in a burst, and the ones after tell when media time 0 really was.
+        When the stream's clock is already set (a reconnect, a later session), the first packets
+        are held for ``_SETTLE_S`` seconds: those buffered while the stream was probed arrive in a
+        burst, and the ones after tell where on the wall clock the connection really is. The very
+        first connection starts at once; its anchor is refined while it runs (``_disconnected``).
         """
         packets = conn.packets()
         held: list[Packet] = []
@@ -180,7 +189,7 @@ class LiveSource(Source):
                 if packet is None:
                     break
                 held.append(packet)
-                if self._mapping is None:
+                if self._mapping is None and self.wall_clock is not None:
                     settle_until = settle_until or time.monotonic() + _SETTLE_S
                     if time.monotonic() < settle_until:
                         continue
@@ -249,8 +258,8 @@ class LiveSource(Source):
         anchor = conn.anchor if conn.anchor is not None else time.time()
         log.info("%s: connected (%s)", self.uri, conn.info.extra.get("format"))
         if self.wall_clock is None:  # the first connection of the first session: media time 0 is now
-            self.wall_clock = anchor
-            self.info = dataclasses.replace(self.info, wall_clock=self.wall_clock)
+            self._set_wall_clock(anchor)
+            self._first = conn
         previous = self._mapping_before
         first = conn.first_time if conn.first_time is not None else 0.0
         if previous is not None and self._continues(origin, first, anchor):
@@ -282,9 +291,15 @@ class LiveSource(Source):
         log.warning("%s: reconnected; %.1f s missing from %.1f s (%s)", self.uri, gap.seconds, gap.time, gap.reason)
         return gap
 
+    def _set_wall_clock(self, wall_clock: float) -> None:
+        self.wall_clock = wall_clock
+        self.info = dataclasses.replace(self.info, wall_clock=wall_clock)
+
     def _disconnected(self) -> None:
         """Remember where the dropped connection was, for the edge and for a clock that carries on."""
         conn, mapping = self._conn, self._mapping
+        if conn is not None and conn is self._first and conn.anchor is not None:
+            self._set_wall_clock(conn.anchor)  # its packets map with offset 0 whatever the anchor
         if mapping is not None and conn is not None and conn.edge is not None:
             media, seen = conn.edge
             self._edge = (media + mapping.offset, seen)

@@ -45,11 +45,14 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return s.getsockname()[1]
 
 
-def send_udp(video: Path, port: int, seconds: float | None = None, loop: bool = False) -> subprocess.Popen:
-    """ffmpeg sending ``video`` in real time as MPEG-TS to udp://127.0.0.1:``port``."""
+def send_udp(video: Path, port: int, seconds: float | None = None, loop: bool = False,
+             start: float = 0.0) -> subprocess.Popen:
+    """ffmpeg sending ``video`` (from ``start`` s, for ``seconds``) in real time as MPEG-TS to udp://127.0.0.1:``port``."""
     args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re"]
     if loop:
         args += ["-stream_loop", "-1"]
+    if start:
+        args += ["-ss", f"{start:g}"]
     args += ["-i", str(video)]
     if seconds is not None:
         args += ["-t", f"{seconds:g}"]
@@ -57,10 +60,11 @@ def send_udp(video: Path, port: int, seconds: float | None = None, loop: bool = 
     return subprocess.Popen(args, stdin=subprocess.DEVNULL)
 
 
-def write_hls(video: Path, directory: Path) -> subprocess.Popen:
-    """ffmpeg writing ``video`` in real time as a live HLS playlist (1 s segments) into ``directory``."""
+def write_hls(video: Path, directory: Path, start: float = 0.0) -> subprocess.Popen:
+    """ffmpeg writing ``video`` (from ``start`` s) in real time as a live HLS playlist (1 s segments) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-i", str(video), *LIVE_ENCODING,
+    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-ss", f"{start:g}", "-i", str(video),
+            *LIVE_ENCODING,
             "-f", "hls", "-hls_time", "1", "-hls_list_size", "0", str(directory / "live.m3u8")]
     return subprocess.Popen(args, stdin=subprocess.DEVNULL)
 
