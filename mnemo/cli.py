@@ -247,16 +247,28 @@ def events(memory: Path = MemoryOpt, stream: Optional[str] = typer.Option(None, 
 
     with mnemo.open(memory) as mem:
         rows = [_event_dict(e) for e in mem.events(stream=stream)]
+        gaps = _live_gaps(mem.store.streams(), stream)
     if as_json:
         out.print_json(json.dumps(rows))
         return
     table = Table(title=f"{len(rows)} events in {memory}")
     for column in ("id", "stream", "start", "end", "keyframe", "text"):
         table.add_column(column, overflow="fold")
-    for row in rows:
+    for row in sorted(rows + gaps, key=lambda r: (r["stream"], r["start"], "id" in r)):
+        if "id" not in row:  # a live stream's gap: no media between two events
+            table.add_row("-", row["stream"], _clock(row["start"]), _clock(row["end"]), "",
+                          f"(gap: {row['reason']})", style="dim")
+            continue
         table.add_row(str(row["id"]), row["stream"], _clock(row["start"]), _clock(row["end"]),
                       row["keyframe"] or "", row["text"][:80])
     out.print(table)
+
+
+def _live_gaps(streams: list[dict], only: str | None) -> list[dict]:
+    """The gaps live streams recorded (a drop and reconnect, or between sessions), as table rows."""
+    return [{"stream": s["id"], "start": start, "end": end, "reason": reason}
+            for s in streams if only is None or s["id"] == only
+            for start, end, reason in (s["info"].get("extra") or {}).get("gaps", [])]
 
 
 def _event_dict(event) -> dict:

@@ -149,11 +149,12 @@ class LiveReadStage:
     def _thin(self, frames: list) -> list:
         """The frames the analysis can take within the lag allowed, evenly spread in time."""
         budget = self._max_lag / 2  # half waiting in the queue, half being analysed
-        keep = len(frames) if self._cost <= 0 else max(1, int(budget / self._cost))
+        keep = len(frames) if self._cost <= 0 else max(1, int(budget / self._cost + 1e-9))
         keep = min(keep, self._batch_size)
         if len(frames) <= keep:
             return frames
-        chosen = np.unique(np.round(np.linspace(0, len(frames) - 1, keep)).astype(int))
+        # the last frame of each of ``keep`` equal runs: evenly spread, the newest always kept
+        chosen = np.unique(np.ceil(np.arange(1, keep + 1) * len(frames) / keep).astype(int) - 1)
         self.dropped += len(frames) - len(chosen)
         return [frames[i] for i in chosen]
 
