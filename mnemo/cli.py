@@ -136,6 +136,8 @@ def ingest(
                 continue
             reports.append(report)
             code = code or _ending_status(report, signalled)
+        if control.stopping and not code:  # stopped before a source began
+            code = 128 + signalled[0] if signalled else 130
         _print_summary(reports)
     if failures:
         raise typer.Exit(2 if not reports else 1)

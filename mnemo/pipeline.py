@@ -287,6 +287,8 @@ class _StreamRun:
         report.ending = source.ending or STOPPED
         report.end_reason = source.reason or control.reason
         report.dropped = reader.dropped
+        if reader.audio_dropped:
+            logger.warning("%s: %.1f s of audio left out: the analysis stalled", report.uri, reader.audio_dropped)
         if reader.lags:
             lags = np.asarray(reader.lags)
             report.lag = {"p50": float(np.percentile(lags, 50)), "p99": float(np.percentile(lags, 99)),

@@ -25,5 +25,11 @@ if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 
   { apt-get install -y -qq espeak-ng || { apt-get update -qq && apt-get install -y -qq espeak-ng; }; } >/dev/null 2>&1 \
     || echo "setup: espeak-ng could not be installed; the simulator will speak in tones" >&2
 fi
+# 6. the ffmpeg CLI sends the live-stream tests' streams (UDP, HLS) and the live bench's; PyAV reads
+#    without it, and those tests skip with the reason when it is missing: best effort, as root
+if ! command -v ffmpeg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -qq ffmpeg || { apt-get update -qq && apt-get install -y -qq ffmpeg; }; } >/dev/null 2>&1 \
+    || echo "setup: ffmpeg could not be installed; the live-stream tests will be skipped" >&2
+fi
 touch "$VENV/.mnemo-setup"
 echo "setup: ready ($VENV)"

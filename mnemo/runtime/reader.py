@@ -77,6 +77,7 @@ class LiveReadStage:
         self._cost = 0.0  # seconds of analysis per frame (moving average)
         self.busy = 0.0
         self.dropped = 0  # frames left out to keep up
+        self.audio_dropped = 0.0  # seconds of audio left out when the analysis stalled for max_queued
         self.lags: list[float] = []  # seconds behind the live edge of each analysed frame, when analysed
         self._thread = threading.Thread(target=self._read, name="mnemo-live-reader", daemon=True)
         self._thread.start()
@@ -108,13 +109,16 @@ class LiveReadStage:
                 self._cond.notify()
 
     def _bound(self) -> None:
-        """Never hold more than ``max_queued`` seconds of frames: thin the oldest half when over."""
+        """Never hold more than ``max_queued`` seconds of frames (thin the oldest half) or of audio (drop the oldest)."""
         frames = [p for p in self._queue if isinstance(p, VideoFrame)]
-        if len(frames) < 2 or frames[-1].time - frames[0].time <= self._max_queued:
-            return
-        thinned = set(map(id, frames[1: len(frames) // 2: 2]))
-        self._queue = deque(p for p in self._queue if id(p) not in thinned)
-        self.dropped += len(thinned)
+        if len(frames) >= 2 and frames[-1].time - frames[0].time > self._max_queued:
+            thinned = set(map(id, frames[1: len(frames) // 2: 2]))
+            self._queue = deque(p for p in self._queue if id(p) not in thinned)
+            self.dropped += len(thinned)
+        chunks = [p for p in self._queue if isinstance(p, AudioChunk)]
+        if len(chunks) >= 2 and chunks[-1].end - chunks[0].time > self._max_queued:
+            self._queue.remove(chunks[0])
+            self.audio_dropped += chunks[0].end - chunks[0].time
 
     def __iter__(self) -> Iterator["PacketBatch | StreamGap"]:
         return self

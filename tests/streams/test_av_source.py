@@ -173,6 +173,15 @@ def test_audio_chunks_follow_a_half_second_grid(clip):
     assert all(len(c.samples) == 8_000 for c in audio[:10])
 
 
+def test_audio_of_a_transport_stream_starts_with_its_video(tmp_path, media):
+    """MPEG-TS starts its clock at 1.4 s: audio times subtract the container start as video times do."""
+    ts = media.make_video(tmp_path / "clip.ts", seconds=3.0)
+    packets = read(ts, fps=2, audio=True)
+    audio, video = chunks(packets), frames(packets)
+    assert video[0].time == pytest.approx(0.0, abs=0.05) and audio[0].time == pytest.approx(0.0, abs=0.05)
+    assert audio[-1].end == pytest.approx(3.0, abs=0.1)
+
+
 def test_packets_come_in_time_order(clip):
     packets = read(clip, fps=2, audio=True)
     assert {type(p) for p in packets} == {VideoFrame, AudioChunk, TextCue}
