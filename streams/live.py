@@ -76,7 +76,7 @@ class LiveSource(Source):
         self._conn = first
         self.wall_clock: float | None = None  # UNIX time of media time 0, fixed by the first packet
         self.position = 0.0  # media time already stored for this stream (a new session starts after it)
-        self.info = dataclasses.replace(first.info, kind=first.info.kind, duration=None,
+        self.info = dataclasses.replace(first.info, duration=None,
                                         extra={**first.info.extra, "live": True})
         self.gaps: list[StreamGap] = []
         self.reconnects = 0

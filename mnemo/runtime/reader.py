@@ -109,7 +109,7 @@ class LiveReadStage:
                 self._cond.notify()
 
     def _bound(self) -> None:
-        """Never hold more than ``max_queued`` seconds of frames (thin the oldest half) or of audio (drop the oldest)."""
+        """At most ``max_queued`` seconds of frames (else thin the oldest half) and of audio (else drop the oldest)."""
         frames = [p for p in self._queue if isinstance(p, VideoFrame)]
         if len(frames) >= 2 and frames[-1].time - frames[0].time > self._max_queued:
             thinned = set(map(id, frames[1: len(frames) // 2: 2]))

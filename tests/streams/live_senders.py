@@ -47,7 +47,7 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
 
 def send_udp(video: Path, port: int, seconds: float | None = None, loop: bool = False,
              start: float = 0.0) -> subprocess.Popen:
-    """ffmpeg sending ``video`` (from ``start`` s, for ``seconds``) in real time as MPEG-TS to udp://127.0.0.1:``port``."""
+    """ffmpeg sending ``video`` (from ``start`` s, for ``seconds``) in real time as MPEG-TS over UDP to ``port``."""
     args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re"]
     if loop:
         args += ["-stream_loop", "-1"]
@@ -61,7 +61,7 @@ def send_udp(video: Path, port: int, seconds: float | None = None, loop: bool = 
 
 
 def write_hls(video: Path, directory: Path, start: float = 0.0) -> subprocess.Popen:
-    """ffmpeg writing ``video`` (from ``start`` s) in real time as a live HLS playlist (1 s segments) into ``directory``."""
+    """ffmpeg writing ``video`` (from ``start`` s) in real time as a live HLS playlist (1 s segments)."""
     directory.mkdir(parents=True, exist_ok=True)
     args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-ss", f"{start:g}", "-i", str(video),
             *LIVE_ENCODING,

@@ -133,3 +133,26 @@ def test_hls_live_playlist_over_http_ends_when_the_playlist_does(senders, live_c
     assert frames[-1].time - frames[0].time >= 3.0
     garden = np.array(live_clip.scenes[-1].wall, float)
     assert np.abs(frames[-1].image[:20].reshape(-1, 3).mean(axis=0) - garden).max() < 40
+
+
+def test_a_webcam_like_device_is_read_at_its_own_pace():
+    """FFmpeg's lavfi test source throttled to real time: a capture device without v4l2loopback."""
+    import av
+
+    if "lavfi" not in av.formats_available:
+        pytest.skip("this FFmpeg build has no lavfi input device")
+    source = open_source("device:lavfi:testsrc2=size=320x180:rate=25,realtime", SamplingPolicy(fps=2.0, frame_size=64),
+                         live=LiveOptions(stall=2.0))
+    assert isinstance(source, LiveSource) and source.info.kind == "device"
+    began, seen = time.monotonic(), []
+    with source:
+        for item in source.packets():
+            if isinstance(item, VideoFrame):
+                seen.append((item.time, time.monotonic() - began))
+                if item.time >= 2.5:
+                    source.stop("enough")
+    assert source.ending == "stopped"
+    times = [t for t, _ in seen]
+    assert times == sorted(times) and times[-1] >= 2.5
+    # frames come as the device makes them (real time), not as fast as they can be decoded
+    assert all(abs((wall - seen[0][1]) - (t - times[0])) < 0.8 for t, wall in seen)
