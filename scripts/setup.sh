@@ -25,11 +25,14 @@ if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 
   { apt-get install -y -qq espeak-ng || { apt-get update -qq && apt-get install -y -qq espeak-ng; }; } >/dev/null 2>&1 \
     || echo "setup: espeak-ng could not be installed; the simulator will speak in tones" >&2
 fi
-# 6. the ffmpeg CLI sends the live-stream tests' streams (UDP, HLS) and the live bench's; PyAV reads
-#    without it, and those tests skip with the reason when it is missing: best effort, as root
-if ! command -v ffmpeg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  { apt-get install -y -qq ffmpeg || { apt-get update -qq && apt-get install -y -qq ffmpeg; }; } >/dev/null 2>&1 \
-    || echo "setup: ffmpeg could not be installed; the live-stream tests will be skipped" >&2
+# 6. the ffmpeg CLI sends the live-stream tests' streams (UDP, HLS, RTSP) and the live bench's, and
+#    rtsp-server-perl relays the RTSP one; PyAV reads without them, and those tests skip with the
+#    reason when they are missing: best effort, as root
+if ! { command -v ffmpeg && command -v rtsp-server-perl; } >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \
+    && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -qq ffmpeg rtsp-server-perl \
+      || { apt-get update -qq && apt-get install -y -qq ffmpeg rtsp-server-perl; }; } >/dev/null 2>&1 \
+    || echo "setup: ffmpeg or rtsp-server-perl could not be installed; some live-stream tests will be skipped" >&2
 fi
 touch "$VENV/.mnemo-setup"
 echo "setup: ready ($VENV)"

@@ -143,10 +143,20 @@ class AVSource(Source):
                 metadata_errors="replace",
             )
         except av.error.FFmpegError as err:
+            if self._refuses_interleaved(err):
+                log.info("%s: the server refuses RTP over TCP; trying UDP", self._shown)
+                self._options = {**self._options, "rtsp_transport": "udp"}
+                return self._open()
             problem = open_problem(err, self.uri, self.kind, self.open_timeout, time.monotonic() - began)
             raise SourceError(self._shown, problem) from err
         self._readers.add(container)
         return container
+
+    def _refuses_interleaved(self, err: av.error.FFmpegError) -> bool:
+        """An RTSP server that answers our RTP-over-TCP setup with 400 or 461 (some cameras, simple relays)."""
+        rtsp = self.kind == "url" and self.uri.split("://", 1)[0].lower() in ("rtsp", "rtsps")
+        return (rtsp and "rtsp_transport" not in self._options
+                and isinstance(err, (av.error.HTTPBadRequestError, av.error.HTTPClientError)))
 
     def _network_options(self) -> dict[str, str]:
         if self.kind != "url":

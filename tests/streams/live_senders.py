@@ -88,6 +88,40 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def push_rtsp(video: Path, url: str, seconds: float, start: float = 0.0) -> subprocess.Popen:
+    """ffmpeg pushing ``video`` (from ``start`` s, for ``seconds``) in real time to an RTSP server (ANNOUNCE/RECORD)."""
+    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-ss", f"{start:g}", "-i", str(video),
+            "-t", f"{seconds:g}", *LIVE_ENCODING, "-f", "rtsp", url]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+
+
+class RtspServer:
+    """Debian's rtsp-server-perl relay on loopback: senders push to ``push_url``, readers play ``url``."""
+
+    def __init__(self, name: str = "cam"):
+        program = shutil.which("rtsp-server-perl")
+        if program is None:
+            pytest.skip("no RTSP server: apt-get install rtsp-server-perl")
+        self.client_port, self.source_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
+        args = [program, "--clientport", str(self.client_port), "--serverport", str(self.source_port),
+                "--rtp_start_port", str(free_port() & ~1), "--loglevel", "1"]
+        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+        self.url = f"rtsp://127.0.0.1:{self.client_port}/{name}"
+        self.push_url = f"rtsp://127.0.0.1:{self.source_port}/{name}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until it listens
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.source_port)) == 0:
+                    return
+            time.sleep(0.1)
+        self.close()
+        raise TimeoutError("rtsp-server-perl did not start listening in 10 s")
+
+    def close(self) -> None:
+        stop(self._process)
+
+
 class HttpServer:
     """A threaded HTTP server for ``directory`` on loopback; ``url(name)`` addresses a file."""
 

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from streams.errors import SourceError
 from streams.live import LiveOptions, LiveSource
 from streams.packets import AudioChunk, StreamGap, VideoFrame
 from streams.sampling import SamplingPolicy
@@ -113,6 +114,44 @@ def test_stop_drains_and_ends_promptly(senders, live_clip):
         senders.stop(processes[0])
     assert source.ending == "stopped" and source.reason.startswith("test stop at")
     _check_order(items)
+
+
+def _open_when_announced(url: str, options: LiveOptions, timeout: float = 10.0):
+    """The relay answers 404 until the sender announced the stream: try until it has."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return open_source(url, POLICY, live=options)
+        except SourceError as err:
+            if "404" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_rtsp_relay_sender_that_stops_and_comes_back(senders, live_clip):
+    """A pushed RTSP stream through a relay that speaks RTP over UDP only (mnemo asks for TCP first)."""
+    server = senders.RtspServer()
+    processes = [senders.push_rtsp(live_clip.video, server.push_url, 3)]
+
+    def restart() -> None:
+        processes[0].wait()
+        time.sleep(1.5)
+        processes.append(senders.push_rtsp(live_clip.video, server.push_url, 3, start=3))
+
+    try:
+        source = _open_when_announced(server.url, LiveOptions(stall=1.5, reconnect_for=2.0, backoff=0.3))
+        threading.Thread(target=restart, daemon=True).start()
+        items = _read(source)
+    finally:
+        for process in processes:
+            senders.stop(process)
+        server.close()
+    gaps = [p for p in items if isinstance(p, StreamGap)]
+    assert len(gaps) == 1 and gaps[0].seconds >= 1.0
+    frames = _frames(items)
+    assert sum(f.time < gaps[0].time for f in frames) >= 3 and sum(f.time > gaps[0].end - 1e-6 for f in frames) >= 3
+    _check_order(items)
+    assert source.ending == "lost" and source.info.extra["format"] == "rtsp"
 
 
 def test_hls_live_playlist_over_http_ends_when_the_playlist_does(senders, live_clip, tmp_path):
