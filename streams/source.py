@@ -92,7 +92,10 @@ def _maybe_live(av_source, uri: str, policy: SamplingPolicy, stream: str | None,
         return av_source(uri, policy, stream=stream, require_video=require_video)
     from streams.live import LiveSource
 
-    first = av_source(uri, policy, stream=stream, require_video=require_video, read_timeout=live.stall)
+    # http(s) may serve a recording (read like a file, with the usual read timeout) or a live playlist
+    scheme = uri.split("://", 1)[0].lower() if is_url(uri) else "device"
+    timeout = {} if scheme in ("http", "https") else {"read_timeout": live.stall}
+    first = av_source(uri, policy, stream=stream, require_video=require_video, **timeout)
     if first.info.duration is not None:  # a recording served over the network: read it like a file
         return first
 
