@@ -154,8 +154,9 @@ def _stop_on_signals(control):
     received: list[int] = []
 
     def handler(signum, _frame) -> None:
-        if control.stopping:
-            raise KeyboardInterrupt  # the second signal: abort now, losing at most the open event
+        if control.stopping:  # the second signal: abort now, losing at most the open event
+            err.print("[red]aborted[/]: the events committed before are kept; the one being formed is lost")
+            raise KeyboardInterrupt
         received.append(signum)
         control.stop(names[signum])
         err.print(f"[yellow]{names[signum]}[/]: committing what was seen (Ctrl-C again to abort)")
