@@ -499,10 +499,14 @@ def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the
                                       help="The question to ask at the end.")) -> None:
     """Make the embedded sample video, ingest it (standard profile), print events, a search and an answer."""
     from mnemo.commands.ask import ask as ask_command
-    from mnemo.sample import make_sample
+    from mnemo.sample import can_speak, make_sample
 
-    sample = make_sample(out_dir)
-    err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s)")
+    # the lines are spoken where espeak-ng is installed (and recognised by the standard profile's
+    # whisper); elsewhere they come as subtitles
+    sample = make_sample(out_dir, speech=True, subtitles=not can_speak())
+    how = "spoken (espeak-ng)" if sample.spoken else "subtitled"
+    err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s, "
+              f"lines {how})")
     memory = out_dir / "memory"
     ingest([str(sample.video)], memory=memory, profile=None, fps=None, keyframes_only=None, quiet=False,
            use_ray=False, address=None)
