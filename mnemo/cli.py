@@ -337,7 +337,8 @@ def evaluate(
     suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes) or m3bench (a QA file + videos)."),
     seeds: str = typer.Option("", "--seeds", help="Comma-separated episode seeds (sim), e.g. 1,2,3."),
     minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help="Episode length in minutes (sim; default 20: EVAL.md wants 30 questions of every type)."),
-    profile: str = typer.Option("standard", "--profile", "-p", help="Profile to ingest with."),
+    profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with (lite until the simulator's "
+                                "speech goes through the real speech stack: issue #26)."),
     noise: str = typer.Option("default", "--noise", help="Simulated perception noise: default or clean (debug)."),
     qa: Optional[Path] = typer.Option(None, "--qa", help="An M3-Bench-format QA file (m3bench suite)."),
     videos: Optional[Path] = typer.Option(None, "--videos", help="Folder of the QA file's videos (m3bench suite)."),
