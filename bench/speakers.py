@@ -29,8 +29,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from perception.speech.der import DERResult, Turn, diarization_error, read_rttm, total_error, write_rttm  # noqa: E402
-from perception.speech.diarize import Diarizer, SpeakerTurn, VoiceClusterer  # noqa: E402
-from perception.speech.recluster import relabelled  # noqa: E402
+from perception.speech.diarize import Diarizer, VoiceClusterer, relabel_turns  # noqa: E402
 from perception.speech.vad import SpeechSegment, detect_speech  # noqa: E402
 from perception.speech.voice import create_voice_embedder  # noqa: E402
 
@@ -104,9 +103,7 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
     turns += diarizer.finish()
     changes = diarizer.finish_stream()
     timings["voices"] += time.perf_counter() - t1
-    if changes:
-        voices = relabelled([(t.start, t.end, t.voice) for t in turns], changes)
-        turns = [SpeakerTurn(t.stream, t.start, t.end, v) for t, v in zip(turns, voices)]
+    turns = relabel_turns(turns, changes)
     hypothesis = [Turn(t.start, t.end, t.entity) for t in turns]
     result = diarization_error(reference, hypothesis, collar=args.collar)
     if args.rttm_out:

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from perception.options import build_options
-from perception.speech.recluster import StreamHistory, VoiceChange, recluster
+from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
 
@@ -562,12 +562,22 @@ def _without_samples(segment: SpeechSegment) -> SpeechSegment:
 
 def diarize_segments(segments: Sequence[SpeechSegment], embedder: VoiceEmbedder | str = "spectral",
                      clusterer: VoiceClusterer | None = None, **options) -> list[SpeakerTurn]:
-    """Turns of a whole recording's speech segments (offline helper around :class:`Diarizer`)."""
+    """Turns of a whole recording's speech segments (offline helper around :class:`Diarizer`),
+    after the end-of-stream pass when the options ask for one."""
     diarizer = Diarizer(embedder, clusterer, **options)
     turns: list[SpeakerTurn] = []
     for segment in segments:
         turns += diarizer.push(segment)
-    return turns + diarizer.finish()
+    turns += diarizer.finish()
+    return relabel_turns(turns, diarizer.finish_stream())
+
+
+def relabel_turns(turns: Sequence[SpeakerTurn], changes: Sequence[VoiceChange]) -> list[SpeakerTurn]:
+    """``turns`` with the voices the end-of-stream pass gave their spans."""
+    if not changes:
+        return list(turns)
+    voices = relabelled([(t.start, t.end, t.voice) for t in turns], list(changes))
+    return [SpeakerTurn(t.stream, t.start, t.end, int(v)) for t, v in zip(turns, voices)]
 
 
 # ---- surprise for the event segmenter

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -95,7 +96,7 @@ def load_network(path: Path):
         checkpoint = torch.load(str(path), map_location="cpu", weights_only=True)
         state = checkpoint["model_state"] if "model_state" in checkpoint else checkpoint
         return _build_network(state)
-    except (RuntimeError, KeyError, TypeError, ValueError, OSError) as error:
+    except (RuntimeError, KeyError, TypeError, ValueError, OSError, pickle.UnpicklingError) as error:
         raise BadCheckpoint(f"voice embedder 'ge2e': cannot use {path}: {error}") from error
 
 
