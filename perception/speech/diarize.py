@@ -496,18 +496,20 @@ class Diarizer:
         labels, kept = recluster(history, threshold, self.options.min_cluster_windows)
         fresh: dict[int, int] = {}  # cluster -> the new id it was given
         changes: list[VoiceChange] = []
+        final: set[int] = set()  # the stream's voices after the pass
         for i, label in enumerate(labels):
             old = int(history.voices[i])
             new = kept[label] if kept[label] is not None else fresh.get(int(label))
             if new == old:
+                final.add(old)
                 continue
             new = self.clusterer.move(history.sums[i], int(history.counts[i]), old, new)
             fresh.setdefault(int(label), new)
+            final.add(new)
             changes.append(VoiceChange(history.stream, float(history.starts[i]), float(history.ends[i]), old, new))
         if changes:
             logger.info("end of %s: %d of %d pieces of speech change voice (%d voices before, %d after)",
-                        history.stream, len(changes), len(history), len(set(history.voices.tolist())),
-                        len(set(kept) - {None}) + len(fresh))
+                        history.stream, len(changes), len(history), len(set(history.voices.tolist())), len(final))
         return changes
 
     def _refine(self, windows: VoiceWindows) -> list[int]:
