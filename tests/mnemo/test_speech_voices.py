@@ -23,7 +23,7 @@ if importlib.util.find_spec("resemblyzer") is None or importlib.util.find_spec("
     pytest.skip("resemblyzer (GE2E weights) or silero-vad is not installed", allow_module_level=True)
 
 PROFILE = {"name": "voices", "frame_encoder": {"name": "descriptor"}, "text_embedder": None,
-           "segmenter": {"min_len": 2.0, "max_len": 3.0},
+           "segmenter": {"min_len": 2.0, "max_len": 3.0, "channels": {"speech": 1.0}},  # surprise: spectral
            "speech": {"vad": "silero", "voices": "ge2e", "asr": None}}
 
 
