@@ -454,6 +454,15 @@ class MemoryStore:
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return changed
 
+    def set_utterance_voices(self, voices: Sequence[tuple[int, str | None]]) -> int:
+        """Set the voice of utterances by id, in one transaction (the diariser's end-of-stream
+        relabelling); returns how many rows changed."""
+        if not voices:
+            return 0
+        with self._write() as c:
+            return sum(c.execute("UPDATE utterances SET voice = ? WHERE id = ?", (voice, int(uid))).rowcount
+                       for uid, voice in voices)
+
     def state(self, key: str) -> bytes | None:
         """A per-memory state blob (e.g. ``"voices"``), None when never written."""
         row = self._conn.execute("SELECT value FROM memory_state WHERE key = ?", (key,)).fetchone()

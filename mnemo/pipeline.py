@@ -341,6 +341,8 @@ class _StreamRun:
         for number, seg in enumerate(segments):
             last = done and number == len(segments) - 1
             event = self._event(seg)
+            if last and self.speech is not None:  # the diariser's end-of-stream pass relabels the stream
+                self.speech.finish_stream(self.ing.store, event)
             checkpoint = Checkpoint(self.report.stream, seg.end, b"" if last else seg.state, done=last)
             state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else None
             self.ing.store.add_event(event, checkpoint, state)
