@@ -59,6 +59,10 @@ class SpeechConfig:
     # window_s, overlap_s), so that each word is final within window_s of media time; events wait
     # for their words. None: recognise each event's speech segments when the event is committed
     live_asr: Mapping[str, Any] | None = None
+    # recognise the speech a VAD finds as the audio arrives, batched across events into full 30 s
+    # windows (perception.speech.gated.GatedOptions: vad, fill_s, max_wait_s); events wait for their
+    # words, at most max_wait_s plus one speech segment. None: each event's speech when it is committed
+    gated_asr: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         from perception.options import build_options
@@ -68,6 +72,13 @@ class SpeechConfig:
         build_options(SpeechSurpriseOptions, "speech.surprise_options", dict(self.surprise_options))
         if self.live_asr is not None:
             build_options(LiveOptions, "speech.live_asr", dict(self.live_asr))
+        if self.gated_asr is not None:
+            from perception.speech.gated import GatedOptions
+
+            build_options(GatedOptions, "speech.gated_asr", dict(self.gated_asr))
+            if self.live_asr is not None:
+                raise ValueError("speech: live_asr and gated_asr are two ways of recognising as audio arrives; "
+                                 "set one of them")
 
     @property
     def enabled(self) -> bool:
@@ -87,6 +98,10 @@ class SpeechStage:
             from perception.speech.live import LiveTranscriber
 
             self.live = LiveTranscriber(self.transcriber, **dict(config.live_asr))
+        elif self.transcriber is not None and config.gated_asr is not None:
+            from perception.speech.gated import GatedTranscriber
+
+            self.live = GatedTranscriber(self.transcriber, **dict(config.gated_asr))
         self.diarizer = None
         if config.voices is not None:
             options = dict(config.diarizer_options)
@@ -188,14 +203,22 @@ class SpeechStage:
                          t.language, words, confidence, self.model)
 
 
+_TRANSCRIBERS: dict[str, Any] = {}  # loaded recognisers by backend and options: one load per process
+
+
 def _transcriber(config: SpeechConfig):
     if config.asr is None:
         return None
+    key = f"{config.asr}:{sorted(dict(config.asr_options).items())!r}"
+    if key in _TRANSCRIBERS:
+        return _TRANSCRIBERS[key]
     try:
-        return create_transcriber(config.asr, **dict(config.asr_options))
+        transcriber = create_transcriber(config.asr, **dict(config.asr_options))
     except WeightsUnavailable as err:
         logger.warning("speech recognition off: %s; text comes from subtitles only", err)
         return None
+    _TRANSCRIBERS[key] = transcriber
+    return transcriber
 
 
 def _from_cue(cue: TextCue, turns: Sequence[SpeakerTurn]) -> Utterance:

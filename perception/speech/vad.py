@@ -262,6 +262,18 @@ class VoiceActivityDetector:
         return closed
 
     @property
+    def open_since(self) -> float | None:
+        """Media time where the segment still open begins, None when no segment is open."""
+        return None if self._open_start is None or self._origin is None else self._time(self._open_start)
+
+    @property
+    def classified_until(self) -> float:
+        """Media time before which no segment can still begin (audio classified, less the padding)."""
+        if self._origin is None:
+            return -math.inf
+        return self._time(max(0, self._next_frame * self._frame - self._pad))
+
+    @property
     def _buffer_end(self) -> int:
         return self._buffer_start + len(self._buffer)
 

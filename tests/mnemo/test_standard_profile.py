@@ -38,7 +38,7 @@ def test_speech_of_a_real_video_is_transcribed_with_voices_words_and_language(do
         assert words in text, text
     for u in recognised:
         assert u["speaker"].startswith("voice:") and u["language"] == "en" and u["words"]
-        assert all(u["start"] - 0.01 <= w[1] <= w[2] <= u["end"] + 0.01 for w in u["words"])
+        assert all(u["start"] - 0.01 <= w["start"] <= w["end"] <= u["end"] + 0.01 for w in u["words"])
     cup = next(u for u in recognised if "drinking cup" in u["text"].lower())
     assert 10.0 <= cup["start"] <= 13.5
 
@@ -46,9 +46,10 @@ def test_speech_of_a_real_video_is_transcribed_with_voices_words_and_language(do
 @pytest.mark.slow
 def test_what_was_said_is_searched_and_cited(documentary):
     hits = json.loads(mnemo("search", "a drinking cup", "--memory", str(documentary), "--json", "--k", "3").stdout)
-    assert hits and hits[0]["start"] <= 12.5 <= hits[0]["end"], hits[0]
+    said = (11.5, 14.0)  # the line, give or take the VAD's padding; an event boundary may fall inside it
+    assert hits and hits[0]["start"] < said[1] and hits[0]["end"] > said[0], hits[0]
     assert "drinking cup" in hits[0]["text"].lower()
     answer = json.loads(mnemo("ask", "What did they say about the drinking cup?", "--memory", str(documentary),
                               "--json").stdout)
     assert "drinking cup" in answer["answer"].lower()
-    assert answer["evidence"][0]["start"] <= 12.5 <= answer["evidence"][0]["end"]
+    assert answer["evidence"][0]["start"] < said[1] and answer["evidence"][0]["end"] > said[0]
