@@ -122,3 +122,16 @@ def test_the_same_people_in_a_second_stream_keep_their_voices(two_speakers, tmp_
     assert len(both) > 0.6 * len(instants)  # events may be cut a little differently: the voices may not
     assert sum(a == b for a, b in both) >= 0.95 * len(both)
     assert len({a for a, _ in both}) >= 2
+
+
+def test_missing_voice_weights_turn_voices_off_not_ingest(monkeypatch, caplog):
+    from mnemo import speech
+    from perception.errors import WeightsUnavailable
+
+    def missing(name, **options):
+        raise WeightsUnavailable(f"voice embedder {name!r} needs the resemblyzer package")
+
+    monkeypatch.setattr(speech, "create_voice_embedder", missing)
+    stage = speech.SpeechStage(speech.SpeechConfig(vad="energy", voices="ge2e"))
+    assert stage.diarizer is None and stage.state() == b""
+    assert "voices off" in caplog.text and "resemblyzer" in caplog.text
