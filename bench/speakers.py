@@ -179,7 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one-memory", action="store_true", help="one clusterer for all files (ids persist)")
     parser.add_argument("--rttm-out", default=None, help="write hypothesis RTTM files here")
     parser.add_argument("--files", default="", help="comma-separated file ids to run (default: all)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (ingest gives torch one core beside the decoder)")
     args = parser.parse_args(argv)
+    if args.voices != "spectral":
+        import torch
+
+        torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     cases = find_cases(args.data)

@@ -102,14 +102,7 @@ class SpeechStage:
             from perception.speech.gated import GatedTranscriber
 
             self.live = GatedTranscriber(self.transcriber, **dict(config.gated_asr))
-        self.diarizer = None
-        if config.voices is not None:
-            options = dict(config.diarizer_options)
-            clusterer_options = dict(options.pop("clusterer", None) or {})
-            self.diarizer = Diarizer(create_voice_embedder(config.voices), clusterer_options=clusterer_options,
-                                     **options)
-            if state:
-                self.diarizer.load_state_dict(_load_npz(state))
+        self.diarizer = _diarizer(config, state)
 
     @property
     def model(self) -> str | None:
@@ -201,6 +194,22 @@ class SpeechStage:
         confidence = None if np.isnan(t.avg_logprob) else float(t.avg_logprob)
         return Utterance(t.stream, float(t.start), float(t.end), " ".join(t.text.split()), voice, "asr",
                          t.language, words, confidence, self.model)
+
+
+def _diarizer(config: SpeechConfig, state: bytes | None) -> Diarizer | None:
+    if config.voices is None:
+        return None
+    try:
+        embedder = create_voice_embedder(config.voices)
+    except WeightsUnavailable as err:  # as for recognition: ingest goes on, without voices
+        logger.warning("voices off: %s; utterances get no voice", err)
+        return None
+    options = dict(config.diarizer_options)
+    clusterer_options = dict(options.pop("clusterer", None) or {})
+    diarizer = Diarizer(embedder, clusterer_options=clusterer_options, **options)
+    if state:
+        diarizer.load_state_dict(_load_npz(state))
+    return diarizer
 
 
 _TRANSCRIBERS: dict[str, Any] = {}  # loaded recognisers by backend and options: one load per process

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -43,24 +44,28 @@ def silero_model_path() -> Path:
     return path
 
 
+@lru_cache(maxsize=2)
+def _session(path: str):
+    """One onnxruntime session per model file, shared by every detector (the recurrent state is
+    passed in and out of each call, so detectors do not interfere); it costs tens of ms to create,
+    and ingest creates a detector per event."""
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise WeightsUnavailable("voice activity detector 'silero' needs onnxruntime: pip install onnxruntime") from error
+    settings = onnxruntime.SessionOptions()
+    settings.intra_op_num_threads = 1
+    settings.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(path, sess_options=settings, providers=["CPUExecutionProvider"])
+
+
 @register_vad("silero")
 class SileroClassifier(FrameClassifier):
     """Silero VAD speech probabilities per 32 ms chunk, thresholded with hysteresis."""
 
     def __init__(self, options: VadOptions) -> None:
         super().__init__(options)
-        try:
-            import onnxruntime
-        except ImportError as error:
-            raise WeightsUnavailable(
-                "voice activity detector 'silero' needs onnxruntime: pip install onnxruntime"
-            ) from error
-        settings = onnxruntime.SessionOptions()
-        settings.intra_op_num_threads = 1
-        settings.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(silero_model_path()), sess_options=settings, providers=["CPUExecutionProvider"]
-        )
+        self._session = _session(str(silero_model_path()))
         self.threshold = options.probability if options.probability is not None else _THRESHOLDS[options.aggressiveness]
         self.probabilities: list[float] = []  # every chunk's probability since the last reset (for inspection)
         self.reset()

@@ -100,3 +100,38 @@ def test_voice_ids_survive_kill_9_and_resume(two_speakers, tmp_path):
     assert len(partial) < len(resumed)
     assert resumed == reference
     assert len({v for _, _, v in reference}) >= 2
+
+
+def test_the_same_people_in_a_second_stream_keep_their_voices(two_speakers, tmp_path):
+    """Oracle: the same recording again (another file, 2 dB quieter) is heard as the same voices."""
+    import soundfile
+
+    samples, rate = soundfile.read(two_speakers, dtype="float32")
+    again = tmp_path / "again.wav"
+    soundfile.write(again, 0.8 * samples, rate)
+    with mnemo.open(tmp_path / "m", profile=profile_from_dict(PROFILE), create=True) as memory:
+        memory.ingest(two_speakers)
+        memory.ingest(again)
+        said = memory.transcript()
+    streams = sorted({u.stream for u in said})
+    assert len(streams) == 2
+    instants = np.arange(0.05, 30.0, 0.1)
+    first, second = ([next((u.voice for u in said if u.stream == s and u.start <= t < u.end), None) for t in instants]
+                     for s in streams)
+    both = [(a, b) for a, b in zip(first, second) if a and b]
+    assert len(both) > 0.6 * len(instants)  # events may be cut a little differently: the voices may not
+    assert sum(a == b for a, b in both) >= 0.95 * len(both)
+    assert len({a for a, _ in both}) >= 2
+
+
+def test_missing_voice_weights_turn_voices_off_not_ingest(monkeypatch, caplog):
+    from mnemo import speech
+    from perception.errors import WeightsUnavailable
+
+    def missing(name, **options):
+        raise WeightsUnavailable(f"voice embedder {name!r} needs the resemblyzer package")
+
+    monkeypatch.setattr(speech, "create_voice_embedder", missing)
+    stage = speech.SpeechStage(speech.SpeechConfig(vad="energy", voices="ge2e"))
+    assert stage.diarizer is None and stage.state() == b""
+    assert "voices off" in caplog.text and "resemblyzer" in caplog.text

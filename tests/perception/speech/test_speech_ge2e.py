@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from perception.errors import UnknownComponent, WeightsUnavailable
-from perception.speech import create_vad, create_voice_embedder, detect_speech, diarize_segments
+from perception.speech import create_voice_embedder, detect_speech, diarize_segments
 from perception.speech.der import Turn, diarization_error, read_rttm
 from perception.speech.vad import SpeechSegment
 

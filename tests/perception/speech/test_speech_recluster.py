@@ -1,10 +1,9 @@
 """The end-of-stream pass: exact average linkage over windows, and voice ids that stay stable."""
 
 import numpy as np
-import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from perception.speech.diarize import Diarizer, VoiceClusterer, relabel_turns, SpeakerTurn
+from perception.speech.diarize import Diarizer, SpeakerTurn, VoiceClusterer, relabel_turns
 from perception.speech.recluster import (
     StreamHistory,
     VoiceChange,
