@@ -50,12 +50,14 @@ class Hit:
 class Memory:
     """One memory directory, with the profile its vectors were made with."""
 
-    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False):
+    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False,
+                 readonly: bool = False):
         self.directory = Path(directory)
-        self._created = create and not (self.directory / "memory.db").exists()
-        if not create and not (self.directory / "memory.db").is_file():
+        self._created = create and not readonly and not (self.directory / "memory.db").exists()
+        if not self._created and not (self.directory / "memory.db").is_file():
             raise MemoryNotFound(f"{self.directory}: no mnemo memory here (ingest into it first)")
-        self.store = MemoryStore(self.directory, create=create)
+        # read-only: a reader beside a writer in another process (the service's queries)
+        self.store = MemoryStore(self.directory, create=self._created, readonly=readonly)
         self._profile = profile
         self._encoders = None
         self._registry = None
@@ -91,6 +93,10 @@ class Memory:
     def _recorded_profile(self) -> str | None:
         streams = self.store.streams()
         return streams[-1]["info"].get("profile") if streams else None
+
+    def use_encoders(self, encoders) -> None:
+        """Share encoders already loaded (by a service holding several memories) instead of loading them."""
+        self._encoders = encoders
 
     @property
     def encoders(self):
@@ -332,6 +338,7 @@ def _load_image(image) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False) -> Memory:  # noqa: A001
-    """Open the memory in ``directory`` (``create=True`` makes it if missing)."""
-    return Memory(directory, profile=profile, create=create)
+def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False,  # noqa: A001
+         readonly: bool = False) -> Memory:
+    """Open the memory in ``directory`` (``create=True`` makes it if missing; ``readonly`` never writes)."""
+    return Memory(directory, profile=profile, create=create, readonly=readonly)

@@ -508,7 +508,7 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):d}:{secs:06.3f}"
 
 
-from mnemo.commands import ask as _ask, graph as _graph, job as _job  # noqa: E402,F401  (they register commands)
+from mnemo.commands import ask as _ask, graph as _graph, job as _job, serve as _serve  # noqa: E402,F401  (they register commands)
 
 if __name__ == "__main__":
     main()
