@@ -73,7 +73,8 @@ class WorkerProcess:
     def start(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._proc = subprocess.Popen([sys.executable, "-m", "mnemo.service.worker"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
+                                      stdout=subprocess.PIPE, text=True, bufsize=1, env=env,
+                                      start_new_session=True)  # a terminal's Ctrl-C is the server's to pass on
         threading.Thread(target=self._read, args=(self._proc,), name="mnemo-worker-reader", daemon=True).start()
         self._send({"warm": self._profile})
 
@@ -124,7 +125,9 @@ class WorkerProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        if self.job is not None:
+        if self.job is None:  # idle (or still loading its models): nothing to finish
+            proc.terminate()
+        else:
             proc.send_signal(signal.SIGINT)  # the job stays "running" on disk and resumes on restart
         try:
             assert proc.stdin is not None
@@ -177,6 +180,10 @@ class JobManager:
             self._lock.notify_all()
         for worker in self._workers:
             worker.stop()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
 
     # ----------------------------------------------------------------------------- requests
     def submit(self, memory: str, source: Path, name: str) -> Job:

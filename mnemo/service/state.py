@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from pathlib import Path
 
 from fastapi import Request
@@ -30,6 +31,17 @@ class Service:
     def start(self) -> None:
         if self._start_jobs:
             self.jobs.start()
+        threading.Thread(target=self._warm, name="mnemo-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        """Load the default profile's encoders now, so that the first question does not wait for them."""
+        from mnemo.api import DEFAULT_PROFILE
+        from mnemo.config import load_profile
+
+        try:
+            self.readers.encoders.get(load_profile(self.options.profile or DEFAULT_PROFILE))
+        except Exception as error:  # noqa: BLE001 - the first question will report it
+            logger.warning("could not load the encoders ahead of the first question: %s", error)
 
     def stop(self) -> None:
         self.jobs.stop()

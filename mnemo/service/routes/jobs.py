@@ -112,7 +112,7 @@ async def job_events(job_id: str, request: Request, svc: Service = Depends(servi
         job = first
         yield _sse(job.public())
         while job.state not in FINISHED:
-            if await request.is_disconnected():
+            if svc.jobs.stopped or await request.is_disconnected():
                 return
             changed = await asyncio.to_thread(svc.jobs.wait_change, job_id, job.version, HEARTBEAT_S)
             if changed is None:
