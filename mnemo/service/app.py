@@ -59,6 +59,10 @@ def _misc_routes(app: FastAPI) -> None:
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/v1/health", tags=["service"])
     async def health(svc: Service = Depends(service)) -> dict:
         """Liveness (public): the version and whether a token is required."""

@@ -108,12 +108,13 @@ async def stream_media(name: str, stream: str, svc: Service = Depends(service)) 
 
 @router.get("/memories/{name}/streams/{stream}/surprise")
 async def stream_surprise(name: str, stream: str, svc: Service = Depends(service)) -> dict:
-    """The surprise curve of a stream ingested by this service: [[media time, z-score], ...]."""
+    """The surprise curve of a stream, [[media time, z-score], ...] (empty when this service did not ingest it)."""
     directory = svc.existing(name)
+    known = await svc.reader(name).run(lambda reader: any(s["id"] == stream for s in reader.memory.store.streams()))
+    if not known:
+        raise ApiError(404, f"memory {name!r} has no stream {stream!r}")
     path = directory / SURPRISE_DIR / f"{stream}.json"
-    if not stream.replace("-", "").isalnum() or not path.is_file():
-        raise ApiError(404, f"memory {name!r} has no surprise curve for stream {stream!r}")
-    return {"stream": stream, "points": json.loads(path.read_text())}
+    return {"stream": stream, "points": json.loads(path.read_text()) if path.is_file() else []}
 
 
 @router.get("/memories/{name}/keyframes/{file}", response_class=FileResponse)
