@@ -309,9 +309,9 @@ class _LazyEmbedders(Mapping):
     def _loaded(self) -> dict[str, Callable[[str], np.ndarray]]:
         if self._encoders is None:
             enc = self._memory.encoders
-            self._encoders = {enc.text_key: lambda text: enc.text.embed([text])[0]}
+            self._encoders = {enc.text_key: _Cached(lambda text: enc.text.embed([text])[0])}
             if enc.frame.supports_text:
-                self._encoders[enc.image_key] = lambda text: enc.frame.encode_text([text])[0]
+                self._encoders[enc.image_key] = _Cached(lambda text: enc.frame.encode_text([text])[0])
         return self._encoders
 
     def __getitem__(self, space: str) -> Callable[[str], np.ndarray]:
@@ -322,6 +322,31 @@ class _LazyEmbedders(Mapping):
 
     def __len__(self) -> int:
         return len(self._loaded())
+
+
+class _Cached:
+    """A text encoder remembering its last ``size`` texts: answering re-reads the same event
+    sentences question after question (a MiniLM call costs 10-50 ms on 2 busy cores)."""
+
+    def __init__(self, encode: Callable[[str], np.ndarray], size: int = 4096):
+        from collections import OrderedDict
+
+        self._encode = encode
+        self._size = size
+        self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, text: str) -> np.ndarray:
+        vector = self._seen.get(text)
+        if vector is None:
+            from mnemo.models import torch_threads
+
+            with torch_threads(1):  # one short text: more threads only spin against other work
+                vector = self._seen[text] = np.asarray(self._encode(text))
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(text)
+        return vector.copy()
 
 
 def _load_image(image) -> np.ndarray:

@@ -22,9 +22,10 @@ STATIC = Path(__file__).parent / "static"
 API_VERSION = "1"
 
 
-def create_app(options: ServiceOptions, start_jobs: bool = True) -> FastAPI:
-    """The service as an ASGI app (``start_jobs=False``: no ingest worker, for schema tests)."""
-    svc = Service(options, start_jobs=start_jobs)
+def create_app(options: ServiceOptions, background: bool = True) -> FastAPI:
+    """The service as an ASGI app (``background=False``: no ingest worker and no model warm-up, for
+    tests of the API's surface; jobs are then queued but never run)."""
+    svc = Service(options, background=background)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

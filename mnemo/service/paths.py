@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
+
+from fastapi import Path as PathParam
 
 from mnemo.service.errors import ApiError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a memory's name: one path segment
+# a memory's name as a path parameter (documented in the OpenAPI schema; check_name still guards)
+MemoryName = Annotated[str, PathParam(pattern=NAME.pattern, max_length=64, examples=["demo"],
+                                      description="The memory: a folder under the service root")]
 FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}\.jpg$")  # a thumbnail's file name
 
 

@@ -4,6 +4,7 @@ belong to the thread that opened them), with encoders shared by all memories of 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import Any, Callable, TypeVar
 
 import mnemo
 from mnemo.api import Memory
+from mnemo.service.batching import BatchingEmbedder
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -31,7 +33,10 @@ class EncoderCache:
         key = profile_ref(profile)
         with self._lock:
             if key not in self._loaded:
-                self._loaded[key] = load_encoders(profile)
+                encoders = load_encoders(profile)
+                if encoders.text is not None:  # questions are embedded in batches across requests
+                    encoders = dataclasses.replace(encoders, text=BatchingEmbedder(encoders.text))
+                self._loaded[key] = encoders
             return self._loaded[key]
 
 
@@ -44,16 +49,25 @@ class Reader:
         self._refresh_s = refresh_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mnemo-{directory.name}")
         self._memory: Memory | None = None
+        self._text = None  # the memory's text embedder, once opened
 
     @property
     def memory(self) -> Memory:
         """The read-only handle (only on this reader's thread)."""
         if self._memory is None:
             memory = mnemo.open(self.directory, readonly=True)
-            memory.use_encoders(self._encoders.get(memory.profile))
+            encoders = self._encoders.get(memory.profile)
+            memory.use_encoders(encoders)
+            self._text = encoders.text
             memory.reasoner.refresh_s = self._refresh_s
             self._memory = memory
         return self._memory
+
+    async def prefetch(self, text: str) -> None:
+        """Embed a question ahead of answering it, batched with other requests' (when the memory's
+        encoders are loaded; the first question loads them on the reader's thread)."""
+        if isinstance(self._text, BatchingEmbedder):
+            await self._text.prefetch(text)
 
     def writable(self) -> Memory:
         """A writable handle for one change (closed by the caller), sharing the encoders."""

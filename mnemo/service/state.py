@@ -22,16 +22,17 @@ logger = logging.getLogger(__name__)
 class Service:
     """The service's state, shared by its routes (``request.app.state.service``)."""
 
-    def __init__(self, options: ServiceOptions, start_jobs: bool = True):
+    def __init__(self, options: ServiceOptions, background: bool = True):
         self.options = options
         self.readers = Readers(options.refresh_s)
         self.jobs = JobManager(options.jobs_dir, self.directory, profile=options.profile, workers=options.max_ingests)
-        self._start_jobs = start_jobs
+        self._background = background
 
     def start(self) -> None:
-        if self._start_jobs:
+        """Start the ingest worker and load the models questions need (not with ``background=False``)."""
+        if self._background:
             self.jobs.start()
-        threading.Thread(target=self._warm, name="mnemo-warm", daemon=True).start()
+            threading.Thread(target=self._warm, name="mnemo-warm", daemon=True).start()
 
     def _warm(self) -> None:
         """Load the default profile's encoders now, so that the first question does not wait for them."""

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from mnemo.service.errors import ApiError
+from mnemo.service.paths import MemoryName
 from mnemo.service.routes.queries import _finite
 from mnemo.service.state import Service, service
 
@@ -23,7 +24,7 @@ class MergeBody(BaseModel):
 
 
 @router.get("")
-async def list_entities(name: str, kind: str | None = None, svc: Service = Depends(service)) -> list[dict]:
+async def list_entities(name: MemoryName, kind: str | None = None, svc: Service = Depends(service)) -> list[dict]:
     """Every entity: ref, kind, name, aliases, first and last seen, appearances, and a thumbnail URL."""
     if kind is not None and kind not in KINDS:
         raise ApiError(422, f"kind={kind!r}: expected one of {', '.join(KINDS)}")
@@ -36,7 +37,7 @@ async def list_entities(name: str, kind: str | None = None, svc: Service = Depen
 
 
 @router.get("/{entity}")
-async def get_entity(name: str, entity: str, svc: Service = Depends(service)) -> dict:
+async def get_entity(name: MemoryName, entity: str, svc: Service = Depends(service)) -> dict:
     """One entity and its timeline (every appearance: stream, span, box, event)."""
     def read(reader) -> dict:
         registry = reader.memory.entities
@@ -47,7 +48,7 @@ async def get_entity(name: str, entity: str, svc: Service = Depends(service)) ->
 
 
 @router.post("/{entity}/name")
-async def name_entity(name: str, entity: str, body: NameBody, svc: Service = Depends(service)) -> dict:
+async def name_entity(name: MemoryName, entity: str, body: NameBody, svc: Service = Depends(service)) -> dict:
     """Name an entity (a user's name wins over names read from subtitles or transcripts)."""
     label = " ".join(body.name.split())
     if not label or len(label) > 200:
@@ -57,14 +58,14 @@ async def name_entity(name: str, entity: str, body: NameBody, svc: Service = Dep
 
 
 @router.post("/merge")
-async def merge_entities(name: str, body: MergeBody, svc: Service = Depends(service)) -> dict:
+async def merge_entities(name: MemoryName, body: MergeBody, svc: Service = Depends(service)) -> dict:
     """Make two entities one: appearances, gallery and names move to ``keep``."""
     _idle(svc, name)
     return await _change(svc, name, lambda mem: mem.entities.entity(mem.entities.merge(body.keep, body.merge)))
 
 
 @router.post("/{entity}/forget")
-async def forget_entity(name: str, entity: str, svc: Service = Depends(service)) -> dict:
+async def forget_entity(name: MemoryName, entity: str, svc: Service = Depends(service)) -> dict:
     """Delete an entity's biometric data (vectors, crops, thumbnails) and its name everywhere, verified."""
     _idle(svc, name)
 

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from mnemo.job import MEDIA_SUFFIXES
 from mnemo.service.errors import ApiError
+from mnemo.service.paths import MemoryName
 from mnemo.service.jobs import FINISHED
 from mnemo.service.paths import inside_any
 from mnemo.service.state import Service, service
@@ -36,7 +37,7 @@ _VIDEO_BODY = {
 
 
 @router.post("/memories/{name}/videos", status_code=202, openapi_extra={"requestBody": _VIDEO_BODY})
-async def add_video(name: str, request: Request, svc: Service = Depends(service)) -> dict:
+async def add_video(name: MemoryName, request: Request, svc: Service = Depends(service)) -> dict:
     """Add a video: a multipart upload (field ``file``, optional ``subtitles``) or JSON ``{"path"}`` of a
     file under an allowed media folder. Starts a background ingest and returns ``{"job": ID}``."""
     directory = svc.existing(name)

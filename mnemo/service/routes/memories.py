@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import FileResponse
 
 from mnemo.service.errors import ApiError
-from mnemo.service.paths import FILE, confined
+from mnemo.service.options import SURPRISE_DIR
+from mnemo.service.paths import FILE, MemoryName, confined
 from mnemo.service.state import Service, service
 from mnemo.service.urls import media_url
-from mnemo.service.options import SURPRISE_DIR
 
 router = APIRouter(prefix="/v1", tags=["memories"])
 mimetypes.add_type("video/mp4", ".m4v")
@@ -34,7 +34,7 @@ async def list_memories(svc: Service = Depends(service)) -> list[dict]:
 
 
 @router.put("/memories/{name}", status_code=201)
-async def create_memory(name: str, response: Response, svc: Service = Depends(service)) -> dict:
+async def create_memory(name: MemoryName, response: Response, svc: Service = Depends(service)) -> dict:
     """Create an empty memory (200 when it already exists)."""
     if not svc.create(name):
         response.status_code = 200
@@ -43,7 +43,7 @@ async def create_memory(name: str, response: Response, svc: Service = Depends(se
 
 
 @router.get("/memories/{name}")
-async def get_memory(name: str, svc: Service = Depends(service)) -> dict:
+async def get_memory(name: MemoryName, svc: Service = Depends(service)) -> dict:
     """One memory: its summary, streams and jobs."""
     from mnemo.memories import describe
 
@@ -54,14 +54,14 @@ async def get_memory(name: str, svc: Service = Depends(service)) -> dict:
 
 
 @router.delete("/memories/{name}")
-async def delete_memory(name: str, svc: Service = Depends(service)) -> dict:
+async def delete_memory(name: MemoryName, svc: Service = Depends(service)) -> dict:
     """Delete a memory and everything in its folder (uploaded videos included)."""
     svc.delete(name)
     return {"name": name, "deleted": True}
 
 
 @router.get("/memories/{name}/streams")
-async def list_streams(name: str, svc: Service = Depends(service)) -> list[dict]:
+async def list_streams(name: MemoryName, svc: Service = Depends(service)) -> list[dict]:
     """The memory's streams (one per ingested file), with a media URL to play each."""
     return await _streams(svc, name)
 
@@ -85,7 +85,7 @@ async def _streams(svc: Service, name: str) -> list[dict]:
 
 @router.get("/memories/{name}/streams/{stream}/media", response_class=FileResponse,
             responses={206: {"description": "a byte range of the file"}})
-async def stream_media(name: str, stream: str, svc: Service = Depends(service)) -> FileResponse:
+async def stream_media(name: MemoryName, stream: str, svc: Service = Depends(service)) -> FileResponse:
     """The stream's video or audio file; honours Range (206 Partial Content) so a player can seek."""
     directory = svc.existing(name)
 
@@ -107,7 +107,7 @@ async def stream_media(name: str, stream: str, svc: Service = Depends(service)) 
 
 
 @router.get("/memories/{name}/streams/{stream}/surprise")
-async def stream_surprise(name: str, stream: str, svc: Service = Depends(service)) -> dict:
+async def stream_surprise(name: MemoryName, stream: str, svc: Service = Depends(service)) -> dict:
     """The surprise curve of a stream, [[media time, z-score], ...] (empty when this service did not ingest it)."""
     directory = svc.existing(name)
     known = await svc.reader(name).run(lambda reader: any(s["id"] == stream for s in reader.memory.store.streams()))
@@ -118,7 +118,7 @@ async def stream_surprise(name: str, stream: str, svc: Service = Depends(service
 
 
 @router.get("/memories/{name}/keyframes/{file}", response_class=FileResponse)
-async def keyframe(name: str, file: str, svc: Service = Depends(service)) -> FileResponse:
+async def keyframe(name: MemoryName, file: str, svc: Service = Depends(service)) -> FileResponse:
     """A keyframe thumbnail (JPEG) of an event, an entity's appearance or an entity's gallery crop."""
     directory = svc.existing(name)
     if not FILE.match(file):

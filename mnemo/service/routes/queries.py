@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from mnemo.service.errors import ApiError
+from mnemo.service.paths import MemoryName
 from mnemo.service.state import Service, service
 from mnemo.service.uploads import IMAGE_LIMIT, decode_image, file_part, receive
 from mnemo.service.urls import keyframe_url, media_url
@@ -21,7 +22,7 @@ class AskBody(BaseModel):
 
 
 @router.post("/ask")
-async def ask(name: str, body: AskBody, svc: Service = Depends(service)) -> dict:
+async def ask(name: MemoryName, body: AskBody, svc: Service = Depends(service)) -> dict:
     """Answer a question with evidence: the JSON that ``mnemo ask --json`` prints, with keyframe and media URLs."""
     question = _text(svc, body.question, "question")
     if body.at is not None and (not math.isfinite(body.at) or body.at < 0):
@@ -30,27 +31,31 @@ async def ask(name: str, body: AskBody, svc: Service = Depends(service)) -> dict
     def answer(reader) -> dict:
         return reader.memory.ask(question, at=body.at).to_dict()
 
-    data = await svc.reader(name).run(answer)
+    reader = svc.reader(name)
+    await reader.prefetch(question)
+    data = await reader.run(answer)
     for evidence in data["evidence"]:
         _urls(name, evidence)
     return _finite(data)
 
 
 @router.get("/search")
-async def search(name: str, q: str = Query(..., description="What to look for"),
+async def search(name: MemoryName, q: str = Query(..., description="What to look for"),
                  k: int = Query(10, description="How many results"), stream: str | None = None,
                  svc: Service = Depends(service)) -> list[dict]:
     """Events most like a text, best first."""
     text = _text(svc, q, "q")
     k = _k(svc, k)
-    hits = await svc.reader(name).run(lambda reader: reader.memory.search(text=text, k=k, stream=stream))
+    reader = svc.reader(name)
+    await reader.prefetch(text)
+    hits = await reader.run(lambda reader: reader.memory.search(text=text, k=k, stream=stream))
     return [_urls(name, h.to_dict(), key="id") for h in hits]
 
 
 @router.post("/search/image", openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "required": ["file"],
                "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
-async def search_image(name: str, request: Request, k: int = Query(10), svc: Service = Depends(service)) -> list[dict]:
+async def search_image(name: MemoryName, request: Request, k: int = Query(10), svc: Service = Depends(service)) -> list[dict]:
     """Events that look like an uploaded image (field ``file``), best first."""
     directory = svc.existing(name)
     k = _k(svc, k)
@@ -64,7 +69,7 @@ async def search_image(name: str, request: Request, k: int = Query(10), svc: Ser
 
 
 @router.get("/events")
-async def events(name: str, stream: str | None = None, start: float | None = None, end: float | None = None,
+async def events(name: MemoryName, stream: str | None = None, start: float | None = None, end: float | None = None,
                  svc: Service = Depends(service)) -> list[dict]:
     """Events in time order (of one stream, between ``start`` and ``end``), with keyframe URLs and surprise."""
     def read(reader) -> list[dict]:
@@ -83,7 +88,7 @@ async def events(name: str, stream: str | None = None, start: float | None = Non
 
 
 @router.get("/transcript")
-async def transcript(name: str, stream: str | None = None, voice: str | None = None,
+async def transcript(name: MemoryName, stream: str | None = None, voice: str | None = None,
                      svc: Service = Depends(service)) -> list[dict]:
     """Who said what when: utterances with their voice (``voice:N``), text and words."""
     from mnemo.cli import _utterance_dict
@@ -93,7 +98,7 @@ async def transcript(name: str, stream: str | None = None, voice: str | None = N
 
 
 @router.get("/episodes")
-async def episodes(name: str, stream: str | None = None, svc: Service = Depends(service)) -> list[dict]:
+async def episodes(name: MemoryName, stream: str | None = None, svc: Service = Depends(service)) -> list[dict]:
     """Episodes (runs of similar events) with their summaries and events."""
     from memory import hierarchy
 
@@ -108,7 +113,7 @@ async def episodes(name: str, stream: str | None = None, svc: Service = Depends(
 
 
 @router.get("/places")
-async def places(name: str, svc: Service = Depends(service)) -> list[dict]:
+async def places(name: MemoryName, svc: Service = Depends(service)) -> list[dict]:
     """Places the camera was at, their areas and neighbours."""
     from memory import places as places_
 
@@ -124,7 +129,7 @@ async def places(name: str, svc: Service = Depends(service)) -> list[dict]:
 
 
 @router.get("/graph")
-async def graph(name: str, at: float | None = None, svc: Service = Depends(service)) -> dict:
+async def graph(name: MemoryName, at: float | None = None, svc: Service = Depends(service)) -> dict:
     """The scene graph (events, episodes, entities, places, state facts) as node-link JSON."""
     import json
 

@@ -190,11 +190,11 @@ def test_paths_are_confined_to_the_root(server, videos, tmp_path):
         c.put("/v1/memories/paths")
         for name in ("..", ".hidden", "a%2Fb", "%2E%2E", "x" * 65):
             response = c.put(f"/v1/memories/{name}")
-            assert response.status_code in (400, 404), (name, response.status_code)
+            assert response.status_code in (400, 404, 422), (name, response.status_code)
             assert "message" in response.json()["error"]
         assert c.put("/v1/memories/escape").status_code == 403
         assert not any(outside.iterdir())
-        assert c.get("/v1/memories/..%2F..%2Fetc/events").status_code in (400, 404)
+        assert c.get("/v1/memories/..%2F..%2Fetc/events").status_code in (400, 404, 422)
         c.put("/v1/memories/paths")
         for file in ("..%2Fmemory.db", "memory.db", "%2E%2E", "x.jpg%00"):
             assert c.get(f"/v1/memories/paths/keyframes/{file}").status_code in (400, 404), file
