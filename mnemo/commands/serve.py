@@ -26,15 +26,10 @@ def serve(
     use_ray: bool = typer.Option(False, "--ray", help="Run under Ray Serve (not available yet)."),
 ) -> None:
     """Serve memories over HTTP (API under /v1, OpenAPI at /openapi.json) with a web page at /."""
-    import uvicorn
-
-    from mnemo.config import load_profile
-    from mnemo.service import ServiceOptions, create_app
+    from mnemo.service.options import ServiceOptions  # light: bad options fail before the app is imported
 
     if use_ray:
         raise UserError("--ray: serving under Ray Serve is not implemented yet; run without --ray")
-    if profile is not None:
-        load_profile(profile)  # a bad profile fails before the server starts
     root.mkdir(parents=True, exist_ok=True)
     try:
         options = ServiceOptions(root=root, host=host, port=port, token=token or None, profile=profile,
@@ -42,6 +37,13 @@ def serve(
                                  cors_origins=tuple(cors))
     except ValueError as error:
         raise UserError(str(error)) from error
+    import uvicorn
+
+    from mnemo.config import load_profile
+    from mnemo.service import create_app
+
+    if profile is not None:
+        load_profile(profile)  # a bad profile fails before the server starts
     where = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     err.print(f"mnemo serving {options.root} at {where} ({'token required' if token else 'no token: loopback only'})")
     uvicorn.run(create_app(options), host=host, port=port, log_level="warning", access_log=False)

@@ -36,10 +36,20 @@ class Server:
         if token:
             env["MNEMO_TOKEN"] = token
         self.log = root.parent / f"server-{self.port}.log"
-        self.proc = subprocess.Popen([sys.executable, "-m", "mnemo", "serve", "--root", str(root),
-                                      "--port", str(self.port), *args], env=env, cwd=REPO,
-                                     stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+        self._command = [sys.executable, "-m", "mnemo", "serve", "--root", str(root), "--port", str(self.port), *args]
+        self._env = env
+        self.proc = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        self.proc = subprocess.Popen(self._command, env=self._env, cwd=REPO, stdout=self.log.open("a"),
+                                     stderr=subprocess.STDOUT)
         self._wait_up()
+        return self.proc
+
+    def restart(self) -> None:
+        """Stop the server as Ctrl-C would and start it again on the same root and port."""
+        self.stop()
+        self._start()
 
     def _wait_up(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

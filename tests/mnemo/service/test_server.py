@@ -17,6 +17,16 @@ from tests.mnemo.service.conftest import REPO, TOKEN, Server, wait_job
 KEYS_AT = (6.0, 13.0)  # "In the living room Alice left her keys on the sofa."
 
 
+@pytest.fixture
+def long_spans(server, videos) -> list[tuple[float, float]]:
+    """Event spans of an uninterrupted ingest of the long video (memory "long", made by the test
+    of questions during an ingest, or here when that test did not run)."""
+    with server.client() as c:
+        if c.put("/v1/memories/long").status_code == 201:
+            wait_job(c, c.post("/v1/memories/long/videos", json={"path": str(videos["long"].video)}).json()["job"])
+        return [(e["start"], e["end"]) for e in c.get("/v1/memories/long/events").json()]
+
+
 def upload(client: httpx.Client, memory: str, video, subtitles=None) -> str:
     files = {"file": (video.name, video.read_bytes(), "video/mp4")}
     if subtitles is not None:
@@ -107,7 +117,7 @@ def test_questions_during_an_ingest_see_new_events(server, videos):
         assert sorted(latencies)[len(latencies) // 2] < 1.0
 
 
-def test_cancel_keeps_what_was_stored_and_adding_again_resumes(server, videos):
+def test_cancel_keeps_what_was_stored_and_adding_again_resumes(server, videos, long_spans):
     """Oracle: the events of an ingest cancelled and resumed are those of one uninterrupted run."""
     with server.client() as c:
         c.put("/v1/memories/cut")
@@ -123,8 +133,7 @@ def test_cancel_keeps_what_was_stored_and_adding_again_resumes(server, videos):
         again = wait_job(c, c.post("/v1/memories/cut/videos", json=body).json()["job"])
         assert again["state"] == "done" and again["result"]["resumed_from"] > 0
         spans = [(e["start"], e["end"]) for e in c.get("/v1/memories/cut/events").json()]
-        whole = [(e["start"], e["end"]) for e in c.get("/v1/memories/long/events").json()]
-        assert 0 < len(kept) < len(whole) and spans == whole
+        assert 0 < len(kept) < len(long_spans) and spans == long_spans
 
 
 def test_auth_is_required_and_constant(server):
@@ -154,32 +163,36 @@ def test_without_a_token_only_loopback(tmp_path):
     assert refused.returncode == 2 and "refusing to serve without a token" in refused.stderr
 
 
-def test_an_ingest_resumes_after_a_server_restart(tmp_path, videos):
-    """Stopped mid-ingest, a server (here without a token, on loopback) finds the job and finishes it."""
-    root = tmp_path / "root"
-    root.mkdir()
-    first = Server(root, "--media-root", str(videos["folder"]), token=None)
-    try:
-        with first.client() as c:
-            assert c.get("/v1/health").json()["auth"] is False
-            c.put("/v1/memories/home")
-            job = c.post("/v1/memories/home/videos", json={"path": str(videos["long"].video)}).json()["job"]
-            wait_job(c, job, until=("running",))
-            deadline = time.monotonic() + 60
-            while c.get(f"/v1/jobs/{job}").json()["progress"] < 0.2 and time.monotonic() < deadline:
-                time.sleep(0.1)
-    finally:
-        first.stop()
-    record = json.loads((root / ".mnemo-service" / "jobs" / f"{job}.json").read_text())
+def test_without_a_token_on_loopback_the_api_is_open(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from mnemo.service import ServiceOptions, create_app
+
+    app = create_app(ServiceOptions(root=tmp_path, token=None), background=False)
+    with TestClient(app) as c:
+        assert c.get("/v1/health").json()["auth"] is False
+        assert c.put("/v1/memories/open").status_code == 201
+        assert [m["name"] for m in c.get("/v1/memories").json()] == ["open"]
+
+
+def test_an_ingest_resumes_after_a_server_restart(server, videos, long_spans):
+    """Stopped mid-ingest, the server finds the job when it starts again and finishes it."""
+    with server.client() as c:
+        c.put("/v1/memories/restart")
+        job = c.post("/v1/memories/restart/videos", json={"path": str(videos["long"].video)}).json()["job"]
+        wait_job(c, job, until=("running",))
+        deadline = time.monotonic() + 60
+        while c.get(f"/v1/jobs/{job}").json()["progress"] < 0.2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    server.stop()
+    record = json.loads((server.root / ".mnemo-service" / "jobs" / f"{job}.json").read_text())
     assert record["state"] == "running"  # interrupted, not failed or cancelled
-    second = Server(root, "--media-root", str(videos["folder"]), token=None, port=first.port)
-    try:
-        with second.client() as c:
-            done = wait_job(c, job)
-            assert done["state"] == "done" and done["runs"] == 2 and done["result"]["resumed_from"] > 0, done
-            assert len(c.get("/v1/memories/home/events").json()) >= 20
-    finally:
-        second.stop()
+    server.restart()
+    with server.client() as c:
+        done = wait_job(c, job)
+        assert done["state"] == "done" and done["runs"] == 2 and done["result"]["resumed_from"] > 0, done
+        spans = [(e["start"], e["end"]) for e in c.get("/v1/memories/restart/events").json()]
+        assert spans == long_spans
 
 
 def test_paths_are_confined_to_the_root(server, videos, tmp_path):
@@ -228,3 +241,38 @@ def test_limits_and_bad_input_are_json_errors(server, videos):
         missing = c.get("/v1/memories/limits/entities/entity:99")
         assert missing.status_code == 404 and missing.json()["error"]["message"]
         assert c.get("/v1/no/such/route").json()["error"]["status"] == 404
+
+
+def test_entities_rename_merge_forget(server):
+    from memory.entities import EntityRegistry
+    from memory.store import MemoryStore
+
+    with server.client() as c:
+        c.put("/v1/memories/people")
+        with MemoryStore(server.root / "people", create=False) as store:  # what an ingest's voices would add
+            registry = EntityRegistry(store)
+            a, b = registry.entity_for("voice:1", "voice"), registry.entity_for("voice:2", "voice")
+        listed = c.get("/v1/memories/people/entities").json()
+        assert [e["id"] for e in listed] == [a, b] and all(e["name"] is None for e in listed)
+        named = c.post(f"/v1/memories/people/entities/entity:{a}/name", json={"name": "  Zebediah  Smith "}).json()
+        assert named["name"] == "Zebediah Smith"
+        merged = c.post("/v1/memories/people/entities/merge", json={"keep": f"entity:{a}", "merge": f"entity:{b}"})
+        assert merged.status_code == 200 and merged.json()["id"] == a
+        assert [e["id"] for e in c.get("/v1/memories/people/entities").json()] == [a]
+        forgotten = c.post(f"/v1/memories/people/entities/entity:{a}/forget").json()
+        assert forgotten["forgotten"] and forgotten["names"] == ["Zebediah Smith"]
+        after = c.get(f"/v1/memories/people/entities/entity:{a}").json()
+        assert after["forgotten"] and after["name"] is None
+        raw = b"".join(p.read_bytes() for p in (server.root / "people").glob("memory.db*"))
+        assert b"Zebediah" not in raw
+        again = c.post(f"/v1/memories/people/entities/entity:{a}/name", json={"name": "Zeb"})
+        assert again.status_code == 409 and again.json()["error"]["message"]
+
+
+def test_cors_is_closed_by_default(server):
+    with server.client() as c:
+        response = c.get("/v1/memories", headers={"Origin": "https://elsewhere.example"})
+        assert response.status_code == 200 and "access-control-allow-origin" not in response.headers
+        preflight = c.options("/v1/memories", headers={"Origin": "https://elsewhere.example",
+                                                       "Access-Control-Request-Method": "DELETE"})
+        assert "access-control-allow-origin" not in preflight.headers
