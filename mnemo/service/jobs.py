@@ -281,6 +281,7 @@ class JobManager:
             if "done" in message:
                 job.result = message["done"]
                 job.progress = 1.0
+                job.media_done = float(job.result.get("media_seconds") or job.media_done)
                 self._finish(job, DONE)
             elif "cancelled" in message or job_id in self._cancelling:  # a killed worker's error too
                 self._finish(job, CANCELLED, error="cancelled")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import mimetypes
 from pathlib import Path
@@ -21,7 +22,7 @@ mimetypes.add_type("video/x-matroska", ".mkv")
 
 
 @router.get("/memories")
-async def list_memories(svc: Service = Depends(service)) -> list[dict]:
+def list_memories(svc: Service = Depends(service)) -> list[dict]:
     """The memories under the root, with their streams, events, media seconds and size."""
     from mnemo.memories import describe
 
@@ -34,7 +35,7 @@ async def list_memories(svc: Service = Depends(service)) -> list[dict]:
 
 
 @router.put("/memories/{name}", status_code=201)
-async def create_memory(name: MemoryName, response: Response, svc: Service = Depends(service)) -> dict:
+def create_memory(name: MemoryName, response: Response, svc: Service = Depends(service)) -> dict:
     """Create an empty memory (200 when it already exists)."""
     if not svc.create(name):
         response.status_code = 200
@@ -47,14 +48,14 @@ async def get_memory(name: MemoryName, svc: Service = Depends(service)) -> dict:
     """One memory: its summary, streams and jobs."""
     from mnemo.memories import describe
 
-    row = describe(svc.existing(name))
+    row = await asyncio.to_thread(describe, svc.existing(name))
     row.pop("directory")
     return {"name": name, **row, "streams": await _streams(svc, name),
             "jobs": [j.public() for j in svc.jobs.jobs(name)]}
 
 
 @router.delete("/memories/{name}")
-async def delete_memory(name: MemoryName, svc: Service = Depends(service)) -> dict:
+def delete_memory(name: MemoryName, svc: Service = Depends(service)) -> dict:
     """Delete a memory and everything in its folder (uploaded videos included)."""
     svc.delete(name)
     return {"name": name, "deleted": True}

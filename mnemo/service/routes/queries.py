@@ -49,7 +49,7 @@ async def search(name: MemoryName, q: str = Query(..., description="What to look
     reader = svc.reader(name)
     await reader.prefetch(text)
     hits = await reader.run(lambda reader: reader.memory.search(text=text, k=k, stream=stream))
-    return [_urls(name, h.to_dict(), key="id") for h in hits]
+    return [_urls(name, h.to_dict()) for h in hits]
 
 
 @router.post("/search/image", openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {
@@ -65,7 +65,7 @@ async def search_image(name: MemoryName, request: Request, k: int = Query(10), s
     finally:
         sink.discard()
     hits = await svc.reader(name).run(lambda reader: reader.memory.search(image=image, k=k))
-    return [_urls(name, h.to_dict(), key="id") for h in hits]
+    return [_urls(name, h.to_dict()) for h in hits]
 
 
 @router.get("/events")
@@ -155,7 +155,7 @@ def _k(svc: Service, k: int) -> int:
     return k
 
 
-def _urls(name: str, row: dict, key: str = "event") -> dict:
+def _urls(name: str, row: dict) -> dict:
     """Server paths out, URLs in: the keyframe's and the stream's media."""
     row["keyframe"] = keyframe_url(name, row.get("keyframe"))
     row["media"] = media_url(name, row["stream"])

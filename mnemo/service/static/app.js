@@ -187,12 +187,12 @@ function voiceColour(voice) {
 }
 
 async function loadTranscript() {
-  const lines = (await api("GET", memPath("/transcript"))).filter((u) => u.text);
+  const lines = (await api("GET", memPath("/transcript"))).filter((u) => u.text || u.speaker);
   const media = (s) => memPath(`/streams/${encodeURIComponent(s)}/media`);
   $("lines").replaceChildren(...lines.map((u) => el("tr", { onclick: () => play(media(u.stream), u.start) },
     el("td", {}, clock(u.start)),
     el("td", {}, u.speaker ? el("span", { class: "voice", style: `background:${voiceColour(u.speaker)}` }, u.speaker) : ""),
-    el("td", {}, u.text))));
+    el("td", { class: u.text ? "" : "meta" }, u.text || "(speech, no transcript)"))));
 }
 
 // ---------------------------------------------------------------------------------- entities
