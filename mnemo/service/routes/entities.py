@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field
 
 from mnemo.service.errors import ApiError
 from mnemo.service.paths import MemoryName
-from mnemo.service.routes.queries import _finite
 from mnemo.service.state import Service, service
+from mnemo.service.urls import finite
 
 router = APIRouter(prefix="/v1/memories/{name}/entities", tags=["entities"])
 KINDS = ("person", "face", "voice", "object")
@@ -33,7 +33,7 @@ async def list_entities(name: MemoryName, kind: str | None = None, svc: Service 
         registry = reader.memory.entities
         return [{**row, "thumbnail": _thumbnail(name, registry, row)} for row in registry.entities(kind=kind)]
 
-    return _finite(await svc.reader(name).run(read))
+    return finite(await svc.reader(name).run(read))
 
 
 @router.get("/{entity}")
@@ -44,7 +44,7 @@ async def get_entity(name: MemoryName, entity: str, svc: Service = Depends(servi
         about = registry.entity(entity)
         return {**about, "thumbnail": _thumbnail(name, registry, about), "timeline": registry.timeline(entity)}
 
-    return _finite(await svc.reader(name).run(read))
+    return finite(await svc.reader(name).run(read))
 
 
 @router.post("/{entity}/name")
@@ -89,7 +89,7 @@ async def _change(svc: Service, name: str, change) -> dict:
         reader.changed()
         return result
 
-    return _finite(await svc.reader(name).run(run))
+    return finite(await svc.reader(name).run(run))
 
 
 def _thumbnail(name: str, registry, row: dict) -> str | None:

@@ -11,7 +11,7 @@ from mnemo.service.errors import ApiError
 from mnemo.service.paths import MemoryName
 from mnemo.service.state import Service, service
 from mnemo.service.uploads import IMAGE_LIMIT, decode_image, file_part, receive
-from mnemo.service.urls import keyframe_url, media_url
+from mnemo.service.urls import finite, keyframe_url, media_url
 
 router = APIRouter(prefix="/v1/memories/{name}", tags=["questions"])
 
@@ -36,7 +36,7 @@ async def ask(name: MemoryName, body: AskBody, svc: Service = Depends(service)) 
     data = await reader.run(answer)
     for evidence in data["evidence"]:
         _urls(name, evidence)
-    return _finite(data)
+    return finite(data)
 
 
 @router.get("/search")
@@ -84,7 +84,7 @@ async def events(name: MemoryName, stream: str | None = None, start: float | Non
                          "media": media_url(name, e.stream)})
         return rows
 
-    return _finite(await svc.reader(name).run(read))
+    return finite(await svc.reader(name).run(read))
 
 
 @router.get("/transcript")
@@ -94,7 +94,7 @@ async def transcript(name: MemoryName, stream: str | None = None, voice: str | N
     from mnemo.cli import _utterance_dict
 
     rows = await svc.reader(name).run(lambda r: [_utterance_dict(u) for u in r.memory.transcript(stream, voice)])
-    return _finite(rows)
+    return finite(rows)
 
 
 @router.get("/episodes")
@@ -109,7 +109,7 @@ async def episodes(name: MemoryName, stream: str | None = None, svc: Service = D
             row["event_ids"] = hierarchy.events_of(store, row["id"])
         return rows
 
-    return _finite(await svc.reader(name).run(read))
+    return finite(await svc.reader(name).run(read))
 
 
 @router.get("/places")
@@ -125,7 +125,7 @@ async def places(name: MemoryName, svc: Service = Depends(service)) -> list[dict
             row["neighbours"] = sorted(graph.neighbors(row["ref"]), key=lambda n: int(n.split(":")[1]))
         return rows
 
-    return _finite(await svc.reader(name).run(read))
+    return finite(await svc.reader(name).run(read))
 
 
 @router.get("/graph")
@@ -138,7 +138,7 @@ async def graph(name: MemoryName, at: float | None = None, svc: Service = Depend
     def read(reader) -> dict:
         return json.loads(scene_graph.to_json(scene_graph.build_graph(reader.memory.store, at=at)))
 
-    return _finite(await svc.reader(name).run(read))
+    return finite(await svc.reader(name).run(read))
 
 
 def _text(svc: Service, text: str, field: str) -> str:
@@ -160,14 +160,3 @@ def _urls(name: str, row: dict) -> dict:
     row["keyframe"] = keyframe_url(name, row.get("keyframe"))
     row["media"] = media_url(name, row["stream"])
     return row
-
-
-def _finite(value):
-    """JSON has no NaN or infinity: they become null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.mnemo.service.conftest import REPO, TOKEN, Server, wait_job
+from tests.mnemo.service.conftest import REPO, TOKEN, wait_job
 
 # where the sample's lines are said (mnemo/sample.py: scene lengths 6, 7, 5, 6, 6, 5 s)
 KEYS_AT = (6.0, 13.0)  # "In the living room Alice left her keys on the sofa."
