@@ -50,12 +50,14 @@ class Hit:
 class Memory:
     """One memory directory, with the profile its vectors were made with."""
 
-    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False):
+    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False,
+                 readonly: bool = False):
         self.directory = Path(directory)
-        self._created = create and not (self.directory / "memory.db").exists()
-        if not create and not (self.directory / "memory.db").is_file():
+        self._created = create and not readonly and not (self.directory / "memory.db").exists()
+        if not self._created and not (self.directory / "memory.db").is_file():
             raise MemoryNotFound(f"{self.directory}: no mnemo memory here (ingest into it first)")
-        self.store = MemoryStore(self.directory, create=create)
+        # read-only: a reader beside a writer in another process (the service's queries)
+        self.store = MemoryStore(self.directory, create=self._created, readonly=readonly)
         self._profile = profile
         self._encoders = None
         self._registry = None
@@ -91,6 +93,10 @@ class Memory:
     def _recorded_profile(self) -> str | None:
         streams = self.store.streams()
         return streams[-1]["info"].get("profile") if streams else None
+
+    def use_encoders(self, encoders) -> None:
+        """Share encoders already loaded (by a service holding several memories) instead of loading them."""
+        self._encoders = encoders
 
     @property
     def encoders(self):
@@ -303,9 +309,9 @@ class _LazyEmbedders(Mapping):
     def _loaded(self) -> dict[str, Callable[[str], np.ndarray]]:
         if self._encoders is None:
             enc = self._memory.encoders
-            self._encoders = {enc.text_key: lambda text: enc.text.embed([text])[0]}
+            self._encoders = {enc.text_key: _Cached(lambda text: enc.text.embed([text])[0])}
             if enc.frame.supports_text:
-                self._encoders[enc.image_key] = lambda text: enc.frame.encode_text([text])[0]
+                self._encoders[enc.image_key] = _Cached(lambda text: enc.frame.encode_text([text])[0])
         return self._encoders
 
     def __getitem__(self, space: str) -> Callable[[str], np.ndarray]:
@@ -316,6 +322,31 @@ class _LazyEmbedders(Mapping):
 
     def __len__(self) -> int:
         return len(self._loaded())
+
+
+class _Cached:
+    """A text encoder remembering its last ``size`` texts: answering re-reads the same event
+    sentences question after question (a MiniLM call costs 10-50 ms on 2 busy cores)."""
+
+    def __init__(self, encode: Callable[[str], np.ndarray], size: int = 4096):
+        from collections import OrderedDict
+
+        self._encode = encode
+        self._size = size
+        self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, text: str) -> np.ndarray:
+        vector = self._seen.get(text)
+        if vector is None:
+            from mnemo.models import torch_threads
+
+            with torch_threads(1):  # one short text: more threads only spin against other work
+                vector = self._seen[text] = np.asarray(self._encode(text))
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(text)
+        return vector.copy()
 
 
 def _load_image(image) -> np.ndarray:
@@ -332,6 +363,7 @@ def _load_image(image) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False) -> Memory:  # noqa: A001
-    """Open the memory in ``directory`` (``create=True`` makes it if missing)."""
-    return Memory(directory, profile=profile, create=create)
+def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False,  # noqa: A001
+         readonly: bool = False) -> Memory:
+    """Open the memory in ``directory`` (``create=True`` makes it if missing; ``readonly`` never writes)."""
+    return Memory(directory, profile=profile, create=create, readonly=readonly)

@@ -522,7 +522,7 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):d}:{secs:06.3f}"
 
 
-from mnemo.commands import ask as _ask, graph as _graph, job as _job, models as _models  # noqa: E402,F401  (they register commands)
+from mnemo.commands import ask as _ask, graph as _graph, job as _job, models as _models, serve as _serve  # noqa: E402,F401,E501  (they register commands)
 
 if __name__ == "__main__":
     main()
