@@ -25,7 +25,7 @@ if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 
   { apt-get install -y -qq espeak-ng || { apt-get update -qq && apt-get install -y -qq espeak-ng; }; } >/dev/null 2>&1 \
     || echo "setup: espeak-ng could not be installed; the simulator will speak in tones" >&2
 fi
-# 5. Chromium and its driver for the web page's browser tests (marked `browser`; they skip without
+# 6. Chromium and its driver for the web page's browser tests (marked `browser`; they skip without
 #    them): best effort, as root. Selenium drives Debian's Chromium (no browser download).
 if ! command -v chromedriver >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   { apt-get install -y -qq chromium chromium-driver || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }; } >/dev/null 2>&1 \
