@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
-from memory.event import Event, Utterance
+from memory.event import Event, ScreenText, Utterance
 from memory.store import MemoryStore
 from mnemo.config import Profile, load_profile
 from mnemo.errors import MemoryNotFound
@@ -211,6 +211,10 @@ class Memory:
     def transcript(self, stream: str | None = None, voice: str | None = None) -> list[Utterance]:
         """Who said what when: utterances ordered by stream and time (text empty when unknown)."""
         return self.store.utterances(stream=stream, voice=voice)
+
+    def screen_text(self, stream: str | None = None, event: int | None = None) -> list[ScreenText]:
+        """Lines read on screen (profile section ocr), each once, ordered by stream and the time first read."""
+        return self.store.screen_text(stream=stream, event_id=event)
 
     # -- questions ---------------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""Screen text at ingest: OCR of each event's keyframes, every line stored once while it stays on screen.
+
+The stage reads the full-resolution frames of an event's keyframes in time order. A keyframe that
+looks like the last one read (a slide still showing) is not read again, and a line that was on
+screen at the last keyframe read (in this event or the one before) is not stored again, so a slide
+shown for minutes yields its lines once, in the event where it first appeared.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import cv2
+import numpy as np
+
+from memory.event import ScreenText
+from perception.ocr import TextReader
+
+logger = logging.getLogger(__name__)
+
+ORIGIN = "ocr"
+_SIGNATURE = (128, 72)  # width, height of the grey image two keyframes are compared at
+
+
+@dataclass(frozen=True)
+class OcrConfig:
+    """The ocr section of a profile: which text reader reads the keyframes, and how often."""
+
+    name: str | None = None  # text reader ("rapidocr"); None: no OCR
+    options: Mapping[str, Any] = field(default_factory=dict)  # the reader's options (RapidOcrOptions fields)
+    frame_size: int = 360  # shorter side frames are decoded at while OCR is on (the keyframes are read at it)
+    frames_per_event: int = 3  # at most this many of an event's keyframes are read
+    same_frame: float = 0.002  # a keyframe with at most this share of pixels changed since the last read is not read
+    same_text: float = 0.85  # a line this similar (0..1) to one on screen at the last read keyframe is that line
+
+    def __post_init__(self) -> None:
+        if self.name is not None and (not isinstance(self.name, str) or not self.name):
+            raise ValueError(f"ocr.name must be a text reader's name or null, got {self.name!r}")
+        if not isinstance(self.options, Mapping):
+            raise ValueError(f"ocr.options must be a mapping, got {type(self.options).__name__}")
+        for name in ("frame_size", "frames_per_event"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"ocr.{name} must be a positive integer, got {value!r}")
+        if self.frame_size < 16:
+            raise ValueError(f"ocr.frame_size must be at least 16 pixels, got {self.frame_size!r}")
+        for name in ("same_frame", "same_text"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"ocr.{name} must be a number within 0..1, got {value!r}")
+        object.__setattr__(self, "options", dict(self.options))
+
+    @property
+    def enabled(self) -> bool:
+        return self.name is not None
+
+
+class ScreenTextStage:
+    """One stream's OCR: new lines of each event's keyframes, with what was on screen carried over."""
+
+    def __init__(self, config: OcrConfig, reader: TextReader, stream: str, on_screen: Sequence[str] = ()) -> None:
+        self.config = config
+        self.reader = reader
+        self.stream = stream
+        self.on_screen = [_key(t) for t in on_screen]  # lines at the last keyframe read (their match keys)
+        self.last: np.ndarray | None = None  # signature of the last keyframe read
+        self.seconds = 0.0  # spent reading
+        self.read_frames = 0  # keyframes read
+        self.skipped_frames = 0  # keyframes not read because they looked like the last one read
+
+    def read(self, frames: Sequence[tuple[float, np.ndarray]]) -> list[ScreenText]:
+        """Lines first seen on these keyframes ((media time, RGB image), any order), in time order."""
+        found: list[ScreenText] = []
+        for when, image in sorted(frames, key=lambda f: f[0])[: self.config.frames_per_event]:
+            signature = _signature(image)
+            if self.last is not None and _changed(signature, self.last) <= self.config.same_frame:
+                self.skipped_frames += 1
+                continue
+            t0 = time.perf_counter()
+            lines = self.reader.read(image)
+            self.seconds += time.perf_counter() - t0
+            self.read_frames += 1
+            self.last = signature
+            keys = [_key(line.text) for line in lines]
+            for line, key in zip(lines, keys):
+                if key and not self._known(key, found):
+                    found.append(ScreenText(self.stream, float(when), line.text, line.box, line.score, ORIGIN,
+                                            self.reader.model))
+            self.on_screen = [k for k in keys if k]
+        return found
+
+    def _known(self, key: str, found: list[ScreenText]) -> bool:
+        """On screen at the last keyframe read, or already found in this event."""
+        return any(_similar(key, other, self.config.same_text)
+                   for other in [*self.on_screen, *(_key(s.text) for s in found)])
+
+
+def _key(text: str) -> str:
+    """What two readings of one line are compared by: lower-case letters and digits, single spaces."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+
+def _similar(a: str, b: str, threshold: float) -> bool:
+    return a == b or difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
+
+
+def _signature(image: np.ndarray) -> np.ndarray:
+    grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    return cv2.resize(grey, _SIGNATURE, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of signature pixels whose brightness changed by more than a tenth."""
+    return float(np.mean(np.abs(a - b) > 0.1))
