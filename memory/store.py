@@ -39,6 +39,7 @@ from memory.poses import ensure_schema as ensure_pose_schema
 from memory.perceived import ensure_schema as ensure_perceived_schema
 from memory.consolidation import ensure_schema as ensure_consolidation_schema
 from memory.files import atomic_write
+from memory.words import rank_by_words
 from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
 from memory.index import (DEFAULT_FACTORY, FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build,
                           safe_name)
@@ -471,6 +472,14 @@ class MemoryStore:
             f"WHERE {' AND '.join(where)} ORDER BY stream, time, id", params).fetchall()
         return [ScreenText(stream=r[2], time=r[3], text=r[4], box=(r[5], r[6], r[7], r[8]), score=r[9], origin=r[10],
                            model=r[11], event_id=r[1], id=r[0]) for r in rows]
+
+    def search_screen_text(self, query: str, k: int = 10, stream: str | None = None) -> list[tuple[int, float]]:
+        """Top-k (event id, share of the query's wording) among events whose screen text holds at least
+        half of the query's words (memory/words.py); a scan of the lines, fine for ~10^5 of them."""
+        where, params = ("stream = ?", [stream]) if stream is not None else ("1", [])
+        rows = self._conn.execute(f"SELECT event_id, text FROM screen_text WHERE event_id IS NOT NULL AND {where}",
+                                  params)
+        return rank_by_words(((int(r[0]), r[1]) for r in rows), query, k)
 
     @staticmethod
     def _put_state(c: sqlite3.Connection, key: str, value: bytes) -> None:

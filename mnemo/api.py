@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROFILE = "lite"
 _RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+SCREEN_WORDS = "screen/words"  # the ranking of events by the query's words in their screen text (Hit.scores key)
 CONSOLIDATE_EVERY = 1.0  # wall seconds between incremental consolidations while ingesting
 
 
@@ -244,12 +245,17 @@ class Memory:
 
         with torch_threads(1):  # one short query: a pool of threads only spins against other work
             queries = list(self._query_vectors(text, image))
-        if not queries:
+        # the query's words in screen text (OCR lines): names, numbers and rare words that vectors blur
+        on_screen = [] if text is None else self.store.search_screen_text(text, k=max(4 * k, 50), stream=stream)
+        if not queries and not on_screen:
             logger.warning("nothing in this memory can answer that query (no text was stored and the "
                            "frame encoder %r has no text tower); try --image or the full profile",
                            self.encoders.frame.space)
             return []
         ranked = [self.store.search(space, vector, k=max(4 * k, 50), stream=stream) for space, vector in queries]
+        if on_screen:
+            queries.append((SCREEN_WORDS, None))
+            ranked.append(on_screen)
         hits = self._fuse(queries, ranked, k)
         self._touch([h.event for h in hits])
         return hits

@@ -1,9 +1,13 @@
-"""Screen text at ingest: OCR of each event's keyframes, every line stored once while it stays on screen.
+"""Screen text at ingest: OCR of the frames where an event's screen changed, each line stored once.
 
-The stage reads the full-resolution frames of an event's keyframes in time order. A keyframe that
-looks like the last one read (a slide still showing) is not read again, and a line that was on
-screen at the last keyframe read (in this event or the one before) is not stored again, so a slide
-shown for minutes yields its lines once, in the event where it first appeared.
+The stage looks at an event's frames (decoded at ``ocr.frame_size``) in time order and reads a
+frame when the screen has changed since the last frame read and then held still for one more
+observation: a new slide, a new page, a scrolled editor. A frame that looks like the last one read
+(a slide still showing) is not read again, and a line that was on screen at the last frame read
+(in this event or the one before) is not stored again, so a slide shown for minutes yields its
+lines once, in the event where it first appeared. Where nothing held still (a moving camera), the
+event's main keyframe is read if it differs from the last frame read. At most
+``frames_per_event`` frames of an event are read (the cost bound: ~1 s a frame on 2 busy cores).
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ class OcrConfig:
     name: str | None = None  # text reader ("rapidocr"); None: no OCR
     options: Mapping[str, Any] = field(default_factory=dict)  # the reader's options (RapidOcrOptions fields)
     frame_size: int = 360  # shorter side frames are decoded at while OCR is on (the keyframes are read at it)
-    frames_per_event: int = 3  # at most this many of an event's keyframes are read
-    same_frame: float = 0.002  # a keyframe with at most this share of pixels changed since the last read is not read
+    frames_per_event: int = 6  # at most this many frames of an event are read (screen changes, in time order)
+    same_frame: float = 0.002  # frames with at most this share of pixels changed show the same screen
     same_text: float = 0.85  # a line this similar (0..1) to one on screen at the last read keyframe is that line
 
     def __post_init__(self) -> None:
@@ -61,26 +65,27 @@ class OcrConfig:
 
 
 class ScreenTextStage:
-    """One stream's OCR: new lines of each event's keyframes, with what was on screen carried over."""
+    """One stream's OCR: new lines of each event's screen changes, with what was on screen carried over."""
 
     def __init__(self, config: OcrConfig, reader: TextReader, stream: str, on_screen: Sequence[str] = ()) -> None:
         self.config = config
         self.reader = reader
         self.stream = stream
-        self.on_screen = [_key(t) for t in on_screen]  # lines at the last keyframe read (their match keys)
-        self.last: np.ndarray | None = None  # signature of the last keyframe read
+        self.on_screen = [_key(t) for t in on_screen]  # lines at the last frame read (their match keys)
+        self.last: np.ndarray | None = None  # signature of the last frame read
         self.seconds = 0.0  # spent reading
-        self.read_frames = 0  # keyframes read
-        self.skipped_frames = 0  # keyframes not read because they looked like the last one read
+        self.read_frames = 0  # frames read
+        self.skipped_frames = 0  # screen changes not read: more than frames_per_event in one event
 
-    def read(self, frames: Sequence[tuple[float, np.ndarray]]) -> list[ScreenText]:
-        """Lines first seen on these keyframes ((media time, RGB image), any order), in time order."""
+    def read(self, frames: Sequence[tuple[float, np.ndarray]],
+             keyframe: tuple[float, np.ndarray] | None = None) -> list[ScreenText]:
+        """Lines first seen in an event: ``frames`` are its (media time, RGB image) in time order,
+        ``keyframe`` the one read when no screen change held still. Returns lines in time order."""
+        picked = self._pick(frames)
+        if not picked and keyframe is not None and self._differs(_signature(keyframe[1])):
+            picked = [(keyframe[0], keyframe[1], _signature(keyframe[1]))]
         found: list[ScreenText] = []
-        for when, image in sorted(frames, key=lambda f: f[0])[: self.config.frames_per_event]:
-            signature = _signature(image)
-            if self.last is not None and _changed(signature, self.last) <= self.config.same_frame:
-                self.skipped_frames += 1
-                continue
+        for when, image, signature in picked:
             t0 = time.perf_counter()
             lines = self.reader.read(image)
             self.seconds += time.perf_counter() - t0
@@ -93,6 +98,26 @@ class ScreenTextStage:
                                             self.reader.model))
             self.on_screen = [k for k in keys if k]
         return found
+
+    def _pick(self, frames: Sequence[tuple[float, np.ndarray]]) -> list[tuple[float, np.ndarray, np.ndarray]]:
+        """Frames where the screen changed since the last pick and the next frame shows the same."""
+        picked: list[tuple[float, np.ndarray, np.ndarray]] = []
+        last = self.last
+        signatures = [_signature(image) for _, image in frames]
+        for (when, image), signature, following in zip(frames, signatures, signatures[1:]):
+            if last is not None and _changed(signature, last) <= self.config.same_frame:
+                continue  # the screen last read (or picked) still showing
+            if _changed(signature, following) > self.config.same_frame:
+                continue  # still changing: a transition, a moving camera
+            last = signature
+            if len(picked) == self.config.frames_per_event:
+                self.skipped_frames += 1
+                continue
+            picked.append((when, image, signature))
+        return picked
+
+    def _differs(self, signature: np.ndarray) -> bool:
+        return self.last is None or _changed(signature, self.last) > self.config.same_frame
 
     def _known(self, key: str, found: list[ScreenText]) -> bool:
         """On screen at the last keyframe read, or already found in this event."""

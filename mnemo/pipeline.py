@@ -207,6 +207,8 @@ class _StreamRun:
             self.stages["speech.surprise"] = self.signal.seconds
         if self.screen is not None:
             self.stages["ocr"] = self.screen.seconds
+            logger.info("%s: OCR read %d frames in %.1f s (%d screen changes over ocr.frames_per_event left unread)",
+                        self.report.uri, self.screen.read_frames, self.screen.seconds, self.screen.skipped_frames)
         if self.entities is not None:  # detection, then tracking + re-identification + registry
             self.stages["entities"] = self.stages.get("entities.detect", 0.0) + self.stages.get("entities.track", 0.0)
         self.report.stages = dict(self.stages)
@@ -381,7 +383,8 @@ class _StreamRun:
         event.keyframes = [Keyframe(o.time, encode_jpeg(_shrink(o.image, size), self.cfg.jpeg_quality)) for o in chosen]
         event.utterances = self._utterances(seg.end)
         if self.screen is not None:
-            event.screen_text = self.screen.read([(o.time, o.image) for o in chosen])
+            shown = [(o.time, o.image) for o in observations if o.image is not None]
+            event.screen_text = self.screen.read(shown, (chosen[0].time, chosen[0].image) if chosen else None)
         event.text = "\n".join([*(u.text for u in event.utterances if u.text), *(s.text for s in event.screen_text)])
         if event.text and self.ing.encoders.text is not None:
             event.vectors[self.ing.encoders.text_key] = self.ing.encoders.text.embed([event.text])[0]

@@ -114,16 +114,38 @@ def test_bad_ocr_sections_are_named():
 # -- the keyframe stage ----------------------------------------------------------------------
 
 
-def test_a_slide_still_showing_is_neither_read_nor_stored_again():
-    stage = ScreenTextStage(OcrConfig("rapidocr"), create_text_reader("rapidocr"), "s")
+@pytest.fixture(scope="module")
+def reader():
+    return create_text_reader("rapidocr")
+
+
+def test_a_slide_still_showing_is_neither_read_nor_stored_again(reader):
+    stage = ScreenTextStage(OcrConfig("rapidocr"), reader, "s")
     first, second = (slide(*s) for s in SLIDES[:2])
-    found = stage.read([(1.0, first), (0.0, first)])  # one event, the same slide on both keyframes
+    found = stage.read([(0.0, first), (0.5, first), (1.0, first)])  # one event, one slide
     assert [(s.time, s.text, s.origin) for s in found] == [(0.0, t, "ocr") for t in SLIDES[0][1]]
-    assert (stage.read_frames, stage.skipped_frames) == (1, 1)
-    brighter = np.clip(first.astype(int) + 40, 0, 255).astype(np.uint8)  # a new frame, the same text
-    assert stage.read([(2.0, brighter)]) == [] and stage.read_frames == 2  # the next event: read, nothing new
-    found = stage.read([(3.0, second), (4.0, first)])
-    assert [(s.time, s.text) for s in found] == [(3.0, t) for t in SLIDES[1][1]] + [(4.0, t) for t in SLIDES[0][1]]
+    assert stage.read([(1.5, first), (2.0, first)]) == [] and stage.read_frames == 1  # the next event: not read
+    brighter = np.clip(first.astype(int) + 40, 0, 255).astype(np.uint8)  # another frame, the same text
+    assert stage.read([(2.5, brighter), (3.0, brighter)]) == [] and stage.read_frames == 2
+    found = stage.read([(3.5, second), (4.0, second), (4.5, first), (5.0, first)])  # a new slide, then the first again
+    assert [(s.time, s.text) for s in found] == [(3.5, t) for t in SLIDES[1][1]] + [(4.5, t) for t in SLIDES[0][1]]
+
+
+def test_frames_still_changing_are_skipped_unless_nothing_held_still(reader):
+    stage = ScreenTextStage(OcrConfig("rapidocr"), reader, "s")
+    first = slide(*SLIDES[0])
+    moving = [(t, np.roll(first, int(40 * t), axis=1)) for t in (0.0, 0.5, 1.0)]  # a panning camera
+    assert stage.read(moving) == [] and stage.read_frames == 0
+    found = stage.read(moving, keyframe=moving[1])
+    assert [(s.time, s.text) for s in found] == [(0.5, t) for t in SLIDES[0][1]]
+
+
+def test_at_most_frames_per_event_are_read_and_the_rest_wait_for_the_next_event(reader):
+    stage = ScreenTextStage(OcrConfig("rapidocr", frames_per_event=1), reader, "s")
+    first, second = (slide(*s) for s in SLIDES[:2])
+    found = stage.read([(0.0, first), (0.5, first), (1.0, second), (1.5, second)])
+    assert [s.time for s in found] == [0.0, 0.0] and (stage.read_frames, stage.skipped_frames) == (1, 1)
+    assert [(s.time, s.text) for s in stage.read([(2.0, second), (2.5, second)])] == [(2.0, t) for t in SLIDES[1][1]]
 
 
 # -- ingest ----------------------------------------------------------------------------------
