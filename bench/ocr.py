@@ -99,7 +99,7 @@ def _background(rng: random.Random, a, b) -> np.ndarray:
     return image
 
 
-def render_slide(rng: random.Random, words: list[str], faces: list[Path]) -> Slide:
+def render_slide(rng: random.Random, words: list[str], faces: list[Path], body_sizes=BODY_SIZES) -> Slide:
     from PIL import Image, ImageDraw, ImageFont
 
     bg, bg2, ink = _colours(rng)
@@ -108,7 +108,7 @@ def render_slide(rng: random.Random, words: list[str], faces: list[Path]) -> Sli
     face = rng.choice(faces)
     margin, y = 70, 40
     specs = [(rng.choice(TITLE_SIZES), rng.randint(2, 4), True)]
-    specs += [(rng.choice(BODY_SIZES), rng.randint(3, 7), False) for _ in range(rng.randint(2, 5))]
+    specs += [(rng.choice(body_sizes), rng.randint(3, 7), False) for _ in range(rng.randint(2, 5))]
     lines, sizes = [], []
     for size, count, title in specs:
         font = ImageFont.truetype(str(face), size)
@@ -237,16 +237,20 @@ def _span(memory, event_id: int) -> tuple[float, float]:
 
 
 def ocr_profile(args: argparse.Namespace):
+    """--profile, or lite plus an ocr section written as a YAML file beside the memory (a memory
+    records its profile's path, so ``mnemo search -m <out>/memory`` reopens it)."""
     import yaml
 
-    from mnemo.config import CONFIG_DIR, load_profile, profile_from_dict
+    from mnemo.config import CONFIG_DIR, load_profile
 
     if args.profile:
         return load_profile(args.profile)
     data = yaml.safe_load((CONFIG_DIR / "lite.yaml").read_text())
-    data["name"] = "lite+ocr"
+    data["name"] = "lite-ocr"
     data["ocr"] = {"name": "rapidocr", "options": json.loads(args.options), "frame_size": args.frame_size}
-    return profile_from_dict(data, where="bench/ocr.py")
+    path = args.out / "lite-ocr.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return load_profile(path)
 
 
 def main() -> None:
@@ -259,6 +263,8 @@ def main() -> None:
     parser.add_argument("--frame-size", type=int, default=360, help="ocr.frame_size: shorter side OCR reads at")
     parser.add_argument("--options", default="{}", help="JSON reader options, e.g. '{\"det_side\": 640}'")
     parser.add_argument("--profile", help="a profile YAML with an ocr section (instead of lite + ocr)")
+    parser.add_argument("--body-px", default=",".join(map(str, BODY_SIZES)),
+                        help="body text heights to draw from, pixels at 720p (titles are 40-56)")
     parser.add_argument("--json", action="store_true", help="print every figure as JSON too")
     parser.add_argument("--skip-reader", action="store_true", help="only the end-to-end run")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench-ocr")
@@ -267,15 +273,16 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     words, faces = word_list(), fonts()
-    slides = [render_slide(rng, words, faces) for _ in range(args.slides)]
+    body_sizes = [int(v) for v in args.body_px.split(",")]
+    slides = [render_slide(rng, words, faces, body_sizes) for _ in range(args.slides)]
     args.out.mkdir(parents=True, exist_ok=True)
     result = {"slides": args.slides, "seed": args.seed, "crf": args.crf, "frame_size": args.frame_size,
-              "body_px_at_720p": BODY_SIZES, "fonts": [f.name for f in faces]}
+              "body_px_at_720p": body_sizes, "fonts": [f.name for f in faces]}
     if not args.skip_reader:
         result["reader_only"] = reader_only(slides, args.frame_size, json.loads(args.options))
         print(f"reader only (no codec, {args.frame_size} px): CER {result['reader_only']['cer']:.4f}, "
               f"{result['reader_only']['seconds_per_frame']:.2f} s/frame", flush=True)
-    video = args.out / f"slides-{args.seed}-{args.slides}-crf{args.crf}.mp4"
+    video = args.out / f"slides-{args.seed}-{args.slides}-crf{args.crf}-{args.body_px.replace(',', '_')}.mp4"
     write_video(video, slides, args.seconds, args.fps, args.crf)
     e2e = end_to_end(video, slides, args.seconds, ocr_profile(args), args.out / "memory", rng)
     result["end_to_end"] = e2e

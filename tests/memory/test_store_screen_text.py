@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from memory.event import Checkpoint, Event, ScreenText
+from memory.entities import entity_ref
 from memory.store import SCHEMA_VERSION, MemoryStore, SchemaVersionError
 
 
@@ -73,3 +74,20 @@ def test_a_version_2_memory_is_upgraded_in_place(tmp_path):
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert SCHEMA_VERSION == 3
+
+
+def test_forgetting_a_name_redacts_it_from_the_lines_read_on_screen(tmp_path):
+    from memory.entities import REDACTED, EntityRegistry
+
+    with MemoryStore(tmp_path / "m") as store:
+        store.add_stream("s", "talk.mp4")
+        lines = [ScreenText("s", 1.0, "Speaker: Zephyrine Okoro", (0.1, 0.1, 0.6, 0.2), 0.99),
+                 ScreenText("s", 1.0, "Agenda for today", (0.1, 0.3, 0.5, 0.4), 0.98)]
+        event_id = store.add_event(_event("s", 0.0, 5.0, lines), Checkpoint("s", 5.0))
+        registry = EntityRegistry(store)
+        person = registry.add_entity("person")
+        registry.name(person, "Zephyrine")
+        report = registry.forget(entity_ref(person))
+        assert report.redacted_events == (event_id,)
+        assert [s.text for s in store.screen_text()] == [f"Speaker: {REDACTED} Okoro", "Agenda for today"]
+        assert "Zephyrine" not in store.event(event_id).text
