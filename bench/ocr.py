@@ -191,15 +191,31 @@ def _reading_order(lines):
     return sorted(lines, key=lambda l: (round(l.box[1], 2), l.box[0]))
 
 
+class _ReadCount(logging.Handler):
+    """Frames the ingest's OCR read, from the pipeline's summary line (mnemo/pipeline.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.frames = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("%s: OCR read"):
+            self.frames += int(record.args[1])
+
+
 def end_to_end(video: Path, slides: list[Slide], seconds: float, profile, memory_dir: Path,
                rng: random.Random) -> dict:
     import mnemo
 
     shutil.rmtree(memory_dir, ignore_errors=True)
+    counter, pipeline_log = _ReadCount(), logging.getLogger("mnemo.pipeline")
+    pipeline_log.addHandler(counter)
+    pipeline_log.setLevel(logging.INFO)
     with mnemo.open(memory_dir, profile=profile, create=True) as memory:
         t0 = time.perf_counter()
         report = memory.ingest(str(video))
         wall = time.perf_counter() - t0
+        pipeline_log.removeHandler(counter)
         stored = memory.screen_text()
         events = memory.events()
         errors = chars = stored_lines = hits = dense_hits = 0
@@ -228,6 +244,7 @@ def end_to_end(video: Path, slides: list[Slide], seconds: float, profile, memory
     return {"cer": errors / chars, "search_first": hits / len(slides), "dense_only_first": dense_hits / len(slides),
             "events": len(events),
             "stored_lines_per_truth_line": stored_lines / truth_lines, "ocr_seconds": report.stages.get("ocr", 0.0),
+            "ocr_frames": counter.frames,
             "ingest_wall_seconds": wall, "media_seconds": report.media_seconds, "misses": misses[:5]}
 
 
@@ -286,10 +303,12 @@ def main() -> None:
     write_video(video, slides, args.seconds, args.fps, args.crf)
     e2e = end_to_end(video, slides, args.seconds, ocr_profile(args), args.out / "memory", rng)
     result["end_to_end"] = e2e
+    per_frame = e2e["ocr_seconds"] / max(e2e["ocr_frames"], 1)
     print(f"end to end (H.264 crf {args.crf}, {args.frame_size} px): CER {e2e['cer']:.4f}, search first "
-          f"{e2e['search_first']:.3f} (text vectors alone {e2e['dense_only_first']:.3f}), stored/truth lines {e2e['stored_lines_per_truth_line']:.2f}, "
-          f"{e2e['events']} events, OCR {e2e['ocr_seconds']:.1f} s of {e2e['ingest_wall_seconds']:.1f} s ingest "
-          f"for {e2e['media_seconds']:.0f} s of video")
+          f"{e2e['search_first']:.3f} (text vectors alone {e2e['dense_only_first']:.3f}), "
+          f"stored/truth lines {e2e['stored_lines_per_truth_line']:.2f}, {e2e['events']} events; "
+          f"OCR read {e2e['ocr_frames']} frames in {e2e['ocr_seconds']:.1f} s ({per_frame:.2f} s/frame) of "
+          f"{e2e['ingest_wall_seconds']:.1f} s ingest for {e2e['media_seconds']:.0f} s of video")
     for miss in e2e["misses"]:
         print(f"  search miss: slide {miss['slide']} ({miss['query']!r}): top event {miss['top']}")
     if args.json:

@@ -8,7 +8,8 @@ from memory.words import rank_by_words, words
 
 
 def test_words_are_lower_case_runs_of_letters_and_digits():
-    assert words("Invoice #4471, due 3/12 — Kobayashi's café") == ["invoice", "4471", "due", "12", "kobayashi", "café"]
+    assert words("Invoice #4471, due 3/12 — Kobayashi's café") == [
+        "invoice", "4471", "due", "12", "kobayashi", "café"]
 
 
 LINES = [(1, "Quarterly budget review"), (1, "harbour lanterns"), (2, "budget approved"),
