@@ -61,7 +61,7 @@ class Profile:
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     entities: EntitiesConfig = field(default_factory=EntitiesConfig)
-    ocr: OcrConfig = field(default_factory=OcrConfig)  # screen text read on keyframes; off unless named
+    ocr: OcrConfig = field(default_factory=OcrConfig)  # screen text (OCR); off unless a reader is named
     ingest: IngestConfig = field(default_factory=IngestConfig)
     index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
     fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from memory.event import Checkpoint, Event, Keyframe, Utterance
+from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
 from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
@@ -71,7 +71,7 @@ class Ingestor:
         self.encoders = encoders
         self.profile = encoders.profile
         frame_size = max(encoders.frame.frame_size, self.profile.ingest.thumbnail_size)
-        if encoders.ocr is not None:  # OCR reads keyframes at the size they were decoded at
+        if encoders.ocr is not None:  # OCR reads frames at the size they were decoded at
             frame_size = max(frame_size, self.profile.ocr.frame_size)
         self.speech = self.profile.speech
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
@@ -347,6 +347,7 @@ class _StreamRun:
     def _store(self, segments: Sequence[Segment], done: bool) -> None:
         """Store each segment's event with the checkpoint right after it, one transaction each."""
         t0, speech_before, entity_seconds = time.perf_counter(), self.stages.get("speech", 0.0), 0.0
+        ocr_before = self.screen.seconds if self.screen is not None else 0.0
         for number, seg in enumerate(segments):
             last = done and number == len(segments) - 1
             event = self._event(seg)
@@ -365,8 +366,9 @@ class _StreamRun:
             self.position = seg.end
         if done and not segments:  # nothing new since the last checkpoint
             self.ing.store.set_checkpoint(Checkpoint(self.report.stream, self.position, b"", done=True))
+        ocr_seconds = (self.screen.seconds if self.screen is not None else 0.0) - ocr_before
         self.stages["store"] += (time.perf_counter() - t0 - (self.stages.get("speech", 0.0) - speech_before)
-                                 - entity_seconds)
+                                 - entity_seconds - ocr_seconds)
 
     def _event(self, seg: Segment) -> Event:
         count = seg.end_index - seg.start_index
@@ -382,13 +384,18 @@ class _StreamRun:
         size = self.cfg.thumbnail_size
         event.keyframes = [Keyframe(o.time, encode_jpeg(_shrink(o.image, size), self.cfg.jpeg_quality)) for o in chosen]
         event.utterances = self._utterances(seg.end)
-        if self.screen is not None:
-            shown = [(o.time, o.image) for o in observations if o.image is not None]
-            event.screen_text = self.screen.read(shown, (chosen[0].time, chosen[0].image) if chosen else None)
+        event.screen_text = self._screen_text(observations, chosen[0] if chosen else None)
         event.text = "\n".join([*(u.text for u in event.utterances if u.text), *(s.text for s in event.screen_text)])
         if event.text and self.ing.encoders.text is not None:
             event.vectors[self.ing.encoders.text_key] = self.ing.encoders.text.embed([event.text])[0]
         return event
+
+    def _screen_text(self, observations: list[_Observation], main: _Observation | None) -> list[ScreenText]:
+        """Lines first read on screen in the event (OCR on), from its frames at the decoded size."""
+        if self.screen is None:
+            return []
+        shown = [(o.time, o.image) for o in observations if o.image is not None]
+        return self.screen.read(shown, None if main is None else (main.time, main.image))
 
     def _keyframe_observations(self, observations: list[_Observation], pooled: np.ndarray) -> list[_Observation]:
         """The observation nearest the event's mean first, then the most different ones (in time order)."""
