@@ -41,7 +41,7 @@ class Hit:
     score: float  # cosine similarity when one space answered; reciprocal-rank fusion otherwise
     keyframe: str | None  # path of the event's main keyframe thumbnail
     text: str = ""
-    scores: dict[str, float] = field(default_factory=dict)  # cosine similarity per vector space
+    scores: dict[str, float] = field(default_factory=dict)  # cosine per vector space; "screen/words": share found
 
     def to_dict(self) -> dict:
         return {"id": self.event, "stream": self.stream, "start": self.start, "end": self.end,
