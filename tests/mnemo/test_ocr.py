@@ -216,3 +216,18 @@ def test_resume_after_interrupt_stores_the_same_lines(slides_video, ocr_profile,
     assert 0 < partial < len(resumed) and report.resumed_from
     with mnemo.open(directory) as memory:
         assert resumed == [(s.time, s.text) for s in memory.screen_text()]
+
+
+def test_a_watermark_on_real_footage_is_read_exactly_and_stored_once(shared_data, ocr_profile, tmp_path):
+    """nature-cuts.mp4: real photographs joined by fades and cuts under a burnt-in copyright line
+    that stays for the whole clip (checked by eye: "Copyright © 2013 Brandon Castellano",
+    "www.bcastell.com")."""
+    video = shared_data / "video" / "nature-cuts.mp4"
+    if not video.is_file():
+        pytest.skip(f"{video} is absent")
+    with mnemo.open(tmp_path / "m", profile=str(ocr_profile), create=True) as memory:
+        memory.ingest(str(video))
+        lines, events = memory.screen_text(), memory.events()
+    assert len(events) >= 4  # the line stays on screen across events: stored once all the same
+    assert sorted(s.text for s in lines) == ["Copyright © 2013 Brandon Castellano", "www.bcastell.com"]
+    assert all(s.box[1] > 0.75 for s in lines)  # along the bottom of the frame
