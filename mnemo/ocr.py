@@ -40,7 +40,7 @@ class OcrConfig:
     frame_size: int = 360  # shorter side frames are decoded at while OCR is on (the keyframes are read at it)
     frames_per_event: int = 6  # at most this many frames of an event are read (screen changes, in time order)
     same_frame: float = 0.002  # frames with at most this share of pixels changed show the same screen
-    same_text: float = 0.85  # a line this similar (0..1) to one on screen at the last read keyframe is that line
+    same_text: float = 0.85  # a line this similar (0..1) to one on screen at the last frame read is that line
 
     def __post_init__(self) -> None:
         if self.name is not None and (not isinstance(self.name, str) or not self.name):
@@ -82,8 +82,10 @@ class ScreenTextStage:
         """Lines first seen in an event: ``frames`` are its (media time, RGB image) in time order,
         ``keyframe`` the one read when no screen change held still. Returns lines in time order."""
         picked = self._pick(frames)
-        if not picked and keyframe is not None and self._differs(_signature(keyframe[1])):
-            picked = [(keyframe[0], keyframe[1], _signature(keyframe[1]))]
+        if not picked and keyframe is not None:
+            signature = _signature(keyframe[1])
+            if self.last is None or _changed(signature, self.last) > self.config.same_frame:
+                picked = [(keyframe[0], keyframe[1], signature)]
         found: list[ScreenText] = []
         for when, image, signature in picked:
             t0 = time.perf_counter()
@@ -116,11 +118,8 @@ class ScreenTextStage:
             picked.append((when, image, signature))
         return picked
 
-    def _differs(self, signature: np.ndarray) -> bool:
-        return self.last is None or _changed(signature, self.last) > self.config.same_frame
-
     def _known(self, key: str, found: list[ScreenText]) -> bool:
-        """On screen at the last keyframe read, or already found in this event."""
+        """On screen at the last frame read, or already found in this event."""
         return any(_similar(key, other, self.config.same_text)
                    for other in [*self.on_screen, *(_key(s.text) for s in found)])
 
