@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
-from memory.event import Event, Utterance
+from memory.event import Event, ScreenText, Utterance
 from memory.store import MemoryStore
 from mnemo.config import Profile, load_profile
 from mnemo.errors import MemoryNotFound
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROFILE = "standard"
 _RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+SCREEN_WORDS = "screen/words"  # the ranking of events by the query's words in their screen text (Hit.scores key)
 CONSOLIDATE_EVERY = 1.0  # wall seconds between incremental consolidations while ingesting
 
 
@@ -40,7 +41,7 @@ class Hit:
     score: float  # cosine similarity when one space answered; reciprocal-rank fusion otherwise
     keyframe: str | None  # path of the event's main keyframe thumbnail
     text: str = ""
-    scores: dict[str, float] = field(default_factory=dict)  # cosine similarity per vector space
+    scores: dict[str, float] = field(default_factory=dict)  # cosine per vector space; "screen/words": share found
 
     def to_dict(self) -> dict:
         return {"id": self.event, "stream": self.stream, "start": self.start, "end": self.end,
@@ -218,6 +219,10 @@ class Memory:
         """Who said what when: utterances ordered by stream and time (text empty when unknown)."""
         return self.store.utterances(stream=stream, voice=voice)
 
+    def screen_text(self, stream: str | None = None, event: int | None = None) -> list[ScreenText]:
+        """Lines read on screen (profile section ocr), each once, ordered by stream and the time first read."""
+        return self.store.screen_text(stream=stream, event_id=event)
+
     # -- questions ---------------------------------------------------------------------------
 
     @property
@@ -246,12 +251,17 @@ class Memory:
 
         with torch_threads(1):  # one short query: a pool of threads only spins against other work
             queries = list(self._query_vectors(text, image))
-        if not queries:
+        # the query's words in screen text (OCR lines): names, numbers and rare words that vectors blur
+        on_screen = [] if text is None else self.store.search_screen_text(text, k=max(4 * k, 50), stream=stream)
+        if not queries and not on_screen:
             logger.warning("nothing in this memory can answer that query (no text was stored and the "
                            "frame encoder %r has no text tower); try --image or the full profile",
                            self.encoders.frame.space)
             return []
         ranked = [self.store.search(space, vector, k=max(4 * k, 50), stream=stream) for space, vector in queries]
+        if on_screen:
+            queries.append((SCREEN_WORDS, None))
+            ranked.append(on_screen)
         hits = self._fuse(queries, ranked, k)
         self._touch([h.event for h in hits])
         return hits
