@@ -97,9 +97,8 @@ def required_models(profile: Profile) -> list[str]:
     """The cached models (``mnemo models``) a profile's speech and screen-text components need."""
     speech = profile.speech
     wanted = [("vad", speech.vad), ("voices", speech.voices), ("asr", speech.asr)]
-    ocr = getattr(profile, "ocr", None)
-    if ocr is not None and getattr(ocr, "name", None):
-        wanted.append(("ocr", ocr.name))
+    if profile.ocr.enabled:
+        wanted.append(("ocr", profile.ocr.name))
     names = []
     for key in wanted:
         if key not in _MODEL_OF:
