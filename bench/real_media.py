@@ -112,14 +112,34 @@ def run_wer(data: Path, profile_name: str) -> dict:
 
 # -- voices and screen text (their own benches, run as they are) ---------------------------------
 
-def run_script(script: str, *args: str) -> dict | None:
-    """Run ``bench/<script>`` with ``--json`` and return what it printed, None when it failed."""
-    command = [sys.executable, str(REPO / "bench" / script), *args, "--json"]
+def run_script(script: str, *args: str) -> str | None:
+    """Run ``bench/<script>`` and return what it printed, None when it failed."""
+    command = [sys.executable, str(REPO / "bench" / script), *args]
     run = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     if run.returncode != 0:
         logging.error("%s failed (%d): %s", script, run.returncode, run.stderr[-2000:])
         return None
-    return json.loads(run.stdout[run.stdout.index("{"):])
+    return run.stdout
+
+
+def run_der(data: Path, profile_name: str) -> dict | None:
+    """bench/speakers.py with the profile's VAD and voices, per whole file and per 10 s event."""
+    from mnemo.config import load_profile
+
+    speech = load_profile(profile_name).speech
+    base = ["--data", str(data / "audio"), "--voices", str(speech.voices), "--vad", str(speech.vad),
+            "--vad-options", json.dumps(dict(speech.vad_options))]
+    whole, events = run_script("speakers.py", *base), run_script("speakers.py", *base, "--event-s", "10")
+    return None if whole is None or events is None else {"whole_files": whole, "per_10s_event": events}
+
+
+def run_ocr(out: Path) -> dict | None:
+    """bench/ocr.py (30 rendered slides, seed 1): its JSON figures."""
+    printed = run_script("ocr.py", "--slides", "30", "--seed", "1", "--out", str(out), "--json")
+    if printed is None:
+        return None
+    lines = printed.splitlines()
+    return json.loads("\n".join(lines[lines.index("{"):]))
 
 
 # -- speed ---------------------------------------------------------------------------------------
@@ -197,9 +217,9 @@ def main() -> None:
     if "wer" in parts:
         report["wer"] = run_wer(args.data, args.profile)
     if "der" in parts:
-        report["der"] = run_script("speakers.py", "--data", str(args.data / "audio"), "--profile", args.profile)
+        report["der"] = run_der(args.data, args.profile)
     if "ocr" in parts:
-        report["ocr"] = run_script("ocr.py", "--out", str(args.out / "ocr"))
+        report["ocr"] = run_ocr(args.out / "ocr")
     if "speed" in parts:
         report["speed"] = run_speed(args.out, args.profile, args.minutes)
     (args.out / "report.json").write_text(json.dumps(report, indent=1, default=float))
@@ -216,9 +236,12 @@ def print_report(report: dict) -> None:
               f"(empty-transcript baseline 1.000); {wer['realtime_factor']:.1f}x real time")
         for row in wer["files"]:
             print(f"  {row['file']:32s} {row['errors']:2d}/{row['words']:2d} words wrong  {row['text']!r}")
-    for part in ("der", "ocr"):
-        if part in report:
-            print(f"{part.upper()}: {json.dumps(report[part], default=float)[:1500]}")
+    if report.get("der"):
+        for name, printed in report["der"].items():
+            print(f"DER ({name}, bench/speakers.py):")
+            print("\n".join("  " + line for line in printed.strip().splitlines()[-12:]))
+    if report.get("ocr"):
+        print(f"OCR (bench/ocr.py, 30 slides, seed 1): {json.dumps(report['ocr'], default=float)[:1500]}")
     speed = report.get("speed")
     if speed:
         print(f"speed on a {speed['minutes']:.0f}-minute talk ({speed['video']}); pure decode "

@@ -1,20 +1,23 @@
-"""Speaker diarization with the built-in (no weights) path, scored against RTTM ground truth.
+"""Speaker diarization scored against RTTM ground truth, with the spectral/energy baseline alongside.
 
-    python bench/speakers.py [--data ../shared/data/audio] [--vad energy] [--mode refine]
+    python bench/speakers.py [--data ../shared/data/audio] [--voices ge2e] [--vad silero] [--event-s 10]
 
 For ami-dev/*.wav (ground truth in ami-dev/debug.*.rttm) and two-speakers/sample.wav: decodes
-each file through streams (16 kHz mono chunks), runs voice activity detection online, the
-spectral voice embedding and clustering into voice entities, and prints per file the
-diarization error rate (collar 0.25 s, overlap scored, Hungarian speaker mapping) with its
-parts, voices found vs true speakers, and the real-time factor; then the overall DER (files
-weighted by their speech). Each file is its own memory (a fresh clusterer) unless
-``--one-memory``. ``--oracle-vad`` uses the reference speech regions instead of the VAD, to
-separate clustering errors from detection errors.
+each file through streams (16 kHz mono chunks), runs voice activity detection, the voice embedding
+and clustering into voice entities, and prints per file the diarization error rate (collar 0.25 s,
+overlap scored, Hungarian speaker mapping) with its parts, voices found vs true speakers, and the
+cost in seconds per minute of audio (VAD and voices apart); then the overall DER (files weighted by
+their speech). Unless ``--no-baseline``, the spectral voices on the energy VAD run in the same
+invocation. ``--event-s N`` processes the audio as ingest does: per span of N seconds (a fresh VAD
+and one block each), then the end-of-stream pass relabels what was decided. Each file is its own
+memory (a fresh clusterer) unless ``--one-memory``. ``--oracle-vad`` uses the reference speech
+regions instead of the VAD, to separate clustering errors from detection errors.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -26,8 +29,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from perception.speech.der import DERResult, Turn, diarization_error, read_rttm, total_error, write_rttm  # noqa: E402
-from perception.speech.diarize import Diarizer, VoiceClusterer  # noqa: E402
-from perception.speech.vad import SpeechSegment, create_vad  # noqa: E402
+from perception.speech.diarize import Diarizer, VoiceClusterer, relabel_turns  # noqa: E402
+from perception.speech.vad import SpeechSegment, detect_speech  # noqa: E402
 from perception.speech.voice import create_voice_embedder  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "audio"
@@ -65,26 +68,42 @@ def oracle_segments(stream: str, reference: list[Turn], samples: np.ndarray) -> 
     return [SpeechSegment(stream, a, b, samples[int(a * 16000) : int(b * 16000)]) for a, b in spans]
 
 
-def run_file(file_id: str, path: Path, reference: list[Turn], args, clusterer: VoiceClusterer | None):
-    embedder = create_voice_embedder("spectral")
-    diarizer = Diarizer(embedder, clusterer, mode=args.mode, block_windows=args.block_windows)
-    vad = create_vad(args.vad, aggressiveness=args.aggressiveness)
+def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict,
+             clusterer: VoiceClusterer | None):
+    embedder = config["embedder"]
+    diarizer = Diarizer(embedder, clusterer, clusterer_options=config["clusterer_options"],
+                        **{"mode": args.mode, "block_windows": args.block_windows, **config["diarizer_options"]})
     chunks = list(read_chunks(path))  # decoded before timing: the bench measures perception
-    duration = sum(len(c.samples) for c in chunks) / 16000
-    started = time.perf_counter()
-    turns = []
+    samples = np.concatenate([c.samples for c in chunks])
+    duration = len(samples) / 16000
+    timings = {"vad": 0.0, "voices": 0.0}
     if args.oracle_vad:
-        samples = np.concatenate([c.samples for c in chunks])
-        for segment in oracle_segments(file_id, reference, samples):
-            turns += diarizer.push(segment)
+        spans = [(0.0, samples)]
+    elif args.event_s > 0:
+        step = int(args.event_s * 16000)
+        spans = [(i / 16000, samples[i : i + step]) for i in range(0, len(samples), step)]
     else:
-        for chunk in chunks:
-            for segment in vad.push(chunk):
-                turns += diarizer.push(segment)
-        for segment in vad.flush():
+        spans = [(0.0, samples)]
+    turns = []
+    for start, part in spans:
+        t0 = time.perf_counter()
+        if args.oracle_vad:
+            segments = oracle_segments(file_id, reference, samples)
+        else:
+            segments = detect_speech(part, start, file_id, vad=config["vad"], aggressiveness=args.aggressiveness,
+                                     **config["vad_options"])
+        t1 = time.perf_counter()
+        for segment in segments:
             turns += diarizer.push(segment)
+        if args.event_s > 0:
+            turns += diarizer.finish()
+        timings["vad"] += t1 - t0
+        timings["voices"] += time.perf_counter() - t1
+    t1 = time.perf_counter()
     turns += diarizer.finish()
-    elapsed = time.perf_counter() - started
+    changes = diarizer.finish_stream()
+    timings["voices"] += time.perf_counter() - t1
+    turns = relabel_turns(turns, changes)
     hypothesis = [Turn(t.start, t.end, t.entity) for t in turns]
     result = diarization_error(reference, hypothesis, collar=args.collar)
     if args.rttm_out:
@@ -92,7 +111,8 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, clusterer: V
         write_rttm(hypothesis, file_id, Path(args.rttm_out) / f"{file_id}.rttm")
     found = len({t.voice for t in turns})
     true = len({t.speaker for t in reference})
-    return result, found, true, elapsed / max(duration, 1e-9), diarizer.clusterer
+    per_minute = {part: 60.0 * seconds / max(duration, 1e-9) for part, seconds in timings.items()}
+    return result, found, true, per_minute, duration, diarizer.clusterer
 
 
 def line(name: str, result: DERResult, extra: str = "") -> str:
@@ -101,40 +121,83 @@ def line(name: str, result: DERResult, extra: str = "") -> str:
             f"speech {result.total:5.1f}s  {extra}")
 
 
+def configurations(args) -> list[dict]:
+    """The run asked for, and the spectral/energy baseline unless it is the same or left out."""
+    asked = {"name": f"{args.voices}/{args.vad}", "voices": args.voices, "vad": args.vad,
+             "vad_options": json.loads(args.vad_options), "diarizer_options": json.loads(args.diarizer_options),
+             "clusterer_options": json.loads(args.clusterer_options)}
+    runs = [asked]
+    if not args.no_baseline and (args.voices, args.vad) != ("spectral", "energy"):
+        runs.insert(0, {"name": "spectral/energy (baseline)", "voices": "spectral", "vad": "energy",
+                        "vad_options": {}, "diarizer_options": {}, "clusterer_options": {}})
+    for run in runs:
+        run["embedder"] = create_voice_embedder(run["voices"], **json.loads(args.voice_options)) \
+            if run is asked else create_voice_embedder(run["voices"])
+    return runs
+
+
+def run_configuration(config: dict, cases, args) -> None:
+    print(f"== voices={config['name']} {config['diarizer_options'] or ''}{config['clusterer_options'] or ''}")
+    results, clusterer, costs, durations = [], None, [], []
+    for file_id, path, reference in cases:
+        result, found, true, cost, duration, used = run_file(file_id, path, reference, args, config, clusterer)
+        clusterer = used if args.one_memory else None
+        results.append(result)
+        costs.append(cost)
+        durations.append(duration)
+        mapping = ""
+        if args.one_memory:
+            mapping = "  " + ", ".join(f"{h}={r}" for h, r in sorted(result.mapping.items()))
+        print(line(file_id, result, f"voices {found}/{true}  vad {cost['vad']:.2f} s/min  "
+                                    f"voices {cost['voices']:.2f} s/min{mapping}"))
+    weights = np.array(durations) / sum(durations)
+    vad = float(sum(w * c["vad"] for w, c in zip(weights, costs)))
+    voices = float(sum(w * c["voices"] for w, c in zip(weights, costs)))
+    print(line("overall", total_error(results), f"vad {vad:.2f} s/min  voices {voices:.2f} s/min of audio"))
+    if args.one_memory and clusterer is not None:
+        print(f"voice entities in the shared memory: {len(clusterer.voices)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--vad", default="energy", help="voice activity detector: energy or webrtc")
+    parser.add_argument("--voices", default="spectral", help="voice embedder: spectral or ge2e")
+    parser.add_argument("--voice-options", default="{}", help="JSON options of the voice embedder")
+    parser.add_argument("--vad", default="energy", help="voice activity detector: energy, webrtc or silero")
+    parser.add_argument("--vad-options", default="{}", help="JSON VadOptions fields")
+    parser.add_argument("--diarizer-options", default="{}", help="JSON DiarizerOptions fields")
+    parser.add_argument("--clusterer-options", default="{}", help="JSON ClustererOptions fields")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the spectral/energy baseline")
     parser.add_argument("--aggressiveness", type=int, default=2)
     parser.add_argument("--mode", default="refine", choices=("refine", "online"))
     parser.add_argument("--block-windows", type=int, default=1600,
                         help="refine mode: windows per block (24 is about 18 s of speech: a live latency bound)")
+    parser.add_argument("--event-s", type=float, default=0.0,
+                        help="process the audio in spans of this many seconds, as ingest does per event (0: whole)")
     parser.add_argument("--collar", type=float, default=0.25)
     parser.add_argument("--oracle-vad", action="store_true", help="reference speech regions instead of the VAD")
     parser.add_argument("--one-memory", action="store_true", help="one clusterer for all files (ids persist)")
     parser.add_argument("--rttm-out", default=None, help="write hypothesis RTTM files here")
+    parser.add_argument("--files", default="", help="comma-separated file ids to run (default: all)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (ingest gives torch one core beside the decoder)")
     args = parser.parse_args(argv)
+    if args.voices != "spectral":
+        import torch
+
+        torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     cases = find_cases(args.data)
+    if args.files:
+        cases = [c for c in cases if c[0] in set(args.files.split(","))]
     if not cases:
         print(f"no audio with RTTM ground truth under {args.data}", file=sys.stderr)
         return 1
-    print(f"vad={args.vad}/{args.aggressiveness} mode={args.mode} block={args.block_windows} collar={args.collar}"
-          f"{' oracle-vad' if args.oracle_vad else ''}{' one-memory' if args.one_memory else ''}")
-    results, clusterer, rtfs = [], None, []
-    for file_id, path, reference in cases:
-        result, found, true, rtf, used = run_file(file_id, path, reference, args, clusterer)
-        clusterer = used if args.one_memory else None
-        results.append(result)
-        rtfs.append(rtf)
-        mapping = ""
-        if args.one_memory:
-            mapping = "  " + ", ".join(f"{h}={r}" for h, r in sorted(result.mapping.items()))
-        print(line(file_id, result, f"voices {found}/{true}  RTF {rtf:.4f}{mapping}"))
-    print(line("overall", total_error(results), f"mean RTF {np.mean(rtfs):.4f}"))
-    if args.one_memory and clusterer is not None:
-        print(f"voice entities in the shared memory: {len(clusterer.voices)}")
+    print(f"aggressiveness={args.aggressiveness} mode={args.mode} block={args.block_windows} collar={args.collar}"
+          f" event_s={args.event_s}{' oracle-vad' if args.oracle_vad else ''}{' one-memory' if args.one_memory else ''}")
+    for config in configurations(args):
+        run_configuration(config, cases, args)
     return 0
 
 

@@ -962,7 +962,8 @@ def speaker_label(text: str) -> tuple[str, str] | None:
 # ---------------------------------------------------------------------- module helpers
 
 def _redact_events(c: sqlite3.Connection, names: Iterable[str]) -> list[int]:
-    """Replace whole-word occurrences of ``names`` in event text with REDACTED; returns the event ids."""
+    """Replace whole-word occurrences of ``names`` in event text and screen text lines with REDACTED;
+    returns the ids of the events whose text changed."""
     names = sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)
     if not names or c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").fetchone() is None:
         return []
@@ -974,6 +975,10 @@ def _redact_events(c: sqlite3.Connection, names: Iterable[str]) -> list[int]:
         if new != text:
             c.execute("UPDATE events SET text = ? WHERE id = ?", (new, event_id))
             changed.append(int(event_id))
+    if c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'screen_text'").fetchone() is not None:
+        for line_id, text in c.execute(f"SELECT id, text FROM screen_text WHERE {like}",
+                                       [f"%{n}%" for n in names]).fetchall():  # a name read on screen
+            c.execute("UPDATE screen_text SET text = ? WHERE id = ?", (pattern.sub(REDACTED, text), line_id))
     return changed
 
 

@@ -35,6 +35,21 @@ class Utterance:
 
 
 @dataclass
+class ScreenText:
+    """A line of text read on screen (OCR of a keyframe), stored once while it stays on screen."""
+
+    stream: str
+    time: float  # media time of the keyframe it was first read on, seconds
+    text: str
+    box: tuple[float, float, float, float]  # (x0, y0, x1, y1) as fractions of the frame's width and height
+    score: float  # the reader's confidence, 0..1
+    origin: str = "ocr"
+    model: str | None = None  # which reader read it
+    event_id: int | None = None  # the event it was first read in, set by the store
+    id: int | None = None
+
+
+@dataclass
 class Event:
     """One episodic event, cut where the stream was surprising."""
 
@@ -46,6 +61,7 @@ class Event:
     text: str = ""  # subtitles / transcript inside the span
     surprise: float = 0.0  # boundary strength at ``start`` (z-score), 0 for a stream's first event
     utterances: list[Utterance] = field(default_factory=list)  # speech inside the span
+    screen_text: list[ScreenText] = field(default_factory=list)  # text first read on screen inside the span
     id: int | None = None  # assigned by the store
 
     @property

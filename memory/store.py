@@ -39,13 +39,14 @@ from memory.poses import ensure_schema as ensure_pose_schema
 from memory.perceived import ensure_schema as ensure_perceived_schema
 from memory.consolidation import ensure_schema as ensure_consolidation_schema
 from memory.files import atomic_write
-from memory.event import Checkpoint, Event, Keyframe, Utterance
+from memory.words import rank_by_words
+from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
 from memory.index import (DEFAULT_FACTORY, FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build,
                           safe_name)
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "mnemo"
 DB_NAME = "memory.db"
 _VECTOR_DTYPE = FLOAT16
@@ -122,8 +123,25 @@ _SCHEMA_V2 = [
         updated REAL NOT NULL
     )""",
 ]
-_SCHEMA += _SCHEMA_V2
-_MIGRATIONS = {1: _SCHEMA_V2}  # from version N to N + 1
+# version 3: screen text (lines read by OCR on keyframes), each line stored once while it stays on screen
+_SCHEMA_V3 = [
+    """CREATE TABLE IF NOT EXISTS screen_text (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id INTEGER REFERENCES events(id) ON DELETE CASCADE,  -- the event it was first read in
+        stream TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+        time REAL NOT NULL,                       -- media time of the keyframe it was first read on
+        text TEXT NOT NULL,
+        x0 REAL NOT NULL, y0 REAL NOT NULL,       -- box, fractions of the frame's width and height
+        x1 REAL NOT NULL, y1 REAL NOT NULL,
+        score REAL NOT NULL,                      -- the reader's confidence, 0..1
+        origin TEXT NOT NULL DEFAULT 'ocr',
+        model TEXT                                -- which reader read it
+    )""",
+    "CREATE INDEX IF NOT EXISTS screen_text_stream_time ON screen_text(stream, time)",
+    "CREATE INDEX IF NOT EXISTS screen_text_event ON screen_text(event_id)",
+]
+_SCHEMA += _SCHEMA_V2 + _SCHEMA_V3
+_MIGRATIONS = {1: _SCHEMA_V2, 2: _SCHEMA_V3}  # from version N to N + 1
 
 # Tables that other modules of memory/ own: each function runs CREATE ... IF NOT EXISTS statements
 # inside the caller's transaction. They run when a memory is created and at every writable open,
@@ -389,7 +407,7 @@ class MemoryStore:
 
     # ------------------------------------------------------------ events
     def add_event(self, event: Event, checkpoint: Checkpoint, state: dict[str, bytes] | None = None) -> int:
-        """Commit an event with its vectors, keyframes, utterances and the stream's checkpoint.
+        """Commit an event with its vectors, keyframes, utterances, screen text and the stream's checkpoint.
 
         ``state`` (per-memory blobs such as the voice clusterer) is written in the same
         transaction, so a resumed ingest finds the state that matches its last event.
@@ -416,6 +434,7 @@ class MemoryStore:
                           [(event_id, i, float(k.time), None if k.jpeg is None else bytes(k.jpeg))
                            for i, k in enumerate(event.keyframes)])
             self._put_utterances(c, event_id, event.utterances)
+            self._put_screen_text(c, event_id, event.screen_text)
             for key, value in (state or {}).items():
                 self._put_state(c, key, value)
             self._put_checkpoint(c, checkpoint)
@@ -430,6 +449,37 @@ class MemoryStore:
                             (event_id, u.stream, float(u.start), float(u.end), u.text, u.voice, u.origin,
                              u.language, json.dumps([list(w) for w in u.words]), u.confidence, u.model))
             u.id, u.event_id = int(cur.lastrowid), event_id
+
+    @staticmethod
+    def _put_screen_text(c: sqlite3.Connection, event_id: int, lines: Sequence[ScreenText]) -> None:
+        for line in lines:
+            x0, y0, x1, y1 = (float(v) for v in line.box)
+            cur = c.execute("INSERT INTO screen_text(event_id, stream, time, text, x0, y0, x1, y1, score, origin, "
+                            "model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (event_id, line.stream, float(line.time), line.text, x0, y0, x1, y1, float(line.score),
+                             line.origin, line.model))
+            line.id, line.event_id = int(cur.lastrowid), event_id
+
+    def screen_text(self, stream: str | None = None, event_id: int | None = None) -> list[ScreenText]:
+        """Lines read on screen, ordered by stream and time, optionally of one stream or event."""
+        where, params = ["1"], []
+        for column, value in (("stream", stream), ("event_id", event_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        rows = self._conn.execute(
+            "SELECT id, event_id, stream, time, text, x0, y0, x1, y1, score, origin, model FROM screen_text "
+            f"WHERE {' AND '.join(where)} ORDER BY stream, time, id", params).fetchall()
+        return [ScreenText(stream=r[2], time=r[3], text=r[4], box=(r[5], r[6], r[7], r[8]), score=r[9], origin=r[10],
+                           model=r[11], event_id=r[1], id=r[0]) for r in rows]
+
+    def search_screen_text(self, query: str, k: int = 10, stream: str | None = None) -> list[tuple[int, float]]:
+        """Top-k (event id, share of the query's wording) among events whose screen text holds at least
+        half of the query's words (memory/words.py); a scan of the lines, fine for ~10^5 of them."""
+        where, params = ("stream = ?", [stream]) if stream is not None else ("1", [])
+        rows = self._conn.execute(f"SELECT event_id, text FROM screen_text WHERE event_id IS NOT NULL AND {where}",
+                                  params)
+        return rank_by_words(((int(r[0]), r[1]) for r in rows), query, k)
 
     @staticmethod
     def _put_state(c: sqlite3.Connection, key: str, value: bytes) -> None:
@@ -453,6 +503,15 @@ class MemoryStore:
                 self._put_state(c, key, state)
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return changed
+
+    def set_utterance_voices(self, voices: Sequence[tuple[int, str | None]]) -> int:
+        """Set the voice of utterances by id, in one transaction (the diariser's end-of-stream
+        relabelling); returns how many rows changed."""
+        if not voices:
+            return 0
+        with self._write() as c:
+            return sum(c.execute("UPDATE utterances SET voice = ? WHERE id = ?", (voice, int(uid))).rowcount
+                       for uid, voice in voices)
 
     def state(self, key: str) -> bytes | None:
         """A per-memory state blob (e.g. ``"voices"``), None when never written."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def open(directory, profile=None, create: bool = False):  # noqa: A001 - mirrors builtins.open on purpose
+def open(directory, profile=None, create: bool = False, readonly: bool = False):  # noqa: A001 - mirrors builtins.open
     """Open the memory in ``directory``; see :class:`mnemo.api.Memory`."""
     from mnemo.api import open as _open
 
-    return _open(directory, profile=profile, create=create)
+    return _open(directory, profile=profile, create=create, readonly=readonly)

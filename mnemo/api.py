@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
-from memory.event import Event, Utterance
+from memory.event import Event, ScreenText, Utterance
 from memory.store import MemoryStore
 from mnemo.config import Profile, load_profile
 from mnemo.errors import MemoryNotFound
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PROFILE = "standard"
 _RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+SCREEN_WORDS = "screen/words"  # the ranking of events by the query's words in their screen text (Hit.scores key)
 CONSOLIDATE_EVERY = 1.0  # wall seconds between incremental consolidations while ingesting
 
 
@@ -40,7 +41,7 @@ class Hit:
     score: float  # cosine similarity when one space answered; reciprocal-rank fusion otherwise
     keyframe: str | None  # path of the event's main keyframe thumbnail
     text: str = ""
-    scores: dict[str, float] = field(default_factory=dict)  # cosine similarity per vector space
+    scores: dict[str, float] = field(default_factory=dict)  # cosine per vector space; "screen/words": share found
 
     def to_dict(self) -> dict:
         return {"id": self.event, "stream": self.stream, "start": self.start, "end": self.end,
@@ -50,12 +51,14 @@ class Hit:
 class Memory:
     """One memory directory, with the profile its vectors were made with."""
 
-    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False):
+    def __init__(self, directory: str | Path, profile: str | Profile | None = None, create: bool = False,
+                 readonly: bool = False):
         self.directory = Path(directory)
-        self._created = create and not (self.directory / "memory.db").exists()
-        if not create and not (self.directory / "memory.db").is_file():
+        self._created = create and not readonly and not (self.directory / "memory.db").exists()
+        if not self._created and not (self.directory / "memory.db").is_file():
             raise MemoryNotFound(f"{self.directory}: no mnemo memory here (ingest into it first)")
-        self.store = MemoryStore(self.directory, create=create)
+        # read-only: a reader beside a writer in another process (the service's queries)
+        self.store = MemoryStore(self.directory, create=self._created, readonly=readonly)
         self._profile = profile
         self._encoders = None
         self._registry = None
@@ -91,6 +94,10 @@ class Memory:
     def _recorded_profile(self) -> str | None:
         streams = self.store.streams()
         return streams[-1]["info"].get("profile") if streams else None
+
+    def use_encoders(self, encoders) -> None:
+        """Share encoders already loaded (by a service holding several memories) instead of loading them."""
+        self._encoders = encoders
 
     @property
     def encoders(self):
@@ -215,6 +222,10 @@ class Memory:
         """Who said what when: utterances ordered by stream and time (text empty when unknown)."""
         return self.store.utterances(stream=stream, voice=voice)
 
+    def screen_text(self, stream: str | None = None, event: int | None = None) -> list[ScreenText]:
+        """Lines read on screen (profile section ocr), each once, ordered by stream and the time first read."""
+        return self.store.screen_text(stream=stream, event_id=event)
+
     # -- questions ---------------------------------------------------------------------------
 
     @property
@@ -243,12 +254,17 @@ class Memory:
 
         with torch_threads(1):  # one short query: a pool of threads only spins against other work
             queries = list(self._query_vectors(text, image))
-        if not queries:
+        # the query's words in screen text (OCR lines): names, numbers and rare words that vectors blur
+        on_screen = [] if text is None else self.store.search_screen_text(text, k=max(4 * k, 50), stream=stream)
+        if not queries and not on_screen:
             logger.warning("nothing in this memory can answer that query (no text was stored and the "
                            "frame encoder %r has no text tower); try --image or the full profile",
                            self.encoders.frame.space)
             return []
         ranked = [self.store.search(space, vector, k=max(4 * k, 50), stream=stream) for space, vector in queries]
+        if on_screen:
+            queries.append((SCREEN_WORDS, None))
+            ranked.append(on_screen)
         hits = self._fuse(queries, ranked, k)
         self._touch([h.event for h in hits])
         return hits
@@ -306,9 +322,9 @@ class _LazyEmbedders(Mapping):
     def _loaded(self) -> dict[str, Callable[[str], np.ndarray]]:
         if self._encoders is None:
             enc = self._memory.encoders
-            self._encoders = {enc.text_key: lambda text: enc.text.embed([text])[0]}
+            self._encoders = {enc.text_key: _Cached(lambda text: enc.text.embed([text])[0])}
             if enc.frame.supports_text:
-                self._encoders[enc.image_key] = lambda text: enc.frame.encode_text([text])[0]
+                self._encoders[enc.image_key] = _Cached(lambda text: enc.frame.encode_text([text])[0])
         return self._encoders
 
     def __getitem__(self, space: str) -> Callable[[str], np.ndarray]:
@@ -319,6 +335,31 @@ class _LazyEmbedders(Mapping):
 
     def __len__(self) -> int:
         return len(self._loaded())
+
+
+class _Cached:
+    """A text encoder remembering its last ``size`` texts: answering re-reads the same event
+    sentences question after question (a MiniLM call costs 10-50 ms on 2 busy cores)."""
+
+    def __init__(self, encode: Callable[[str], np.ndarray], size: int = 4096):
+        from collections import OrderedDict
+
+        self._encode = encode
+        self._size = size
+        self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, text: str) -> np.ndarray:
+        vector = self._seen.get(text)
+        if vector is None:
+            from mnemo.models import torch_threads
+
+            with torch_threads(1):  # one short text: more threads only spin against other work
+                vector = self._seen[text] = np.asarray(self._encode(text))
+            if len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(text)
+        return vector.copy()
 
 
 def _load_image(image) -> np.ndarray:
@@ -335,6 +376,7 @@ def _load_image(image) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False) -> Memory:  # noqa: A001
-    """Open the memory in ``directory`` (``create=True`` makes it if missing)."""
-    return Memory(directory, profile=profile, create=create)
+def open(directory: str | Path, profile: str | Profile | None = None, create: bool = False,  # noqa: A001
+         readonly: bool = False) -> Memory:
+    """Open the memory in ``directory`` (``create=True`` makes it if missing; ``readonly`` never writes)."""
+    return Memory(directory, profile=profile, create=create, readonly=readonly)

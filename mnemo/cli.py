@@ -435,7 +435,8 @@ def evaluate(
     suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes) or m3bench (a QA file + videos)."),
     seeds: str = typer.Option("", "--seeds", help="Comma-separated episode seeds (sim), e.g. 1,2,3."),
     minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help="Episode length in minutes (sim; default 20: EVAL.md wants 30 questions of every type)."),
-    profile: str = typer.Option("standard", "--profile", "-p", help="Profile to ingest with."),
+    profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with (lite until the simulator's "
+                                "speech goes through the real speech stack: issue #26)."),
     noise: str = typer.Option("default", "--noise", help="Simulated perception noise: default or clean (debug)."),
     qa: Optional[Path] = typer.Option(None, "--qa", help="An M3-Bench-format QA file (m3bench suite)."),
     videos: Optional[Path] = typer.Option(None, "--videos", help="Folder of the QA file's videos (m3bench suite)."),
@@ -597,10 +598,14 @@ def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the
                                       help="The question to ask at the end.")) -> None:
     """Make the embedded sample video, ingest it (standard profile), print events, a search and an answer."""
     from mnemo.commands.ask import ask as ask_command
-    from mnemo.sample import make_sample
+    from mnemo.sample import can_speak, make_sample
 
-    sample = make_sample(out_dir)
-    err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s)")
+    # the lines are spoken where espeak-ng is installed (and recognised by the standard profile's
+    # whisper); elsewhere they come as subtitles
+    sample = make_sample(out_dir, speech=True, subtitles=not can_speak())
+    how = "spoken (espeak-ng)" if sample.spoken else "subtitled"
+    err.print(f"sample video: {sample.video} ({len(sample.scenes)} scenes, cuts at {list(sample.cuts)} s, "
+              f"lines {how})")
     memory = out_dir / "memory"
     ingest([str(sample.video)], memory=memory, profile=None, fps=None, keyframes_only=None, quiet=False,
            use_ray=False, address=None)
@@ -615,7 +620,7 @@ def _clock(seconds: float) -> str:
     return f"{int(minutes):d}:{secs:06.3f}"
 
 
-from mnemo.commands import ask as _ask, graph as _graph, job as _job, models as _models  # noqa: E402,F401  (they register commands)
+from mnemo.commands import ask as _ask, graph as _graph, job as _job, models as _models, serve as _serve  # noqa: E402,F401,E501  (they register commands)
 
 if __name__ == "__main__":
     main()

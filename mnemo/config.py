@@ -18,6 +18,7 @@ import yaml
 from memory.segmenter import SegmenterConfig
 from mnemo.errors import ConfigError
 from mnemo.entities import EntitiesConfig
+from mnemo.ocr import OcrConfig
 from mnemo.speech import SpeechConfig
 from streams.sampling import SamplingPolicy
 
@@ -60,6 +61,7 @@ class Profile:
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     entities: EntitiesConfig = field(default_factory=EntitiesConfig)
+    ocr: OcrConfig = field(default_factory=OcrConfig)  # screen text (OCR); off unless a reader is named
     ingest: IngestConfig = field(default_factory=IngestConfig)
     index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
     fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had
@@ -117,8 +119,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
 def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
     """Build a Profile from a parsed YAML mapping, naming any bad key or value."""
-    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "entities", "ingest",
-               "index", "fallback"}
+    allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "entities", "ocr",
+               "ingest", "index", "fallback"}
     _check_keys(data, allowed, where, "profile")
     try:
         return Profile(
@@ -129,6 +131,7 @@ def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", whe
             segmenter=_section(SegmenterConfig, data.get("segmenter"), where, "segmenter"),
             speech=_section(SpeechConfig, data.get("speech"), where, "speech"),
             entities=_section(EntitiesConfig, data.get("entities"), where, "entities"),
+            ocr=_ocr(data.get("ocr"), where),
             ingest=_section(IngestConfig, data.get("ingest"), where, "ingest"),
             index=str(data.get("index", "IDMap2,Flat")),
             fallback=data.get("fallback"),
@@ -158,6 +161,13 @@ def _section(cls: type, data: Any, where: str, section: str) -> Any:
         return cls(**data)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{where}: {section}: {err}") from err
+
+
+def _ocr(data: Any, where: str) -> OcrConfig:
+    """The ocr section: absent or null (off), a reader's name, or a mapping of OcrConfig fields."""
+    if isinstance(data, str):
+        data = {"name": data}
+    return _section(OcrConfig, data, where, "ocr")
 
 
 def _component(data: Any, where: str, section: str) -> ComponentConfig:

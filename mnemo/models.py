@@ -13,6 +13,7 @@ from mnemo.errors import ConfigError
 from perception import create_frame_encoder, create_text_embedder
 from perception.encoders.base import FrameEncoder, TextEmbedder
 from perception.errors import UnknownComponent, WeightsUnavailable
+from perception.ocr import TextReader, create_text_reader
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Encoders:
     profile: Profile  # the profile actually in use (after any fallback)
     frame: FrameEncoder
     text: TextEmbedder | None  # embeds transcripts/subtitles and text queries
+    ocr: TextReader | None = None  # reads screen text on keyframes (profile section ocr), None: off
 
     def warm(self) -> "Encoders":
         """Load lazily-loaded weights now, so that the first event does not pay for them."""
@@ -95,9 +97,8 @@ def required_models(profile: Profile) -> list[str]:
     """The cached models (``mnemo models``) a profile's speech and screen-text components need."""
     speech = profile.speech
     wanted = [("vad", speech.vad), ("voices", speech.voices), ("asr", speech.asr)]
-    ocr = getattr(profile, "ocr", None)
-    if ocr is not None and getattr(ocr, "name", None):
-        wanted.append(("ocr", ocr.name))
+    if profile.ocr.enabled:
+        wanted.append(("ocr", profile.ocr.name))
     names = []
     for key in wanted:
         if key not in _MODEL_OF:
@@ -162,7 +163,10 @@ def _create(profile: Profile) -> Encoders:
             options.setdefault("encoder", frame)  # reuse the loaded CLIP's text tower
         text = _component(create_text_embedder, ComponentConfig(profile.text_embedder.name, options), profile,
                           "text_embedder")
-    return Encoders(profile, frame, text)
+    ocr = None
+    if profile.ocr.enabled:
+        ocr = _component(create_text_reader, ComponentConfig(profile.ocr.name, profile.ocr.options), profile, "ocr")
+    return Encoders(profile, frame, text, ocr)
 
 
 def frame_encoder_name(profile: Profile) -> str | None:

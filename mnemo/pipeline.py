@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from memory.event import Checkpoint, Event, Keyframe, Utterance
+from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
 from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
@@ -22,6 +22,7 @@ from mnemo.runtime.control import COMPLETE, STOPPED, IngestControl
 from mnemo.runtime.reader import LiveReadStage, ReadStage
 from mnemo.runtime.records import PacketBatch
 from mnemo.entities import EntityLinker, EntityStage
+from mnemo.ocr import ScreenTextStage
 from perception.speech.asr import Transcript
 from perception.speech.live import LiveOptions
 from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
@@ -78,6 +79,8 @@ class Ingestor:
         self.encoders = encoders
         self.profile = encoders.profile
         frame_size = max(encoders.frame.frame_size, self.profile.ingest.thumbnail_size)
+        if encoders.ocr is not None:  # OCR reads frames at the size they were decoded at
+            frame_size = max(frame_size, self.profile.ocr.frame_size)
         self.speech = self.profile.speech
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
                                           audio=self.speech.enabled)
@@ -189,6 +192,8 @@ class _StreamRun:
         entities = ingestor.profile.entities
         self.entities = (EntityStage(entities, report.stream, ingestor.encoders.frame, ingestor.linker)
                          if entities.enabled and not self.audio_only else None)
+        self.screen = (_screen_stage(ingestor, report.stream, checkpoint)
+                       if ingestor.encoders.ocr is not None and not self.audio_only else None)
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
 
@@ -318,6 +323,10 @@ class _StreamRun:
             self.stages.update({f"speech.{part}": t for part, t in self.speech.timings.items()})
         if self.signal is not None:
             self.stages["speech.surprise"] = self.signal.seconds
+        if self.screen is not None:
+            self.stages["ocr"] = self.screen.seconds
+            logger.info("%s: OCR read %d frames in %.1f s (%d screen changes over ocr.frames_per_event left unread)",
+                        self.report.uri, self.screen.read_frames, self.screen.seconds, self.screen.skipped_frames)
         if self.entities is not None:  # detection, then tracking + re-identification + registry
             self.stages["entities"] = self.stages.get("entities.detect", 0.0) + self.stages.get("entities.track", 0.0)
         self.report.stages = dict(self.stages)
@@ -456,9 +465,12 @@ class _StreamRun:
     def _store(self, segments: Sequence[Segment], done: bool) -> None:
         """Store each segment's event with the checkpoint right after it, one transaction each."""
         t0, speech_before, entity_seconds = time.perf_counter(), self.stages.get("speech", 0.0), 0.0
+        ocr_before = self.screen.seconds if self.screen is not None else 0.0
         for number, seg in enumerate(segments):
             last = done and number == len(segments) - 1
             event = self._event(seg)
+            if last and self.speech is not None:  # the diariser's end-of-stream pass relabels the stream
+                self.speech.finish_stream(self.ing.store, event)
             checkpoint = Checkpoint(self.report.stream, seg.end, b"" if last else seg.state, done=last)
             state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else None
             self.ing.store.add_event(event, checkpoint, state)
@@ -474,8 +486,9 @@ class _StreamRun:
             self.position = seg.end
         if done and not segments:  # nothing new since the last checkpoint
             self.ing.store.set_checkpoint(Checkpoint(self.report.stream, self.position, b"", done=True))
+        ocr_seconds = (self.screen.seconds if self.screen is not None else 0.0) - ocr_before
         self.stages["store"] += (time.perf_counter() - t0 - (self.stages.get("speech", 0.0) - speech_before)
-                                 - entity_seconds)
+                                 - entity_seconds - ocr_seconds)
 
     def _event(self, seg: Segment) -> Event:
         count = seg.end_index - seg.start_index
@@ -487,15 +500,25 @@ class _StreamRun:
             event.vectors[f"audio/{self.audio_encoder.space}"] = pooled
         else:
             event.vectors[self.ing.encoders.image_key] = pooled
-        event.keyframes = self._keyframes(observations, pooled)
+        chosen = self._keyframe_observations(observations, pooled)
+        size = self.cfg.thumbnail_size
+        event.keyframes = [Keyframe(o.time, encode_jpeg(_shrink(o.image, size), self.cfg.jpeg_quality)) for o in chosen]
         event.utterances = self._utterances(seg.end)
-        event.text = "\n".join(u.text for u in event.utterances if u.text)
+        event.screen_text = self._screen_text(observations, chosen[0] if chosen else None)
+        event.text = "\n".join([*(u.text for u in event.utterances if u.text), *(s.text for s in event.screen_text)])
         if event.text and self.ing.encoders.text is not None:
             event.vectors[self.ing.encoders.text_key] = self.ing.encoders.text.embed([event.text])[0]
         return event
 
-    def _keyframes(self, observations: list[_Observation], pooled: np.ndarray) -> list[Keyframe]:
-        """The observation nearest the event's mean first, then the most different ones."""
+    def _screen_text(self, observations: list[_Observation], main: _Observation | None) -> list[ScreenText]:
+        """Lines first read on screen in the event (OCR on), from its frames at the decoded size."""
+        if self.screen is None:
+            return []
+        shown = [(o.time, o.image) for o in observations if o.image is not None]
+        return self.screen.read(shown, None if main is None else (main.time, main.image))
+
+    def _keyframe_observations(self, observations: list[_Observation], pooled: np.ndarray) -> list[_Observation]:
+        """The observation nearest the event's mean first, then the most different ones (in time order)."""
         held = [o for o in observations if o.image is not None]
         if not held:
             return []
@@ -508,11 +531,7 @@ class _StreamRun:
                 break
             chosen.append(candidate)
         first, rest = chosen[0], sorted(chosen[1:], key=lambda i: held[i].time)
-        size = self.cfg.thumbnail_size
-        return [
-            Keyframe(held[i].time, encode_jpeg(_shrink(held[i].image, size), self.cfg.jpeg_quality))
-            for i in [first, *rest]
-        ]
+        return [held[i] for i in [first, *rest]]
 
     def _take_cues(self, end: float) -> list[TextCue]:
         taken = [c for c in self.cues if (c.time + c.end) / 2 < end]
@@ -537,6 +556,16 @@ _DRAIN_S = 2.0  # seconds a stopped live ingest goes on analysing what was alrea
 def _leave_a_core_for_decoding():
     """torch gets one thread fewer than the machine has while decoding runs in its own thread."""
     return torch_threads((os.cpu_count() or 2) - 1)
+
+
+def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None) -> ScreenTextStage:
+    """The stream's OCR stage; a resumed stream starts with the lines of its last event that had any."""
+    on_screen: list[str] = []
+    if checkpoint is not None:
+        lines = ingestor.store.screen_text(stream=stream)
+        last = max((line.event_id or 0 for line in lines), default=None)
+        on_screen = [line.text for line in lines if line.event_id == last]
+    return ScreenTextStage(ingestor.profile.ocr, ingestor.encoders.ocr, stream, on_screen)
 
 
 def _shrink(image: np.ndarray, short_side: int) -> np.ndarray:

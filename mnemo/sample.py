@@ -9,6 +9,10 @@ mov_text subtitle stream).
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
+import tempfile
+import wave
 import zlib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -44,12 +48,23 @@ class Sample:
     subtitles: Path
     cuts: tuple[float, ...]  # media times of the hard cuts between scenes
     scenes: tuple[Scene, ...]
+    spoken: bool = False  # the lines are spoken in the audio (espeak-ng), not only subtitled
+
+
+def can_speak() -> bool:
+    """Whether lines can be spoken into the audio (espeak-ng is installed)."""
+    return shutil.which("espeak-ng") is not None
 
 
 def make_sample(out_dir: str | Path, *, width: int = 640, height: int = 360, fps: int = 25,
                 scenes: tuple[Scene, ...] = SCENES, seed: int = 0, audio: bool = True,
-                bitrate: int = 800_000, gop: int | None = None, name: str = "sample") -> Sample:
-    """Write ``<name>.mp4`` and ``<name>.srt`` into ``out_dir`` and return what is in them."""
+                bitrate: int = 800_000, gop: int | None = None, name: str = "sample", speech: bool = False,
+                subtitles: bool = True) -> Sample:
+    """Write ``<name>.mp4`` (and ``<name>.srt`` with ``subtitles``) into ``out_dir``; return what is in them.
+
+    ``speech``: each scene's line is spoken (espeak-ng, where installed) from half a second into the
+    scene, over quiet room tone; otherwise the audio is a tone per scene.
+    """
     import av
 
     out = Path(out_dir)
@@ -63,12 +78,16 @@ def make_sample(out_dir: str | Path, *, width: int = 640, height: int = 360, fps
         vstream.codec_context.options = {"preset": "veryfast", "g": str(gop or 2 * fps)}
         astream = container.add_stream("aac", rate=16000, layout="mono") if audio else None
         _write_video(container, vstream, scenes, width, height, fps, rng)
+        spoken = astream is not None and speech and can_speak()
         if astream is not None:
-            _write_audio(container, astream, scenes)
-    srt_path.write_text(_srt(scenes))
+            _write_audio(container, astream, scenes, spoken)
+    if subtitles:
+        srt_path.write_text(_srt(scenes))
+    elif srt_path.exists():
+        srt_path.unlink()
     cuts = tuple(np.cumsum([s.seconds for s in scenes])[:-1].round(6).tolist())
     logger.info("sample written: %s (%d scenes)", video_path, len(scenes))
-    return Sample(video_path, srt_path, cuts, tuple(scenes))
+    return Sample(video_path, srt_path, cuts, tuple(scenes), spoken)
 
 
 def _write_video(container, stream, scenes, width, height, fps, rng) -> None:
@@ -119,19 +138,46 @@ def _draw(scene: Scene, props, t: float, width: int, height: int, grain: np.ndar
     return np.clip(image.astype(np.int16) + grain, 0, 255).astype(np.uint8)  # sensor noise
 
 
-def _write_audio(container, stream, scenes) -> None:
+def _write_audio(container, stream, scenes, spoken: bool) -> None:
     import av
 
     rate, chunk = 16000, 1024
-    t = np.arange(int(sum(s.seconds for s in scenes) * rate)) / rate
-    pitch = np.concatenate([np.full(int(s.seconds * rate), 220.0 * (1 + i % 4)) for i, s in enumerate(scenes)])
-    pitch = np.pad(pitch, (0, max(0, len(t) - len(pitch))), mode="edge")[: len(t)]
-    wave = (0.2 * np.sin(2 * np.pi * pitch * t)).astype(np.float32)
+    wave = _spoken(scenes, rate) if spoken else _tones(scenes, rate)
     for start in range(0, len(wave), chunk):
         frame = av.AudioFrame.from_ndarray(wave[None, start:start + chunk], format="flt", layout="mono")
         frame.sample_rate, frame.pts = rate, start
         container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
+
+
+def _tones(scenes, rate: int) -> np.ndarray:
+    t = np.arange(int(sum(s.seconds for s in scenes) * rate)) / rate
+    pitch = np.concatenate([np.full(int(s.seconds * rate), 220.0 * (1 + i % 4)) for i, s in enumerate(scenes)])
+    pitch = np.pad(pitch, (0, max(0, len(t) - len(pitch))), mode="edge")[: len(t)]
+    return (0.2 * np.sin(2 * np.pi * pitch * t)).astype(np.float32)
+
+
+def _spoken(scenes, rate: int) -> np.ndarray:
+    """Each scene's line spoken half a second into it (cut at the scene's end), over faint noise."""
+    total = int(sum(s.seconds for s in scenes) * rate)
+    audio = (0.003 * np.random.default_rng(0).standard_normal(total)).astype(np.float32)
+    start = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for number, scene in enumerate(scenes):
+            voice = _speak(scene.line, ("en-us", "en-gb")[number % 2], Path(tmp) / "line.wav", rate)
+            first = int((start + 0.5) * rate)
+            room = max(0, int((start + scene.seconds) * rate) - first)
+            audio[first:first + min(room, len(voice))] += 0.6 * voice[:room]
+            start += scene.seconds
+    return audio
+
+
+def _speak(text: str, voice: str, path: Path, rate: int) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "170", "-w", str(path), text], check=True, capture_output=True)
+    with wave.open(str(path)) as w:
+        raw = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768.0
+        source_rate = w.getframerate()
+    return np.interp(np.arange(0, len(raw), source_rate / rate), np.arange(len(raw)), raw).astype(np.float32)
 
 
 def _srt(scenes) -> str:

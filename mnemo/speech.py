@@ -21,18 +21,18 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from memory.event import Utterance
+from memory.event import Event, Utterance
 from perception.errors import WeightsUnavailable
 from perception.speech import (
     Diarizer,
     SpeakerTurn,
     Transcript,
-    VoiceClusterer,
     attribute_voices,
     create_transcriber,
     create_voice_embedder,
     detect_speech,
 )
+from perception.speech.recluster import VoiceChange, relabelled
 from streams.packets import AUDIO_RATE, AudioChunk, TextCue
 
 logger = logging.getLogger(__name__)
@@ -48,8 +48,10 @@ class SpeechConfig:
     vad_options: Mapping[str, Any] = field(default_factory=dict)  # perception.speech.VadOptions fields
     asr: str | None = None  # recogniser ("whisper"); None: text only from subtitles
     asr_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. model, checkpoint, download_root
-    voices: str | None = "spectral"  # voice embedder for speaker attribution; None: no voices
-    diarizer_options: Mapping[str, Any] = field(default_factory=dict)  # perception.speech.Diarizer options
+    voices: str | None = "spectral"  # voice embedder ("spectral", "ge2e") for speaker attribution; None: no voices
+    # perception.speech.Diarizer options (the embedder's defaults otherwise), and under "clusterer"
+    # VoiceClusterer options (threshold, match_threshold, center, ...)
+    diarizer_options: Mapping[str, Any] = field(default_factory=dict)
     # the online speech surprise the segmenter fuses when segmenter.channels has "speech":
     # perception.speech.surprise.SpeechSurpriseOptions fields (window_s, min_voiced, onset_weight, ...)
     surprise_options: Mapping[str, Any] = field(default_factory=dict)
@@ -57,6 +59,10 @@ class SpeechConfig:
     # window_s, overlap_s), so that each word is final within window_s of media time; events wait
     # for their words. None: recognise each event's speech segments when the event is committed
     live_asr: Mapping[str, Any] | None = None
+    # recognise the speech a VAD finds as the audio arrives, batched across events into full 30 s
+    # windows (perception.speech.gated.GatedOptions: vad, fill_s, max_wait_s); events wait for their
+    # words, at most max_wait_s plus one speech segment. None: each event's speech when it is committed
+    gated_asr: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         from perception.options import build_options
@@ -66,6 +72,13 @@ class SpeechConfig:
         build_options(SpeechSurpriseOptions, "speech.surprise_options", dict(self.surprise_options))
         if self.live_asr is not None:
             build_options(LiveOptions, "speech.live_asr", dict(self.live_asr))
+        if self.gated_asr is not None:
+            from perception.speech.gated import GatedOptions
+
+            build_options(GatedOptions, "speech.gated_asr", dict(self.gated_asr))
+            if self.live_asr is not None:
+                raise ValueError("speech: live_asr and gated_asr are two ways of recognising as audio arrives; "
+                                 "set one of them")
 
     @property
     def enabled(self) -> bool:
@@ -85,12 +98,11 @@ class SpeechStage:
             from perception.speech.live import LiveTranscriber
 
             self.live = LiveTranscriber(self.transcriber, **dict(config.live_asr))
-        self.diarizer = None
-        if config.voices is not None:
-            embedder = create_voice_embedder(config.voices)
-            clusterer = (VoiceClusterer.from_state(_load_npz(state)) if state
-                         else VoiceClusterer(embedder.dim, embedder.space))
-            self.diarizer = Diarizer(embedder, clusterer, **dict(config.diarizer_options))
+        elif self.transcriber is not None and config.gated_asr is not None:
+            from perception.speech.gated import GatedTranscriber
+
+            self.live = GatedTranscriber(self.transcriber, **dict(config.gated_asr))
+        self.diarizer = _diarizer(config, state)
 
     @property
     def model(self) -> str | None:
@@ -103,6 +115,28 @@ class SpeechStage:
         buffer = io.BytesIO()
         np.savez(buffer, **self.diarizer.state_dict())
         return buffer.getvalue()
+
+    def finish_stream(self, store, event: Event) -> int:
+        """End of a stream, before its last ``event`` is stored: the end-of-stream pass of the
+        diariser (see perception.speech.recluster) relabels the stream's stored utterances and
+        ``event``'s. Ids already given out stay. Returns how many utterances changed voice."""
+        if self.diarizer is None:
+            return 0
+        t0 = time.perf_counter()
+        changes = self.diarizer.finish_stream()
+        changed = 0
+        if changes:
+            stream = changes[0].stream
+            olds = {f"voice:{c.old}" for c in changes}
+            stored = [u for u in store.utterances(stream=stream) if u.voice in olds]
+            updates = [(u.id, v) for u, v in zip(stored, relabel_utterances(stored, changes)) if v != u.voice]
+            changed = store.set_utterance_voices(updates)
+            mine = [u for u in event.utterances if u.stream == stream]
+            for utterance, voice in zip(mine, relabel_utterances(mine, changes)):
+                changed += voice != utterance.voice
+                utterance.voice = voice
+        self.timings["voices"] += time.perf_counter() - t0
+        return changed
 
     def hear(self, chunk: AudioChunk) -> list[Transcript]:
         """Live recognition: the transcripts ``chunk`` made final (kept for their events too)."""
@@ -162,14 +196,38 @@ class SpeechStage:
                          t.language, words, confidence, self.model)
 
 
+def _diarizer(config: SpeechConfig, state: bytes | None) -> Diarizer | None:
+    if config.voices is None:
+        return None
+    try:
+        embedder = create_voice_embedder(config.voices)
+    except WeightsUnavailable as err:  # as for recognition: ingest goes on, without voices
+        logger.warning("voices off: %s; utterances get no voice", err)
+        return None
+    options = dict(config.diarizer_options)
+    clusterer_options = dict(options.pop("clusterer", None) or {})
+    diarizer = Diarizer(embedder, clusterer_options=clusterer_options, **options)
+    if state:
+        diarizer.load_state_dict(_load_npz(state))
+    return diarizer
+
+
+_TRANSCRIBERS: dict[str, Any] = {}  # loaded recognisers by backend and options: one load per process
+
+
 def _transcriber(config: SpeechConfig):
     if config.asr is None:
         return None
+    key = f"{config.asr}:{sorted(dict(config.asr_options).items())!r}"
+    if key in _TRANSCRIBERS:
+        return _TRANSCRIBERS[key]
     try:
-        return create_transcriber(config.asr, **dict(config.asr_options))
+        transcriber = create_transcriber(config.asr, **dict(config.asr_options))
     except WeightsUnavailable as err:
         logger.warning("speech recognition off: %s; text comes from subtitles only", err)
         return None
+    _TRANSCRIBERS[key] = transcriber
+    return transcriber
 
 
 def _from_cue(cue: TextCue, turns: Sequence[SpeakerTurn]) -> Utterance:
@@ -182,6 +240,22 @@ def _from_cue(cue: TextCue, turns: Sequence[SpeakerTurn]) -> Utterance:
                 overlap[turn.voice] = overlap.get(turn.voice, 0.0) + shared
         voice = f"voice:{max(overlap, key=overlap.get)}" if overlap else None
     return Utterance(cue.stream, float(cue.time), float(cue.end), " ".join(cue.text.split()), voice, cue.origin)
+
+
+def relabel_utterances(utterances: Sequence[Utterance], changes: Sequence[VoiceChange]) -> list[str | None]:
+    """The voice of each utterance after the end-of-stream pass (its own where no change covers it)."""
+    spans = [(u.start, u.end, _voice_id(u.voice)) for u in utterances]
+    new = relabelled(spans, list(changes))
+    return [u.voice if v is None or v == s[2] else f"voice:{v}" for u, s, v in zip(utterances, spans, new)]
+
+
+def _voice_id(voice: str | None) -> int | None:
+    if voice is None or not voice.startswith("voice:"):
+        return None
+    try:
+        return int(voice.split(":", 1)[1])
+    except ValueError:
+        return None
 
 
 def _from_turn(turn: SpeakerTurn) -> Utterance:
@@ -199,6 +273,10 @@ def drop_voices(state: bytes, voices: Sequence[str]) -> bytes:
     keep = np.array([int(i) not in drop for i in data["ids"]], dtype=bool)
     for name in ("ids", "centroid_sums", "counts"):
         data[name] = data[name][keep]
+    if "history_voices" in data:  # the stream's pieces of speech kept for the end-of-stream pass
+        keep = ~np.isin(data["history_voices"], list(drop))
+        for name in ("history_starts", "history_ends", "history_voices", "history_counts", "history_sums"):
+            data[name] = data[name][keep]
     buffer = io.BytesIO()
     np.savez(buffer, **data)
     return buffer.getvalue()
@@ -250,7 +328,9 @@ class SpeechSignal:
     def __init__(self, config: SpeechConfig, max_wait_s: float = 5.0):
         from perception.speech.surprise import RecentAudio, SpeechSurprise
 
-        self.surprise = SpeechSurprise(config.voices or "spectral", **dict(config.surprise_options))
+        # always the spectral frame features: cheap, and scored every block_s; a window embedder such
+        # as GE2E has no frame-level features to reuse (see docs/speech.md)
+        self.surprise = SpeechSurprise("spectral", **dict(config.surprise_options))
         self.audio = RecentAudio()
         self.max_wait_s = max_wait_s  # audio lagging the pictures by more than this is not waited for
         self.seconds = 0.0  # time spent scoring

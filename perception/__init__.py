@@ -1,4 +1,4 @@
-"""perception: stream packets -> observations (frame vectors, text vectors, ...).
+"""perception: stream packets -> observations (frame vectors, text vectors, screen text, ...).
 
 Importing this package is cheap: torch, open_clip and sentence-transformers are imported only
 when an encoder that needs them is created (or its class is first touched).
@@ -12,6 +12,7 @@ from typing import Any
 from perception.encoders.base import FrameEncoder, TextEmbedder, l2_normalize
 from perception.encoders.registry import create_frame_encoder, list_frame_encoders, register_frame_encoder
 from perception.errors import BadCheckpoint, UnknownComponent, WeightsUnavailable
+from perception.ocr import TextLine, TextReader, create_text_reader, list_text_readers, register_text_reader
 from perception.text.registry import create_text_embedder, list_text_embedders, register_text_embedder
 
 # classes whose modules import heavy libraries, loaded on first attribute access
@@ -22,6 +23,8 @@ _LAZY = {
     "OpenClipOptions": "perception.encoders.clip",
     "MiniLMEmbedder": "perception.text.minilm",
     "OpenClipTextEmbedder": "perception.text.clip",
+    "RapidOcrReader": "perception.ocr.rapid",
+    "RapidOcrOptions": "perception.ocr.rapid",
 }
 
 __all__ = [
@@ -34,6 +37,11 @@ __all__ = [
     "create_text_embedder",
     "list_text_embedders",
     "register_text_embedder",
+    "TextLine",
+    "TextReader",
+    "create_text_reader",
+    "list_text_readers",
+    "register_text_reader",
     "WeightsUnavailable",
     "BadCheckpoint",
     "UnknownComponent",

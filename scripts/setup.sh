@@ -25,7 +25,13 @@ if ! command -v espeak-ng >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 
   { apt-get install -y -qq espeak-ng || { apt-get update -qq && apt-get install -y -qq espeak-ng; }; } >/dev/null 2>&1 \
     || echo "setup: espeak-ng could not be installed; the simulator will speak in tones" >&2
 fi
-# 6. the ffmpeg CLI sends the live-stream tests' streams (UDP, HLS, RTSP) and the live bench's, and
+# 6. Chromium and its driver for the web page's browser tests (marked `browser`; they skip without
+#    them): best effort, as root. Selenium drives Debian's Chromium (no browser download).
+if ! command -v chromedriver >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -qq chromium chromium-driver || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }; } >/dev/null 2>&1 \
+    || echo "setup: chromium could not be installed; the browser tests will be skipped" >&2
+fi
+# 7. the ffmpeg CLI sends the live-stream tests' streams (UDP, HLS, RTSP) and the live bench's, and
 #    rtsp-server-perl relays the RTSP one; PyAV reads without them, and those tests skip with the
 #    reason when they are missing: best effort, as root
 if ! { command -v ffmpeg && command -v rtsp-server-perl; } >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 \

@@ -1,14 +1,15 @@
 """Speech: voice activity, recognition (whisper), and voices as entities (who speaks when).
 
-    vad = create_vad("energy")                       # or "webrtc"
+    vad = create_vad("energy")                       # or "webrtc", "silero" (Silero VAD, onnxruntime)
     asr = StreamingTranscriber(create_transcriber("whisper", model="small"))
     # or, on a live stream: LiveTranscriber(transcriber, window_s=10, overlap_s=2).push(chunk)
-    voices = Diarizer("spectral")                    # clusterer state persists voice:N ids
+    voices = Diarizer("spectral")                    # or "ge2e"; clusterer state persists voice:N ids
     for chunk in audio_chunks:                       # streams.AudioChunk, 16 kHz mono
         for segment in vad.push(chunk):
             transcripts += asr.push(segment)
             turns += voices.push(segment)
     ...flush(), finish(); attribute_voices(transcripts, turns)
+    changes = voices.finish_stream()                 # end of stream: re-cluster, issued ids kept
 
 Importing this package is cheap (numpy only): torch and whisper load with a transcriber.
 """
@@ -36,10 +37,12 @@ from perception.speech.diarize import (
     VoiceClusterer,
     cluster_windows,
     diarize_segments,
+    relabel_turns,
     speaker_change_scores,
     speech_events,
 )
 from perception.speech.live import LiveOptions, LiveTranscriber
+from perception.speech.recluster import VoiceChange
 from perception.speech.surprise import RecentAudio, SpeechSurprise
 from perception.speech.vad import (
     SpeechSegment,
@@ -74,7 +77,7 @@ __all__ = [
     "SpeechSurprise", "RecentAudio",
     "VoiceEmbedder", "VoiceWindows", "create_voice_embedder", "list_voice_embedders", "register_voice_embedder",
     "Diarizer", "SpeakerTurn", "SpeechEvent", "VoiceClusterer", "cluster_windows", "diarize_segments",
-    "speaker_change_scores", "speech_events",
+    "speaker_change_scores", "speech_events", "relabel_turns", "VoiceChange",
     "DERResult", "Turn", "diarization_error", "read_rttm", "total_error", "write_rttm",
     *_LAZY,
 ]

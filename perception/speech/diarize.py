@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from perception.options import build_options
+from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
 
@@ -54,6 +55,9 @@ class ClustererOptions:
     mean_memory: int = 400
     # weight, in windows, of the zero prior of the running mean (vectors are background-standardised)
     prior_count: float = 8.0
+    # compare vectors after removing the running mean (spectral vectors: the channel dominates them);
+    # False compares them as they are (a pretrained embedding such as GE2E, trained for raw cosine)
+    center: bool = True
 
     def __post_init__(self) -> None:
         for name in ("threshold", "match_threshold"):
@@ -100,6 +104,8 @@ class VoiceClusterer:
         """Unit vectors of ``vectors`` minus the running mean (updated with them first when ``update``)."""
         vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float64))
         self._check_dim(vectors)
+        if not self.options.center:
+            return _unit(vectors)
         out = np.empty_like(vectors)
         for i, vector in enumerate(vectors):
             if update:
@@ -109,6 +115,8 @@ class VoiceClusterer:
 
     def observe_mean(self, vectors: np.ndarray) -> None:
         """Fold ``vectors`` into the running mean (capped at ``mean_memory`` windows)."""
+        if not self.options.center:
+            return
         for vector in np.atleast_2d(vectors):
             self._mean_count = min(self._mean_count + 1.0, float(self.options.mean_memory))
             self._mean += (vector - self._mean) / self._mean_count
@@ -167,6 +175,30 @@ class VoiceClusterer:
             if voice < 0:
                 ids[r] = self._add_voice(means[r] * counts[r], int(counts[r]))
         return ids
+
+    def move(self, total: np.ndarray, count: int, old: int, new: int | None) -> int:
+        """Move ``count`` windows summing to ``total`` (this clusterer's space) from voice ``old`` to
+        ``new`` (None: a new voice); a voice left with no windows is removed. Returns the new id."""
+        total = np.asarray(total, dtype=np.float64)
+        where = np.flatnonzero(self._ids == old)
+        if len(where):
+            row = int(where[0])
+            self._sums[row] -= total
+            self._counts[row] -= count
+            if self._counts[row] <= 0:
+                keep = np.arange(len(self._ids)) != row
+                self._ids, self._sums, self._counts = self._ids[keep], self._sums[keep], self._counts[keep]
+        if new is None:
+            return self._add_voice(total, count)
+        where = np.flatnonzero(self._ids == new)
+        if not len(where):  # forgotten meanwhile: it comes back with these windows
+            self._ids = np.append(self._ids, new)
+            self._sums = np.vstack([self._sums, total[None]])
+            self._counts = np.append(self._counts, count)
+        else:
+            self._sums[where[0]] += total
+            self._counts[where[0]] += count
+        return new
 
     def _add_voice(self, total: np.ndarray, count: int) -> int:
         if len(self._ids) >= self.options.max_voices:
@@ -268,6 +300,21 @@ def _agglomerate(units: np.ndarray, threshold: float) -> np.ndarray:
     return _renumber(fcluster(tree, t=1.0 - threshold, criterion="distance"))
 
 
+def absorb_small_clusters(units: np.ndarray, labels: np.ndarray, min_windows: int) -> np.ndarray:
+    """Clusters of fewer than ``min_windows`` windows join the cluster of highest mean cosine with
+    them, smallest first, until every cluster is large enough or one is left."""
+    labels = labels.copy()
+    while True:
+        names, sizes = np.unique(labels, return_counts=True)
+        if len(names) < 2 or sizes.min() >= min_windows:
+            return _renumber(labels)
+        small = names[int(np.argmin(sizes))]
+        members = units[labels == small].sum(axis=0)
+        others = [name for name in names if name != small]
+        scores = [float(units[labels == name].sum(axis=0) @ members) / np.sum(labels == name) for name in others]
+        labels[labels == small] = others[int(np.argmax(scores))]
+
+
 def _renumber(labels: np.ndarray) -> np.ndarray:
     mapping: dict[int, int] = {}
     return np.array([mapping.setdefault(int(label), len(mapping)) for label in labels], dtype=np.int64)
@@ -339,6 +386,10 @@ class DiarizerOptions:
     # "refine": cluster each block of windows as a whole (better; turns come when a block closes)
     # "online": each window joins a voice at once (lowest latency)
     mode: str = "refine"
+    # how a block is clustered: "spectral" (standardised on the block, speaker axes above the noise
+    # edge, then average linkage: for the spectral embedding) or "cosine" (average linkage of the
+    # vectors as they are: for a pretrained embedding such as GE2E)
+    clustering: str = "spectral"
     # windows per refined block (about hop x this seconds of speech); bounds memory and latency
     block_windows: int = 1600
     # blocks with fewer windows than this are too small to cluster on their own: assigned online
@@ -349,16 +400,28 @@ class DiarizerOptions:
     edge_scale: float = 1.15
     # turns shorter than this are given to the neighbouring voice, seconds
     min_turn: float = 0.3
+    # cosine clustering: a cluster of fewer windows than this joins the cluster nearest it (average
+    # linkage): a voice needs a few seconds of speech before it counts
+    min_cluster_windows: int = 1
+    # end-of-stream pass (finish_stream): two groups of the stream's windows (in the clusterer's
+    # space) join while their mean cosine exceeds this; None: no pass (ids stay as decided online)
+    recluster_threshold: float | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in ("refine", "online"):
             raise ValueError(f"DiarizerOptions.mode={self.mode!r}: expected 'refine' or 'online'")
+        if self.clustering not in ("spectral", "cosine"):
+            raise ValueError(f"DiarizerOptions.clustering={self.clustering!r}: expected 'spectral' or 'cosine'")
+        if self.min_cluster_windows < 1:
+            raise ValueError(f"DiarizerOptions.min_cluster_windows={self.min_cluster_windows!r}: expected >= 1")
         if self.block_windows < 2:
             raise ValueError(f"DiarizerOptions.block_windows={self.block_windows!r}: expected >= 2")
         if self.min_block_windows < 2:
             raise ValueError(f"DiarizerOptions.min_block_windows={self.min_block_windows!r}: expected >= 2")
-        if not -1.0 <= self.link_threshold <= 1.0:
-            raise ValueError(f"DiarizerOptions.link_threshold={self.link_threshold!r}: expected a cosine in [-1, 1]")
+        for name in ("link_threshold", "recluster_threshold"):
+            value = getattr(self, name)
+            if value is not None and not -1.0 <= value <= 1.0:
+                raise ValueError(f"DiarizerOptions.{name}={value!r}: expected a cosine in [-1, 1]")
         if not self.edge_scale > 0:
             raise ValueError(f"DiarizerOptions.edge_scale={self.edge_scale!r}: expected a number > 0")
         if self.min_turn < 0:
@@ -366,16 +429,24 @@ class DiarizerOptions:
 
 
 class Diarizer:
-    """Speech segments -> speaker turns with persistent voice ids (a stage: push, finish, state)."""
+    """Speech segments -> speaker turns with persistent voice ids (a stage: push, finish, state).
+
+    Options not given take the embedder's defaults (``embedder.diarizer_defaults``; a clusterer
+    built here takes ``embedder.clusterer_defaults`` updated with ``clusterer_options``).
+    """
 
     def __init__(self, embedder: VoiceEmbedder | str = "spectral", clusterer: VoiceClusterer | None = None,
-                 **options) -> None:
-        self.options = build_options(DiarizerOptions, "Diarizer", options)
+                 clusterer_options: dict | None = None, **options) -> None:
         self.embedder = create_voice_embedder(embedder) if isinstance(embedder, str) else embedder
-        self.clusterer = clusterer or VoiceClusterer(self.embedder.dim, self.embedder.space)
+        merged = {**getattr(self.embedder, "diarizer_defaults", {}), **options}
+        self.options = build_options(DiarizerOptions, "Diarizer", merged)
+        self.clusterer = clusterer or VoiceClusterer(
+            self.embedder.dim, self.embedder.space,
+            **{**getattr(self.embedder, "clusterer_defaults", {}), **(clusterer_options or {})})
         if self.clusterer.dim != self.embedder.dim:
             raise ValueError(f"clusterer dimension {self.clusterer.dim} != embedder {self.embedder.space!r} "
                              f"dimension {self.embedder.dim}")
+        self.history = StreamHistory(self.embedder.dim)  # the stream's pieces, for the end-of-stream pass
         self._segments: list[SpeechSegment] = []
         self._windows: list[VoiceWindows] = []
         self._pending = 0
@@ -389,7 +460,9 @@ class Diarizer:
             return self.finish() + self.push(segment)
         windows = self.embedder.embed_windows(segment)
         if self.options.mode == "online":
-            voices = [self.clusterer.assign(v) for v in windows.vectors]
+            units = self.clusterer.center(windows.vectors) if len(windows) else windows.vectors
+            voices = [self.clusterer.assign_unit(u) for u in units]
+            self._remember(windows, units, voices)
             return windows_to_turns(windows, voices, [segment], min_turn=self.options.min_turn)
         if len(windows) == 0 and not self._segments:
             return []
@@ -401,36 +474,87 @@ class Diarizer:
         return []
 
     def finish(self) -> list[SpeakerTurn]:
-        """Decide the held block (end of stream, or a full block); the clusterer keeps the voices."""
+        """Decide the held block (end of an event's audio, or a full block); the clusterer keeps the voices."""
         segments, parts = self._segments, self._windows
         self._segments, self._windows, self._pending = [], [], 0
         windows = VoiceWindows.concatenate(parts, self.embedder.dim)
         if len(windows) == 0:
             return []
-        voices = self._refine(windows.vectors)
+        voices = self._refine(windows)
         return windows_to_turns(windows, voices, segments, min_turn=self.options.min_turn)
 
-    def _refine(self, vectors: np.ndarray) -> list[int]:
+    def finish_stream(self) -> list[VoiceChange]:
+        """End of a stream: the held block is decided, then (with ``recluster_threshold``) all the
+        stream's windows are clustered again. Returns the spans whose voice changed; ids already
+        given out stay (see :mod:`perception.speech.recluster`); the clusterer follows the changes.
+        """
+        self.finish()
+        history, self.history = self.history, StreamHistory(self.embedder.dim)
+        threshold = self.options.recluster_threshold
+        if threshold is None or len(history) < 2:
+            return []
+        labels, kept = recluster(history, threshold, self.options.min_cluster_windows)
+        fresh: dict[int, int] = {}  # cluster -> the new id it was given
+        changes: list[VoiceChange] = []
+        final: set[int] = set()  # the stream's voices after the pass
+        for i, label in enumerate(labels):
+            old = int(history.voices[i])
+            new = kept[label] if kept[label] is not None else fresh.get(int(label))
+            if new == old:
+                final.add(old)
+                continue
+            new = self.clusterer.move(history.sums[i], int(history.counts[i]), old, new)
+            fresh.setdefault(int(label), new)
+            final.add(new)
+            changes.append(VoiceChange(history.stream, float(history.starts[i]), float(history.ends[i]), old, new))
+        if changes:
+            logger.info("end of %s: %d of %d pieces of speech change voice (%d voices before, %d after)",
+                        history.stream, len(changes), len(history), len(set(history.voices.tolist())), len(final))
+        return changes
+
+    def _refine(self, windows: VoiceWindows) -> list[int]:
         """Cluster a block on its own, then map its clusters onto the persistent voices."""
+        vectors = windows.vectors
         if len(vectors) < self.options.min_block_windows:
-            return [self.clusterer.assign(v) for v in vectors]
-        independent = min(1.0, self.embedder.hop_s / self.embedder.window_s)
-        labels = cluster_windows(vectors, self.options.link_threshold, self.options.edge_scale, independent)
-        units = _unit(vectors - vectors.mean(axis=0))  # the clusterer's space: centred, unit
+            units = self.clusterer.center(vectors)
+            voices = [self.clusterer.assign_unit(u) for u in units]
+            self._remember(windows, units, voices)
+            return voices
+        if self.options.clustering == "cosine":
+            units = self.clusterer.center(vectors)
+            labels = _agglomerate(units, self.options.link_threshold)
+            if self.options.recluster_threshold is None:  # else small clusters wait for the end-of-stream pass
+                labels = absorb_small_clusters(units, labels, self.options.min_cluster_windows)
+        else:
+            independent = min(1.0, self.embedder.hop_s / self.embedder.window_s)
+            labels = cluster_windows(vectors, self.options.link_threshold, self.options.edge_scale, independent)
+            units = _unit(vectors - vectors.mean(axis=0))  # the clusterer's space: centred, unit
+            self.clusterer.observe_mean(vectors)
         k = int(labels.max()) + 1
         means = np.stack([units[labels == j].mean(axis=0) for j in range(k)])
         counts = [int(np.sum(labels == j)) for j in range(k)]
-        self.clusterer.observe_mean(vectors)
         ids = self.clusterer.assign_groups(means, counts)
-        return [ids[label] for label in labels]
+        voices = [ids[label] for label in labels]
+        self._remember(windows, units, voices)
+        return voices
+
+    def _remember(self, windows: VoiceWindows, units: np.ndarray, voices: Sequence[int]) -> None:
+        if self.options.recluster_threshold is not None and len(windows):
+            self.history.add(windows.stream, windows.starts, windows.ends, units, np.asarray(voices))
 
     def reset(self) -> None:
         """Drop the held block (the voices stay)."""
         self._segments, self._windows, self._pending = [], [], 0
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """The clusterer's state: what must persist for voice ids to survive across streams."""
-        return self.clusterer.state_dict()
+        """What must persist for voice ids to survive across streams (the clusterer) and for the
+        end-of-stream pass to survive a resume (the stream's history)."""
+        return {**self.clusterer.state_dict(), **self.history.state_dict()}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_dict` (a clusterer's state alone leaves an empty history)."""
+        self.clusterer.load_state_dict(state)
+        self.history.load_state_dict(state)
 
 
 def _without_samples(segment: SpeechSegment) -> SpeechSegment:
@@ -440,12 +564,22 @@ def _without_samples(segment: SpeechSegment) -> SpeechSegment:
 
 def diarize_segments(segments: Sequence[SpeechSegment], embedder: VoiceEmbedder | str = "spectral",
                      clusterer: VoiceClusterer | None = None, **options) -> list[SpeakerTurn]:
-    """Turns of a whole recording's speech segments (offline helper around :class:`Diarizer`)."""
+    """Turns of a whole recording's speech segments (offline helper around :class:`Diarizer`),
+    after the end-of-stream pass when the options ask for one."""
     diarizer = Diarizer(embedder, clusterer, **options)
     turns: list[SpeakerTurn] = []
     for segment in segments:
         turns += diarizer.push(segment)
-    return turns + diarizer.finish()
+    turns += diarizer.finish()
+    return relabel_turns(turns, diarizer.finish_stream())
+
+
+def relabel_turns(turns: Sequence[SpeakerTurn], changes: Sequence[VoiceChange]) -> list[SpeakerTurn]:
+    """``turns`` with the voices the end-of-stream pass gave their spans."""
+    if not changes:
+        return list(turns)
+    voices = relabelled([(t.start, t.end, t.voice) for t in turns], list(changes))
+    return [SpeakerTurn(t.stream, t.start, t.end, int(v)) for t, v in zip(turns, voices)]
 
 
 # ---- surprise for the event segmenter

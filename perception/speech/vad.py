@@ -1,7 +1,7 @@
 """Voice activity detection: 16 kHz audio chunks in, speech segments on media time out.
 
 A frame classifier ("energy": speech-band energies over adaptive noise floors; "webrtc":
-WebRTC's GMM detector) labels fixed frames voiced or not; :class:`VoiceActivityDetector` turns
+WebRTC's GMM detector; "silero": the Silero VAD network, see :mod:`perception.speech.silero`) labels fixed frames voiced or not; :class:`VoiceActivityDetector` turns
 the labels into segments online, with hangover (``min_silence_ms``), padding, a minimum length
 and a maximum length (long speech is split at its quietest frame), and drops segments with too
 few periodic, pitched frames (thumps, rustle and hiss are loud but not voiced). Memory is
@@ -63,6 +63,9 @@ class VadOptions:
     max_gap_s: float = 0.1
     # segments with a smaller share of voiced (periodic, pitched) frames are dropped as noise; 0 keeps all
     min_voiced: float = 0.15
+    # silero backend: speech probability a frame needs to start speech (it stays speech down to this
+    # minus 0.15); None derives it from aggressiveness (0.3, 0.4, 0.5, 0.6)
+    probability: float | None = None
 
     def __post_init__(self) -> None:
         if self.aggressiveness not in (0, 1, 2, 3):
@@ -79,6 +82,8 @@ class VadOptions:
             )
         if not 0.0 <= self.min_voiced < 1.0:
             raise ValueError(f"VadOptions.min_voiced={self.min_voiced!r}: expected a share in [0, 1)")
+        if self.probability is not None and not 0.15 < self.probability < 1.0:
+            raise ValueError(f"VadOptions.probability={self.probability!r}: expected a probability in (0.15, 1)")
         if not self.noise_window_s > 0:
             raise ValueError(f"VadOptions.noise_window_s={self.noise_window_s!r}: expected seconds > 0")
 
@@ -195,6 +200,9 @@ class EnergyClassifier(FrameClassifier):
         return voiced
 
 
+_REGISTRY.register_lazy("silero", "perception.speech.silero:SileroClassifier")
+
+
 class VoiceActivityDetector:
     """Online speech segmentation: :meth:`push` audio chunks, get the segments they close."""
 
@@ -252,6 +260,18 @@ class VoiceActivityDetector:
         self._buffer = np.zeros(0, dtype=np.float32)
         self._buffer_start = self._next_frame = self._last_end = 0
         return closed
+
+    @property
+    def open_since(self) -> float | None:
+        """Media time where the segment still open begins, None when no segment is open."""
+        return None if self._open_start is None or self._origin is None else self._time(self._open_start)
+
+    @property
+    def classified_until(self) -> float:
+        """Media time before which no segment can still begin (audio classified, less the padding)."""
+        if self._origin is None:
+            return -math.inf
+        return self._time(max(0, self._next_frame * self._frame - self._pad))
 
     @property
     def _buffer_end(self) -> int:

@@ -23,6 +23,7 @@ from memory import (
     Event,
     Keyframe,
     MemoryStore,
+    SCHEMA_VERSION,
     NotAMemoryError,
     SchemaVersionError,
     encode_jpeg,
@@ -254,7 +255,7 @@ def test_clear_errors_for_bad_directories(tmp_path) -> None:
     c.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     c.commit()
     c.close()
-    with pytest.raises(SchemaVersionError, match="schema version 99; this mnemo reads versions up to 2"):
+    with pytest.raises(SchemaVersionError, match=f"schema version 99; this mnemo reads versions up to {SCHEMA_VERSION}"):
         MemoryStore(newer)
 
 

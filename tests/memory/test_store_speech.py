@@ -58,3 +58,17 @@ def test_a_version_1_memory_is_upgraded_in_place(tmp_path):
         assert store.count_events() == 1 and store.utterances() == []
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+
+
+def test_utterance_voices_are_set_by_id_in_one_transaction(tmp_path):
+    with MemoryStore(tmp_path / "m") as store:
+        store.add_stream("s", "a.mp4")
+        said = [Utterance("s", 0.5, 1.5, "a", "voice:1", "vad"), Utterance("s", 2.0, 3.0, "b", "voice:2", "vad"),
+                Utterance("s", 3.0, 3.5, "c", None, "subtitle")]
+        store.add_event(_event("s", 0.0, 4.0, said), Checkpoint("s", 4.0, b""))
+        assert store.set_utterance_voices([]) == 0
+        assert store.set_utterance_voices([(said[1].id, "voice:1"), (said[2].id, "voice:9")]) == 2
+        assert [u.voice for u in store.utterances()] == ["voice:1", "voice:1", "voice:9"]
+        with pytest.raises(ValueError):  # a bad id: nothing is half written
+            store.set_utterance_voices([(said[0].id, "voice:5"), ("not an id", "voice:6")])
+        assert [u.voice for u in store.utterances()] == ["voice:1", "voice:1", "voice:9"]

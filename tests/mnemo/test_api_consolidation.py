@@ -104,7 +104,7 @@ def test_kill_9_at_random_moments_then_resume_equals_one_run(rooms, whole, tmp_p
     kills, seen = 0, 0
     for round_ in range(4):
         process = subprocess.Popen([sys.executable, "-m", "mnemo", "ingest", str(rooms.video), "--memory",
-                                    str(target), "-q"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    str(target), "-q", "--profile", "lite"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.monotonic()
         try:
             while process.poll() is None and read_while_writing(target) <= seen:  # wait for a new event
@@ -117,8 +117,8 @@ def test_kill_9_at_random_moments_then_resume_equals_one_run(rooms, whole, tmp_p
                 kills += 1
             process.wait()
         seen = read_while_writing(target)
-    run = subprocess.run([sys.executable, "-m", "mnemo", "ingest", str(rooms.video), "--memory", str(target), "-q"],
-                         env=ENV, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "mnemo", "ingest", str(rooms.video), "--memory", str(target), "-q",
+                          "--profile", "lite"], env=ENV, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert kills >= 3
     got, want = rows(target), rows(whole)

@@ -151,7 +151,7 @@ def test_audio_only_needs_a_profile_with_speech(ingested, tmp_path):
 def test_bad_profile_and_unknown_memory(sample, ingested, tmp_path):
     memory, _ = ingested
     run = mnemo("ingest", str(sample.video), "--memory", str(memory), "--profile", "superfast")
-    assert run.returncode == 2 and "unknown profile 'superfast'; available: full, lite, test" in run.stderr
+    assert run.returncode == 2 and "unknown profile 'superfast'; available: full, lite, standard, test" in run.stderr
     run = mnemo("events", "--memory", str(tmp_path / "nowhere"))
     assert run.returncode == 2 and "nowhere" in run.stderr and "no mnemo memory" in run.stderr
     assert not (tmp_path / "nowhere").exists()

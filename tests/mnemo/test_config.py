@@ -7,16 +7,19 @@ from mnemo.errors import ConfigError
 
 
 def test_shipped_profiles_load():
-    assert {"full", "lite", "test"} <= set(list_profiles())
+    assert {"full", "lite", "standard", "test"} <= set(list_profiles())
     for name in list_profiles():
         profile = load_profile(name)
         assert profile.name == name
         assert profile.frame_encoder.name
     assert load_profile("full").fallback == "lite"
+    standard = load_profile("standard")  # the default: real models that install with the project
+    assert standard.fallback == "lite" and standard.ocr.name == "rapidocr"
+    assert (standard.speech.vad, standard.speech.voices, standard.speech.asr) == ("silero", "ge2e", "faster-whisper")
 
 
 def test_unknown_profile_lists_the_known_ones():
-    with pytest.raises(ConfigError, match=r"unknown profile 'nope'; available: full, lite, test"):
+    with pytest.raises(ConfigError, match=r"unknown profile 'nope'; available: full, lite, standard, test"):
         load_profile("nope")
 
 

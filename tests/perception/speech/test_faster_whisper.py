@@ -97,3 +97,19 @@ def test_a_file_whose_hash_differs_is_refused_naming_both_hashes(tmp_path, monke
 def test_without_weights_says_where_it_looked_and_the_fix(tmp_path):
     with pytest.raises(WeightsUnavailable, match=r"'tiny' is not available in .*Fix: run `mnemo models setup`"):
         create_transcriber("faster-whisper", model="tiny", device="cpu", download_root=str(tmp_path))
+
+
+def test_a_size_from_an_unreachable_hub_is_unavailable_with_the_reason(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    probe = ("from perception.speech.asr import create_transcriber\n"
+             "from perception.errors import WeightsUnavailable\n"
+             "try:\n"
+             f"    create_transcriber('faster-whisper', model='small', allow_download=True, download_root={str(tmp_path)!r})\n"
+             "except WeightsUnavailable as e:\n"
+             "    print('UNAVAILABLE', e)\n")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "MNEMO_MODELS": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert "UNAVAILABLE faster-whisper 'small' cannot be fetched from the hub" in run.stdout, run.stderr[-2000:]

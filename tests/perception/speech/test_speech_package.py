@@ -10,9 +10,9 @@ def test_import_is_cheap_and_layered():
         "import sys, perception.speech as s\n"
         "heavy = [m for m in ('torch', 'whisper', 'webrtcvad', 'memory', 'planners', 'mnemo', 'ray') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
-        "assert s.list_vads() == ['energy', 'webrtc']\n"
+        "assert s.list_vads() == ['energy', 'silero', 'webrtc']\n"
         "assert s.list_transcribers() == ['faster-whisper', 'whisper']\n"
-        "assert s.list_voice_embedders() == ['spectral']\n"
+        "assert s.list_voice_embedders() == ['ge2e', 'spectral']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

@@ -102,9 +102,9 @@ def test_bad_chunks_are_named():
 
 
 def test_registry_and_options():
-    assert list_vads() == ["energy", "webrtc"]
-    with pytest.raises(UnknownComponent, match="available: energy, webrtc"):
-        create_vad("silero")
+    assert list_vads() == ["energy", "silero", "webrtc"]
+    with pytest.raises(UnknownComponent, match="available: energy, silero, webrtc"):
+        create_vad("pyannote")
     with pytest.raises(ValueError, match="frame_ms=25"):
         VadOptions(frame_ms=25)
     with pytest.raises(ValueError, match="aggressiveness"):

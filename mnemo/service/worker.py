@@ -1,0 +1,131 @@
+"""The ingest worker: a long-lived process that ingests one file at a time into one memory.
+
+The service talks to it with JSON lines: a job in on stdin (``{"job", "memory", "source",
+"profile"}``), progress and the outcome out on stdout (``{"job", "progress", "total"}``, then
+``{"job", "done": report}``, ``{"job", "error": message}`` or ``{"job", "cancelled": true}``).
+SIGINT cancels the job in hand; the worker then waits for the next one. Running ingests in their
+own process keeps them from contending with the server's threads for the interpreter lock, and the
+models it loads stay warm from one job to the next. Ingestion resumes from the memory's checkpoints,
+so a job cut short (cancelled, or the server stopped) continues where it stopped when run again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 0.2  # seconds between progress lines
+from mnemo.service.options import SURPRISE_DIR
+
+
+def _say(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+class Worker:
+    """Ingests jobs with encoders loaded once per profile."""
+
+    def __init__(self) -> None:
+        self._encoders: dict[str, Any] = {}
+
+    def warm(self, profile: str | None) -> None:
+        """Load the encoders of ``profile`` (None: mnemo's default) before the first job."""
+        from mnemo.api import DEFAULT_PROFILE
+        from mnemo.config import load_profile
+
+        self._encoders_for(load_profile(profile or DEFAULT_PROFILE))
+
+    def _encoders_for(self, profile):
+        from mnemo.config import profile_ref
+        from mnemo.models import load_encoders
+
+        key = profile_ref(profile)
+        if key not in self._encoders:
+            self._encoders[key] = load_encoders(profile)
+        return self._encoders[key]
+
+    def run(self, job: dict) -> dict:
+        """Ingest one job's source; the outcome message."""
+        import mnemo
+
+        ident = job["job"]
+        last = [0.0]
+
+        def progress(done: float, total: float | None) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY:
+                last[0] = now
+                _say({"job": ident, "progress": done, "total": total})
+
+        trace: list[tuple[float, float]] = []
+        with mnemo.open(job["memory"], profile=job.get("profile"), create=True) as mem:
+            mem.use_encoders(self._encoders_for(mem.profile))
+            try:
+                report = mem.ingest(job["source"], progress=progress, trace=trace)
+            finally:
+                _save_trace(Path(job["memory"]), mem, job["source"], trace)
+        return {"job": ident, "done": {"stream": report.stream, "events": report.events,
+                                       "media_seconds": report.media_seconds, "wall_seconds": report.wall_seconds,
+                                       "skipped": report.skipped, "resumed_from": report.resumed_from}}
+
+
+def _save_trace(directory: Path, mem, source: str, trace: list[tuple[float, float]]) -> None:
+    """Append this run's (time, surprise) to the stream's trace file (a resumed run adds its part)."""
+    from streams.identity import stream_id
+
+    if not trace:
+        return
+    path = directory / SURPRISE_DIR / f"{stream_id(source)}.json"
+    path.parent.mkdir(exist_ok=True)
+    old = json.loads(path.read_text()) if path.is_file() else []
+    start = trace[0][0]
+    merged = [p for p in old if p[0] < start] + [[round(t, 3), round(float(z), 3)] for t, z in trace]
+    path.write_text(json.dumps(merged))
+
+
+def _outcome(worker: Worker, job: dict) -> dict:
+    from mnemo.cli import _user_message
+
+    try:
+        return worker.run(job)
+    except KeyboardInterrupt:
+        return {"job": job["job"], "cancelled": True}
+    except Exception as error:  # noqa: BLE001 - reported to the service, which records the job as failed
+        message = _user_message(error)
+        if message is None:
+            logger.exception("ingest of %s failed", job.get("source"))
+            message = f"internal error ({type(error).__name__}: {error})"
+        return {"job": job["job"], "error": message}
+
+
+def main() -> None:
+    """Read jobs from stdin until it closes."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="worker: %(levelname)s %(message)s")
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    worker = Worker()
+    while True:
+        try:
+            line = sys.stdin.readline()
+            if not line:  # the service closed the pipe: stop
+                break
+            job = json.loads(line)
+            if "warm" in job:
+                worker.warm(job["warm"])
+                _say({"warm": True})
+                continue
+            _say({"job": job["job"], "started": True})
+            _say(_outcome(worker, job))
+        except KeyboardInterrupt:  # a cancel that arrived between jobs
+            continue
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""The end-of-stream pass of diarisation: the whole stream's speech clustered again, ids kept stable.
+
+While a stream is read, each block of windows is decided on its own and mapped onto the persistent
+voices (see :class:`perception.speech.diarize.Diarizer`). A block sees little: a voice heard in two
+blocks may have become two voices. :class:`StreamHistory` keeps, per run of consecutive windows
+given one voice (a *piece*), the sum of its unit vectors, its window count and span; when the stream
+ends, :func:`recluster` joins the pieces by average linkage over all their windows (exact: the mean
+cosine between two groups of unit vectors is the dot product of their sums over the product of
+their counts) and maps the clusters onto the ids already given out, so that an answered
+``voice:3`` stays ``voice:3``:
+
+* an id stays with the cluster that holds most of its windows;
+* a cluster holding several such ids (a merge) takes the oldest (smallest) one;
+* a cluster holding no id's majority is a new voice.
+
+Pieces whose voice changes are returned as :class:`VoiceChange` s, for relabelling what was stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VoiceChange:
+    """Speech of ``stream`` in [start, end) said to be voice ``old`` is voice ``new``."""
+
+    stream: str
+    start: float
+    end: float
+    old: int
+    new: int
+
+
+class StreamHistory:
+    """Pieces of one stream's speech: span, voice, window count and sum of unit vectors."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.stream = ""
+        self.starts = np.zeros(0)
+        self.ends = np.zeros(0)
+        self.voices = np.zeros(0, np.int64)
+        self.counts = np.zeros(0, np.int64)
+        self.sums = np.zeros((0, dim), np.float32)
+
+    def __len__(self) -> int:
+        return len(self.voices)
+
+    def add(self, stream: str, starts: np.ndarray, ends: np.ndarray, units: np.ndarray, voices: np.ndarray) -> None:
+        """Record windows (in time order) with their unit vectors and voices, as runs of one voice."""
+        if len(voices) == 0:
+            return
+        if self.stream and stream != self.stream:
+            logger.info("voice history of %s dropped without its end-of-stream pass: %s began", self.stream, stream)
+            self.clear()
+        self.stream = stream
+        voices = np.asarray(voices, np.int64)
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(voices)) + 1, [len(voices)]])
+        first, last = bounds[:-1], bounds[1:]
+        self.starts = np.concatenate([self.starts, np.asarray(starts)[first]])
+        self.ends = np.concatenate([self.ends, np.asarray(ends)[last - 1]])
+        self.voices = np.concatenate([self.voices, voices[first]])
+        self.counts = np.concatenate([self.counts, last - first])
+        sums = np.add.reduceat(np.asarray(units, np.float64), first, axis=0).astype(np.float32)
+        self.sums = np.concatenate([self.sums, sums])
+
+    def forget(self, voices: set[int]) -> None:
+        """Drop the pieces of ``voices`` (a forgotten voice leaves no trace)."""
+        keep = ~np.isin(self.voices, list(voices))
+        self._keep(keep)
+
+    def clear(self) -> None:
+        self.stream = ""
+        self._keep(np.zeros(len(self), bool))
+
+    def _keep(self, keep: np.ndarray) -> None:
+        self.starts, self.ends, self.voices = self.starts[keep], self.ends[keep], self.voices[keep]
+        self.counts, self.sums = self.counts[keep], self.sums[keep]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {"history_stream": np.array(self.stream), "history_starts": self.starts.copy(),
+                "history_ends": self.ends.copy(), "history_voices": self.voices.copy(),
+                "history_counts": self.counts.copy(), "history_sums": self.sums.astype(np.float16)}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore :meth:`state_dict`; a state without history (older memories) gives an empty one."""
+        if "history_voices" not in state:
+            self.clear()
+            return
+        self.stream = str(state["history_stream"])
+        self.starts = np.asarray(state["history_starts"], np.float64)
+        self.ends = np.asarray(state["history_ends"], np.float64)
+        self.voices = np.asarray(state["history_voices"], np.int64)
+        self.counts = np.asarray(state["history_counts"], np.int64)
+        self.sums = np.asarray(state["history_sums"], np.float32).reshape(-1, self.dim)
+
+
+def cluster_pieces(sums: np.ndarray, counts: np.ndarray, threshold: float) -> np.ndarray:
+    """Labels 0..k-1 of pieces joined by average linkage over their windows while the mean cosine
+    between two groups' windows exceeds ``threshold``."""
+    n = len(counts)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    totals = np.asarray(sums, np.float64).copy()
+    sizes = np.asarray(counts, np.float64).copy()
+    alive = np.ones(n, bool)
+    owner = np.arange(n)
+    similarity = (totals @ totals.T) / np.outer(sizes, sizes)
+    np.fill_diagonal(similarity, -np.inf)
+    while True:
+        flat = int(np.argmax(similarity))
+        a, b = divmod(flat, n)
+        if not similarity[a, b] > threshold:
+            break
+        a, b = min(a, b), max(a, b)  # b joins a
+        totals[a] += totals[b]
+        sizes[a] += sizes[b]
+        alive[b] = False
+        owner[owner == b] = a
+        similarity[b, :] = similarity[:, b] = -np.inf
+        row = (totals @ totals[a]) / (sizes * sizes[a])
+        row[~alive] = -np.inf
+        row[a] = -np.inf
+        similarity[a, :] = similarity[:, a] = row
+    _, labels = np.unique(owner, return_inverse=True)
+    return labels.astype(np.int64)
+
+
+def stable_ids(labels: np.ndarray, voices: np.ndarray, counts: np.ndarray) -> list[int | None]:
+    """Per cluster, the id it keeps (None: a new voice): each id goes to the cluster holding most of
+    its windows (ties: the earlier cluster); a cluster given several takes the oldest (smallest)."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    home: dict[int, int] = {}
+    for voice in np.unique(voices):
+        weight = np.bincount(labels[voices == voice], weights=counts[voices == voice], minlength=k)
+        home[int(voice)] = int(np.argmax(weight))
+    kept: list[int | None] = [None] * k
+    for voice, cluster in sorted(home.items()):
+        if kept[cluster] is None:
+            kept[cluster] = voice
+    return kept
+
+
+def absorb_small(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, min_windows: int) -> np.ndarray:
+    """Clusters of fewer than ``min_windows`` windows join the cluster of highest mean cosine with
+    them (over windows), smallest first, until all are large enough or one is left."""
+    labels = labels.copy()
+    sums = np.asarray(sums, np.float64)
+    while True:
+        names = np.unique(labels)
+        sizes = np.array([counts[labels == name].sum() for name in names])
+        if len(names) < 2 or sizes.min() >= min_windows:
+            _, labels = np.unique(labels, return_inverse=True)
+            return labels.astype(np.int64)
+        small = names[int(np.argmin(sizes))]
+        total = sums[labels == small].sum(axis=0)
+        others = [name for name in names if name != small]
+        scores = [float(sums[labels == name].sum(axis=0) @ total) / counts[labels == name].sum() for name in others]
+        labels[labels == small] = others[int(np.argmax(scores))]
+
+
+def recluster(history: StreamHistory, threshold: float, min_windows: int = 1) -> tuple[np.ndarray, list[int | None]]:
+    """Cluster labels of the history's pieces and the id each cluster keeps (see :func:`stable_ids`)."""
+    labels = cluster_pieces(history.sums, history.counts, threshold)
+    labels = absorb_small(history.sums, history.counts, labels, min_windows)
+    return labels, stable_ids(labels, history.voices, history.counts)
+
+
+def relabelled(spans: list[tuple[float, float, int | None]], changes: list[VoiceChange]) -> list[int | None]:
+    """The voice each (start, end, voice) span takes after ``changes`` (its own when none applies).
+
+    A span of voice ``old`` takes the ``new`` of the changes from ``old`` that cover at least half
+    of it (the most covered ``new`` when several); a span of no length, a change that contains it.
+    """
+    out: list[int | None] = []
+    for start, end, voice in spans:
+        cover: dict[int, float] = {}
+        for change in changes:
+            if change.old != voice:
+                continue
+            shared = min(end, change.end) - max(start, change.start)
+            if shared > 0 or (end <= start and change.start <= start < change.end):
+                cover[change.new] = cover.get(change.new, 0.0) + max(shared, 0.0)
+        best = max(cover, key=cover.get) if cover else None
+        out.append(best if best is not None and 2 * cover[best] >= end - start else voice)
+    return out

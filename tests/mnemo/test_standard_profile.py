@@ -1,0 +1,55 @@
+"""The default profile end to end on a real video with speech: words become searchable memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+
+
+def mnemo(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mnemo", *args], capture_output=True, text=True, timeout=timeout,
+                          env=ENV)
+
+
+@pytest.fixture(scope="module")
+def documentary(shared_data, tmp_path_factory):
+    """seed-archive-documentary.mp4 (25 s, two people talking about jars and cups) ingested with no --profile."""
+    video = shared_data / "video" / "seed-archive-documentary.mp4"
+    memory = tmp_path_factory.mktemp("standard") / "mem"
+    run = mnemo("ingest", str(video), "--memory", str(memory), "-q")
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "falling back" not in run.stderr, run.stderr  # the standard profile's models are all there
+    return memory
+
+
+@pytest.mark.slow
+def test_speech_of_a_real_video_is_transcribed_with_voices_words_and_language(documentary):
+    lines = json.loads(mnemo("transcript", "--memory", str(documentary), "--json").stdout)
+    recognised = [u for u in lines if u["origin"] == "asr"]
+    text = " ".join(u["text"] for u in recognised).lower()
+    # what is said in it (checked by listening): the drinking cup at ~12 s, oils and creams at ~7-11 s
+    for words in ("drinking cup", "oils and creams", "dice"):
+        assert words in text, text
+    for u in recognised:
+        assert u["speaker"].startswith("voice:") and u["language"] == "en" and u["words"]
+        assert all(u["start"] - 0.01 <= w["start"] <= w["end"] <= u["end"] + 0.01 for w in u["words"])
+    cup = next(u for u in recognised if "drinking cup" in u["text"].lower())
+    assert 10.0 <= cup["start"] <= 13.5
+
+
+@pytest.mark.slow
+def test_what_was_said_is_searched_and_cited(documentary):
+    hits = json.loads(mnemo("search", "a drinking cup", "--memory", str(documentary), "--json", "--k", "3").stdout)
+    said = (11.5, 14.0)  # the line, give or take the VAD's padding; an event boundary may fall inside it
+    assert hits and hits[0]["start"] < said[1] and hits[0]["end"] > said[0], hits[0]
+    assert "drinking cup" in hits[0]["text"].lower()
+    answer = json.loads(mnemo("ask", "What did they say about the drinking cup?", "--memory", str(documentary),
+                              "--json").stdout)
+    assert "drinking cup" in answer["answer"].lower()
+    assert answer["evidence"][0]["start"] < said[1] and answer["evidence"][0]["end"] > said[0]

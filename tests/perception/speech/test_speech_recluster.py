@@ -1,0 +1,110 @@
+"""The end-of-stream pass: exact average linkage over windows, and voice ids that stay stable."""
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from perception.speech.diarize import Diarizer, SpeakerTurn, VoiceClusterer, relabel_turns
+from perception.speech.recluster import (
+    StreamHistory,
+    VoiceChange,
+    absorb_small,
+    cluster_pieces,
+    relabelled,
+    stable_ids,
+)
+
+
+def _units(rng, centre, n, spread=0.15):
+    vectors = centre[None] + spread * rng.standard_normal((n, len(centre)))
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _partition(labels):
+    groups = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, set()).add(i)
+    return sorted(map(frozenset, groups.values()), key=min)
+
+
+def test_pieces_join_as_average_linkage_over_their_windows(rng):
+    """Oracle: scipy's average linkage over the windows themselves, each piece being one window
+    (pieces of several windows are exact by the same algebra, checked on a second grouping)."""
+    dim = 16
+    centres = [c / np.linalg.norm(c) for c in rng.standard_normal((3, dim))]
+    windows = np.concatenate([_units(rng, c, 12, 0.3) for c in centres])
+    threshold = 0.3
+    ours = cluster_pieces(windows, np.ones(len(windows), np.int64), threshold)
+    distances = np.clip(1 - windows @ windows.T, 0, 2)[np.triu_indices(len(windows), 1)]
+    theirs = fcluster(linkage(distances, "average"), t=1 - threshold, criterion="distance")
+    assert _partition(ours) == _partition(theirs)
+    assert len(set(ours)) == 3
+
+
+def test_ids_stay_merges_take_the_older_id_new_clusters_get_new_ids():
+    # clusters 0..3; pieces carry online voices 3, 5, 7, 3, 8
+    labels = np.array([0, 0, 1, 2, 2, 3])
+    voices = np.array([3, 5, 7, 3, 3, 8])
+    counts = np.array([10, 4, 6, 2, 2, 1])
+    kept = stable_ids(labels, voices, counts)
+    # voice 3: 10 windows in cluster 0, 4 in cluster 2 -> stays with cluster 0, merged 5 maps to it
+    assert kept[0] == 3
+    assert kept[1] == 7
+    assert kept[2] is None  # the minority of voice 3: a new voice
+    assert kept[3] == 8
+
+
+def test_diarizer_end_of_stream_pass_keeps_answered_ids(rng):
+    """Constructed: a block split one speaker into voices 0 and 1 (both answered); the pass merges
+    them under the older id 0, keeps voice 2 and changes nothing else."""
+    dim = 39  # the spectral embedder's: only the clusterer and the history are exercised
+    a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, dim)))
+    diarizer = Diarizer("spectral", VoiceClusterer(dim, "test", center=False), recluster_threshold=0.5,
+                        min_cluster_windows=1)
+    clusterer, history = diarizer.clusterer, diarizer.history
+    pieces = [(0.0, 4.0, _units(rng, a, 8), 0), (4.0, 8.0, _units(rng, b, 8), 2), (8.0, 12.0, _units(rng, a, 8), 1)]
+    for start, end, units, _ in pieces:  # as the online pass gave them out
+        clusterer._add_voice(np.zeros(dim), 0)
+    for start, end, units, voice in pieces:
+        row = clusterer.voices.index(voice)
+        clusterer._sums[row] += units.sum(axis=0)
+        clusterer._counts[row] += len(units)
+        times = np.linspace(start, end - 0.5, len(units))
+        history.add("cam", times, times + 0.5, units, np.full(len(units), voice))
+    state = diarizer.state_dict()
+    changes = diarizer.finish_stream()
+    assert changes == [VoiceChange("cam", 8.0, 12.0, 1, 0)]
+    assert clusterer.voices == [0, 2] and clusterer.count(0) == 16 and clusterer.count(2) == 8
+    assert len(diarizer.history) == 0
+    turns = [SpeakerTurn("cam", 0.0, 4.0, 0), SpeakerTurn("cam", 4.0, 8.0, 2), SpeakerTurn("cam", 8.2, 11.0, 1)]
+    assert [t.voice for t in relabel_turns(turns, changes)] == [0, 2, 0]
+    # the history survives a save and restore (a resume), and the pass then gives the same answer
+    again = Diarizer("spectral", VoiceClusterer(dim, "test", center=False), recluster_threshold=0.5,
+                     min_cluster_windows=1)
+    again.load_state_dict(state)
+    assert again.finish_stream() == changes
+
+
+def test_small_clusters_join_the_nearest(rng):
+    dim = 8
+    a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, dim)))
+    sums = np.stack([_units(rng, a, 5).sum(0), _units(rng, b, 5).sum(0), _units(rng, a, 1).sum(0)])
+    counts = np.array([5, 5, 1])
+    assert list(absorb_small(sums, counts, np.array([0, 1, 2]), 2)) == [0, 1, 0]
+
+
+def test_relabelled_spans_need_half_their_length_covered():
+    changes = [VoiceChange("s", 0.0, 2.0, 1, 4), VoiceChange("s", 5.0, 6.0, 1, 4)]
+    spans = [(0.0, 2.0, 1), (1.5, 5.5, 1), (1.0, 3.0, 1), (0.5, 1.5, 2), (5.5, 5.5, 1), (9.0, 9.5, 1)]
+    assert relabelled(spans, changes) == [4, 1, 4, 2, 4, 1]
+
+
+def test_history_keeps_runs_and_forgets_voices():
+    history = StreamHistory(2)
+    units = np.array([[1, 0], [1, 0], [0, 1], [1, 0]], np.float32)
+    history.add("s", np.arange(4.0), np.arange(4.0) + 1, units, np.array([0, 0, 1, 0]))
+    assert history.voices.tolist() == [0, 1, 0] and history.counts.tolist() == [2, 1, 1]
+    assert history.ends.tolist() == [2.0, 3.0, 4.0]
+    history.forget({0})
+    assert history.voices.tolist() == [1]
+    history.add("other", np.zeros(1), np.ones(1), units[:1], np.array([3]))  # another stream: the old one goes
+    assert history.stream == "other" and history.voices.tolist() == [3]

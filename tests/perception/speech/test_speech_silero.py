@@ -1,0 +1,67 @@
+"""Silero VAD: speech of a real recording found where its energy says, the same however it is chunked."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from perception.speech import create_vad, detect_speech
+
+if importlib.util.find_spec("silero_vad") is None or importlib.util.find_spec("onnxruntime") is None:
+    pytest.skip("silero-vad or onnxruntime is not installed", allow_module_level=True)
+
+
+def _read(path):
+    from streams import SamplingPolicy, open_source
+
+    with open_source(str(path), SamplingPolicy(video=False, audio=True, text=False), require_video=False) as source:
+        return np.concatenate([p.samples for p in source.packets() if hasattr(p, "samples")])
+
+
+def _energy_db(samples):
+    frames = samples[: len(samples) // 160 * 160].reshape(-1, 160)  # 10 ms
+    return 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+
+
+def test_finds_the_speech_of_jfk(jfk):
+    """Oracle: the recording's own energy (loud = within 20 dB of the peak; pauses = >= 0.3 s at
+    30 dB below it, which jfk.flac has at about 2.5-3.3 s and 4.4-5.0 s)."""
+    samples = _read(jfk)
+    segments = detect_speech(samples, 0.0, "jfk", vad="silero")
+    db = _energy_db(samples)
+    times = np.arange(len(db)) / 100 + 0.005
+    inside = np.zeros(len(db), bool)
+    for s in segments:
+        inside |= (times >= s.start) & (times < s.end)
+    loud = db > db.max() - 20
+    assert inside[loud].mean() > 0.95
+    first_loud = times[np.flatnonzero(loud)[0]]
+    assert abs(segments[0].start + 0.2 - first_loud) < 0.25  # 0.2 s: the detector's padding
+    quiet = db < db.max() - 30
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(int), [0]])))
+    pauses = [(a, b) for a, b in zip(runs[::2], runs[1::2]) if b - a >= 30 and a > 0 and b < len(db)]
+    assert len(pauses) >= 2
+    for a, b in pauses:  # every pause inside the speech separates two segments
+        assert inside[a:b].mean() < 0.5
+
+
+def test_online_state_makes_chunking_irrelevant(jfk):
+    samples = _read(jfk)[: 16000 * 6]
+    spans = {cs: [(round(s.start, 3), round(s.end, 3)) for s in detect_speech(samples, 2.0, "j", vad="silero",
+                                                                              chunk_seconds=cs)]
+             for cs in (0.05, 1.0, 2.7)}
+    assert spans[0.05] == spans[1.0] == spans[2.7] and spans[1.0]
+
+
+def test_silence_and_noise_are_not_speech():
+    rng = np.random.default_rng(3)
+    assert detect_speech(np.zeros(32000, np.float32), 0.0, "s", vad="silero") == []
+    hiss = (0.05 * rng.standard_normal(48000)).astype(np.float32)
+    assert detect_speech(hiss, 0.0, "s", vad="silero", min_voiced=0.0) == []
+
+
+def test_threshold_option():
+    assert create_vad("silero", probability=0.7).classifier.threshold == 0.7
+    assert create_vad("silero", aggressiveness=0).classifier.threshold == 0.3
+    with pytest.raises(ValueError, match="probability"):
+        create_vad("silero", probability=1.5)
