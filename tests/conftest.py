@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -24,3 +27,26 @@ def sample(tmp_path_factory):
     from mnemo.sample import make_sample
 
     return make_sample(tmp_path_factory.mktemp("sample"))
+
+
+def load_test_module(path: Path, name: str) -> ModuleType:
+    """A helper module beside the tests, loaded once (test folders are not on sys.path: importlib mode)."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def senders() -> ModuleType:
+    """``tests/streams/live_senders.py``: ffmpeg senders (UDP, HLS over HTTP, RTSP) and the clip they send."""
+    return load_test_module(REPO / "tests" / "streams" / "live_senders.py", "mnemo_tests_streams_live_senders")
+
+
+@pytest.fixture(scope="session")
+def live_clip(senders, tmp_path_factory):
+    """The clip the live senders send (hard cuts at 3, 6 and 9 s); skips without ffmpeg."""
+    senders.need_ffmpeg()
+    return senders.make_clip(tmp_path_factory.mktemp("live-clip"))

@@ -6,7 +6,6 @@ near those changes, commit however the stream ends, and never run across a recon
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -25,23 +24,7 @@ from streams.live import LiveOptions
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _senders():
-    name = "mnemo_tests_streams_live_senders"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "streams" / "live_senders.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
-
-senders = _senders()
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory):
-    senders.need_ffmpeg()
-    return senders.make_clip(tmp_path_factory.mktemp("live-clip"))
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +51,12 @@ def _contiguous(events) -> None:
         assert b.start >= a.end - 1e-6, (a.start, a.end, b.start, b.end)
 
 
-def test_a_stream_that_ends_commits_events_covering_what_was_sent(tmp_path, clip, encoders):
+def test_a_stream_that_ends_commits_events_covering_what_was_sent(senders, tmp_path, live_clip, encoders):
     port = senders.free_port()
     processes = []
     with MemoryStore(tmp_path / "m") as store:
         report = _ingest(store, encoders, f"udp://127.0.0.1:{port}", LiveOptions(reconnect=False, stall=1.5),
-                         lambda: processes.append(senders.send_udp(clip.video, port)))
+                         lambda: processes.append(senders.send_udp(live_clip.video, port)))
         senders.stop(processes[0])
         events = store.events(stream=report.stream)
         checkpoint = store.checkpoint(report.stream)
@@ -88,15 +71,15 @@ def test_a_stream_that_ends_commits_events_covering_what_was_sent(tmp_path, clip
     assert report.lag["p50"] < 1.5 and report.lag["max"] < 4.0 and report.gaps == []
 
 
-def test_a_drop_and_reconnect_leaves_a_gap_no_event_spans(tmp_path, clip, encoders):
+def test_a_drop_and_reconnect_leaves_a_gap_no_event_spans(senders, tmp_path, live_clip, encoders):
     port = senders.free_port()
     processes = []
 
     def send() -> None:  # the first 5 s, a 2 s outage, then the last 4 s of the clip
-        processes.append(senders.send_udp(clip.video, port, seconds=5))
+        processes.append(senders.send_udp(live_clip.video, port, seconds=5))
         processes[0].wait()
         time.sleep(2.0)
-        processes.append(senders.send_udp(clip.video, port, start=8))
+        processes.append(senders.send_udp(live_clip.video, port, start=8))
 
     options = LiveOptions(stall=1.0, reconnect_for=2.0, backoff=0.2)
     with MemoryStore(tmp_path / "m") as store:
@@ -120,7 +103,7 @@ def test_a_drop_and_reconnect_leaves_a_gap_no_event_spans(tmp_path, clip, encode
     assert before[-1].end >= 4.0 and after[-1].end - after[0].start >= 2.5  # ~5 s, then ~4 s
 
 
-def test_a_second_session_continues_on_the_wall_clock(tmp_path, clip, encoders):
+def test_a_second_session_continues_on_the_wall_clock(senders, tmp_path, live_clip, encoders):
     port = senders.free_port()
     uri = f"udp://127.0.0.1:{port}"
     options = LiveOptions(reconnect=False, stall=1.0)
@@ -128,10 +111,10 @@ def test_a_second_session_continues_on_the_wall_clock(tmp_path, clip, encoders):
     with MemoryStore(tmp_path / "m") as store:
         try:
             first = _ingest(store, encoders, uri, options,
-                            lambda: processes.append(senders.send_udp(clip.video, port, seconds=3)))
+                            lambda: processes.append(senders.send_udp(live_clip.video, port, seconds=3)))
             time.sleep(1.0)
             second = _ingest(store, encoders, uri, options,
-                             lambda: processes.append(senders.send_udp(clip.video, port, seconds=3)))
+                             lambda: processes.append(senders.send_udp(live_clip.video, port, seconds=3)))
         finally:
             for process in processes:
                 senders.stop(process)
@@ -144,9 +127,9 @@ def test_a_second_session_continues_on_the_wall_clock(tmp_path, clip, encoders):
     assert events[first.events].start - events[first.events - 1].end >= 1.5
 
 
-def test_ctrl_c_commits_what_was_seen_and_exits_130(tmp_path, clip):
+def test_ctrl_c_commits_what_was_seen_and_exits_130(senders, tmp_path, live_clip):
     port = senders.free_port()
-    sender = senders.send_udp(clip.video, port, loop=True)
+    sender = senders.send_udp(live_clip.video, port, loop=True)
     memory = tmp_path / "m"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "mnemo", "-v", "ingest", f"udp://127.0.0.1:{port}", "--memory", str(memory),

@@ -6,11 +6,8 @@ frame while 8 frames arrive per second: analysing every frame would fall ever fu
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,32 +18,14 @@ from streams.live import LiveOptions
 from streams.sampling import SamplingPolicy
 from streams.source import open_source
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _senders():
-    name = "mnemo_tests_streams_live_senders"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "streams" / "live_senders.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
-senders = _senders()
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory):
-    senders.need_ffmpeg()
-    return senders.make_clip(tmp_path_factory.mktemp("reader-clip"))
-
-
-def test_a_slow_analysis_drops_frames_evenly_and_keeps_the_lag_bounded(clip):
+def test_a_slow_analysis_drops_frames_evenly_and_keeps_the_lag_bounded(senders, live_clip):
     port = senders.free_port()
     processes = []
-    timer = threading.Timer(0.5, lambda: processes.append(senders.send_udp(clip.video, port, seconds=8)))
+    timer = threading.Timer(0.5, lambda: processes.append(senders.send_udp(live_clip.video, port, seconds=8)))
     timer.start()
     source = open_source(f"udp://127.0.0.1:{port}", SamplingPolicy(fps=8.0, frame_size=64, audio=True),
                          live=LiveOptions(reconnect=False, stall=1.0))

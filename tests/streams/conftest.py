@@ -42,26 +42,3 @@ def clip(tmp_path_factory: pytest.TempPathFactory, media: ModuleType) -> Path:
 def mkv_clip(tmp_path_factory: pytest.TempPathFactory, media: ModuleType) -> Path:
     """The same content in Matroska, subtitles as subrip."""
     return media.make_video(tmp_path_factory.mktemp("mkv") / "clip.mkv", subtitles=CUES)
-
-
-def load_senders() -> ModuleType:
-    """``live_senders.py``: ffmpeg senders (UDP, HLS over HTTP) and the clip they send."""
-    name = "mnemo_tests_streams_live_senders"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("live_senders.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def senders() -> ModuleType:
-    return load_senders()
-
-
-@pytest.fixture(scope="session")
-def live_clip(tmp_path_factory: pytest.TempPathFactory, senders: ModuleType):
-    """The 12 s clip the live senders send (cuts at 3, 6, 9 s)."""
-    senders.need_ffmpeg()
-    return senders.make_clip(tmp_path_factory.mktemp("live"))

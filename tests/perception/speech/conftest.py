@@ -38,3 +38,15 @@ def jfk(shared_data) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} is absent")
     return path
+
+
+@pytest.fixture(scope="session")
+def whisper_base():
+    """faster-whisper base from the verified model cache (the standard profile's recogniser)."""
+    from perception.errors import WeightsUnavailable
+    from perception.speech.asr import create_transcriber
+
+    try:
+        return create_transcriber("faster-whisper", model="base", device="cpu")
+    except WeightsUnavailable as error:
+        pytest.skip(f"faster-whisper base is not set up: {error}")

@@ -20,14 +20,6 @@ def _words(text: str) -> list[str]:
     return re.sub(r"[^a-z' ]", " ", text.lower()).split()
 
 
-@pytest.fixture(scope="module")
-def base():
-    try:
-        return create_transcriber("faster-whisper", model="base", device="cpu")
-    except WeightsUnavailable as error:
-        pytest.skip(f"faster-whisper base is not set up: {error}")
-
-
 def _segments(path, vad: str = "energy") -> list[SpeechSegment]:
     from streams import AudioChunk, SamplingPolicy, open_source
 
@@ -40,11 +32,11 @@ def _segments(path, vad: str = "energy") -> list[SpeechSegment]:
     return segments + detector.flush()
 
 
-def test_jfk_word_for_word_with_word_times_on_media_time(base, jfk):
+def test_jfk_word_for_word_with_word_times_on_media_time(whisper_base, jfk):
     segments = _segments(jfk)
-    transcripts = base.transcribe(segments)
+    transcripts = whisper_base.transcribe(segments)
     assert _words(" ".join(t.text for t in transcripts)) == JFK.split()
-    assert base.name == "faster-whisper:base" and base.compute_type == "int8"
+    assert whisper_base.name == "faster-whisper:base" and whisper_base.compute_type == "int8"
     for t in transcripts:
         assert t.language == "en" and t.language_probability > 0.5
         inside = [s for s in segments if s.start - 1e-6 <= t.start and t.end <= s.end + 1e-6]
@@ -55,11 +47,11 @@ def test_jfk_word_for_word_with_word_times_on_media_time(base, jfk):
     assert words[-1].end <= 11.1
 
 
-def test_segments_shifted_in_time_keep_their_times(base, jfk):
+def test_segments_shifted_in_time_keep_their_times(whisper_base, jfk):
     """Packing maps words back: the same speech later in a stream gets the same words, later."""
     segments = _segments(jfk)
     shifted = [SpeechSegment(s.stream, s.start + 600.0, s.end + 600.0, s.samples) for s in segments]
-    first, later = base.transcribe(segments), base.transcribe(shifted)
+    first, later = whisper_base.transcribe(segments), whisper_base.transcribe(shifted)
     assert [t.text for t in first] == [t.text for t in later]
     for a, b in zip(first, later):
         assert b.start == pytest.approx(a.start + 600.0, abs=1e-6)

@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from perception.errors import WeightsUnavailable
-from perception.speech.asr import Transcriber, create_transcriber
+from perception.speech.asr import Transcriber
 from perception.speech.gated import GatedTranscriber
 from streams.packets import AUDIO_RATE, AudioChunk
 
@@ -26,14 +25,6 @@ class Counting(Transcriber):
 
     def detect_language(self, samples):
         return self.inner.detect_language(samples)
-
-
-@pytest.fixture(scope="module")
-def base():
-    try:
-        return create_transcriber("faster-whisper", model="base", device="cpu")
-    except WeightsUnavailable as error:
-        pytest.skip(f"faster-whisper base is not set up: {error}")
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +47,10 @@ def _words(transcripts) -> list[str]:
     return [w.text.strip(" ,.").lower() for t in transcripts for w in t.words]
 
 
-def test_three_sayings_decode_in_one_window_with_the_words_of_each(base, jfk_samples):
+def test_three_sayings_decode_in_one_window_with_the_words_of_each(whisper_base, jfk_samples):
     gap = np.zeros(4 * AUDIO_RATE, np.float32)
     audio = np.concatenate([jfk_samples, gap, jfk_samples[: 8 * AUDIO_RATE], gap])
-    counting = Counting(base)
+    counting = Counting(whisper_base)
     gated = GatedTranscriber(counting, vad="silero", fill_s=30.0, max_wait_s=60.0)
     out, finals = [], []
     for chunk in _chunks(audio):
@@ -75,9 +66,9 @@ def test_three_sayings_decode_in_one_window_with_the_words_of_each(base, jfk_sam
     assert all(a <= b for a, b in zip(finals, finals[1:])) and gated.final_until == math.inf
 
 
-def test_a_saying_waits_at_most_max_wait_s(base, jfk_samples):
+def test_a_saying_waits_at_most_max_wait_s(whisper_base, jfk_samples):
     audio = np.concatenate([jfk_samples, np.zeros(20 * AUDIO_RATE, np.float32)])
-    gated = GatedTranscriber(base, vad="silero", fill_s=30.0, max_wait_s=5.0)
+    gated = GatedTranscriber(whisper_base, vad="silero", fill_s=30.0, max_wait_s=5.0)
     emitted = []  # (transcript, media time it came out)
     for chunk in _chunks(audio):
         emitted += [(t, chunk.end) for t in gated.push(chunk)]
@@ -89,8 +80,8 @@ def test_a_saying_waits_at_most_max_wait_s(base, jfk_samples):
     assert gated.final_until >= 11.0
 
 
-def test_resuming_at_a_position_forgets_what_was_before(base, jfk_samples):
-    gated = GatedTranscriber(base, vad="silero", fill_s=30.0, max_wait_s=60.0)
+def test_resuming_at_a_position_forgets_what_was_before(whisper_base, jfk_samples):
+    gated = GatedTranscriber(whisper_base, vad="silero", fill_s=30.0, max_wait_s=60.0)
     gated.reset(6.0)
     assert gated.read_from(6.0) == 6.0 and gated.final_until == 6.0
     out = []
