@@ -3,7 +3,8 @@
 The service talks to it with JSON lines: a job in on stdin (``{"job", "memory", "source",
 "profile"}``), progress and the outcome out on stdout (``{"job", "progress", "total"}``, then
 ``{"job", "done": report}``, ``{"job", "error": message}`` or ``{"job", "cancelled": true}``).
-SIGINT cancels the job in hand; the worker then waits for the next one. Running ingests in their
+SIGINT cancels the job in hand cleanly (what was seen is committed, a live stream's open event
+included; a second SIGINT aborts at once); the worker then waits for the next one. Running ingests in their
 own process keeps them from contending with the server's threads for the interpreter lock, and the
 models it loads stay warm from one job to the next. Ingestion resumes from the memory's checkpoints,
 so a job cut short (cancelled, or the server stopped) continues where it stopped when run again.
@@ -65,16 +66,40 @@ class Worker:
                 last[0] = now
                 _say({"job": ident, "progress": done, "total": total})
 
+        from mnemo.runtime.control import IngestControl
+
         trace: list[tuple[float, float]] = []
-        with mnemo.open(job["memory"], profile=job.get("profile"), create=True) as mem:
+        control = IngestControl()
+        with mnemo.open(job["memory"], profile=job.get("profile"), create=True) as mem, _cancel_with(control):
             mem.use_encoders(self._encoders_for(mem.profile))
             try:
-                report = mem.ingest(job["source"], progress=progress, trace=trace)
+                report = mem.ingest(job["source"], progress=progress, trace=trace, control=control)
             finally:
                 _save_trace(Path(job["memory"]), mem, job["source"], trace)
+        if control.stopping:
+            return {"job": ident, "cancelled": True}
         return {"job": ident, "done": {"stream": report.stream, "events": report.events,
                                        "media_seconds": report.media_seconds, "wall_seconds": report.wall_seconds,
                                        "skipped": report.skipped, "resumed_from": report.resumed_from}}
+
+
+class _cancel_with:
+    """While a job runs, the first SIGINT stops it cleanly through ``control``; a second aborts."""
+
+    def __init__(self, control) -> None:
+        self.control = control
+
+    def _handle(self, signum, frame) -> None:
+        if self.control.stopping:
+            raise KeyboardInterrupt
+        self.control.stop("cancelled by the service")
+
+    def __enter__(self) -> "_cancel_with":
+        signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _save_trace(directory: Path, mem, source: str, trace: list[tuple[float, float]]) -> None:
