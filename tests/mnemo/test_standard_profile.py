@@ -40,7 +40,8 @@ def test_speech_of_a_real_video_is_transcribed_with_voices_words_and_language(do
         assert u["speaker"].startswith("voice:") and u["language"] == "en" and u["words"]
         assert all(u["start"] - 0.01 <= w["start"] <= w["end"] <= u["end"] + 0.01 for w in u["words"])
     cup = next(u for u in recognised if "drinking cup" in u["text"].lower())
-    assert 10.0 <= cup["start"] <= 13.5
+    said = next(w for w in cup["words"] if w["word"].strip(" .,").lower() == "cup")
+    assert 11.5 <= said["start"] <= 14.0  # the word itself, whatever sentence it was recognised in
 
 
 @pytest.mark.slow
