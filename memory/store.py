@@ -462,14 +462,10 @@ class MemoryStore:
 
     def screen_text(self, stream: str | None = None, event_id: int | None = None) -> list[ScreenText]:
         """Lines read on screen, ordered by stream and time, optionally of one stream or event."""
-        where, params = ["1"], []
-        for column, value in (("stream", stream), ("event_id", event_id)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
+        where, params = _equal_to(stream=stream, event_id=event_id)
         rows = self._conn.execute(
             "SELECT id, event_id, stream, time, text, x0, y0, x1, y1, score, origin, model FROM screen_text "
-            f"WHERE {' AND '.join(where)} ORDER BY stream, time, id", params).fetchall()
+            f"WHERE {where} ORDER BY stream, time, id", params).fetchall()
         return [ScreenText(stream=r[2], time=r[3], text=r[4], box=(r[5], r[6], r[7], r[8]), score=r[9], origin=r[10],
                            model=r[11], event_id=r[1], id=r[0]) for r in rows]
 
@@ -521,14 +517,10 @@ class MemoryStore:
     def utterances(self, stream: str | None = None, event_id: int | None = None,
                    voice: str | None = None) -> list[Utterance]:
         """Utterances ordered by stream and time, optionally of one stream, event or voice."""
-        where, params = ["1"], []
-        for column, value in (("stream", stream), ("event_id", event_id), ("voice", voice)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
+        where, params = _equal_to(stream=stream, event_id=event_id, voice=voice)
         rows = self._conn.execute(
             'SELECT id, event_id, stream, start, "end", text, voice, origin, language, words, confidence, model '
-            f"FROM utterances WHERE {' AND '.join(where)} ORDER BY stream, start, id", params).fetchall()
+            f"FROM utterances WHERE {where} ORDER BY stream, start, id", params).fetchall()
         return [Utterance(stream=r[2], start=r[3], end=r[4], text=r[5], voice=r[6], origin=r[7], language=r[8],
                           words=[tuple(w) for w in json.loads(r[9])], confidence=r[10], model=r[11],
                           event_id=r[1], id=r[0]) for r in rows]
@@ -732,3 +724,9 @@ def _span_filter(stream: str | None, start: float | None, end: float | None) -> 
         where.append("e.start < ?")
         params.append(float(end))
     return " AND ".join(where), params
+
+
+def _equal_to(**columns: object) -> tuple[str, list]:
+    """A WHERE clause (and its parameters) asking each column given a value to equal it."""
+    given = {column: value for column, value in columns.items() if value is not None}
+    return " AND ".join([f"{column} = ?" for column in given] or ["1"]), list(given.values())

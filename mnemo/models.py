@@ -119,15 +119,13 @@ def check_models(profile: Profile) -> None:
     for name in required_models(profile):
         if name not in model_cache.MODELS:
             continue  # not one mnemo ships (e.g. a hub size): its component says when it is missing
-        if model_cache.get_spec(name).assembled:
-            try:
-                model_cache.assemble(name)  # once: later calls only check the stamp
-            except WeightsUnavailable as err:
-                problems.append(str(err))
-                continue
-        state = model_cache.status(name)
-        if not state.present or state.verified is False:
-            problems.append(f"{name}: {state.problem or 'missing'}")
+        try:
+            if model_cache.get_spec(name).assembled:
+                model_cache.assemble(name)  # verifies it (once: later calls only check the stamp)
+            else:
+                model_cache.model_dir(name)  # used in place: its package must be installed
+        except WeightsUnavailable as err:
+            problems.append(str(err))
     if problems:
         raise WeightsUnavailable("; ".join(problems))
 

@@ -203,8 +203,8 @@ def assemble(name: str, force: bool = False) -> Path:
 def fetch_from_hub(size: str, root: Path | None = None) -> Path:
     """An official faster-whisper size from the hub (where reachable), verified like the cache.
 
-    Sizes with published hashes here (base) are checked against them; the others are hashed on
-    arrival and checked against that record on every later use.
+    Sizes with published hashes here (base) are checked against them; for the others the hashes
+    of what arrived are only recorded beside the files.
     """
     if size not in HUB_SIZES:
         raise WeightsUnavailable(f"unknown faster-whisper size {size!r}; known: {', '.join(HUB_SIZES)}")
