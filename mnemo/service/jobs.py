@@ -111,11 +111,12 @@ class WorkerProcess:
         proc = self._proc
         if proc is None or proc.poll() is not None:
             return
+        job = self.job
         proc.send_signal(signal.SIGINT)
 
-        def reap() -> None:
+        def reap() -> None:  # only if that same job is still in hand: the worker may have gone on to the next
             time.sleep(CANCEL_GRACE_S)
-            if self.job is not None and proc.poll() is None and proc is self._proc:
+            if job is not None and self.job == job and proc.poll() is None and proc is self._proc:
                 logger.warning("the ingest worker ignored a cancel for %.0f s: killing it", CANCEL_GRACE_S)
                 proc.kill()
 

@@ -186,8 +186,8 @@ def test_an_ingest_resumes_after_a_server_restart(server, videos, long_spans):
             time.sleep(0.1)
     server.stop()
     record = json.loads((server.root / ".mnemo-service" / "jobs" / f"{job}.json").read_text())
-    assert record["state"] == "running"  # interrupted, not failed or cancelled
-    server.restart()
+    server.restart()  # first: the module's other tests share this server
+    assert record["state"] == "running", record  # interrupted, not failed or cancelled
     with server.client() as c:
         done = wait_job(c, job)
         assert done["state"] == "done" and done["runs"] == 2 and done["result"]["resumed_from"] > 0, done
