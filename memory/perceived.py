@@ -1,14 +1,18 @@
 """What perception reported beyond events: sightings of labelled things, heard lines, and the map.
 
-A sighting is one detection: a label (and colour, when perception names one) with a score, a
-tracker id and an estimated position in the stream's odometry/map frame, at a media time. A heard
-line is what a speech recogniser and diariser gave (noisy text, the voice's name). The map holds
-named areas (rooms) as axis-aligned rectangles, what a robot with a map knows. The reasoner builds
-its picture of the world from these; events stay the unit of evidence.
+A sighting is one detection: a label (and colour, when perception names one) with a score, the
+track it belongs to (and the entity the track was re-identified as, when ingest made one), its box
+in the frame, and a position in the stream's odometry/map frame only where one could be estimated
+(a robot's pose and depth; NULL for a plain video). Ingest writes them for every detector a profile
+runs (mnemo/entities.py), so a video and a simulated robot feed the same table. A heard line is what
+a speech recogniser and diariser gave (noisy text, the voice's name). The map holds named areas
+(rooms) as axis-aligned rectangles, what a robot with a map knows. The reasoner builds its picture
+of the world from these; events stay the unit of evidence.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from dataclasses import dataclass
@@ -23,12 +27,14 @@ SCHEMA = [
         stream TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
         time REAL NOT NULL,                       -- media time, seconds
         track INTEGER NOT NULL,                   -- the tracker's identity
-        kind TEXT NOT NULL,                       -- person, object, furniture
+        entity INTEGER,                           -- the entity ingest re-identified the track as, or NULL
+        kind TEXT NOT NULL,                       -- person, face, object, furniture
         label TEXT NOT NULL,                      -- category as the detector names it
         colour TEXT NOT NULL DEFAULT '',          -- colour name read from the pixels, '' when unknown
         score REAL NOT NULL,
-        x REAL NOT NULL,                          -- metres, in the stream's odometry/map frame
-        y REAL NOT NULL,
+        x REAL,                                   -- metres, in the stream's odometry/map frame; NULL: not
+        y REAL,                                   -- estimated (no pose or depth for it)
+        box TEXT,                                 -- JSON [x0, y0, x1, y1], pixels of the frame; NULL: unknown
         appearance BLOB,                          -- float16 appearance vector, or NULL
         state TEXT NOT NULL DEFAULT ''            -- "open"/"closed" for containers when read, else ''
     )""",
@@ -50,16 +56,29 @@ SCHEMA = [
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables if they are missing, and the columns added since (inside the caller's
-    transaction)."""
+    """Create the tables if they are missing, and bring older sightings tables up to date (inside the
+    caller's transaction)."""
+    columns = _sighting_columns(conn)
+    if columns and (columns.get("x") or "entity" not in columns):  # made before positions could be unknown
+        _rebuild_sightings(conn, columns)
     for statement in SCHEMA:
         conn.execute(statement)
-    if not _has_state(conn):  # memories made before sightings had a state
-        conn.execute("ALTER TABLE sightings ADD COLUMN state TEXT NOT NULL DEFAULT ''")
 
 
-def _has_state(conn: sqlite3.Connection) -> bool:
-    return any(row[1] == "state" for row in conn.execute("PRAGMA table_info(sightings)"))
+def _sighting_columns(conn: sqlite3.Connection) -> dict[str, bool]:
+    """The sightings table's columns -> whether NOT NULL; {} when there is no such table."""
+    return {row[1]: bool(row[3]) for row in conn.execute("PRAGMA table_info(sightings)")}
+
+
+def _rebuild_sightings(conn: sqlite3.Connection, columns: dict[str, bool]) -> None:
+    """Copy an old sightings table into the current layout (SQLite cannot drop a NOT NULL in place)."""
+    conn.execute("ALTER TABLE sightings RENAME TO sightings_old")
+    conn.execute("DROP INDEX IF EXISTS sightings_stream_time")
+    conn.execute(SCHEMA[0])
+    kept = [c for c in ("id", "stream", "time", "track", "kind", "label", "colour", "score", "x", "y", "appearance",
+                        "state") if c in columns]
+    conn.execute(f"INSERT INTO sightings({', '.join(kept)}) SELECT {', '.join(kept)} FROM sightings_old")
+    conn.execute("DROP TABLE sightings_old")
 
 
 @dataclass(frozen=True)
@@ -67,14 +86,16 @@ class Sighting:
     stream: str
     time: float
     track: int
-    kind: str  # person, object, furniture
+    kind: str  # person, face, object, furniture
     label: str
     score: float
-    x: float
-    y: float
+    x: float | None = None  # metres in the map frame; None: not estimated
+    y: float | None = None
     colour: str = ""
     appearance: bytes | None = None  # float16 bytes
     state: str = ""  # containers: "open" or "closed" as perception read it; "" when not read
+    entity: int | None = None  # the entity ingest re-identified the track as
+    box: tuple[float, float, float, float] | None = None  # pixels of the frame
 
 
 @dataclass(frozen=True)
@@ -104,12 +125,17 @@ class Area:
 
 
 def add_sightings(store: "MemoryStore", sightings: Iterable[Sighting]) -> int:
-    rows = [(s.stream, float(s.time), int(s.track), s.kind, s.label, s.colour, float(s.score), float(s.x),
-             float(s.y), s.appearance, s.state) for s in sightings]
+    rows = [(s.stream, float(s.time), int(s.track), s.entity, s.kind, s.label, s.colour, float(s.score),
+             _maybe(s.x), _maybe(s.y), None if s.box is None else json.dumps([round(float(v), 1) for v in s.box]),
+             s.appearance, s.state) for s in sightings]
     with store._write() as c:
-        c.executemany("INSERT INTO sightings(stream, time, track, kind, label, colour, score, x, y, appearance, state) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        c.executemany("INSERT INTO sightings(stream, time, track, entity, kind, label, colour, score, x, y, box, "
+                      "appearance, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return len(rows)
+
+
+def _maybe(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def add_heard(store: "MemoryStore", lines: Iterable[Heard]) -> int:
@@ -126,18 +152,60 @@ def set_areas(store: "MemoryStore", areas: Sequence[Area]) -> None:
 
 
 def sightings(store: "MemoryStore", after_id: int = 0) -> list[tuple]:
-    """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id, by time
-    (state '' throughout in a memory opened read-only that predates states)."""
+    """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id and a
+    position, by time (state '' throughout in a memory opened read-only that predates states)."""
     with store._read() as c:
-        state = "state" if _has_state(c) else "''"
+        state = "state" if "state" in _sighting_columns(c) else "''"
         return c.execute(f"SELECT id, stream, time, track, kind, label, colour, score, x, y, {state} FROM sightings "
-                         "WHERE id > ? ORDER BY time, id", (int(after_id),)).fetchall()
+                         "WHERE id > ? AND x IS NOT NULL ORDER BY time, id", (int(after_id),)).fetchall()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A sighting as a question about what was in view reads it."""
+
+    stream: str
+    time: float
+    track: int
+    entity: int | None
+    kind: str
+    label: str
+    colour: str
+    score: float
+    box: tuple[float, ...] | None
+
+
+def seen(store: "MemoryStore", kinds: Sequence[str] = (), labels: Sequence[str] = (), until: float | None = None,
+         stream: str | None = None) -> list[Seen]:
+    """Sightings of any of ``kinds`` or ``labels`` (either matches; both empty: all) up to media time
+    ``until``, placed or not, by time."""
+    where, params = [], []
+    wanted = [f"kind IN ({', '.join('?' * len(kinds))})"] if kinds else []
+    wanted += [f"label IN ({', '.join('?' * len(labels))})"] if labels else []
+    params += [*kinds, *labels]
+    if wanted:
+        where.append("(" + " OR ".join(wanted) + ")")
+    if until is not None:
+        where.append("time <= ?")
+        params.append(float(until))
+    if stream is not None:
+        where.append("stream = ?")
+        params.append(stream)
+    with store._read() as c:
+        columns = _sighting_columns(c)  # a read-only memory may predate entities and boxes
+        entity, box = ("entity" if "entity" in columns else "NULL"), ("box" if "box" in columns else "NULL")
+        sql = (f"SELECT stream, time, track, {entity}, kind, label, colour, score, {box} FROM sightings"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY time, id")
+        rows = c.execute(sql, params).fetchall()
+    return [Seen(r[0], float(r[1]), int(r[2]), r[3], r[4], r[5], r[6], float(r[7]),
+                 None if r[8] is None else tuple(json.loads(r[8]))) for r in rows]
 
 
 def appearances(store: "MemoryStore", kind: str) -> list[tuple[int, bytes]]:
     """(track, appearance bytes) of every sighting of a kind that has one."""
     with store._read() as c:
-        return c.execute("SELECT track, appearance FROM sightings WHERE kind = ? AND appearance IS NOT NULL",
+        return c.execute("SELECT track, appearance FROM sightings WHERE kind = ? AND appearance IS NOT NULL "
+                         "AND x IS NOT NULL",
                          (kind,)).fetchall()
 
 

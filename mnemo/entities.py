@@ -6,9 +6,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+import numpy as np
+
 from memory.entities import EntityRegistry, introduced_names, speaker_label
 from memory.event import Event
+from memory.perceived import Sighting, add_sightings
 from memory.store import MemoryStore
+from perception.colour import ColourNamer
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +52,10 @@ class EntityLinker:
             last = events[-1]
             last.utterances = self.store.utterances(event_id=last.id)
             self.link(last)
+
+
+def _key(time: float, box) -> tuple:
+    return (round(float(time), 3), *(round(float(v), 1) for v in box))
 
 
 def _names(text: str) -> list[str]:
@@ -106,7 +114,9 @@ class EntityStage:
         if state is not None:
             self.reid.load_state_dict(state)
         self.clock = FrameClock(config.fps)
+        self.colours = ColourNamer()
         self.queue: list[tuple[float, list]] = []  # (time, detections) of frames not yet in a stored event
+        self.read_colours: dict[tuple, str] = {}  # (time, box) of an object detection -> its colour
         self.recent: list[tuple[int, str, float, float]] = []  # (entity, kind, start, end) of closed tracks
 
     def observe(self, frames: Sequence) -> None:
@@ -118,6 +128,10 @@ class EntityStage:
         for detector in self.detectors:
             for i, detections in enumerate(detector.detect([f.image for f in chosen], [f.time for f in chosen])):
                 found[i] += detections
+        for frame, detections in zip(chosen, found):
+            for d in detections:
+                if d.kind == "object":
+                    self.read_colours[_key(d.time, d.box)] = self.colours.of_box(frame.image, d.box)
         self.queue += [(frame.time, detections) for frame, detections in zip(chosen, found)]
 
     def committed(self, event: Event) -> None:
@@ -128,22 +142,41 @@ class EntityStage:
         for time, detections in inside:
             tracks += self.tracker.update(time, detections)
         tracks += self.tracker.flush()  # tracks end with their event
-        entered = [(track, self._enter(track)) for track in tracks if track.appearance is not None]
+        entered = [(track, *self._enter(track)) for track in tracks if track.appearance is not None]
+        self._sightings(entered)
+        self.read_colours = {k: v for k, v in self.read_colours.items() if k[0] >= event.end}
         self.registry.link_events(self.stream, event.id, event.start, event.end)
-        self._bind(entered, event)
+        self._bind([(track, entity) for track, entity, _ in entered], event)
         self.registry.save_reid(self.reid.state_dict())
 
-    def _enter(self, track) -> int:
+    def _enter(self, track) -> tuple[int, int]:
+        """(entity, appearance id) of a closed track, entered into the registry."""
         busy = [e for e, kind, start, end in self.recent if kind == track.kind and start < track.end and end > track.start]
         entity = self.reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
-        self.registry.add_track(track, entity, keyframe=track.crop)  # the track's best view
+        appearance = self.registry.add_track(track, entity, keyframe=track.crop)  # the track's best view
         self.recent = [r for r in self.recent if r[3] > track.start - 600.0] + [(entity, track.kind, track.start,
                                                                                   track.end)]
         for a, b, _ in self.reid.merge_candidates():
             if not self.registry.overlapping(a, b):
                 keep = self.registry.merge(a, b)
                 self.reid.merge(keep, b if keep == a else a)
-        return entity
+        return entity, appearance
+
+    def _sightings(self, entered: list) -> None:
+        """One sighting per detection of the entered tracks: label, score, box, colour (objects), the
+        track (its appearance id) and entity; the track's vector on its best view; no position (a
+        plain video has no pose or depth to place it with)."""
+        rows = []
+        for track, entity, appearance in entered:
+            best = int(np.argmin(np.abs(track.times - track.crop_time))) if track.crop_time is not None else 0
+            vector = np.asarray(track.appearance, np.float16).tobytes()
+            for i, (time, box, score) in enumerate(zip(track.times, track.boxes, track.scores)):
+                box = tuple(float(v) for v in box)
+                rows.append(Sighting(self.stream, float(time), int(appearance), track.kind,
+                                     track.label or track.kind, float(score), entity=int(self.registry.resolve(entity)),
+                                     colour=self.read_colours.pop(_key(time, box), ""), box=box,
+                                     appearance=vector if i == best else None))
+        add_sightings(self.store, rows)
 
     def _bind(self, entered: list, event: Event) -> None:
         """Bind a face to the voice that speaks while it is alone on screen, within this event."""

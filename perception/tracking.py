@@ -35,7 +35,8 @@ _TRACKERS_FIX = ("the 'trackers' package is not installed: pip install --no-deps
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    # a track not matched for this many seconds of media time is closed (ByteTrack's lost budget)
+    # a track not matched for this many seconds of media time is closed (ByteTrack's lost budget);
+    # never less than one and a half sampling intervals (1.5 / fps): one missed frame never ends a track
     lost_s: float = 1.5
     # IoU a detection needs with a track's predicted box to continue it
     min_iou: float = 0.1
@@ -51,6 +52,11 @@ class TrackerConfig:
     fps: float = 5.0
     # group detections that carry a track_hint (already tracked: the simulator) by it
     use_hints: bool = True
+
+    @property
+    def lost_budget(self) -> float:
+        """Seconds without a match after which a track is lost: lost_s, or 1.5 sampling intervals."""
+        return max(self.lost_s, 1.5 / self.fps)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.lost_s) and self.lost_s >= 0):
@@ -207,7 +213,7 @@ class Tracker:
             raise ImportError(_TRACKERS_FIX) from error
         c = self.config
         tracker = ByteTrackTracker(
-            lost_track_buffer=max(0, round(c.lost_s * 30.0)),  # counted in 30 fps frames; seconds with time stamps
+            lost_track_buffer=max(0, round(c.lost_budget * 30.0)),  # counted in 30 fps frames; seconds with time stamps
             frame_rate=c.fps, track_activation_threshold=c.activation_score, minimum_consecutive_frames=1,
             minimum_iou_threshold=c.min_iou, high_conf_det_threshold=c.high_score)
         self._bytetrack[kind] = tracker
@@ -218,7 +224,7 @@ class Tracker:
         from its second detection on): the chain of earlier unclaimed boxes overlapping it."""
         head = building.detections[0]
         while True:
-            earlier = [d for d in pending if d.time < head.time and head.time - d.time <= self.config.lost_s + 1e-9]
+            earlier = [d for d in pending if d.time < head.time and head.time - d.time <= self.config.lost_budget + 1e-9]
             if not earlier:
                 return
             overlap = iou(np.asarray([head.box]), np.asarray([d.box for d in earlier]))[0]
@@ -242,14 +248,14 @@ class Tracker:
         c = self.config
         closed = []
         for key, building in list(self._open.items()):
-            lost = time - building.last > c.lost_s + 1e-9
+            lost = time - building.last > c.lost_budget + 1e-9
             too_long = c.max_track_s is not None and building.last - building.first >= c.max_track_s
             if lost or too_long:
                 closed.append(self._finish(self._open.pop(key)))
         for kind, pending in self._pending.items():
-            expired = [d for d in pending if time - d.time > c.lost_s + 1e-9]
+            expired = [d for d in pending if time - d.time > c.lost_budget + 1e-9]
             if expired:
-                self._pending[kind] = [d for d in pending if time - d.time <= c.lost_s + 1e-9]
+                self._pending[kind] = [d for d in pending if time - d.time <= c.lost_budget + 1e-9]
                 closed += self._singletons(expired)
         closed.sort(key=lambda t: (t.end, t.track_id))
         return _kept(closed, c.min_detections)

@@ -17,6 +17,7 @@ import numpy as np
 
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence
 from planners.lexicon import ARTICLES, COMMON, Lexicon
+from planners.seen import sightings_of, wanted
 from planners.time_phrases import clock_seconds, parse_time
 from planners.world import HANDOVER, VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action, World
 
@@ -51,6 +52,7 @@ class BuiltinAnswerer:
             (r"^when did you (first|last) see someone open the (.+?)\??$", self._when_open),
             (r"^when did you (first|last) see someone put down the (.+?)\??$", self._when_put),
             (r"^when did you first see the (.+?)\??$", self._first_seen),
+            (r"^when did you (first|last) see (.+?)\??$", self._seen_when),
             (r"^who last put the (.+?) (?:on|in|under|at|inside|into|onto) the (.+?)\??$", self._who_put),
             (r"^who last opened the (.+?)\??$", self._who_opened),
             (r"^who said \"(.+)\"\??$", self._who_said),
@@ -360,8 +362,24 @@ class BuiltinAnswerer:
         thing = self._thing(name, now)
         seen = thing.seen_before(now) if thing else np.array([])
         if not len(seen):
+            if not (self.world.things or self.world.people):  # no map of things (a plain video): any sighting
+                return self._seen_when(now, "first", name)
             return None, "unknown", [], f"the {name} was never seen"
         return float(seen[0]), "time", self.evidence(float(seen[0]), f"the {name} in view"), ""
+
+    def _seen_when(self, now, which, phrase):
+        """The first or last moment up to now that a detector saw what the phrase names (a person, a
+        red cup), on a map or not: a plain video's sightings have no position."""
+        want = wanted(phrase)
+        if not want.anything:
+            return None, "unknown", [], f"nothing to look for in {phrase!r}"
+        found = sightings_of(self.store, want, until=now)
+        if not found:
+            return None, "unknown", [], "nobody was seen" if "person" in want.kinds else f"no {want.phrase} was seen"
+        hit = found[0] if which.lower() == "first" else found[-1]
+        entities = (f"entity:{hit.entity}",) if hit.entity is not None else ()
+        note = f"{want.phrase} in view ({hit.label}, score {hit.score:.2f})"
+        return hit.time, "time", self.evidence(hit.time, note, entities=entities), ""
 
     # --------------------------------------------------------------------------------- who
     def _who_put(self, now, name, furniture):

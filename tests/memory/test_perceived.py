@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from memory.perceived import Sighting, add_sightings, sightings
+from memory.perceived import Seen, Sighting, add_sightings, seen, sightings
 from memory.store import MemoryStore
 
 
@@ -51,4 +51,40 @@ def test_a_memory_from_before_states_gains_the_column(tmp_path):
     store = MemoryStore(tmp_path / "m", create=False)  # a writable open adds the column, rows kept
     add_sightings(store, [Sighting("s", 2.0, 3, "furniture", "fridge", 0.9, 1.0, 2.0, state="open")])
     assert [(r[5], r[6], r[10]) for r in sightings(store)] == [("mug", "red", ""), ("fridge", "", "open")]
+    store.close()
+
+
+def test_unplaced_sightings_keep_entity_and_box_and_stay_out_of_the_map(tmp_path):
+    """A plain video's detections have no position: stored with their track, entity and box, read by
+    ``seen`` (what was in view) and left out of ``sightings`` (the map's rows)."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("v", "file:///v.mp4")
+    add_sightings(store, [Sighting("v", 2.0, 7, "person", "person", 0.8, entity=3, box=(10, 20, 50.25, 120)),
+                          Sighting("v", 3.0, 8, "face", "face", 0.7, entity=4, box=(20, 25, 40, 50)),
+                          Sighting("v", 4.0, 9, "object", "mug", 0.6, 1.0, 2.0, "red")])
+    assert [r[5] for r in sightings(store)] == ["mug"]
+    assert seen(store, kinds=("person", "face"), until=2.5) == [
+        Seen("v", 2.0, 7, 3, "person", "person", "", 0.8, (10.0, 20.0, 50.2, 120.0))]
+    assert [s.label for s in seen(store, labels=("mug",))] == ["mug"]
+    assert [s.time for s in seen(store, kinds=("face",), labels=("mug",))] == [3.0, 4.0]
+    assert len(seen(store)) == 3 and seen(store, stream="other") == []
+    store.close()
+
+
+def test_a_memory_whose_positions_were_required_is_rebuilt_with_its_rows(tmp_path):
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("s", "test://s")
+    add_sightings(store, [Sighting("s", 1.0, 1, "object", "mug", 0.9, 1.0, 2.0, "red", state="")])
+    db = store.db_path
+    store.close()
+    _old_sightings_table(db)  # x, y NOT NULL, no entity, box or state
+
+    readonly = MemoryStore(tmp_path / "m", create=False, readonly=True)
+    assert [(s.label, s.entity, s.box) for s in seen(readonly)] == [("mug", None, None)]
+    readonly.close()
+    store = MemoryStore(tmp_path / "m", create=False)
+    add_sightings(store, [Sighting("s", 2.0, 2, "person", "person", 0.5, entity=1, box=(0, 0, 5, 9))])
+    assert [(s.label, s.colour, s.entity) for s in seen(store)] == [("mug", "red", None), ("person", "", 1)]
+    columns = {r[1]: r[3] for r in store._conn.execute("PRAGMA table_info(sightings)")}
+    assert columns["x"] == 0 and "entity" in columns and "box" in columns
     store.close()

@@ -54,3 +54,33 @@ def test_what_was_said_is_searched_and_cited(documentary):
                               "--json").stdout)
     assert "drinking cup" in answer["answer"].lower()
     assert answer["evidence"][0]["start"] < said[1] and answer["evidence"][0]["end"] > said[0]
+
+
+# Where people are in view in the documentary (checked frame by frame): the two women in the archive
+# from 6.8 s to the cut after the frame at 12.00 s; elsewhere hands, jars and a cup in close-up.
+PEOPLE_IN_VIEW = (6.8, 12.02)
+
+
+@pytest.mark.slow
+def test_when_a_person_was_last_seen_is_answered_with_the_moment(documentary):
+    answer = json.loads(mnemo("ask", "When did you last see a person?", "--memory", str(documentary),
+                              "--json").stdout)
+    assert answer["kind"] == "time" and PEOPLE_IN_VIEW[0] <= answer["value"] <= PEOPLE_IN_VIEW[1], answer
+    cited = answer["evidence"][0]
+    assert cited["start"] <= answer["value"] <= cited["end"] and cited["entities"], cited
+    # the sighting behind it is stored once, with its track, entity and box, and no made-up position
+    import sqlite3
+
+    with sqlite3.connect(documentary / "memory.db") as db:
+        rows = db.execute("SELECT kind, entity, box, x FROM sightings WHERE time = ?", (answer["value"],)).fetchall()
+    assert rows and all(k in ("person", "face") and e is not None and b and x is None for k, e, b, x in rows)
+
+
+@pytest.mark.slow
+def test_a_video_without_people_answers_that_it_does_not_know(shared_data, tmp_path):
+    video = shared_data / "video" / "home-walkthrough.mp4"  # an empty furnished home, no audio
+    run = mnemo("ingest", str(video), "--memory", str(tmp_path / "home"), "-q")
+    assert run.returncode == 0, run.stderr[-3000:]
+    answer = json.loads(mnemo("ask", "When did you last see someone?", "--memory", str(tmp_path / "home"),
+                              "--json").stdout)
+    assert answer["value"] is None and answer["answer"] == "I don't know", answer
