@@ -13,6 +13,7 @@ from memory.event import Event
 from memory.perceived import Sighting, add_sightings
 from memory.store import MemoryStore
 from perception.colour import ColourNamer
+from perception.detection.still import StillFrames
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class EntitiesConfig:
     detectors: tuple[str, ...] = ()  # detector names ("hog-people", "haar-faces", ...); empty: none
     detector_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per detector name
     fps: float = 1.0  # sampled frames per second of media time that the detectors look at
+    still: float = 1.0  # grey levels (of a 32x18 glance) under which a frame is unchanged: detections reused; 0: never
     tracker: Mapping[str, Any] = field(default_factory=dict)  # perception.tracking.TrackerConfig fields
     reid: Mapping[str, Any] = field(default_factory=dict)  # perception.reid.ReidConfig fields
 
@@ -80,6 +82,8 @@ class EntitiesConfig:
         object.__setattr__(self, "detectors", tuple(self.detectors))
         if not self.fps > 0:
             raise ValueError(f"entities.fps must be > 0, got {self.fps!r}")
+        if not self.still >= 0:
+            raise ValueError(f"entities.still must be >= 0 grey levels, got {self.still!r}")
 
     @property
     def enabled(self) -> bool:
@@ -114,6 +118,7 @@ class EntityStage:
         if state is not None:
             self.reid.load_state_dict(state)
         self.clock = FrameClock(config.fps)
+        self.still = StillFrames(config.still)
         self.colours = ColourNamer()
         self.queue: list[tuple[float, list]] = []  # (time, detections) of frames not yet in a stored event
         self.read_colours: dict[tuple, str] = {}  # (time, box) of an object detection -> its colour
@@ -124,15 +129,19 @@ class EntityStage:
         chosen = [f for f in frames if self.clock.keep(f.time)]
         if not chosen:
             return
-        found: list[list] = [[] for _ in chosen]
-        for detector in self.detectors:
-            for i, detections in enumerate(detector.detect([f.image for f in chosen], [f.time for f in chosen])):
-                found[i] += detections
+        found = self.still.detect([f.image for f in chosen], [f.time for f in chosen], self._detect)
         for frame, detections in zip(chosen, found):
             for d in detections:
                 if d.kind == "object":
                     self.read_colours[_key(d.time, d.box)] = self.colours.of_box(frame.image, d.box)
         self.queue += [(frame.time, detections) for frame, detections in zip(chosen, found)]
+
+    def _detect(self, images: list, times: list[float]) -> list[list]:
+        found: list[list] = [[] for _ in images]
+        for detector in self.detectors:
+            for i, detections in enumerate(detector.detect(images, times)):
+                found[i] += detections
+        return found
 
     def committed(self, event: Event) -> None:
         """An event was stored: track its detections, enter its tracks, bind faces to voices, save."""
