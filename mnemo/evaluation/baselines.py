@@ -233,8 +233,12 @@ class Retrieval:
     def nearest(memory: Any, question: Question) -> tuple[float, float, str] | None:
         """(start, end, text) of the best event of the memory's search (planners/retrieval.py, no expansion)
         among those that ended before the question was asked; None when none did."""
+        from mnemo.models import torch_threads  # torch loads with the encoders, not with this module
+
         t = question.asked_at
-        for hit in memory.reasoner.retriever.search(question.text, k=SEARCH_K, end=t, expand=False):
+        with torch_threads(1):  # one short query, as Memory.search embeds it
+            hits = memory.reasoner.retriever.search(question.text, k=SEARCH_K, end=t, expand=False)
+        for hit in hits:
             event = memory.store.event(hit.event)
             if event.end <= t:
                 return float(event.start), float(event.end), event.text or ""
