@@ -293,7 +293,7 @@ def _key(question: Question) -> str:
 
 
 def _interval_share(question: Question, t: float) -> float:
-    """P(|U - answer| <= tolerance) for U uniform on [0, t] (a point mass at 0 when t <= 0), scored as sim.score does."""
+    """P(|U - answer| <= tolerance) for U uniform on [0, t] (a point mass at 0 when t <= 0), as sim.score grades."""
     if t <= 0:
         return float(score(question, 0.0))
     if question.answer is None or question.answer_type not in ("time", "duration", "count"):
@@ -310,9 +310,9 @@ BASELINES: dict[str, Callable[[], Baseline]] = {
 }
 
 
-def make_baselines(names: list[str] | tuple[str, ...] | None = None) -> list[Baseline]:
+def make_baselines(names: str | list[str] | tuple[str, ...] | None = None) -> list[Baseline]:
     """The named baselines (default: all), fresh; an unknown name fails listing the known ones."""
-    names = list(BASELINES) if names is None else list(names)
+    names = list(BASELINES) if names is None else [names] if isinstance(names, str) else list(names)
     unknown = [n for n in names if n not in BASELINES]
     if unknown:
         raise ValueError(f"unknown baseline(s) {unknown}; known: {', '.join(BASELINES)}")
