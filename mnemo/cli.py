@@ -481,6 +481,7 @@ def _seeds(text: str) -> list[int]:
 
 def _print_eval(report: dict, out_dir: Path) -> None:
     from mnemo.evaluation import STABLE_KEYS
+    from mnemo.evaluation.report import baseline_rows
 
     table = Table(title=f"evaluation ({out_dir / 'report.md'})")
     table.add_column("measure")
@@ -497,6 +498,8 @@ def _print_eval(report: dict, out_dir: Path) -> None:
         table.add_row(key, str(value))
     if report.get("answerer"):
         table.add_row("answerer", str(report["answerer"]))
+    for measure, value in baseline_rows(report):
+        table.add_row(measure, value)
     out.print(table)
 
 

@@ -60,6 +60,8 @@ def render_markdown(report: dict) -> str:
     if report.get("boundary_by_kind"):
         parts.append(_kinds(report["boundary_by_kind"]))
     parts.append(_types(report))
+    if report.get("baselines"):
+        parts.append(_baselines(report))
     if report.get("suite") == "sim":
         parts.append(_sim_episodes(report.get("episodes", [])))
     elif report.get("suite") == "m3bench":
@@ -106,6 +108,51 @@ def _types(report: dict) -> str:
     types = list(dict.fromkeys(list(accuracy) + list(counts)))
     rows = [(t, counts.get(t, 0), _value(accuracy.get(t), "ratio", reason)) for t in types]
     return "## Questions by type\n\n" + _table(("type", "questions", "accuracy"), rows)
+
+
+def _baselines(report: dict) -> str:
+    """The answerer beside every baseline per type, and its margin over the best baseline."""
+    baselines, margin = report["baselines"], report.get("baseline_margin") or {}
+    accuracy = report.get("qa_accuracy_by_type") or {}
+    counts = report.get("questions", {}).get("by_type", {})
+    answered = report.get("qa_accuracy") is not None
+    head = ("type", "questions", "answerer", *baselines, "best baseline", "margin over the best baseline")
+    rows = []
+    for t in dict.fromkeys(list(accuracy) + list(counts)):
+        m = (margin.get("per_type") or {}).get(t) or {}
+        best = _best(baselines, lambda b: b["per_type"].get(t))
+        rows.append((t, counts.get(t, 0), _fmt(accuracy.get(t), "ratio") if answered else "n/a",
+                     *(_fmt(b["per_type"].get(t), "ratio") for b in baselines.values()), best,
+                     _signed(m.get("margin"))))
+    best = _best(baselines, lambda b: b["overall"])
+    rows.append(("**overall**", sum(counts.values()), _fmt(report.get("qa_accuracy"), "ratio"),
+                 *(_fmt(b["overall"], "ratio") for b in baselines.values()), best, _signed(margin.get("margin"))))
+    return ("## Answerer and baselines\n\nThe same questions of the same memories, graded the same way "
+            "(`mnemo.evaluation.baselines`; uniform is the expected accuracy of a uniform guess of the right "
+            "kind). Margin: the answerer less the best baseline of each row.\n\n" + _table(head, rows))
+
+
+def baseline_rows(report: dict) -> list[tuple[str, str]]:
+    """(measure, value) rows for a terminal summary: each baseline's overall accuracy and the best one
+    beside the answerer's; none when the report has no baselines."""
+    baselines = report.get("baselines") or {}
+    if not baselines:
+        return []
+    rows = [("baselines", ", ".join(f"{n}: {_fmt(b['overall'], 'ratio')}" for n, b in baselines.items()))]
+    best = _best(baselines, lambda b: b["overall"])
+    margin = (report.get("baseline_margin") or {}).get("margin")
+    rows.append(("best baseline", f"{best} {_fmt(baselines[best]['overall'], 'ratio')}"
+                 + (f" (answerer {_signed(margin)})" if margin is not None else "") if best else "n/a"))
+    return rows
+
+
+def _best(baselines: dict, value: Callable[[dict], float | None]) -> str:
+    scored = {n: value(b) for n, b in baselines.items() if value(b) is not None}
+    return max(scored, key=lambda n: scored[n]) if scored else ""
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.3f}"
 
 
 def _sim_episodes(episodes: list[dict]) -> str:

@@ -3,7 +3,9 @@
 Per seed: render the episode (or reuse it), ingest its mp4 into a fresh memory through
 ``mnemo.open(...).ingest``, score the event boundaries against the visible truth, time the
 retrieval call of every generated question, and, when an answerer is given, score its answers
-with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null).
+with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null). The
+baselines (``mnemo.evaluation.baselines``) answer the same questions of the same memories and are
+scored the same way, so that every figure stands beside what needs no reasoning.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import mnemo
 from mnemo.api import Memory
 from mnemo.config import load_profile
+from mnemo.evaluation.baselines import Baseline, baseline_score, make_baselines
 from mnemo.evaluation.entities import score_sim_entities
 from mnemo.evaluation.sim_perception import feed_sim_perception
 from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, BoundaryResult, combine, combine_kinds,
@@ -56,6 +59,7 @@ class _Settings:
     per_type: int  # questions per type
     threshold: float  # the segmenter's proposal z-score (gamma), drawn on the plots
     noise: str = "default"  # the simulated perception noise preset (entity measurement)
+    baselines: tuple[Baseline, ...] = ()  # answer the same questions beside the answerer (baselines.py)
 
 
 @dataclass
@@ -67,15 +71,19 @@ class EpisodeRun:
     ingest: IngestReport
     timing: QueryTiming
     scores: dict[str, list[float]] | None  # per question type, when answered
+    baselines: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # name -> scores per type
     detail: dict = field(default_factory=dict)
 
 
 def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: str | Path,
                   work_dir: str | Path | None = None, noise: str = "default", answerer: Answerer | None = None,
-                  *, tolerance: float = DEFAULT_TOLERANCE, per_type: int = QUESTIONS_PER_TYPE) -> dict:
+                  *, tolerance: float = DEFAULT_TOLERANCE, per_type: int = QUESTIONS_PER_TYPE,
+                  baselines: Sequence[str] | None = None) -> dict:
     """Evaluate ``profile`` on the simulator episodes of ``seeds``; writes report.json, report.md and
     one PNG per episode into ``out_dir``, and returns the report. Rendered episodes and memories go
-    to ``work_dir`` (default ``out_dir/work``); an episode already rendered there is reused."""
+    to ``work_dir`` (default ``out_dir/work``); an episode already rendered there is reused.
+    ``baselines`` names those answering beside the answerer (default: all of ``baselines.BASELINES``;
+    ``()`` for none)."""
     seeds = _check_seeds(seeds)
     _check_minutes(minutes)
     _check_noise(noise)
@@ -83,11 +91,12 @@ def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: s
         raise ValueError(f"per_type={per_type!r}: expected a positive number of questions per type")
     if not tolerance >= 0:
         raise ValueError(f"tolerance={tolerance!r}: expected seconds >= 0")
+    chosen = tuple(make_baselines(baselines))  # an unknown name fails here, before any work
     gamma = load_profile(profile).segmenter.gamma  # also fails on a bad profile before rendering anything
     load = load_average()
     out = Path(out_dir)
     settings = _Settings(minutes, profile, out, Path(work_dir) if work_dir is not None else out / "work",
-                         answerer, tolerance, per_type, gamma, noise)
+                         answerer, tolerance, per_type, gamma, noise, chosen)
     runs = [_run_episode(seed, settings) for seed in seeds]
     report = _report(runs, seeds, noise, settings)
     report["machine"] = machine(load)
@@ -160,13 +169,14 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
         starts = sorted(e.start for e in memory.events())
         timing = time_searches(memory, [q.text for q in questions])
         scores = _answer(memory, questions, settings.answerer) if settings.answerer is not None else None
+        baselines = {b.name: _answer_baseline(memory, questions, b) for b in settings.baselines}
     profile = memory.profile
     entities = score_sim_entities(video.parent / "truth.json", profile.entities.tracker, profile.entities.reid,
                                   noise=NOISE_PRESETS[settings.noise](), seed=seed)
     predicted = starts[1:]  # the first event starts the stream: not a boundary
     result = evaluate_boundaries(predicted, truth, settings.tolerance)
     plot = _plot(seed, trace, predicted, truth, settings)
-    run = EpisodeRun(seed, result, ingest, timing, scores)
+    run = EpisodeRun(seed, result, ingest, timing, scores, baselines)
     run.detail = _detail(run, truth, video, reused, len(starts), questions, plot)
     run.detail["entities"] = entities
     run.detail["sim_perception"] = perceived
@@ -185,6 +195,13 @@ def _answer(memory: Memory, questions: list[Question], answerer: Answerer) -> di
     scores: dict[str, list[float]] = defaultdict(list)
     for q in questions:
         scores[q.type].append(float(score(q, answerer(memory, q))))
+    return dict(scores)
+
+
+def _answer_baseline(memory: Memory, questions: list[Question], baseline: Baseline) -> dict[str, list[float]]:
+    scores: dict[str, list[float]] = defaultdict(list)
+    for q in questions:
+        scores[q.type].append(baseline_score(baseline, memory, q))
     return dict(scores)
 
 
@@ -210,6 +227,7 @@ def _detail(run: EpisodeRun, truth: Truth, video: Path, reused: bool, events: in
         "latency": run.timing.summary(),
         "questions": {"total": len(questions), "by_type": counts},
         "qa": _qa(run.scores) if run.scores is not None else None,
+        "baselines": {name: _baseline_qa(scores) for name, scores in run.baselines.items()},
         "plot": str(plot),
     }
 
@@ -220,6 +238,29 @@ def _qa(scores: dict[str, list[float]]) -> dict:
     every = [s for values in scores.values() for s in values]
     return {"accuracy": float(np.mean(every)) if every else None,
             "by_type": {t: float(np.mean(scores[t])) if scores.get(t) else None for t in QUESTION_TYPES}}
+
+
+def _baseline_qa(scores: dict[str, list[float]]) -> dict:
+    qa = _qa(scores)
+    return {"overall": qa["accuracy"], "per_type": qa["by_type"]}
+
+
+def _margins(metrics: dict, baselines: dict[str, dict]) -> dict | None:
+    """The answerer's accuracy less the best baseline's, overall and per type (each type's best)."""
+    if metrics.get("qa_accuracy") is None or not baselines:
+        return None
+    best = max(baselines, key=lambda n: (baselines[n]["overall"] is not None, baselines[n]["overall"] or 0.0))
+    per_type = {}
+    for t, acc in metrics["qa_accuracy_by_type"].items():
+        values = {n: b["per_type"].get(t) for n, b in baselines.items() if b["per_type"].get(t) is not None}
+        if acc is None or not values:
+            per_type[t] = None
+            continue
+        name = max(values, key=lambda n: values[n])
+        per_type[t] = {"best": name, "best_accuracy": values[name], "margin": acc - values[name]}
+    overall = baselines[best]["overall"]
+    return {"best": best, "best_accuracy": overall,
+            "margin": None if overall is None else metrics["qa_accuracy"] - overall, "per_type": per_type}
 
 
 def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Settings) -> dict:
@@ -238,27 +279,32 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
         qa = _qa(_merge_scores(runs))
         metrics.update(qa_accuracy=qa["accuracy"], qa_accuracy_by_type=qa["by_type"])
     counts = {t: sum(r.detail["questions"]["by_type"][t] for r in runs) for t in QUESTION_TYPES}
+    names = list(runs[0].baselines) if runs else []
+    baselines = {name: _baseline_qa(_merge_scores(runs, name)) for name in names}
     return {
         "suite": "sim", **metrics,
         "not_measurable": _not_measurable(metrics, answerer is not None),
         "profile": settings.profile, "seeds": seeds, "minutes": settings.minutes, "noise": noise,
         "tolerance_s": tolerance, "questions_per_type": settings.per_type,
         "answerer": _name(answerer) if answerer is not None else None,
+        "baselines": baselines, "baseline_margin": _margins(metrics, baselines),
         "retrieval": RETRIEVAL_CALL,
         "boundary_matching": {**total.to_dict(), "tolerance_s": tolerance, "merge_s": DEFAULT_MERGE},
         "boundary_by_kind": {k: c.to_dict() for k, c in combine_kinds(r.boundaries for r in runs).items()},
         "questions": {"total": sum(counts.values()), "by_type": counts},
         "scoring": {"time_tolerance_s": TIME_TOLERANCE, "duration_tolerance": {
             "seconds": DURATION_TOLERANCE[0], "share": DURATION_TOLERANCE[1]}},
-        "notes": _notes(noise, tolerance, answerer),
+        "notes": _notes(noise, tolerance, answerer, names),
         "episodes": [r.detail for r in runs],
     }
 
 
-def _merge_scores(runs: list[EpisodeRun]) -> dict[str, list[float]]:
+def _merge_scores(runs: list[EpisodeRun], baseline: str | None = None) -> dict[str, list[float]]:
+    """Every episode's scores per type: the answerer's, or the named baseline's."""
     merged: dict[str, list[float]] = defaultdict(list)
     for r in runs:
-        for t, values in (r.scores or {}).items():
+        scores = r.scores if baseline is None else r.baselines.get(baseline)
+        for t, values in (scores or {}).items():
             merged[t].extend(values)
     return dict(merged)
 
@@ -278,7 +324,7 @@ def _not_measurable(metrics: dict, answered: bool) -> dict[str, str]:
     return reasons
 
 
-def _notes(noise: str, tolerance: float, answerer: Answerer | None) -> list[str]:
+def _notes(noise: str, tolerance: float, answerer: Answerer | None, baselines: list[str]) -> list[str]:
     notes = [
         f"boundaries: event starts (after the first) matched one-to-one (as many pairs as possible) within "
         f"±{tolerance:g} s "
@@ -300,6 +346,12 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None) -> list[str]
         notes.append(f"answers from {_name(answerer)}, graded by sim.score (time answers within "
                      f"±{TIME_TOLERANCE:g} s; durations within {DURATION_TOLERANCE[0]:g} s or "
                      f"{DURATION_TOLERANCE[1]:.0%}, whichever is larger)")
+    if baselines:
+        notes.append(f"baselines ({', '.join(baselines)}) answer the same questions of the same memories, graded "
+                     "the same way, reading only the question, its time and what the memory stored before it "
+                     "(mnemo/evaluation/baselines.py); uniform is the exact expected accuracy of a uniform guess "
+                     "of the right kind, not one draw; margin = the answerer's accuracy less the best baseline's "
+                     "(per type, that type's best)")
     return notes
 
 
