@@ -35,6 +35,7 @@ import numpy as np
 
 from memory import perceived
 from memory.perceived import Area
+from planners.addressing import name_lines
 from planners.drift import Drift, fit_drift
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
 from planners.identities import name_things
@@ -143,7 +144,8 @@ class World:
         self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
         dxs, dys = self.drift.at([r[2] for r in rows])
         rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
-        self.heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in perceived.heard(self.store)]
+        heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in perceived.heard(self.store)]
+        self.heard = name_lines(heard)  # diarised voices get the names conversation gives them
         if rows:
             self.stream = rows[0][1]
         tracks: dict[int, list[tuple]] = defaultdict(list)

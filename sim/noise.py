@@ -85,7 +85,7 @@ class TranscriptSegment:
     start: float
     end: float
     text: str  # what the recogniser heard
-    speaker: str  # the voice it was given to (a person's name)
+    speaker: str  # the voice it was given to ("voice:2": the diariser's label, never a name)
     true_speaker: str  # person id (for evaluation only)
     true_text: str  # what was said (for evaluation only)
     utterance: str  # utterance id (for evaluation only)
@@ -235,20 +235,29 @@ class SimPerception:
         c = self.config
         rng = np.random.default_rng([self.truth.seed, self.seed, 24])
         names = {p.id: p.name for p in self.truth.people}
+        voices = self.voices()
         vocabulary = sorted({_bare(w) for u in self.truth.utterances for w in u.text.split()} - {""})
         segments = []
         for u in self.truth.utterances:
             if not u.heard:
                 continue
             text = recognise(u.text, c.asr_wer, rng, vocabulary, set(names.values()))
-            speaker = names[u.speaker]
-            if c.misattribution and len(names) > 1 and rng.random() < c.misattribution:
-                others = sorted(n for pid, n in names.items() if pid != u.speaker)
+            speaker = voices[u.speaker]
+            if c.misattribution and len(voices) > 1 and rng.random() < c.misattribution:
+                others = sorted(v for pid, v in voices.items() if pid != u.speaker)
                 speaker = others[int(rng.integers(len(others)))]
             start = max(0.0, u.start + rng.normal(0, c.timing_jitter)) if c.timing_jitter else u.start
             end = max(start + 0.1, u.end + rng.normal(0, c.timing_jitter)) if c.timing_jitter else u.end
             segments.append(TranscriptSegment(round(start, 3), round(end, 3), text, speaker, u.speaker, u.text, u.id))
         return segments
+
+    def voices(self) -> dict[str, str]:
+        """Person id -> the diariser's label for their voice ("voice:1", ...): numbered in the order
+        the voices are first heard, as a diariser numbers clusters. A diariser knows no names: they come
+        from what is said (planners/addressing.py) or from a user."""
+        order = [u.speaker for u in sorted(self.truth.utterances, key=lambda u: u.start) if u.heard]
+        order += [p.id for p in self.truth.people]
+        return {pid: f"voice:{k + 1}" for k, pid in enumerate(dict.fromkeys(order))}
 
 
 # ------------------------------------------------------------------------------------- odometry

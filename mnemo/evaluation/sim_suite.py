@@ -10,6 +10,7 @@ scored the same way, so that every figure stands beside what needs no reasoning.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -162,7 +163,7 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     questions = generate_questions(truth, seed=seed, per_type=settings.per_type)
     trace: list[tuple[float, float]] = []
     memory_dir = fresh_memory_dir(settings.work / f"memory-{seed}")
-    with mnemo.open(memory_dir, profile=settings.profile, create=True) as memory:
+    with mnemo.open(memory_dir, profile=without_subtitles(settings.profile), create=True) as memory:
         ingest = memory.ingest(str(video), trace=trace)
         perceived = feed_sim_perception(memory.store, truth, video, memory.store.streams()[-1]["id"],
                                         NOISE_PRESETS[settings.noise](), seed)
@@ -183,6 +184,14 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     logger.info("episode %d: %d events, boundary F1 %s, RTF %.1f, p50 %s ms", seed, len(starts),
                 _short(result.score.f1), ingest.realtime_factor, _short(timing.summary()["p50_ms"]))
     return run
+
+
+def without_subtitles(profile: str):
+    """The profile, reading no subtitle track: an episode's subtitles are its script (who said what,
+    word for word, by name), which no camera or microphone gives. What was said reaches memory as
+    perception heard it (the simulated recogniser and diariser: voices, not names)."""
+    loaded = load_profile(profile)
+    return dataclasses.replace(loaded, sampling=dataclasses.replace(loaded.sampling, text=False))
 
 
 def builtin_answerer(memory: Memory, question: Question) -> Any:

@@ -121,12 +121,14 @@ def test_asr_word_errors_and_speaker_attribution(short_episode, long_truth):
     assert len(segments) == sum(u.heard for u in truth.utterances) > 20
     wer = np.mean([word_error_rate(s.true_text, s.text) for s in segments])
     assert 0.05 < wer < 0.2
-    names = {p.id: p.name for p in truth.people}
-    wrong = [s.speaker != names[s.true_speaker] for seed in range(5)
+    voices = SimPerception(truth).voices()
+    assert sorted(voices.values()) == sorted(f"voice:{k + 1}" for k in range(len(truth.people)))
+    wrong = [s.speaker != voices[s.true_speaker] for seed in range(5)
              for s in SimPerception(truth, NoiseConfig(misattribution=0.4), seed=seed).transcripts()]
     assert np.mean(wrong) == pytest.approx(0.4, abs=0.08)
     right = SimPerception(truth, NoiseConfig(misattribution=0.0)).transcripts()
-    assert all(s.speaker == names[s.true_speaker] for s in right)
+    assert all(s.speaker == voices[s.true_speaker] for s in right)
+    assert right[0].speaker == "voice:1"  # numbered as first heard, never named
 
 
 def test_wer_knob_on_many_lines():
