@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 import numpy as np
 
+from memory.schema import register_schema
 from memory.files import atomic_write
 from memory.index import (FLOAT16, SpaceState, VectorIndex, build_space_state, load_or_build, safe_name,
                           stamp_path)
@@ -138,6 +139,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     """Create the entity tables if they are missing (inside the caller's transaction)."""
     for statement in SCHEMA:
         conn.execute(statement)
+
+
+register_schema("entities", ensure_schema, order=10)
 
 
 class EntityNotFound(KeyError):

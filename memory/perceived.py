@@ -14,6 +14,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from memory.schema import register_schema
+
 if TYPE_CHECKING:
     from memory.store import MemoryStore
 
@@ -56,6 +58,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
     if not _has_state(conn):  # memories made before sightings had a state
         conn.execute("ALTER TABLE sightings ADD COLUMN state TEXT NOT NULL DEFAULT ''")
+
+
+register_schema("perceived", ensure_schema, order=30)
 
 
 def _has_state(conn: sqlite3.Connection) -> bool:
