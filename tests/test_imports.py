@@ -8,7 +8,8 @@ count as importing ``pkg/__init__.py`` (Python runs it, but a package's ``__init
 modules is not a cycle between them).
 
 Layers (docs/architecture.md): ``streams`` and ``perception`` never import ``memory``; ``memory`` never
-imports ``planners``; only ``mnemo/`` knows Ray, HTTP and the CLI; only ``ros_bridge/`` knows ROS;
+imports ``planners``; only ``mnemo/`` knows Ray, HTTP and the CLI; only ``ros_bridge/`` knows ROS (and
+``sim/bag.py``, which writes the simulated episodes' ROS 2 bags with rosbags);
 nothing in the core imports ``sim/``. The simulator plugs in from the side: ``mnemo/evaluation/`` is its
 harness (it registers the simulator's detector and runs its episodes) and the ``mnemo sim`` command
 renders episodes; nothing else outside ``sim/`` and the tests imports it.
@@ -216,7 +217,7 @@ LAYER_RULES = {
                                                 ("mnemo",)),
     "memory imports neither torch nor ray": (("memory",), ("torch", "ray")),
     "only ros_bridge/ knows ROS": (ALL, ("rospy", "rclpy", "rosbags", "cyclonedds", "mcap", "mcap_ros2"),
-                                   ("ros_bridge", "sim.bag", "sim.export")),
+                                   ("ros_bridge", "sim.bag")),  # the simulator writes its episodes' bags
     "nothing in the core imports sim/ (mnemo/evaluation and `mnemo sim` plug it in from the side)":
         (ALL, ("sim",), ("sim", "mnemo.evaluation", "mnemo.commands.sim")),
 }
