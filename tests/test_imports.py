@@ -189,7 +189,8 @@ def test_the_graph_is_read():
 
 
 def test_a_cycle_is_found_and_named():
-    edges = [Edge("memory.store", "memory.entities", 1, "module"), Edge("memory.entities", "memory.store", 2, "function")]
+    edges = [Edge("memory.store", "memory.entities", 1, "module"),
+             Edge("memory.entities", "memory.store", 2, "function")]
     assert _cycles(edges) == [["memory.entities", "memory.store", "memory.entities"]]
 
 
