@@ -2,8 +2,12 @@
 
 SQLite (``memory.db``) is the source of truth; FAISS indexes and thumbnails are caches
 rebuilt from it. Nothing here imports torch, ray or the layers above.
+
+The modules that own tables register their schemas (memory/schema.py) when imported; they are
+imported here so that the registry is complete before any store opens.
 """
 
+from memory import consolidation, entities, perceived, poses  # noqa: F401  (they register their schemas)
 from memory.event import Checkpoint, Event, Keyframe
 from memory.index import DEFAULT_FACTORY, SpaceState, Stamp, VectorIndex, load_or_build
 from memory.segmenter import Segment, SegmenterConfig, SurpriseSegmenter, split_modularity

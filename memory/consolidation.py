@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from memory.schema import register_schema
 from memory import budget, facts as facts_module, hierarchy, places, states
 from memory.hierarchy import EpisodeConfig, has_tables, wall_clocks
 from memory.places import PlaceConfig
@@ -37,6 +38,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
         module.ensure_schema(conn)
     for statement in SCHEMA:
         conn.execute(statement)
+
+
+register_schema("consolidation", ensure_schema, order=40)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from memory.schema import register_schema
+
 if TYPE_CHECKING:
     from memory.store import MemoryStore
 
@@ -79,6 +81,9 @@ def _rebuild_sightings(conn: sqlite3.Connection, columns: dict[str, bool]) -> No
                         "state") if c in columns]
     conn.execute(f"INSERT INTO sightings({', '.join(kept)}) SELECT {', '.join(kept)} FROM sightings_old")
     conn.execute("DROP TABLE sightings_old")
+
+
+register_schema("perceived", ensure_schema, order=30)
 
 
 @dataclass(frozen=True)

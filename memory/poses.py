@@ -15,6 +15,8 @@ from typing import Iterable
 
 import numpy as np
 
+from memory.schema import register_schema
+
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS poses (
         stream TEXT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
@@ -32,6 +34,9 @@ def ensure_schema(conn: sqlite3.Connection) -> None:
     """Create the pose table if it is missing (inside the caller's transaction)."""
     for statement in SCHEMA:
         conn.execute(statement)
+
+
+register_schema("poses", ensure_schema, order=20)
 
 
 @dataclass(frozen=True)

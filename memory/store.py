@@ -33,11 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from memory.entities import ensure_schema as ensure_entity_schema
 from memory.poses import Pose, PoseTrack, add_poses, pose_track
-from memory.poses import ensure_schema as ensure_pose_schema
-from memory.perceived import ensure_schema as ensure_perceived_schema
-from memory.consolidation import ensure_schema as ensure_consolidation_schema
+from memory.schema import ensure_registered
 from memory.files import atomic_write
 from memory.words import rank_by_words
 from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
@@ -143,11 +140,10 @@ _SCHEMA_V3 = [
 _SCHEMA += _SCHEMA_V2 + _SCHEMA_V3
 _MIGRATIONS = {1: _SCHEMA_V2, 2: _SCHEMA_V3}  # from version N to N + 1
 
-# Tables that other modules of memory/ own: each function runs CREATE ... IF NOT EXISTS statements
-# inside the caller's transaction. They run when a memory is created and at every writable open,
-# so a memory made by an older mnemo gains them without a schema version bump. Append, never reorder.
-EXTENSION_SCHEMAS = [ensure_entity_schema, ensure_pose_schema, ensure_perceived_schema,
-                     ensure_consolidation_schema]
+# Tables that other modules of memory/ own register themselves in memory/schema.py (each runs
+# CREATE ... IF NOT EXISTS statements inside the caller's transaction). They run when a memory is
+# created and at every writable open, so a memory made by an older mnemo gains them without a schema
+# version bump; the store never imports the modules that own them.
 
 
 class StoreError(Exception):
@@ -245,8 +241,7 @@ class MemoryStore:
     def _ensure_extensions(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for ensure in EXTENSION_SCHEMAS:
-                ensure(conn)
+            ensure_registered(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -264,8 +259,7 @@ class MemoryStore:
             for v in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[v]:
                     conn.execute(statement)
-            for ensure in EXTENSION_SCHEMAS:
-                ensure(conn)
+            ensure_registered(conn)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.execute("ROLLBACK")
@@ -279,8 +273,7 @@ class MemoryStore:
             fresh = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] == 0
             for statement in _SCHEMA:
                 conn.execute(statement)
-            for ensure in EXTENSION_SCHEMAS:
-                ensure(conn)
+            ensure_registered(conn)
             conn.executemany("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)",
                              [("application", APPLICATION), ("schema_version", str(SCHEMA_VERSION)),
                               ("created", repr(time.time()))])

@@ -9,6 +9,9 @@ the keys that are allowed.
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import importlib.util
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -66,6 +69,8 @@ class Profile:
     index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
     fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had
     source: str = ""  # the file it was read from
+    plugins: tuple[str, ...] = ()  # modules or .py files imported when the profile loads (they register
+    #                                sources, encoders, detectors, VADs, recognisers, answerers: docs/extending.md)
 
     def with_sampling(self, **changes: Any) -> "Profile":
         """A copy with some sampling fields changed (command-line overrides)."""
@@ -120,8 +125,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
 def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
     """Build a Profile from a parsed YAML mapping, naming any bad key or value."""
     allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "entities", "ocr",
-               "ingest", "index", "fallback"}
+               "ingest", "index", "fallback", "plugins"}
     _check_keys(data, allowed, where, "profile")
+    plugins = load_plugins(data.get("plugins") or (), where)
     try:
         return Profile(
             name=str(data.get("name", default_name)),
@@ -136,11 +142,54 @@ def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", whe
             index=str(data.get("index", "IDMap2,Flat")),
             fallback=data.get("fallback"),
             source=where,
+            plugins=plugins,
         )
     except ConfigError:
         raise
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{where}: {err}") from err
+
+
+def load_plugins(plugins: Any, where: str = "<dict>") -> tuple[str, ...]:
+    """Import a profile's plug-ins: module names (``my_package.toys``) or ``.py`` files (relative to the
+    profile's folder); importing them registers their components. Returns them as given."""
+    if isinstance(plugins, str) or not all(isinstance(p, str) and p for p in plugins):
+        raise ConfigError(f"{where}: plugins must be a list of module names or .py files, got {plugins!r}")
+    for plugin in plugins:
+        try:
+            _import_plugin(plugin, where)
+        except ConfigError:
+            raise
+        except Exception as err:  # noqa: BLE001 - whatever a plug-in raises on import, name it
+            raise ConfigError(f"{where}: plugin {plugin!r} failed to import: {type(err).__name__}: {err}") from err
+    return tuple(plugins)
+
+
+def _import_plugin(plugin: str, where: str) -> None:
+    if not plugin.endswith(".py"):
+        try:
+            importlib.import_module(plugin)
+        except ModuleNotFoundError as err:
+            raise ConfigError(f"{where}: plugin {plugin!r}: no such module ({err})") from err
+        return
+    path = Path(plugin)
+    if not path.is_absolute() and Path(where).is_file():
+        path = Path(where).resolve().parent / path
+    if not path.is_file():
+        raise ConfigError(f"{where}: plugin {plugin!r}: no such file ({path})")
+    path = path.resolve()
+    name = f"mnemo_plugin_{path.stem}"
+    loaded = sys.modules.get(name)
+    if loaded is not None and Path(getattr(loaded, "__file__", "")).resolve() == path:
+        return  # already imported (a profile loaded twice)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
 
 
 def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str, section: str) -> None:

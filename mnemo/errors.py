@@ -9,3 +9,30 @@ class ConfigError(ValueError):
 
 class MemoryNotFound(FileNotFoundError):
     """A memory directory named by the user does not exist or holds no mnemo memory."""
+
+
+class UserError(Exception):
+    """An error the user can fix; the CLI prints it as one line with exit status 2."""
+
+
+def user_message(error: BaseException) -> str | None:
+    """The one-line message for errors a user can act on, None for bugs (shown with a traceback).
+
+    Shared by the CLI (one line, exit status 2) and the service's ingest worker (the job's error).
+    """
+    import click
+    import typer
+
+    from memory.entities import EntityForgotten, EntityNotFound
+    from memory.store import StoreError
+    from perception.errors import UnknownComponent, WeightsUnavailable
+    from streams.errors import SourceError
+
+    # bad options and arguments: click's own, and those of the click typer vendors (typer >= 0.29)
+    if isinstance(error, (click.exceptions.ClickException, typer.TyperException)) and hasattr(error, "format_message"):
+        return error.format_message()
+    if isinstance(error, EntityNotFound):  # a KeyError: str() would quote it
+        return error.args[0] if error.args else "no such entity"
+    known = (UserError, SourceError, ConfigError, MemoryNotFound, StoreError, WeightsUnavailable,
+             UnknownComponent, FileNotFoundError, FileExistsError, ValueError, EntityForgotten)
+    return str(error) if isinstance(error, known) else None

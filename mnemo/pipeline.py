@@ -7,7 +7,7 @@ import logging
 import os
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -18,9 +18,9 @@ from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.config import profile_ref
 from mnemo.models import Encoders, torch_threads
-from mnemo.runtime.control import COMPLETE, STOPPED, IngestControl
+from mnemo.runtime.control import STOPPED, IngestControl
 from mnemo.runtime.reader import LiveReadStage, ReadStage
-from mnemo.runtime.records import PacketBatch
+from mnemo.runtime.records import IngestReport, PacketBatch  # noqa: F401  (IngestReport: mnemo.pipeline's API)
 from mnemo.entities import EntityLinker, EntityStage
 from mnemo.ocr import ScreenTextStage
 from perception.speech.asr import Transcript
@@ -31,37 +31,12 @@ from perception.encoders.base import l2_normalize
 from streams.packets import AUDIO_RATE, AudioChunk, StreamGap, StreamInfo, TextCue, VideoFrame
 from streams.errors import SourceError
 from streams.live import LiveSource
-from streams.source import Source, open_source
+from streams.schemes import open_source
+from streams.source import Source
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[float, "float | None"], None]  # (media seconds done, media duration or None)
-
-
-@dataclass
-class IngestReport:
-    """What one ingest of one source did."""
-
-    uri: str
-    stream: str = ""
-    events: int = 0  # events added by this run
-    frames: int = 0  # frames analysed by this run
-    media_seconds: float = 0.0  # media time covered by this run
-    wall_seconds: float = 0.0
-    resumed_from: float | None = None  # media time this run resumed at, None for a fresh start
-    skipped: bool = False  # the stream was already fully ingested
-    stages: dict[str, float] = field(default_factory=dict)  # seconds spent in decode/encode/segment/store
-    ending: str = COMPLETE  # how it ended: complete, ended, lost or stopped (mnemo.runtime.control)
-    end_reason: str | None = None  # why, one line, when not complete
-    live: bool = False  # a live stream (media time on the wall clock)
-    gaps: list[tuple[float, float, str]] = field(default_factory=list)  # live: (start, end, why) with no media
-    dropped: int = 0  # live: frames left out to keep the lag bounded
-    lag: dict[str, float] = field(default_factory=dict)  # live: seconds behind the edge (p50, p99, max)
-
-    @property
-    def realtime_factor(self) -> float:
-        """Media seconds ingested per wall-clock second."""
-        return self.media_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 
 from memory.store import MemoryStore
 from planners.answer import Answer
+from planners.answerers import Answerer, create_answerer
 from planners.builtin import BuiltinAnswerer
 from planners.recall import recall_answer
 from planners.retrieval import Retriever
@@ -46,6 +47,7 @@ class Reasoner:
         self._stamp: tuple | None = None
         self._checked = 0.0
         self._builtin: BuiltinAnswerer | None = None
+        self._plugins: dict[str, Answerer] = {}  # registered answerers, built on first use
 
     def close(self) -> None:
         if self._owned:
@@ -96,8 +98,11 @@ class Reasoner:
         """Answer ``question`` as asked at media time ``at`` (None: now), with evidence."""
         if not isinstance(question, str) or not question.strip():
             raise ValueError("ask needs a non-empty question")
-        if answerer not in ANSWERERS:
-            raise ValueError(f"answerer={answerer!r}: unknown; known: {', '.join(ANSWERERS)}")
+        if answerer not in ANSWERERS:  # a registered one (planners/answerers.py); unknown names list the known
+            plugged = self._plugged(answerer)
+            with self._lock, _one_search_thread():
+                self.refresh()
+                return plugged.answer(question, at)
         with self._lock, _one_search_thread():
             builtin = self.builtin
             if answerer == "llm":
@@ -116,6 +121,11 @@ class Reasoner:
                     answer = replace(answer, evidence=tuple(self.retriever.evidence(hits, "closest by search")),
                                      detail={**answer.detail, "searched": True})
             return answer
+
+    def _plugged(self, name: str) -> Answerer:
+        if name not in self._plugins:
+            self._plugins[name] = create_answerer(name, store=self.store, retriever=self.retriever)
+        return self._plugins[name]
 
 
 def _no_perceived_world(builtin: BuiltinAnswerer) -> bool:

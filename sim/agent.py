@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -20,8 +20,18 @@ from sim.navigation import route
 from sim.trajectory import PathBuilder, Trajectory
 from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.scenario import ScenarioConfig
+
+class AgentPlan(Protocol):
+    """What the agent's path depends on: the fields of ``sim.scenario.ScenarioConfig`` it reads
+    (a protocol, so that this module does not import the scenario that imports it)."""
+
+    duration: float
+    agent_mode: str
+    agent_route: tuple[str, ...]
+    follow: str
+    dwell: tuple[float, float]
+    attention: float
+    look_around: bool
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,7 @@ class Cue:
 
 
 
-def agent_path(world: World, config: "ScenarioConfig", rng: np.random.Generator,
+def agent_path(world: World, config: AgentPlan, rng: np.random.Generator,
                people: dict[str, Trajectory], cues: list[Cue] = ()) -> Trajectory:
     """The camera's path and headings for the whole episode, in the mode the config names.
     ``cues`` are the moments something happens (sorted by time), which an attentive patrol heads for."""
@@ -46,7 +56,7 @@ def agent_path(world: World, config: "ScenarioConfig", rng: np.random.Generator,
     return _patrol(world, config, rng, rooms, people, list(cues))
 
 
-def _route_rooms(world: World, config: "ScenarioConfig", rng: np.random.Generator) -> list[str]:
+def _route_rooms(world: World, config: AgentPlan, rng: np.random.Generator) -> list[str]:
     if config.agent_route:
         ids = []
         for name in config.agent_route:
@@ -70,7 +80,7 @@ def _route_rooms(world: World, config: "ScenarioConfig", rng: np.random.Generato
     return order
 
 
-def _patrol(world: World, config: "ScenarioConfig", rng: np.random.Generator, rooms: list[str],
+def _patrol(world: World, config: AgentPlan, rng: np.random.Generator, rooms: list[str],
             people: dict[str, Trajectory], cues: list[Cue]) -> Trajectory:
     agent = world.agent
     turn = math.radians(agent.turn_rate_deg)
@@ -125,7 +135,7 @@ def _watch(path: PathBuilder, person: Trajectory | None, until: float, turn: flo
         path.wait(1.0)
 
 
-def _static(world: World, config: "ScenarioConfig", rng: np.random.Generator, room: str) -> Trajectory:
+def _static(world: World, config: AgentPlan, rng: np.random.Generator, room: str) -> Trajectory:
     x, y = world.get(room).centre
     base = float(rng.uniform(-math.pi, math.pi))
     path = PathBuilder(0.0, x, y, base)
@@ -137,7 +147,7 @@ def _static(world: World, config: "ScenarioConfig", rng: np.random.Generator, ro
     return path.build()
 
 
-def _follow(world: World, config: "ScenarioConfig", people: dict[str, Trajectory]) -> Trajectory:
+def _follow(world: World, config: AgentPlan, people: dict[str, Trajectory]) -> Trajectory:
     if not people:
         raise ValueError("ScenarioConfig.agent_mode='follow' needs at least one person (WorldConfig.n_people >= 1)")
     if config.follow:

@@ -11,7 +11,8 @@ from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.packets import AUDIO_RATE, AudioChunk, Packet, StreamInfo, TextCue, VideoFrame
 from streams.sampling import FrameClock, SamplingPolicy
-from streams.source import Source, open_source
+from streams.schemes import list_sources, open_source, register_source
+from streams.source import Source
 from streams.subtitles import parse_srt, parse_vtt, read_sidecar
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "StreamInfo",
     "TextCue",
     "VideoFrame",
+    "list_sources",
     "open_source",
+    "register_source",
     "parse_srt",
     "parse_vtt",
     "read_sidecar",

@@ -29,3 +29,7 @@ class StreamInterrupted(SourceError):
 
     def __reduce__(self):
         return type(self), (self.uri, self.problem, self.at, self.cause)
+
+
+class UnknownSource(SourceError, ValueError):
+    """No source is registered under that scheme; the message lists the known ones."""

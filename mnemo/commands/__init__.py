@@ -1,6 +1,6 @@
-"""CLI commands kept apart from mnemo/cli.py, one module per capability.
+"""The ``mnemo`` CLI's commands, one module per capability.
 
-Each module decorates its functions with ``mnemo.cli.app.command(...)``; mnemo/cli.py imports
-them at its end so that they register. They may use cli's helpers (MemoryOpt, JsonOpt, out, err,
-UserError).
+mnemo/commands/app.py holds the Typer app, the consoles and the shared options; each other module
+decorates its functions with ``app.command(...)``. mnemo/cli.py imports them all (which registers
+them) and runs the app. A new command is one module here and one name in mnemo/cli.py's import.
 """

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mnemo.cli import JsonOpt, MemoryOpt, UserError, app, err, out
+from mnemo.commands.app import JsonOpt, MemoryOpt, UserError, app, err, out
 
 
 @app.command("ask")

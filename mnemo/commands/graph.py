@@ -10,7 +10,7 @@ from typing import Iterator, List, Optional
 import typer
 from rich.table import Table
 
-from mnemo.cli import JsonOpt, MemoryOpt, UserError, app, out
+from mnemo.commands.app import JsonOpt, MemoryOpt, UserError, app, out
 
 GRAPH_FORMATS = ("json", "graphml")
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from mnemo.cli import MemoryOpt, app, err, out
+from mnemo.commands.app import MemoryOpt, UserError, app, err, memory_profile, out, print_summary
 from mnemo.job import SUMMARY, Job, JobFile, JobProgress, JobSummary
 
 
@@ -31,9 +31,7 @@ def job(
     """Ingest many files into one memory: deduplicated, resumable (re-run to continue), bad files skipped."""
     from mnemo.config import load_profile
 
-    from mnemo.cli import _memory_profile
-
-    chosen = load_profile(profile or _memory_profile(memory))
+    chosen = load_profile(profile or memory_profile(memory))
     ray_on = use_ray or address is not None
     if workers > 1 and not ray_on:
         err.print("note: inline jobs ingest one file at a time; --workers needs --ray")
@@ -69,7 +67,6 @@ def _ray_runtime(memory: Path, profile, address: str | None, workers: int):
 
 def ingest_on_ray(sources: list[str], memory: Path, profile, address: str | None, quiet: bool) -> int:
     """``mnemo ingest --ray``: the sources in order on Ray; exit status 0, 1 (some failed) or 2 (all)."""
-    from mnemo.cli import _print_summary as print_reports
     from mnemo.runtime.ray_actors import RayRuntime
     from mnemo.runtime.records import Listener
 
@@ -95,13 +92,12 @@ def ingest_on_ray(sources: list[str], memory: Path, profile, address: str | None
         if not outcome.ok:
             err.print(f"[red]error[/]: {escape(outcome.error)}", highlight=False, soft_wrap=True)
     reports = [o.report for o in outcomes if o.ok]
-    print_reports(reports)
+    print_summary(reports)
     failed = len(outcomes) - len(reports)
     return 0 if not failed else (2 if not reports else 1)
 
 
 def _connect(address: str | None) -> None:
-    from mnemo.cli import UserError
     from mnemo.runtime.ray_actors import connect
 
     try:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from mnemo.cli import UserError, app, err, out
+from mnemo.commands.app import UserError, app, err, out
 
 
 @app.command("models")

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from mnemo.cli import UserError, app, err
+from mnemo.commands.app import UserError, app, err
 
 
 @app.command("serve")

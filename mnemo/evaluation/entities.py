@@ -46,6 +46,7 @@ def score_sim_entities(truth_path: str | Path, tracker: Mapping[str, Any] | None
     Every detection is an item: its cluster is the entity its track was given, its class the true
     identity (false detections are each their own class).
     """
+    import sim.detector  # noqa: F401  (registers the detector "sim")
     from perception.detection import create_detector
     from perception.reid import ReidClusterer, reidentify
     from perception.tracking import Tracker

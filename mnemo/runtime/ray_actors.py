@@ -28,7 +28,7 @@ if "RAY_AUTH_MODE" not in os.environ and (Path.home() / ".ray" / "auth_token").i
 import ray  # noqa: E402
 
 from mnemo.config import Profile
-from mnemo.runtime.records import Listener, Outcome, failure
+from mnemo.runtime.records import IngestReport, Listener, Outcome, failure
 from mnemo.runtime.stages import EncodeStage, Hosted, SourceReader, WriteStage
 
 logger = logging.getLogger(__name__)
@@ -208,8 +208,6 @@ class _Schedule:
             return False  # the same content is already on its way: wait for it to be done
         plan = ray.get(self.rt.writer.plan.remote(flow.info.stream))
         if plan is None:  # already fully ingested
-            from mnemo.pipeline import IngestReport
-
             report = IngestReport(uri=flow.uri, stream=flow.info.stream, skipped=True)
             self._end(flow, Outcome(flow.uri, report=report))
             return True
@@ -260,8 +258,6 @@ class _Schedule:
         moved = False
         if not flow.begun:
             if not ray.get(self.rt.writer.begin.remote(flow.uri, flow.info)):
-                from mnemo.pipeline import IngestReport
-
                 self._end(flow, Outcome(flow.uri, report=IngestReport(flow.uri, flow.info.stream, skipped=True)))
                 return True
             flow.begun = True

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
+from mnemo.runtime.control import COMPLETE
 from streams.packets import AudioChunk, Packet, TextCue, VideoFrame
-
-if TYPE_CHECKING:
-    from mnemo.pipeline import IngestReport
 
 
 @dataclass
@@ -63,11 +61,37 @@ def batch_packets(packets: Iterable[Packet], stream: str, position: float, batch
 
 
 @dataclass
+class IngestReport:
+    """What one ingest of one source did."""
+
+    uri: str
+    stream: str = ""
+    events: int = 0  # events added by this run
+    frames: int = 0  # frames analysed by this run
+    media_seconds: float = 0.0  # media time covered by this run
+    wall_seconds: float = 0.0
+    resumed_from: float | None = None  # media time this run resumed at, None for a fresh start
+    skipped: bool = False  # the stream was already fully ingested
+    stages: dict[str, float] = field(default_factory=dict)  # seconds spent in decode/encode/segment/store
+    ending: str = COMPLETE  # how it ended: complete, ended, lost or stopped (mnemo.runtime.control)
+    end_reason: str | None = None  # why, one line, when not complete
+    live: bool = False  # a live stream (media time on the wall clock)
+    gaps: list[tuple[float, float, str]] = field(default_factory=list)  # live: (start, end, why) with no media
+    dropped: int = 0  # live: frames left out to keep the lag bounded
+    lag: dict[str, float] = field(default_factory=dict)  # live: seconds behind the edge (p50, p99, max)
+
+    @property
+    def realtime_factor(self) -> float:
+        """Media seconds ingested per wall-clock second."""
+        return self.media_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+@dataclass
 class Outcome:
     """How one source of a run ended: its report, or the error that stopped it."""
 
     uri: str
-    report: "IngestReport | None" = None  # mnemo.pipeline.IngestReport
+    report: IngestReport | None = None
     error: str | None = None  # one line naming the input and the problem
     error_type: str | None = None  # the exception's class name
 

@@ -20,11 +20,12 @@ import numpy as np
 
 from mnemo.config import Profile
 from mnemo.runtime.reader import ReadStage
-from mnemo.runtime.records import BatchHeader, PacketBatch
+from mnemo.runtime.records import BatchHeader, IngestReport, PacketBatch
 from streams.errors import SourceError
 from streams.packets import StreamInfo
 from streams.sampling import SamplingPolicy
-from streams.source import Source, open_source
+from streams.schemes import open_source
+from streams.source import Source
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +138,6 @@ class WriteStage:
 
     def begin(self, uri: str, info: StreamInfo) -> bool:
         """Start committing a stream; False when it is already fully ingested."""
-        from mnemo.pipeline import IngestReport
-
         report = IngestReport(uri=uri)
         run = self.ingestor.begin(uri, info, report, progress=self._progress(info.stream))
         if run is None:

@@ -117,14 +117,14 @@ def _save_trace(directory: Path, mem, source: str, trace: list[tuple[float, floa
 
 
 def _outcome(worker: Worker, job: dict) -> dict:
-    from mnemo.cli import _user_message
+    from mnemo.errors import user_message
 
     try:
         return worker.run(job)
     except KeyboardInterrupt:
         return {"job": job["job"], "cancelled": True}
     except Exception as error:  # noqa: BLE001 - reported to the service, which records the job as failed
-        message = _user_message(error)
+        message = user_message(error)
         if message is None:
             logger.exception("ingest of %s failed", job.get("source"))
             message = f"internal error ({type(error).__name__}: {error})"

@@ -4,8 +4,9 @@
     per_frame = detector.detect(frames, times)        # list (per frame) of Detection
 
 Backends: ``hog-people`` and ``haar-faces`` (OpenCV, no weights), ``yunet-faces`` (a local YuNet
-model file), ``clip-objects`` (open_clip with a text tower), ``sim`` (the simulator's perception).
-Importing this package is cheap: open_clip and the simulator load with the backends that use them.
+model file), ``clip-objects`` (open_clip with a text tower). Other packages plug theirs in with
+``register_detector`` (the simulator's ``sim``: ``import sim.detector``; see docs/extending.md).
+Importing this package is cheap: open_clip loads with the backend that uses it.
 """
 
 from perception.detection.base import (

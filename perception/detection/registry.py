@@ -8,12 +8,12 @@ from perception.detection.base import Detector
 from perception.registry import Registry
 
 _REGISTRY: Registry[Detector] = Registry("detector")
-# built-ins are imported on first use, so that listing them never imports open_clip or the simulator
+# built-ins are imported on first use, so that listing them never imports open_clip; plug-ins register
+# themselves from their own packages (the simulator's "sim": `import sim.detector`)
 _REGISTRY.register_lazy("hog-people", "perception.detection.hog:HogPeopleDetector")
 _REGISTRY.register_lazy("haar-faces", "perception.detection.faces:HaarFaceDetector")
 _REGISTRY.register_lazy("yunet-faces", "perception.detection.faces:YuNetFaceDetector")
 _REGISTRY.register_lazy("clip-objects", "perception.detection.clip_regions:ClipObjectDetector")
-_REGISTRY.register_lazy("sim", "perception.detection.sim:SimDetector")
 
 
 def register_detector(name: str) -> Callable:

@@ -16,7 +16,7 @@ from mnemo.runtime.reader import LiveReadStage
 from mnemo.runtime.records import PacketBatch
 from streams.live import LiveOptions
 from streams.sampling import SamplingPolicy
-from streams.source import open_source
+from streams.schemes import open_source
 
 
 

@@ -12,7 +12,7 @@ from streams.errors import SourceError
 from streams.live import LiveOptions, LiveSource
 from streams.packets import AudioChunk, StreamGap, VideoFrame
 from streams.sampling import SamplingPolicy
-from streams.source import open_source
+from streams.schemes import open_source
 
 POLICY = SamplingPolicy(fps=2.0, frame_size=64, audio=True)
 

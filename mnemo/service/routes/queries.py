@@ -91,9 +91,9 @@ async def events(name: MemoryName, stream: str | None = None, start: float | Non
 async def transcript(name: MemoryName, stream: str | None = None, voice: str | None = None,
                      svc: Service = Depends(service)) -> list[dict]:
     """Who said what when: utterances with their voice (``voice:N``), text and words."""
-    from mnemo.cli import _utterance_dict
+    from mnemo.rows import utterance_dict
 
-    rows = await svc.reader(name).run(lambda r: [_utterance_dict(u) for u in r.memory.transcript(stream, voice)])
+    rows = await svc.reader(name).run(lambda r: [utterance_dict(u) for u in r.memory.transcript(stream, voice)])
     return finite(rows)
 
 

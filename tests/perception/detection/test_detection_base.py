@@ -76,7 +76,7 @@ def test_appearance_vectors_are_unit_and_tell_boxes_apart(smooth_image, rng):
 
 
 def test_registry_lists_builtins_and_names_unknown_ones():
-    assert {"hog-people", "haar-faces", "yunet-faces", "clip-objects", "sim"} <= set(list_detectors())
+    assert {"hog-people", "haar-faces", "yunet-faces", "clip-objects"} <= set(list_detectors())
     with pytest.raises(UnknownComponent, match="available: .*haar-faces"):
         create_detector("no-such-detector")
 

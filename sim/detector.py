@@ -1,4 +1,8 @@
-"""``"sim"``: what the simulator's noisy perception reports, as detections of the frames asked for.
+"""The detector ``"sim"``: what the simulator's noisy perception reports, as detections of the frames asked for.
+
+It plugs into perception's detector registry from the side: importing this module registers it
+(``import sim.detector``), so that perception's core never imports the simulator. mnemo/evaluation
+(the simulator's harness) imports it before it asks for ``create_detector("sim", ...)``.
 
 The simulator's perception (``sim.noise.SimPerception``) gives, per sampled frame, detections with
 the errors real detectors and trackers make (misses, false boxes, look-alike labels, identity
@@ -15,11 +19,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from perception.detection.base import Detection, Detector
+from perception.detection import Detection, Detector, register_detector
+from sim.noise import SimPerception
+from sim.truth import load_truth
 
 logger = logging.getLogger(__name__)
 
 
+@register_detector("sim")
 class SimDetector(Detector):
     """Detections of a simulated episode at the times asked for (nearest sampled frame)."""
 
@@ -31,9 +38,6 @@ class SimDetector(Detector):
             if truth is None:
                 raise TypeError("detector 'sim' needs perception=<sim.noise.SimPerception> or truth=<Truth or "
                                 "path of truth.json>")
-            from sim.noise import SimPerception
-            from sim.truth import load_truth
-
             if isinstance(truth, (str, Path)):
                 truth = load_truth(truth)
             perception = SimPerception(truth, noise, seed)

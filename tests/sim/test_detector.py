@@ -1,4 +1,4 @@
-"""The `sim` detector, and the whole entity chain on a simulated episode with EVAL.md's noise:
+"""The `sim` detector (sim/detector.py, registered from the side), and the whole entity chain on a simulated episode with EVAL.md's noise:
 sim detections -> tracks -> re-identification, scored by B-cubed against the true identities."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perception.detection import create_detector
+import sim.detector  # noqa: F401  (registers the detector "sim")
+from perception.detection import create_detector, list_detectors
 from perception.reid import ReidClusterer, bcubed, reidentify
 from perception.tracking import Tracker
 
@@ -56,3 +57,16 @@ def test_entities_of_a_simulated_episode(episode):
         true = [x or f"false:{track.track_id}" for track, _ in done if track.kind == kind for x in track.truths]
         precision, recall, f1 = bcubed(pred, true)
         assert f1 >= floor, (kind, precision, recall, f1)
+
+
+def test_the_sim_detector_plugs_in_from_the_side():
+    import subprocess
+    import sys
+
+    # perception's core does not know it: a fresh process lists no "sim" until sim.detector is imported
+    probe = ("from perception.detection import list_detectors; before = 'sim' in list_detectors(); "
+             "import sim.detector; print(before, 'sim' in list_detectors())")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True"]
+    assert "sim" in list_detectors()
