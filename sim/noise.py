@@ -32,12 +32,14 @@ class NoiseConfig:
 
     miss_rate: float = 0.15  # share of true detections dropped per frame (small or far things more often)
     false_rate: float = 0.05  # share of reported detections that are false, with plausible labels
-    confusion_rate: float = 0.05  # share of detections labelled as a look-alike (mug/cup, sofa/armchair)
+    false_persist_s: float = 3.0  # mean seconds a false detection stays at its place (a poster, a reflection)
+    confusion_rate: float = 0.05  # share of tracks labelled as a look-alike for their whole life (mug/cup)
     swap_rate: float = 0.02  # identity swaps (or track breaks) per track per minute
     appearance_dim: int = 64  # length of the appearance vectors
     appearance_noise: float = 0.4  # per-detection noise: same identity cosine ~0.8, different ~0.2-0.6
     box_jitter: float = 0.05  # box edges move by about this share of the box size
-    position_sigma: float = 0.15  # metres of noise on the position of a detection
+    position_sigma: float = 0.05  # metres of noise on the position of a detection, near the camera ...
+    range_sigma: float = 0.05  # ... plus this share of its distance (depth from a monocular camera)
     odometry_drift: float = 0.015  # odometry error per metre travelled (1-2 % of the distance)
     heading_drift: float = 0.003  # gyro bias of the odometry heading, radians per minute
     asr_wer: float = 0.12  # word error rate of transcripts (similar-word substitutions, deletions, a few insertions)
@@ -63,7 +65,7 @@ class NoiseConfig:
     def clean(cls) -> "NoiseConfig":
         """No errors at all: for debugging the layers above, never for reported figures."""
         return cls(miss_rate=0.0, false_rate=0.0, confusion_rate=0.0, swap_rate=0.0, appearance_noise=0.0,
-                   box_jitter=0.0, position_sigma=0.0, odometry_drift=0.0, heading_drift=0.0, asr_wer=0.0,
+                   box_jitter=0.0, position_sigma=0.0, range_sigma=0.0, odometry_drift=0.0, heading_drift=0.0, asr_wer=0.0,
                    misattribution=0.0, timing_jitter=0.0, state_error=0.0)
 
 
@@ -140,6 +142,9 @@ class SimPerception:
         odometry = self.odometry(rate=max(self.truth.observation_rate, 1.0))
         weights = _miss_weights(self.truth.observations)
         tracker = _Tracker(self.truth)
+        self._track_labels: dict[int, str] = {}
+        clutter: list[_Clutter] = []  # false detections still standing
+        frames = max(c.false_persist_s * self.truth.observation_rate, 1.0)  # a false detection's mean life, frames
         result: list[Detection] = []
         previous = None
         for obs in self.truth.observations:
@@ -155,9 +160,14 @@ class SimPerception:
             ids = tracker.step(obs.time, [s.entity for s in kept], c.swap_rate * dt / 60.0, rng)
             for seen in kept:
                 result.append(self._true_detection(obs, seen, ids[seen.entity], pose, true_pose, appearance, rng))
-            n_false = rng.binomial(len(kept), c.false_rate / (1 - c.false_rate)) if kept and c.false_rate else 0
-            for _ in range(n_false):
-                result.append(self._false_detection(obs, tracker.fresh(), pose, appearance, rng))
+            clutter = [k for k in clutter if k.until > obs.time]
+            n_new = rng.binomial(len(kept), min(c.false_rate / (1 - c.false_rate) / frames, 1.0)) \
+                if kept and c.false_rate else 0
+            for _ in range(n_new):
+                life = max(rng.exponential(c.false_persist_s), 0.5 / self.truth.observation_rate)
+                clutter.append(self._clutter(obs, tracker.fresh(), pose, appearance, rng, obs.time + life))
+            for item in clutter:
+                result.append(self._false_detection(obs, item, rng))
         self._swaps = tracker.swaps
         return self._read_states(result)
 
@@ -182,20 +192,28 @@ class SimPerception:
 
     def _true_detection(self, obs: Observation, seen, track_id, pose, true_pose, appearance, rng) -> Detection:
         c = self.config
-        label = self._labels[seen.entity]
-        if c.confusion_rate and rng.random() < c.confusion_rate:
-            group = [g for g in lookalike_group(label) if g != label]
-            if group:
-                label = group[int(rng.integers(len(group)))]
+        label = self._track_label(track_id, self._labels[seen.entity], rng)
         small = 1.0 / math.sqrt(max(seen.pixels, 1) / 400.0)  # > 1 for things smaller than 20x20 pixels
         vector = appearance.sample(seen.entity, c.appearance_noise * float(np.clip(small, 0.8, 1.8)), rng)
         x, y = _to_odometry(seen.position, true_pose, pose)
-        x, y = x + rng.normal(0, c.position_sigma), y + rng.normal(0, c.position_sigma)
+        sigma = c.position_sigma + c.range_sigma * math.dist(seen.position, true_pose[:2])
+        x, y = x + rng.normal(0, sigma), y + rng.normal(0, sigma)
         score = float(np.clip(0.95 - 0.1 * small + rng.normal(0, 0.05), 0.3, 1.0))
         return Detection(obs.time, self._jitter(seen.box, rng), label, track_id, vector, round(score, 4),
                          (float(x), float(y)), seen.entity)
 
-    def _false_detection(self, obs: Observation, track_id: int, pose, appearance, rng) -> Detection:
+    def _track_label(self, track_id: int, label: str, rng) -> str:
+        """The label a track is given, decided when it starts: a look-alike for its whole life on
+        ``confusion_rate`` of tracks (a detector that calls a mug a cup keeps doing so while it looks)."""
+        if track_id not in self._track_labels:
+            group = [g for g in lookalike_group(label) if g != label]
+            confused = bool(group) and self.config.confusion_rate and rng.random() < self.config.confusion_rate
+            self._track_labels[track_id] = group[int(rng.integers(len(group)))] if confused else label
+        return self._track_labels[track_id]
+
+    def _clutter(self, obs: Observation, track_id: int, pose, appearance, rng, until: float) -> "_Clutter":
+        """A false detection that stays where it appeared until ``until``: a box in the frame, a plausible
+        label, a place in front of the camera."""
         labels = sorted(set(self._labels.values()) - {"person"})
         label = labels[int(rng.integers(len(labels)))]
         w, h = self.truth.width, self.truth.height
@@ -203,11 +221,16 @@ class SimPerception:
         x0, y0 = rng.uniform(0, w - bw), rng.uniform(h * 0.3, h - bh)
         distance = rng.uniform(1.0, 5.0)
         bearing = pose[2] + rng.uniform(-0.6, 0.6)
+        place = (float(pose[0] + distance * math.cos(bearing)), float(pose[1] + distance * math.sin(bearing)))
         vector = appearance.clutter(label, self.config.appearance_noise, rng)
-        return Detection(obs.time, (float(x0), float(y0), float(x0 + bw), float(y0 + bh)), label, track_id, vector,
-                         round(float(rng.uniform(0.3, 0.7)), 4),
-                         (float(pose[0] + distance * math.cos(bearing)), float(pose[1] + distance * math.sin(bearing))),
-                         None)
+        return _Clutter(track_id, label, (float(x0), float(y0), float(x0 + bw), float(y0 + bh)), place, vector,
+                        until)
+
+    def _false_detection(self, obs: Observation, item: "_Clutter", rng) -> Detection:
+        sigma = self.config.position_sigma
+        x, y = item.place[0] + rng.normal(0, sigma), item.place[1] + rng.normal(0, sigma)
+        return Detection(obs.time, self._jitter(item.box, rng), item.label, item.track_id, item.vector,
+                         round(float(rng.uniform(0.3, 0.7)), 4), (float(x), float(y)), None)
 
     def _jitter(self, box, rng) -> tuple[float, float, float, float]:
         x0, y0, x1, y1 = (float(v) for v in box)
@@ -361,6 +384,18 @@ class _Appearance:
 def _unit(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v / n if n > 0 else v
+
+
+@dataclass
+class _Clutter:
+    """A false detection standing at one place for a while."""
+
+    track_id: int
+    label: str
+    box: tuple[float, float, float, float]
+    place: tuple[float, float]
+    vector: np.ndarray
+    until: float
 
 
 class _Tracker:

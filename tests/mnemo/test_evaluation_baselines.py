@@ -134,8 +134,25 @@ def test_last_room_is_the_room_the_stored_sightings_say(episode):
 
 # --------------------------------------------------------------------------------------- retrieval
 
-def test_retrieval_answers_from_the_nearest_past_event(episode):
+@pytest.fixture(scope="module")
+def texted(episode):
+    """The episode's video ingested with its subtitle track read (the suite reads none: it is the
+    script), so that memory holds text for retrieval to find."""
+    _, _, truth, base = episode
+    with mnemo.open(base / "texted", profile="lite", create=True) as memory:
+        memory.ingest(base / "work" / f"episode-{SEED}" / "episode.mp4")
+        yield memory, truth
+
+
+def test_the_suite_memory_holds_no_script_so_retrieval_has_nothing(episode):
     _, memory, truth, _ = episode
+    assert memory.store.utterances() == [] or all(u.origin not in ("subtitle", "sidecar")
+                                                  for u in memory.store.utterances())
+    assert all(Retrieval.nearest(memory, q) is None for q in _questions(truth))
+
+
+def test_retrieval_answers_from_the_nearest_past_event(texted):
+    memory, truth = texted
     enc = memory.encoders
     assert set(memory.reasoner.retriever.embedders) & set(memory.store.spaces()) == {enc.text_key}  # one space
     ids, vectors = memory.store.vectors(enc.text_key)
