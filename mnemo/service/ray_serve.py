@@ -12,10 +12,12 @@ import logging
 import signal
 import time
 
-import ray
-from ray import serve
+from mnemo.runtime.ray_actors import connect  # first: it sets Ray's auth mode before Ray is imported
 
-from mnemo.service.options import ServiceOptions
+import ray  # noqa: E402
+from ray import serve  # noqa: E402
+
+from mnemo.service.options import ServiceOptions  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +49,6 @@ def run(options: ServiceOptions, address: str | None = None) -> None:
 
     ``address``: a running cluster (``auto``, ``ray://host:10001``) whose nodes see ``options.root``;
     None starts a local Ray of ``LOCAL_CPUS`` CPUs that ends with the server."""
-    from mnemo.runtime.ray_actors import connect
-
     connect(address, num_cpus=None if address else LOCAL_CPUS)
     signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -14,9 +14,11 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-import ray
+from mnemo.runtime.ray_actors import here  # first: it sets Ray's auth mode before Ray is imported
 
-from mnemo.service.jobs import CANCEL_GRACE_S, Job
+import ray  # noqa: E402
+
+from mnemo.service.jobs import CANCEL_GRACE_S, Job  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +90,6 @@ class RayWorker:
         self.job: str | None = None  # the job in hand
 
     def start(self) -> None:
-        from mnemo.runtime.ray_actors import here
-
         self._actor = _actor_class().options(scheduling_strategy=here()).remote()  # on this node: its files
         self._actor.warm.remote(self._profile)  # a failure here shows again, as the first job's error
 
