@@ -49,7 +49,7 @@ def run(options: ServiceOptions, address: str | None = None) -> None:
 
     ``address``: a running cluster (``auto``, ``ray://host:10001``) whose nodes see ``options.root``;
     None starts a local Ray of ``LOCAL_CPUS`` CPUs that ends with the server."""
-    connect(address, num_cpus=None if address else LOCAL_CPUS)
+    _connect(address)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         serve.start(http_options={"host": options.host, "port": options.port}, proxy_location="HeadOnly")
@@ -61,6 +61,16 @@ def run(options: ServiceOptions, address: str | None = None) -> None:
         logger.info("stopping")
     finally:
         _take_down(local=address is None)
+
+
+def _connect(address: str | None) -> None:
+    """Join the cluster at ``address``, or start a Ray here (``"local"``: never the last cluster that
+    ``ray start`` left in /tmp/ray, which a plain ``ray.init()`` would join)."""
+    if address:
+        connect(address)
+    else:
+        ray.init(address="local", num_cpus=LOCAL_CPUS, include_dashboard=False, logging_level=logging.WARNING,
+                 configure_logging=False)
 
 
 def _interrupt(signum, frame) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("ray.serve", reason="ray[serve] is not installed: pip install 'ray[default,serve]'")
 
-from tests.mnemo.service.conftest import TOKEN, Server  # noqa: E402
+from tests.mnemo.service.conftest import TOKEN, Server, wait_job  # noqa: E402
 from tests.mnemo.service.test_server import KEYS_AT, sse_states, upload  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -42,7 +42,7 @@ def marked(mark: str) -> dict[int, str]:
     return found
 
 
-def test_serve_under_ray_ingests_on_an_actor_and_stops_clean(tmp_path, videos, monkeypatch):
+def test_serve_under_ray_ingests_on_an_actor_cancels_and_stops_clean(tmp_path, videos, monkeypatch):
     mark = secrets.token_hex(6)
     monkeypatch.setenv(MARK, mark)
     root = tmp_path / "root"
@@ -75,6 +75,14 @@ def test_serve_under_ray_ingests_on_an_actor_and_stops_clean(tmp_path, videos, m
             answer = c.post("/v1/memories/home/ask", json={"question": "Where did Alice leave her keys?"}).json()
             assert "sofa" in answer["answer"]
             assert (answer["evidence"][0]["start"], answer["evidence"][0]["end"]) == KEYS_AT
+
+            job = c.post("/v1/memories/home/videos", json={"path": str(videos["long"].video)}).json()["job"]
+            while (state := c.get(f"/v1/jobs/{job}").json())["progress"] < 0.05:  # under way on the actor
+                assert state["state"] in ("queued", "running"), state
+                time.sleep(0.2)
+            assert c.delete(f"/v1/jobs/{job}").status_code == 200
+            cancelled = wait_job(c, job, timeout=30)  # a method call on the actor, not a signal
+            assert cancelled["state"] == "cancelled" and cancelled["media_done"] < cancelled["media_total"]
     finally:
         server.stop()
     assert server.proc.returncode == 0, server.log.read_text()[-3000:]
