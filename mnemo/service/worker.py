@@ -19,7 +19,10 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from mnemo.runtime.control import IngestControl
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ class Worker:
             self._encoders[key] = load_encoders(profile)
         return self._encoders[key]
 
-    def run(self, job: dict, control=None) -> dict:
+    def run(self, job: dict, control: IngestControl | None = None) -> dict:
         """Ingest one job's source; the outcome message. Without ``control`` a SIGINT cancels it (the
         worker process); with one, whoever holds it cancels through ``control.stop()`` (a Ray actor)."""
         import mnemo
@@ -121,7 +124,7 @@ def _save_trace(directory: Path, mem, source: str, trace: list[tuple[float, floa
     path.write_text(json.dumps(merged))
 
 
-def _outcome(worker: Worker, job: dict, control=None) -> dict:
+def _outcome(worker: Worker, job: dict, control: IngestControl | None = None) -> dict:
     from mnemo.cli import _user_message
 
     try:
