@@ -23,13 +23,16 @@ def serve(
                                           "path (repeat for several)."),
     max_upload_mb: float = typer.Option(4096, "--max-upload-mb", min=0.001, help="Largest accepted upload, MB."),
     cors: List[str] = typer.Option([], "--cors-origin", help="An origin allowed by CORS (default: none)."),
-    use_ray: bool = typer.Option(False, "--ray", help="Run under Ray Serve (not available yet)."),
+    use_ray: bool = typer.Option(False, "--ray", help="Run under Ray Serve, ingests on a Ray actor."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="With --ray: a running cluster "
+                                              "('auto', 'ray://host:10001') that sees --root; default: a local "
+                                              "Ray started here."),
 ) -> None:
     """Serve memories over HTTP (API under /v1, OpenAPI at /openapi.json) with a web page at /."""
     from mnemo.service.options import ServiceOptions  # light: bad options fail before the app is imported
 
-    if use_ray:
-        raise UserError("--ray: serving under Ray Serve is not implemented yet; run without --ray")
+    if ray_address and not use_ray:
+        raise UserError("--ray-address: only with --ray")
     root.mkdir(parents=True, exist_ok=True)
     try:
         options = ServiceOptions(root=root, host=host, port=port, token=token or None, profile=profile,
@@ -45,5 +48,10 @@ def serve(
     if profile is not None:
         load_profile(profile)  # a bad profile fails before the server starts
     where = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
-    err.print(f"mnemo serving {options.root} at {where} ({'token required' if token else 'no token: loopback only'})")
+    err.print(f"mnemo serving {options.root} at {where} ({'token required' if token else 'no token: loopback only'})"
+              + (" under Ray Serve" if use_ray else ""))
+    if use_ray:
+        from mnemo.service import ray_serve
+
+        return ray_serve.run(options, address=ray_address)
     uvicorn.run(create_app(options), host=host, port=port, log_level="warning", access_log=False)

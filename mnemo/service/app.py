@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from mnemo.service import errors
 from mnemo.service.auth import COOKIE, BearerAuth, token_matches
+from mnemo.service.jobs import WorkerProcess
 from mnemo.service.options import ServiceOptions
 from mnemo.service.routes import entities, jobs, memories, queries
 from mnemo.service.state import Service, service
@@ -22,10 +23,11 @@ STATIC = Path(__file__).parent / "static"
 API_VERSION = "1"
 
 
-def create_app(options: ServiceOptions, background: bool = True) -> FastAPI:
+def create_app(options: ServiceOptions, background: bool = True, worker_class=WorkerProcess) -> FastAPI:
     """The service as an ASGI app (``background=False``: no ingest worker and no model warm-up, for
-    tests of the API's surface; jobs are then queued but never run)."""
-    svc = Service(options, background=background)
+    tests of the API's surface; jobs are then queued but never run). ``worker_class`` runs the ingests:
+    a local process by default, a Ray actor under Ray Serve (``mnemo.service.ray_worker.RayWorker``)."""
+    svc = Service(options, background=background, worker_class=worker_class)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

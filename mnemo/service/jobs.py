@@ -143,14 +143,15 @@ class JobManager:
     """Queues ingests, runs them on worker processes (one writer per memory) and records them."""
 
     def __init__(self, jobs_dir: Path, memory_dir: Callable[[str], Path], profile: str | None = None,
-                 workers: int = 1):
+                 workers: int = 1, worker_class: Callable[..., WorkerProcess] = WorkerProcess):
         self._dir = jobs_dir
         self._dir.mkdir(parents=True, exist_ok=True)
         self._memory_dir = memory_dir
         self._profile = profile
         self._lock = threading.Condition()
         self._jobs: dict[str, Job] = {}
-        self._workers = [WorkerProcess(profile, self._on_message) for _ in range(workers)]
+        # worker_class(profile, on_message): a process here, or a Ray actor under Ray Serve (ray_worker.py)
+        self._workers = [worker_class(profile, self._on_message) for _ in range(workers)]
         self._stopped = False
         self._cancelling: set[str] = set()
         self._load()

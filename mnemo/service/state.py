@@ -11,7 +11,7 @@ from fastapi import Request
 
 from memory.store import DB_NAME, MemoryStore
 from mnemo.service.errors import ApiError
-from mnemo.service.jobs import JobManager
+from mnemo.service.jobs import JobManager, WorkerProcess
 from mnemo.service.options import ServiceOptions
 from mnemo.service.paths import check_name, confined
 from mnemo.service.readers import Reader, Readers
@@ -22,10 +22,11 @@ logger = logging.getLogger(__name__)
 class Service:
     """The service's state, shared by its routes (``request.app.state.service``)."""
 
-    def __init__(self, options: ServiceOptions, background: bool = True):
+    def __init__(self, options: ServiceOptions, background: bool = True, worker_class=WorkerProcess):
         self.options = options
         self.readers = Readers(options.refresh_s)
-        self.jobs = JobManager(options.jobs_dir, self.directory, profile=options.profile, workers=options.max_ingests)
+        self.jobs = JobManager(options.jobs_dir, self.directory, profile=options.profile, workers=options.max_ingests,
+                               worker_class=worker_class)
         self._background = background
 
     def start(self) -> None:

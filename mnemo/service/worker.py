@@ -12,13 +12,17 @@ so a job cut short (cancelled, or the server stopped) continues where it stopped
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from mnemo.runtime.control import IngestControl
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +38,9 @@ def _say(message: dict[str, Any]) -> None:
 class Worker:
     """Ingests jobs with encoders loaded once per profile."""
 
-    def __init__(self) -> None:
+    def __init__(self, say: Callable[[dict[str, Any]], None] = _say) -> None:
         self._encoders: dict[str, Any] = {}
+        self._say = say  # where progress messages go (stdout here; a Ray actor keeps them for polling)
 
     def warm(self, profile: str | None) -> None:
         """Load the encoders of ``profile`` (None: mnemo's default) before the first job."""
@@ -53,8 +58,9 @@ class Worker:
             self._encoders[key] = load_encoders(profile)
         return self._encoders[key]
 
-    def run(self, job: dict) -> dict:
-        """Ingest one job's source; the outcome message."""
+    def run(self, job: dict, control: IngestControl | None = None) -> dict:
+        """Ingest one job's source; the outcome message. Without ``control`` a SIGINT cancels it (the
+        worker process); with one, whoever holds it cancels through ``control.stop()`` (a Ray actor)."""
         import mnemo
 
         ident = job["job"]
@@ -64,13 +70,15 @@ class Worker:
             now = time.monotonic()
             if now - last[0] >= PROGRESS_EVERY:
                 last[0] = now
-                _say({"job": ident, "progress": done, "total": total})
+                self._say({"job": ident, "progress": done, "total": total})
 
         from mnemo.runtime.control import IngestControl
 
         trace: list[tuple[float, float]] = []
-        control = IngestControl()
-        with mnemo.open(job["memory"], profile=job.get("profile"), create=True) as mem, _cancel_with(control):
+        signals = control is None
+        control = control or IngestControl()
+        with mnemo.open(job["memory"], profile=job.get("profile"), create=True) as mem, \
+                (_cancel_with(control) if signals else contextlib.nullcontext()):
             mem.use_encoders(self._encoders_for(mem.profile))
             try:
                 report = mem.ingest(job["source"], progress=progress, trace=trace, control=control)
@@ -116,11 +124,11 @@ def _save_trace(directory: Path, mem, source: str, trace: list[tuple[float, floa
     path.write_text(json.dumps(merged))
 
 
-def _outcome(worker: Worker, job: dict) -> dict:
+def _outcome(worker: Worker, job: dict, control: IngestControl | None = None) -> dict:
     from mnemo.errors import user_message
 
     try:
-        return worker.run(job)
+        return worker.run(job, control)
     except KeyboardInterrupt:
         return {"job": job["job"], "cancelled": True}
     except Exception as error:  # noqa: BLE001 - reported to the service, which records the job as failed
