@@ -121,10 +121,14 @@ class Thing:
 
 
 class World:
-    """Things, people, furniture and actions perceived in a memory (one stream's frame of reference)."""
+    """Things, people, furniture and actions perceived in a memory (one stream's frame of reference), by
+    ``until`` (media seconds) when given: sightings and poses up to it, lines heard that ended by it, the
+    world the memory held then (a question at t is answered from this world cut at t)."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, until: float | None = None) -> None:
         self.store = store
+        self.until = None if until is None else float(until)  # media time of the cut; None: all of memory
+        self.last = float("-inf")  # the latest media time of what was read (a sighting, a line's end, a pose)
         self.areas: list[Area] = perceived.areas(store)
         self.rooms = Rooms(self.areas)
         self.things: dict[str, Thing] = {}
@@ -139,13 +143,17 @@ class World:
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        rows = perceived.sightings(self.store)
+        rows = perceived.sightings(self.store, until=self.until)
         self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
         dxs, dys = self.drift.at([r[2] for r in rows])
         rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
-        self.heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in perceived.heard(self.store)]
+        lines = perceived.heard(self.store, until=self.until)
+        self.heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in lines]
         if rows:
             self.stream = rows[0][1]
+        poses = self.poses().times if self.stream is not None else []
+        self.last = max([float(r[2]) for r in rows[-1:]] + [h[1] for h in self.heard] + [float(t) for t in poses[-1:]],
+                        default=float("-inf"))
         tracks: dict[int, list[tuple]] = defaultdict(list)
         for row in rows:
             tracks[row[3]].append(row)
@@ -279,7 +287,7 @@ class World:
     def _track_appearance(self, kind: str):
         """(track, unit mean appearance vector) of every track of a kind whose sightings have vectors."""
         sums: dict[int, np.ndarray] = {}
-        for track, blob in perceived.appearances(self.store, kind):
+        for track, blob in perceived.appearances(self.store, kind, until=self.until):
             v = np.frombuffer(blob, np.float16).astype(np.float32)
             sums[track] = sums.get(track, 0) + v
         for track, v in sums.items():
@@ -552,7 +560,9 @@ class World:
         return self._camera_rooms
 
     def poses(self, start: float | None = None, end: float | None = None):
-        """The camera's poses (memory.poses.PoseTrack), drift taken out like the sightings'."""
+        """The camera's poses (memory.poses.PoseTrack) up to the world's cut, drift taken out like the sightings'."""
+        if self.until is not None:
+            end = self.until if end is None else min(end, self.until)
         track = self.store.poses(self.stream, start, end)
         dxs, dys = self.drift.at(track.times)
         return replace(track, xs=track.xs + dxs, ys=track.ys + dys)
