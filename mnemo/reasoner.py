@@ -114,8 +114,8 @@ class Reasoner:
                 end = answer.asked_at if answer.asked_at not in (None, float("inf")) else None
                 hits = self.retriever.search(question, k=3, end=end)
                 if hits:
-                    answer = replace(answer, evidence=tuple(self.retriever.evidence(hits, "closest by search", until=end)),
-                                     detail={**answer.detail, "searched": True})
+                    evidence = tuple(self.retriever.evidence(hits, "closest by search", until=end))
+                    answer = replace(answer, evidence=evidence, detail={**answer.detail, "searched": True})
             return answer
 
 
