@@ -27,7 +27,9 @@ the callers."""
 from __future__ import annotations
 
 import logging
+import math
 import re
+from bisect import insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -194,16 +196,17 @@ class World:
 
     def _furniture(self, label: str, items: list[tuple]) -> list[Thing]:
         """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
-        centres: list[list] = []
+        centres: list[list] = []  # [xs, ys, times, states, xs sorted, ys sorted]
         for r in items:
             for c in centres:
-                if np.hypot(np.median(c[0]) - r[8], np.median(c[1]) - r[9]) < 1.0:
+                if math.hypot(_sorted_median(c[4]) - r[8], _sorted_median(c[5]) - r[9]) < 1.0:
                     c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(r[10])
+                    insort(c[4], r[8]), insort(c[5], r[9])
                     break
             else:
-                centres.append([[r[8]], [r[9]], [r[2]], [r[10]]])
+                centres.append([[r[8]], [r[9]], [r[2]], [r[10]], [r[8]], [r[9]]])
         out = []
-        for xs, ys, ts, states in centres:
+        for xs, ys, ts, states, _, _ in centres:
             if len(ts) < 5:
                 continue
             x, y = float(np.median(xs)), float(np.median(ys))
@@ -308,13 +311,17 @@ class World:
                     stays.append(Stay(float(thing.times[run[0]]), float(thing.times[run[-1]]), x, y,
                                       self.room_at(x, y), len(run)))
 
+        xs, ys = thing.xs.tolist(), thing.ys.tolist()
+        run_xs: list[float] = []  # the run's positions, sorted, for its median
+        run_ys: list[float] = []
         for i in range(len(thing.times)):
             if run:
-                cx, cy = np.median(thing.xs[run]), np.median(thing.ys[run])
-                if np.hypot(thing.xs[i] - cx, thing.ys[i] - cy) > STAY_RADIUS:
+                cx, cy = _sorted_median(run_xs), _sorted_median(run_ys)
+                if math.hypot(xs[i] - cx, ys[i] - cy) > STAY_RADIUS:
                     close()
-                    run = []
+                    run, run_xs, run_ys = [], [], []
             run.append(i)
+            insort(run_xs, xs[i]), insort(run_ys, ys[i])
         close()
         return stays
 
@@ -646,23 +653,37 @@ def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
     return end - start, not 0 <= j < len(stays)
 
 
+def _sorted_median(values: list[float]) -> float:
+    """The median of an ascending list (numpy's: the mean of the middle two of an even count)."""
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> np.ndarray:
-    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold."""
-    clusters = [[i] for i in range(len(X))]
-    sims = X @ X.T
-    while len(clusters) > 1:
-        best, pair = threshold, None
-        for a in range(len(clusters)):
-            for b in range(a + 1, len(clusters)):
-                w = np.outer(weights[clusters[a]], weights[clusters[b]])
-                s = float((sims[np.ix_(clusters[a], clusters[b])] * w).sum() / w.sum())
-                if s >= best:
-                    best, pair = s, (a, b)
-        if pair is None:
+    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold (the
+    weighted mean over their members' pairs; of equal best pairs, the last in order merges). Kept as sums
+    of weighted cosines between clusters, updated on each merge: O(n^2) a merge."""
+    n = len(X)
+    w = np.asarray(weights, float)
+    sums = (X @ X.T).astype(float) * np.outer(w, w)  # sums[a, b]: sum of w_i w_j cos_ij over i in a, j in b
+    mass = w.copy()  # the weight of each cluster
+    alive = np.ones(n, bool)  # clusters are kept at the row of their first member, in that order
+    members = [[i] for i in range(n)]
+    upper = np.triu(np.ones((n, n), bool), 1)
+    while alive.sum() > 1:
+        mean = sums / np.outer(mass, mass)
+        ok = upper & alive[:, None] & alive[None, :] & (mean >= threshold)
+        if not ok.any():
             break
-        a, b = pair
-        clusters[a] += clusters.pop(b)
-    labels = np.zeros(len(X), int)
-    for c, members in enumerate(sorted(clusters, key=lambda m: -weights[m].sum())):
-        labels[members] = c
+        best = mean[ok].max()
+        a, b = np.argwhere(ok & (mean == best))[-1]
+        sums[a] += sums[b]
+        sums[:, a] += sums[:, b]
+        mass[a] += mass[b]
+        alive[b] = False
+        members[a] += members[b]
+    clusters = [members[i] for i in np.flatnonzero(alive)]
+    labels = np.zeros(n, int)
+    for c, group in enumerate(sorted(clusters, key=lambda m: -w[m].sum())):
+        labels[group] = c
     return labels
