@@ -79,6 +79,8 @@ class BuiltinAnswerer:
         """Answer ``question`` as asked at media time ``at`` (default: the end of memory), from what was
         perceived up to then only (the world cut at ``at``)."""
         now = self._end() if at is None else float(at)
+        if now != now:
+            raise ValueError(f"at={at!r}: expected a media time in seconds, not NaN")
         return self.cut(now)._answer(question, now)
 
     def cut(self, now: float) -> "BuiltinAnswerer":
@@ -88,7 +90,8 @@ class BuiltinAnswerer:
             return self
         view = self._cuts.pop(now, None)
         if view is None:
-            view = BuiltinAnswerer(self.store, World(self.store, until=now), self.retriever, worlds=0)
+            world = World(self.store, until=now, drift=self.world.drift)
+            view = BuiltinAnswerer(self.store, world, self.retriever, worlds=0)
         self._cuts[now] = view
         while len(self._cuts) > self._worlds:
             self._cuts.popitem(last=False)

@@ -30,6 +30,12 @@ class Drift:
     dxs: np.ndarray = field(default_factory=lambda: np.zeros(0))
     dys: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    def until(self, t: float) -> "Drift":
+        """The drift fitted from the sightings up to ``t`` only: fit_drift is online, so it is this one's
+        knots up to t (exactly; none of the later ones, which the interpolation would lean towards)."""
+        keep = self.times <= t
+        return Drift(self.times[keep], self.dxs[keep], self.dys[keep])
+
     def at(self, times) -> tuple[np.ndarray, np.ndarray]:
         times = np.asarray(times, float)
         if not len(self.times):

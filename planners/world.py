@@ -127,9 +127,10 @@ class World:
     ``until`` (media seconds) when given: sightings and poses up to it, lines heard that ended by it, the
     world the memory held then (a question at t is answered from this world cut at t)."""
 
-    def __init__(self, store, until: float | None = None) -> None:
+    def __init__(self, store, until: float | None = None, drift: Drift | None = None) -> None:
         self.store = store
         self.until = None if until is None else float(until)  # media time of the cut; None: all of memory
+        self._fitted = drift  # the drift fitted over this memory to a later time (cut at until), or None
         self.last = float("-inf")  # the latest media time of what was read (a sighting, a line's end, a pose)
         self.areas: list[Area] = perceived.areas(store)
         self.rooms = Rooms(self.areas)
@@ -146,7 +147,10 @@ class World:
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
         rows = perceived.sightings(self.store, until=self.until)
-        self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
+        if self._fitted is not None and self.until is not None:  # fitted online: its part up to the cut
+            self.drift = self._fitted.until(self.until)
+        else:
+            self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
         dxs, dys = self.drift.at([r[2] for r in rows])
         rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
         lines = perceived.heard(self.store, until=self.until)
