@@ -62,8 +62,9 @@ def _cut_copy(full: Path, directory: Path, duration: float, until: float) -> Mem
 def memories(tmp_path_factory):
     """(questions, the whole memory's reasoner, {T: reasoner of the memory holding the episode up to T})."""
     root = tmp_path_factory.mktemp("causal")
-    files = render_episode(SEED, MINUTES, root / "episode", render=RenderConfig(160, 120, fps=5.0, observation_rate=5.0),
-                           speech="tones", bag=False, overwrite=True, name="episode")
+    small = RenderConfig(160, 120, fps=5.0, observation_rate=5.0)
+    files = render_episode(SEED, MINUTES, root / "episode", render=small, speech="tones", bag=False, overwrite=True,
+                           name="episode")
     truth = load_truth(files.truth)
     full = MemoryStore(root / "full", create=True)
     full.add_stream(STREAM, str(files.video))
