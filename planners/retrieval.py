@@ -139,6 +139,9 @@ class Retriever:
         fused = fuse(lists)
         if expand:
             fused = self._expand(fused, k)
+            if start is not None or end is not None:  # neighbours in time or in the graph may lie outside
+                inside = self._inside([s.event for s in fused], start, end)
+                fused = [s for s in fused if s.event in inside]
         return fused[:k]
 
     def between(self, start: float, end: float, stream: str | None = None) -> list[Scored]:
