@@ -156,13 +156,15 @@ def set_areas(store: "MemoryStore", areas: Sequence[Area]) -> None:
                       [(a.name, a.x0, a.y0, a.x1, a.y1) for a in areas])
 
 
-def sightings(store: "MemoryStore", after_id: int = 0) -> list[tuple]:
-    """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id and a
-    position, by time (state '' throughout in a memory opened read-only that predates states)."""
+def sightings(store: "MemoryStore", after_id: int = 0, until: float | None = None) -> list[tuple]:
+    """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id, a position
+    (and time <= until, when given), by time (state '' throughout in a memory opened read-only that predates
+    states)."""
     with store._read() as c:
         state = "state" if "state" in _sighting_columns(c) else "''"
         return c.execute(f"SELECT id, stream, time, track, kind, label, colour, score, x, y, {state} FROM sightings "
-                         "WHERE id > ? AND x IS NOT NULL ORDER BY time, id", (int(after_id),)).fetchall()
+                         "WHERE id > ? AND x IS NOT NULL AND time <= ? ORDER BY time, id",
+                         (int(after_id), _until(until))).fetchall()
 
 
 @dataclass(frozen=True)
@@ -206,19 +208,24 @@ def seen(store: "MemoryStore", kinds: Sequence[str] = (), labels: Sequence[str] 
                  None if r[8] is None else tuple(json.loads(r[8]))) for r in rows]
 
 
-def appearances(store: "MemoryStore", kind: str) -> list[tuple[int, bytes]]:
-    """(track, appearance bytes) of every sighting of a kind that has one."""
+def appearances(store: "MemoryStore", kind: str, until: float | None = None) -> list[tuple[int, bytes]]:
+    """(track, appearance bytes) of every sighting of a kind that has one (seen by ``until``, when given)."""
     with store._read() as c:
         return c.execute("SELECT track, appearance FROM sightings WHERE kind = ? AND appearance IS NOT NULL "
-                         "AND x IS NOT NULL",
-                         (kind,)).fetchall()
+                         "AND x IS NOT NULL AND time <= ?", (kind, _until(until))).fetchall()
 
 
-def heard(store: "MemoryStore", after_id: int = 0) -> list[tuple]:
-    """Rows (id, stream, start, end, text, speaker) with id > after_id, by start."""
+def heard(store: "MemoryStore", after_id: int = 0, until: float | None = None) -> list[tuple]:
+    """Rows (id, stream, start, end, text, speaker) with id > after_id (and ended by ``until``, when given:
+    a recogniser gives a line once it ends), by start."""
     with store._read() as c:
-        return c.execute('SELECT id, stream, start, "end", text, speaker FROM heard WHERE id > ? '
-                         "ORDER BY start, id", (int(after_id),)).fetchall()
+        return c.execute('SELECT id, stream, start, "end", text, speaker FROM heard WHERE id > ? AND "end" <= ? '
+                         "ORDER BY start, id", (int(after_id), _until(until))).fetchall()
+
+
+def _until(until: float | None) -> float:
+    """The latest media time a read keeps: everything when None."""
+    return math.inf if until is None else float(until)
 
 
 def areas(store: "MemoryStore") -> list[Area]:

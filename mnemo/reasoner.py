@@ -110,16 +110,17 @@ class Reasoner:
                     raise ValueError("answerer='llm' needs an LLM endpoint (url and model); none was configured")
                 return self.llm.answer(question, at, builtin=builtin, retriever=self.retriever)
             answer = builtin.answer(question, at)
-            if not answer.known and (answer.detail.get("rule") == "none" or _no_perceived_world(builtin)):
+            if not answer.known and (answer.detail.get("rule") == "none"
+                                     or _no_perceived_world(builtin.cut(answer.asked_at))):
                 # no rule understood it, or memory perceived no objects and people (a plain video):
                 # answer from what was said or subtitled, when a sentence is close enough
                 answer = recall_answer(self.retriever, question, answer.asked_at) or answer
             if not answer.evidence:
-                hits = self.retriever.search(question, k=3, end=answer.asked_at
-                                             if answer.asked_at not in (None, float("inf")) else None)
+                end = answer.asked_at if answer.asked_at not in (None, float("inf")) else None
+                hits = self.retriever.search(question, k=3, end=end)
                 if hits:
-                    answer = replace(answer, evidence=tuple(self.retriever.evidence(hits, "closest by search")),
-                                     detail={**answer.detail, "searched": True})
+                    evidence = tuple(self.retriever.evidence(hits, "closest by search", until=end))
+                    answer = replace(answer, evidence=evidence, detail={**answer.detail, "searched": True})
             return answer
 
     def _plugged(self, name: str) -> Answerer:

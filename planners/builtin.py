@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections import OrderedDict
 from typing import Callable
 
 import numpy as np
@@ -29,6 +30,7 @@ SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about
 SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
 PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice
+WORLDS = 4  # worlds cut at questions' times kept (least recently used dropped): questions at one time share one
 
 
 class BuiltinAnswerer:
@@ -36,10 +38,15 @@ class BuiltinAnswerer:
 
     name = "builtin"
 
-    def __init__(self, store, world: World | None = None, retriever=None) -> None:
+    def __init__(self, store, world: World | None = None, retriever=None, worlds: int = WORLDS) -> None:
         self.store = store
         self.world = world if world is not None else World(store)
         self.retriever = retriever  # a planners.retrieval.Retriever for time-window and position listings
+        if not (isinstance(worlds, int) and worlds >= 0):
+            raise ValueError(f"worlds={worlds!r}: expected a number of cut worlds to keep, >= 0")
+        self._worlds = worlds
+        self._cuts: OrderedDict[float, BuiltinAnswerer] = OrderedDict()  # answerers over worlds cut at a time
+        self._now = float("inf")  # the time of the question being answered
         self._rules: list[tuple[re.Pattern, Callable]] = [(re.compile(p, re.I), f) for p, f in [
             (r"^where was the (.+?) at " + _T + r"\??$", self._where_at),
             (r"^where is the thing (\w+) asked (\w+) to bring\??$", self._requested),
@@ -71,10 +78,30 @@ class BuiltinAnswerer:
 
     # ------------------------------------------------------------------------------- entry
     def answer(self, question: str, at: float | None = None) -> Answer:
-        """Answer ``question`` as asked at media time ``at`` (default: the end of memory)."""
+        """Answer ``question`` as asked at media time ``at`` (default: the end of memory), from what was
+        perceived up to then only (the world cut at ``at``)."""
         now = self._end() if at is None else float(at)
+        if now != now:
+            raise ValueError(f"at={at!r}: expected a media time in seconds, not NaN")
+        return self.cut(now)._answer(question, now)
+
+    def cut(self, now: float) -> "BuiltinAnswerer":
+        """The answerer over the world as perceived up to ``now``: this one when its world holds nothing
+        later, else one over a world built from memory cut at ``now`` (the last WORLDS kept)."""
+        if now >= self.world.last:
+            return self
+        view = self._cuts.pop(now, None)
+        if view is None:
+            world = World(self.store, until=now, drift=self.world.drift)
+            view = BuiltinAnswerer(self.store, world, self.retriever, worlds=0)
+        self._cuts[now] = view
+        while len(self._cuts) > self._worlds:
+            self._cuts.popitem(last=False)
+        return view
+
+    def _answer(self, question: str, now: float) -> Answer:
         text = " ".join(question.strip().split())
-        self._question = text
+        self._question, self._now = text, now
         for pattern, rule in self._rules:
             m = pattern.match(text)
             if m:
@@ -100,14 +127,20 @@ class BuiltinAnswerer:
                       {"rule": rule, "note": note})
 
     def _end(self) -> float:
+        """The end of memory: its last event's end, or its last perception's when later; inf when empty."""
         rows = self.store._conn.execute('SELECT "end" FROM events ORDER BY id DESC LIMIT 1').fetchone()
-        return float(rows[0]) if rows and rows[0] is not None else float("inf")
+        ends = [float(rows[0])] if rows and rows[0] is not None else []
+        return max(ends + [self.world.last]) if ends or self.world.last > float("-inf") else float("inf")
 
     # ---------------------------------------------------------------------------- evidence
     def evidence(self, t: float, note: str, score: float = 1.0, entities: tuple[str, ...] = (),
                  place: str | None = None) -> list[Evidence]:
-        """The stored event that holds media time t, as evidence."""
+        """The stored event that holds media time t, as evidence: cut at the question's time (its text
+        left out when it runs on past it: what was said then was not yet heard); none for a later t."""
         c = self.store._conn
+        now = self._now
+        if t > now:
+            return []
         if self.world.stream is not None:  # the (stream, start) index answers this at any size
             row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE stream = ? AND start <= ? '
                             "ORDER BY start DESC LIMIT 1", (self.world.stream, t)).fetchone()
@@ -121,8 +154,9 @@ class BuiltinAnswerer:
         keyframe = str(self.store.keyframe_path(event, 0)) if has_keyframe else None
         if place is None:
             place = self.world.agent_room(t) or None  # where the camera was: where it happened
-        return [Evidence(int(event), stream, float(start), float(end), float(score), keyframe, entities, place,
-                         (text or "")[:200], note)]
+        running = float(end) > now
+        return [Evidence(int(event), stream, float(start), min(float(end), now), float(score), keyframe, entities,
+                         place, "" if running else (text or "")[:200], note)]
 
     def _closest(self, text: str, now: float) -> list[Evidence]:
         """Lines heard before now that share most words with the question: the closest evidence."""
@@ -618,7 +652,7 @@ class BuiltinAnswerer:
         window = parse_time(self._question, now)
         if self.retriever is None or window.start is None:
             return None, "unknown", [], "no time window or no retriever"
-        hits = self.retriever.between(window.start, window.end if window.end is not None else now)
+        hits = self.retriever.between(window.start, min(window.end, now) if window.end is not None else now)
         return self._listing(hits, f"between {window.start:g} s and {window.end:g} s")
 
     def _near(self, now, x, y):
@@ -630,7 +664,7 @@ class BuiltinAnswerer:
     def _listing(self, hits, where: str):
         if not hits:
             return None, "unknown", [], f"nothing in memory {where}"
-        evidence = self.retriever.evidence(hits[:20], where)
+        evidence = self.retriever.evidence(hits[:20], where, until=self._now)
         return [h.event for h in hits], "events", evidence, ""
 
 

@@ -249,8 +249,10 @@ class _Tools:
     """The tools the model may call, over the built-in answerer's world and the retriever."""
 
     def __init__(self, builtin, retriever, at: float | None) -> None:
-        self.builtin, self.retriever, self.world = builtin, retriever, builtin.world
         self.at = float("inf") if at is None else float(at)
+        builtin = builtin.cut(self.at)  # the world as perceived up to the question's time
+        self.builtin, self.retriever, self.world = builtin, retriever, builtin.world
+        self._until = None if self.at == float("inf") else self.at
         self.table: dict[str, Callable[..., Any]] = {
             "search_memory": self.search_memory, "get_event": self.get_event, "entity_timeline": self.entity_timeline,
             "place_history": self.place_history, "graph_at": self.graph_at, "builtin_answer": self.builtin_answer}
@@ -272,11 +274,15 @@ class _Tools:
         hits = self.retriever.search(str(query), k=max(1, min(_integer(k, "k"), 20)), start=start,
                                      end=None if end == float("inf") else end)
         return [{"event": e.event, "start": e.start, "end": e.end, "score": round(e.score, 4), "text": e.text}
-                for e in self.retriever.evidence(hits)]
+                for e in self.retriever.evidence(hits, until=self._until)]
 
     def get_event(self, id: int) -> dict:  # noqa: A002 - the tool's argument name
         e = self.retriever.store.event(_integer(id, "id"))
-        return {"event": e.id, "stream": e.stream, "start": e.start, "end": e.end, "text": e.text}
+        if e.start > self.at:
+            raise KeyError(f"no event {e.id} by media time {self.at:g}")  # not yet happened
+        running = e.end > self.at  # cut at the question's time: its words were not all heard yet
+        return {"event": e.id, "stream": e.stream, "start": e.start, "end": min(e.end, self.at),
+                "text": "" if running else e.text}
 
     def entity_timeline(self, name: str) -> dict:
         name = str(name)
@@ -316,7 +322,8 @@ class _Tools:
         try:
             from planners.retrieval import Scored
 
-            return self.retriever.evidence([Scored(event_id, 1.0, {"llm": 1.0})], "cited by the model")
+            return self.retriever.evidence([Scored(event_id, 1.0, {"llm": 1.0})], "cited by the model",
+                                           until=self._until)
         except KeyError:
             return []
 

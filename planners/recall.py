@@ -41,7 +41,10 @@ def recall_answer(retriever: Retriever, question: str, now: float | None,
         found = retriever.knn(space, query, CANDIDATES, end=end)
         hits += found
         for event, _ in found:
-            for sentence in _sentences(retriever.store.event(event).text):
+            stored = retriever.store.event(event)
+            if end is not None and stored.end > end:
+                continue  # still running at the question's time: its words were not all heard yet
+            for sentence in _sentences(stored.text):
                 cosine = float(_unit(embed(sentence)) @ query)
                 if best is None or cosine > best[0]:
                     best = (cosine, sentence, event)
@@ -51,7 +54,7 @@ def recall_answer(retriever: Retriever, question: str, now: float | None,
         return None
     cosine, sentence, event = best
     ranked = _ranked(hits, event, cosine)
-    evidence = tuple(retriever.evidence(ranked, "what was said or subtitled"))
+    evidence = tuple(retriever.evidence(ranked, "what was said or subtitled", until=end))
     return Answer(question, sentence, sentence, "text", round(cosine, 3), evidence, end, "builtin",
                   {"rule": "recall", "note": f"the sentence of event {event} nearest the question"})
 

@@ -139,6 +139,9 @@ class Retriever:
         fused = fuse(lists)
         if expand:
             fused = self._expand(fused, k)
+            if start is not None or end is not None:  # neighbours in time or in the graph may lie outside
+                inside = self._inside([s.event for s in fused], start, end)
+                fused = [s for s in fused if s.event in inside]
         return fused[:k]
 
     def between(self, start: float, end: float, stream: str | None = None) -> list[Scored]:
@@ -245,14 +248,19 @@ class Retriever:
         return [int(r[0]) for r in before + after]
 
     # ----------------------------------------------------------------------------- evidence
-    def evidence(self, hits: list[Scored], note: str = "") -> list[Evidence]:
-        """Hits as Evidence records (stream, span, keyframe, score)."""
+    def evidence(self, hits: list[Scored], note: str = "", until: float | None = None) -> list[Evidence]:
+        """Hits as Evidence records (stream, span, keyframe, score); cut at ``until`` when given (an event
+        running on past it without its text: what was said then was not yet heard; a later one left out)."""
+        cut = float("inf") if until is None else float(until)
         out = []
         for h in hits:
             e = self.store.event(h.event)
+            if e.start > cut:
+                continue  # not yet happened
             keyframe = str(self.store.keyframe_path(h.event, 0)) if e.keyframes else None
-            out.append(Evidence(int(h.event), e.stream, float(e.start), float(e.end), float(h.score), keyframe,
-                                (), None, (e.text or "")[:200], note or ", ".join(sorted(h.why))))
+            text = "" if e.end > cut else (e.text or "")[:200]
+            out.append(Evidence(int(h.event), e.stream, float(e.start), min(float(e.end), cut), float(h.score),
+                                keyframe, (), None, text, note or ", ".join(sorted(h.why))))
         return out
 
 

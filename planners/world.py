@@ -27,7 +27,9 @@ the callers."""
 from __future__ import annotations
 
 import logging
+import math
 import re
+from bisect import insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -122,10 +124,15 @@ class Thing:
 
 
 class World:
-    """Things, people, furniture and actions perceived in a memory (one stream's frame of reference)."""
+    """Things, people, furniture and actions perceived in a memory (one stream's frame of reference), by
+    ``until`` (media seconds) when given: sightings and poses up to it, lines heard that ended by it, the
+    world the memory held then (a question at t is answered from this world cut at t)."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, until: float | None = None, drift: Drift | None = None) -> None:
         self.store = store
+        self.until = None if until is None else float(until)  # media time of the cut; None: all of memory
+        self._fitted = drift  # the drift fitted over this memory to a later time (cut at until), or None
+        self.last = float("-inf")  # the latest media time of what was read (a sighting, a line's end, a pose)
         self.areas: list[Area] = perceived.areas(store)
         self.rooms = Rooms(self.areas)
         self.things: dict[str, Thing] = {}
@@ -140,14 +147,21 @@ class World:
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        rows = perceived.sightings(self.store)
-        self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
+        rows = perceived.sightings(self.store, until=self.until)
+        if self._fitted is not None and self.until is not None:  # fitted online: its part up to the cut
+            self.drift = self._fitted.until(self.until)
+        else:
+            self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
         dxs, dys = self.drift.at([r[2] for r in rows])
         rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
-        heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in perceived.heard(self.store)]
-        self.heard = name_lines(heard)  # diarised voices get the names conversation gives them
+        lines = perceived.heard(self.store, until=self.until)
+        heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in lines]
+        self.heard = name_lines(heard)  # diarised voices get the names conversation gives them by the cut
         if rows:
             self.stream = rows[0][1]
+        poses = self.poses().times if self.stream is not None else []
+        self.last = max([float(r[2]) for r in rows[-1:]] + [h[1] for h in self.heard] + [float(t) for t in poses[-1:]],
+                        default=float("-inf"))
         tracks: dict[int, list[tuple]] = defaultdict(list)
         for row in rows:
             tracks[row[3]].append(row)
@@ -188,16 +202,17 @@ class World:
 
     def _furniture(self, label: str, items: list[tuple]) -> list[Thing]:
         """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
-        centres: list[list] = []
+        centres: list[list] = []  # [xs, ys, times, states, xs sorted, ys sorted]
         for r in items:
             for c in centres:
-                if np.hypot(np.median(c[0]) - r[8], np.median(c[1]) - r[9]) < 1.0:
+                if math.hypot(_sorted_median(c[4]) - r[8], _sorted_median(c[5]) - r[9]) < 1.0:
                     c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(r[10])
+                    insort(c[4], r[8]), insort(c[5], r[9])
                     break
             else:
-                centres.append([[r[8]], [r[9]], [r[2]], [r[10]]])
+                centres.append([[r[8]], [r[9]], [r[2]], [r[10]], [r[8]], [r[9]]])
         out = []
-        for xs, ys, ts, states in centres:
+        for xs, ys, ts, states, _, _ in centres:
             if len(ts) < 5:
                 continue
             x, y = float(np.median(xs)), float(np.median(ys))
@@ -281,7 +296,7 @@ class World:
     def _track_appearance(self, kind: str):
         """(track, unit mean appearance vector) of every track of a kind whose sightings have vectors."""
         sums: dict[int, np.ndarray] = {}
-        for track, blob in perceived.appearances(self.store, kind):
+        for track, blob in perceived.appearances(self.store, kind, until=self.until):
             v = np.frombuffer(blob, np.float16).astype(np.float32)
             sums[track] = sums.get(track, 0) + v
         for track, v in sums.items():
@@ -302,13 +317,17 @@ class World:
                     stays.append(Stay(float(thing.times[run[0]]), float(thing.times[run[-1]]), x, y,
                                       self.room_at(x, y), len(run)))
 
+        xs, ys = thing.xs.tolist(), thing.ys.tolist()
+        run_xs: list[float] = []  # the run's positions, sorted, for its median
+        run_ys: list[float] = []
         for i in range(len(thing.times)):
             if run:
-                cx, cy = np.median(thing.xs[run]), np.median(thing.ys[run])
-                if np.hypot(thing.xs[i] - cx, thing.ys[i] - cy) > STAY_RADIUS:
+                cx, cy = _sorted_median(run_xs), _sorted_median(run_ys)
+                if math.hypot(xs[i] - cx, ys[i] - cy) > STAY_RADIUS:
                     close()
-                    run = []
+                    run, run_xs, run_ys = [], [], []
             run.append(i)
+            insort(run_xs, xs[i]), insort(run_ys, ys[i])
         close()
         return stays
 
@@ -554,7 +573,9 @@ class World:
         return self._camera_rooms
 
     def poses(self, start: float | None = None, end: float | None = None):
-        """The camera's poses (memory.poses.PoseTrack), drift taken out like the sightings'."""
+        """The camera's poses (memory.poses.PoseTrack) up to the world's cut, drift taken out like the sightings'."""
+        if self.until is not None:
+            end = self.until if end is None else min(end, self.until)
         track = self.store.poses(self.stream, start, end)
         dxs, dys = self.drift.at(track.times)
         return replace(track, xs=track.xs + dxs, ys=track.ys + dys)
@@ -638,23 +659,37 @@ def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
     return end - start, not 0 <= j < len(stays)
 
 
+def _sorted_median(values: list[float]) -> float:
+    """The median of an ascending list (numpy's: the mean of the middle two of an even count)."""
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> np.ndarray:
-    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold."""
-    clusters = [[i] for i in range(len(X))]
-    sims = X @ X.T
-    while len(clusters) > 1:
-        best, pair = threshold, None
-        for a in range(len(clusters)):
-            for b in range(a + 1, len(clusters)):
-                w = np.outer(weights[clusters[a]], weights[clusters[b]])
-                s = float((sims[np.ix_(clusters[a], clusters[b])] * w).sum() / w.sum())
-                if s >= best:
-                    best, pair = s, (a, b)
-        if pair is None:
+    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold (the
+    weighted mean over their members' pairs; of equal best pairs, the last in order merges). Kept as sums
+    of weighted cosines between clusters, updated on each merge: O(n^2) a merge."""
+    n = len(X)
+    w = np.asarray(weights, float)
+    sums = (X @ X.T).astype(float) * np.outer(w, w)  # sums[a, b]: sum of w_i w_j cos_ij over i in a, j in b
+    mass = w.copy()  # the weight of each cluster
+    alive = np.ones(n, bool)  # clusters are kept at the row of their first member, in that order
+    members = [[i] for i in range(n)]
+    upper = np.triu(np.ones((n, n), bool), 1)
+    while alive.sum() > 1:
+        mean = sums / np.outer(mass, mass)
+        ok = upper & alive[:, None] & alive[None, :] & (mean >= threshold)
+        if not ok.any():
             break
-        a, b = pair
-        clusters[a] += clusters.pop(b)
-    labels = np.zeros(len(X), int)
-    for c, members in enumerate(sorted(clusters, key=lambda m: -weights[m].sum())):
-        labels[members] = c
+        best = mean[ok].max()
+        a, b = np.argwhere(ok & (mean == best))[-1]
+        sums[a] += sums[b]
+        sums[:, a] += sums[:, b]
+        mass[a] += mass[b]
+        alive[b] = False
+        members[a] += members[b]
+    clusters = [members[i] for i in np.flatnonzero(alive)]
+    labels = np.zeros(n, int)
+    for c, group in enumerate(sorted(clusters, key=lambda m: -w[m].sum())):
+        labels[group] = c
     return labels

@@ -44,3 +44,15 @@ def test_no_furniture_no_correction():
     dx, dy = fit_drift([]).at([0.0, 100.0])
     assert list(dx) == [0.0, 0.0] and list(dy) == [0.0, 0.0]
     assert Drift().at([5.0])[0][0] == 0.0
+
+
+@pytest.mark.parametrize("until", [0.0, 123.4, 377.0, 599.5])
+def test_drift_fitted_up_to_a_time_is_the_whole_fit_cut_there(until):
+    """fit_drift is online: fitted from the sightings up to t, it is the whole fit's knots up to t (what a
+    world cut at t takes instead of fitting again), and it moves no position before t."""
+    rows, _ = _drifting_sightings(5)
+    whole, cut = fit_drift(rows), fit_drift([r for r in rows if r[0] <= until])
+    assert whole.until(until).times.tolist() == cut.times.tolist()
+    assert whole.until(until).dxs.tolist() == cut.dxs.tolist() and whole.until(until).dys.tolist() == cut.dys.tolist()
+    times = np.linspace(0.0, until, 50)
+    assert [a.tolist() for a in whole.until(until).at(times)] == [a.tolist() for a in cut.at(times)]

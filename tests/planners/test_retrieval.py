@@ -113,3 +113,18 @@ def test_in_area_and_scene_graph_expansion(world_store):
     assert retriever._graph_neighbours(2) == [15]
     expanded = {s.event: s for s in retriever._expand([Scored(2, 1.0, {"knn": 1.0})], k=5)}
     assert expanded[15].why == {"graph": pytest.approx(0.3)} and expanded[1].why == {"contiguity": 0.5}
+
+
+def test_a_window_holds_after_expansion_and_evidence_is_cut_at_its_end(tmp_path):
+    """Asked as at 100.5 s: the best event (101, still running then) draws in its earlier neighbour but
+    not its later one (contiguity), and the event running at 100.5 s is shown ending then, without its
+    text (what was said in it was not all heard); a later one is none."""
+    store, vectors = _memory(tmp_path / "m", 200, "IDMap2,Flat")
+    retriever = Retriever(store, {SPACE: lambda text: vectors[100]})  # event 101: [100, 101)
+    hits = retriever.search("anything", k=200, end=100.5)
+    assert hits[0].event == 101 and {s.event for s in hits} <= set(range(1, 102))
+    assert "contiguity" in {w for s in hits if s.event == 100 for w in s.why}  # the earlier neighbour joins
+    evidence = retriever.evidence([Scored(101, 1.0), Scored(100, 1.0), Scored(150, 1.0)], until=100.5)
+    assert [(e.event, e.start, e.end, e.text) for e in evidence] == [(101, 100.0, 100.5, ""),
+                                                                     (100, 99.0, 100.0, "event 99")]
+    store.close()
