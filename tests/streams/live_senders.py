@@ -147,3 +147,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
+
+
+def push_rtsp_until_accepted(video: Path, url: str, seconds: float, start: float = 0.0,
+                             tries: int = 10) -> subprocess.Popen:
+    """``push_rtsp``, started again while the relay refuses it (it answers 404 to a RECORD that races
+    the teardown of the publisher before)."""
+    for _ in range(tries - 1):
+        process = push_rtsp(video, url, seconds, start)
+        try:
+            process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return process  # still sending: accepted
+        time.sleep(0.3)
+    return push_rtsp(video, url, seconds, start)
