@@ -103,8 +103,14 @@ class RtspServer:
         if program is None:
             pytest.skip("no RTSP server: apt-get install rtsp-server-perl")
         self.client_port, self.source_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
-        args = [program, "--clientport", str(self.client_port), "--serverport", str(self.source_port),
-                "--rtp_start_port", str(free_port() & ~1), "--loglevel", "1"]
+        rtp = free_port() & ~1
+        # the relay resets its publishers' RTP ports to a fixed 20000 once it has no stream (a sender
+        # that stopped): set that default too, or a restarted sender collides with whatever holds 20000-20003
+        # (another relay on this machine), fails its RECORD and leaves a mount that refuses every sender after
+        launcher = ("use RTSP::Server; $RTSP::Server::RTP_START_PORT = shift @ARGV; "
+                    "my $program = shift @ARGV; do $program; die $@ if $@;")
+        args = ["perl", "-e", launcher, str(rtp), program, "--clientport", str(self.client_port),
+                "--serverport", str(self.source_port), "--rtp_start_port", str(rtp), "--loglevel", "1"]
         self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL)
         self.url = f"rtsp://127.0.0.1:{self.client_port}/{name}"
@@ -161,3 +167,54 @@ def push_rtsp_until_accepted(video: Path, url: str, seconds: float, start: float
             return process  # still sending: accepted
         time.sleep(0.3)
     return push_rtsp(video, url, seconds, start)
+
+
+class SilentServer:
+    """A TCP server on loopback that accepts connections, reads what comes and never answers
+    (an RTSP camera that hangs after the handshake); ``close()`` drops every connection."""
+
+    def __init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self._connections: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, scheme: str = "rtsp") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}/cam"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            self._connections.append(connection)
+            self.accepted.set()
+            threading.Thread(target=self._swallow, args=(connection,), daemon=True).start()
+
+    @staticmethod
+    def _swallow(connection: socket.socket) -> None:
+        try:
+            while connection.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._listener.close()
+        for connection in self._connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
+
+
+def write_fifo(video: Path, fifo: Path, seconds: float | None = None) -> subprocess.Popen:
+    """ffmpeg writing ``video`` in real time as MPEG-TS into the named pipe ``fifo`` (blocks until a reader opens it)."""
+    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-i", str(video)]
+    if seconds is not None:
+        args += ["-t", f"{seconds:g}"]
+    args += [*LIVE_ENCODING, "-f", "mpegts", "-y", str(fifo)]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -185,6 +186,44 @@ def test_rtsp_relay_sender_stopped_mid_stream_and_restarted_leaves_one_gap(sende
     assert _scene_at(live_clip, after[0]) == 2 and _scene_at(live_clip, after[-1]) == 3
     _check_order(items)
     assert source.ending == "stopped" and took < 30.0
+
+
+def test_a_read_that_hangs_is_a_drop_and_a_reconnect_that_hangs_a_failed_attempt(senders, live_clip, tmp_path):
+    """A device whose reads block where FFmpeg's timeouts do not reach: MPEG-TS from a named pipe
+    whose writer freezes (SIGSTOP) without closing it. The watchdog ends the read and the retry."""
+    from streams.av_source import WATCHDOG_MARGIN
+
+    fifo = tmp_path / "feed.ts"
+    os.mkfifo(fifo)
+    uri = f"device:mpegts:{fifo}"
+    writer = senders.write_fifo(live_clip.video, fifo)
+    options = LiveOptions(stall=1.0, reconnect_for=3.0, backoff=0.2)
+    frozen = None
+    try:
+        source = open_source(uri, POLICY, live=options)
+        with source:
+            items = []
+            for item in source.packets():
+                items.append(item)
+                if frozen is None and isinstance(item, VideoFrame) and item.time >= 2.0:
+                    writer.send_signal(signal.SIGSTOP)
+                    frozen = time.monotonic()
+        took = time.monotonic() - frozen
+    finally:
+        writer.kill()  # the abandoned read and open return (end of file) and close what they held
+        writer.wait()
+    assert source.ending == "lost" and source.reconnects == 0
+    assert "the read hung past 3 s" in source.reason and "the open hung past 4 s" in source.reason
+    # the hung read (stall + margin), a backoff, one hung open (2 x stall + margin): then it gives up
+    read_limit, open_limit = options.stall + WATCHDOG_MARGIN, 2 * options.stall + WATCHDOG_MARGIN
+    assert read_limit + open_limit <= took < read_limit + open_limit + 3.0
+    frames = _frames(items)
+    assert frames[-1].time >= 2.0 and not [p for p in items if isinstance(p, StreamGap)]
+    _check_order(items)
+    deadline = time.monotonic() + 5.0
+    while any(t.name.endswith(str(fifo)) for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [t.name for t in threading.enumerate() if t.name.endswith(str(fifo))]  # the abandoned threads ended
 
 
 def test_hls_live_playlist_over_http_ends_when_the_playlist_does(senders, live_clip, tmp_path):
