@@ -218,3 +218,16 @@ def write_fifo(video: Path, fifo: Path, seconds: float | None = None) -> subproc
         args += ["-t", f"{seconds:g}"]
     args += [*LIVE_ENCODING, "-f", "mpegts", "-y", str(fifo)]
     return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+
+
+def wait_until_announced(url: str, timeout: float = 10.0) -> None:
+    """Until the RTSP server at ``url`` describes the stream (200 to DESCRIBE): a sender has announced it."""
+    host, port = url.split("://", 1)[1].split("/", 1)[0].split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.create_connection((host, int(port)), timeout=2.0) as s:
+            s.sendall(f"DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n".encode())
+            if s.recv(64).startswith(b"RTSP/1.0 200"):
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} was not announced in {timeout} s")

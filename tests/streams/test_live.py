@@ -188,6 +188,39 @@ def test_rtsp_relay_sender_stopped_mid_stream_and_restarted_leaves_one_gap(sende
     assert source.ending == "stopped" and took < 30.0
 
 
+def test_rtsp_relay_that_describes_a_dead_stream_is_lost_in_time(senders, live_clip):
+    """Issue #27's "hang": a killed publisher leaves its stream on the relay, which describes it and
+    sets it up but sends nothing. Each reconnect opens and gets no data: those are failed attempts,
+    so reconnecting ends with ``reconnect_for`` instead of looping forever."""
+    server = senders.RtspServer()
+    processes = [senders.push_rtsp(live_clip.video, server.push_url, 12)]
+    options = LiveOptions(stall=1.0, reconnect_for=4.0, backoff=0.2)
+    killed = None
+    try:
+        source = _open_when_announced(server.url, options)
+        guard = threading.Timer(40.0, source.stop, args=("the test's guard",))  # the old loop: never ends
+        guard.start()
+        with source:
+            items = []
+            for item in source.packets():
+                items.append(item)
+                if killed is None and isinstance(item, VideoFrame) and item.time >= 2.0:
+                    processes[0].kill()  # no TEARDOWN: the relay keeps describing the stream
+                    killed = time.monotonic()
+        took = time.monotonic() - killed
+        guard.cancel()
+    finally:
+        for process in processes:
+            senders.stop(process)
+        server.close()
+    assert source.ending == "lost" and source.reconnects == 0, source.reason
+    assert "connected, but no data came" in source.reason
+    # the drop (stall), then attempts of at most an open (2 x stall + margin) and a stall each, until 4 s are spent
+    assert took < options.stall + options.reconnect_for + 2 * (3 * options.stall + 2.0)
+    assert _frames(items)[-1].time >= 2.0
+    _check_order(items)
+
+
 def test_a_read_that_hangs_is_a_drop_and_a_reconnect_that_hangs_a_failed_attempt(senders, live_clip, tmp_path):
     """A device whose reads block where FFmpeg's timeouts do not reach: MPEG-TS from a named pipe
     whose writer freezes (SIGSTOP) without closing it. The watchdog ends the read and the retry."""
