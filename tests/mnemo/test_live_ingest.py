@@ -108,7 +108,7 @@ def test_an_rtsp_sender_stopped_and_restarted_leaves_a_gap_no_event_spans(sender
     into the clip, comes back 2 s later with its last 6 s; the test stops the ingest once that is read."""
     server = senders.RtspServer()
     processes = [senders.push_rtsp(live_clip.video, server.push_url, 12)]
-    options = LiveOptions(stall=1.5, reconnect_for=8.0, backoff=0.3)
+    options = LiveOptions(stall=1.5, reconnect_for=8.0, backoff=0.3, max_backoff=0.6)  # retried often
     control = IngestControl(live=options)
 
     def sender() -> None:
@@ -118,7 +118,7 @@ def test_an_rtsp_sender_stopped_and_restarted_leaves_a_gap_no_event_spans(sender
         processes[0].send_signal(signal.SIGINT)  # tears its session down (a killed one keeps the mount)
         processes[0].wait()
         time.sleep(2.0)
-        processes.append(senders.push_rtsp_until_accepted(live_clip.video, server.push_url, 6, start=6))
+        processes.append(senders.push_rtsp_until_accepted(live_clip.video, server, 6, start=6))
         processes[-1].wait()
         time.sleep(options.stall + 1.0)
         control.stop("the test is over")

@@ -99,22 +99,25 @@ class RtspServer:
     """Debian's rtsp-server-perl relay on loopback: senders push to ``push_url``, readers play ``url``."""
 
     def __init__(self, name: str = "cam"):
-        program = shutil.which("rtsp-server-perl")
-        if program is None:
+        self._program = shutil.which("rtsp-server-perl")
+        if self._program is None:
             pytest.skip("no RTSP server: apt-get install rtsp-server-perl")
         self.client_port, self.source_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
-        rtp = free_port() & ~1
-        # the relay resets its publishers' RTP ports to a fixed 20000 once it has no stream (a sender
-        # that stopped): set that default too, or a restarted sender collides with whatever holds 20000-20003
-        # (another relay on this machine), fails its RECORD and leaves a mount that refuses every sender after
-        launcher = ("use RTSP::Server; $RTSP::Server::RTP_START_PORT = shift @ARGV; "
-                    "my $program = shift @ARGV; do $program; die $@ if $@;")
-        args = ["perl", "-e", launcher, str(rtp), program, "--clientport", str(self.client_port),
-                "--serverport", str(self.source_port), "--rtp_start_port", str(rtp), "--loglevel", "1"]
-        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
+        self._rtp = free_port() & ~1
         self.url = f"rtsp://127.0.0.1:{self.client_port}/{name}"
         self.push_url = f"rtsp://127.0.0.1:{self.source_port}/{name}"
+        self._start()
+
+    def _start(self) -> None:
+        # the relay resets its publishers' RTP ports to a fixed 20000 once it has no stream (a sender
+        # that stopped): set that default too, or a restarted sender may collide with whatever holds
+        # 20000-20003 (another relay on this machine)
+        launcher = ("use RTSP::Server; $RTSP::Server::RTP_START_PORT = shift @ARGV; "
+                    "my $program = shift @ARGV; do $program; die $@ if $@;")
+        args = ["perl", "-e", launcher, str(self._rtp), self._program, "--clientport", str(self.client_port),
+                "--serverport", str(self.source_port), "--rtp_start_port", str(self._rtp), "--loglevel", "1"]
+        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # until it listens
             with socket.socket() as probe:
@@ -123,6 +126,11 @@ class RtspServer:
             time.sleep(0.1)
         self.close()
         raise TimeoutError("rtsp-server-perl did not start listening in 10 s")
+
+    def restart(self) -> None:
+        """Stop the relay and start it again on the same ports (what an operator does to a stuck one)."""
+        stop(self._process)
+        self._start()
 
     def close(self) -> None:
         stop(self._process)
@@ -155,18 +163,22 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
 
-def push_rtsp_until_accepted(video: Path, url: str, seconds: float, start: float = 0.0,
-                             tries: int = 10) -> subprocess.Popen:
-    """``push_rtsp``, started again while the relay refuses it (it answers 404 to a RECORD that races
-    the teardown of the publisher before)."""
-    for _ in range(tries - 1):
-        process = push_rtsp(video, url, seconds, start)
+def push_rtsp_until_accepted(video: Path, server: RtspServer, seconds: float, start: float = 0.0,
+                             tries: int = 4) -> subprocess.Popen:
+    """``push_rtsp`` to ``server``, restarting the relay when it refuses the sender.
+
+    Now and then (about one run in ten here) the relay answers a restarted sender's RECORD with
+    404 after accepting its ANNOUNCE, and keeps that stream: every later sender gets 403 and every
+    reader a stream with no data. Only restarting the relay clears it.
+    """
+    for _ in range(tries):
+        process = push_rtsp(video, server.push_url, seconds, start)
         try:
             process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return process  # still sending: accepted
-        time.sleep(0.3)
-    return push_rtsp(video, url, seconds, start)
+        server.restart()
+    raise RuntimeError(f"the RTSP relay refused {tries} senders in a row, even after restarts")
 
 
 class SilentServer:
