@@ -181,7 +181,8 @@ def test_rtsp_relay_sender_stopped_mid_stream_and_restarted_leaves_one_gap(sende
     # the reader joins the restarted sender once the relay has it (the first ~1-2 s of it are gone)
     assert before[-1].time - before[0].time >= 2.5 and after[-1].time - after[0].time >= 1.5
     assert len(after) <= 2 * 5 + 1  # 5 s sent at 2 fps: nothing twice
-    assert 1.5 <= gap.seconds <= 8.0 and "no data" in gap.reason
+    # the stop is seen as silence, or as the end when the relay had to be restarted for the new sender
+    assert 1.5 <= gap.seconds <= 8.0 and ("no data" in gap.reason or "ended" in gap.reason), gap.reason
     # what was sent: the first rooms before the gap, the third room then the garden after it
     assert _scene_at(live_clip, before[0]) == 0 and _scene_at(live_clip, before[-1]) == 1
     assert _scene_at(live_clip, after[0]) == 2 and _scene_at(live_clip, after[-1]) == 3
