@@ -33,6 +33,7 @@ from streams.packets import Packet, StreamInfo, TextCue, VideoFrame
 from streams.sampling import FrameClock, SamplingPolicy
 from streams.source import Source, keep_after, parse_device
 from streams.subtitles import find_sidecar, parse_ass_dialogue, read_sidecar, strip_markup
+from streams.watchdog import Abandoned, Worker, call_within
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _DEFAULT_SUB_DURATION = 3.0  # seconds shown when a subtitle packet carries no d
 _LIVE_REORDER = 0.3  # seconds a live stream's packets are held for time order (files: a full audio chunk)
 _CLOCK_JUMP_BACK = 1.0  # seconds a live stream's clock may step back before it counts as a restart
 _CLOCK_JUMP_AHEAD = 30.0  # seconds it may leap ahead
+WATCHDOG_MARGIN = 2.0  # seconds a network open or read may outlast its FFmpeg timeout before it is abandoned
 
 
 @dataclass(frozen=True)
@@ -133,15 +135,24 @@ class AVSource(Source):
     def _open(self) -> av.container.InputContainer:
         network = self.kind != "file"
         began = time.monotonic()
+        options = {**self._network_options(), **self._options}
+
+        def open_container() -> av.container.InputContainer:
+            return av.open(self._target, mode="r", format=self._format, container_options=options,
+                           timeout=(self.open_timeout, self.read_timeout) if network else None,
+                           metadata_errors="replace")
+
         try:
-            container = av.open(
-                self._target,
-                mode="r",
-                format=self._format,
-                container_options={**self._network_options(), **self._options},
-                timeout=(self.open_timeout, self.read_timeout) if network else None,
-                metadata_errors="replace",
-            )
+            if not network:
+                container = open_container()
+            else:  # PyAV's open timeout covers the header, then the stream probe: twice, plus a margin
+                limit = 2 * self.open_timeout + WATCHDOG_MARGIN
+                container = call_within(open_container, limit, f"opening {self._shown}", late=_close_late)
+        except Abandoned as err:
+            log.warning("%s: opening did not return within %g s (FFmpeg ignored its %g s timeout); "
+                        "abandoned", self._shown, err.limit, self.open_timeout)
+            verb = "cannot open device" if self.kind == "device" else "cannot connect"
+            raise SourceError(self._shown, f"{verb} (the open hung past {err.limit:g} s)") from None
         except av.error.FFmpegError as err:
             if self._refuses_interleaved(err):
                 log.info("%s: the server refuses RTP over TCP; trying UDP", self._shown)
@@ -311,6 +322,8 @@ class AVSource(Source):
         """A container positioned at most a keyframe (plus preroll) before ``start``."""
         if self._live is not None:
             container = self._live
+            if container not in self._readers:  # left to a read that hung
+                raise SourceError(self._shown, "a read of it hung; it cannot be read again")
             if start > 0 and self.info.duration is not None:
                 self._seek(container, start)
                 for index in self._layout.indices:
@@ -391,25 +404,58 @@ class AVSource(Source):
         return policy.skip_nonref and policy.fps is not None and bool(rate) and timed and policy.fps * 4 <= float(rate)
 
     def _demux(self, container, streams, health: _Health) -> Iterator[av.Packet]:
-        """Packets of ``streams``; a file that cannot be read on stops with a note, a live stream raises."""
+        """Packets of ``streams``; a file that cannot be read on stops with a note, a live stream raises.
+
+        A network or device read runs in a worker thread and is abandoned when it outlasts the read
+        timeout (which FFmpeg should have kept) by ``WATCHDOG_MARGIN``: the stream counts as interrupted.
+        """
         demuxer = container.demux(*streams)
-        while not self._stop_reading:
-            try:
-                packet = next(demuxer)
-            except StopIteration:
-                return
-            except av.error.FFmpegError as err:
-                if self.kind != "file":
-                    raise self._interrupted(health, read_problem(err)) from err
-                health.stopped = read_problem(err)
-                return
-            if packet.pts is not None and packet.stream.type in ("video", "audio"):
-                begin = float(packet.pts * packet.time_base) - self._layout.origin
-                end = begin + float((packet.duration or 0) * packet.time_base)
-                if self.kind != "file":
-                    self._arrived(packet.stream.index, begin, end, health)
-                health.last_time = max(health.last_time, end)
-            yield packet
+        worker = Worker(f"reading {self._shown}") if self.kind != "file" else None
+        try:
+            while not self._stop_reading:
+                try:
+                    packet = self._next_packet(demuxer, container, worker)
+                except StopIteration:
+                    return
+                except av.error.FFmpegError as err:
+                    if self.kind != "file":
+                        raise self._interrupted(health, read_problem(err)) from err
+                    health.stopped = read_problem(err)
+                    return
+                except Abandoned as err:
+                    log.warning("%s: a read did not return within %g s (FFmpeg ignored its %g s timeout); "
+                                "abandoned", self._shown, err.limit, self.read_timeout)
+                    problem = f"no data arrived in time (the read hung past {err.limit:g} s)"
+                    raise self._interrupted(health, problem) from None
+                self._note_time(packet, health)
+                yield packet
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def _next_packet(self, demuxer: Iterator[av.Packet], container, worker: Worker | None) -> av.Packet:
+        """``next(demuxer)``, in ``worker`` when there is one; a container whose read is abandoned is left to it."""
+        if worker is None:
+            return next(demuxer)
+
+        def late(_packet, _error) -> None:  # the hung read returned after all: nobody reads this container now
+            demuxer.close()
+            container.close()
+
+        try:
+            return worker.call(lambda: next(demuxer), self.read_timeout + WATCHDOG_MARGIN, "a read", late=late)
+        except Abandoned:
+            self._readers.discard(container)  # closed by ``late``, never under the hung read
+            raise
+
+    def _note_time(self, packet: av.Packet, health: _Health) -> None:
+        """Note how far the media has come (and, live, where the edge is)."""
+        if packet.pts is not None and packet.stream.type in ("video", "audio"):
+            begin = float(packet.pts * packet.time_base) - self._layout.origin
+            end = begin + float((packet.duration or 0) * packet.time_base)
+            if self.kind != "file":
+                self._arrived(packet.stream.index, begin, end, health)
+            health.last_time = max(health.last_time, end)
 
     def _arrived(self, index: int, begin: float, end: float, health: _Health) -> None:
         """Live: note where the edge is; a clock that jumps (a restarted sender) interrupts the read."""
@@ -527,6 +573,12 @@ class _Health:
         if problems:
             log.warning("%s: %s; the file looks truncated or corrupt, kept what could be decoded",
                         shown, "; ".join(problems))
+
+
+def _close_late(container, _error) -> None:
+    """An abandoned open returned after all: close what it opened."""
+    if container is not None:
+        container.close()
 
 
 def _pick(streams):

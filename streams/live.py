@@ -54,6 +54,15 @@ class LiveOptions:
 
 
 @dataclass
+class _Outage:
+    """A drop being reconnected: when it began, the wait before the next attempt, the attempts failed."""
+
+    began: float  # monotonic time the stream dropped
+    delay: float  # seconds before the next attempt
+    failures: int = 0  # attempts that failed: no connection, or a connection that delivered nothing
+
+
+@dataclass
 class _Mapping:
     """How one connection's media time maps onto the stream's: ``out = conn + offset``."""
 
@@ -87,6 +96,7 @@ class LiveSource(Source):
         self._mapping_before: _Mapping | None = None  # the last connection's, while reconnecting
         self._last_raw: tuple[float, float] | None = None  # (raw media time, UNIX time) of the last data
         self._gap_reason: str | None = None  # why the last connection dropped
+        self._outage: _Outage | None = None  # while reconnecting, until a connection delivers a packet
         self._first = None  # the session's first connection, while its anchor is being refined
         self._last: dict[type, float] = {}  # end of the last packet delivered, per kind
         self._edge: tuple[float, float] | None = None  # (mapped edge time, monotonic) while disconnected
@@ -188,6 +198,9 @@ class LiveSource(Source):
                     raise
                 if packet is None:
                     break
+                if self._outage is not None:  # a reconnect counts once its connection delivers
+                    self._outage, self._edge = None, None
+                    self.reconnects += 1
                 held.append(packet)
                 if self._mapping is None and self.wall_clock is not None:
                     settle_until = settle_until or time.monotonic() + _SETTLE_S
@@ -310,29 +323,29 @@ class LiveSource(Source):
             self._close_connection()
 
     def _reconnect(self, problem: str) -> bool:
-        """Connect again with backoff; False (and ``ending`` set) when giving up or stopped."""
-        problem = f"{problem} at {self._reached():.1f} s"
-        log.warning("%s: %s; reconnecting", self.uri, problem)
-        self._gap_reason = problem
-        began, delay, failures = time.monotonic(), self.options.backoff, 0
+        """Connect again with backoff; False (and ``ending`` set) when giving up or stopped.
+
+        A connection that opens but delivers nothing before it drops (a server that answers for a
+        stream nobody sends any more) is a failed attempt of the same outage, not a reconnect.
+        """
+        outage = self._outage
+        if outage is None:
+            problem = f"{problem} at {self._reached():.1f} s"
+            log.warning("%s: %s; reconnecting", self.uri, problem)
+            self._gap_reason = problem
+            outage = self._outage = _Outage(time.monotonic(), self.options.backoff)
+        elif self._failed(outage, f"connected, but no data came ({problem})"):
+            return False
         while True:
-            self.state = f"reconnecting (attempt {failures + 1})"
-            if self._stop.wait(delay):
+            self.state = f"reconnecting (attempt {outage.failures + 1})"
+            if self._stop.wait(outage.delay):
                 self._end("stopped", self.reason or "stopped")
                 return False
             try:
                 conn = self._connect()
             except SourceError as err:
-                failures += 1
-                problem = err.problem
-                log.info("%s: reconnect attempt %d failed: %s", self.uri, failures, problem)
-                spent = time.monotonic() - began
-                if (self.options.attempts is not None and failures >= self.options.attempts) \
-                        or spent + delay >= self.options.reconnect_for:
-                    self._end("lost", f"{self._gap_reason}; gave up reconnecting after {failures} attempt(s) "
-                                      f"over {spent:.0f} s (last: {problem})")
+                if self._failed(outage, err.problem):
                     return False
-                delay = min(delay * 2, self.options.max_backoff)
                 continue
             if self._stop.is_set() or self._closed:
                 conn.close()
@@ -344,10 +357,21 @@ class LiveSource(Source):
                 return False
             with self._lock:
                 self._conn = conn
-            self._edge = None
-            self.reconnects += 1
             self.state = "connected"
             return True
+
+    def _failed(self, outage: _Outage, problem: str) -> bool:
+        """Count a failed attempt and back off; True (and ``ending`` set) when it is time to give up."""
+        outage.failures += 1
+        log.info("%s: reconnect attempt %d failed: %s", self.uri, outage.failures, problem)
+        spent = time.monotonic() - outage.began
+        if (self.options.attempts is not None and outage.failures >= self.options.attempts) \
+                or spent + outage.delay >= self.options.reconnect_for:
+            self._end("lost", f"{self._gap_reason}; gave up reconnecting after {outage.failures} attempt(s) "
+                              f"over {spent:.0f} s (last: {problem})")
+            return True
+        outage.delay = min(outage.delay * 2, self.options.max_backoff)
+        return False
 
     def _reached(self) -> float:
         """Media time the stream has delivered up to."""

@@ -103,6 +103,52 @@ def test_a_drop_and_reconnect_leaves_a_gap_no_event_spans(senders, tmp_path, liv
     assert before[-1].end >= 4.0 and after[-1].end - after[0].start >= 2.5  # ~5 s, then ~4 s
 
 
+def test_an_rtsp_sender_stopped_and_restarted_leaves_a_gap_no_event_spans(senders, tmp_path, live_clip, encoders):
+    """Through Debian's rtsp-server-perl relay (RTP over UDP: it refuses TCP): the sender stops 4.5 s
+    into the clip, comes back 2 s later with its last 6 s; the test stops the ingest once that is read."""
+    server = senders.RtspServer()
+    processes = [senders.push_rtsp(live_clip.video, server.push_url, 12)]
+    options = LiveOptions(stall=1.5, reconnect_for=8.0, backoff=0.3, max_backoff=0.6)  # retried often
+    control = IngestControl(live=options)
+
+    def sender() -> None:
+        deadline = time.monotonic() + 20.0
+        while (control.status.media_time or 0.0) < 4.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        processes[0].send_signal(signal.SIGINT)  # tears its session down (a killed one keeps the mount)
+        processes[0].wait()
+        time.sleep(2.0)
+        processes.append(senders.push_rtsp_until_accepted(live_clip.video, server, 6, start=6))
+        processes[-1].wait()
+        time.sleep(options.stall + 1.0)
+        control.stop("the test is over")
+
+    from mnemo.pipeline import Ingestor
+
+    with MemoryStore(tmp_path / "m") as store:
+        try:
+            senders.wait_until_announced(server.url)
+            threading.Thread(target=sender, daemon=True).start()
+            report = Ingestor(store, encoders).ingest(server.url, control=control)
+        finally:
+            for process in processes:
+                senders.stop(process)
+            server.close()
+        events = store.events(stream=report.stream)
+        info = next(s["info"] for s in store.streams() if s["id"] == report.stream)
+    assert report.ending == "stopped" and len(report.gaps) == 1, (report.ending, report.end_reason, report.gaps)
+    start, end, reason = report.gaps[0]
+    # silence, or the end when the relay had to be restarted for the new sender (push_rtsp_until_accepted)
+    assert 1.5 <= end - start <= 8.0 and ("no data" in reason or "ended" in reason), reason
+    assert info["extra"]["gaps"] == [[start, end, reason]]
+    _contiguous(events)
+    before = [e for e in events if e.end <= start + 1e-6]
+    after = [e for e in events if e.start >= end - 1e-6]
+    assert len(before) + len(after) == len(events) and before and after  # none runs across the gap
+    assert before[-1].end - before[0].start >= 3.0  # ~4.5 s before the stop
+    assert 2.0 <= after[-1].end - after[0].start <= 6.5  # of the 6 s sent after it (joined late), nothing twice
+
+
 def test_a_second_session_continues_on_the_wall_clock(senders, tmp_path, live_clip, encoders):
     port = senders.free_port()
     uri = f"udp://127.0.0.1:{port}"

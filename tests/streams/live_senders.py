@@ -99,16 +99,25 @@ class RtspServer:
     """Debian's rtsp-server-perl relay on loopback: senders push to ``push_url``, readers play ``url``."""
 
     def __init__(self, name: str = "cam"):
-        program = shutil.which("rtsp-server-perl")
-        if program is None:
+        self._program = shutil.which("rtsp-server-perl")
+        if self._program is None:
             pytest.skip("no RTSP server: apt-get install rtsp-server-perl")
         self.client_port, self.source_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
-        args = [program, "--clientport", str(self.client_port), "--serverport", str(self.source_port),
-                "--rtp_start_port", str(free_port() & ~1), "--loglevel", "1"]
-        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
+        self._rtp = free_port() & ~1
         self.url = f"rtsp://127.0.0.1:{self.client_port}/{name}"
         self.push_url = f"rtsp://127.0.0.1:{self.source_port}/{name}"
+        self._start()
+
+    def _start(self) -> None:
+        # the relay resets its publishers' RTP ports to a fixed 20000 once it has no stream (a sender
+        # that stopped): set that default too, or a restarted sender may collide with whatever holds
+        # 20000-20003 (another relay on this machine)
+        launcher = ("use RTSP::Server; $RTSP::Server::RTP_START_PORT = shift @ARGV; "
+                    "my $program = shift @ARGV; do $program; die $@ if $@;")
+        args = ["perl", "-e", launcher, str(self._rtp), self._program, "--clientport", str(self.client_port),
+                "--serverport", str(self.source_port), "--rtp_start_port", str(self._rtp), "--loglevel", "1"]
+        self._process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # until it listens
             with socket.socket() as probe:
@@ -117,6 +126,11 @@ class RtspServer:
             time.sleep(0.1)
         self.close()
         raise TimeoutError("rtsp-server-perl did not start listening in 10 s")
+
+    def restart(self) -> None:
+        """Stop the relay and start it again on the same ports (what an operator does to a stuck one)."""
+        stop(self._process)
+        self._start()
 
     def close(self) -> None:
         stop(self._process)
@@ -147,3 +161,85 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
+
+
+def push_rtsp_until_accepted(video: Path, server: RtspServer, seconds: float, start: float = 0.0,
+                             tries: int = 4) -> subprocess.Popen:
+    """``push_rtsp`` to ``server``, restarting the relay when it refuses the sender.
+
+    Now and then (about one run in ten here) the relay answers a restarted sender's RECORD with
+    404 after accepting its ANNOUNCE, and keeps that stream: every later sender gets 403 and every
+    reader a stream with no data. Only restarting the relay clears it.
+    """
+    for _ in range(tries):
+        process = push_rtsp(video, server.push_url, seconds, start)
+        try:
+            process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return process  # still sending: accepted
+        server.restart()
+    raise RuntimeError(f"the RTSP relay refused {tries} senders in a row, even after restarts")
+
+
+class SilentServer:
+    """A TCP server on loopback that accepts connections, reads what comes and never answers
+    (an RTSP camera that hangs after the handshake); ``close()`` drops every connection."""
+
+    def __init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.accepted = threading.Event()
+        self._connections: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, scheme: str = "rtsp") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}/cam"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            self._connections.append(connection)
+            self.accepted.set()
+            threading.Thread(target=self._swallow, args=(connection,), daemon=True).start()
+
+    @staticmethod
+    def _swallow(connection: socket.socket) -> None:
+        try:
+            while connection.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._listener.close()
+        for connection in self._connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.close()
+
+
+def write_fifo(video: Path, fifo: Path, seconds: float | None = None) -> subprocess.Popen:
+    """ffmpeg writing ``video`` in real time as MPEG-TS into the named pipe ``fifo`` (blocks until a reader opens it)."""
+    args = [need_ffmpeg(), "-hide_banner", "-loglevel", "error", "-re", "-i", str(video)]
+    if seconds is not None:
+        args += ["-t", f"{seconds:g}"]
+    args += [*LIVE_ENCODING, "-f", "mpegts", "-y", str(fifo)]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL)
+
+
+def wait_until_announced(url: str, timeout: float = 10.0) -> None:
+    """Until the RTSP server at ``url`` describes the stream (200 to DESCRIBE): a sender has announced it."""
+    host, port = url.split("://", 1)[1].split("/", 1)[0].split(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.create_connection((host, int(port)), timeout=2.0) as s:
+            s.sendall(f"DESCRIBE {url} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n".encode())
+            if s.recv(64).startswith(b"RTSP/1.0 200"):
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} was not announced in {timeout} s")

@@ -392,6 +392,27 @@ def test_a_stream_that_never_answers_times_out(silent_server, scheme):
     assert time.monotonic() - began < 8
 
 
+def test_an_open_that_blocks_past_its_timeout_is_abandoned(tmp_path, caplog):
+    """A named pipe with no writer: FFmpeg's open waits in the kernel, where no timeout of its reaches."""
+    import os
+
+    from streams.av_source import WATCHDOG_MARGIN
+
+    fifo = tmp_path / "feed.ts"
+    os.mkfifo(fifo)
+    uri = f"device:mpegts:{fifo}"
+    began = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="streams.av_source"):
+        with pytest.raises(SourceError, match=r"cannot open device \(the open hung past 4 s\)") as caught:
+            AVSource(uri, SamplingPolicy(), open_timeout=1.0, read_timeout=1.0)
+    waited = time.monotonic() - began
+    assert str(caught.value).startswith(uri)
+    assert 2 * 1.0 + WATCHDOG_MARGIN <= waited < 2 * 1.0 + WATCHDOG_MARGIN + 1.0
+    assert any(uri in r.getMessage() and "did not return within 4 s" in r.getMessage() for r in caplog.records)
+    writer = os.open(fifo, os.O_WRONLY)  # lets the abandoned open return (and its thread end)
+    os.close(writer)
+
+
 # -- real media ----------------------------------------------------------------------------
 
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"real media not found at {DATA}")
