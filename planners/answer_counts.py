@@ -16,16 +16,16 @@ class CountAnswers(AnswererBase):
     """How many, how long, in which order, what in a window or near a place."""
 
     RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^how many times did you see someone open the (.+?)\??$", '_count_open'),
-        (r"^how many times did you see (\w+) enter the (.+?)\??$", '_count_enter'),
-        (r"^how many times did you see someone pick up the (.+?)\??$", '_count_pick'),
-        (r"^how many times did you hear (\w+) speak\??$", '_count_speak'),
-        (r"^the last time you saw the (.+?) opened, how long did it stay open\??$", '_open_duration'),
-        (r"^how long did you stay in the (.+?) after entering it at " + _T + r"\??$", '_agent_stay'),
-        (r"^how long did (\w+) stay in the (.+?) after entering it at " + _T + r"\??$", '_person_stay'),
-        (r"^did (.+) before (.+?)\??$", '_order'),
-        (r"^what (?:happened|did you see) between .+$", '_between'),
-        (r"^what (?:was seen|did you see|happened) near \(?(-?[\d.]+),\s*(-?[\d.]+)\)?\??$", '_near'),
+        (r"^how many times did you see someone open the (.+?)\??$", "_count_open"),
+        (r"^how many times did you see (\w+) enter the (.+?)\??$", "_count_enter"),
+        (r"^how many times did you see someone pick up the (.+?)\??$", "_count_pick"),
+        (r"^how many times did you hear (\w+) speak\??$", "_count_speak"),
+        (r"^the last time you saw the (.+?) opened, how long did it stay open\??$", "_open_duration"),
+        (r"^how long did you stay in the (.+?) after entering it at " + _T + r"\??$", "_agent_stay"),
+        (r"^how long did (\w+) stay in the (.+?) after entering it at " + _T + r"\??$", "_person_stay"),
+        (r"^did (.+) before (.+?)\??$", "_order"),
+        (r"^what (?:happened|did you see) between .+$", "_between"),
+        (r"^what (?:was seen|did you see|happened) near \(?(-?[\d.]+),\s*(-?[\d.]+)\)?\??$", "_near"),
     ]
 
     # ---------------------------------------------------------------------------- how many

@@ -23,18 +23,18 @@ class WhereAnswers(AnswererBase):
     """Where and when: the rules of the questions about places and times."""
 
     RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^where was the (.+?) at " + _T + r"\??$", '_where_at'),
-        (r"^where is the thing (\w+) asked (\w+) to bring\??$", '_requested'),
-        (r"^where is the object you last saw (\w+) put down\??$", '_last_put_object'),
-        (r"^where is the thing (\w+) (?:asked|talked) about at " + _T + r" now\??$", '_mentioned_where'),
-        (r"^who last moved the thing (\w+) (?:asked|talked) about at " + _T + r"\??$", '_mentioned_mover'),
-        (r"^in which room was the (.+?) when (\w+) talked about it at " + _T + r"\??$", '_mentioned_room'),
-        (r"^where is the (.+?)(?: now)?\??$", '_where_now'),
-        (r"^when did you (first|last) see (\w+) enter the (.+?)\??$", '_when_enter'),
-        (r"^when did you (first|last) see someone open the (.+?)\??$", '_when_open'),
-        (r"^when did you (first|last) see someone put down the (.+?)\??$", '_when_put'),
-        (r"^when did you first see the (.+?)\??$", '_first_seen'),
-        (r"^when did you (first|last) see (.+?)\??$", '_seen_when'),
+        (r"^where was the (.+?) at " + _T + r"\??$", "_where_at"),
+        (r"^where is the thing (\w+) asked (\w+) to bring\??$", "_requested"),
+        (r"^where is the object you last saw (\w+) put down\??$", "_last_put_object"),
+        (r"^where is the thing (\w+) (?:asked|talked) about at " + _T + r" now\??$", "_mentioned_where"),
+        (r"^who last moved the thing (\w+) (?:asked|talked) about at " + _T + r"\??$", "_mentioned_mover"),
+        (r"^in which room was the (.+?) when (\w+) talked about it at " + _T + r"\??$", "_mentioned_room"),
+        (r"^where is the (.+?)(?: now)?\??$", "_where_now"),
+        (r"^when did you (first|last) see (\w+) enter the (.+?)\??$", "_when_enter"),
+        (r"^when did you (first|last) see someone open the (.+?)\??$", "_when_open"),
+        (r"^when did you (first|last) see someone put down the (.+?)\??$", "_when_put"),
+        (r"^when did you first see the (.+?)\??$", "_first_seen"),
+        (r"^when did you (first|last) see (.+?)\??$", "_seen_when"),
     ]
 
     # ------------------------------------------------------------------------------- where

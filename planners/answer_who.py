@@ -16,10 +16,10 @@ class WhoAnswers(AnswererBase):
     """Who and what was said: the rules of the questions about people's deeds and lines."""
 
     RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^who last put the (.+?) (?:on|in|under|at|inside|into|onto) the (.+?)\??$", '_who_put'),
-        (r"^who last opened the (.+?)\??$", '_who_opened'),
-        (r"^who said \"(.+)\"\??$", '_who_said'),
-        (r"^what did (\w+) (?:last )?say about the (.+?)\??$", '_what_said'),
+        (r"^who last put the (.+?) (?:on|in|under|at|inside|into|onto) the (.+?)\??$", "_who_put"),
+        (r"^who last opened the (.+?)\??$", "_who_opened"),
+        (r"^who said \"(.+)\"\??$", "_who_said"),
+        (r"^what did (\w+) (?:last )?say about the (.+?)\??$", "_what_said"),
     ]
 
     # --------------------------------------------------------------------------------- who
