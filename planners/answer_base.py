@@ -1,0 +1,238 @@
+"""The built-in answerer's shared plumbing: its entry (a question matched against the rules table, answered
+from the world cut at the question's time), evidence, and the resolution of things, people, rooms and
+furniture named in questions. The rules themselves are the parts' (planners/answer_where.py,
+planners/answer_who.py, planners/answer_counts.py); planners/builtin.py composes them."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from collections import OrderedDict
+from typing import Callable
+
+from planners.answer import UNKNOWN_TEXT, Answer, Evidence
+from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
+from planners.lexicon import Lexicon
+from planners.world import Action, World
+
+logger = logging.getLogger("planners.builtin")  # the answerer's log, as before its split
+
+_T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"  # a clock time in a question: 10:02, 00:10:02, 00:10:02.5
+SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
+WORLDS = 4  # worlds cut at questions' times kept (least recently used dropped): questions at one time share one
+
+
+class AnswererBase:
+    """Answers questions over one memory store by the rules of ``RULES`` (the parts' and the composed
+    class's); ``world`` is rebuilt by the caller when memory grows."""
+
+    name = "builtin"
+    RULES: list[tuple[str, str]] = []  # (question pattern, the method answering it), tried in order
+
+    def __init__(self, store, world: World | None = None, retriever=None, worlds: int = WORLDS) -> None:
+        self.store = store
+        self.world = world if world is not None else World(store)
+        self.retriever = retriever  # a planners.retrieval.Retriever for time-window and position listings
+        if not (isinstance(worlds, int) and worlds >= 0):
+            raise ValueError(f"worlds={worlds!r}: expected a number of cut worlds to keep, >= 0")
+        self._worlds = worlds
+        self._cuts: OrderedDict[float, AnswererBase] = OrderedDict()  # answerers over worlds cut at a time
+        self._now = float("inf")  # the time of the question being answered
+        self._rules: list[tuple[re.Pattern, Callable]] = [(re.compile(p, re.I), getattr(self, f))
+                                                          for p, f in self.RULES]
+
+    # ------------------------------------------------------------------------------- entry
+    def answer(self, question: str, at: float | None = None) -> Answer:
+        """Answer ``question`` as asked at media time ``at`` (default: the end of memory), from what was
+        perceived up to then only (the world cut at ``at``)."""
+        now = self._end() if at is None else float(at)
+        if now != now:
+            raise ValueError(f"at={at!r}: expected a media time in seconds, not NaN")
+        return self.cut(now)._answer(question, now)
+
+    def cut(self, now: float) -> "AnswererBase":
+        """The answerer over the world as perceived up to ``now``: this one when its world holds nothing
+        later, else one of its class over a world built from memory cut at ``now`` (the last WORLDS kept)."""
+        if now >= self.world.last:
+            return self
+        view = self._cuts.pop(now, None)
+        if view is None:
+            world = World(self.store, until=now, drift=self.world.drift)
+            view = type(self)(self.store, world, self.retriever, worlds=0)
+        self._cuts[now] = view
+        while len(self._cuts) > self._worlds:
+            self._cuts.popitem(last=False)
+        return view
+
+    def _answer(self, question: str, now: float) -> Answer:
+        text = " ".join(question.strip().split())
+        self._question, self._now = text, now
+        for pattern, rule in self._rules:
+            m = pattern.match(text)
+            if m:
+                try:
+                    value, kind, evidence, note = rule(now, *m.groups())
+                except (ValueError, KeyError, IndexError) as exc:
+                    logger.debug("rule %s failed on %r: %s", rule.__name__, text, exc)
+                    value, kind, evidence, note = None, "unknown", [], str(exc)
+                return self._finish(question, now, value, kind, evidence, rule.__name__, note)
+        return self._finish(question, now, None, "unknown", self._closest(text, now), "none",
+                            "no rule understands this question")
+
+    def __call__(self, question: str, at: float | None = None) -> Answer:
+        return self.answer(question, at)
+
+    def _finish(self, question, now, value, kind, evidence, rule, note) -> Answer:
+        known = value is not None and kind != "unknown"
+        if not known:
+            kind = "unknown"
+        words = _words(value, kind) if known else UNKNOWN_TEXT
+        confidence = (0.8 if evidence else 0.5) if known else 0.0
+        return Answer(question, words, value if known else None, kind, confidence, tuple(evidence), now, self.name,
+                      {"rule": rule, "note": note})
+
+    def _end(self) -> float:
+        """The end of memory: its last event's end, or its last perception's when later; inf when empty."""
+        rows = self.store._conn.execute('SELECT "end" FROM events ORDER BY id DESC LIMIT 1').fetchone()
+        ends = [float(rows[0])] if rows and rows[0] is not None else []
+        return max(ends + [self.world.last]) if ends or self.world.last > float("-inf") else float("inf")
+
+    # ---------------------------------------------------------------------------- evidence
+    def evidence(self, t: float, note: str, score: float = 1.0, entities: tuple[str, ...] = (),
+                 place: str | None = None) -> list[Evidence]:
+        """The stored event that holds media time t, as evidence: cut at the question's time (its text
+        left out when it runs on past it: what was said then was not yet heard); none for a later t."""
+        c = self.store._conn
+        now = self._now
+        if t > now:
+            return []
+        if self.world.stream is not None:  # the (stream, start) index answers this at any size
+            row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE stream = ? AND start <= ? '
+                            "ORDER BY start DESC LIMIT 1", (self.world.stream, t)).fetchone()
+        else:
+            row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE start <= ? AND "end" > ? '
+                            "ORDER BY start DESC LIMIT 1", (t, t)).fetchone()
+        if row is None or row[3] < t:
+            return []
+        event, stream, start, end, text = row
+        has_keyframe = c.execute("SELECT 1 FROM keyframes WHERE event_id = ? LIMIT 1", (event,)).fetchone()
+        keyframe = str(self.store.keyframe_path(event, 0)) if has_keyframe else None
+        if place is None:
+            place = self.world.agent_room(t) or None  # where the camera was: where it happened
+        running = float(end) > now
+        return [Evidence(int(event), stream, float(start), min(float(end), now), float(score), keyframe, entities,
+                         place, "" if running else (text or "")[:200], note)]
+
+    def _closest(self, text: str, now: float) -> list[Evidence]:
+        """Lines heard before now that share most words with the question: the closest evidence."""
+        words = set(re.findall(r"\w+", text.lower()))
+        scored = sorted(((len(words & set(re.findall(r"\w+", h[2].lower()))), h) for h in self.world.heard
+                         if h[0] < now), key=lambda x: -x[0])
+        out = []
+        for n, h in scored[:2]:
+            if n:
+                out += self.evidence(h[0], f"{h[3]}: '{h[2]}'", score=n / max(len(words), 1))
+        return out
+
+    # ------------------------------------------------------------------------------ resolve
+    def _thing(self, name: str, now: float):
+        """The thing of that name; else, when people spoke of a thing of that name before ``now`` (so it
+        exists), the one thing of that label whose colour reads like it: colour is read from pixels and
+        slips between neighbours such as pink/red, green/grey. A name nobody saw or spoke of is no thing:
+        such questions ask after things that are not there."""
+        name = _clean(name)
+        if name in self.world.things:
+            return self.world.things[name]
+        near = self._lookalike(name)
+        return near if near is not None and self._spoken_of(name, now) else None
+
+    def _lookalike(self, name: str):
+        """The one perceived thing of that label whose colour is a neighbour of the name's, if exactly one."""
+        parts = _clean(name).split()
+        if len(parts) < 2:
+            return None
+        colour, label = parts[0], " ".join(parts[1:])
+        near = [t for n, t in self.world.things.items() if n.split(" ", 1)[-1] == label
+                and n.split(" ", 1)[0] in _CONFUSABLE.get(colour, ())]
+        return near[0] if len(near) == 1 else None
+
+    def _spoken_of(self, name: str, now: float) -> bool:
+        """Whether a line heard before ``now`` names the thing, each word allowed a recognition slip
+        ("screen keys")."""
+        if getattr(self, "_heard_words", None) is None:  # the world is fixed for this answerer's life
+            self._heard_words = [(h[0], re.findall(r"[a-z]+", h[2].lower())) for h in self.world.heard]
+        want = name.split()
+        for start, words in self._heard_words:
+            if start >= now:
+                continue
+            for i in range(len(words) - len(want) + 1):
+                if all(difflib.SequenceMatcher(None, a, b).ratio() >= SPOKEN_MATCH for a, b in zip(want, words[i:])):
+                    return True
+        return False
+
+    def _not_seen(self, name: str, now: float, note: str):
+        """"I don't know" about a thing, with the look-alike that was seen as the closest evidence."""
+        near = self._lookalike(name)
+        stay = self.world.stay_at(near, now) if near is not None else None
+        if stay is None:
+            return None, "unknown", [], note
+        return None, "unknown", self.evidence(min(stay.end, now), f"the closest: the {near.name} in the {stay.room}",
+                                              entities=(near.name,)), f"{note}; the closest seen: the {near.name}"
+
+    def _person(self, name: str) -> str | None:
+        """A person by name; a name never heard goes to the one person seen often whose name was never
+        learned (elimination), when there is exactly one."""
+        people = list(self.world.people) + sorted({h[3] for h in self.world.heard if h[3]})
+        match = difflib.get_close_matches(name, people, n=1, cutoff=0.75)
+        if match:
+            return match[0]
+        unnamed = [n for n, p in self.world.people.items() if n.startswith("person ") and len(p.times) >= 50]
+        return unnamed[0] if len(unnamed) == 1 else None
+
+    def _room(self, name: str) -> str | None:
+        rooms = [a.name for a in self.world.areas]
+        match = difflib.get_close_matches(_clean(name), rooms, n=1, cutoff=0.8)
+        return match[0] if match else None
+
+    def _furniture_matches(self, name: str, actual: str) -> bool:
+        name, actual = _clean(name), _clean(actual)
+        return bool(actual) and (name == actual or name.endswith(" " + actual) or actual.endswith(" " + name))
+
+    def _name(self, name: str, now: float) -> str:
+        """The perceived thing's name for a name in a question (colour slips allowed)."""
+        thing = self._thing(name, now)
+        return thing.name if thing is not None else _clean(name)
+
+    def _actions(self, kind: str, now: float, pred=lambda a: True) -> list[Action]:
+        return [a for a in self.world.actions if a.kind == kind and a.time < now and a.known < now and pred(a)]
+
+    # ---------------------------------------------------------------------- shared by the parts
+    def _heard_from(self, speaker: str, now: float):
+        voices = sorted({h[3] for h in self.world.heard if h[3]})
+        match = difflib.get_close_matches(speaker, voices, n=1, cutoff=0.75)
+        if not match:
+            return []  # never heard this voice
+        # a line calling the voice's own name ("Bob, ...") was said to them: diarisation gave it to the wrong voice
+        return [h for h in self.world.heard if h[0] < now and h[3] == match[0] and not _spoken_to(h[2], match[0])]
+
+    def _visits(self, furniture: str, now: float) -> list[Action]:
+        return self._actions("visit", now, lambda a: self._furniture_matches(furniture, a.target))
+
+    def _opens(self, furniture: str, now: float) -> list[Action]:
+        """Openings of a piece of furniture seen before ``now``: from the open/closed states perception
+        read on it when it read any (planners/opens.py; one that came into view already open counts:
+        it came into view as it was opened, or nearly), else visits (someone lingering at it)."""
+        pieces = [f for f in self.world.furniture if self._furniture_matches(furniture, self.world.furniture_name(f))]
+        if any(f.opens is not None for f in pieces):
+            return self._actions("open", now, lambda a: self._furniture_matches(furniture, a.target))
+        return self._visits(furniture, now)
+
+    def _lexicon(self) -> Lexicon:
+        """The house's words: things' colours and labels, furniture, rooms and voices, built once."""
+        if getattr(self, "_house_words", None) is None:
+            w = self.world
+            self._house_words = Lexicon(list(w.things) + [h[3] for h in w.heard if h[3]], heard=[h[2] for h in w.heard],
+                                        rooms=[a.name for a in w.areas], furniture=[f.name for f in w.furniture])
+        return self._house_words
+

@@ -1,0 +1,214 @@
+"""The built-in answerer's rules for counts, durations, order and listings: how many times something was
+seen, how long something lasted, whether one deed came before another, what happened in a time window
+or near a place."""
+
+from __future__ import annotations
+
+import re
+
+from planners.answer_base import _T, AnswererBase
+from planners.answer_helpers import _one_per_handling
+from planners.time_phrases import clock_seconds, parse_time
+from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action
+
+
+class CountAnswers(AnswererBase):
+    """How many, how long, in which order, what in a window or near a place."""
+
+    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
+        (r"^how many times did you see someone open the (.+?)\??$", "_count_open"),
+        (r"^how many times did you see (\w+) enter the (.+?)\??$", "_count_enter"),
+        (r"^how many times did you see someone pick up the (.+?)\??$", "_count_pick"),
+        (r"^how many times did you hear (\w+) speak\??$", "_count_speak"),
+        (r"^the last time you saw the (.+?) opened, how long did it stay open\??$", "_open_duration"),
+        (r"^how long did you stay in the (.+?) after entering it at " + _T + r"\??$", "_agent_stay"),
+        (r"^how long did (\w+) stay in the (.+?) after entering it at " + _T + r"\??$", "_person_stay"),
+        (r"^did (.+) before (.+?)\??$", "_order"),
+        (r"^what (?:happened|did you see) between .+$", "_between"),
+        (r"^what (?:was seen|did you see|happened) near \(?(-?[\d.]+),\s*(-?[\d.]+)\)?\??$", "_near"),
+    ]
+
+    # ---------------------------------------------------------------------------- how many
+    def _count(self, actions: list[Action], what: str):
+        ev = [e for a in actions[-5:] for e in self.evidence(a.time, f"{a.actor or 'someone'} {what}")]
+        return len(actions), "count", ev, ""
+
+    def _count_open(self, now, furniture):
+        # "seen someone open": an opening with nobody seen by it was a misread state, or nobody was seen
+        opens = [a for a in self._opens(furniture, now) if a.actor]
+        return self._count(opens, f"opens the {furniture}")
+
+    def _count_enter(self, now, actor, room):
+        person, room = self._person(actor), self._room(room)
+        return self._count(self._actions("enter", now, lambda a: a.actor == person and a.target == room),
+                           f"enters the {room}")
+
+    def _count_pick(self, now, name):
+        name = self._name(name, now)
+        # a pick leaves a resting place: pauses while carried are no picks
+        picks = self._actions("pick", now, lambda a: a.target == name and a.resting and a.witnessed)
+        return self._count(_one_per_handling(picks), f"picks up the {name}")
+
+    def _count_speak(self, now, speaker):
+        lines = self._heard_from(speaker, now)
+        ev = [e for h in lines[-5:] for e in self.evidence(h[0], f"{h[3]}: '{h[2]}'")]
+        return len(lines), "count", ev, ""
+
+    # ---------------------------------------------------------------------------- how long
+    def _open_duration(self, now, furniture):
+        opens = self._opens(furniture, now)
+        if opens and opens[0].kind == "open":  # states read: the last opening whose closing was seen
+            whole = [a for a in opens if a.closed_seen and a.end < now]
+            if not whole:
+                return None, "unknown", [], f"never saw the {furniture} both opened and closed"
+            a = whole[-1]
+            return round(a.end - a.time, 1), "duration", self.evidence(a.time, f"the {furniture} open"), ""
+        if not opens:
+            return None, "unknown", [], f"never saw the {furniture} opened"
+        v = opens[-1]
+        # open only while standing at it: not while walking into and out of the visit radius
+        seconds = max(v.end - v.time - 2 * VISIT_RADIUS / WALKING_SPEED, 1.0)
+        return round(seconds, 1), "duration", self.evidence(v.time, f"{v.actor} at the {furniture}"), ""
+
+    def _agent_stay(self, now, room, when):
+        t, room = clock_seconds(when), self._room(room)
+        spans = [s for s in self.world.agent_rooms(now) if s[2] == room]
+        if not spans:
+            return None, "unknown", [], f"the camera was never in the {room}"
+        start, end, _ = min(spans, key=lambda s: abs(s[0] - t))
+        return round(end - start, 1), "duration", self.evidence(start, f"the camera in the {room}"), ""
+
+    def _person_stay(self, now, actor, room, when):
+        """From the entry time named to the person's entry into another room seen after their last
+        sighting in this one (before they are next seen elsewhere), else to that last sighting (before
+        they are seen elsewhere or unseen for long); when they are seen elsewhere before any sighting in
+        this room, the stay went unseen and ends at the next room reached."""
+        t, person, room = clock_seconds(when), self._person(actor), self._room(room)
+        p = self.world.people.get(person)
+        if p is None:
+            return None, "unknown", [], f"never saw {actor}"
+        m = (p.times < now) & (p.times >= t - 2.0)
+        times = p.times[m]
+        rooms = [self.world.room_at(x, y) for x, y in zip(p.xs[m], p.ys[m])]
+        i = rooms.index(room) if room in rooms else len(rooms)
+        away = [j for j in range(i) if times[j] > t + 1.0 and rooms[j] != room]  # (times named to the second)
+        if len(away) < 2 and i == len(rooms):
+            return None, "unknown", [], f"never saw {actor} in the {room} then"
+        if len(away) >= 2:  # seen elsewhere twice after the entry, before any sighting in the room: it went unseen
+            elsewhere = float(times[away[0]])
+            out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
+                   if t <= a.time <= elsewhere + 1.0]
+            end = out[0] if out else elsewhere
+            return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
+        end = float(times[i])
+        for j in range(i + 1, len(times)):
+            if times[j] - end > VISIT_GAP * 3:
+                break
+            if rooms[j] == room:
+                end = float(times[j])
+            elif j + 1 < len(rooms) and rooms[j + 1] != room:
+                break  # seen elsewhere twice: gone
+        # the way out seen: the person's entry into another room after the last sighting in this one and
+        # before they were next seen elsewhere, however long they stayed out of view in between (or just
+        # after the last sighting, when never seen elsewhere)
+        later = [times[j] for j in range(len(times) - 1)
+                 if times[j] > end and rooms[j] != room and rooms[j + 1] != room]  # seen elsewhere twice
+        elsewhere = float(later[0]) if later else end + 2.0
+        out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
+               if end - 1.0 <= a.time <= elsewhere + 1.0]
+        if out:
+            end = out[0]
+        return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
+
+    # ------------------------------------------------------------------------------- order
+    def _order(self, now, first, second):
+        a, b = self._described(first, now), self._described(second, now)
+        if a is None and b is None:
+            return None, "unknown", [], "neither was seen"
+        if a is None or b is None:  # only one of them recognised: no evidence for an order, say so
+            seen, which = (a, first) if a is not None else (b, second)
+            return None, "unknown", self.evidence(seen.time, which), \
+                f"only '{which}' was recognised; the other was not, so their order is not known"
+        return bool(a.time < b.time), "yes_no", (self.evidence(a.time, first) + self.evidence(b.time, second)), ""
+
+    def _described(self, text: str, now: float) -> Action | None:
+        m = re.match(r"(\w+) (put|take|took|open|opened|enter|entered) the (.+)$", text.strip(), re.I)
+        if not m:
+            return None
+        actor, verb, rest = self._person(m.group(1)), m.group(2).lower(), m.group(3)
+        kind = {"put": "put", "take": "pick", "took": "pick", "open": "visit", "opened": "visit",
+                "enter": "enter", "entered": "enter"}[verb]
+        if kind in ("put", "pick"):
+            parts = re.split(r" (?:on|in|under|at|inside|into|onto|from) the ", rest, maxsplit=1)
+            name, furniture = self._name(parts[0], now), parts[1] if len(parts) > 1 else ""
+            cands = self._actions(kind, now, lambda x: x.target == name)
+            better = [x for x in cands if (not furniture or self._furniture_matches(furniture, x.furniture))]
+            if not better and furniture:
+                better = self._from_stays(kind, name, furniture, now)
+            if not better and furniture:
+                better = self._lookalike_deed(kind, name, furniture, now)
+        elif kind == "visit":
+            cands = self._opens(rest, now)
+            better = cands
+        else:
+            room = self._room(rest)
+            cands = self._actions("enter", now, lambda x: x.target == room)
+            better = cands
+        best = [x for x in better if x.actor == actor] or better or cands
+        return best[0] if len(best) == 1 else (best[-1] if best else None)
+
+    def _lookalike_deed(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
+        """A put or pick at a piece of furniture done to a thing of the same label but another colour,
+        when exactly one such thing was seen so (a colour misread under room light names one object
+        twice); none when two or more could be meant."""
+        label = name.split(" ", 1)[-1]
+        found: dict[str, list[Action]] = {}
+        for other in self.world.things:
+            if other == name or other.split(" ", 1)[-1] != label:
+                continue
+            hits = [x for x in self._actions(kind, now, lambda x: x.target == other)
+                    if self._furniture_matches(furniture, x.furniture)]
+            hits = hits or self._from_stays(kind, other, furniture, now)
+            if hits:
+                found[other] = hits
+        return next(iter(found.values())) if len(found) == 1 else []
+
+    def _from_stays(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
+        """A put or pick at a piece of furniture read off the thing's resting places when no move was
+        seen as such: put = it first rests there (after resting elsewhere), pick = it last rests there
+        before resting elsewhere."""
+        thing = self.world.things.get(name)
+        if thing is None:
+            return []
+        stays = [st for st in thing.stays if st.start < now]
+        out = []
+        for i, st in enumerate(stays):
+            if not self._furniture_matches(furniture, self.world.furniture_near(st.x, st.y)):
+                continue
+            if kind == "put" and i > 0:
+                out.append(Action("put", st.start, st.start, "", name, furniture))
+            elif kind == "pick" and i + 1 < len(stays):
+                out.append(Action("pick", st.end, st.end, "", name, furniture))
+        if not out and kind == "put" and stays and self._furniture_matches(
+                furniture, self.world.furniture_near(stays[0].x, stays[0].y)):
+            out.append(Action("put", stays[0].start, stays[0].start, "", name, furniture))  # seen put there first
+        return out
+
+    def _between(self, now):
+        window = parse_time(self._question, now)
+        if self.retriever is None or window.start is None:
+            return None, "unknown", [], "no time window or no retriever"
+        hits = self.retriever.between(window.start, min(window.end, now) if window.end is not None else now)
+        return self._listing(hits, f"between {window.start:g} s and {window.end:g} s")
+
+    def _near(self, now, x, y):
+        if self.retriever is None:
+            return None, "unknown", [], "no retriever"
+        hits = [h for h in self.retriever.near(float(x), float(y), end=now)]
+        return self._listing(sorted(hits, key=lambda h: h.event), f"near ({x}, {y})")
+
+    def _listing(self, hits, where: str):
+        if not hits:
+            return None, "unknown", [], f"nothing in memory {where}"
+        evidence = self.retriever.evidence(hits[:20], where, until=self._now)
+        return [h.event for h in hits], "events", evidence, ""

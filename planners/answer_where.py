@@ -1,0 +1,192 @@
+"""The built-in answerer's rules for where things are and when things happened: where a thing is (was at
+a time; the thing someone asked for, put down, talked about), when someone entered, opened, put down,
+and when something was first or last seen."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import numpy as np
+
+from planners.answer_base import _T, AnswererBase
+from planners.answer_helpers import _seen_first, _spoken_to
+from planners.seen import sightings_of, wanted
+from planners.time_phrases import clock_seconds
+from planners.world import HANDOVER, Action
+
+SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
+SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
+
+
+class WhereAnswers(AnswererBase):
+    """Where and when: the rules of the questions about places and times."""
+
+    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
+        (r"^where was the (.+?) at " + _T + r"\??$", "_where_at"),
+        (r"^where is the thing (\w+) asked (\w+) to bring\??$", "_requested"),
+        (r"^where is the object you last saw (\w+) put down\??$", "_last_put_object"),
+        (r"^where is the thing (\w+) (?:asked|talked) about at " + _T + r" now\??$", "_mentioned_where"),
+        (r"^who last moved the thing (\w+) (?:asked|talked) about at " + _T + r"\??$", "_mentioned_mover"),
+        (r"^in which room was the (.+?) when (\w+) talked about it at " + _T + r"\??$", "_mentioned_room"),
+        (r"^where is the (.+?)(?: now)?\??$", "_where_now"),
+        (r"^when did you (first|last) see (\w+) enter the (.+?)\??$", "_when_enter"),
+        (r"^when did you (first|last) see someone open the (.+?)\??$", "_when_open"),
+        (r"^when did you (first|last) see someone put down the (.+?)\??$", "_when_put"),
+        (r"^when did you first see the (.+?)\??$", "_first_seen"),
+        (r"^when did you (first|last) see (.+?)\??$", "_seen_when"),
+    ]
+
+    # ------------------------------------------------------------------------------- where
+    def _where_now(self, now, name):
+        thing = self._thing(name, now)
+        stay = self.world.stay_at(thing, now) if thing else None
+        if stay is None:
+            return self._not_seen(name, now, f"the {name} was not seen before")
+        return stay.room, "room", self.evidence(min(stay.end, now), f"the {name} in the {stay.room}",
+                                                entities=(thing.name,)), ""
+
+    def _where_at(self, now, name, when):
+        t = clock_seconds(when)
+        thing = self._thing(name, now)
+        stay = self.world.stay_at(thing, min(t + 1.0, now)) if thing else None
+        if stay is None:
+            return self._not_seen(name, min(t + 1.0, now), f"the {name} was not seen by {when}")
+        return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}",
+                                                entities=(thing.name,)), ""
+
+    def _object_in(self, text: str) -> str | None:
+        """The known thing a heard line names (robust to a misheard word)."""
+        words = re.findall(r"[a-z]+", self._lexicon().correct(text).lower())
+        best, score = None, 0.0
+        for name in self.world.things:
+            parts = name.split()
+            hits = [max((difflib.SequenceMatcher(None, p, w).ratio() for w in words), default=0.0) for p in parts]
+            s = sum(hits) / len(parts)
+            if all(h >= 0.75 for h in hits[-1:]) and s > score:
+                best, score = name, s
+        return best if score >= 0.8 else None
+
+    def _requested(self, now, speaker, addressee):
+        """Where the thing is that the speaker asked the addressee to bring: the latest request of the
+        speaker's spoken to the addressee ("Alice, could you bring ..."), else any of the speaker's; else,
+        as diarisation now and then gives a line to the wrong voice, a request spoken to the addressee
+        in another voice. A request whose thing was handed to the speaker after ("Bob, here is the X")
+        is the speaker's, in whatever voice it was heard."""
+        heard = [h for h in self.world.heard if h[0] < now]
+        asks = [h for h in heard if re.search(r"\b(bring|fetch|get)\b", h[2].lower())]
+        voice = {h[3] for h in self._heard_from(speaker, now)}
+        if not voice:
+            return None, "unknown", [], f"never heard {speaker} speak"
+        spoken_to = [h for h in asks if _spoken_to(h[2], addressee)]
+        handed = {self._object_in(h[2]) for h in heard
+                  if _spoken_to(h[2], speaker) and HANDOVER.search(h[2])} - {None}
+        theirs = [h for h in spoken_to if h[3] in voice or self._object_in(h[2]) in handed]
+        for tier in (theirs, [h for h in asks if h[3] in voice], spoken_to):
+            for h in reversed(tier):
+                name = self._object_in(h[2])
+                if name:
+                    value, kind, ev, note = self._where_now(now, name)
+                    return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
+        return None, "unknown", [], "no request heard"
+
+    def _last_put_object(self, now, actor):
+        person = self._person(actor)
+        puts = self._actions("put", now, lambda a: a.actor == person)
+        if not puts:
+            return None, "unknown", [], f"never saw {actor} put anything down"
+        value, kind, ev, note = self._where_now(now, puts[-1].target)
+        return value, kind, self.evidence(puts[-1].time, f"{actor} puts the {puts[-1].target} down") + ev, note
+
+    def _mentioned(self, speaker, when, now):
+        """(thing, line) of the speaker's line nearest the time that names a thing; else, when the
+        speaker was heard at all, of a line in another voice begun within SAID_AT seconds of it (the
+        time names the line: diarisation may have given it to the wrong voice)."""
+        t = clock_seconds(when)
+        own = self._heard_from(speaker, now)
+        mine = [h for h in own if abs(h[0] - t) <= SPOKE_NEAR]
+        others = [h for h in self.world.heard if h[0] < now and abs(h[0] - t) <= SAID_AT and h not in own] if own else []
+        for h in sorted(mine, key=lambda h: abs(h[0] - t)) + sorted(others, key=lambda h: abs(h[0] - t)):
+            name = self._object_in(h[2])
+            if name:
+                return name, h
+        return None, None
+
+    def _mentioned_where(self, now, speaker, when):
+        name, h = self._mentioned(speaker, when, now)
+        if name is None:
+            return None, "unknown", [], "no line naming a thing heard then"
+        value, kind, ev, note = self._where_now(now, name)
+        return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
+
+    def _mentioned_mover(self, now, speaker, when):
+        name, h = self._mentioned(speaker, when, now)
+        if name is None:
+            return None, "unknown", [], "no line naming a thing heard then"
+        puts = self._actions("put", now, lambda a: a.target == name and a.actor)
+        if not puts:
+            return None, "unknown", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), f"never saw the {name} moved"
+        return puts[-1].actor, "person", self.evidence(puts[-1].time, f"{puts[-1].actor} puts the {name} down"), ""
+
+    def _mentioned_room(self, now, name, speaker, when):
+        t = clock_seconds(when)
+        thing = self._thing(name, now)
+        if thing is None:
+            return None, "unknown", [], f"the {name} was never seen"
+        # asked afterwards: the resting place seen nearest that time, before or after it (the rest it was
+        # at then may have been seen only after it was put there); never seen resting: where it was seen
+        stays = [s for s in thing.stays if s.start < now]
+        stay = (min(stays, key=lambda s: max(s.start - t, t - s.end)) if stays
+                else self.world.stay_at(thing, min(t + 1.0, now)))
+        if stay is None:
+            return None, "unknown", [], f"the {name} was never seen resting"
+        return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}"), ""
+
+    # -------------------------------------------------------------------------------- when
+    def _pick(self, actions: list[Action], which: str, what: str):
+        if not actions:
+            return None, "unknown", [], f"never saw {what}"
+        a = actions[0] if which.lower() == "first" else actions[-1]
+        return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}"), ""
+
+    def _when_enter(self, now, which, actor, room):
+        person, room = self._person(actor), self._room(room)
+        return self._pick(self._actions("enter", now, lambda a: a.actor == person and a.target == room), which,
+                          f"{actor} enter the {room}")
+
+    def _when_open(self, now, which, furniture):
+        return self._pick(self._opens(furniture, now), which, f"the {furniture} opened")
+
+    def _when_put(self, now, which, name):
+        name = self._name(name, now)
+        puts = self._actions("put", now, lambda a: a.target == name)
+        puts = [a for a in puts if a.resting] or puts  # pauses while carried are no puts
+        puts = _seen_first(puts)  # a thing found at rest was put there unseen, some time before
+        thing = self.world.things.get(name)
+        if not puts and thing is not None:  # no put seen as such: when it came to rest where it was seen
+            stays = [st for st in thing.stays if st.start < now]
+            puts = [Action("put", st.start, st.start, "", name) for st in (stays[1:] or stays[:1])]
+        return self._pick(puts, which, f"anyone put down the {name}")
+
+    def _first_seen(self, now, name):
+        thing = self._thing(name, now)
+        seen = thing.seen_before(now) if thing else np.array([])
+        if not len(seen):
+            if not (self.world.things or self.world.people):  # no map of things (a plain video): any sighting
+                return self._seen_when(now, "first", name)
+            return None, "unknown", [], f"the {name} was never seen"
+        return float(seen[0]), "time", self.evidence(float(seen[0]), f"the {name} in view"), ""
+
+    def _seen_when(self, now, which, phrase):
+        """The first or last moment up to now that a detector saw what the phrase names (a person, a
+        red cup), on a map or not: a plain video's sightings have no position."""
+        want = wanted(phrase)
+        if not want.anything:
+            return None, "unknown", [], f"nothing to look for in {phrase!r}"
+        found = sightings_of(self.store, want, until=now)
+        if not found:
+            return None, "unknown", [], "nobody was seen" if "person" in want.kinds else f"no {want.phrase} was seen"
+        hit = found[0] if which.lower() == "first" else found[-1]
+        entities = (f"entity:{hit.entity}",) if hit.entity is not None else ()
+        note = f"{want.phrase} in view ({hit.label}, score {hit.score:.2f})"
+        return hit.time, "time", self.evidence(hit.time, note, entities=entities), ""

@@ -1,0 +1,82 @@
+"""The built-in answerer's rules for who did and said things: who put a thing somewhere, who opened a
+piece of furniture, who said a line, what someone said about a thing."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from planners.answer_base import AnswererBase
+from planners.answer_helpers import _bare_colour, _bare_kind, _best, _clean, _seen_first
+
+WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
+
+
+class WhoAnswers(AnswererBase):
+    """Who and what was said: the rules of the questions about people's deeds and lines."""
+
+    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
+        (r"^who last put the (.+?) (?:on|in|under|at|inside|into|onto) the (.+?)\??$", "_who_put"),
+        (r"^who last opened the (.+?)\??$", "_who_opened"),
+        (r"^who said \"(.+)\"\??$", "_who_said"),
+        (r"^what did (\w+) (?:last )?say about the (.+?)\??$", "_what_said"),
+    ]
+
+    # --------------------------------------------------------------------------------- who
+    def _who_put(self, now, name, furniture):
+        name = self._name(name, now)
+        puts = self._actions("put", now, lambda a: a.target == name and a.actor)
+        puts = [a for a in puts if self._furniture_matches(furniture, a.furniture)] or puts
+        puts = _seen_first([a for a in puts if a.resting] or puts)  # pauses while carried are no puts
+        if not puts:
+            return None, "unknown", [], f"never saw anyone put the {name} down"
+        a = puts[-1]
+        return a.actor, "person", self.evidence(a.time, f"{a.actor} puts the {name} down", entities=(a.actor, name)), ""
+
+    def _who_opened(self, now, furniture):
+        opens = [a for a in self._opens(furniture, now) if a.actor]
+        if not opens:
+            return None, "unknown", [], f"never saw anyone open the {furniture}"
+        a = opens[-1]
+        return a.actor, "person", self.evidence(a.time, f"{a.actor} at the {furniture}", entities=(a.actor,)), ""
+
+    def _who_said(self, now, quote):
+        quote = quote.lower()
+        scored = [(difflib.SequenceMatcher(None, quote, h[2].lower()).ratio(), h) for h in self.world.heard
+                  if h[0] < now]
+        if not scored:
+            return None, "unknown", [], "nothing heard"
+        ratio, h = max(scored, key=lambda x: x[0])
+        if ratio < 0.5 or not h[3]:
+            return None, "unknown", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio), "no line like that was heard"
+        return h[3], "person", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio, entities=(h[3],)), ""
+
+    def _what_said(self, now, speaker, topic):
+        """The latest line of the speaker about the topic, topic words weighted by how rare they are
+        among the lines heard (so "dining" counts more than "room"), misheard words put right with the
+        house's words (planners/lexicon.py) and matched loosely."""
+        fix = self._lexicon().correct
+        lines = [(h, fix(h[2])) for h in self._heard_from(speaker, now)]
+        topic_words = _clean(topic).split()
+        every = [re.findall(r"[a-z]+", fix(h[2]).lower()) for h in self.world.heard]
+        weights = [1.0 / (1.0 + sum(_best(p, ws) >= 0.8 for ws in every)) for p in topic_words]
+        scored = []
+        for h, text in lines:
+            words = re.findall(r"[a-z]+", text.lower())
+            score = sum(w * _best(p, words) for p, w in zip(topic_words, weights)) / sum(weights)
+            if score >= WHAT_SAID_MATCH:
+                scored.append((score, h, text))
+        if not scored and len(topic_words) > 1:  # the recogniser may have dropped the colour (the label): the
+            colours = {n.split()[0] for n in self.world.things if " " in n}  # thing's label (colour) alone in the
+            labels = {n.split()[-1] for n in self.world.things}
+            places = frozenset(w for n in [f.name for f in self.world.furniture] + [a.name for a in self.world.areas]
+                               for w in n.split())
+            scored = [(max(_bare_kind(topic_words[-1], text, colours, labels, places),  # speaker's lines, not
+                           _bare_colour(topic_words[0], text)), h, text)  # said of another colour (label)
+                      for h, text in lines]
+            scored = [x for x in scored if x[0] >= WHAT_SAID_MATCH]
+        if not scored:
+            return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
+        top = max(score for score, *_ in scored)
+        _, h, text = [x for x in scored if x[0] >= top - 0.1][-1]
+        return text, "text", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), ""

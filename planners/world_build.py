@@ -1,0 +1,295 @@
+"""The perceived world's building: sightings (drift taken out) joined into things, furniture and people,
+heard lines named, resting places, moves (planners/world_moves.py), room entries, visits and openings,
+people named by their voices and deeds."""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import insort
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+import numpy as np
+
+from memory import perceived
+from planners.addressing import name_lines
+from planners.drift import fit_drift
+from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
+from planners.identities import name_things
+from planners.lexicon import Lexicon
+from planners.naming import Line, Seen, name_people
+from planners.opens import open_spans
+from planners.world_base import (
+    DEED_WEIGHT, DEED_WINDOW, HANDOVER, STAY_RADIUS, STAY_SECONDS, STAY_SIGHTINGS, VISIT_GAP, VISIT_RADIUS,
+    VISIT_SECONDS, Action, Stay, Thing)
+from planners.world_moves import WorldMoves
+
+
+class WorldBuild(WorldMoves):
+    """The pipeline that fills a world's state from its memory (``_build``)."""
+
+    # ------------------------------------------------------------------------------ building
+    def _build(self) -> None:
+        rows = perceived.sightings(self.store, until=self.until)
+        if self._fitted is not None and self.until is not None:  # fitted online: its part up to the cut
+            self.drift = self._fitted.until(self.until)
+        else:
+            self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
+        dxs, dys = self.drift.at([r[2] for r in rows])
+        rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
+        lines = perceived.heard(self.store, until=self.until)
+        heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in lines]
+        self.heard = name_lines(heard)  # diarised voices get the names conversation gives them by the cut
+        if rows:
+            self.stream = rows[0][1]
+        poses = self.poses().times if self.stream is not None else []
+        self.last = max([float(r[2]) for r in rows[-1:]] + [h[1] for h in self.heard] + [float(t) for t in poses[-1:]],
+                        default=float("-inf"))
+        tracks: dict[int, list[tuple]] = defaultdict(list)
+        for row in rows:
+            tracks[row[3]].append(row)
+        by_name: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+        person_tracks: list[tuple[int, list[tuple]]] = []
+        object_tracks: list[tuple[str, list[tuple]]] = []
+        for track, items in tracks.items():
+            if len(items) < 2:
+                continue  # a one-frame track is most likely a false detection
+            kind = Counter(r[4] for r in items).most_common(1)[0][0]
+            label = Counter(r[5] for r in items).most_common(1)[0][0]
+            if kind == "person":
+                person_tracks.append((track, items))
+                continue
+            if kind == "object":
+                object_tracks.append((label, items))
+            else:
+                by_name[(kind, label)].extend(items)
+        vectors = dict(self._track_appearance("object"))
+        for name, items in name_things(object_tracks, vectors, [h[2] for h in self.heard]):
+            by_name[("object", name)].extend(items)
+        for (kind, name), items in by_name.items():
+            if kind == "object":
+                self.things[name] = self._thing(name, kind, items)
+            else:
+                self.furniture.extend(self._furniture(name, items))
+        self._people(person_tracks)
+        self.rooms = Rooms(self.areas, self._doors())
+        for thing in self.things.values():
+            thing.stays = self._stays(thing)
+        self.actions = sorted(self._moves() + self._entries() + self._visits() + self._opens(), key=lambda a: a.time)
+        self._name_people()
+
+    def _thing(self, name: str, kind: str, items: list[tuple]) -> Thing:
+        items = sorted(items, key=lambda r: r[2])
+        return Thing(name, kind, np.array([r[2] for r in items]), np.array([r[8] for r in items]),
+                     np.array([r[9] for r in items]))
+
+    def _furniture(self, label: str, items: list[tuple]) -> list[Thing]:
+        """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
+        centres: list[list] = []  # [xs, ys, times, states, xs sorted, ys sorted]
+        for r in items:
+            for c in centres:
+                if math.hypot(_sorted_median(c[4]) - r[8], _sorted_median(c[5]) - r[9]) < 1.0:
+                    c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(r[10])
+                    insort(c[4], r[8]), insort(c[5], r[9])
+                    break
+            else:
+                centres.append([[r[8]], [r[9]], [r[2]], [r[10]], [r[8]], [r[9]]])
+        out = []
+        for xs, ys, ts, states, _, _ in centres:
+            if len(ts) < 5:
+                continue
+            x, y = float(np.median(xs)), float(np.median(ys))
+            read = sorted((t, st == "open") for t, st in zip(ts, states) if st)
+            opens = open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read])) if read else None
+            out.append(Thing(label, "furniture", np.array(sorted(ts)), np.array([x]), np.array([y]),
+                             room=self.seen_from(x, y, np.asarray(ts)), opens=opens))
+        return out
+
+    def _people(self, person_tracks: list[tuple[int, list[tuple]]]) -> None:
+        """Cluster person tracks by appearance into people, "person N" until _name_people names them."""
+        if not person_tracks:
+            return
+        vectors = dict(self._track_appearance("person"))
+        keep = [(t, items) for t, items in person_tracks if t in vectors]
+        if not keep:
+            return
+        X = np.stack([vectors[t] for t, _ in keep])
+        labels = _agglomerate(X, np.array([len(items) for _, items in keep], float))
+        self._clusters = [self._seen(keep, labels, c) for c in range(int(labels.max()) + 1)]
+        groups: dict[str, list[tuple]] = defaultdict(list)
+        for (track, items), c in zip(keep, labels):
+            name = f"person {int(c) + 1}"  # named later, once their deeds are known (_name_people)
+            self.person_tracks[int(track)] = name
+            groups[name].extend(items)
+        for name, items in groups.items():
+            self.people[name] = self._thing(name, "person", items)
+
+    def _name_people(self) -> None:
+        """Give the person clusters the names of the voices heard (planners/naming.py)."""
+        if not getattr(self, "_clusters", None):
+            return
+        naming = name_people(self._clusters, [Line(s, e, sp) for s, e, _, sp in self.heard], self._span(),
+                             self._deeds())
+        rename = {f"person {c + 1}": name for c, name in naming.items()}
+        self.people = {rename.get(n, n): replace(p, name=rename.get(n, n)) for n, p in self.people.items()}
+        self.person_tracks = {t: rename.get(n, n) for t, n in self.person_tracks.items()}
+        self.actions = [replace(a, actor=rename.get(a.actor, a.actor)) for a in self.actions]
+
+    def _deeds(self) -> dict[tuple[str, int], float]:
+        """(voice, cluster) -> evidence that the voice is the cluster's: a line saying "I put the X ..." or
+        handing it over ("Bob, here is the X, on the desk") and the cluster seen putting X down shortly
+        before; "going to the R" and the cluster seen entering R shortly after."""
+        fix = Lexicon(list(self.things), heard=[h[2] for h in self.heard], rooms=[a.name for a in self.areas],
+                      furniture=[f.name for f in self.furniture]).correct
+        out: dict[tuple[str, int], float] = defaultdict(float)
+        for start, end, text, speaker in self.heard:
+            words = fix(text).lower()
+            doers: set[str] = set()
+            if re.search(r"\bi put\b", words) or HANDOVER.search(words):  # "I put the X ...", "Bob, here is the X"
+                named = [n for n in self.things if re.search(rf"\b{re.escape(n)}\b", words)]
+                doers = {a.actor for a in self.actions if a.kind == "put" and a.target in named and a.actor
+                         and start - DEED_WINDOW <= a.time <= end + 5.0}
+            going = re.search(r"\bgoing to (?:the )?(.+)", words)
+            if going:
+                rooms = [a.name for a in self.areas if going.group(1).startswith(a.name)]
+                doers |= {a.actor for a in self.actions if a.kind == "enter" and a.target in rooms
+                          and start - 5.0 <= a.time <= end + DEED_WINDOW}
+            for doer in doers:
+                if doer.startswith("person "):
+                    out[(speaker, int(doer.split()[1]) - 1)] += DEED_WEIGHT / len(doers)
+        return dict(out)
+
+    def _seen(self, keep, labels, cluster: int) -> Seen:
+        """A person cluster's sightings, by time, with their distances from the camera then."""
+        rows = sorted((r for (_, items), c in zip(keep, labels) if c == cluster for r in items), key=lambda r: r[2])
+        times = np.array([r[2] for r in rows], float)
+        pose = self.poses() if self.stream is not None else None
+        if pose is None or not len(pose):
+            return Seen(times, np.zeros(len(times)))
+        cx, cy = np.interp(times, pose.times, pose.xs), np.interp(times, pose.times, pose.ys)
+        return Seen(times, np.hypot(np.array([r[8] for r in rows]) - cx, np.array([r[9] for r in rows]) - cy))
+
+    def _span(self) -> tuple[float, float]:
+        pose = self.poses() if self.stream is not None else None
+        if pose is not None and len(pose):
+            return float(pose.times[0]), float(pose.times[-1])
+        ends = [h[1] for h in self.heard]
+        return 0.0, max(ends, default=1.0)
+
+    def _track_appearance(self, kind: str):
+        """(track, unit mean appearance vector) of every track of a kind whose sightings have vectors."""
+        sums: dict[int, np.ndarray] = {}
+        for track, blob in perceived.appearances(self.store, kind, until=self.until):
+            v = np.frombuffer(blob, np.float16).astype(np.float32)
+            sums[track] = sums.get(track, 0) + v
+        for track, v in sums.items():
+            yield track, v / max(float(np.linalg.norm(v)), 1e-9)
+
+    def _stays(self, thing: Thing) -> list[Stay]:
+        stays: list[Stay] = []
+        run: list[int] = []
+
+        def close() -> None:
+            # at rest: a carried thing (1.2 m/s) leaves a stay's circle in less time
+            if len(run) >= STAY_SIGHTINGS and thing.times[run[-1]] - thing.times[run[0]] >= STAY_SECONDS:
+                x, y = float(np.median(thing.xs[run])), float(np.median(thing.ys[run]))
+                if stays and np.hypot(stays[-1].x - x, stays[-1].y - y) < STAY_RADIUS:
+                    s = stays[-1]
+                    s.end, s.count = float(thing.times[run[-1]]), s.count + len(run)
+                else:
+                    stays.append(Stay(float(thing.times[run[0]]), float(thing.times[run[-1]]), x, y,
+                                      self.room_at(x, y), len(run)))
+
+        xs, ys = thing.xs.tolist(), thing.ys.tolist()
+        run_xs: list[float] = []  # the run's positions, sorted, for its median
+        run_ys: list[float] = []
+        for i in range(len(thing.times)):
+            if run:
+                cx, cy = _sorted_median(run_xs), _sorted_median(run_ys)
+                if math.hypot(xs[i] - cx, ys[i] - cy) > STAY_RADIUS:
+                    close()
+                    run, run_xs, run_ys = [], [], []
+            run.append(i)
+            insort(run_xs, xs[i]), insort(run_ys, ys[i])
+        close()
+        return stays
+
+    def _doors(self) -> list[Door]:
+        """The doors the camera went through; besides, those people were seen going through twice."""
+        track = self.poses() if self.stream is not None else None
+        walked = doors(crossings(track.times, track.xs, track.ys, self.rooms)) if track is not None else []
+        seen = [c for p in self.people.values() for c in crossings(p.times, p.xs, p.ys, self.rooms, CROSS_DEPTH)]
+        return walked + doors(seen, least=2, known=walked)
+
+    def _entries(self) -> list[Action]:
+        """Room entries of every person (planners/entries.py)."""
+        return [Action("enter", t, t, name, room) for name, p in self.people.items()
+                for t, room in entries(p.times, p.xs, p.ys, self.rooms)]
+
+    def _opens(self) -> list[Action]:
+        """Containers seen open (planners/opens.py), by whoever stood at them then."""
+        out = []
+        for f in self.furniture:
+            fx, fy = float(f.xs[0]), float(f.ys[0])
+            for span in f.opens or ():
+                actor = self.person_near(fx, fy, span.start - 2.0, span.end + 1.0)
+                out.append(Action("open", span.start, span.end, actor, self.furniture_name(f),
+                                  opened_seen=span.opened_seen, closed_seen=span.closed_seen))
+        return out
+
+    def _visits(self) -> list[Action]:
+        out = []
+        for f in self.furniture:
+            fx, fy = float(f.xs[0]), float(f.ys[0])
+            near: list[tuple[float, str]] = []
+            for name, person in self.people.items():
+                d = np.hypot(person.xs - fx, person.ys - fy)
+                near += [(float(t), name) for t in person.times[d < VISIT_RADIUS]]
+            near.sort()
+            start = None
+            for i, (t, who) in enumerate(near):
+                if start is None:
+                    start, actors = t, Counter()
+                actors[who] += 1
+                if i + 1 == len(near) or near[i + 1][0] - t > VISIT_GAP:
+                    if t - start >= VISIT_SECONDS:
+                        out.append(Action("visit", start, t, actors.most_common(1)[0][0], self.furniture_name(f)))
+                    start = None
+        return out
+
+
+def _sorted_median(values: list[float]) -> float:
+    """The median of an ascending list (numpy's: the mean of the middle two of an even count)."""
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> np.ndarray:
+    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold (the
+    weighted mean over their members' pairs; of equal best pairs, the last in order merges). Kept as sums
+    of weighted cosines between clusters, updated on each merge: O(n^2) a merge."""
+    n = len(X)
+    w = np.asarray(weights, float)
+    sums = (X @ X.T).astype(float) * np.outer(w, w)  # sums[a, b]: sum of w_i w_j cos_ij over i in a, j in b
+    mass = w.copy()  # the weight of each cluster
+    alive = np.ones(n, bool)  # clusters are kept at the row of their first member, in that order
+    members = [[i] for i in range(n)]
+    upper = np.triu(np.ones((n, n), bool), 1)
+    while alive.sum() > 1:
+        mean = sums / np.outer(mass, mass)
+        ok = upper & alive[:, None] & alive[None, :] & (mean >= threshold)
+        if not ok.any():
+            break
+        best = mean[ok].max()
+        a, b = np.argwhere(ok & (mean == best))[-1]
+        sums[a] += sums[b]
+        sums[:, a] += sums[:, b]
+        mass[a] += mass[b]
+        alive[b] = False
+        members[a] += members[b]
+    clusters = [members[i] for i in np.flatnonzero(alive)]
+    labels = np.zeros(n, int)
+    for c, group in enumerate(sorted(clusters, key=lambda m: -w[m].sum())):
+        labels[group] = c
+    return labels

@@ -1,0 +1,188 @@
+"""The perceived world's moves of things: puts and picks read off where things rested and were carried
+(resting places reached from elsewhere, things turning up carried, things put into containers, things
+gone from where they lay), each by whom and whether seen as it happened."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planners.world_base import (
+    CARRIED_AFTER_PICK, CARRIED_BEFORE_PUT, CARRIED_GAP, CARRY_SECONDS, CLOSED, GONE_AFTER, GONE_VIEWS, HIDDEN_GAP,
+    MIN_SIGHTINGS, MOVE_DISTANCE, ON_FURNITURE, OPENED_AFTER, RESTING_SECONDS, STAY_RADIUS, UNSEEN_GAP, WALKING_SPEED,
+    WATCHED, WATCHED_SECONDS, WITNESS_GAP, Action, Stay, Thing, WorldBase)
+
+
+class WorldMoves(WorldBase):
+    """The moves of the world's things (its things' resting places and its people set)."""
+
+    # ------------------------------------------------------------------------------- actions
+    def _moves(self) -> list[Action]:
+        out = []
+        for thing in self.things.values():
+            for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
+                if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
+                    continue
+                when, actor, seen = self._handling(thing, after, put=True)
+                lasted, to_last = _settled(thing.stays, k + 1, +1)
+                out.append(Action("put", when, when, actor, thing.name,
+                                  self.furniture_near(after.x, after.y),
+                                  resting=lasted >= RESTING_SECONDS or to_last, witnessed=seen))
+                when, picker, seen = self._handling(thing, before, put=False)
+                lasted, from_first = _settled(thing.stays, k, -1)
+                out.append(Action("pick", when, when, picker, thing.name,
+                                  self.furniture_near(before.x, before.y),
+                                  resting=lasted >= RESTING_SECONDS or (from_first and not self._arrived(thing)),
+                                  witnessed=seen))
+            out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
+            out += self._put_away(thing, out)
+        return out
+
+    def _handling(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool]:
+        """When the put that began a resting place (the pick that ended it) happened, by whom, and
+        whether it was seen. Seen as it happened when the thing was seen carried in (off), away from the
+        place, within WITNESS_GAP seconds before its first sighting there (after its last): not only
+        found there when the camera came by, or inferred from the thing turning up elsewhere much later
+        (its piece of furniture seen without it says too little: a small thing is often missed at the
+        edge of view while the furniture is not). Then it is the deed of whoever was nearest the thing as
+        it was carried, who walks with it, else of whoever was nearest the place."""
+        edge = stay.start if put else stay.end
+        near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
+        carried = _away(thing, stay, edge - WITNESS_GAP, edge) if put else _away(thing, stay, edge, edge + WITNESS_GAP)
+        if len(carried):
+            i = int(carried[-1] if put else carried[0])
+            t = float(thing.times[i])
+            return edge, self.person_near(float(thing.xs[i]), float(thing.ys[i]), t - 0.5, t + 0.5) or near, True
+        when, by, seen = self._handled_out_of_view(thing, stay, put) or (edge, "", False)
+        return when, by or near, seen
+
+    def _handled_out_of_view(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool] | None:
+        """A put (pick) the thing itself was not in view for: last (first) seen carried, not at rest, some
+        time before its resting place began (after it ended), it was put down (taken) a walk at WALKING_SPEED
+        from that sighting after (before) it, by the one seen at the place then, who makes it witnessed, or
+        else by the one seen carrying it. (Timing the carrier's own arrival was tried: no better.)"""
+        edge = stay.start if put else stay.end
+        side = thing.times < edge if put else thing.times > edge
+        away = np.flatnonzero(side & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
+        if not len(away):
+            return None
+        i = int(away[-1] if put else away[0])
+        t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
+        if abs(edge - t) > (CARRIED_BEFORE_PUT if put else CARRIED_AFTER_PICK) or any(
+                r.start <= t <= r.end and r.end - r.start >= RESTING_SECONDS for r in thing.stays):
+            return None
+        carrier = self.person_near(x, y, t - 1.0, t + 1.0)
+        walk = float(np.hypot(x - stay.x, y - stay.y)) / WALKING_SPEED
+        when = min(t + walk, edge) if put else max(t - walk, edge)
+        by = self.person_near(stay.x, stay.y, when - 1.0, when + 1.0)
+        return when, by or carrier, bool(by)
+
+    def _arrived(self, thing: Thing) -> bool:
+        """Whether the thing was seen away from its first resting place shortly before it rested there
+        (carried there): that place is no resting place it was found at, a short stay there a pause."""
+        if not thing.stays:
+            return False
+        first = thing.stays[0]
+        away = (thing.times < first.start) & (np.hypot(thing.xs - first.x, thing.ys - first.y) > MOVE_DISTANCE)
+        return bool(away.any()) and first.start - float(thing.times[away].max()) <= CARRIED_GAP
+
+    def _carried_in(self, thing: Thing) -> list[Action]:
+        """A put seen as the thing's first resting place reached from elsewhere: seen away from it
+        (carried) shortly before it first rests there."""
+        if not thing.stays:
+            return []
+        first = thing.stays[0]
+        if not self._arrived(thing):
+            return []
+        when, actor, seen = self._handling(thing, first, put=True)
+        return [Action("put", when, when, actor, thing.name, self.furniture_near(first.x, first.y),
+                       resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1, witnessed=seen)]
+
+    def _taken_unseen(self, thing: Thing) -> list[Action]:
+        """Picks whose resting place was not in sight: the thing turns up after UNSEEN_GAP seconds out of
+        sight (or for the first time) at a piece of furniture, someone by it, and is carried off from
+        there within CARRY_SECONDS. Not when it was last seen carried (a carry going on) or still rests
+        where it was seen before (its resting place's end is the pick)."""
+        out = []
+        for i in np.flatnonzero(np.diff(thing.times, prepend=-np.inf) >= UNSEEN_GAP):
+            t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
+            soon = (thing.times > t) & (thing.times <= t + CARRY_SECONDS)
+            if np.count_nonzero(soon) < 2 or np.hypot(thing.xs[soon] - x, thing.ys[soon] - y).max() < MOVE_DISTANCE:
+                continue
+            if i and not any(r.start <= thing.times[i - 1] <= r.end for r in thing.stays):
+                continue  # last seen carried: this is the same carry
+            if any(r.start < t <= r.end for r in thing.stays):
+                continue  # still resting where it was
+            furniture = self._nearest_furniture(x, y, within=ON_FURNITURE)
+            actor = self.person_near(x, y, t - 1.0, t + 1.0)
+            if furniture is not None and actor:
+                out.append(Action("pick", t, t, actor, thing.name, self.furniture_name(furniture),
+                                  witnessed=self._watched(actor, t)))
+        return out
+
+    def _put_away(self, thing: Thing, known: list[Action]) -> list[Action]:
+        """Puts into a container: the thing seen carried (not resting) within ON_FURNITURE of a container
+        that was open then or opens within OPENED_AFTER seconds, and out of sight for HIDDEN_GAP seconds
+        after (shut inside). Put halfway through the opening (the simulator's people open, put and close
+        in two seconds), by whoever was by the container; none where ``known`` has a put of it then."""
+        if len(thing.times) < MIN_SIGHTINGS:
+            return []  # a misread colour or label now and then is not a thing
+        out = []
+        for i in np.flatnonzero(np.diff(thing.times, append=np.inf) >= HIDDEN_GAP):
+            t, x, y = float(thing.times[i]), float(thing.xs[i]), float(thing.ys[i])
+            if any(r.start <= t <= r.end and r.end - r.start >= RESTING_SECONDS for r in thing.stays):
+                continue  # at rest: left where it lay, not carried into anything
+            near = [(d, s, f) for f in self.furniture
+                    if (d := float(np.hypot(f.xs[0] - x, f.ys[0] - y))) <= ON_FURNITURE
+                    for s in f.opens or [] if s.end >= t and s.start <= t + OPENED_AFTER]
+            if not near:
+                continue
+            _, span, f = min(near, key=lambda o: o[0])
+            when = max(t, (span.start + span.end) / 2)
+            if any(a.kind == "put" and a.target == thing.name and abs(a.time - when) <= WITNESS_GAP for a in known):
+                continue
+            actor = (self.person_near(f.xs[0], f.ys[0], when - 2.0, when + 2.0)
+                     or self.person_near(x, y, t - 1.0, t + 1.0))
+            out.append(Action("put", when, when, actor, thing.name, self.furniture_name(f), witnessed=bool(actor)))
+        return out
+
+    def _watched(self, person: str, t: float) -> bool:
+        """Whether the person was in view for a while just before ``t`` (at least WATCHED sightings in the
+        WATCHED_SECONDS before): a pick of a thing that turns up carried then was done in view (only the
+        thing was missed), not long before, out of view, by someone the camera came upon carrying it."""
+        p = self.people[person]
+        return int(np.count_nonzero((p.times >= t - WATCHED_SECONDS) & (p.times < t))) >= WATCHED
+
+    def _gone(self, thing: Thing) -> list[Action]:
+        """A pick inferred from the thing missing from where it last rested: the piece of furniture it
+        rested on (an open one: a table, a shelf, not a cabinet) seen GONE_VIEWS times since, the thing
+        never. Known only from the last of those views on; not witnessed (it happened out of sight)."""
+        if not thing.stays or not self.furniture:
+            return []
+        last = thing.stays[-1]
+        if last.end - last.start < RESTING_SECONDS:
+            return []
+        f = self._nearest_furniture(last.x, last.y, within=ON_FURNITURE)
+        if f is None or any(f.name == c or f.name.endswith(" " + c) for c in CLOSED):
+            return []
+        views = f.times[f.times > last.end + GONE_AFTER]
+        if len(views) < GONE_VIEWS:
+            return []
+        picker = self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
+        return [Action("pick", last.end, last.end, picker, thing.name, self.furniture_name(f),
+                       known=float(views[GONE_VIEWS - 1]), witnessed=False)]
+
+
+def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:
+    """Indices of the thing's sightings away from its resting place (carried) strictly between t0 and t1."""
+    soon = (thing.times > t0) & (thing.times < t1)
+    return np.flatnonzero(soon & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
+
+
+def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
+    """How long a thing rested about stays[k], with the stays after it (step +1) or before it (-1) that
+    lie within MOVE_DISTANCE of it (one resting place that position noise split: no move between), and
+    whether that run reaches the thing's last (first) stay."""
+    start, end, j = stays[k].start, stays[k].end, k + step
+    while 0 <= j < len(stays) and np.hypot(stays[j].x - stays[k].x, stays[j].y - stays[k].y) < MOVE_DISTANCE:
+        start, end, j = min(start, stays[j].start), max(end, stays[j].end), j + step
+    return end - start, not 0 <= j < len(stays)
