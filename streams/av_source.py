@@ -61,7 +61,119 @@ class _Layout:
     indices: tuple[int, ...] = field(default=())
 
 
-class AVSource(Source):
+class _Inspection:
+    """What a just-opened container holds: its streams, their layout, the stream's info and duration
+    (AVSource's part that reads a container before any packet is taken)."""
+
+    def _inspect(self, container: av.container.InputContainer, sid: str, require_video: bool) -> tuple[_Layout, StreamInfo]:
+        video = self._video_stream(container, require_video)
+        audio = self._audio_stream(container) if self.policy.audio else None
+        subtitle = self._text_subtitle_stream(container) if self.policy.text else None
+        frame = self._first_frame(container, video) if video is not None and self.kind == "file" else None
+        layout = self._layout_of(container, video, audio, subtitle, frame)
+        return layout, self._info(container, sid, video, layout)
+
+    def _video_stream(self, container: av.container.InputContainer, require_video: bool) -> av.VideoStream | None:
+        streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
+        if not streams:
+            if require_video:
+                kinds = sorted({s.type for s in container.streams})
+                what = f"{', '.join(kinds)} only" if kinds else "no streams at all"
+                raise SourceError(self._shown, f"has no video stream ({what})")
+            return None
+        stream = _pick(streams)
+        if stream is None:
+            if require_video:
+                raise SourceError(self._shown, "has a video stream in a codec FFmpeg cannot decode (unknown codec)")
+            log.warning("%s: its video stream uses a codec FFmpeg cannot decode; reading it without video", self._shown)
+        return stream
+
+    def _audio_stream(self, container: av.container.InputContainer) -> av.AudioStream | None:
+        stream = _pick(container.streams.audio)
+        if stream is None:
+            what = "an audio stream in a codec FFmpeg cannot decode" if container.streams.audio else "no audio stream"
+            log.warning("%s: has %s; no audio chunks will be produced", self._shown, what)
+        return stream
+
+    def _text_subtitle_stream(self, container: av.container.InputContainer) -> av.stream.Stream | None:
+        texts = [s for s in container.streams.subtitles if s.codec_context is not None and s.codec_context.codec.text_sub]
+        return _pick(texts)
+
+    def _first_frame(self, container: av.container.InputContainer, stream: av.VideoStream) -> av.VideoFrame | None:
+        """The first decodable frame (for rotation and size), or SourceError when none decodes."""
+        error: av.error.FFmpegError | None = None
+        try:
+            for count, packet in enumerate(container.demux(stream)):
+                try:
+                    for frame in packet.decode():
+                        return frame
+                except av.error.FFmpegError as err:
+                    error = error or err
+                if count > _PROBE_PACKETS:
+                    break
+        except av.error.FFmpegError as err:
+            error = error or err
+        codec = stream.codec_context.name
+        reason = f": {read_problem(error)}" if error else ""
+        raise SourceError(self._shown, f"its video stream ({codec}) could not be decoded{reason}")
+
+    def _layout_of(self, container, video, audio, subtitle, frame) -> _Layout:
+        chosen = [s for s in (video if self.policy.video else None, audio, subtitle) if s is not None]
+        rate = (video.average_rate or video.guessed_rate) if video is not None else None
+        start = container.start_time
+        return _Layout(
+            video=video.index if video is not None and self.policy.video else None,
+            audio=audio.index if audio is not None else None,
+            subtitle=subtitle.index if subtitle is not None else None,
+            sar=_sample_aspect(video),
+            rotation=90 * quarter_turns(frame.rotation) if frame is not None else 0,
+            frame_step=1 / float(rate) if rate else 1 / 25,
+            origin=start / av.time_base if start and start > 0 else 0.0,
+            indices=tuple(s.index for s in chosen),
+        )
+
+    def _info(self, container, sid: str, video, layout: _Layout) -> StreamInfo:
+        width = height = None
+        fps = None
+        if video is not None:
+            cc = video.codec_context
+            if cc.width and cc.height:
+                width, height = display_size(cc.width, cc.height, layout.sar, layout.rotation)
+            rate = video.average_rate or video.guessed_rate
+            fps = float(rate) if rate else None
+        extra = {
+            "format": container.format.name,
+            "video_codec": video.codec_context.name if video is not None else None,
+            "audio_codec": _codec_name(container.streams.audio),
+            "sample_aspect_ratio": str(layout.sar),
+            "time_origin": layout.origin,
+            "sidecar": str(self._sidecar_path) if self._sidecar else None,
+        }
+        embedded_text = any(s.codec_context is not None and s.codec_context.codec.text_sub for s in container.streams.subtitles)
+        return StreamInfo(
+            stream=sid,
+            uri=self._shown,
+            kind=self.kind,
+            duration=self._duration(container),
+            width=width,
+            height=height,
+            fps=fps,
+            has_video=video is not None,
+            has_audio=any(s.codec_context is not None for s in container.streams.audio),
+            has_subtitles=embedded_text or bool(self._sidecar),
+            rotation=layout.rotation,
+            wall_clock=_creation_time(container, video),
+            extra=extra,
+        )
+
+    def _duration(self, container) -> float | None:
+        if container.duration is not None and container.duration > 0:
+            return container.duration / av.time_base
+        durations = [float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base]
+        return max(durations) if durations else None
+
+
+class AVSource(_Inspection, Source):
     """A media file, network URL (rtsp, http, ...) or capture device, read through PyAV."""
 
     def __init__(
@@ -180,113 +292,6 @@ class AVSource(Source):
         elif scheme in ("http", "https", "tcp", "udp", "srt"):
             options["timeout"] = micros
         return options
-
-    def _inspect(self, container: av.container.InputContainer, sid: str, require_video: bool) -> tuple[_Layout, StreamInfo]:
-        video = self._video_stream(container, require_video)
-        audio = self._audio_stream(container) if self.policy.audio else None
-        subtitle = self._text_subtitle_stream(container) if self.policy.text else None
-        frame = self._first_frame(container, video) if video is not None and self.kind == "file" else None
-        layout = self._layout_of(container, video, audio, subtitle, frame)
-        return layout, self._info(container, sid, video, layout)
-
-    def _video_stream(self, container: av.container.InputContainer, require_video: bool) -> av.VideoStream | None:
-        streams = [s for s in container.streams.video if not s.disposition & av.stream.Disposition.attached_pic]
-        if not streams:
-            if require_video:
-                kinds = sorted({s.type for s in container.streams})
-                what = f"{', '.join(kinds)} only" if kinds else "no streams at all"
-                raise SourceError(self._shown, f"has no video stream ({what})")
-            return None
-        stream = _pick(streams)
-        if stream is None:
-            if require_video:
-                raise SourceError(self._shown, "has a video stream in a codec FFmpeg cannot decode (unknown codec)")
-            log.warning("%s: its video stream uses a codec FFmpeg cannot decode; reading it without video", self._shown)
-        return stream
-
-    def _audio_stream(self, container: av.container.InputContainer) -> av.AudioStream | None:
-        stream = _pick(container.streams.audio)
-        if stream is None:
-            what = "an audio stream in a codec FFmpeg cannot decode" if container.streams.audio else "no audio stream"
-            log.warning("%s: has %s; no audio chunks will be produced", self._shown, what)
-        return stream
-
-    def _text_subtitle_stream(self, container: av.container.InputContainer) -> av.stream.Stream | None:
-        texts = [s for s in container.streams.subtitles if s.codec_context is not None and s.codec_context.codec.text_sub]
-        return _pick(texts)
-
-    def _first_frame(self, container: av.container.InputContainer, stream: av.VideoStream) -> av.VideoFrame | None:
-        """The first decodable frame (for rotation and size), or SourceError when none decodes."""
-        error: av.error.FFmpegError | None = None
-        try:
-            for count, packet in enumerate(container.demux(stream)):
-                try:
-                    for frame in packet.decode():
-                        return frame
-                except av.error.FFmpegError as err:
-                    error = error or err
-                if count > _PROBE_PACKETS:
-                    break
-        except av.error.FFmpegError as err:
-            error = error or err
-        codec = stream.codec_context.name
-        reason = f": {read_problem(error)}" if error else ""
-        raise SourceError(self._shown, f"its video stream ({codec}) could not be decoded{reason}")
-
-    def _layout_of(self, container, video, audio, subtitle, frame) -> _Layout:
-        chosen = [s for s in (video if self.policy.video else None, audio, subtitle) if s is not None]
-        rate = (video.average_rate or video.guessed_rate) if video is not None else None
-        start = container.start_time
-        return _Layout(
-            video=video.index if video is not None and self.policy.video else None,
-            audio=audio.index if audio is not None else None,
-            subtitle=subtitle.index if subtitle is not None else None,
-            sar=_sample_aspect(video),
-            rotation=90 * quarter_turns(frame.rotation) if frame is not None else 0,
-            frame_step=1 / float(rate) if rate else 1 / 25,
-            origin=start / av.time_base if start and start > 0 else 0.0,
-            indices=tuple(s.index for s in chosen),
-        )
-
-    def _info(self, container, sid: str, video, layout: _Layout) -> StreamInfo:
-        width = height = None
-        fps = None
-        if video is not None:
-            cc = video.codec_context
-            if cc.width and cc.height:
-                width, height = display_size(cc.width, cc.height, layout.sar, layout.rotation)
-            rate = video.average_rate or video.guessed_rate
-            fps = float(rate) if rate else None
-        extra = {
-            "format": container.format.name,
-            "video_codec": video.codec_context.name if video is not None else None,
-            "audio_codec": _codec_name(container.streams.audio),
-            "sample_aspect_ratio": str(layout.sar),
-            "time_origin": layout.origin,
-            "sidecar": str(self._sidecar_path) if self._sidecar else None,
-        }
-        embedded_text = any(s.codec_context is not None and s.codec_context.codec.text_sub for s in container.streams.subtitles)
-        return StreamInfo(
-            stream=sid,
-            uri=self._shown,
-            kind=self.kind,
-            duration=self._duration(container),
-            width=width,
-            height=height,
-            fps=fps,
-            has_video=video is not None,
-            has_audio=any(s.codec_context is not None for s in container.streams.audio),
-            has_subtitles=embedded_text or bool(self._sidecar),
-            rotation=layout.rotation,
-            wall_clock=_creation_time(container, video),
-            extra=extra,
-        )
-
-    def _duration(self, container) -> float | None:
-        if container.duration is not None and container.duration > 0:
-            return container.duration / av.time_base
-        durations = [float(s.duration * s.time_base) for s in container.streams if s.duration and s.time_base]
-        return max(durations) if durations else None
 
     def _read_sidecar(self, sid: str) -> list[TextCue]:
         path = self._sidecar_path
