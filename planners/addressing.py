@@ -1,7 +1,7 @@
 """Names for voices from what is said: people are addressed by name, and the one addressed answers.
 
 A diariser labels voices ("voice:2"), it does not know names. Conversation does: a line that opens
-by calling someone by name ("Bob, could you bring the mug?", "Hi Bob.", "Thanks, Bob.") is most
+by calling someone by name ("Maria, have you got a minute?", "Hi Maria.", "Thanks, Maria.") is most
 often answered by them, so the next line in another voice soon after is a vote for that voice being
 called so; the voice that said the name is a vote against (people do not call themselves by name).
 Votes over the lines heard so far are summed and names given one to one, most votes first, to

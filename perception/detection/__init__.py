@@ -5,7 +5,7 @@
 
 Backends: ``hog-people`` and ``haar-faces`` (OpenCV, no weights), ``yunet-faces`` (a local YuNet
 model file), ``clip-objects`` (open_clip with a text tower). Other packages plug theirs in with
-``register_detector`` (the simulator's ``sim``: ``import sim.detector``; see docs/extending.md).
+``register_detector`` when its module is imported (see docs/extending.md).
 Importing this package is cheap: open_clip loads with the backend that uses it.
 """
 

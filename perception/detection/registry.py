@@ -9,7 +9,7 @@ from perception.registry import Registry
 
 _REGISTRY: Registry[Detector] = Registry("detector")
 # built-ins are imported on first use, so that listing them never imports open_clip; plug-ins register
-# themselves from their own packages (the simulator's "sim": `import sim.detector`)
+# themselves from their own packages when those are imported (docs/extending.md)
 _REGISTRY.register_lazy("hog-people", "perception.detection.hog:HogPeopleDetector")
 _REGISTRY.register_lazy("haar-faces", "perception.detection.faces:HaarFaceDetector")
 _REGISTRY.register_lazy("yunet-faces", "perception.detection.faces:YuNetFaceDetector")

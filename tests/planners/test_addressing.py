@@ -8,7 +8,7 @@ from planners.addressing import addressed, name_lines, voice_names, votes
 
 
 @pytest.mark.parametrize("text, name", [
-    ("Bob, could you bring the mug?", "Bob"),
+    ("Maria, have you got a minute?", "Maria"),
     ("Hi Bob.", "Bob"),
     ("Thanks, Carol!", "Carol"),
     ("hello Dana, let's meet at ten.", "Dana"),
@@ -26,7 +26,7 @@ def test_who_a_line_calls_by_name(text, name):
 def _conversation() -> list[tuple[float, float, str, str]]:
     """voice:1 is Alice, voice:2 Bob, voice:3 Carol (never named by anyone: she is never addressed)."""
     return [
-        (0.0, 2.0, "Bob, could you bring the mug?", "voice:1"),
+        (0.0, 2.0, "Bob, have you got a minute?", "voice:1"),
         (3.0, 4.0, "Sure.", "voice:2"),
         (10.0, 11.0, "Hi Alice.", "voice:2"),
         (12.0, 13.0, "Hello.", "voice:1"),
