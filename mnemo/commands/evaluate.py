@@ -26,6 +26,10 @@ def evaluate(
     out_dir: Path = typer.Option(Path("out/eval"), "--out", help="Where report.json, report.md and plots go."),
     work_dir: Optional[Path] = typer.Option(None, "--work", help="Where episodes and memories go (reused)."),
     answerer: str = typer.Option("builtin", "--answerer", help="sim: builtin (default) or none (skip QA)."),
+    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="m3bench: an OpenAI-compatible API whose model "
+                                          "judges the answers (default: graded by rule)."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="m3bench: the judging model's name."),
+    llm_key: Optional[str] = typer.Option(None, "--llm-key", envvar="MNEMO_LLM_KEY", help="Bearer token of the API."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Measure a profile: segmentation, entities, QA accuracy (built-in answerer), speed."""
@@ -45,13 +49,28 @@ def evaluate(
         elif suite == "m3bench":
             if qa is None or videos is None:
                 raise UserError("the m3bench suite needs --qa FILE and --videos DIR")
-            report = run_m3bench(qa, videos, profile, out_dir, limit=limit, work_dir=work_dir)
+            report = run_m3bench(qa, videos, profile, out_dir, limit=limit, work_dir=work_dir,
+                                 judge=_judge(llm_url, llm_model, llm_key))
         else:
             raise UserError(f"unknown suite {suite!r}; available: sim, m3bench")
     if as_json:
         out.print_json(json.dumps(report, default=str))
         return
     _print_eval(report, out_dir)
+
+
+def _judge(url: str | None, model: str | None, key: str | None):
+    """The LLM judge that --llm-url and --llm-model name; None when neither is given."""
+    if url is None and model is None:
+        return None
+    if not (url and model):
+        raise UserError("an LLM judge needs both --llm-url URL and --llm-model NAME")
+    from mnemo.evaluation.m3_scoring import JudgeConfig, LLMJudge
+
+    try:
+        return LLMJudge(JudgeConfig(url, model, key))
+    except ValueError as error:
+        raise UserError(str(error)) from error
 
 
 def _seeds(text: str) -> list[int]:

@@ -3,8 +3,12 @@
 The file maps video ids to ``{"video_path", "mem_path", "qa_list": [{"question", "answer",
 "question_id", "reasoning", "timestamp": "MM:SS", "type": [...], "before_clip"}]}``. Each video
 is looked up as ``<videos>/<video_id>.mp4``, else by the file name of its ``video_path``; found
-ones are ingested into fresh memories and every question's retrieval is timed. The answers are
-free text; with no reasoner yet, accuracy is reported as not measurable.
+ones are ingested into fresh memories, every question's retrieval is timed, and every question is
+asked of the memory at its own time (``memory.ask(question, at=timestamp)``). Answers are graded
+against the reference by ``mnemo.evaluation.m3_scoring`` (by the reference's form: yes/no, a count,
+keyword overlap for free text; or by an LLM judge), per type, beside baselines graded the same way:
+always "I don't know", retrieval only (the text of the nearest event that ended before the
+question), and the expected score of a uniform guess of the reference's form.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import numpy as np
 import mnemo
 from memory.store import StoreError
 from mnemo.config import load_profile
+from mnemo.evaluation.baselines import Retrieval
 from mnemo.evaluation.latency import RETRIEVAL_CALL, load_average, machine, percentiles, time_searches
+from mnemo.evaluation.m3_scoring import LLMJudge, as_text, grade, uniform_expected
 from mnemo.evaluation.plot import plot_episode
-from mnemo.evaluation.report import NO_REASONER, empty_metrics, write_report
+from mnemo.evaluation.report import baseline_margins, empty_metrics, write_report
 from mnemo.evaluation.workspace import fresh_memory_dir
 from streams.errors import SourceError
 
@@ -31,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 NO_BOUNDARIES = "not measurable here: M3-Bench QA files carry no event boundaries"
 NO_IDENTITIES = "not measurable here: M3-Bench QA files carry no identity labels"
+BASELINES = ("unknown", "retrieval", "uniform")
 _TIMESTAMP = re.compile(r"(?:(\d+):)?(\d+):(\d{2})")  # [HH:]MM:SS
 
 
@@ -120,9 +127,10 @@ def find_video(videos: Path, entry: QAVideo) -> Path | None:
 
 
 def run_m3bench(qa_file: str | Path, videos: str | Path, profile: str, out_dir: str | Path,
-                limit: int | None = None, work_dir: str | Path | None = None) -> dict:
-    """Ingest the benchmark's videos that are present and time every question's retrieval; writes
-    report.json, report.md and a surprise plot per ingested video into ``out_dir``."""
+                limit: int | None = None, work_dir: str | Path | None = None, judge: LLMJudge | None = None) -> dict:
+    """Ingest the benchmark's videos that are present, time every question's retrieval, ask and grade
+    every question (by rule, or by ``judge``); writes report.json, report.md and a surprise plot per
+    ingested video into ``out_dir``."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"limit={limit!r}: expected None or a positive number of videos")
     videos = Path(videos)
@@ -133,37 +141,41 @@ def run_m3bench(qa_file: str | Path, videos: str | Path, profile: str, out_dir: 
     load = load_average()
     out = Path(out_dir)
     work = Path(work_dir) if work_dir is not None else out / "work"
-    details = [_run_video(entry, videos, profile, out, work) for entry in entries]
+    details = [_run_video(entry, videos, profile, out, work, judge) for entry in entries]
     report = _report(details, entries, Path(qa_file), videos, profile, limit)
+    if judge is not None:
+        report["judge"] = {"model": judge.config.model, "asked": judge.asked, "fallbacks": judge.fallbacks}
     report["machine"] = machine(load)
     write_report(report, out)
     return report
 
 
-def _run_video(entry: QAVideo, videos: Path, profile: str, out: Path, work: Path) -> dict:
+def _run_video(entry: QAVideo, videos: Path, profile: str, out: Path, work: Path, judge: LLMJudge | None) -> dict:
     detail: dict[str, Any] = {"video_id": entry.video_id, "video": None, "status": "missing",
                               "questions": len(entry.questions), "events": None, "duration": None, "rtf": None,
-                              "latency": None, "latencies_ms": [], "plot": None}
+                              "latency": None, "latencies_ms": [], "answers": [], "plot": None}
     video = find_video(videos, entry)
     if video is None:
         detail["reason"] = f"not found: looked for {entry.video_id}.mp4 and {Path(entry.video_path).name}"
         return detail
     detail["video"] = str(video)
     try:
-        _ingest_and_ask(entry, video, profile, out, work, detail)
+        _ingest_and_ask(entry, video, profile, out, work, detail, judge)
     except (SourceError, StoreError, OSError) as err:  # a bad file is reported and skipped; the batch goes on
         logger.warning("%s: skipped: %s", video, err)
         detail.update(status="failed", reason=str(err))
     return detail
 
 
-def _ingest_and_ask(entry: QAVideo, video: Path, profile: str, out: Path, work: Path, detail: dict) -> None:
+def _ingest_and_ask(entry: QAVideo, video: Path, profile: str, out: Path, work: Path, detail: dict,
+                    judge: LLMJudge | None) -> None:
     trace: list[tuple[float, float]] = []
     memory_dir = fresh_memory_dir(work / f"memory-{_safe(entry.video_id)}")
     with mnemo.open(memory_dir, profile=profile, create=True) as memory:
         ingest = memory.ingest(str(video), trace=trace)
         starts = sorted(e.start for e in memory.events())
         timing = time_searches(memory, [q.question for q in entry.questions])
+        detail["answers"] = [_ask(memory, q, judge) for q in entry.questions]
     plot = plot_episode(out / f"video-{_safe(entry.video_id)}.png", trace, starts[1:], [],
                         title=f"{entry.video_id}: surprise and predicted boundaries",
                         threshold=load_profile(profile).segmenter.gamma)
@@ -174,6 +186,32 @@ def _ingest_and_ask(entry: QAVideo, video: Path, profile: str, out: Path, work: 
         detail["reason"] = f"{late} question(s) asked after the video's end ({ingest.media_seconds:.0f} s)"
     logger.info("%s: %d events, RTF %.1f, %d questions searched", entry.video_id, len(starts),
                 ingest.realtime_factor, len(timing.latencies_ms))
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A question as the retrieval baseline reads it."""
+
+    text: str
+    asked_at: float
+
+
+def _ask(memory: Any, q: QAItem, judge: LLMJudge | None) -> dict:
+    """Ask one question at its time; grade the answer and each baseline's the same way."""
+    answer = memory.ask(q.question, at=q.timestamp)
+    said = None
+    if answer.known:
+        said = as_text(answer.value) if isinstance(answer.value, (bool, int, float)) else answer.text
+    nearest = Retrieval.nearest(memory, _Asked(q.question, q.timestamp))
+    retrieved = nearest[2] or None if nearest else None
+
+    def correct(text: str | None) -> float:
+        return float(judge(q.question, q.answer, text) if judge is not None else grade(q.answer, text))
+
+    return {"question_id": q.question_id, "question": q.question, "types": list(q.types), "at": q.timestamp,
+            "reference": q.answer, "answer": said, "kind": answer.kind, "correct": correct(said),
+            "baselines": {"unknown": 0.0, "retrieval": correct(retrieved), "uniform": uniform_expected(q.answer)},
+            "retrieved": retrieved}
 
 
 def _safe(name: str) -> str:
@@ -191,30 +229,51 @@ def _report(details: list[dict], entries: list[QAVideo], qa_file: Path, videos: 
     latencies = [ms for d in ingested for ms in d.pop("latencies_ms")]
     for d in details:
         d.pop("latencies_ms", None)
+    answers = [a for d in ingested for a in d["answers"]]
     lat = percentiles(latencies)
     metrics = empty_metrics(sorted(by_type))
     metrics.update(ingest_rtf=float(np.mean([d["rtf"] for d in ingested])) if ingested else None,
                    query_p50_ms=lat["p50_ms"], query_p99_ms=lat["p99_ms"])
+    baselines = {}
+    if answers:
+        qa = _accuracy(answers, sorted(by_type), lambda a: a["correct"])
+        metrics.update(qa_accuracy=qa["overall"], qa_accuracy_by_type=qa["per_type"])
+        baselines = {name: _accuracy(answers, sorted(by_type), lambda a, n=name: a["baselines"][n])
+                     for name in BASELINES}
     counts = {status: sum(d["status"] == status for d in details) for status in ("ingested", "missing", "failed")}
     return {
         "suite": "m3bench", **metrics,
         "not_measurable": _not_measurable(metrics, counts),
         "profile": profile, "qa_file": str(qa_file), "videos_dir": str(videos), "limit": limit,
-        "retrieval": RETRIEVAL_CALL,
+        "retrieval": RETRIEVAL_CALL, "answerer": "builtin" if answers else None,
+        "baselines": baselines, "baseline_margin": baseline_margins(metrics, baselines) if baselines else None,
         "videos": {"listed": len(entries), "found": counts["ingested"] + counts["failed"], **counts},
-        "questions": {"total": sum(len(e.questions) for e in entries), "asked": len(latencies), "by_type": by_type},
+        "questions": {"total": sum(len(e.questions) for e in entries), "asked": len(answers), "by_type": by_type},
         "notes": ["question types are multi-label: a question counts once under each of its types",
+                  "answers are graded by the reference's form (mnemo.evaluation.m3_scoring): yes/no, a count, "
+                  "else keyword overlap (at least half the reference's content words); or by the LLM judge",
+                  "uniform: the expected score of a uniform guess of the reference's form (yes/no 1/2, counts "
+                  "0-5 1/6, free text 0)",
                   f"query latency: {RETRIEVAL_CALL}, over the whole video's memory; the cold first search "
                   "of each memory is reported apart as first_query_ms"],
         "episodes": details,
     }
 
 
+def _accuracy(answers: list[dict], types: list[str], score) -> dict:
+    """Mean score overall (each question once) and per type (a question under each of its types)."""
+    per_type = {t: [score(a) for a in answers if t in a["types"]] for t in types}
+    return {"overall": float(np.mean([score(a) for a in answers])),
+            "per_type": {t: float(np.mean(v)) if v else None for t, v in per_type.items()}}
+
+
 def _not_measurable(metrics: dict, counts: dict[str, int]) -> dict[str, str]:
     reasons = {"boundary_f1": NO_BOUNDARIES, "boundary_precision": NO_BOUNDARIES, "boundary_recall": NO_BOUNDARIES,
-               "entity_bcubed_f1": NO_IDENTITIES, "qa_accuracy": NO_REASONER, "qa_accuracy_by_type": NO_REASONER}
+               "entity_bcubed_f1": NO_IDENTITIES}
     nothing = f"no video was ingested ({counts['missing']} missing, {counts['failed']} failed)"
-    for key in ("ingest_rtf", "query_p50_ms", "query_p99_ms"):
+    for key in ("ingest_rtf", "query_p50_ms", "query_p99_ms", "qa_accuracy"):
         if metrics[key] is None:
             reasons[key] = nothing if not counts["ingested"] else "no questions were asked"
+    if metrics["qa_accuracy"] is None:
+        reasons["qa_accuracy_by_type"] = reasons["qa_accuracy"]
     return reasons

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 STABLE_KEYS = ("boundary_f1", "boundary_precision", "boundary_recall", "entity_bcubed_f1", "qa_accuracy",
                "qa_accuracy_by_type", "ingest_rtf", "query_p50_ms", "query_p99_ms")
-NO_REASONER = "not yet measurable: no reasoner (issue: Reasoner)"
+NO_REASONER = "not measured: no answerer was asked (--answerer none)"
 NO_ENTITIES = "undefined: the simulated detectors saw no entity"
 JSON_NAME = "report.json"
 MARKDOWN_NAME = "report.md"
@@ -38,6 +38,25 @@ def empty_metrics(types: tuple[str, ...] | list[str]) -> dict[str, Any]:
     metrics: dict[str, Any] = {key: None for key in STABLE_KEYS}
     metrics["qa_accuracy_by_type"] = {t: None for t in types}
     return metrics
+
+
+def baseline_margins(metrics: dict, baselines: dict[str, dict]) -> dict | None:
+    """The answerer's accuracy less the best baseline's, overall and per type (each type's best);
+    ``baselines`` maps a name to ``{"overall": accuracy, "per_type": {type: accuracy}}``."""
+    if metrics.get("qa_accuracy") is None or not baselines:
+        return None
+    best = max(baselines, key=lambda n: (baselines[n]["overall"] is not None, baselines[n]["overall"] or 0.0))
+    per_type = {}
+    for t, acc in metrics["qa_accuracy_by_type"].items():
+        values = {n: b["per_type"].get(t) for n, b in baselines.items() if b["per_type"].get(t) is not None}
+        if acc is None or not values:
+            per_type[t] = None
+            continue
+        name = max(values, key=lambda n: values[n])
+        per_type[t] = {"best": name, "best_accuracy": values[name], "margin": acc - values[name]}
+    overall = baselines[best]["overall"]
+    return {"best": best, "best_accuracy": overall,
+            "margin": None if overall is None else metrics["qa_accuracy"] - overall, "per_type": per_type}
 
 
 def write_report(report: dict, out_dir: str | Path) -> dict[str, Path]:

@@ -29,7 +29,7 @@ from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, Bound
                                          evaluate_boundaries, split_visible, visible_boundaries)
 from mnemo.evaluation.latency import RETRIEVAL_CALL, QueryTiming, load_average, machine, percentiles, time_searches
 from mnemo.evaluation.plot import plot_episode
-from mnemo.evaluation.report import NO_ENTITIES, NO_REASONER, empty_metrics, write_report
+from mnemo.evaluation.report import NO_ENTITIES, NO_REASONER, baseline_margins, empty_metrics, write_report
 from mnemo.evaluation.workspace import fresh_memory_dir
 from mnemo.pipeline import IngestReport
 from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, Truth, generate_questions, load_truth,
@@ -254,24 +254,6 @@ def _baseline_qa(scores: dict[str, list[float]]) -> dict:
     return {"overall": qa["accuracy"], "per_type": qa["by_type"]}
 
 
-def _margins(metrics: dict, baselines: dict[str, dict]) -> dict | None:
-    """The answerer's accuracy less the best baseline's, overall and per type (each type's best)."""
-    if metrics.get("qa_accuracy") is None or not baselines:
-        return None
-    best = max(baselines, key=lambda n: (baselines[n]["overall"] is not None, baselines[n]["overall"] or 0.0))
-    per_type = {}
-    for t, acc in metrics["qa_accuracy_by_type"].items():
-        values = {n: b["per_type"].get(t) for n, b in baselines.items() if b["per_type"].get(t) is not None}
-        if acc is None or not values:
-            per_type[t] = None
-            continue
-        name = max(values, key=lambda n: values[n])
-        per_type[t] = {"best": name, "best_accuracy": values[name], "margin": acc - values[name]}
-    overall = baselines[best]["overall"]
-    return {"best": best, "best_accuracy": overall,
-            "margin": None if overall is None else metrics["qa_accuracy"] - overall, "per_type": per_type}
-
-
 def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Settings) -> dict:
     answerer, tolerance = settings.answerer, settings.tolerance
     metrics = empty_metrics(QUESTION_TYPES)
@@ -296,7 +278,7 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
         "profile": settings.profile, "seeds": seeds, "minutes": settings.minutes, "noise": noise,
         "tolerance_s": tolerance, "questions_per_type": settings.per_type,
         "answerer": _name(answerer) if answerer is not None else None,
-        "baselines": baselines, "baseline_margin": _margins(metrics, baselines),
+        "baselines": baselines, "baseline_margin": baseline_margins(metrics, baselines),
         "retrieval": RETRIEVAL_CALL,
         "boundary_matching": {**total.to_dict(), "tolerance_s": tolerance, "merge_s": DEFAULT_MERGE},
         "boundary_by_kind": {k: c.to_dict() for k, c in combine_kinds(r.boundaries for r in runs).items()},

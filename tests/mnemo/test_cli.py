@@ -273,6 +273,11 @@ def test_eval_refuses_a_bad_suite_and_bad_seeds(tmp_path):
     assert run.returncode == 2 and "--seeds" in run.stderr
     run = mnemo("eval", "--suite", "m3bench", "--out", str(tmp_path / "ev"))
     assert run.returncode == 2 and "--qa" in run.stderr
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "qa.json").write_text("{}")
+    run = mnemo("eval", "--suite", "m3bench", "--qa", str(tmp_path / "qa.json"), "--videos", str(tmp_path / "videos"),
+                "--llm-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "ev"))
+    assert run.returncode == 2 and "needs both --llm-url URL and --llm-model NAME" in run.stderr
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -89,7 +89,7 @@ def test_every_stable_key_is_reported(suite):
     assert 0.0 <= report["entity_bcubed_f1"] <= 1.0 and "entity_bcubed_f1" not in report["not_measurable"]
     for kind in report["episodes"][0]["entities"]["by_kind"].values():  # found vs true entities per kind
         assert kind["found"] >= 1 and kind["true"] >= 1 and 0.0 <= kind["f1"] <= 1.0
-    assert report["qa_accuracy"] is None and "no reasoner" in report["not_measurable"]["qa_accuracy"]
+    assert report["qa_accuracy"] is None and "no answerer was asked" in report["not_measurable"]["qa_accuracy"]
     assert report["qa_accuracy_by_type"] == {t: None for t in QUESTION_TYPES}
     assert report["ingest_rtf"] > 0
     assert 0 < report["query_p50_ms"] <= report["query_p99_ms"]
@@ -120,7 +120,7 @@ def test_report_files_and_plot(suite):
     on_disk = json.loads((out / "report.json").read_text())
     assert {k: on_disk[k] for k in STABLE_KEYS} == {k: report[k] for k in STABLE_KEYS}
     markdown = (out / "report.md").read_text()
-    assert "| boundary F1 |" in markdown and "n/a (not yet measurable: no reasoner" in markdown
+    assert "| boundary F1 |" in markdown and "n/a (not measured: no answerer was asked" in markdown
     assert "| where_now |" in markdown and "## Episodes" in markdown
     png = out / "episode-1.png"
     assert report["episodes"][0]["plot"] == str(png)

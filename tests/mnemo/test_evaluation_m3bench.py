@@ -16,8 +16,8 @@ M3_TYPES = {"Multi-Detail Reasoning", "Person Understanding", "Cross-Modal Reaso
             "General Knowledge Extraction", "Multi-Hop Reasoning"}
 
 
-def _qa(qid: str, question: str, stamp: str, types: list[str]) -> dict:
-    return {"question": question, "answer": "In the kitchen.", "question_id": qid, "reasoning": "seen at 00:01",
+def _qa(qid: str, question: str, stamp: str, types: list[str], answer: str = "In the kitchen.") -> dict:
+    return {"question": question, "answer": answer, "question_id": qid, "reasoning": "seen at 00:01",
             "timestamp": stamp, "type": types, "before_clip": 0}
 
 
@@ -31,11 +31,12 @@ def bench(tmp_path_factory):
     (videos / "vid_d.mp4").write_bytes(b"not a video at all" * 10)
     data = {
         "vid_a": {"video_path": "data/videos/robot/vid_a.mp4", "mem_path": "x.pkl",
-                  "qa_list": [_qa("vid_a_Q01", "Where is the red mug?", "00:03", ["Multi-Detail Reasoning"]),
+                  "qa_list": [_qa("vid_a_Q01", "Where is the red mug?", "00:03", ["Multi-Detail Reasoning"],
+                                  "Next to the kettle."),
                               _qa("vid_a_Q02", "Who waters the plants?", "00:04",
-                                  ["Person Understanding", "Cross-Modal Reasoning"])]},
+                                  ["Person Understanding", "Cross-Modal Reasoning"], "Bob.")]},
         "vid_b": {"video_path": "data/videos/robot/clip_b.mp4", "mem_path": "y.pkl",
-                  "qa_list": [_qa("vid_b_Q01", "What is in the garden?", "00:02", ["Multi-Detail Reasoning"])]},
+                  "qa_list": [_qa("vid_b_Q01", "Is there a garden?", "00:02", ["Multi-Detail Reasoning"], "Yes.")]},
         "vid_c": {"video_path": "data/videos/robot/vid_c.mp4", "mem_path": "z.pkl",
                   "qa_list": [_qa("vid_c_Q01", "Where are the keys?", "01:10", ["Multi-Hop Reasoning"])]},
         "vid_d": {"video_path": "data/videos/robot/vid_d.mp4", "mem_path": "w.pkl",
@@ -56,10 +57,31 @@ def test_counts_and_stable_keys(bench):
     assert report["questions"]["by_type"] == {"Multi-Detail Reasoning": 2, "Person Understanding": 1,
                                               "Cross-Modal Reasoning": 1, "Multi-Hop Reasoning": 1,
                                               "General Knowledge Extraction": 1}
-    assert report["qa_accuracy"] is None and report["qa_accuracy_by_type"] == {t: None for t in M3_TYPES}
-    assert "no reasoner" in report["not_measurable"]["qa_accuracy"]
+    assert "qa_accuracy" not in report["not_measurable"] and 0 <= report["qa_accuracy"] <= 1
     assert report["boundary_f1"] is None and "boundaries" in report["not_measurable"]["boundary_f1"]
     assert report["ingest_rtf"] > 0 and 0 < report["query_p50_ms"] <= report["query_p99_ms"]
+
+
+def test_every_question_is_asked_at_its_time_and_graded(bench):
+    _, _, _, report = bench
+    answers = {a["question_id"]: a for e in report["episodes"] for a in e["answers"]}
+    assert set(answers) == {"vid_a_Q01", "vid_a_Q02", "vid_b_Q01"}
+    assert [answers[q]["at"] for q in sorted(answers)] == [3.0, 4.0, 2.0]
+    bob = answers["vid_a_Q02"]  # the subtitle "Bob is watering the tomato plants." ended before 00:04
+    assert "Bob" in bob["retrieved"] and bob["baselines"]["retrieval"] == 1.0
+    assert bob["correct"] == float("bob" in (bob["answer"] or "").lower())
+    assert answers["vid_b_Q01"]["baselines"]["uniform"] == 0.5  # a yes/no reference
+    # the figures are the means of the graded answers: overall once per question, per type under each type
+    correct = [a["correct"] for a in answers.values()]
+    assert report["qa_accuracy"] == pytest.approx(sum(correct) / 3)
+    assert report["qa_accuracy_by_type"]["Person Understanding"] == bob["correct"]
+    assert report["qa_accuracy_by_type"]["Multi-Hop Reasoning"] is None  # vid_c's question was never asked
+    baselines = report["baselines"]
+    assert set(baselines) == {"unknown", "retrieval", "uniform"} and baselines["unknown"]["overall"] == 0.0
+    assert baselines["uniform"]["overall"] == pytest.approx(0.5 / 3)
+    margin = report["baseline_margin"]
+    best = max(b["overall"] for b in baselines.values())
+    assert margin["margin"] == pytest.approx(report["qa_accuracy"] - best)
 
 
 def test_per_video_detail_and_files(bench):
@@ -78,7 +100,7 @@ def test_per_video_detail_and_files(bench):
     assert json.loads((out / "report.json").read_text())["videos"]["missing"] == 1
     markdown = (out / "report.md").read_text()
     assert "## Videos" in markdown and "| vid_c | missing |" in markdown
-    assert "n/a (not yet measurable: no reasoner" in markdown
+    assert "## Answerer and baselines" in markdown and "| **overall** |" in markdown
 
 
 def test_limit_takes_the_first_videos(bench, tmp_path):

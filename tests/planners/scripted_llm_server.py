@@ -9,7 +9,8 @@ not fit), ``slow`` (sleeps 3 s), ``http500``, ``loop`` (tool calls for ever); ma
 ``overflow_args`` (tool arguments out of any integer's range, then an answer), ``object_args`` (arguments
 as a JSON object, not a string, then an answer), ``message_string`` (the message a string),
 ``toolcall_string`` (a tool call a string), ``content_number`` (the content a number), ``huge_evidence``
-(an answer citing event 10**30).
+(an answer citing event 10**30). Judges of M3-Bench answers: ``judge`` says "Yes." when the candidate
+answer holds the reference answer's first word, else "No."; ``judge_prose`` says neither.
 """
 
 from __future__ import annotations
@@ -66,6 +67,14 @@ def reply(body: dict) -> tuple[int, dict]:
         message["content"] = 42
     elif model == "huge_evidence":
         message["content"] = json.dumps({**ANSWER, "evidence": [10**30]})
+    elif model == "judge":
+        asked = body["messages"][-1]["content"]
+        reference = asked.split("Reference answer: ")[1].split("\n")[0]
+        candidate = asked.split("Candidate answer: ")[1].split("\n")[0]
+        first = reference.split()[0].strip(".,").lower()
+        message["content"] = "Yes." if first in candidate.lower() else "No."
+    elif model == "judge_prose":
+        message["content"] = "It depends on how you look at it."
     elif model == "loop":
         message["tool_calls"] = [_call(1, "get_event", json.dumps({"id": 1}))]
     return 200, {"id": "x", "object": "chat.completion", "model": model,
