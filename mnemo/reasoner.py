@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from memory import lookups
 from memory.store import MemoryStore
 from planners.answer import Answer
 from planners.answerers import Answerer, create_answerer
@@ -76,16 +77,7 @@ class Reasoner:
         return True
 
     def _current_stamp(self) -> tuple:
-        c = self.store._conn
-        # O(1) look-ups only (a COUNT(*) scans a million events): newest ids and the spaces' counters
-        parts = [c.execute("SELECT MAX(id) FROM events").fetchone(),
-                 tuple(c.execute("SELECT name, generation, epoch FROM spaces ORDER BY name").fetchall())]
-        for table in ("sightings", "heard"):
-            try:
-                parts.append(c.execute(f"SELECT MAX(id) FROM {table}").fetchone())
-            except Exception:  # noqa: BLE001 - an older memory without the table
-                parts.append(None)
-        return tuple(parts)
+        return lookups.stamp(self.store)
 
     @property
     def builtin(self) -> BuiltinAnswerer:

@@ -11,6 +11,7 @@ import re
 from collections import OrderedDict
 from typing import Callable
 
+from memory import lookups
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence
 from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
@@ -94,8 +95,8 @@ class AnswererBase:
 
     def _end(self) -> float:
         """The end of memory: its last event's end, or its last perception's when later; inf when empty."""
-        rows = self.store._conn.execute('SELECT "end" FROM events ORDER BY id DESC LIMIT 1').fetchone()
-        ends = [float(rows[0])] if rows and rows[0] is not None else []
+        last = lookups.last_event_end(self.store)
+        ends = [] if last is None else [last]
         return max(ends + [self.world.last]) if ends or self.world.last > float("-inf") else float("inf")
 
     # ---------------------------------------------------------------------------- evidence
@@ -103,21 +104,14 @@ class AnswererBase:
                  place: str | None = None) -> list[Evidence]:
         """The stored event that holds media time t, as evidence: cut at the question's time (its text
         left out when it runs on past it: what was said then was not yet heard); none for a later t."""
-        c = self.store._conn
         now = self._now
         if t > now:
             return []
-        if self.world.stream is not None:  # the (stream, start) index answers this at any size
-            row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE stream = ? AND start <= ? '
-                            "ORDER BY start DESC LIMIT 1", (self.world.stream, t)).fetchone()
-        else:
-            row = c.execute('SELECT id, stream, start, "end", text FROM events WHERE start <= ? AND "end" > ? '
-                            "ORDER BY start DESC LIMIT 1", (t, t)).fetchone()
-        if row is None or row[3] < t:
+        row = lookups.event_holding(self.store, t, self.world.stream)  # by (stream, start) when one stream
+        if row is None:
             return []
         event, stream, start, end, text = row
-        has_keyframe = c.execute("SELECT 1 FROM keyframes WHERE event_id = ? LIMIT 1", (event,)).fetchone()
-        keyframe = str(self.store.keyframe_path(event, 0)) if has_keyframe else None
+        keyframe = str(self.store.keyframe_path(event, 0)) if lookups.has_keyframe(self.store, event) else None
         if place is None:
             place = self.world.agent_room(t) or None  # where the camera was: where it happened
         running = float(end) > now

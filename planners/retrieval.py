@@ -12,12 +12,12 @@ seen), and re-ranked.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
 
+from memory import lookups
 from planners.answer import Evidence
 
 logger = logging.getLogger(__name__)
@@ -67,18 +67,13 @@ class Retriever:
     def _inside(self, ids: list[int], start: float | None, end: float | None) -> set[int]:
         if not ids:
             return set()
-        marks = ",".join("?" * len(ids))
-        rows = self.store._conn.execute(f'SELECT id, start, "end" FROM events WHERE id IN ({marks})', ids)
-        return {int(i) for i, a, b in rows if (start is None or b > start) and (end is None or a < end)}
+        spans = lookups.event_spans(self.store, ids)
+        return {i for i, (a, b) in spans.items() if (start is None or b > start) and (end is None or a < end)}
 
     def episodes(self, space: str, vector: np.ndarray, top: int = EPISODES) -> list[tuple[int, float]]:
         """Events of the episodes whose mean vector is nearest the query (coarse to fine)."""
-        try:
-            rows = self.store._conn.execute("SELECT episode_id, count, sum FROM episode_vectors WHERE space = ?",
-                                            (space,)).fetchall()
-        except sqlite3.OperationalError:
-            return []  # no hierarchy in this memory
-        if not rows:
+        rows = lookups.episode_sums(self.store, space)
+        if not rows:  # no hierarchy in this memory
             return []
         q = np.asarray(vector, np.float64)
         q = q / max(float(np.linalg.norm(q)), 1e-12)
@@ -91,9 +86,7 @@ class Retriever:
         scored.sort(reverse=True)
         out = []
         for cos, episode in scored[:top]:
-            for (event,) in self.store._conn.execute(
-                    "SELECT event_id FROM episode_events WHERE episode_id = ? ORDER BY event_id", (episode,)):
-                out.append((int(event), cos))
+            out += [(event, cos) for event in lookups.episode_event_ids(self.store, episode)]
         return out
 
     def labelled(self, label: str, start: float | None = None, end: float | None = None) -> list[tuple[int, float]]:
@@ -101,23 +94,9 @@ class Retriever:
         words = label.lower().split()
         if not words:
             return []
-        where, params = ["s.label = ?"], [words[-1]]
-        if len(words) > 1:
-            where.append("s.colour = ?")
-            params.append(words[0])
-        if start is not None:
-            where.append("s.time >= ?")
-            params.append(float(start))
-        if end is not None:
-            where.append("s.time < ?")
-            params.append(float(end))
-        try:
-            rows = self.store._conn.execute(
-                "SELECT e.id, COUNT(*) FROM sightings s JOIN events e ON e.stream = s.stream AND s.time >= e.start "
-                f"AND s.time < e.\"end\" WHERE {' AND '.join(where)} GROUP BY e.id ORDER BY COUNT(*) DESC", params)
-            rows = rows.fetchall()
-        except sqlite3.OperationalError:
-            return []
+        rows = lookups.events_with_sightings(self.store, words[-1], words[0] if len(words) > 1 else None,
+                                             None if start is None else float(start),
+                                             None if end is None else float(end))
         top = max((n for _, n in rows), default=1)
         return [(int(e), n / top) for e, n in rows]
 
@@ -153,23 +132,13 @@ class Retriever:
         """Events during which the camera was within ``radius`` metres of (x, y), or a thing was seen
         there (pose log and sightings); nearest first."""
         scores: dict[int, float] = {}
-        conn = self.store._conn
-        try:
-            rows = conn.execute("SELECT stream, time, x, y FROM poses").fetchall()
-            try:
-                rows += conn.execute("SELECT stream, time, x, y FROM sightings").fetchall()
-            except sqlite3.OperationalError:
-                pass
-        except sqlite3.OperationalError:
-            return []
-        for stream, t, px, py in rows:
+        for stream, t, px, py in lookups.placed_times(self.store):
             d = float(np.hypot(px - x, py - y))
             if d > radius or (start is not None and t < start) or (end is not None and t >= end):
                 continue
-            hit = conn.execute('SELECT id FROM events WHERE stream = ? AND start <= ? AND "end" > ? LIMIT 1',
-                               (stream, t, t)).fetchone()
-            if hit:
-                scores[int(hit[0])] = max(scores.get(int(hit[0]), 0.0), 1.0 - d / radius)
+            hit = lookups.event_at(self.store, stream, t)
+            if hit is not None:
+                scores[hit[0]] = max(scores.get(hit[0], 0.0), 1.0 - d / radius)
         return sorted((Scored(e, s, {"near": s}) for e, s in scores.items()), key=lambda s: (-s.score, s.event))
 
     # ---------------------------------------------------------------------------- expansion
@@ -197,55 +166,26 @@ class Retriever:
     def _graph_neighbours(self, event: int, limit: int = 10) -> list[int]:
         """Events sharing an entity or a place with ``event`` (the scene graph's event-entity and
         event-place edges), nearest in time first; none when those tables are missing or empty."""
-        c = self.store._conn
-        queries = [
-            "SELECT DISTINCT b.event_id, ABS(b.start - a.start) AS d FROM entity_appearances a "
-            "JOIN entity_appearances b ON a.entity_id = b.entity_id WHERE a.event_id = ? AND b.event_id IS NOT NULL "
-            "AND b.event_id != a.event_id ORDER BY d LIMIT ?",
-            "SELECT b.event_id, ABS(b.event_id - a.event_id) AS d FROM event_places a JOIN event_places b "
-            "ON a.place_id = b.place_id WHERE a.event_id = ? AND a.place_id IS NOT NULL AND b.event_id != a.event_id "
-            "ORDER BY d LIMIT ?",
-        ]
-        out: list[int] = []
-        for sql in queries:
-            try:
-                out += [int(r[0]) for r in c.execute(sql, (event, limit))]
-            except sqlite3.OperationalError:
-                continue
+        out = (lookups.shared_entity_events(self.store, event, limit)
+               + lookups.shared_place_events(self.store, event, limit))
         return list(dict.fromkeys(out))
 
     def in_area(self, name: str, start: float | None = None, end: float | None = None) -> list[Scored]:
         """Events during which the camera was in the named map area (pose log + map), in time order."""
-        c = self.store._conn
-        try:
-            box = c.execute("SELECT x0, y0, x1, y1 FROM map_areas WHERE name = ?", (name,)).fetchone()
-        except sqlite3.OperationalError:
-            return []
+        box = lookups.area_box(self.store, name)
         if box is None:
             return []
-        rows = c.execute("SELECT p.stream, p.time FROM poses p WHERE p.x >= ? AND p.x < ? AND p.y >= ? AND p.y < ?",
-                         (box[0], box[2], box[1], box[3])).fetchall()
         found: dict[int, float] = {}
-        for stream, t in rows:
+        for stream, t in lookups.poses_in_box(self.store, box):
             if (start is not None and t < start) or (end is not None and t >= end):
                 continue
-            hit = c.execute('SELECT id, start FROM events WHERE stream = ? AND start <= ? AND "end" > ? LIMIT 1',
-                            (stream, t, t)).fetchone()
-            if hit:
-                found[int(hit[0])] = float(hit[1])
+            hit = lookups.event_at(self.store, stream, t)
+            if hit is not None:
+                found[hit[0]] = hit[1]
         return [Scored(e, 1.0, {"area": 1.0}) for e in sorted(found, key=lambda e: (found[e], e))]
 
     def _neighbours(self, event: int) -> list[int]:
-        row = self.store._conn.execute("SELECT stream, start FROM events WHERE id = ?", (event,)).fetchone()
-        if row is None:
-            return []
-        stream, start = row
-        n = self.contiguity
-        before = self.store._conn.execute("SELECT id FROM events WHERE stream = ? AND start < ? ORDER BY start DESC "
-                                          "LIMIT ?", (stream, start, n)).fetchall()
-        after = self.store._conn.execute("SELECT id FROM events WHERE stream = ? AND start > ? ORDER BY start "
-                                         "LIMIT ?", (stream, start, n)).fetchall()
-        return [int(r[0]) for r in before + after]
+        return lookups.neighbours(self.store, event, self.contiguity)
 
     # ----------------------------------------------------------------------------- evidence
     def evidence(self, hits: list[Scored], note: str = "", until: float | None = None) -> list[Evidence]:
