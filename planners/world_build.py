@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from memory import perceived
+from memory.spoken import spoken
 from planners.addressing import name_lines
 from planners.drift import fit_drift
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
@@ -38,8 +39,11 @@ class WorldBuild(WorldMoves):
             self.drift = fit_drift([(r[2], r[5], r[8], r[9]) for r in rows if r[4] == "furniture"])
         dxs, dys = self.drift.at([r[2] for r in rows])
         rows = [r[:8] + (r[8] + a, r[9] + b) + r[10:] for r, a, b in zip(rows, dxs.tolist(), dys.tolist())]
-        lines = perceived.heard(self.store, until=self.until)
+        lines = perceived.heard(self.store, until=self.until)  # a perception log's lines, and the ingest's:
         heard = [(float(s), float(e), t, sp) for _, _, s, e, t, sp in lines]
+        said = [(s, e, t, sp) for _, s, e, t, sp in spoken(self.store, until=self.until)]
+        if said:
+            heard = sorted(heard + said, key=lambda h: h[0])  # stable: ties keep the log's order
         self.heard = name_lines(heard)  # diarised voices get the names conversation gives them by the cut
         if rows:
             self.stream = rows[0][1]

@@ -84,3 +84,22 @@ def test_a_video_without_people_answers_that_it_does_not_know(shared_data, tmp_p
     answer = json.loads(mnemo("ask", "When did you last see someone?", "--memory", str(tmp_path / "home"),
                               "--json").stdout)
     assert answer["value"] is None and answer["answer"] == "I don't know", answer
+
+
+@pytest.mark.slow
+def test_what_was_said_reaches_the_world_under_the_voice_and_then_its_name(documentary, tmp_path):
+    import shutil
+    import sqlite3
+
+    lines = json.loads(mnemo("transcript", "--memory", str(documentary), "--json").stdout)
+    line = next(u for u in lines if u["origin"] == "asr" and "drinking cup" in u["text"].lower())
+    question = f'Who said "{line["text"].strip()}"?'
+    answer = json.loads(mnemo("ask", question, "--memory", str(documentary), "--json").stdout)
+    assert answer["kind"] == "person" and answer["value"] == line["speaker"], answer  # the transcript is the oracle
+    memory = tmp_path / "named"
+    shutil.copytree(documentary, memory)  # the module's memory stays unnamed for the other tests
+    with sqlite3.connect(memory / "memory.db") as db:
+        entity = db.execute("SELECT entity_id FROM entity_keys WHERE key = ?", (line["speaker"],)).fetchone()[0]
+    assert mnemo("name", f"entity:{entity}", "Ruth", "--memory", str(memory)).returncode == 0
+    answer = json.loads(mnemo("ask", question, "--memory", str(memory), "--json").stdout)
+    assert answer["value"] == "Ruth", answer
