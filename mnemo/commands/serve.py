@@ -23,6 +23,8 @@ def serve(
                                           "path (repeat for several)."),
     max_upload_mb: float = typer.Option(4096, "--max-upload-mb", min=0.001, help="Largest accepted upload, MB."),
     cors: List[str] = typer.Option([], "--cors-origin", help="An origin allowed by CORS (default: none)."),
+    ingest_nice: int = typer.Option(10, "--ingest-nice", min=0, max=19, help="CPU niceness of the ingest worker "
+                                    "(0: as the server): questions are answered first on a busy machine."),
     use_ray: bool = typer.Option(False, "--ray", help="Run under Ray Serve, ingests on a Ray actor."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="With --ray: a running cluster "
                                               "('auto', 'ray://host:10001') that sees --root; default: a local "
@@ -37,7 +39,7 @@ def serve(
     try:
         options = ServiceOptions(root=root, host=host, port=port, token=token or None, profile=profile,
                                  media_roots=tuple(media_root), max_upload_bytes=int(max_upload_mb * 2**20),
-                                 cors_origins=tuple(cors))
+                                 cors_origins=tuple(cors), ingest_nice=ingest_nice)
     except ValueError as error:
         raise UserError(str(error)) from error
     import uvicorn

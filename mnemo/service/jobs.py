@@ -64,8 +64,9 @@ class Job:
 class WorkerProcess:
     """One ``python -m mnemo.service.worker`` child, fed one job at a time."""
 
-    def __init__(self, profile: str | None, on_message: Callable[[dict], None]):
+    def __init__(self, profile: str | None, on_message: Callable[[dict], None], nice: int = 0):
         self._profile = profile
+        self._nice = nice  # the worker lowers its CPU priority by this much before it loads models
         self._on_message = on_message
         self._proc: subprocess.Popen | None = None
         self.job: str | None = None  # the job in hand
@@ -76,7 +77,7 @@ class WorkerProcess:
                                       stdout=subprocess.PIPE, text=True, bufsize=1, env=env,
                                       start_new_session=True)  # a terminal's Ctrl-C is the server's to pass on
         threading.Thread(target=self._read, args=(self._proc,), name="mnemo-worker-reader", daemon=True).start()
-        self._send({"warm": self._profile})
+        self._send({"warm": self._profile, "nice": self._nice})
 
     def _send(self, message: dict) -> None:
         assert self._proc is not None and self._proc.stdin is not None

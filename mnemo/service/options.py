@@ -26,6 +26,7 @@ class ServiceOptions:
     cors_origins: tuple[str, ...] = ()  # origins allowed by CORS (none: closed)
     max_ingests: int = 1  # ingests running at once (each in the worker process, one per memory at a time)
     refresh_s: float = 0.5  # how often readers look for events committed by an ingest
+    ingest_nice: int = 10  # CPU niceness of the ingest worker (0-19; 0: as the server): answers come first
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -37,6 +38,8 @@ class ServiceOptions:
         for name in ("max_upload_bytes", "max_question_chars", "max_k", "max_ingests"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)}: expected a positive number")
+        if not (isinstance(self.ingest_nice, int) and 0 <= self.ingest_nice <= 19):
+            raise ValueError(f"ingest_nice={self.ingest_nice!r}: expected a niceness from 0 to 19")
         if self.token is not None and len(self.token) < 16:
             raise ValueError("token: expected at least 16 characters (e.g. `python -c 'import secrets; "
                              "print(secrets.token_urlsafe(32))'`)")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -151,6 +152,8 @@ def main() -> None:
                 break
             job = json.loads(line)
             if "warm" in job:
+                if job.get("nice"):  # before the models load: their thread pools inherit it
+                    os.nice(int(job["nice"]))
                 worker.warm(job["warm"])
                 _say({"warm": True})
                 continue

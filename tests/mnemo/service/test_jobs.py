@@ -38,3 +38,34 @@ def test_a_cancel_does_not_reach_the_next_job(tmp_path, videos, monkeypatch):
     finally:
         manager.stop()
 
+
+
+def test_the_worker_runs_at_the_niceness_asked_for():
+    """Ingests give way to questions: the worker lowers its own CPU priority before its models load."""
+    import os
+
+    from mnemo.service.jobs import WorkerProcess
+
+    messages: list[dict] = []
+    worker = WorkerProcess("test", messages.append, nice=7)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not any(m.get("warm") for m in messages):
+            assert time.monotonic() < deadline, "the worker did not warm up"
+            time.sleep(0.05)
+        child = worker._proc.pid
+        assert os.getpriority(os.PRIO_PROCESS, child) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 7)
+    finally:
+        worker.stop()
+
+
+def test_a_niceness_out_of_range_is_refused(tmp_path):
+    import pytest
+
+    from mnemo.service.options import ServiceOptions
+
+    for bad in (-1, 20, 2.5):
+        with pytest.raises(ValueError, match=f"ingest_nice={bad!r}: expected a niceness from 0 to 19"):
+            ServiceOptions(root=tmp_path, ingest_nice=bad)
+    assert ServiceOptions(root=tmp_path).ingest_nice == 10
