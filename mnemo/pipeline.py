@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
+from memory.poses import Pose
 from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
@@ -28,9 +29,10 @@ from perception.speech.live import LiveOptions
 from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
 from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
-from streams.packets import AUDIO_RATE, AudioChunk, StreamGap, StreamInfo, TextCue, VideoFrame
+from streams.packets import AUDIO_RATE, AudioChunk, PoseReading, StreamGap, StreamInfo, TextCue, VideoFrame
 from streams.errors import SourceError
 from streams.live import LiveSource
+import ros_bridge  # noqa: F401 - registers the bag source (rosbag:// URIs, .bag, .mcap, ROS 2 bag folders)
 from streams.schemes import open_source
 from streams.source import Source
 
@@ -278,11 +280,16 @@ class _StreamRun:
 
     def feed(self, batch: PacketBatch, vectors: np.ndarray | None) -> None:
         """Take one batch: its audio and cues first, then its frames with their encoded ``vectors``."""
+        poses = []
         for packet in batch.others:
             if isinstance(packet, AudioChunk):
                 self._add_audio(packet)
+            elif isinstance(packet, PoseReading):
+                poses.append(Pose(self.report.stream, packet.time, packet.x, packet.y, packet.yaw, packet.frame))
             else:
                 self._add_cue(packet)
+        if poses:  # the pose log (memory/poses.py), one transaction per batch; re-read poses replace themselves
+            self.ing.store.add_poses(poses)
         if batch.frames:
             self._observe_frames(batch.frames, vectors)
 

@@ -1,0 +1,217 @@
+"""A bag as a source of packets: one camera topic is one stream (``VideoFrame``s), with the camera's
+poses (``PoseReading``s, from /tf + /tf_static or a pose topic) and std_msgs/String text cues.
+
+Media time is the header stamps' clock, from the first camera header stamp of the bag (every camera
+stream of one bag shares that origin, so they share a timeline); a message without a header stamp is
+placed by its record time, shifted onto that clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ros_bridge.bag import Bag, stamp_of
+from ros_bridge.images import ImageError, compressed_to_rgb, is_depth, raw_to_rgb, shrink
+from ros_bridge.poses import add_transforms, message_pose
+from ros_bridge.tf import TfTree, planar
+from ros_bridge.topics import Choice, bag_uri, choose, describe, parse_uri
+from streams.errors import SourceError
+from streams.identity import stream_id
+from streams.packets import Packet, PoseReading, StreamInfo, TextCue, VideoFrame
+from streams.sampling import FrameClock, SamplingPolicy
+from streams.source import Source
+
+logger = logging.getLogger(__name__)
+
+CUE_SECONDS = 2.0  # how long a std_msgs/String text cue shows (it has no duration of its own)
+
+
+def decode(topic: str, message) -> np.ndarray:
+    """The RGB pixels of an Image or CompressedImage message (ImageError when it has none)."""
+    if hasattr(message, "encoding"):
+        return raw_to_rgb(message.encoding, int(message.height), int(message.width), int(message.step),
+                          message.data, bool(message.is_bigendian))
+    return compressed_to_rgb(getattr(message, "format", ""), message.data)
+
+
+def _encoding(message) -> str:
+    return message.encoding if hasattr(message, "encoding") else getattr(message, "format", "")
+
+
+class BagSource(Source):
+    """``rosbag://PATH?image=/cam&pose=/odom`` or a bag path: one camera topic of a bag as a stream."""
+
+    def __init__(self, uri: str, policy: SamplingPolicy, stream: str | None = None, require_video: bool = True):
+        path, overrides = parse_uri(uri)
+        self.policy, self.uri, self.name = policy, uri, str(path)
+        self.bag = Bag(path)
+        try:
+            self._open(overrides, stream)
+        except BaseException:
+            self.bag.close()
+            raise
+
+    def _open(self, overrides: Mapping[str, Sequence[str]], stream: str | None) -> None:
+        cameras = camera_topics(self.bag, overrides)
+        self.topic = cameras[0]
+        if len(cameras) > 1:
+            logger.warning("%s: %d camera topics; reading %s (name one with --topic image=/...; `mnemo ingest` "
+                           "reads each as a stream)", self.name, len(cameras), self.topic)
+        self.choice = choose(self.bag.topics, {**overrides, "image": [self.topic]}, self.name)
+        record, first = self.bag.first(self.topic)
+        self.first_image = _check_image(self.name, self.topic, first)
+        self.origin = bag_origin(self.bag, cameras if not overrides.get("image") else camera_topics(self.bag, {}))
+        stamp = stamp_of(first)
+        self.offset = (stamp - record) if stamp is not None else 0.0  # header clock minus record clock
+        self.camera_frame = (first.header.frame_id or "").lstrip("/")
+        self.tree, self.pose_log = self._read_poses()
+        self.pose_from = self._pose_from()
+        height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
+        span = self.bag.end_time + self.offset - self.origin
+        count = self.bag.count(self.topic)
+        self.info = StreamInfo(
+            stream=stream or bag_stream_id(self.bag.path, self.topic), uri=self.uri, kind="bag",
+            duration=max(span, 0.0), width=width, height=height,
+            fps=round((count - 1) / span, 3) if count > 1 and span > 0 else None, has_video=True,
+            has_subtitles=bool(self.choice.texts),
+            wall_clock=self.origin if self.origin > 1e9 else None,  # header stamps on the UNIX clock, not sim time
+            extra={"bag": self.name, "image_topic": self.topic, "camera_frame": self.camera_frame,
+                   "poses": self.pose_from, "text_topics": list(self.choice.texts)})
+
+    # -- poses ---------------------------------------------------------------------------------
+
+    def media_time(self, stamp: float | None, record: float) -> float:
+        """Media time of a message: its header stamp, else its record time on the header clock."""
+        return (stamp if stamp is not None else record + self.offset) - self.origin
+
+    def _read_poses(self) -> tuple[TfTree, list[PoseReading]]:
+        """The tf tree and the pose topic's poses (both on media time), read before the images."""
+        tree, log = TfTree(), []
+        wanted = list(self.choice.tf) + ([self.choice.pose] if self.choice.pose else [])
+        for topic, record, message in self.bag.messages(wanted):
+            if topic in self.choice.tf:
+                add_transforms(tree, message, "static" in topic, lambda s: s - self.origin)
+            else:
+                x, y, yaw, frame = message_pose(message)
+                log.append(PoseReading("", self.media_time(stamp_of(message), record), x, y, yaw, frame))
+        log.sort(key=lambda p: p.time)
+        return tree, log
+
+    def _pose_from(self) -> str | None:
+        """Where the camera's poses come from: a named pose topic, else tf, else a pose topic, else none."""
+        if self.choice.pose and self.choice.pose_named:
+            return f"topic {self.choice.pose}"
+        root = self.tree.root_of(self.camera_frame) if self.camera_frame else None
+        if root is not None:
+            return f"tf {root}"
+        return f"topic {self.choice.pose}" if self.choice.pose and self.pose_log else None
+
+    def _tf_pose(self, time: float) -> PoseReading | None:
+        root = self.pose_from[len("tf "):]
+        pose = self.tree.lookup(self.camera_frame, root, time)
+        if pose is None:
+            return None
+        x, y, yaw = planar(pose, optical="optical" in self.camera_frame)
+        return PoseReading(self.info.stream, time, x, y, yaw, root)
+
+    # -- packets -------------------------------------------------------------------------------
+
+    def packets(self, start: float = 0.0) -> Iterator[Packet]:
+        clock = FrameClock(self.policy.fps)
+        poses = [p for p in self.pose_log if p.time >= start] if (self.pose_from or "").startswith("topic") else []
+        last, skipped = float("-inf"), 0
+        topics = [self.topic, *self.choice.texts]
+        for topic, record, message in self.bag.messages(topics):
+            time = self.media_time(stamp_of(message), record)
+            if topic != self.topic:
+                text = str(message.data).strip()
+                if text and time + CUE_SECONDS > start:
+                    yield TextCue(self.info.stream, time, time + CUE_SECONDS, text, origin="subtitle")
+                continue
+            while poses and poses[0].time <= time:
+                p = poses.pop(0)
+                yield PoseReading(self.info.stream, p.time, p.x, p.y, p.yaw, p.frame)
+            if time < start or time <= last or not self.policy.video or not clock.keep(time):
+                continue
+            try:
+                image = shrink(decode(topic, message), self.policy.frame_size)
+            except ImageError as error:
+                skipped += 1
+                logger.warning("%s: topic %s at %.2f s: %s; frame skipped", self.name, topic, time, error)
+                continue
+            last = time
+            if self.pose_from and self.pose_from.startswith("tf"):
+                pose = self._tf_pose(time)
+                if pose is not None:
+                    yield pose
+            yield VideoFrame(self.info.stream, time, image, keyframe=True)
+        for p in poses:
+            yield PoseReading(self.info.stream, p.time, p.x, p.y, p.yaw, p.frame)
+        if skipped:
+            logger.warning("%s: %d frames of %s could not be decoded and were skipped", self.name, skipped, self.topic)
+
+    def close(self) -> None:
+        self.bag.close()
+
+    @classmethod
+    def expand(cls, uri: str, topics: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+        """One ``rosbag://`` URI per camera topic of the bag (the ``topics`` overrides in each)."""
+        path, overrides = parse_uri(uri)
+        overrides = {**overrides, **(topics or {})}
+        with Bag(path) as bag:
+            choose(bag.topics, overrides, str(path))  # an override naming a wrong topic fails here
+            cameras = camera_topics(bag, overrides)
+            for topic in cameras:
+                _check_image(str(path), topic, bag.first(topic)[1])
+        return [bag_uri(path, {**overrides, "image": [topic]}) for topic in cameras]
+
+
+def camera_topics(bag: Bag, overrides: Mapping[str, Sequence[str]]) -> list[str]:
+    """The camera topics to read: those named, else every image topic that is not depth."""
+    named = list(overrides.get("image", []))
+    if named:
+        choose(bag.topics, {"image": named}, bag.name)
+        return named
+    cameras = []
+    for topic in choose(bag.topics, {}, bag.name).images:
+        first = bag.first(topic)
+        if first is not None and is_depth(_encoding(first[1])):
+            logger.info("%s: %s holds depth images (%s); not read as a camera", bag.name, topic, _encoding(first[1]))
+            continue
+        cameras.append(topic)
+    if not cameras:
+        raise SourceError(bag.name, "has no camera topic (sensor_msgs/Image or CompressedImage) to remember; "
+                                    f"its topics: {describe(bag.topics)}")
+    return cameras
+
+
+def bag_origin(bag: Bag, cameras: Sequence[str]) -> float:
+    """Media time 0 of every stream of the bag: the earliest first header stamp of its cameras."""
+    firsts = []
+    for topic in cameras:
+        first = bag.first(topic)
+        if first is not None:
+            stamp = stamp_of(first[1])
+            firsts.append(stamp if stamp is not None else first[0])
+    return min(firsts) if firsts else bag.start_time
+
+
+def _check_image(bag: str, topic: str, message) -> np.ndarray:
+    """The first image of a camera topic, or one clear error naming the bag, topic and problem."""
+    try:
+        return decode(topic, message)
+    except ImageError as error:
+        raise SourceError(bag, f"topic {topic}: {error}") from error
+
+
+def bag_stream_id(path: Path, topic: str) -> str:
+    """``s-`` + 12 hex digits for one camera topic of a bag: from the bag's content, not its name."""
+    path = Path(path)
+    files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".db3", ".mcap")) if path.is_dir() else [path]
+    content = "+".join(stream_id(str(f)) for f in files)
+    return "s-" + hashlib.sha1(f"{content}#{topic}".encode(), usedforsecurity=False).hexdigest()[:12]

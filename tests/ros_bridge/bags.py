@@ -1,0 +1,188 @@
+"""Bags the ROS bridge tests write with rosbags' own writers (ROS 1, ROS 2 sqlite3, MCAP), and the
+poses they hold, computed here with plain 2-D geometry as the oracle.
+
+The robot drives along +x of its odometry frame at ``SPEED`` m/s; ``map -> odom`` is a fixed
+transform (``MAP_ODOM``: a shift and a quarter turn); the camera sits ``CAMERA_AHEAD`` m ahead of
+``base_link``. The camera shows ``SCENES`` (a different pattern every few seconds) so that events are
+cut; header stamps run ``STAMP_LAG`` s behind the record times (media time comes from the stamps).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+SPEED = 0.5  # m/s along +x of odom
+MAP_ODOM = (10.0, 5.0, math.pi / 2)  # x, y, yaw of odom in map
+CAMERA_AHEAD = 0.2  # metres ahead of base_link
+START = 1_700_000_000.0  # header stamp of the first message, UNIX seconds
+STAMP_LAG = 0.05  # record time minus header stamp
+SCENES = ((200, 40, 40), (40, 160, 60), (40, 60, 200))  # RGB of each scene's background
+SCENE_SECONDS = 4.0
+
+
+def camera_in_map(t: float) -> tuple[float, float, float]:
+    """The oracle: the camera's (x, y, yaw) in the map at media time t."""
+    ox, oy, oyaw = MAP_ODOM
+    bx, by = SPEED * t + CAMERA_AHEAD, 0.0  # the camera in odom (base_link faces +x)
+    return (ox + math.cos(oyaw) * bx - math.sin(oyaw) * by, oy + math.sin(oyaw) * bx + math.cos(oyaw) * by, oyaw)
+
+
+def scene_image(t: float, width: int, height: int) -> np.ndarray:
+    """RGB uint8 pixels at media time t: the scene's colour with a bright square moving across."""
+    scene = min(int(t // SCENE_SECONDS), len(SCENES) - 1)
+    image = np.empty((height, width, 3), np.uint8)
+    image[:] = SCENES[scene]
+    yy, xx = np.mgrid[0:height, 0:width]
+    image[..., 1] = np.clip(image[..., 1] + (xx * 60 // width) + (yy * 40 // height), 0, 255).astype(np.uint8)
+    side = height // 4
+    x0 = int((t % SCENE_SECONDS) / SCENE_SECONDS * (width - side))
+    image[height // 3: height // 3 + side, x0: x0 + side] = (250, 250, 250) if scene != 1 else (10, 10, 10)
+    return image
+
+
+class BagWriter:
+    """One bag of any storage, with helpers building messages of its typestore."""
+
+    def __init__(self, path: Path, storage: str = "ros1"):
+        from rosbags.typesys import Stores, get_typestore
+
+        self.path, self.storage = Path(path), storage
+        if storage == "ros1":
+            from rosbags.rosbag1 import Writer
+
+            from rosbags.typesys import get_types_from_msg
+
+            self.ts = get_typestore(Stores.ROS1_NOETIC)  # has no tf2_msgs: its one message, as ROS 1 defines it
+            self.ts.register(get_types_from_msg("geometry_msgs/TransformStamped[] transforms", "tf2_msgs/msg/TFMessage"))
+            self.writer = Writer(self.path)
+        else:
+            from rosbags.rosbag2 import StoragePlugin, Writer
+
+            self.ts = get_typestore(Stores.ROS2_HUMBLE)
+            plugin = StoragePlugin.MCAP if storage == "mcap" else StoragePlugin.SQLITE3
+            self.writer = Writer(self.path, version=9, storage_plugin=plugin)
+        self.writer.open()
+        self.connections: dict[str, object] = {}
+        self.T = self.ts.types
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def __enter__(self) -> "BagWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def write(self, topic: str, msgtype: str, message, record: float) -> None:
+        if topic not in self.connections:
+            self.connections[topic] = self.writer.add_connection(topic, msgtype, typestore=self.ts)
+        data = self.ts.serialize_ros1(message, msgtype) if self.storage == "ros1" else \
+            self.ts.serialize_cdr(message, msgtype)
+        self.writer.write(self.connections[topic], int(round(record * 1e9)), bytes(data))
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def header(self, stamp: float, frame: str):
+        time = self.T["builtin_interfaces/msg/Time"](sec=int(stamp), nanosec=int(round((stamp % 1) * 1e9)) % 10**9)
+        if self.storage == "ros1":
+            return self.T["std_msgs/msg/Header"](seq=0, stamp=time, frame_id=frame)
+        return self.T["std_msgs/msg/Header"](stamp=time, frame_id=frame)
+
+    def image(self, stamp: float, frame: str, encoding: str, height: int, width: int, step: int, data: bytes):
+        return self.T["sensor_msgs/msg/Image"](header=self.header(stamp, frame), height=height, width=width,
+                                               encoding=encoding, is_bigendian=0, step=step,
+                                               data=np.frombuffer(data, np.uint8))
+
+    def compressed(self, stamp: float, frame: str, rgb: np.ndarray):
+        import cv2
+
+        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        return self.T["sensor_msgs/msg/CompressedImage"](header=self.header(stamp, frame), format="jpeg",
+                                                         data=np.frombuffer(jpeg.tobytes(), np.uint8))
+
+    def pose(self, x: float, y: float, yaw: float):
+        P = self.T
+        return P["geometry_msgs/msg/Pose"](
+            position=P["geometry_msgs/msg/Point"](x=x, y=y, z=0.0),
+            orientation=P["geometry_msgs/msg/Quaternion"](x=0.0, y=0.0, z=math.sin(yaw / 2), w=math.cos(yaw / 2)))
+
+    def odometry(self, stamp: float, x: float, y: float, yaw: float):
+        P = self.T
+        cov = np.zeros(36, np.float64)
+        zero = P["geometry_msgs/msg/Vector3"](x=0.0, y=0.0, z=0.0)
+        return P["nav_msgs/msg/Odometry"](
+            header=self.header(stamp, "odom"), child_frame_id="base_link",
+            pose=P["geometry_msgs/msg/PoseWithCovariance"](pose=self.pose(x, y, yaw), covariance=cov),
+            twist=P["geometry_msgs/msg/TwistWithCovariance"](twist=P["geometry_msgs/msg/Twist"](linear=zero, angular=zero),
+                                                             covariance=cov))
+
+    def tf(self, stamp: float, parent: str, child: str, x: float, y: float, yaw: float, z: float = 0.0):
+        P = self.T
+        transform = P["geometry_msgs/msg/TransformStamped"](
+            header=self.header(stamp, parent), child_frame_id=child,
+            transform=P["geometry_msgs/msg/Transform"](
+                translation=P["geometry_msgs/msg/Vector3"](x=x, y=y, z=z),
+                rotation=P["geometry_msgs/msg/Quaternion"](x=0.0, y=0.0, z=math.sin(yaw / 2), w=math.cos(yaw / 2))))
+        return P["tf2_msgs/msg/TFMessage"](transforms=[transform])
+
+    def string(self, text: str):
+        return self.T["std_msgs/msg/String"](data=text)
+
+
+def rgb_bytes(rgb: np.ndarray, encoding: str) -> tuple[bytes, int]:
+    """(data, step) of an RGB image in a raw encoding (rgb8, bgr8, rgba8, bgra8, mono8, mono16)."""
+    if encoding == "rgb8":
+        out = rgb
+    elif encoding == "bgr8":
+        out = rgb[..., ::-1]
+    elif encoding == "rgba8":
+        out = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    elif encoding == "bgra8":
+        out = np.dstack([rgb[..., ::-1], np.full(rgb.shape[:2], 255, np.uint8)])
+    elif encoding == "mono8":
+        out = rgb.mean(axis=2).astype(np.uint8)
+    elif encoding == "mono16":
+        out = (rgb.mean(axis=2).astype(np.uint16) * 257).astype("<u2")
+    else:
+        raise ValueError(encoding)
+    out = np.ascontiguousarray(out)
+    return out.tobytes(), out.strides[0]
+
+
+def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, rate: float = 5.0,
+                    width: int = 160, height: int = 120, encoding: str = "rgb8", cameras: tuple[str, ...] = ("/camera/image",),
+                    texts: tuple[tuple[float, str], ...] = ((5.0, "the red mug is on the table"),),
+                    odometry: bool = True, tf: bool = True) -> Path:
+    """A robot's bag: cameras (raw ``encoding`` or ``"jpeg"``), /odom, /tf (odom -> base_link and
+    map -> odom), /tf_static (base_link -> camera_link) and /speech (std_msgs/String)."""
+    with BagWriter(path, storage) as bag:
+        if tf:
+            bag.write("/tf_static", "tf2_msgs/msg/TFMessage",
+                      bag.tf(START, "base_link", "camera_link", CAMERA_AHEAD, 0.0, 0.0, z=0.3), START + STAMP_LAG)
+        texts = list(texts)
+        for tick in range(int(seconds * rate)):
+            t = tick / rate
+            stamp, record = START + t, START + t + STAMP_LAG
+            if odometry:
+                bag.write("/odom", "nav_msgs/msg/Odometry", bag.odometry(stamp, SPEED * t, 0.0, 0.0), record)
+            if tf:
+                bag.write("/tf", "tf2_msgs/msg/TFMessage", bag.tf(stamp, "odom", "base_link", SPEED * t, 0.0, 0.0), record)
+                bag.write("/tf", "tf2_msgs/msg/TFMessage", bag.tf(stamp, "map", "odom", *MAP_ODOM), record)
+            rgb = scene_image(t, width, height)
+            for n, topic in enumerate(cameras):
+                pixels = rgb if n == 0 else np.ascontiguousarray(rgb[:, ::-1])
+                if encoding == "jpeg":
+                    message = bag.compressed(stamp, "camera_link", pixels)
+                    bag.write(topic + "/compressed" if not topic.endswith("compressed") else topic,
+                              "sensor_msgs/msg/CompressedImage", message, record)
+                else:
+                    data, step = rgb_bytes(pixels, encoding)
+                    bag.write(topic, "sensor_msgs/msg/Image",
+                              bag.image(stamp, "camera_link", encoding, height, width, step, data), record)
+            while texts and texts[0][0] <= t:
+                bag.write("/speech", "std_msgs/msg/String", bag.string(texts.pop(0)[1]), record)
+    return path
