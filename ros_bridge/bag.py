@@ -29,7 +29,7 @@ class Bag:
             self.reader = AnyReader([self.path], default_typestore=get_typestore(Stores.ROS2_HUMBLE))
             self.reader.open()
         except Exception as error:  # noqa: BLE001 - rosbags raises many kinds on a bad bag
-            raise SourceError(self.name, f"cannot be read as a ROS bag ({_reason(error)})") from error
+            raise SourceError(self.name, f"cannot be read as a ROS bag: truncated, damaged or not a bag ({_reason(error)})") from error
         self.connections = list(self.reader.connections)
         self.topics = _topics(self.connections)
 
@@ -45,16 +45,17 @@ class Bag:
         self.close()
 
     @property
-    def start_time(self) -> float:
-        """Record time of the first message, UNIX seconds."""
-        return self.reader.start_time / 1e9
+    def start_time(self) -> int:
+        """Record time of the first message, UNIX nanoseconds."""
+        return int(self.reader.start_time)
 
     @property
-    def end_time(self) -> float:
-        return self.reader.end_time / 1e9
+    def end_time(self) -> int:
+        """Record time of the last message, UNIX nanoseconds."""
+        return int(self.reader.end_time)
 
-    def messages(self, topics: Sequence[str]) -> Iterator[tuple[str, float, object]]:
-        """(topic, record time in UNIX seconds, message) of ``topics``, in record order.
+    def messages(self, topics: Sequence[str]) -> Iterator[tuple[str, int, object]]:
+        """(topic, record time in UNIX nanoseconds, message) of ``topics``, in record order.
 
         A message that cannot be deserialised (a type the bag does not define, a truncated record)
         raises SourceError naming the bag, the topic and the problem.
@@ -75,9 +76,9 @@ class Bag:
             except Exception as error:  # noqa: BLE001 - rosbags raises many kinds on a bad message
                 raise SourceError(self.name, f"topic {connection.topic}: a {connection.msgtype} message cannot be "
                                              f"decoded ({_reason(error)})") from error
-            yield connection.topic, stamp / 1e9, message
+            yield connection.topic, int(stamp), message
 
-    def first(self, topic: str) -> tuple[float, object] | None:
+    def first(self, topic: str) -> tuple[int, object] | None:
         """(record time, message) of the topic's first message, None when it has none."""
         for _, stamp, message in self.messages([topic]):
             return stamp, message
@@ -100,10 +101,10 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def stamp_of(message) -> float | None:
-    """The header stamp of a message in seconds, None when it has no header or an unset (zero) stamp."""
+def stamp_of(message) -> int | None:
+    """The header stamp of a message in nanoseconds, None when it has no header or an unset (zero) stamp."""
     header = getattr(message, "header", None)
     if header is None:
         return None
-    seconds = header.stamp.sec + header.stamp.nanosec * 1e-9
-    return seconds if seconds > 0 else None
+    nanoseconds = int(header.stamp.sec) * 1_000_000_000 + int(header.stamp.nanosec)
+    return nanoseconds if nanoseconds > 0 else None

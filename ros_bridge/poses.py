@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ros_bridge.tf import TfTree, quaternion_yaw
 
 
@@ -16,10 +18,10 @@ def message_pose(message) -> tuple[float, float, float, str]:
     return float(p.x), float(p.y), quaternion_yaw(q.x, q.y, q.z, q.w), frame
 
 
-def add_transforms(tree: TfTree, message, static: bool, clock: "callable") -> None:
-    """Every transform of a TFMessage into ``tree``; ``clock`` maps a header stamp (s) to tree time."""
+def add_transforms(tree: TfTree, message, static: bool, clock: "Callable[[int], float]") -> None:
+    """Every transform of a TFMessage into ``tree``; ``clock`` maps a header stamp (ns) to tree time (s)."""
     for transform in message.transforms:
-        stamp = transform.header.stamp.sec + transform.header.stamp.nanosec * 1e-9
+        stamp = int(transform.header.stamp.sec) * 1_000_000_000 + int(transform.header.stamp.nanosec)
         t, r = transform.transform.translation, transform.transform.rotation
         tree.add(transform.header.frame_id, transform.child_frame_id, clock(stamp),
                  (t.x, t.y, t.z, r.x, r.y, r.z, r.w), static=static)

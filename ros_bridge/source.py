@@ -67,27 +67,27 @@ class BagSource(Source):
         self.first_image = _check_image(self.name, self.topic, first)
         self.origin = bag_origin(self.bag, cameras if not overrides.get("image") else camera_topics(self.bag, {}))
         stamp = stamp_of(first)
-        self.offset = (stamp - record) if stamp is not None else 0.0  # header clock minus record clock
+        self.offset = (stamp - record) if stamp is not None else 0  # header clock minus record clock, ns
         self.camera_frame = (first.header.frame_id or "").lstrip("/")
         self.tree, self.pose_log = self._read_poses()
         self.pose_from = self._pose_from()
         height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
-        span = self.bag.end_time + self.offset - self.origin
+        span = (self.bag.end_time + self.offset - self.origin) / 1e9
         count = self.bag.count(self.topic)
         self.info = StreamInfo(
             stream=stream or bag_stream_id(self.bag.path, self.topic), uri=self.uri, kind="bag",
             duration=max(span, 0.0), width=width, height=height,
             fps=round((count - 1) / span, 3) if count > 1 and span > 0 else None, has_video=True,
             has_subtitles=bool(self.choice.texts),
-            wall_clock=self.origin if self.origin > 1e9 else None,  # header stamps on the UNIX clock, not sim time
+            wall_clock=self.origin / 1e9 if self.origin > 1e18 else None,  # header stamps on the UNIX clock, not sim time
             extra={"bag": self.name, "image_topic": self.topic, "camera_frame": self.camera_frame,
                    "poses": self.pose_from, "text_topics": list(self.choice.texts)})
 
     # -- poses ---------------------------------------------------------------------------------
 
-    def media_time(self, stamp: float | None, record: float) -> float:
-        """Media time of a message: its header stamp, else its record time on the header clock."""
-        return (stamp if stamp is not None else record + self.offset) - self.origin
+    def media_time(self, stamp: int | None, record: int) -> float:
+        """Media time (s) of a message: its header stamp, else its record time on the header clock (ns both)."""
+        return ((stamp if stamp is not None else record + self.offset) - self.origin) / 1e9
 
     def _read_poses(self) -> tuple[TfTree, list[PoseReading]]:
         """The tf tree and the pose topic's poses (both on media time), read before the images."""
@@ -95,7 +95,7 @@ class BagSource(Source):
         wanted = list(self.choice.tf) + ([self.choice.pose] if self.choice.pose else [])
         for topic, record, message in self.bag.messages(wanted):
             if topic in self.choice.tf:
-                add_transforms(tree, message, "static" in topic, lambda s: s - self.origin)
+                add_transforms(tree, message, "static" in topic, lambda s: (s - self.origin) / 1e9)
             else:
                 x, y, yaw, frame = message_pose(message)
                 log.append(PoseReading("", self.media_time(stamp_of(message), record), x, y, yaw, frame))
@@ -190,8 +190,8 @@ def camera_topics(bag: Bag, overrides: Mapping[str, Sequence[str]]) -> list[str]
     return cameras
 
 
-def bag_origin(bag: Bag, cameras: Sequence[str]) -> float:
-    """Media time 0 of every stream of the bag: the earliest first header stamp of its cameras."""
+def bag_origin(bag: Bag, cameras: Sequence[str]) -> int:
+    """Media time 0 of every stream of the bag (ns on the header clock): its cameras' earliest first stamp."""
     firsts = []
     for topic in cameras:
         first = bag.first(topic)

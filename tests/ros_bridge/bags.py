@@ -17,7 +17,8 @@ import numpy as np
 SPEED = 0.5  # m/s along +x of odom
 MAP_ODOM = (10.0, 5.0, math.pi / 2)  # x, y, yaw of odom in map
 CAMERA_AHEAD = 0.2  # metres ahead of base_link
-START = 1_700_000_000.0  # header stamp of the first message, UNIX seconds
+START = 1_700_000_000.0  # header stamp of the first message, UNIX seconds (media time 0)
+START_NS = 1_700_000_000 * 10**9
 STAMP_LAG = 0.05  # record time minus header stamp
 SCENES = ((200, 40, 40), (40, 160, 60), (40, 60, 200))  # RGB of each scene's background
 SCENE_SECONDS = 4.0
@@ -78,16 +79,19 @@ class BagWriter:
         self.close()
 
     def write(self, topic: str, msgtype: str, message, record: float) -> None:
+        """Write ``message`` at ``record`` (media seconds: after START) in the bag's record clock."""
         if topic not in self.connections:
             self.connections[topic] = self.writer.add_connection(topic, msgtype, typestore=self.ts)
         data = self.ts.serialize_ros1(message, msgtype) if self.storage == "ros1" else \
             self.ts.serialize_cdr(message, msgtype)
-        self.writer.write(self.connections[topic], int(round(record * 1e9)), bytes(data))
+        self.writer.write(self.connections[topic], START_NS + int(round(record * 1e9)), bytes(data))
 
     # -- messages ------------------------------------------------------------------------------
 
     def header(self, stamp: float, frame: str):
-        time = self.T["builtin_interfaces/msg/Time"](sec=int(stamp), nanosec=int(round((stamp % 1) * 1e9)) % 10**9)
+        """A header stamped ``stamp`` media seconds after START (exact to the nanosecond)."""
+        ns = START_NS + int(round(stamp * 1e9))
+        time = self.T["builtin_interfaces/msg/Time"](sec=ns // 10**9, nanosec=ns % 10**9)
         if self.storage == "ros1":
             return self.T["std_msgs/msg/Header"](seq=0, stamp=time, frame_id=frame)
         return self.T["std_msgs/msg/Header"](stamp=time, frame_id=frame)
@@ -162,11 +166,11 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
     with BagWriter(path, storage) as bag:
         if tf:
             bag.write("/tf_static", "tf2_msgs/msg/TFMessage",
-                      bag.tf(START, "base_link", "camera_link", CAMERA_AHEAD, 0.0, 0.0, z=0.3), START + STAMP_LAG)
+                      bag.tf(0.0, "base_link", "camera_link", CAMERA_AHEAD, 0.0, 0.0, z=0.3), STAMP_LAG)
         texts = list(texts)
         for tick in range(int(seconds * rate)):
             t = tick / rate
-            stamp, record = START + t, START + t + STAMP_LAG
+            stamp, record = t, t + STAMP_LAG
             if odometry:
                 bag.write("/odom", "nav_msgs/msg/Odometry", bag.odometry(stamp, SPEED * t, 0.0, 0.0), record)
             if tf:
