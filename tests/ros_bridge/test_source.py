@@ -135,3 +135,29 @@ def test_the_source_is_a_context_manager_that_closes_the_bag(robot_bags):
     with BagSource(uri, SamplingPolicy()) as source:
         assert source.bag.reader is not None
     assert source.bag.reader is None
+
+
+def test_the_simulators_bag(tmp_path):
+    """sim/bag.py's ROS 2 bag: camera poses from tf (odom -> base_link -> camera_link) equal the drifting
+    /odom it wrote (the camera sits above base_link), never /ground_truth/odom; its subtitle is a cue."""
+    from rosbags.highlevel import AnyReader
+
+    from sim.export import render_episode
+
+    files = render_episode(3, 0.2, tmp_path, video=False, bag=True, speech="tones")
+    (uri,) = expand_source(str(files.bag))
+    info, packets = read(uri)
+    frames = [p for p in packets if isinstance(p, VideoFrame)]
+    poses = {round(p.time, 6): p for p in packets if isinstance(p, PoseReading)}
+    assert info.extra["poses"] == "tf odom" and len(frames) == 24 and len(poses) == 24
+    odom, said = {}, []
+    with AnyReader([files.bag]) as reader:
+        for connection, stamp, raw in reader.messages():
+            message = reader.deserialize(raw, connection.msgtype)
+            if connection.topic == "/odom":
+                odom[round((stamp - reader.start_time) / 1e9, 6)] = message.pose.pose.position
+            elif connection.topic == "/subtitles":
+                said.append(message.data)
+    for t, pose in poses.items():
+        assert pose.frame == "odom" and (pose.x, pose.y) == pytest.approx((odom[t].x, odom[t].y), abs=1e-6)
+    assert [c.text for c in packets if isinstance(c, TextCue)] == said
