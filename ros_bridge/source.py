@@ -16,7 +16,7 @@ from typing import Iterator, Mapping, Sequence
 import numpy as np
 
 from ros_bridge.bag import Bag, stamp_of
-from ros_bridge.images import ImageError, compressed_to_rgb, is_depth, raw_to_rgb, shrink
+from ros_bridge.images import ImageError, compressed_to_rgb, is_depth, raw_to_rgb, reduction, shrink
 from ros_bridge.poses import add_transforms, message_pose
 from ros_bridge.tf import TfTree, planar
 from ros_bridge.topics import Choice, bag_uri, choose, describe, parse_uri
@@ -31,12 +31,13 @@ logger = logging.getLogger(__name__)
 CUE_SECONDS = 2.0  # how long a std_msgs/String text cue shows (it has no duration of its own)
 
 
-def decode(topic: str, message) -> np.ndarray:
-    """The RGB pixels of an Image or CompressedImage message (ImageError when it has none)."""
+def decode(topic: str, message, reduce: int = 1) -> np.ndarray:
+    """The RGB pixels of an Image or CompressedImage message (ImageError when it has none); a compressed
+    image is decoded at 1/``reduce`` of its size when that is asked (JPEG scales while decoding)."""
     if hasattr(message, "encoding"):
         return raw_to_rgb(message.encoding, int(message.height), int(message.width), int(message.step),
                           message.data, bool(message.is_bigendian))
-    return compressed_to_rgb(getattr(message, "format", ""), message.data)
+    return compressed_to_rgb(getattr(message, "format", ""), message.data, reduce)
 
 
 def _encoding(message) -> str:
@@ -69,9 +70,11 @@ class BagSource(Source):
         stamp = stamp_of(first)
         self.offset = (stamp - record) if stamp is not None else 0  # header clock minus record clock, ns
         self.camera_frame = (first.header.frame_id or "").lstrip("/")
-        self.tree, self.pose_log = self._read_poses()
+        self.tree = TfTree() if self.choice.pose_named else self._read_tf()
         self.pose_from = self._pose_from()
+        self.pose_log = self._read_pose_topic() if (self.pose_from or "").startswith("topic") else []
         height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
+        self.reduce = reduction(self.first_image.shape[:2], self.policy.frame_size)
         span = (self.bag.end_time + self.offset - self.origin) / 1e9
         count = self.bag.count(self.topic)
         self.info = StreamInfo(
@@ -89,18 +92,20 @@ class BagSource(Source):
         """Media time (s) of a message: its header stamp, else its record time on the header clock (ns both)."""
         return ((stamp if stamp is not None else record + self.offset) - self.origin) / 1e9
 
-    def _read_poses(self) -> tuple[TfTree, list[PoseReading]]:
-        """The tf tree and the pose topic's poses (both on media time), read before the images."""
-        tree, log = TfTree(), []
-        wanted = list(self.choice.tf) + ([self.choice.pose] if self.choice.pose else [])
-        for topic, record, message in self.bag.messages(wanted):
-            if topic in self.choice.tf:
-                add_transforms(tree, message, "static" in topic, lambda s: (s - self.origin) / 1e9)
-            else:
-                x, y, yaw, frame = message_pose(message)
-                log.append(PoseReading("", self.media_time(stamp_of(message), record), x, y, yaw, frame))
-        log.sort(key=lambda p: p.time)
-        return tree, log
+    def _read_tf(self) -> TfTree:
+        """The tf tree on media time, read before the images."""
+        tree = TfTree()
+        for topic, _, message in self.bag.messages(self.choice.tf):
+            add_transforms(tree, message, "static" in topic, lambda s: (s - self.origin) / 1e9)
+        return tree
+
+    def _read_pose_topic(self) -> list[PoseReading]:
+        """The pose topic's poses on media time, in time order."""
+        log = []
+        for _, record, message in self.bag.messages([self.choice.pose]):
+            x, y, yaw, frame = message_pose(message)
+            log.append(PoseReading("", self.media_time(stamp_of(message), record), x, y, yaw, frame))
+        return sorted(log, key=lambda p: p.time)
 
     def _pose_from(self) -> str | None:
         """Where the camera's poses come from: a named pose topic, else tf, else a pose topic, else none."""
@@ -109,7 +114,7 @@ class BagSource(Source):
         root = self.tree.root_of(self.camera_frame) if self.camera_frame else None
         if root is not None:
             return f"tf {root}"
-        return f"topic {self.choice.pose}" if self.choice.pose and self.pose_log else None
+        return f"topic {self.choice.pose}" if self.choice.pose else None
 
     def _tf_pose(self, time: float) -> PoseReading | None:
         root = self.pose_from[len("tf "):]
@@ -139,7 +144,7 @@ class BagSource(Source):
             if time < start or time <= last or not self.policy.video or not clock.keep(time):
                 continue
             try:
-                image = shrink(decode(topic, message), self.policy.frame_size)
+                image = shrink(decode(topic, message, self.reduce), self.policy.frame_size)
             except ImageError as error:
                 skipped += 1
                 logger.warning("%s: topic %s at %.2f s: %s; frame skipped", self.name, topic, time, error)
