@@ -166,7 +166,7 @@ class _StreamRun:
         # the segmenter's speech channel: observations wait for the audio just after them
         self.signal = SpeechSignal(ingestor.speech) if ingestor.speech_surprise and self.info.has_audio else None
         self.held: deque[_Observation] = deque()
-        entities = ingestor.profile.entities
+        entities = _with_source_detectors(ingestor.profile.entities, info)
         self.entities = (EntityStage(entities, report.stream, ingestor.encoders.frame, ingestor.linker)
                          if entities.enabled and not self.audio_only else None)
         self.screen = (_screen_stage(ingestor, report.stream, checkpoint)
@@ -548,6 +548,16 @@ def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None
         last = max((line.event_id or 0 for line in lines), default=None)
         on_screen = [line.text for line in lines if line.event_id == last]
     return ScreenTextStage(ingestor.profile.ocr, ingestor.encoders.ocr, stream, on_screen)
+
+
+def _with_source_detectors(config, info: StreamInfo):
+    """The profile's entities section plus the detectors a source brings (a robot's detection topic:
+    ``info.extra["detectors"]``, name -> options), so that its boxes take the one perception path."""
+    brought = dict(info.extra.get("detectors") or {})
+    if not brought:
+        return config
+    names = tuple(config.detectors) + tuple(n for n in brought if n not in config.detectors)
+    return dataclasses.replace(config, detectors=names, detector_options={**config.detector_options, **brought})
 
 
 def _shrink(image: np.ndarray, short_side: int) -> np.ndarray:

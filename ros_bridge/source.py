@@ -74,6 +74,10 @@ class BagSource(Source):
         self.pose_from = self._pose_from()
         self.pose_log = self._read_pose_topic() if (self.pose_from or "").startswith("topic") else []
         height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
+        detectors = {}
+        if self.choice.detections:  # the robot's detector, run through the entity stage (ros_bridge/detections.py)
+            detectors["ros-topic"] = {"uri": self.uri, "topic": self.choice.detections, "origin": self.origin,
+                                      "image_size": [int(self.first_image.shape[1]), int(self.first_image.shape[0])]}
         self.reduce = reduction(self.first_image.shape[:2], self.policy.frame_size)
         span = (self.bag.end_time + self.offset - self.origin) / 1e9
         count = self.bag.count(self.topic)
@@ -84,7 +88,7 @@ class BagSource(Source):
             has_subtitles=bool(self.choice.texts),
             wall_clock=self.origin / 1e9 if self.origin > 1e18 else None,  # header stamps on the UNIX clock, not sim time
             extra={"bag": self.name, "image_topic": self.topic, "camera_frame": self.camera_frame,
-                   "poses": self.pose_from, "text_topics": list(self.choice.texts)})
+                   "poses": self.pose_from, "text_topics": list(self.choice.texts), "detectors": detectors})
 
     # -- poses ---------------------------------------------------------------------------------
 

@@ -20,7 +20,9 @@ IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 POSE_TYPES = ("geometry_msgs/msg/PoseWithCovarianceStamped", "geometry_msgs/msg/PoseStamped", "nav_msgs/msg/Odometry")
 TF_TYPE = "tf2_msgs/msg/TFMessage"
 TEXT_TYPE = "std_msgs/msg/String"
-KINDS = {"image": IMAGE_TYPES, "pose": POSE_TYPES, "text": (TEXT_TYPE,)}  # what --topic KIND=/topic may set
+DETECTION_TYPES = ("vision_msgs/msg/Detection2DArray",)
+# what --topic KIND=/topic may set
+KINDS = {"image": IMAGE_TYPES, "pose": POSE_TYPES, "text": (TEXT_TYPE,), "detections": DETECTION_TYPES}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Choice:
     pose_named: bool  # the user named the pose topic (it wins over tf)
     texts: tuple[str, ...]  # std_msgs/String topics read as text cues
     tf: tuple[str, ...]  # TFMessage topics (/tf, /tf_static)
+    detections: str | None = None  # a Detection2DArray topic: the robot's detector, through the entity stage
 
 
 def is_bag(path: Path) -> bool:
@@ -69,8 +72,8 @@ def parse_overrides(items: Iterable[str]) -> dict[str, list[str]]:
             raise ValueError(f"--topic {item!r}: expected KIND=/topic, e.g. image=/camera/image_raw")
         if kind not in KINDS:
             raise ValueError(f"--topic {item!r}: unknown kind {kind!r}; available: {', '.join(KINDS)}")
-        if kind == "pose" and found.get("pose"):
-            raise ValueError(f"--topic {item!r}: one pose topic only (already {found['pose'][0]})")
+        if kind in ("pose", "detections") and found.get(kind):
+            raise ValueError(f"--topic {item!r}: one {kind} topic only (already {found[kind][0]})")
         found.setdefault(kind, []).append(topic if topic.startswith("/") or topic == "none" else topic)
     return found
 
@@ -117,7 +120,16 @@ def choose(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]], bag:
     texts = tuple(t for t in overrides.get("text", []) if t != "none") if "text" in overrides else \
         tuple(t.name for t in _of(topics, (TEXT_TYPE,)))
     tf = tuple(t.name for t in _of(topics, (TF_TYPE,)))
-    return Choice(images, pose, bool(named_pose), texts, tf)
+    return Choice(images, pose, bool(named_pose), texts, tf, _detections(topics, overrides))
+
+
+def _detections(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]]) -> str | None:
+    """The detection topic named (``none``: none), else the one with most messages."""
+    named = list(overrides.get("detections", []))
+    if named:
+        return None if named[0] == "none" else named[0]
+    found = sorted(_of(topics, DETECTION_TYPES), key=lambda t: (-t.count, t.name))
+    return found[0].name if found else None
 
 
 def _of(topics: Sequence[Topic], types: Sequence[str]) -> list[Topic]:

@@ -38,9 +38,10 @@ def scene_image(t: float, width: int, height: int) -> np.ndarray:
     image[:] = SCENES[scene]
     yy, xx = np.mgrid[0:height, 0:width]
     image[..., 1] = np.clip(image[..., 1] + (xx * 60 // width) + (yy * 40 // height), 0, 255).astype(np.uint8)
-    side = height // 4
-    x0 = int((t % SCENE_SECONDS) / SCENE_SECONDS * (width - side))
-    image[height // 3: height // 3 + side, x0: x0 + side] = (250, 250, 250) if scene != 1 else (10, 10, 10)
+    x0, y0, x1, y1 = square_box(t, width, height)
+    image[y0:y1, x0:x1] = (250, 250, 250) if scene != 1 else (10, 10, 10)
+    x0, y0, x1, y1 = mug_box(width, height)
+    image[y0:y1, x0:x1] = MUG_RGB
     return image
 
 
@@ -137,6 +138,75 @@ class BagWriter:
         return self.T["std_msgs/msg/String"](data=text)
 
 
+VISION_ROS2 = {  # vision_msgs as ROS 2 (Humble) defines them
+    "vision_msgs/msg/Point2D": "float64 x\nfloat64 y",
+    "vision_msgs/msg/Pose2D": "vision_msgs/Point2D position\nfloat64 theta",
+    "vision_msgs/msg/BoundingBox2D": "vision_msgs/Pose2D center\nfloat64 size_x\nfloat64 size_y",
+    "vision_msgs/msg/ObjectHypothesis": "string class_id\nfloat64 score",
+    "vision_msgs/msg/ObjectHypothesisWithPose": "vision_msgs/ObjectHypothesis hypothesis\n"
+                                                "geometry_msgs/PoseWithCovariance pose",
+    "vision_msgs/msg/Detection2D": "std_msgs/Header header\nvision_msgs/ObjectHypothesisWithPose[] results\n"
+                                   "vision_msgs/BoundingBox2D bbox\nstring id",
+    "vision_msgs/msg/Detection2DArray": "std_msgs/Header header\nvision_msgs/Detection2D[] detections",
+}
+VISION_ROS1 = {  # and as ROS 1 (Noetic) does: integer class ids, a geometry_msgs/Pose2D centre
+    "vision_msgs/msg/BoundingBox2D": "geometry_msgs/Pose2D center\nfloat64 size_x\nfloat64 size_y",
+    "vision_msgs/msg/ObjectHypothesisWithPose": "int64 id\nfloat64 score\ngeometry_msgs/PoseWithCovariance pose",
+    "vision_msgs/msg/Detection2D": "std_msgs/Header header\nvision_msgs/ObjectHypothesisWithPose[] results\n"
+                                   "vision_msgs/BoundingBox2D bbox\nsensor_msgs/Image source_img",
+    "vision_msgs/msg/Detection2DArray": "std_msgs/Header header\nvision_msgs/Detection2D[] detections",
+}
+
+
+def register_vision(bag: "BagWriter") -> None:
+    """Add vision_msgs (not in rosbags' stores) to a writer's typestore, as its ROS version spells them."""
+    from rosbags.typesys import get_types_from_msg
+
+    types = {}
+    for name, text in (VISION_ROS1 if bag.storage == "ros1" else VISION_ROS2).items():
+        types.update(get_types_from_msg(text, name))
+    bag.ts.register(types)
+    bag.T = bag.ts.types
+
+
+def detection_array(bag: "BagWriter", stamp: float, frame: str, boxes) -> object:
+    """A Detection2DArray of (x0, y0, x1, y1, label, score) boxes in the camera image's pixels."""
+    T, ros1 = bag.T, bag.storage == "ros1"
+    cov = np.zeros(36)
+    pose = T["geometry_msgs/msg/PoseWithCovariance"](pose=bag.pose(0.0, 0.0, 0.0), covariance=cov)
+    detections = []
+    for x0, y0, x1, y1, label, score in boxes:
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if ros1:
+            center = T["geometry_msgs/msg/Pose2D"](x=cx, y=cy, theta=0.0)
+            result = T["vision_msgs/msg/ObjectHypothesisWithPose"](id=int(label), score=score, pose=pose)
+            extra = {"source_img": bag.image(stamp, frame, "mono8", 0, 0, 0, b"")}
+        else:
+            center = T["vision_msgs/msg/Pose2D"](position=T["vision_msgs/msg/Point2D"](x=cx, y=cy), theta=0.0)
+            result = T["vision_msgs/msg/ObjectHypothesisWithPose"](
+                hypothesis=T["vision_msgs/msg/ObjectHypothesis"](class_id=label, score=score), pose=pose)
+            extra = {"id": ""}
+        detections.append(T["vision_msgs/msg/Detection2D"](
+            header=bag.header(stamp, frame), results=[result],
+            bbox=T["vision_msgs/msg/BoundingBox2D"](center=center, size_x=x1 - x0, size_y=y1 - y0), **extra))
+    return T["vision_msgs/msg/Detection2DArray"](header=bag.header(stamp, frame), detections=detections)
+
+
+MUG_RGB = (200, 30, 30)  # a red thing standing still in the view: what the detection topic reports
+
+
+def mug_box(width: int, height: int) -> tuple[int, int, int, int]:
+    """The red mug's box in the camera image: x0, y0, x1, y1 in pixels."""
+    return width - width // 4, height - height // 3, width - width // 10, height - height // 10
+
+
+def square_box(t: float, width: int, height: int) -> tuple[int, int, int, int]:
+    """The bright square of ``scene_image`` at media time t: x0, y0, x1, y1 in pixels."""
+    side = height // 4
+    x0 = int((t % SCENE_SECONDS) / SCENE_SECONDS * (width - side))
+    return x0, height // 3, x0 + side, height // 3 + side
+
+
 def rgb_bytes(rgb: np.ndarray, encoding: str) -> tuple[bytes, int]:
     """(data, step) of an RGB image in a raw encoding (rgb8, bgr8, rgba8, bgra8, mono8, mono16)."""
     if encoding == "rgb8":
@@ -160,10 +230,13 @@ def rgb_bytes(rgb: np.ndarray, encoding: str) -> tuple[bytes, int]:
 def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, rate: float = 5.0,
                     width: int = 160, height: int = 120, encoding: str = "rgb8", cameras: tuple[str, ...] = ("/camera/image",),
                     texts: tuple[tuple[float, str], ...] = ((5.0, "the red mug is on the table"),),
-                    odometry: bool = True, tf: bool = True) -> Path:
+                    odometry: bool = True, tf: bool = True, detections: str | None = None) -> Path:
     """A robot's bag: cameras (raw ``encoding`` or ``"jpeg"``), /odom, /tf (odom -> base_link and
-    map -> odom), /tf_static (base_link -> camera_link) and /speech (std_msgs/String)."""
+    map -> odom), /tf_static (base_link -> camera_link), /speech (std_msgs/String), and with
+    ``detections`` (a label) /detections: a Detection2DArray boxing the red mug, score 0.9."""
     with BagWriter(path, storage) as bag:
+        if detections:
+            register_vision(bag)
         if tf:
             bag.write("/tf_static", "tf2_msgs/msg/TFMessage",
                       bag.tf(0.0, "base_link", "camera_link", CAMERA_AHEAD, 0.0, 0.0, z=0.3), STAMP_LAG)
@@ -187,6 +260,10 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
                     data, step = rgb_bytes(pixels, encoding)
                     bag.write(topic, "sensor_msgs/msg/Image",
                               bag.image(stamp, "camera_link", encoding, height, width, step, data), record)
+            if detections:
+                box = (*mug_box(width, height), detections, 0.9)
+                bag.write("/detections", "vision_msgs/msg/Detection2DArray",
+                          detection_array(bag, stamp, "camera_link", [box]), record)
             while texts and texts[0][0] <= t:
                 bag.write("/speech", "std_msgs/msg/String", bag.string(texts.pop(0)[1]), record)
     return path

@@ -33,7 +33,7 @@ def test_overrides_win_and_are_checked():
 def test_bad_topic_options_name_the_item():
     with pytest.raises(ValueError, match="expected KIND=/topic"):
         parse_overrides(["/cam"])
-    with pytest.raises(ValueError, match="unknown kind 'depth'; available: image, pose, text"):
+    with pytest.raises(ValueError, match="unknown kind 'depth'; available: image, pose, text, detections"):
         parse_overrides(["depth=/d"])
     with pytest.raises(ValueError, match="one pose topic only"):
         parse_overrides(["pose=/a", "pose=/b"])
