@@ -15,6 +15,7 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from ros_bridge.audio import AudioFormat, AudioFormatError, BagAudio
 from ros_bridge.bag import Bag, stamp_of
 from ros_bridge.images import ImageError, compressed_to_rgb, is_depth, raw_to_rgb, reduction, shrink
 from ros_bridge.poses import add_transforms, message_pose
@@ -74,6 +75,7 @@ class BagSource(Source):
         self.pose_from = self._pose_from()
         self.pose_log = self._read_pose_topic() if (self.pose_from or "").startswith("topic") else []
         height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
+        self.audio_format = self._audio_format()
         detectors = {}
         if self.choice.detections:  # the robot's detector, run through the entity stage (ros_bridge/detections.py)
             detectors["ros-topic"] = {"uri": self.uri, "topic": self.choice.detections, "origin": self.origin,
@@ -85,10 +87,26 @@ class BagSource(Source):
             stream=stream or bag_stream_id(self.bag.path, self.topic), uri=self.uri, kind="bag",
             duration=max(span, 0.0), width=width, height=height,
             fps=round((count - 1) / span, 3) if count > 1 and span > 0 else None, has_video=True,
+            has_audio=self.audio_format is not None,
             has_subtitles=bool(self.choice.texts),
             wall_clock=self.origin / 1e9 if self.origin > 1e18 else None,  # header stamps on the UNIX clock, not sim time
             extra={"bag": self.name, "image_topic": self.topic, "camera_frame": self.camera_frame,
                    "poses": self.pose_from, "text_topics": list(self.choice.texts), "detectors": detectors})
+
+    def _audio_format(self) -> AudioFormat | None:
+        """The microphone's format from its AudioInfo (audio_capture's defaults without one); None: no audio."""
+        if not self.choice.audio:
+            return None
+        first = self.bag.first(self.choice.audio_info) if self.choice.audio_info else None
+        try:
+            if first is None:
+                logger.warning("%s: %s has no AudioInfo beside it; taken as 16 kHz mono S16LE PCM", self.name,
+                               self.choice.audio)
+                return AudioFormat()
+            return AudioFormat.of(first[1])
+        except AudioFormatError as error:
+            raise SourceError(self.name, f"topic {self.choice.audio}: {error} (leave it out: --topic audio=none)") \
+                from error
 
     # -- poses ---------------------------------------------------------------------------------
 
@@ -134,9 +152,16 @@ class BagSource(Source):
         clock = FrameClock(self.policy.fps)
         poses = [p for p in self.pose_log if p.time >= start] if (self.pose_from or "").startswith("topic") else []
         last, skipped = float("-inf"), 0
-        topics = [self.topic, *self.choice.texts]
+        audio = BagAudio(self.info.stream, self.policy.audio_chunk, self.audio_format) \
+            if self.audio_format is not None and self.policy.audio else None
+        topics = [self.topic, *self.choice.texts] + ([self.choice.audio] if audio is not None else [])
         for topic, record, message in self.bag.messages(topics):
             time = self.media_time(stamp_of(message), record)
+            if audio is not None and topic == self.choice.audio:
+                payload = message.audio.data if hasattr(message, "audio") else message.data
+                yield from (c for c in audio.push(time, payload.tobytes(), at_end=stamp_of(message) is None)
+                            if c.time >= start)
+                continue
             if topic != self.topic:
                 text = str(message.data).strip()
                 if text and time + CUE_SECONDS > start:
@@ -161,6 +186,8 @@ class BagSource(Source):
             yield VideoFrame(self.info.stream, time, image, keyframe=True)
         for p in poses:
             yield PoseReading(self.info.stream, p.time, p.x, p.y, p.yaw, p.frame)
+        if audio is not None:
+            yield from (c for c in audio.flush() if c.time >= start)
         if skipped:
             logger.warning("%s: %d frames of %s could not be decoded and were skipped", self.name, skipped, self.topic)
 

@@ -21,8 +21,11 @@ POSE_TYPES = ("geometry_msgs/msg/PoseWithCovarianceStamped", "geometry_msgs/msg/
 TF_TYPE = "tf2_msgs/msg/TFMessage"
 TEXT_TYPE = "std_msgs/msg/String"
 DETECTION_TYPES = ("vision_msgs/msg/Detection2DArray",)
+AUDIO_TYPES = ("audio_common_msgs/msg/AudioDataStamped", "audio_common_msgs/msg/AudioData")
+AUDIO_INFO_TYPE = "audio_common_msgs/msg/AudioInfo"
 # what --topic KIND=/topic may set
-KINDS = {"image": IMAGE_TYPES, "pose": POSE_TYPES, "text": (TEXT_TYPE,), "detections": DETECTION_TYPES}
+KINDS = {"image": IMAGE_TYPES, "pose": POSE_TYPES, "text": (TEXT_TYPE,), "detections": DETECTION_TYPES,
+         "audio": AUDIO_TYPES}
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Choice:
     texts: tuple[str, ...]  # std_msgs/String topics read as text cues
     tf: tuple[str, ...]  # TFMessage topics (/tf, /tf_static)
     detections: str | None = None  # a Detection2DArray topic: the robot's detector, through the entity stage
+    audio: str | None = None  # an AudioData(Stamped) topic: the microphone
+    audio_info: str | None = None  # the AudioInfo topic that describes it
 
 
 def is_bag(path: Path) -> bool:
@@ -72,7 +77,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, list[str]]:
             raise ValueError(f"--topic {item!r}: expected KIND=/topic, e.g. image=/camera/image_raw")
         if kind not in KINDS:
             raise ValueError(f"--topic {item!r}: unknown kind {kind!r}; available: {', '.join(KINDS)}")
-        if kind in ("pose", "detections") and found.get(kind):
+        if kind in ("pose", "detections", "audio") and found.get(kind):
             raise ValueError(f"--topic {item!r}: one {kind} topic only (already {found[kind][0]})")
         found.setdefault(kind, []).append(topic if topic.startswith("/") or topic == "none" else topic)
     return found
@@ -120,15 +125,20 @@ def choose(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]], bag:
     texts = tuple(t for t in overrides.get("text", []) if t != "none") if "text" in overrides else \
         tuple(t.name for t in _of(topics, (TEXT_TYPE,)))
     tf = tuple(t.name for t in _of(topics, (TF_TYPE,)))
-    return Choice(images, pose, bool(named_pose), texts, tf, _detections(topics, overrides))
+    audio = _one(topics, overrides, "audio", AUDIO_TYPES)
+    infos = _of(topics, (AUDIO_INFO_TYPE,))
+    info = next((t.name for t in infos if audio and t.name.rsplit("/", 1)[0] == audio.rsplit("/", 1)[0]),
+                infos[0].name if infos and audio else None)  # the AudioInfo beside the audio topic, else any
+    return Choice(images, pose, bool(named_pose), texts, tf, _one(topics, overrides, "detections", DETECTION_TYPES),
+                  audio, info)
 
 
-def _detections(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]]) -> str | None:
-    """The detection topic named (``none``: none), else the one with most messages."""
-    named = list(overrides.get("detections", []))
+def _one(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]], kind: str, types: Sequence[str]) -> str | None:
+    """The topic of ``kind`` named (``none``: none), else the one of ``types`` with most messages."""
+    named = list(overrides.get(kind, []))
     if named:
         return None if named[0] == "none" else named[0]
-    found = sorted(_of(topics, DETECTION_TYPES), key=lambda t: (-t.count, t.name))
+    found = sorted(_of(topics, types), key=lambda t: (-t.count, t.name))
     return found[0].name if found else None
 
 

@@ -158,15 +158,54 @@ VISION_ROS1 = {  # and as ROS 1 (Noetic) does: integer class ids, a geometry_msg
 }
 
 
-def register_vision(bag: "BagWriter") -> None:
-    """Add vision_msgs (not in rosbags' stores) to a writer's typestore, as its ROS version spells them."""
+AUDIO_MSGS = {  # audio_common_msgs (ROS 1 and ROS 2 spell them alike)
+    "audio_common_msgs/msg/AudioData": "uint8[] data",
+    "audio_common_msgs/msg/AudioDataStamped": "std_msgs/Header header\naudio_common_msgs/AudioData audio",
+    "audio_common_msgs/msg/AudioInfo": "uint8 channels\nuint32 sample_rate\nstring sample_format\n"
+                                       "uint32 bitrate\nstring coding_format",
+}
+AUDIO_RATE, TONE_HZ, TONE = 44100, 440.0, (2.0, 4.0)  # the microphone: 44.1 kHz stereo; a 440 Hz tone from 2 s to 4 s
+
+
+def tone(t0: float, n: int) -> np.ndarray:
+    """(n, 2) int16 stereo samples from media time t0: the tone within TONE, silence elsewhere."""
+    t = t0 + np.arange(n) / AUDIO_RATE
+    wave = np.where((t >= TONE[0]) & (t < TONE[1]), 0.5 * np.sin(2 * np.pi * TONE_HZ * t), 0.0)
+    return np.repeat((wave * 32767).astype("<i2")[:, None], 2, axis=1)
+
+
+def mp3_bytes(seconds: float) -> bytes:
+    """The microphone's ``seconds`` of ``tone`` as an MP3 stream (as audio_capture publishes it), via PyAV."""
+    import io
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp3", options={"id3v2_version": "0", "write_xing": "0"}) as container:
+        stream = container.add_stream("libmp3lame", rate=AUDIO_RATE, layout="stereo")
+        samples = tone(0.0, int(seconds * AUDIO_RATE))
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="stereo")
+        frame.sample_rate = AUDIO_RATE
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return out.getvalue()
+
+
+def register_types(bag: "BagWriter", definitions: dict[str, str]) -> None:
     from rosbags.typesys import get_types_from_msg
 
     types = {}
-    for name, text in (VISION_ROS1 if bag.storage == "ros1" else VISION_ROS2).items():
+    for name, text in definitions.items():
         types.update(get_types_from_msg(text, name))
     bag.ts.register(types)
     bag.T = bag.ts.types
+
+
+def register_vision(bag: "BagWriter") -> None:
+    """Add vision_msgs (not in rosbags' stores) to a writer's typestore, as its ROS version spells them."""
+    register_types(bag, VISION_ROS1 if bag.storage == "ros1" else VISION_ROS2)
 
 
 def detection_array(bag: "BagWriter", stamp: float, frame: str, boxes) -> object:
@@ -230,11 +269,22 @@ def rgb_bytes(rgb: np.ndarray, encoding: str) -> tuple[bytes, int]:
 def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, rate: float = 5.0,
                     width: int = 160, height: int = 120, encoding: str = "rgb8", cameras: tuple[str, ...] = ("/camera/image",),
                     texts: tuple[tuple[float, str], ...] = ((5.0, "the red mug is on the table"),),
-                    odometry: bool = True, tf: bool = True, detections: str | None = None) -> Path:
+                    odometry: bool = True, tf: bool = True, detections: str | None = None,
+                    audio: str | None = None) -> Path:
     """A robot's bag: cameras (raw ``encoding`` or ``"jpeg"``), /odom, /tf (odom -> base_link and
     map -> odom), /tf_static (base_link -> camera_link), /speech (std_msgs/String), and with
-    ``detections`` (a label) /detections: a Detection2DArray boxing the red mug, score 0.9."""
+    ``detections`` (a label) /detections: a Detection2DArray boxing the red mug, score 0.9; with
+    ``audio`` ("stamped", "plain" or "mp3") /audio/audio (AudioData(Stamped), 0.1 s of ``tone`` each;
+    "mp3": the MP3 stream cut in equal pieces) and /audio/audio_info (AudioInfo: 2 channels, 44.1 kHz,
+    S16LE, wave or mp3)."""
     with BagWriter(path, storage) as bag:
+        if audio:
+            register_types(bag, AUDIO_MSGS)
+            info = bag.T["audio_common_msgs/msg/AudioInfo"](channels=2, sample_rate=AUDIO_RATE, sample_format="S16LE",
+                                                             bitrate=0, coding_format="mp3" if audio == "mp3" else "wave")
+            mp3 = mp3_bytes(seconds) if audio == "mp3" else b""
+            piece = len(mp3) // int(seconds * 10) + 1
+            bag.write("/audio/audio_info", "audio_common_msgs/msg/AudioInfo", info, 0.0)
         if detections:
             register_vision(bag)
         if tf:
@@ -260,6 +310,18 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
                     data, step = rgb_bytes(pixels, encoding)
                     bag.write(topic, "sensor_msgs/msg/Image",
                               bag.image(stamp, "camera_link", encoding, height, width, step, data), record)
+            if audio:
+                for k in range(round(10 / rate)):  # 0.1 s messages
+                    t0 = t + k / 10
+                    payload = tone(t0, AUDIO_RATE // 10).tobytes() if audio != "mp3" else \
+                        mp3[round(t0 * 10) * piece: (round(t0 * 10) + 1) * piece]
+                    data = bag.T["audio_common_msgs/msg/AudioData"](data=np.frombuffer(payload, np.uint8))
+                    if audio == "stamped":
+                        bag.write("/audio/audio", "audio_common_msgs/msg/AudioDataStamped",
+                                  bag.T["audio_common_msgs/msg/AudioDataStamped"](header=bag.header(t0, "mic"), audio=data),
+                                  t0 + 0.1 + STAMP_LAG)
+                    else:  # recorded when captured: its record time is the audio's end
+                        bag.write("/audio/audio", "audio_common_msgs/msg/AudioData", data, t0 + 0.1 + STAMP_LAG)
             if detections:
                 box = (*mug_box(width, height), detections, 0.9)
                 bag.write("/detections", "vision_msgs/msg/Detection2DArray",
