@@ -29,7 +29,8 @@ class Bag:
             self.reader = AnyReader([self.path], default_typestore=get_typestore(Stores.ROS2_HUMBLE))
             self.reader.open()
         except Exception as error:  # noqa: BLE001 - rosbags raises many kinds on a bad bag
-            raise SourceError(self.name, f"cannot be read as a ROS bag: truncated, damaged or not a bag ({_reason(error)})") from error
+            raise SourceError(self.name, "cannot be read as a ROS bag: truncated, damaged or not a bag "
+                                         f"({_reason(error)})") from error
         self.connections = list(self.reader.connections)
         self.topics = _topics(self.connections)
 

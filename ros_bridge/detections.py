@@ -18,7 +18,7 @@ import numpy as np
 from perception.detection import Detection, Detector, register_detector
 from perception.detection.base import crop_box, with_appearance
 from ros_bridge.bag import Bag, stamp_of
-from ros_bridge.topics import DETECTION_TYPES, parse_uri  # noqa: F401 - DETECTION_TYPES: what this reads
+from ros_bridge.topics import parse_uri
 
 logger = logging.getLogger(__name__)
 

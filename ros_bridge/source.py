@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import deque
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
@@ -20,7 +21,7 @@ from ros_bridge.bag import Bag, stamp_of
 from ros_bridge.images import ImageError, compressed_to_rgb, is_depth, raw_to_rgb, reduction, shrink
 from ros_bridge.poses import add_transforms, message_pose
 from ros_bridge.tf import TfTree, planar
-from ros_bridge.topics import Choice, bag_uri, choose, describe, parse_uri
+from ros_bridge.topics import bag_uri, choose, describe, parse_uri
 from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.packets import Packet, PoseReading, StreamInfo, TextCue, VideoFrame
@@ -64,9 +65,11 @@ class BagSource(Source):
         if len(cameras) > 1:
             logger.warning("%s: %d camera topics; reading %s (name one with --topic image=/...; `mnemo ingest` "
                            "reads each as a stream)", self.name, len(cameras), self.topic)
+        self.stream = stream or bag_stream_id(self.bag.path, self.topic)
         self.choice = choose(self.bag.topics, {**overrides, "image": [self.topic]}, self.name)
         record, first = self.bag.first(self.topic)
         self.first_image = _check_image(self.name, self.topic, first)
+        self.reduce = reduction(self.first_image.shape[:2], self.policy.frame_size)
         self.origin = bag_origin(self.bag, cameras if not overrides.get("image") else camera_topics(self.bag, {}))
         stamp = stamp_of(first)
         self.offset = (stamp - record) if stamp is not None else 0  # header clock minus record clock, ns
@@ -74,22 +77,22 @@ class BagSource(Source):
         self.tree = TfTree() if self.choice.pose_named else self._read_tf()
         self.pose_from = self._pose_from()
         self.pose_log = self._read_pose_topic() if (self.pose_from or "").startswith("topic") else []
-        height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
         self.audio_format = self._audio_format()
+        self.info = self._stream_info()
+
+    def _stream_info(self) -> StreamInfo:
+        height, width = shrink(self.first_image, self.policy.frame_size).shape[:2]
+        span = (self.bag.end_time + self.offset - self.origin) / 1e9
+        count = self.bag.count(self.topic)
         detectors = {}
         if self.choice.detections:  # the robot's detector, run through the entity stage (ros_bridge/detections.py)
             detectors["ros-topic"] = {"uri": self.uri, "topic": self.choice.detections, "origin": self.origin,
                                       "image_size": [int(self.first_image.shape[1]), int(self.first_image.shape[0])]}
-        self.reduce = reduction(self.first_image.shape[:2], self.policy.frame_size)
-        span = (self.bag.end_time + self.offset - self.origin) / 1e9
-        count = self.bag.count(self.topic)
-        self.info = StreamInfo(
-            stream=stream or bag_stream_id(self.bag.path, self.topic), uri=self.uri, kind="bag",
-            duration=max(span, 0.0), width=width, height=height,
+        return StreamInfo(
+            stream=self.stream, uri=self.uri, kind="bag", duration=max(span, 0.0), width=width, height=height,
             fps=round((count - 1) / span, 3) if count > 1 and span > 0 else None, has_video=True,
-            has_audio=self.audio_format is not None,
-            has_subtitles=bool(self.choice.texts),
-            wall_clock=self.origin / 1e9 if self.origin > 1e18 else None,  # header stamps on the UNIX clock, not sim time
+            has_audio=self.audio_format is not None, has_subtitles=bool(self.choice.texts),
+            wall_clock=self.origin / 1e9 if self.origin > 1e18 else None,  # stamps on the UNIX clock, not sim time
             extra={"bag": self.name, "image_topic": self.topic, "camera_frame": self.camera_frame,
                    "poses": self.pose_from, "text_topics": list(self.choice.texts), "detectors": detectors})
 
@@ -126,7 +129,7 @@ class BagSource(Source):
         log = []
         for _, record, message in self.bag.messages([self.choice.pose]):
             x, y, yaw, frame = message_pose(message)
-            log.append(PoseReading("", self.media_time(stamp_of(message), record), x, y, yaw, frame))
+            log.append(PoseReading(self.stream, self.media_time(stamp_of(message), record), x, y, yaw, frame))
         return sorted(log, key=lambda p: p.time)
 
     def _pose_from(self) -> str | None:
@@ -144,52 +147,56 @@ class BagSource(Source):
         if pose is None:
             return None
         x, y, yaw = planar(pose, optical="optical" in self.camera_frame)
-        return PoseReading(self.info.stream, time, x, y, yaw, root)
+        return PoseReading(self.stream, time, x, y, yaw, root)
 
     # -- packets -------------------------------------------------------------------------------
 
     def packets(self, start: float = 0.0) -> Iterator[Packet]:
-        clock = FrameClock(self.policy.fps)
-        poses = [p for p in self.pose_log if p.time >= start] if (self.pose_from or "").startswith("topic") else []
-        last, skipped = float("-inf"), 0
-        audio = BagAudio(self.info.stream, self.policy.audio_chunk, self.audio_format) \
+        self._clock, self._last, self._skipped = FrameClock(self.policy.fps), float("-inf"), 0
+        poses = deque(p for p in self.pose_log if p.time >= start)  # a pose topic's, placed among the frames
+        audio = BagAudio(self.stream, self.policy.audio_chunk, self.audio_format) \
             if self.audio_format is not None and self.policy.audio else None
         topics = [self.topic, *self.choice.texts] + ([self.choice.audio] if audio is not None else [])
         for topic, record, message in self.bag.messages(topics):
             time = self.media_time(stamp_of(message), record)
-            if audio is not None and topic == self.choice.audio:
+            if topic == self.topic:
+                while poses and poses[0].time <= time:
+                    yield poses.popleft()
+                yield from self._frame(message, time, start)
+            elif audio is not None and topic == self.choice.audio:
                 payload = message.audio.data if hasattr(message, "audio") else message.data
                 yield from (c for c in audio.push(time, payload.tobytes(), at_end=stamp_of(message) is None)
                             if c.time >= start)
-                continue
-            if topic != self.topic:
-                text = str(message.data).strip()
-                if text and time + CUE_SECONDS > start:
-                    yield TextCue(self.info.stream, time, time + CUE_SECONDS, text, origin="subtitle")
-                continue
-            while poses and poses[0].time <= time:
-                p = poses.pop(0)
-                yield PoseReading(self.info.stream, p.time, p.x, p.y, p.yaw, p.frame)
-            if time < start or time <= last or not self.policy.video or not clock.keep(time):
-                continue
-            try:
-                image = shrink(decode(topic, message, self.reduce), self.policy.frame_size)
-            except ImageError as error:
-                skipped += 1
-                logger.warning("%s: topic %s at %.2f s: %s; frame skipped", self.name, topic, time, error)
-                continue
-            last = time
-            if self.pose_from and self.pose_from.startswith("tf"):
-                pose = self._tf_pose(time)
-                if pose is not None:
-                    yield pose
-            yield VideoFrame(self.info.stream, time, image, keyframe=True)
-        for p in poses:
-            yield PoseReading(self.info.stream, p.time, p.x, p.y, p.yaw, p.frame)
+            else:
+                yield from self._cue(str(message.data), time, start)
+        yield from poses
         if audio is not None:
             yield from (c for c in audio.flush() if c.time >= start)
-        if skipped:
-            logger.warning("%s: %d frames of %s could not be decoded and were skipped", self.name, skipped, self.topic)
+        if self._skipped:
+            logger.warning("%s: %d frames of %s could not be decoded and were skipped", self.name, self._skipped,
+                           self.topic)
+
+    def _frame(self, message, time: float, start: float) -> Iterator[Packet]:
+        """A sampled camera message as its VideoFrame, after the camera's pose then (from tf)."""
+        if time < start or time <= self._last or not self.policy.video or not self._clock.keep(time):
+            return
+        try:
+            image = shrink(decode(self.topic, message, self.reduce), self.policy.frame_size)
+        except ImageError as error:
+            self._skipped += 1
+            logger.warning("%s: topic %s at %.2f s: %s; frame skipped", self.name, self.topic, time, error)
+            return
+        self._last = time
+        if (self.pose_from or "").startswith("tf"):
+            pose = self._tf_pose(time)
+            if pose is not None:
+                yield pose
+        yield VideoFrame(self.stream, time, image, keyframe=True)
+
+    def _cue(self, text: str, time: float, start: float) -> Iterator[TextCue]:
+        text = text.strip()
+        if text and time + CUE_SECONDS > start:
+            yield TextCue(self.stream, time, time + CUE_SECONDS, text, origin="subtitle")
 
     def close(self) -> None:
         self.bag.close()
