@@ -251,6 +251,10 @@ def probe_duration(path: str) -> float | None:
     """Media seconds of a file as its container says, None when it cannot tell (or is unreadable)."""
     import av
 
+    from mnemo.sources import duration_of
+
+    if path.startswith("rosbag://"):
+        return duration_of(path)
     try:
         with av.open(path) as container:
             return container.duration / 1e6 if container.duration else None

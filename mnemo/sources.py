@@ -30,3 +30,16 @@ def stream_of(uri: str) -> str:
         path, overrides = parse_uri(uri)
         return bag_stream_id(path, overrides["image"][0])
     return stream_id(uri)
+
+
+def duration_of(uri: str) -> float | None:
+    """Seconds a bag stream spans by its record times (None when it cannot be read); for job progress."""
+    from ros_bridge.bag import Bag
+    from ros_bridge.topics import parse_uri
+    from streams.errors import SourceError
+
+    try:
+        with Bag(parse_uri(uri)[0]) as bag:
+            return (bag.end_time - bag.start_time) / 1e9
+    except SourceError:
+        return None
