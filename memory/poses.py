@@ -101,6 +101,22 @@ def pose_track(conn: sqlite3.Connection, stream: str, start: float | None = None
     return PoseTrack(stream, data[:, 0], data[:, 1], data[:, 2], data[:, 3])
 
 
+def pose_at(conn: sqlite3.Connection, stream: str, t: float, within: float = 2.0) -> Pose | None:
+    """The stream's pose at media time ``t``: interpolated between logged poses, else the nearest one
+    within ``within`` seconds; None when the stream has no pose near ``t``."""
+    rows = conn.execute("SELECT time, x, y, yaw, frame FROM poses WHERE stream = ? AND time >= ? AND time <= ? "
+                        "ORDER BY time", (stream, float(t) - within, float(t) + within)).fetchall()
+    if not rows:
+        return None
+    frame = rows[0][4]
+    track = PoseTrack(stream, *np.asarray([r[:4] for r in rows], dtype=np.float64).T)
+    at = track.at(float(t))
+    if at is None:
+        nearest = min(rows, key=lambda r: abs(r[0] - t))
+        return Pose(stream, float(nearest[0]), float(nearest[1]), float(nearest[2]), float(nearest[3]), nearest[4])
+    return Pose(stream, float(t), *at, frame)
+
+
 def pose_streams(conn: sqlite3.Connection) -> list[str]:
     """The streams that have poses."""
     return [r[0] for r in conn.execute("SELECT DISTINCT stream FROM poses ORDER BY stream")]

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 
 from memory.event import Checkpoint
-from memory.poses import Pose, PoseTrack, add_poses, pose_track
+from memory.poses import Pose, PoseTrack, add_poses, pose_at, pose_track
 from memory.store_base import StoreBase
 
 
@@ -27,6 +27,11 @@ class StoreStreams(StoreBase):
     def poses(self, stream: str, start: float | None = None, end: float | None = None) -> PoseTrack:
         with self._read() as c:
             return pose_track(c, stream, start, end)
+
+    def pose_at(self, stream: str, t: float, within: float = 2.0) -> Pose | None:
+        """Where the stream's camera was at media time ``t`` (see memory.poses.pose_at), None if unknown."""
+        with self._read() as c:
+            return pose_at(c, stream, t, within)
 
     # ------------------------------------------------------------ streams and checkpoints
     def add_stream(self, stream_id: str, uri: str, info: dict | None = None) -> None:

@@ -31,7 +31,6 @@ AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".m4a", ".aac", ".ogg", ".opus")
 BAG_SUFFIXES = (".bag", ".mcap", ".db3")  # ROS 1 bags, ROS 2 bags (mcap, sqlite3)
 LIST_SUFFIXES = (".txt", ".list", ".lst")  # one input per line; '#' starts a comment
 MEDIA_SUFFIXES = VIDEO_SUFFIXES + AUDIO_SUFFIXES
-BAG_REASON = "ROS bags are not ingestible yet (streams/ has no ROS bag source): skipped"
 
 # a file's states in the manifest
 PENDING, RUNNING, DONE, FAILED, SKIPPED = "pending", "running", "done", "failed", "skipped"
@@ -187,21 +186,32 @@ def is_bag(path: Path) -> bool:
 
 
 def plan_files(paths: Iterable[Path]) -> list[JobFile]:
-    """One JobFile per distinct content; copies are recorded on the first, bags are skipped."""
+    """One JobFile per distinct content (a bag: per camera topic); copies are recorded on the first."""
     entries: dict[str, JobFile] = {}
     for path in paths:
-        if is_bag(path):
-            entry = JobFile(str(path), state=SKIPPED, reason=BAG_REASON)
-        else:
-            try:
-                entry = JobFile(str(path), stream=stream_id(str(path)))
-            except (OSError, SourceError) as error:
-                entry = JobFile(str(path), state=FAILED, reason=f"{path}: cannot be read ({error})")
-        if entry.key in entries:
-            entries[entry.key].copies.append(str(path))
-            continue
-        entries[entry.key] = entry
+        for entry in _bag_entries(path) if is_bag(path) else [_file_entry(path)]:
+            if entry.key in entries:
+                entries[entry.key].copies.append(entry.path)
+                continue
+            entries[entry.key] = entry
     return list(entries.values())
+
+
+def _file_entry(path: Path) -> JobFile:
+    try:
+        return JobFile(str(path), stream=stream_id(str(path)))
+    except (OSError, SourceError) as error:
+        return JobFile(str(path), state=FAILED, reason=f"{path}: cannot be read ({error})")
+
+
+def _bag_entries(path: Path) -> list[JobFile]:
+    """One JobFile per camera topic of a bag (its ``rosbag://`` URI); a bad bag is one failed JobFile."""
+    from mnemo.sources import source_streams, stream_of
+
+    try:
+        return [JobFile(uri, stream=stream_of(uri)) for uri in source_streams(str(path))]
+    except (OSError, SourceError, ValueError) as error:
+        return [JobFile(str(path), state=FAILED, reason=str(error))]
 
 
 class Manifest:
@@ -241,6 +251,10 @@ def probe_duration(path: str) -> float | None:
     """Media seconds of a file as its container says, None when it cannot tell (or is unreadable)."""
     import av
 
+    from mnemo.sources import duration_of
+
+    if path.startswith("rosbag://"):
+        return duration_of(path)
     try:
         with av.open(path) as container:
             return container.duration / 1e6 if container.duration else None

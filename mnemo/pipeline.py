@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from memory.event import Checkpoint, Event, Keyframe, ScreenText, Utterance
+from memory.poses import Pose
 from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
@@ -28,9 +29,10 @@ from perception.speech.live import LiveOptions
 from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
 from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
-from streams.packets import AUDIO_RATE, AudioChunk, StreamGap, StreamInfo, TextCue, VideoFrame
+from streams.packets import AUDIO_RATE, AudioChunk, PoseReading, StreamGap, StreamInfo, TextCue, VideoFrame
 from streams.errors import SourceError
 from streams.live import LiveSource
+import ros_bridge  # noqa: F401 - registers the bag source (rosbag:// URIs, .bag, .mcap, ROS 2 bag folders)
 from streams.schemes import open_source
 from streams.source import Source
 
@@ -164,7 +166,7 @@ class _StreamRun:
         # the segmenter's speech channel: observations wait for the audio just after them
         self.signal = SpeechSignal(ingestor.speech) if ingestor.speech_surprise and self.info.has_audio else None
         self.held: deque[_Observation] = deque()
-        entities = ingestor.profile.entities
+        entities = _with_source_detectors(ingestor.profile.entities, info)
         self.entities = (EntityStage(entities, report.stream, ingestor.encoders.frame, ingestor.linker)
                          if entities.enabled and not self.audio_only else None)
         self.screen = (_screen_stage(ingestor, report.stream, checkpoint)
@@ -278,11 +280,16 @@ class _StreamRun:
 
     def feed(self, batch: PacketBatch, vectors: np.ndarray | None) -> None:
         """Take one batch: its audio and cues first, then its frames with their encoded ``vectors``."""
+        poses = []
         for packet in batch.others:
             if isinstance(packet, AudioChunk):
                 self._add_audio(packet)
+            elif isinstance(packet, PoseReading):
+                poses.append(Pose(self.report.stream, packet.time, packet.x, packet.y, packet.yaw, packet.frame))
             else:
                 self._add_cue(packet)
+        if poses:  # the pose log (memory/poses.py), one transaction per batch; re-read poses replace themselves
+            self.ing.store.add_poses(poses)
         if batch.frames:
             self._observe_frames(batch.frames, vectors)
 
@@ -541,6 +548,16 @@ def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None
         last = max((line.event_id or 0 for line in lines), default=None)
         on_screen = [line.text for line in lines if line.event_id == last]
     return ScreenTextStage(ingestor.profile.ocr, ingestor.encoders.ocr, stream, on_screen)
+
+
+def _with_source_detectors(config, info: StreamInfo):
+    """The profile's entities section plus the detectors a source brings (a robot's detection topic:
+    ``info.extra["detectors"]``, name -> options), so that its boxes take the one perception path."""
+    brought = dict(info.extra.get("detectors") or {})
+    if not brought:
+        return config
+    names = tuple(config.detectors) + tuple(n for n in brought if n not in config.detectors)
+    return dataclasses.replace(config, detectors=names, detector_options={**config.detector_options, **brought})
 
 
 def _shrink(image: np.ndarray, short_side: int) -> np.ndarray:

@@ -25,11 +25,20 @@ class Evidence:
     text: str = ""  # what was said or subtitled in it (may be cut short)
     note: str = ""  # why it is evidence: "the red mug seen on the counter"
     memory: str | None = None  # the memory directory, when a query spans several
+    pose: dict | None = None  # where the camera was then, when the store has poses: {time, x, y, yaw, frame}
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["entities"] = list(self.entities)
         return data
+
+
+def pose_dict(pose: Any) -> dict | None:
+    """A stored pose (memory.poses.Pose) as evidence's ``pose``: metres and radians in its frame."""
+    if pose is None:
+        return None
+    return {"time": round(float(pose.time), 3), "x": round(float(pose.x), 3), "y": round(float(pose.y), 3),
+            "yaw": round(float(pose.yaw), 4), "frame": pose.frame}
 
 
 @dataclass(frozen=True)

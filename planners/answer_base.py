@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import Callable
 
 from memory import lookups
-from planners.answer import UNKNOWN_TEXT, Answer, Evidence
+from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
 from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
 from planners.world import Action, World
@@ -116,7 +116,8 @@ class AnswererBase:
             place = self.world.agent_room(t) or None  # where the camera was: where it happened
         running = float(end) > now
         return [Evidence(int(event), stream, float(start), min(float(end), now), float(score), keyframe, entities,
-                         place, "" if running else (text or "")[:200], note)]
+                         place, "" if running else (text or "")[:200], note,
+                         pose=pose_dict(self.store.pose_at(stream, t)))]
 
     def _closest(self, text: str, now: float) -> list[Evidence]:
         """Lines heard before now that share most words with the question: the closest evidence."""

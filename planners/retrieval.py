@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from memory import lookups
-from planners.answer import Evidence
+from planners.answer import Evidence, pose_dict
 
 logger = logging.getLogger(__name__)
 
@@ -199,8 +199,10 @@ class Retriever:
                 continue  # not yet happened
             keyframe = str(self.store.keyframe_path(h.event, 0)) if e.keyframes else None
             text = "" if e.end > cut else (e.text or "")[:200]
+            seen = e.keyframes[0].time if e.keyframes else (e.start + min(e.end, cut)) / 2  # where the camera was then
             out.append(Evidence(int(h.event), e.stream, float(e.start), min(float(e.end), cut), float(h.score),
-                                keyframe, (), None, text, note or ", ".join(sorted(h.why))))
+                                keyframe, (), None, text, note or ", ".join(sorted(h.why)),
+                                pose=pose_dict(self.store.pose_at(e.stream, seen))))
         return out
 
 

@@ -9,7 +9,7 @@
 
 from streams.errors import SourceError
 from streams.identity import stream_id
-from streams.packets import AUDIO_RATE, AudioChunk, Packet, StreamInfo, TextCue, VideoFrame
+from streams.packets import AUDIO_RATE, AudioChunk, Packet, PoseReading, StreamInfo, TextCue, VideoFrame
 from streams.sampling import FrameClock, SamplingPolicy
 from streams.schemes import list_sources, open_source, register_source
 from streams.source import Source
@@ -19,6 +19,7 @@ __all__ = [
     "AUDIO_RATE",
     "AudioChunk",
     "AVSource",
+    "PoseReading",
     "FrameClock",
     "ImageFolderSource",
     "Packet",

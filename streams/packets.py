@@ -51,7 +51,22 @@ class TextCue:
     origin: str = "subtitle"  # "subtitle" (embedded stream), "sidecar" (.srt/.vtt), "asr"
 
 
-Packet = Union[VideoFrame, AudioChunk, TextCue]
+@dataclass(frozen=True)
+class PoseReading:
+    """Where the camera of a stream was at a media time (a robot's odometry, tf or localisation).
+
+    Sources that know poses (ROS bags) yield them among their packets; ingest logs them.
+    """
+
+    stream: str
+    time: float  # media time, seconds
+    x: float  # metres, in ``frame``
+    y: float
+    yaw: float = 0.0  # radians, counter-clockwise from +x: the way the camera looks
+    frame: str = "odom"  # the fixed frame x, y are in ("map", "odom", ...)
+
+
+Packet = Union[VideoFrame, AudioChunk, TextCue, PoseReading]
 
 
 @dataclass(frozen=True)

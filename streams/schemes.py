@@ -7,7 +7,9 @@ A new kind of source is one module with a :class:`streams.source.Source` subclas
 
 ``open_source("toy://anything", policy)`` then calls ``ToySource("toy://anything", policy,
 stream=..., require_video=...)``; ``mnemo ingest toy://anything`` and ``Memory.ingest`` reach it
-the same way.
+the same way. A source may also claim local paths (``claims=``: ROS bags, ``run.bag``), and one
+input may hold several streams: a factory with an ``expand(uri, **options)`` class method names
+them (``expand_source``), e.g. one URI per camera topic of a bag.
 """
 
 from __future__ import annotations
@@ -34,11 +36,16 @@ SourceFactory = Callable[..., Source]  # (uri, policy, stream=None, require_vide
 F = TypeVar("F", bound=SourceFactory)
 
 _SOURCES: dict[str, SourceFactory] = {}
+_CLAIMS: dict[str, Callable[[Path], bool]] = {}  # scheme -> test of the local paths its source reads
 _LOCK = threading.Lock()
 
 
-def register_source(scheme: str) -> Callable[[F], F]:
-    """Decorator registering a Source class (or factory) for URIs ``scheme://...``."""
+def register_source(scheme: str, claims: Callable[[Path], bool] | None = None) -> Callable[[F], F]:
+    """Decorator registering a Source class (or factory) for URIs ``scheme://...``.
+
+    ``claims``, when given, tests local paths (files or folders) that this source reads too
+    (tried before the built-in file and folder rules).
+    """
     if not isinstance(scheme, str) or not scheme.isidentifier() or scheme != scheme.lower():
         raise ValueError(f"source scheme must be a lower-case name like 'toy', got {scheme!r}")
     if scheme in BUILTIN_SOURCES:
@@ -50,6 +57,8 @@ def register_source(scheme: str) -> Callable[[F], F]:
             if known is not None and known is not factory and _name(known) != _name(factory):
                 raise ValueError(f"source scheme {scheme!r} is already registered ({_name(known)})")
             _SOURCES[scheme] = factory
+            if claims is not None:
+                _CLAIMS[scheme] = claims
         return factory
 
     return decorate
@@ -76,6 +85,34 @@ def _scheme(uri: str) -> str | None:
     return uri.split("://", 1)[0].lower() if is_url(uri) else None
 
 
+def _claimed(uri: str) -> SourceFactory | None:
+    """The registered source that claims the local path ``uri``, if any."""
+    if is_url(uri) or parse_device(uri) is not None:
+        return None
+    path = Path(uri)
+    for scheme, claims in list(_CLAIMS.items()):
+        if claims(path):
+            return _SOURCES[scheme]
+    return None
+
+
+def claimed(uri: str) -> bool:
+    """True when a registered source (not a built-in rule) reads ``uri``."""
+    return _SOURCES.get(_scheme(uri.strip()) or "") is not None or _claimed(uri.strip()) is not None
+
+
+def expand_source(uri: str, **options) -> list[str]:
+    """The streams one input holds, as URIs for ``open_source`` (most inputs: just ``uri``).
+
+    A registered source with an ``expand`` class method splits its inputs (a bag: one URI per
+    camera topic) and takes ``options`` (a bag: ``topics``); other inputs ignore them.
+    """
+    uri = uri.strip()
+    factory = _SOURCES.get(_scheme(uri) or "") or _claimed(uri)
+    expand = getattr(factory, "expand", None)
+    return list(expand(uri, **options)) if expand is not None else [uri]
+
+
 def open_source(uri: str, policy: SamplingPolicy, stream: str | None = None, require_video: bool = True,
                 live: "LiveOptions | None" = None) -> Source:
     """The source for ``uri``: a registered scheme's, an image folder, a network URL, a capture device,
@@ -89,7 +126,7 @@ def open_source(uri: str, policy: SamplingPolicy, stream: str | None = None, req
     from streams.image_folder import ImageFolderSource
 
     uri = uri.strip()
-    plugged = _SOURCES.get(_scheme(uri) or "")
+    plugged = _SOURCES.get(_scheme(uri) or "") or _claimed(uri)
     if plugged is not None:
         return plugged(uri, policy, stream=stream, require_video=require_video)
     if parse_device(uri) is not None:

@@ -16,7 +16,8 @@ from mnemo.errors import user_message
 
 @app.command()
 def ingest(
-    sources: List[str] = typer.Argument(..., help="Video files, URLs (rtsp/http/udp), devices or image folders."),
+    sources: List[str] = typer.Argument(..., help="Video files, URLs (rtsp/http/udp), devices, image folders or "
+                                        "ROS bags (.bag, .mcap, ROS 2 bag folders)."),
     memory: Path = MemoryOpt,
     profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile name (standard, lite, full, "
                                           "test) or YAML path; default: the memory's own, else standard."),
@@ -34,6 +35,8 @@ def ingest(
     stall: float = typer.Option(5.0, "--stall", help="Seconds without data that count as a dropped live stream."),
     max_lag: float = typer.Option(2.0, "--max-lag", help="Seconds a live stream's analysis may fall behind "
                                   "its live edge before frames are thinned."),
+    topic: List[str] = typer.Option([], "--topic", help="ROS bags: KIND=/topic overrides the topic picked by type "
+                                    "(image, pose, text; repeat for several), e.g. --topic image=/cam/image_raw."),
 ) -> None:
     """Ingest sources into a memory (resumable: re-running continues where it stopped).
 
@@ -45,11 +48,21 @@ def ingest(
     from mnemo.runtime.control import IngestControl
     from streams.live import LiveOptions
 
+    from mnemo.sources import parse_topics, source_streams
+
     chosen = load_profile(profile or memory_profile(memory)).with_sampling(fps=fps, keyframes_only=keyframes_only)
+    topics = parse_topics(topic)
     if use_ray or address:
         from mnemo.commands.job import ingest_on_ray
 
-        raise typer.Exit(ingest_on_ray(sources, memory, chosen, address, quiet))
+        expanded, failed = [], 0
+        for source in sources:
+            try:
+                expanded += source_streams(source, topics)
+            except Exception as error:  # noqa: BLE001 - a bad item is reported and the batch goes on
+                failed += _report_error(error)
+        code = ingest_on_ray(expanded, memory, chosen, address, quiet) if expanded else 2
+        raise typer.Exit(code or (1 if failed else 0))
     control = IngestControl(live=LiveOptions(reconnect=reconnect, reconnect_for=reconnect_for, stall=stall,
                                              max_lag=max_lag))
     failures, code = 0, 0
@@ -60,16 +73,20 @@ def ingest(
             if control.stopping:
                 break
             try:
-                report = _ingest_one(mem, source, quiet, control)
+                streams = source_streams(source, topics)
             except Exception as error:  # noqa: BLE001 - a bad item is reported and the batch goes on
-                message = user_message(error)
-                if message is None:
-                    raise
-                err.print(f"[red]error[/]: {escape(message)}", highlight=False, soft_wrap=True)
-                failures += 1
+                failures += _report_error(error)
                 continue
-            reports.append(report)
-            code = code or _ending_status(report, signalled)
+            for stream in streams:
+                if control.stopping:
+                    break
+                try:
+                    report = _ingest_one(mem, stream, quiet, control)
+                except Exception as error:  # noqa: BLE001 - a bad item is reported and the batch goes on
+                    failures += _report_error(error)
+                    continue
+                reports.append(report)
+                code = code or _ending_status(report, signalled)
         if control.stopping and not code:  # stopped before a source began
             code = 128 + signalled[0] if signalled else 130
         print_summary(reports)
@@ -77,6 +94,15 @@ def ingest(
         raise typer.Exit(2 if not reports else 1)
     if code:
         raise typer.Exit(code)
+
+
+def _report_error(error: Exception) -> int:
+    """Print a bad source's one-line message (re-raise a bug); returns 1, a failure."""
+    message = user_message(error)
+    if message is None:
+        raise error
+    err.print(f"[red]error[/]: {escape(message)}", highlight=False, soft_wrap=True)
+    return 1
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ import numpy as np
 
 from mnemo.prefetch import Prefetcher
 from mnemo.runtime.records import PacketBatch, batch_packets
-from streams.packets import AudioChunk, StreamGap, TextCue, VideoFrame
+from streams.packets import AudioChunk, PoseReading, StreamGap, TextCue, VideoFrame
 from streams.source import Source
 
 
@@ -145,7 +145,7 @@ class LiveReadStage:
         batch = PacketBatch(self.stream, self._index)
         self._index += 1
         frames = [p for p in packets if isinstance(p, VideoFrame) and p.time >= self._position]
-        batch.others = [p for p in packets if isinstance(p, (AudioChunk, TextCue))]
+        batch.others = [p for p in packets if isinstance(p, (AudioChunk, TextCue, PoseReading))]
         batch.frames = self._thin(frames)
         self._handed = (batch.frames, time.perf_counter())
         return batch

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from mnemo.runtime.control import COMPLETE
-from streams.packets import AudioChunk, Packet, TextCue, VideoFrame
+from streams.packets import AudioChunk, Packet, PoseReading, TextCue, VideoFrame
 
 
 @dataclass
@@ -20,7 +20,7 @@ class PacketBatch:
     stream: str  # stream id
     index: int  # 0, 1, 2 ... within one read of the stream
     frames: list[VideoFrame] = field(default_factory=list)  # to encode, in time order
-    others: list[AudioChunk | TextCue] = field(default_factory=list)
+    others: list[AudioChunk | TextCue | PoseReading] = field(default_factory=list)
     last: bool = False  # no packets follow in this read
 
     @property
@@ -54,7 +54,7 @@ def batch_packets(packets: Iterable[Packet], stream: str, position: float, batch
             if len(batch.frames) >= batch_size:
                 yield batch
                 batch = PacketBatch(stream, batch.index + 1)
-        elif isinstance(packet, (AudioChunk, TextCue)):
+        elif isinstance(packet, (AudioChunk, TextCue, PoseReading)):
             batch.others.append(packet)
     batch.last = True
     yield batch

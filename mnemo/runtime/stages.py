@@ -24,6 +24,7 @@ from mnemo.runtime.records import BatchHeader, IngestReport, PacketBatch
 from streams.errors import SourceError
 from streams.packets import StreamInfo
 from streams.sampling import SamplingPolicy
+import ros_bridge  # noqa: F401 - registers the bag source, so that a reader actor opens bags
 from streams.schemes import open_source
 from streams.source import Source
 

@@ -1,4 +1,4 @@
-"""mnemo job: a folder of media with a corrupt file, a copy and a bag; re-runs; kill -9 midway."""
+"""mnemo job: a folder of media with a corrupt file, a copy and a truncated bag; re-runs; kill -9 midway."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mnemo.job import BAG_REASON, DONE, FAILED, MANIFEST, SUMMARY, Job, expand_inputs, plan_files
+from mnemo.job import DONE, FAILED, MANIFEST, SUMMARY, Job, expand_inputs, plan_files
 from mnemo.runtime.inline import InlineRuntime
 
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
@@ -65,18 +65,19 @@ def test_inputs_expand_folders_globs_and_list_files(media, tmp_path):
     assert len(bad) == 1 and "no such file" in bad[0].reason
 
 
-def test_copies_share_one_entry_and_bags_are_skipped(media):
+def test_copies_share_one_entry_and_a_bad_bag_fails_with_its_reason(media):
     paths, _ = expand_inputs([str(media)])
     planned = plan_files(paths)
     by_name = {Path(e.path).name: e for e in planned}
     assert "copy-of-clip0.mp4" not in by_name
     assert [Path(c).name for c in by_name["clip0.mp4"].copies] == ["copy-of-clip0.mp4"]
-    assert by_name["robot.bag"].state == "skipped" and by_name["robot.bag"].reason == BAG_REASON
+    bag = by_name["robot.bag"]
+    assert bag.state == FAILED and bag.reason.startswith(str(media / "robot.bag")) and "ROS bag" in bag.reason
 
 
 def test_a_job_ingests_the_good_files_and_reports_the_bad_one(media, done_once):
     memory, summary = done_once
-    assert (summary.ingested, summary.failed, summary.skipped) == (3, 1, 2)
+    assert (summary.ingested, summary.failed, summary.skipped) == (3, 2, 1)
     assert summary.failures[0]["path"].endswith("broken.mp4") and "broken.mp4" in summary.failures[0]["reason"]
     rows = event_rows(memory)
     assert len({r[1] for r in rows}) == 3 and summary.events == len(rows)
@@ -86,14 +87,14 @@ def test_a_job_ingests_the_good_files_and_reports_the_bad_one(media, done_once):
     assert written["ingested"] == 3 and written["failures"] == summary.failures
     states = {Path(e["path"]).name: e["state"] for e in json.loads((memory / MANIFEST).read_text())["files"]}
     assert states == {"clip0.mp4": DONE, "clip1.mp4": DONE, "clip2.mp4": DONE, "broken.mp4": FAILED,
-                      "robot.bag": "skipped"}
+                      "robot.bag": FAILED}
 
 
 def test_a_rerun_skips_what_is_done(media, done_once):
     memory, _ = done_once
     before = event_rows(memory)
     again = Job(memory, [str(media)], lambda: InlineRuntime(memory, "lite")).run()
-    assert (again.ingested, again.already_done, again.failed, again.events) == (0, 3, 1, 0)
+    assert (again.ingested, again.already_done, again.failed, again.events) == (0, 3, 2, 0)
     assert event_rows(memory) == before
 
 
