@@ -20,7 +20,9 @@ rejected for modularity; a weaker one is an ordinary proposal that the picture m
 Two channels are read from the vectors themselves (:mod:`memory.visual_channels`): ``trend``
 (gradual transitions: the next ``trend_window`` observations against the ones before) and
 ``place`` (the next ones against each of the last ``place_memory``); weighted in ``channels``
-like the others, they add ``trend_window - 1`` observations to the lag.
+like the others, but only the part of their z-score beyond ``visual_gate`` counts (they repeat
+much of what the vision surprise sees), never anchoring, and they add ``trend_window - 1``
+observations to the lag (the similarity graph refinement looks at stays as it was).
 
 Resume: every emitted :class:`Segment` carries the segmenter state as of its end boundary
 (``Segment.state``, also :meth:`SurpriseSegmenter.state_dict` after the last one). A
@@ -81,6 +83,7 @@ class SegmenterConfig:
     # they delay every decision by trend_window - 1 observations when one of them is weighted
     trend_window: int = 4
     place_memory: int = 20  # past observations the visual place channel compares the next ones with
+    visual_gate: float = 2.0  # a visual channel adds weight * max(z - visual_gate, 0) to the fused surprise
     # seconds of analysed frames either side of an instant whose detections the entities channel
     # compares (mnemo.segment_channels); the ingest holds observations this long for it
     entity_window_s: float = 2.0
@@ -96,7 +99,7 @@ class SegmenterConfig:
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "entity_window_s"):
+                     "channel_gamma", "entity_window_s", "visual_gate"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -110,6 +113,8 @@ class SegmenterConfig:
         _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
         _check(self.warmup >= 0, "warmup", self.warmup, "an integer >= 0")
         _check(0 < self.entity_window_s < math.inf, "entity_window_s", self.entity_window_s, "seconds > 0")
+        _check(self.visual_gate >= 0 and math.isfinite(self.visual_gate), "visual_gate", self.visual_gate,
+               "a finite number >= 0")
         _check(self.trend_window >= 1, "trend_window", self.trend_window, "an integer >= 1")
         _check(self.place_memory >= self.trend_window, "place_memory", self.place_memory,
                f"an integer >= trend_window ({self.trend_window})")
@@ -346,8 +351,8 @@ class SurpriseSegmenter:
         for name in self._visual.names:
             obs.channels_before[name] = tuple(self._channels[name])
             z = self._channel_z(name, readings[name], _VISUAL_STD_FLOOR, 0.0) if name in readings else None
-            if z is not None:
-                obs.fuse(z, self.config.channels[name])
+            if z is not None:  # they repeat much of what the vision surprise sees: only a clear reading adds
+                obs.fuse(z - self.config.visual_gate, self.config.channels[name])
 
     def _channel_z(self, name: str, value: float, floor: float, offset: float) -> float | None:
         """The z-score of a reading against its channel's history, which takes it (None while warming up).
@@ -436,9 +441,9 @@ class SurpriseSegmenter:
         c = self.config
         assert self._boundary is not None
         b_index, b_time, b_z = self._boundary
-        reach = c.refine_window + c.lookahead
-        lo = max(b_index, proposal.index - reach, self._history[0].index)
-        hi = min(self._history[-1].index, proposal.index + c.lookahead)
+        ahead = c.lookahead - c.visual_delay  # the graph's extent does not depend on the channels' wait
+        lo = max(b_index, proposal.index - c.refine_window - ahead, self._history[0].index)
+        hi = min(self._history[-1].index, proposal.index + ahead)
         vectors = np.stack([self._obs(i).vector for i in range(lo, hi + 1)])
         candidates = self._candidates(proposal)
         scores = split_modularity(vectors, [i - lo for i in candidates])
