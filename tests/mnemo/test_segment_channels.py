@@ -12,7 +12,7 @@ import pytest
 import mnemo
 from memory.perceived import Area
 from memory.poses import PoseTrack
-from mnemo.config import load_profile, profile_from_dict
+from mnemo.config import load_profile
 from mnemo.segment_channels import EntitySignal, PoseSignal
 
 FPS = 2.0  # analysed frames per second
@@ -77,8 +77,12 @@ def test_pose_channel_reads_area_changes() -> None:
 # -- through ingest ----------------------------------------------------------------------------------
 
 def _profile(channels: dict, detectors: list[str]):
-    base = profile_from_dict({"entities": {"detectors": detectors, "fps": 2.0}}) if detectors else load_profile("lite")
-    return dataclasses.replace(base, segmenter=dataclasses.replace(base.segmenter, channels=channels))
+    """lite, with ``detectors`` on at 2 fps and the segmenter fusing ``channels``."""
+    from mnemo.entities import EntitiesConfig
+
+    base = load_profile("lite")
+    return dataclasses.replace(base, segmenter=dataclasses.replace(base.segmenter, channels=channels),
+                               entities=EntitiesConfig(detectors=tuple(detectors), fps=2.0))
 
 
 class _Stop(KeyboardInterrupt):
