@@ -11,7 +11,7 @@ modular than ``min_modularity`` (0: than no split at all). ``max_len`` forces a 
 ``min_len`` forbids one. A segment is emitted once ``max(refine_window, 2)`` observations
 past its proposal have been seen (the lag); memory is a bounded window of observations.
 
-Other modalities (speech, place) join as named side channels: a scalar per observation (NaN:
+Other modalities (speech, entities, pose) join as named side channels: a scalar per observation (NaN:
 no reading), z-scored against that channel's own last ``tau`` readings; the fused surprise is
 the vision z-score plus ``weight * max(z, 0)`` of each channel in ``channels``. A proposal that
 the side channels carry past ``channel_gamma`` on their own is anchored: the picture need not
