@@ -11,12 +11,18 @@ modular than ``min_modularity`` (0: than no split at all). ``max_len`` forces a 
 ``min_len`` forbids one. A segment is emitted once ``max(refine_window, 2)`` observations
 past its proposal have been seen (the lag); memory is a bounded window of observations.
 
-Other modalities (speech, place) join as named side channels: a scalar per observation (NaN:
+Other modalities (speech, entities, pose) join as named side channels: a scalar per observation (NaN:
 no reading), z-scored against that channel's own last ``tau`` readings; the fused surprise is
 the vision z-score plus ``weight * max(z, 0)`` of each channel in ``channels``. A proposal that
 the side channels carry past ``channel_gamma`` on their own is anchored: the picture need not
 change when the speaker does, so it is placed at the fused surprise's peak nearby and is never
 rejected for modularity; a weaker one is an ordinary proposal that the picture must confirm.
+Two channels are read from the vectors themselves (:mod:`memory.visual_channels`): ``trend``
+(gradual transitions: the next ``trend_window`` observations against the ones before) and
+``place`` (the next ones against each of the last ``place_memory``); weighted in ``channels``
+like the others, but only the part of their z-score beyond ``visual_gate`` counts (they repeat
+much of what the vision surprise sees), never anchoring, and they add ``trend_window - 1``
+observations to the lag (the similarity graph refinement looks at stays as it was).
 
 Resume: every emitted :class:`Segment` carries the segmenter state as of its end boundary
 (``Segment.state``, also :meth:`SurpriseSegmenter.state_dict` after the last one). A
@@ -36,6 +42,8 @@ from typing import Mapping
 
 import numpy as np
 
+from memory.visual_channels import VISUAL_CHANNELS, VisualChannels
+
 logger = logging.getLogger(__name__)
 
 _STATE_VERSION = 1
@@ -43,6 +51,7 @@ _STEP_WINDOW = 64  # time steps kept to estimate the median step (end of the fin
 _TIME_SLACK = 1e-6  # seconds: observations this much before a resume point still count
 _CHANNEL_WARMUP = 4  # readings a side channel needs before its z-scores count
 _CHANNEL_STD_FLOOR = 0.1  # a side channel's spread is at least this share of (1 + |mean|)
+_VISUAL_STD_FLOOR = 0.25  # a visual channel's spread is at least this share of its |mean| (readings ~ 0 when still)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,14 @@ class SegmenterConfig:
     # a boundary the side channels carry on their own (weighted z-scores summed above this) is
     # anchored: kept at the fused peak without the modularity check; below it, vision decides
     channel_gamma: float = 3.0
+    # observations averaged on either side of an instant by the visual channels (trend, place);
+    # they delay every decision by trend_window - 1 observations when one of them is weighted
+    trend_window: int = 4
+    place_memory: int = 20  # past observations the visual place channel compares the next ones with
+    visual_gate: float = 2.0  # a visual channel adds weight * max(z - visual_gate, 0) to the fused surprise
+    # seconds of analysed frames either side of an instant whose detections the entities channel
+    # compares (mnemo.segment_channels); the ingest holds observations this long for it
+    entity_window_s: float = 2.0
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -78,11 +95,11 @@ class SegmenterConfig:
                    "channel names that are identifiers")
             _check(isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < math.inf,
                    f"channels[{name!r}]", weight, "a finite weight >= 0")
-        for name in ("tau", "k", "refine_window", "warmup"):
+        for name in ("tau", "k", "refine_window", "warmup", "trend_window", "place_memory"):
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma"):
+                     "channel_gamma", "entity_window_s", "visual_gate"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -95,6 +112,12 @@ class SegmenterConfig:
         _check(self.max_len > self.min_len, "max_len", self.max_len, f"seconds > min_len ({self.min_len})")
         _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
         _check(self.warmup >= 0, "warmup", self.warmup, "an integer >= 0")
+        _check(0 < self.entity_window_s < math.inf, "entity_window_s", self.entity_window_s, "seconds > 0")
+        _check(self.visual_gate >= 0 and math.isfinite(self.visual_gate), "visual_gate", self.visual_gate,
+               "a finite number >= 0")
+        _check(self.trend_window >= 1, "trend_window", self.trend_window, "an integer >= 1")
+        _check(self.place_memory >= self.trend_window, "place_memory", self.place_memory,
+               f"an integer >= trend_window ({self.trend_window})")
         _check(self.variance_floor > 0, "variance_floor", self.variance_floor, "a number > 0")
         if self.history_clip is not None:
             _check(self.history_clip > 0, "history_clip", self.history_clip, "None or a number > 0")
@@ -103,9 +126,14 @@ class SegmenterConfig:
                    "None or a number in [-0.5, 1)")
 
     @property
+    def visual_delay(self) -> int:
+        """Observations the visual channels wait for past an instant (0 unless one is weighted)."""
+        return self.trend_window - 1 if any(n in VISUAL_CHANNELS for n in self.channels) else 0
+
+    @property
     def lookahead(self) -> int:
         """Observations past a proposal seen before it is resolved: the segmenter's lag."""
-        return max(self.refine_window, 2)
+        return max(self.refine_window, 2) + self.visual_delay
 
     @property
     def history(self) -> int:
@@ -143,11 +171,15 @@ class _Obs:
     residual: float | None  # ||x - mu||^2 against the prediction; None without a prediction
     surprise: float | None  # NLL; None while no residual history exists
     z: float  # fused surprise z-score against the previous tau surprises (0 when undefined)
-    side: float = 0.0  # the part of ``z`` the side channels contribute
+    side: float = 0.0  # the given side channels' weighted positive z-scores, summed (anchoring)
     # the predictor, residual, surprise and step windows just before this observation:
     # what a segmenter resuming at this observation needs (shared references, no copies)
     before: tuple[tuple[np.ndarray, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]] = ()
     channels_before: dict[str, tuple[float, ...]] = field(default_factory=dict)  # side channel histories
+
+    def fuse(self, z: float, weight: float) -> None:
+        """Add one channel's z-score to the fused one: ``weight * max(z, 0)``."""
+        self.z += weight * max(z, 0.0)
 
 
 @dataclass
@@ -169,6 +201,7 @@ class SurpriseSegmenter:
         self._surprises: deque[float] = deque(maxlen=c.tau)
         self._steps: deque[float] = deque(maxlen=_STEP_WINDOW)
         self._channels: dict[str, deque[float]] = {name: deque(maxlen=c.tau) for name in sorted(c.channels)}
+        self._visual = VisualChannels(c.channels, c.trend_window, c.place_memory, keep=c.history)
         self._next_index = 0
         self._last_time: float | None = None
         self._dim: int | None = None
@@ -272,8 +305,8 @@ class SurpriseSegmenter:
         step = None if self._last_time is None else time - self._last_time
         before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
         channels_before = {name: tuple(h) for name, h in self._channels.items()}
-        side = self._side_channels(signals)
-        obs = _Obs(self._next_index, time, x, step, residual, surprise, z + side, side, before, channels_before)
+        obs = _Obs(self._next_index, time, x, step, residual, surprise, z, 0.0, before, channels_before)
+        self._side_channels(obs, signals)
         if step is not None:
             self._steps.append(step)
         if residual is not None:
@@ -282,6 +315,7 @@ class SurpriseSegmenter:
             self._surprises.append(clipped)
         self._predictor.append(x)
         self._history.append(obs)
+        self._read_visual(obs.index, x)
         self._last_time = time
         self._next_index += 1
         if self._boundary is None:  # the stream's first observation opens the first segment
@@ -293,25 +327,48 @@ class SurpriseSegmenter:
         variance = max(float(np.mean(self._residuals)), self.config.variance_floor) / dim
         return 0.5 * (dim * math.log(2 * math.pi * variance) + residual / variance)
 
-    def _side_channels(self, signals: Mapping[str, float]) -> float:
-        """The side channels' part of the fused z-score; their histories take the new readings."""
-        total = 0.0
-        for name, history in self._channels.items():
+    def _side_channels(self, obs: _Obs, signals: Mapping[str, float]) -> None:
+        """Fuse the given side channels' readings into the observation; their histories take them."""
+        for name in self._channels:
             value = signals.get(name)
-            if value is None or not math.isfinite(float(value)):
+            if name in VISUAL_CHANNELS or value is None or not math.isfinite(float(value)):
                 continue
-            value = float(value)
-            z, kept = 0.0, value
-            if len(history) >= _CHANNEL_WARMUP:
-                values = np.asarray(history, dtype=np.float64)
-                mean = float(values.mean())
-                std = max(float(values.std()), _CHANNEL_STD_FLOOR * (1.0 + abs(mean)))
-                z = (value - mean) / std
-                clip = self.config.history_clip
-                kept = value if clip is None or z <= clip else mean + clip * std
-            history.append(kept)
-            total += self.config.channels[name] * max(z, 0.0)
-        return total
+            z = self._channel_z(name, float(value), _CHANNEL_STD_FLOOR, 1.0)
+            if z is not None:
+                weight = self.config.channels[name]
+                obs.fuse(z, weight)
+                obs.side += weight * max(z, 0.0)
+
+    def _read_visual(self, index: int, x: np.ndarray) -> None:
+        """The visual channels' readings of the observation they now see far enough past: added to its z."""
+        read = self._visual.push(index, x)
+        if read is None:
+            return
+        target, readings = read
+        if target < self._history[0].index:  # before the resume point: read before the interruption
+            return
+        obs = self._obs(target)
+        for name in self._visual.names:
+            obs.channels_before[name] = tuple(self._channels[name])
+            z = self._channel_z(name, readings[name], _VISUAL_STD_FLOOR, 0.0) if name in readings else None
+            if z is not None:  # they repeat much of what the vision surprise sees: only a clear reading adds
+                obs.fuse(z - self.config.visual_gate, self.config.channels[name])
+
+    def _channel_z(self, name: str, value: float, floor: float, offset: float) -> float | None:
+        """The z-score of a reading against its channel's history, which takes it (None while warming up).
+
+        The history's spread is floored at ``floor * (offset + |mean|)``."""
+        history = self._channels[name]
+        z, kept = None, value
+        if len(history) >= _CHANNEL_WARMUP:
+            values = np.asarray(history, dtype=np.float64)
+            mean = float(values.mean())
+            std = max(float(values.std()), floor * (offset + abs(mean)), 1e-9)
+            z = (value - mean) / std
+            clip = self.config.history_clip
+            kept = value if clip is None or z <= clip else mean + clip * std
+        history.append(kept)
+        return z
 
     def _zscore(self, surprise: float) -> tuple[float, float]:
         """The z-score of a surprise against the history, and the value the history keeps."""
@@ -331,7 +388,7 @@ class SurpriseSegmenter:
     def _scan(self, flushing: bool) -> list[Segment]:
         out: list[Segment] = []
         while self._boundary is not None:
-            if self._pending is None and not self._propose():
+            if self._pending is None and not self._propose(flushing):
                 break
             assert self._pending is not None
             if not flushing and self._history[-1].index < self._pending.index + self.config.lookahead:
@@ -342,12 +399,13 @@ class SurpriseSegmenter:
                 out.append(segment)
         return out
 
-    def _propose(self) -> bool:
-        """Examine observations from the cursor on; set a pending proposal at the first one."""
+    def _propose(self, flushing: bool = False) -> bool:
+        """Examine observations from the cursor on (those the visual channels have read); set a pending
+        proposal at the first one."""
         c = self.config
         assert self._boundary is not None
         b_index, b_time, _ = self._boundary
-        last = self._history[-1].index
+        last = self._history[-1].index - (0 if flushing else c.visual_delay)
         while self._cursor <= last:
             obs = self._obs(self._cursor)
             self._cursor += 1
@@ -383,9 +441,9 @@ class SurpriseSegmenter:
         c = self.config
         assert self._boundary is not None
         b_index, b_time, b_z = self._boundary
-        reach = c.refine_window + c.lookahead
-        lo = max(b_index, proposal.index - reach, self._history[0].index)
-        hi = min(self._history[-1].index, proposal.index + c.lookahead)
+        ahead = c.lookahead - c.visual_delay  # the graph's extent does not depend on the channels' wait
+        lo = max(b_index, proposal.index - c.refine_window - ahead, self._history[0].index)
+        hi = min(self._history[-1].index, proposal.index + ahead)
         vectors = np.stack([self._obs(i).vector for i in range(lo, hi + 1)])
         candidates = self._candidates(proposal)
         scores = split_modularity(vectors, [i - lo for i in candidates])
@@ -421,6 +479,7 @@ class SurpriseSegmenter:
             residuals=np.asarray(residuals, dtype=np.float64),
             surprises=np.asarray(surprises, dtype=np.float64),
             steps=np.asarray(steps, dtype=np.float64),
+            visual=self._visual.past(at),
             **{f"channel_{name}": np.asarray(h, dtype=np.float64) for name, h in obs.channels_before.items()},
         )
         return buf.getvalue()
@@ -445,6 +504,9 @@ class SurpriseSegmenter:
         self._steps.extend(float(v) for v in steps)
         for name, history in self._channels.items():  # absent from older states: an empty history
             history.extend(float(v) for v in arrays.get(f"channel_{name}", ()))
+        visual = np.asarray(arrays.get("visual", np.zeros((0, 0))), dtype=np.float32)
+        if len(visual):
+            self._visual.load(index, visual)
         self._next_index = index
         self._last_time = None if math.isnan(last_time) else last_time
         self._boundary = (index, b_time, b_z)

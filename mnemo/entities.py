@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -123,6 +123,8 @@ class EntityStage:
         self.queue: list[tuple[float, list]] = []  # (time, detections) of frames not yet in a stored event
         self.read_colours: dict[tuple, str] = {}  # (time, box) of an object detection -> its colour
         self.recent: list[tuple[int, str, float, float]] = []  # (entity, kind, start, end) of closed tracks
+        # hook for the segmenter's entities channel: called with (time, detections) of every analysed frame
+        self.on_detections: Callable[[float, list], None] | None = None
 
     def observe(self, frames: Sequence) -> None:
         """Detect in the frames (VideoFrames) the detection rate keeps; queue the detections."""
@@ -135,6 +137,9 @@ class EntityStage:
                 if d.kind == "object":
                     self.read_colours[_key(d.time, d.box)] = self.colours.of_box(frame.image, d.box)
         self.queue += [(frame.time, detections) for frame, detections in zip(chosen, found)]
+        if self.on_detections is not None:
+            for frame, detections in zip(chosen, found):
+                self.on_detections(frame.time, detections)
 
     def _detect(self, images: list, times: list[float]) -> list[list]:
         found: list[list] = [[] for _ in images]

@@ -23,6 +23,8 @@ from mnemo.runtime.control import STOPPED, IngestControl
 from mnemo.runtime.reader import LiveReadStage, ReadStage
 from mnemo.runtime.records import IngestReport, PacketBatch  # noqa: F401  (IngestReport: mnemo.pipeline's API)
 from mnemo.entities import EntityLinker, EntityStage
+from mnemo.segment_channels import ENTITIES_CHANNEL, POSE_CHANNEL, EntitySignal, PoseSignal
+from mnemo.segment_channels import STATE_KEY as ENTITY_STATE_KEY
 from mnemo.ocr import ScreenTextStage
 from perception.speech.asr import Transcript
 from perception.speech.live import LiveOptions
@@ -67,6 +69,9 @@ class Ingestor:
         # live recognition (speech.live_asr): called with each transcript as it becomes final, and
         # the media time the audio has reached then; events are stored later, when they close
         self.on_transcript: Callable[[Transcript, float], None] | None = None
+        # called with (time, vector, side readings) of every observation the segmenter takes: what it
+        # decides from, for benches that replay the segmenter with other settings
+        self.on_observation: Callable[[float, np.ndarray, dict[str, float]], None] | None = None
 
     def ingest(self, uri: str, progress: Progress | None = None,
                trace: list[tuple[float, float]] | None = None, control: IngestControl | None = None) -> IngestReport:
@@ -171,8 +176,41 @@ class _StreamRun:
                          if entities.enabled and not self.audio_only else None)
         self.screen = (_screen_stage(ingestor, report.stream, checkpoint)
                        if ingestor.encoders.ocr is not None and not self.audio_only else None)
+        self.entity_signal = self._entity_signal(checkpoint)
+        self.pose_signal = self._pose_signal()
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
+
+    def _entity_signal(self, checkpoint: Checkpoint | None) -> EntitySignal | None:
+        """The segmenter's entities channel, fed by the entity stage (None when either is off)."""
+        seg = self.ing.profile.segmenter
+        if self.entities is None or not seg.channels.get(ENTITIES_CHANNEL):
+            return None
+        state = self.ing.store.state(self._entity_state_key) if checkpoint is not None and checkpoint.state else None
+        signal = EntitySignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state)
+        self.entities.on_detections = signal.add
+        return signal
+
+    def _pose_signal(self) -> PoseSignal | None:
+        """The segmenter's pose channel: area changes, when the stream's poses and a map were stored before."""
+        if not self.ing.profile.segmenter.channels.get(POSE_CHANNEL):
+            return None
+        from memory.perceived import areas
+
+        track, known = self.ing.store.poses(self.report.stream), areas(self.ing.store)
+        if not len(track) or not known:
+            logger.info("%s: no pose log or map areas stored for the stream: the pose channel reads nothing",
+                        self.report.uri)
+            return None
+        return PoseSignal(track, known)
+
+    @property
+    def _entity_state_key(self) -> str:
+        return f"{ENTITY_STATE_KEY}:{self.report.stream}"
+
+    def _signals(self) -> list:
+        """The side channels' sources that observations wait for (speech, entities)."""
+        return [s for s in (self.signal, self.entity_signal, self.pose_signal) if s is not None]
 
     def run(self, source: Source, control: IngestControl | None = None) -> None:
         """Read, encode and commit the whole source in this process (the inline runtime).
@@ -254,6 +292,9 @@ class _StreamRun:
         self.segmenter = SurpriseSegmenter(self.ing.profile.segmenter)
         if self.signal is not None:
             self.signal = SpeechSignal(self.ing.speech)
+        if self.entity_signal is not None:
+            self.entity_signal = EntitySignal(self.entity_signal.window_s, self.entity_signal.frame_s)
+            self.entities.on_detections = self.entity_signal.add
         self.pending.clear()
         self.audio = AudioBuffer(gap.end)
         self.position = gap.end
@@ -388,17 +429,22 @@ class _StreamRun:
 
     def _observe_vector(self, when: float, vector: np.ndarray, image: np.ndarray | None) -> None:
         self.last_time = when
-        if self.signal is None:
+        if not self._signals():
             self._segment(_Observation(when, vector, image), None)
             return
         self.held.append(_Observation(when, vector, image))
         self._release()
 
     def _release(self, final: bool = False) -> None:
-        """Observations held for the speech channel whose audio has arrived go to the segmenter."""
-        while self.held and (final or self.signal.ready(self.held[0].time, self.last_time)):
+        """Observations held for the side channels (speech: its audio; entities: the detections after
+        it) go to the segmenter once every channel can read them."""
+        signals = self._signals()
+        while self.held and (final or all(s.ready(self.held[0].time, self.last_time) for s in signals)):
             obs = self.held.popleft()
-            self._segment(obs, self.signal.read(obs.time))
+            readings: dict[str, float] = {}
+            for signal in signals:
+                readings.update(signal.read(obs.time))
+            self._segment(obs, readings)
 
     def _segment(self, obs: _Observation, signals: dict[str, float] | None) -> None:
         when, vector = obs.time, obs.vector
@@ -407,6 +453,8 @@ class _StreamRun:
         t0 = time.perf_counter()
         segments = self.segmenter.push(when, vector, signals)
         self.stages["segment"] += time.perf_counter() - t0
+        if self.ing.on_observation is not None:
+            self.ing.on_observation(when, vector, dict(signals or {}))
         if self.trace is not None:
             self.trace.append((when, self.segmenter.last_surprise))
         if segments:
@@ -454,8 +502,10 @@ class _StreamRun:
             if last and self.speech is not None:  # the diariser's end-of-stream pass relabels the stream
                 self.speech.finish_stream(self.ing.store, event)
             checkpoint = Checkpoint(self.report.stream, seg.end, b"" if last else seg.state, done=last)
-            state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else None
-            self.ing.store.add_event(event, checkpoint, state)
+            state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else {}
+            if self.entity_signal is not None:
+                state[self._entity_state_key] = self.entity_signal.state(seg.end)
+            self.ing.store.add_event(event, checkpoint, state or None)
             self.ing.linker.link(event)
             if self.entities is not None:
                 t1 = time.perf_counter()

@@ -45,7 +45,7 @@ def test_a_side_channel_cuts_a_still_stream_at_its_peaks() -> None:
 
 def test_readings_of_unweighted_channels_are_ignored() -> None:
     times, vectors, readings, _ = still_stream(2)
-    config = SegmenterConfig(channels={"place": 1.0})
+    config = SegmenterConfig(channels={"screen": 1.0})
     assert len(run(SurpriseSegmenter(config), times, vectors, readings)) == 1
 
 

@@ -123,5 +123,5 @@ def test_bad_speech_surprise_and_live_settings_are_config_errors(data, named):
 
 
 def test_shipped_lite_and_full_fuse_speech():
-    assert load_profile("lite").segmenter.channels == {"speech": 1.0}
-    assert load_profile("full").segmenter.channels == {"speech": 1.0}
+    assert load_profile("lite").segmenter.channels["speech"] == 1.0
+    assert load_profile("full").segmenter.channels["speech"] == 1.0

@@ -1,0 +1,172 @@
+"""Event boundaries on the simulator by surprise channel: boundary F1 by kind, and an ablation table.
+
+    python bench/segmentation.py [--seeds 1,2,3] [--minutes 20] [--profile lite] [--work /tmp/seg-work]
+                                 [--out out/bench/segmentation]
+
+Each episode is rendered (or reused from ``--work``) and ingested once through the real pipeline
+(``mnemo.pipeline.Ingestor``) with the profile's segmenter, recording what the segmenter decides
+from at every observation (time, frame vector, speech reading: ``Ingestor.on_observation``). The
+segmenter is a pure function of those, so each row of the table replays it with other channel
+weights and gives exactly the events ingest would have stored with that profile.
+
+The ``entities`` channel reads the simulator's perception backend's detections (``sim.noise``:
+noisy labels, misses and false detections, never the truth's events) on the analysed frames,
+through the same ``EntitySignal`` the ingest uses: the profiles' OpenCV detectors see no simulated
+people, so this stands in for the detector the robot would run (see docs/segmentation.md).
+
+Tune only on the dev seeds (1-3): held-out seeds (16-19, 30-37) are the lead's to measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+HELD_OUT = set(range(16, 20)) | set(range(30, 38))
+ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose")
+SIDE = ("speech", "entities", "pose")  # channels read outside the segmenter
+
+
+def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
+    """Ingest the episode once; its observations (npz in ``work``) and truth."""
+    import mnemo
+    from mnemo.evaluation.sim_suite import prepare_episode, without_subtitles
+    from mnemo.evaluation.workspace import fresh_memory_dir
+    from mnemo.pipeline import Ingestor
+
+    video, truth, _ = prepare_episode(seed, minutes, work / f"episode-{seed}")
+    cache = work / f"observations-{seed}-{profile}.npz"
+    if not cache.is_file():
+        times, vectors, speech = [], [], []
+
+        def keep(t: float, v: np.ndarray, signals: dict) -> None:
+            times.append(t)
+            vectors.append(np.asarray(v, np.float32))
+            speech.append(signals.get("speech", np.nan))
+
+        loaded = without_subtitles(profile)
+        seg = dataclasses.replace(loaded.segmenter, channels={"speech": 1.0})  # the speech readings recorded
+        loaded = dataclasses.replace(loaded, segmenter=seg)
+        with mnemo.open(fresh_memory_dir(work / f"memory-{seed}"), profile=loaded, create=True) as memory:
+            ingestor = Ingestor(memory.store, memory.encoders)
+            ingestor.on_observation = keep
+            ingestor.ingest(str(video))
+        np.savez(cache, times=np.asarray(times), vectors=np.stack(vectors), speech=np.asarray(speech))
+    with np.load(cache) as z:
+        obs = {k: z[k] for k in z.files}
+    obs["entities"] = entity_readings(truth, obs["times"], seed)
+    obs["pose"] = pose_readings(truth, obs["times"], seed)
+    return {"seed": seed, "truth": truth, "obs": obs}
+
+
+def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None) -> np.ndarray:
+    """The entities channel's reading at each observation from the sim backend's detections."""
+    from memory.segmenter import SegmenterConfig
+    from mnemo.segment_channels import EntitySignal
+    from sim.noise import NoiseConfig, SimPerception
+    from streams.sampling import FrameClock
+
+    detections = SimPerception(truth, NoiseConfig(), seed).detections()
+    by_time: dict[float, list] = {}
+    for d in detections:
+        by_time.setdefault(round(float(d.time), 6), []).append(d)
+    clock = FrameClock(fps)
+    signal = EntitySignal(window_s or SegmenterConfig().entity_window_s, 1.0 / fps)
+    for t in np.arange(0.0, truth.duration, 1.0 / truth.fps):
+        if clock.keep(float(t)):
+            signal.add(float(t), [d for d in by_time.get(round(float(t), 6), []) if d.label])
+    return np.asarray([signal.read(float(t))["entities"] for t in times])
+
+
+def pose_readings(truth, times: np.ndarray, seed: int) -> np.ndarray:
+    """The pose channel's reading at each observation: the backend's drifting odometry in the map's rooms."""
+    from memory.perceived import Area
+    from memory.poses import PoseTrack
+    from mnemo.segment_channels import PoseSignal
+    from sim.noise import NoiseConfig, SimPerception
+
+    odo = SimPerception(truth, NoiseConfig(), seed).odometry(rate=5.0)  # as sim_perception logs it
+    track = PoseTrack("sim", odo.times, odo.xs, odo.ys, odo.yaws)
+    signal = PoseSignal(track, [Area(r.name, *map(float, r.bounds)) for r in truth.rooms])
+    return np.asarray([signal.read(float(t))["pose"] for t in times])
+
+
+def replay(run: dict, config) -> list[float]:
+    """Boundary times (event starts after the first) of the segmenter with ``config``."""
+    from memory.segmenter import SurpriseSegmenter
+
+    seg = SurpriseSegmenter(config)
+    obs, starts = run["obs"], []
+    for i, t in enumerate(obs["times"]):
+        signals = {name: float(obs[name][i]) for name in SIDE}
+        starts += [s.start for s in seg.push(float(t), obs["vectors"][i], signals)]
+    starts += [s.start for s in seg.flush(run["truth"].duration)]
+    return sorted(starts)[1:]
+
+
+def score(runs: list[dict], config) -> dict:
+    from mnemo.evaluation.boundaries import combine, combine_kinds, evaluate_boundaries
+
+    results = [evaluate_boundaries(replay(r, config), r["truth"]) for r in runs]
+    total = combine(r.score for r in results)
+    kinds = combine_kinds(results)
+    return {"f1": total.f1, "precision": total.precision, "recall": total.recall,
+            "by_kind": {k: c.recall for k, c in kinds.items()}}
+
+
+def variants(base) -> dict:
+    """The rows: today's default, vision alone, all channels, and all but each one in turn."""
+    everything = {name: 1.0 for name in ALL_CHANNELS}
+    rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0}, "all channels": everything}
+    for name in ALL_CHANNELS:
+        rows[f"all - {name}"] = {k: w for k, w in everything.items() if k != name}
+    for name in ALL_CHANNELS[1:]:
+        rows[f"vision + {name}"] = {name: 1.0}
+    return {label: dataclasses.replace(base, channels=channels) for label, channels in rows.items()}
+
+
+def table(rows: dict[str, dict]) -> str:
+    lines = ["| channels | F1 | precision | recall | room | person_enters | activity |",
+             "|---|---|---|---|---|---|---|"]
+    for label, r in rows.items():
+        k = r["by_kind"]
+        lines.append(f"| {label} | {r['f1']:.3f} | {r['precision']:.3f} | {r['recall']:.3f} | "
+                     f"{k['room']:.3f} | {k['person_enters']:.3f} | {k['activity']:.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--minutes", type=float, default=20.0)
+    parser.add_argument("--profile", default="lite")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/seg-work"))
+    parser.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "segmentation")
+    parser.add_argument("--held-out", action="store_true", help="allow held-out seeds (measure, never tune)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if HELD_OUT & set(seeds) and not args.held_out:
+        raise SystemExit(f"seeds {sorted(HELD_OUT & set(seeds))} are held out: pass --held-out to measure them")
+    from mnemo.config import load_profile
+
+    runs = [record(seed, args.minutes, args.profile, args.work) for seed in seeds]
+    base = load_profile(args.profile).segmenter
+    rows = {label: score(runs, config) for label, config in variants(base).items()}
+    rows[f"profile {args.profile} as configured"] = score(runs, base)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps({"seeds": seeds, "rows": rows}, indent=2))
+    sys.stdout.write(f"seeds {seeds}, {args.minutes:g} min, profile {args.profile}\n{table(rows)}\n")
+
+
+if __name__ == "__main__":
+    main()

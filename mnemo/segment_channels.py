@@ -1,0 +1,116 @@
+"""The segmenter's entity channel: things and people arriving in view and leaving it.
+
+The entity stage reports each analysed frame's detections (``EntityStage.on_detections``);
+:class:`EntitySignal` turns them into a reading per observation: for each label, the mean count
+over the analysed frames in the next ``window_s`` seconds against the mean over the previous
+``window_s`` seconds, summed over labels (a person entering: ~1; one leaving while a cup is
+picked up: ~2). Averaging over a window keeps one missed or spurious detection from reading as
+an arrival. A reading needs the detections up to ``window_s`` past its instant, so the ingest
+holds observations until they are in (:meth:`ready`), as it does for the speech channel.
+
+Resume: readings are a pure function of the analysed frames within ``window_s`` of their
+instant; :meth:`state` keeps those before a boundary with the event that ends there, and a
+resumed ingest starts from it, so it reads exactly what the uninterrupted one read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter, deque
+from typing import Sequence
+
+logger = logging.getLogger(__name__)
+
+ENTITIES_CHANNEL = "entities"  # the channel's name in SegmenterConfig.channels
+STATE_KEY = "segment.entities"  # the store state holding the frames before the last checkpoint
+_SLACK = 1e-6
+_KEEP_S = 120.0  # seconds of analysed frames kept behind the latest reading: a boundary's state needs them
+
+
+class EntitySignal:
+    """Readings of entity arrivals and departures from the analysed frames' detections."""
+
+    def __init__(self, window_s: float, frame_s: float, state: bytes | None = None):
+        if not window_s > 0:
+            raise ValueError(f"entity channel window_s={window_s!r}: expected seconds > 0")
+        self.window_s = window_s
+        self.frame_s = frame_s  # seconds between analysed frames: how long a missing frame is waited for
+        self._frames: deque[tuple[float, Counter]] = deque()
+        self._seen_until = -math.inf
+        if state:
+            self._load(state)
+
+    def add(self, time: float, detections: Sequence) -> None:
+        """One analysed frame and what was detected in it (objects with a ``label`` or ``kind``)."""
+        counts = Counter(str(getattr(d, "label", None) or getattr(d, "kind", "thing")) for d in detections)
+        if time <= self._seen_until:
+            return  # a frame seen before a resume
+        self._frames.append((float(time), counts))
+        self._seen_until = float(time)
+
+    def ready(self, when: float, latest: float) -> bool:
+        """Whether the reading at ``when`` can be taken, with pictures up to ``latest`` seen."""
+        return self._seen_until >= when + self.window_s - _SLACK or \
+            latest - when > self.window_s + 2 * self.frame_s
+
+    def read(self, when: float) -> dict[str, float]:
+        """The reading at ``when`` ({"entities": value}; NaN without analysed frames on both sides)."""
+        before = [c for t, c in self._frames if when - self.window_s - _SLACK <= t < when - _SLACK]
+        after = [c for t, c in self._frames if when - _SLACK <= t < when + self.window_s - _SLACK]
+        while self._frames and self._frames[0][0] < when - self.window_s - _KEEP_S:
+            self._frames.popleft()
+        if not before or not after:
+            return {ENTITIES_CHANNEL: math.nan}
+        labels = set().union(*before, *after)
+        change = sum(abs(_mean(after, label) - _mean(before, label)) for label in labels)
+        return {ENTITIES_CHANNEL: float(change)}
+
+    def state(self, before: float) -> bytes:
+        """The analysed frames a reader resuming at ``before`` needs (JSON bytes)."""
+        kept = [[t, dict(c)] for t, c in self._frames if before - self.window_s - 1.0 <= t < before - _SLACK]
+        return json.dumps({"frames": kept}).encode()
+
+    def _load(self, state: bytes) -> None:
+        try:
+            frames = json.loads(state.decode())["frames"]
+            for t, counts in frames:
+                self._frames.append((float(t), Counter({str(k): int(v) for k, v in counts.items()})))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"entity channel state is not readable ({len(state)} bytes): {exc}") from exc
+        if self._frames:
+            self._seen_until = self._frames[-1][0]
+
+
+def _mean(frames: list[Counter], label: str) -> float:
+    return sum(c.get(label, 0) for c in frames) / len(frames)
+
+
+POSE_CHANNEL = "pose"  # the place channel from the pose log: a reading of 1 where the camera enters another area
+
+
+class PoseSignal:
+    """Readings of area changes from a stream's pose log and the map's areas (stored before the ingest).
+
+    The reading at t is 1.0 when the area holding the pose at t differs from the one holding it
+    ``step_s`` earlier (outside every area counts as an area of its own), 0.0 otherwise, NaN where
+    the log has no pose. A pure function of the log: a resumed ingest reads the same values.
+    """
+
+    def __init__(self, track, areas: Sequence, step_s: float = 0.5):
+        self.track = track  # memory.poses.PoseTrack
+        self.areas = list(areas)  # memory.perceived.Area
+        self.step_s = step_s
+
+    def ready(self, when: float, latest: float) -> bool:
+        return True
+
+    def read(self, when: float) -> dict[str, float]:
+        now, before = self.track.at(when), self.track.at(when - self.step_s)
+        if now is None or before is None:
+            return {POSE_CHANNEL: math.nan}
+        return {POSE_CHANNEL: float(self._area(now) != self._area(before))}
+
+    def _area(self, pose: tuple[float, float, float]) -> str | None:
+        return next((a.name for a in self.areas if a.contains(pose[0], pose[1])), None)

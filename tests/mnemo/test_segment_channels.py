@@ -1,0 +1,140 @@
+"""The segmenter's entities and pose channels, alone and through ingest (resume included)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import mnemo
+from memory.perceived import Area
+from memory.poses import PoseTrack
+from mnemo.config import load_profile
+from mnemo.segment_channels import EntitySignal, PoseSignal
+
+FPS = 2.0  # analysed frames per second
+
+
+def _seen(labels: list[str]) -> list:
+    return [SimpleNamespace(label=label, kind="thing") for label in labels]
+
+
+def _frames(person_from: float, seconds: float = 20.0, missing: tuple[float, ...] = ()) -> list[tuple[float, list]]:
+    """A cup on view all along; a person from ``person_from`` on (not in the ``missing`` frames)."""
+    out = []
+    for t in np.arange(0.0, seconds, 1.0 / FPS):
+        labels = ["cup"] + (["person"] if t >= person_from and round(float(t), 3) not in missing else [])
+        out.append((float(t), _seen(labels)))
+    return out
+
+
+def test_a_person_arriving_reads_one_and_a_missed_detection_little() -> None:
+    signal = EntitySignal(window_s=2.0, frame_s=1.0 / FPS)
+    for t, detections in _frames(10.0, missing=(14.0,)):
+        signal.add(t, detections)
+    readings = {t: signal.read(t)["entities"] for t in np.arange(2.0, 18.0, 0.5)}
+    assert max(readings, key=readings.get) == 10.0 and readings[10.0] == pytest.approx(1.0)
+    assert readings[6.0] == 0.0  # cup alone on both sides
+    assert readings[14.0] <= 0.25 + 1e-9  # one frame without the person is a quarter of a window
+    assert math.isnan(EntitySignal(2.0, 0.5).read(5.0)["entities"])  # nothing analysed: no reading
+
+
+def test_readings_wait_for_the_detections_after_them() -> None:
+    signal = EntitySignal(window_s=2.0, frame_s=1.0 / FPS)
+    for t, detections in _frames(10.0, seconds=11.0):
+        signal.add(t, detections)
+    assert signal.ready(8.0, latest=10.5) and not signal.ready(10.0, latest=10.5)
+    assert signal.ready(10.0, latest=10.0 + 2.0 + 2 * 0.5 + 0.1)  # frames that never come are not waited for
+
+
+def test_state_before_a_boundary_gives_the_same_readings_after_it() -> None:
+    frames = _frames(10.0, seconds=30.0)
+    whole = EntitySignal(2.0, 1.0 / FPS)
+    for t, detections in frames:
+        whole.add(t, detections)
+    expected = [whole.read(t)["entities"] for t in np.arange(9.0, 28.0, 0.5)]
+    state = whole.state(before=9.0)
+    resumed = EntitySignal(2.0, 1.0 / FPS, state)
+    for t, detections in frames:
+        resumed.add(t, detections)  # frames before the state's end are ignored, as a resumed reader skips them
+    assert [resumed.read(t)["entities"] for t in np.arange(9.0, 28.0, 0.5)] == expected
+    with pytest.raises(ValueError, match="entity channel state"):
+        EntitySignal(2.0, 0.5, b"not json")
+
+
+def test_pose_channel_reads_area_changes() -> None:
+    times = np.arange(0.0, 10.01, 0.2)
+    track = PoseTrack("s", times, np.where(times < 5.0, 1.0, 3.0) + 0.0 * times, np.ones_like(times), 0 * times)
+    signal = PoseSignal(track, [Area("kitchen", 0, 0, 2, 2), Area("hall", 2, 0, 4, 2)])
+    readings = {round(t, 1): signal.read(t)["pose"] for t in np.arange(0.5, 10.0, 0.5)}
+    assert [t for t, r in readings.items() if r == 1.0] == [5.0]
+    assert math.isnan(signal.read(12.0)["pose"]) and math.isnan(signal.read(0.2)["pose"])
+
+
+# -- through ingest ----------------------------------------------------------------------------------
+
+def _profile(channels: dict, detectors: list[str]):
+    """lite, with ``detectors`` on at 2 fps and the segmenter fusing ``channels``."""
+    from mnemo.entities import EntitiesConfig
+
+    base = load_profile("lite")
+    return dataclasses.replace(base, segmenter=dataclasses.replace(base.segmenter, channels=channels),
+                               entities=EntitiesConfig(detectors=tuple(detectors), fps=2.0))
+
+
+class _Stop(KeyboardInterrupt):
+    pass
+
+
+def test_resume_with_entity_and_visual_channels_equals_one_run(shared_data, tmp_path) -> None:
+    """The documentary's faces feed the entities channel; interrupted and resumed, the events are the same."""
+    video = shared_data / "video" / "seed-archive-documentary.mp4"
+    profile = _profile({"entities": 1.0, "trend": 1.0, "place": 1.0}, ["haar-faces"])
+    with mnemo.open(tmp_path / "whole", profile=profile, create=True) as memory:
+        memory.ingest(video)
+        whole = [(e.start, e.end, e.surprise) for e in memory.events()]
+    assert len(whole) >= 3
+
+    def stop(done: float, total) -> None:
+        if done > whole[1][1] + 3.0:  # past the second boundary: the first events are committed
+            raise _Stop
+
+    with mnemo.open(tmp_path / "resumed", profile=profile, create=True) as memory:
+        with pytest.raises(_Stop):
+            memory.ingest(video, progress=stop)
+        assert 0 < len(memory.events()) < len(whole)
+        report = memory.ingest(video)
+        resumed = [(e.start, e.end, e.surprise) for e in memory.events()]
+    assert report.resumed_from and resumed == whole
+
+
+def test_the_pose_channel_cuts_a_still_picture_where_the_stored_poses_change_area(tmp_path) -> None:
+    """A still video whose pose log (stored before the ingest) walks from one area into another at 12 s."""
+    import av
+
+    from memory.perceived import set_areas
+    from memory.poses import Pose
+    from streams.identity import stream_id
+
+    path = tmp_path / "still.mp4"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=5)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        grey = np.full((48, 64, 3), 128, np.uint8)
+        for i in range(5 * 24):
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    for channels, expected in (({"pose": 1.0}, [12.0]), ({}, [])):
+        with mnemo.open(tmp_path / f"m{len(channels)}", profile=_profile(channels, []), create=True) as memory:
+            stream = stream_id(str(path))
+            memory.store.add_stream(stream, str(path), {})
+            memory.store.add_poses([Pose(stream, t, 1.0 if t < 12.0 else 3.0, 1.0) for t in np.arange(0.0, 24.0, 0.2)])
+            set_areas(memory.store, [Area("kitchen", 0, 0, 2, 2), Area("hall", 2, 0, 4, 2)])
+            memory.ingest(path)
+            starts = [e.start for e in memory.events()[1:]]
+        assert len(starts) == len(expected) and all(abs(s - e) <= 0.5 for s, e in zip(starts, expected)), starts

@@ -1,0 +1,145 @@
+"""Event boundaries of the shipped lite profile on real media, against changes labelled by eye.
+
+Labels were read from the frames (ffmpeg at 4 fps into contact sheets, looked at one by one); each
+says what is seen on either side. A predicted boundary matches a labelled change when it falls
+inside the change's span widened by ``SLACK`` seconds. The segmenter's warm-up (8 observations,
+4 s at 2 fps) keeps the first seconds of a stream from being cut.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mnemo
+from mnemo.config import load_profile
+
+SLACK = 1.0  # seconds either side of a labelled change
+
+# nature-cuts.mp4 (24.0 s, photographs joined by cuts and fades): (start, end, what happens)
+NATURE_TRANSITIONS = [
+    (1.0, 1.0, "cut: black to a red leaf on a grey rock (inside the warm-up)"),
+    (6.0, 6.0, "cut: the leaf on the rock to black (5.75 s leaf, 6.0 s black)"),
+    (7.0, 7.5, "fade in: black to a deer in front of a green bush (faint at 7.0 s, full by 7.5 s)"),
+    (11.25, 11.75, "fade out: the deer to black (dim at 11.5 s, black by 12.0 s)"),
+    (13.25, 14.0, "fade in: black to a blue rock in autumn leaves"),
+    (17.75, 18.5, "dissolve: the blue rock into a metal mesh (both visible at 18.0-18.25 s)"),
+    (22.5, 23.0, "fade out: the mesh to black"),
+]
+# the changes of picture a viewer names (one boundary each is right): leaf -> deer, deer -> rock, rock -> mesh
+NATURE_SCENES = [(6.0, 7.5), (11.25, 14.0), (17.75, 18.5)]
+
+# home-walkthrough.mp4 (16.8 s, a walk through a furnished home): room changes
+HOME_ROOMS = [
+    (3.25, 4.75, "living room to dining room: the sofa and the big window leave behind the stone pillar at "
+                 "3.25-3.5 s; the kitchen stools and the dining table fill the view by 4.5 s"),
+    (8.5, 11.0, "dining room to the hallway: the last view of the table is at 8.25 s; the stone wall and the "
+                "glass wine cabinet pass; the hallway with its black door and the plant is in view at 10.75 s"),
+    (12.5, 13.75, "hallway to the bedroom: a white door opens at 12.75 s; the bed and the window are in view "
+                  "at 13.5 s"),
+]
+
+
+def _video(shared_data: Path, name: str) -> Path:
+    return shared_data / "video" / name
+
+
+def _starts(video: Path, directory: Path, **segmenter) -> list[float]:
+    profile = load_profile("lite")
+    if segmenter:
+        profile = dataclasses.replace(profile, segmenter=dataclasses.replace(profile.segmenter, **segmenter))
+    with mnemo.open(directory, profile=profile, create=True) as memory:
+        memory.ingest(video)
+        return [e.start for e in memory.events()[1:]]
+
+
+def _near(t: float, span: tuple) -> bool:
+    return span[0] - SLACK <= t <= span[1] + SLACK
+
+
+def _found(starts: list[float], spans: list[tuple]) -> int:
+    return sum(any(_near(t, span) for t in starts) for span in spans)
+
+
+def test_nature_cuts_and_fades(shared_data, tmp_path) -> None:
+    video = _video(shared_data, "nature-cuts.mp4")
+    shipped = _starts(video, tmp_path / "lite")
+    vision = _starts(video, tmp_path / "vision", channels={})
+    # every boundary is at a labelled cut or fade, and each change of picture is found
+    assert all(any(_near(t, span) for span in NATURE_TRANSITIONS) for t in shipped), shipped
+    assert _found(shipped, NATURE_SCENES) == len(NATURE_SCENES), shipped
+    # the place channel finds transitions the frame-to-frame surprise leaves inside an event
+    # (the deer's fade-in after the black, the last fade-out): measured 5 of 6 against 3 of 6
+    assert _found(shipped, NATURE_TRANSITIONS[1:]) >= 5 > _found(vision, NATURE_TRANSITIONS[1:]), (shipped, vision)
+
+
+def test_home_walkthrough_is_never_cut_inside_a_room(shared_data, tmp_path) -> None:
+    starts = _starts(_video(shared_data, "home-walkthrough.mp4"), tmp_path / "lite")
+    assert all(any(_near(t, span) for span in HOME_ROOMS) for t in starts), starts
+
+
+@pytest.mark.xfail(strict=True, reason="known miss (docs/segmentation.md): a jerky hand-held walk at 2 fps gives a "
+                   "similarity graph without blocks, and the modularity check rejects every proposal")
+def test_home_walkthrough_room_changes_are_found(shared_data, tmp_path) -> None:
+    starts = _starts(_video(shared_data, "home-walkthrough.mp4"), tmp_path / "lite")
+    assert _found(starts, HOME_ROOMS) >= 2, starts
+
+
+# -- a lecture: slides of one template whose text changes --------------------------------------------
+
+SLIDES = [("Episodic memory", ["Events are cut where surprise peaks", "A boundary ends one scene"]),
+          ("Surprise", ["Negative log likelihood of a frame", "Threshold: mean plus gamma std"]),
+          ("Refinement", ["Move each boundary a little", "Maximise graph modularity"]),
+          ("Channels", ["Speech: a new speaker", "Screen text: a new slide"]),
+          ("Summary", ["Online with a bounded lag", "Same events after a resume"])]
+SLIDE_S = 8  # seconds each slide is shown
+
+
+def _slide(title: str, lines: list[str]) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (640, 360), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, 640, 60], fill=(30, 60, 120))
+    draw.text((20, 12), title, fill=(255, 255, 255), font=ImageFont.load_default(size=30))
+    for i, line in enumerate(lines):
+        draw.text((40, 100 + 60 * i), "- " + line, fill=(20, 20, 20), font=ImageFont.load_default(size=22))
+    return np.asarray(image)
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory) -> Path:
+    import av
+
+    path = tmp_path_factory.mktemp("lecture") / "lecture.mp4"
+    fps = 5
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        index = 0
+        for title, lines in SLIDES:
+            image = _slide(title, lines)
+            for _ in range(SLIDE_S * fps):
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+                frame.pts, index = index, index + 1
+                out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_a_lecture_is_never_cut_between_slide_changes(lecture, tmp_path) -> None:
+    changes = [(SLIDE_S * i, SLIDE_S * i) for i in range(1, len(SLIDES))]
+    starts = _starts(lecture, tmp_path / "lite")
+    assert all(any(_near(t, span) for span in changes) for t in starts), starts
+
+
+@pytest.mark.xfail(strict=True, reason="known miss (docs/segmentation.md): slides of one template differ by their "
+                   "text only; the frame descriptor sees them as one picture (cosine 0.99) and no screen-text "
+                   "channel is built yet")
+def test_a_lecture_is_cut_at_its_slide_changes(lecture, tmp_path) -> None:
+    changes = [(SLIDE_S * i, SLIDE_S * i) for i in range(1, len(SLIDES))]
+    starts = _starts(lecture, tmp_path / "lite")
+    assert _found(starts, changes) == len(changes), starts
