@@ -1,14 +1,13 @@
-"""QA accuracy per type and answering time of the sim suite's questions, without the video ingest.
+"""QA accuracy per type and answering time of the sim suite's questions, from a memory ingested once.
 
     python bench/causal_answers.py [--seeds 1,2,3] [--minutes 20] [--work out/eval-work] [--out out/bench/causal.json]
 
 For each seed: the episode rendered by ``mnemo eval --suite sim`` (reused from ``--work``/episode-N,
-rendered there when missing) is fed to a memory through the sim perception backend at the default
-noise, as the suite feeds it (sightings, poses, heard lines, map; built once into
+rendered there when missing) is ingested as the suite ingests it (the simulator's detector through
+ingest's entity stage at the default noise; poses, heard lines and the map beside; built once into
 ``--work``/perceived-N and reused), and the suite's generated questions are asked of a Reasoner at
-their times. No event is stored: the generated question types' answers read the perceived world
-only (no question falls to retrieval: the rule of each is in the output), so the accuracy is the
-suite's, without its 20-40 minutes of ingest per episode; evidence is not compared. The answering
+their times. The generated question types' answers read the perceived world (the rule of each is in
+the output), so re-running the answerer costs no new ingest; evidence is not compared. The answering
 wall time is the cost of answering each question from the world cut at its time (issue #26).
 """
 
@@ -28,19 +27,23 @@ sys.path.insert(0, str(REPO))
 
 
 def perceived_memory(seed: int, minutes: float, work: Path):
-    """(memory directory, truth) of the seed's episode, fed by the sim perception backend."""
-    from memory.store import MemoryStore
+    """(memory directory, truth) of the seed's episode, ingested as ``mnemo eval --suite sim`` does (the
+    simulator's detector through ingest's entity stage; poses, heard lines and the map beside)."""
+    import mnemo
     from mnemo.evaluation.sim_perception import feed_sim_perception
-    from mnemo.evaluation.sim_suite import prepare_episode
+    from mnemo.evaluation.sim_suite import prepare_episode, sim_profile
     from sim import NoiseConfig
+    from streams.identity import stream_id
 
     video, truth, _ = prepare_episode(seed, minutes, work / f"episode-{seed}")
     directory = work / f"perceived-{seed}"
     if not (directory / "done").exists():
-        store = MemoryStore(directory, create=True)
-        store.add_stream("s", str(video))
-        feed_sim_perception(store, truth, video, "s", NoiseConfig(), seed)
-        store.close()
+        profile = sim_profile("lite", truth, video.parent / "truth.json", NoiseConfig(), seed)
+        with mnemo.open(directory, profile=profile, create=True) as memory:
+            stream = stream_id(str(video))
+            memory.store.add_stream(stream, str(video))
+            feed_sim_perception(memory.store, truth, stream, NoiseConfig(), seed)
+            memory.ingest(str(video))
         (directory / "done").write_text("")
     return directory, truth
 

@@ -209,10 +209,12 @@ def seen(store: "MemoryStore", kinds: Sequence[str] = (), labels: Sequence[str] 
 
 
 def appearances(store: "MemoryStore", kind: str, until: float | None = None) -> list[tuple[int, bytes]]:
-    """(track, appearance bytes) of every sighting of a kind that has one (seen by ``until``, when given)."""
+    """(track, appearance bytes) of every sighting of a kind that has one (seen by ``until``, when given),
+    placed or not: a track's vector is on its best view, which is often too near to place (its bottom
+    cut off by the frame) while the rest of the track is placed."""
     with store._read() as c:
         return c.execute("SELECT track, appearance FROM sightings WHERE kind = ? AND appearance IS NOT NULL "
-                         "AND x IS NOT NULL AND time <= ?", (kind, _until(until))).fetchall()
+                         "AND time <= ?", (kind, _until(until))).fetchall()
 
 
 def heard(store: "MemoryStore", after_id: int = 0, until: float | None = None) -> list[tuple]:

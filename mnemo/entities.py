@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -12,8 +13,11 @@ from memory.entities import EntityRegistry, introduced_names, speaker_label
 from memory.event import Event
 from memory.perceived import Sighting, add_sightings
 from memory.store import MemoryStore
+from mnemo.positions import estimate_positions
+from perception.categories import is_furniture
 from perception.colour import ColourNamer
 from perception.detection.still import StillFrames
+from perception.geometry import LevelCamera
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +81,18 @@ class EntitiesConfig:
     still: float = 1.0  # grey levels (of a 32x18 glance) under which a frame is unchanged: detections reused; 0: never
     tracker: Mapping[str, Any] = field(default_factory=dict)  # perception.tracking.TrackerConfig fields
     reid: Mapping[str, Any] = field(default_factory=dict)  # perception.reid.ReidConfig fields
+    # perception.geometry.LevelCamera fields (height_m, hfov_deg, ...) of a level camera: with a pose log,
+    # sightings get a position from their box's ground contact; empty: no positions
+    camera: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "detectors", tuple(self.detectors))
+        if self.camera:
+            try:
+                LevelCamera(**dict(self.camera))
+            except TypeError as error:
+                raise ValueError(f"entities.camera={dict(self.camera)!r}: {error}; expected LevelCamera fields "
+                                 "(height_m, hfov_deg, max_range_m, edge_px)") from error
         if not self.fps > 0:
             raise ValueError(f"entities.fps must be > 0, got {self.fps!r}")
         if not self.still >= 0:
@@ -120,6 +133,8 @@ class EntityStage:
         self.clock = FrameClock(config.fps)
         self.still = StillFrames(config.still)
         self.colours = ColourNamer()
+        self.camera = LevelCamera(**dict(config.camera)) if config.camera else None
+        self.size: tuple[int, int] | None = None  # (width, height) of the frames the detectors saw
         self.queue: list[tuple[float, list]] = []  # (time, detections) of frames not yet in a stored event
         self.read_colours: dict[tuple, str] = {}  # (time, box) of an object detection -> its colour
         self.recent: list[tuple[int, str, float, float]] = []  # (entity, kind, start, end) of closed tracks
@@ -132,6 +147,7 @@ class EntityStage:
         if not chosen:
             return
         found = self.still.detect([f.image for f in chosen], [f.time for f in chosen], self._detect)
+        self.size = (int(chosen[-1].image.shape[1]), int(chosen[-1].image.shape[0]))
         for frame, detections in zip(chosen, found):
             for d in detections:
                 if d.kind == "object":
@@ -177,20 +193,33 @@ class EntityStage:
         return entity, appearance
 
     def _sightings(self, entered: list) -> None:
-        """One sighting per detection of the entered tracks: label, score, box, colour (objects), the
-        track (its appearance id) and entity; the track's vector on its best view; no position (a
-        plain video has no pose or depth to place it with)."""
+        """One sighting per detection of the entered tracks: label, score, box, colour (objects), state
+        (containers, where the detector reads it), the track (its appearance id) and entity, the track's
+        vector on its best view, and a position where one can be estimated (mnemo/positions.py)."""
         rows = []
         for track, entity, appearance in entered:
+            kind = "furniture" if track.kind == "object" and is_furniture(track.label) else track.kind
             best = int(np.argmin(np.abs(track.times - track.crop_time))) if track.crop_time is not None else 0
             vector = np.asarray(track.appearance, np.float16).tobytes()
+            states = track.states or ("",) * len(track)
             for i, (time, box, score) in enumerate(zip(track.times, track.boxes, track.scores)):
                 box = tuple(float(v) for v in box)
-                rows.append(Sighting(self.stream, float(time), int(appearance), track.kind,
+                rows.append(Sighting(self.stream, float(time), int(appearance), kind,
                                      track.label or track.kind, float(score), entity=int(self.registry.resolve(entity)),
                                      colour=self.read_colours.pop(_key(time, box), ""), box=box,
-                                     appearance=vector if i == best else None))
-        add_sightings(self.store, rows)
+                                     appearance=vector if i == best else None, state=states[i]))
+        add_sightings(self.store, self._placed(rows))
+
+    def _placed(self, rows: list[Sighting]) -> list[Sighting]:
+        """The sightings with positions, where the profile gives a camera and the pose log covers them."""
+        if self.camera is None or self.size is None or not rows:
+            return rows
+        times = [r.time for r in rows]
+        poses = self.store.poses(self.stream, min(times) - 1.0, max(times) + 1.0)
+        if not len(poses):
+            return rows
+        places = estimate_positions(self.camera, self.size, poses, [(r.time, r.kind, r.box) for r in rows])
+        return [r if p is None else dataclasses.replace(r, x=p[0], y=p[1]) for r, p in zip(rows, places)]
 
     def _bind(self, entered: list, event: Event) -> None:
         """Bind a face to the voice that speaks while it is alone on screen, within this event."""

@@ -50,6 +50,14 @@ class _Observation:
     image: np.ndarray | None  # dropped for some observations to bound memory
 
 
+def decoded_frame_size(encoders: Encoders) -> int:
+    """The shorter side frames are decoded at: what the encoders, thumbnails and OCR need (detectors see these)."""
+    frame_size = max(encoders.frame.frame_size, encoders.profile.ingest.thumbnail_size)
+    if encoders.ocr is not None:  # OCR reads frames at the size they were decoded at
+        frame_size = max(frame_size, encoders.profile.ocr.frame_size)
+    return frame_size
+
+
 class Ingestor:
     """Ingests sources into one memory with one set of encoders; a plain class a runtime can wrap."""
 
@@ -57,9 +65,7 @@ class Ingestor:
         self.store = store
         self.encoders = encoders
         self.profile = encoders.profile
-        frame_size = max(encoders.frame.frame_size, self.profile.ingest.thumbnail_size)
-        if encoders.ocr is not None:  # OCR reads frames at the size they were decoded at
-            frame_size = max(frame_size, self.profile.ocr.frame_size)
+        frame_size = decoded_frame_size(encoders)
         self.speech = self.profile.speech
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
                                           audio=self.speech.enabled)

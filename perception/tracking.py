@@ -3,8 +3,8 @@
 Association is Roboflow's ByteTrack (the ``trackers`` package, successor of supervision's
 ``sv.ByteTrack``): Kalman-predicted boxes matched by IoU, high-confidence detections first,
 then low-confidence ones to keep occluded tracks alive. It runs on media time stamps, so
-irregular sampling is fine. One ByteTrack per kind (people, faces, objects). Detections that
-arrive already tracked (``Detection.track_hint``, from the simulator) are grouped by their hint.
+irregular sampling is fine. One ByteTrack per kind (people, faces, objects). Every detector's
+boxes go through it, the simulator's too: no detector hands in identities.
 
 A closed :class:`Track` is the unit that enters memory: its boxes over time, a mean appearance
 vector and its best crop; re-identification (``perception.reid``) gives it an entity.
@@ -50,8 +50,6 @@ class TrackerConfig:
     max_track_s: float | None = 300.0
     # nominal frames per second of the sampled stream (scales ByteTrack's motion model)
     fps: float = 5.0
-    # group detections that carry a track_hint (already tracked: the simulator) by it
-    use_hints: bool = True
 
     @property
     def lost_budget(self) -> float:
@@ -89,7 +87,8 @@ class Track:
     crop: np.ndarray | None = None  # the best crop (highest score x sqrt(area)); biometric for faces
     crop_time: float | None = None
     crop_box: Box | None = None
-    truths: tuple[str | None, ...] = ()  # per-detection true entity (simulator only, for evaluation)
+    states: tuple[str, ...] = ()  # per-detection open/closed state as the detector read it ("" when not read)
+    truths: tuple[str | None, ...] = ()  # per-detection true entity (synthetic tests only, for scoring)
 
     @property
     def start(self) -> float:
@@ -104,7 +103,7 @@ class Track:
 
     @property
     def truth(self) -> str | None:
-        """The true entity of most of its detections (simulator only)."""
+        """The true entity of most of its detections (synthetic tests only)."""
         known = [t for t in self.truths if t is not None]
         return Counter(known).most_common(1)[0][0] if known else None
 
@@ -140,7 +139,7 @@ class Tracker:
         self.stream = stream
         self.config = config or build_options(TrackerConfig, "Tracker", options)
         self._next_id = 0
-        self._open: dict[tuple, _Building] = {}  # (kind, "hint"|"bt", id) -> open track
+        self._open: dict[tuple, _Building] = {}  # (kind, ByteTrack id) -> open track
         self._bytetrack: dict[str, Any] = {}  # kind -> ByteTrackTracker
         self._pending: dict[str, list[Detection]] = {}  # kind -> detections not (yet) in a track
         self._time: float | None = None
@@ -151,9 +150,7 @@ class Tracker:
         if self._time is not None and time < self._time:
             raise ValueError(f"Tracker.update: time {time} is earlier than the previous frame's {self._time}")
         self._time = time
-        hinted, by_kind = self._split(detections)
-        for d in hinted:
-            self._extend((d.kind, "hint", d.track_hint), d)
+        by_kind = self._split(detections)
         for kind in set(by_kind) | set(self._bytetrack):
             self._associate(kind, time, by_kind.get(kind, []))
         return self._close_stale(time)
@@ -169,17 +166,13 @@ class Tracker:
         return _kept(closed, self.config.min_detections)
 
     # ------------------------------------------------------------------ association
-    def _split(self, detections: Sequence[Detection]) -> tuple[list[Detection], dict[str, list[Detection]]]:
-        hinted: list[Detection] = []
+    def _split(self, detections: Sequence[Detection]) -> dict[str, list[Detection]]:
         by_kind: dict[str, list[Detection]] = {}
         for d in detections:
             if abs(d.time - self._time) > 1e-6:  # type: ignore[operator]
                 raise ValueError(f"Tracker.update: a detection at {d.time} in the frame at {self._time}")
-            if self.config.use_hints and d.track_hint is not None:
-                hinted.append(d)
-            else:
-                by_kind.setdefault(d.kind, []).append(d)
-        return hinted, by_kind
+            by_kind.setdefault(d.kind, []).append(d)
+        return by_kind
 
     def _associate(self, kind: str, time: float, detections: list[Detection]) -> None:
         import supervision as sv
@@ -200,7 +193,7 @@ class Tracker:
             if track < 0:
                 pending.append(d)
                 continue
-            key = (kind, "bt", int(track))
+            key = (kind, int(track))
             fresh = key not in self._open
             self._extend(key, d)
             if fresh:
@@ -296,7 +289,7 @@ def make_track(stream: str, track_id: int, kind: str, detections: Sequence[Detec
                  appearance=mean, space=space,
                  crop=None if best is None else best.crop, crop_time=None if best is None else best.time,
                  crop_box=None if best is None else best.box,
-                 truths=tuple(d.truth for d in detections))
+                 states=tuple(d.state for d in detections), truths=tuple(d.truth for d in detections))
 
 
 def _kept(tracks: list[Track], min_detections: int) -> list[Track]:

@@ -1,13 +1,15 @@
-"""The detector ``"sim"``: what the simulator's noisy perception reports, as detections of the frames asked for.
+"""The detector ``"sim"``: the simulator acting as an object detector on its rendered frames.
 
 It plugs into perception's detector registry from the side: importing this module registers it
-(``import sim.detector``), so that perception's core never imports the simulator. mnemo/evaluation
-(the simulator's harness) imports it before it asks for ``create_detector("sim", ...)``.
+(``import sim.detector``), so that perception's core never imports the simulator. The simulator's
+harness (mnemo/evaluation) imports it before a profile names it.
 
-The simulator's perception (``sim.noise.SimPerception``) gives, per sampled frame, detections with
-the errors real detectors and trackers make (misses, false boxes, look-alike labels, identity
-swaps, ambiguous appearance vectors). Its tracker's identity travels as ``track_hint`` and the
-true entity as ``truth`` (for scoring only). Frames may be None: no pixels are looked at.
+For a frame at media time t it reports what a detector would: boxes with a label and a score (and a
+container's open/closed state, as a state classifier on the crop would read it), with EVAL.md's noise
+(``sim.noise.SimPerception``: misses, persistent false boxes, look-alike labels, jittered boxes).
+Nothing else: no track id, no identity, no appearance vector, no name, no position. Tracking,
+re-identification, appearance (crops of the frame through the profile's frame encoder), colour and
+position are ingest's to compute, as for any detector.
 """
 
 from __future__ import annotations
@@ -20,48 +22,49 @@ from typing import Any, Sequence
 import numpy as np
 
 from perception.detection import Detection, Detector, register_detector
-from sim.noise import SimPerception
-from sim.truth import load_truth
+from perception.detection.base import crop_box, with_appearance
+from perception.encoders.base import FrameEncoder
+from sim.noise import NoiseConfig, SimPerception
+from sim.truth import Truth, load_truth
 
 logger = logging.getLogger(__name__)
 
 
 @register_detector("sim")
 class SimDetector(Detector):
-    """Detections of a simulated episode at the times asked for (nearest sampled frame)."""
+    """Boxes, labels, scores (and container states) of a simulated episode's frames."""
 
     kind = "object"  # people come out as kind "person", everything else as "object"
 
-    def __init__(self, perception: Any = None, truth: Any = None, noise: Any = None, seed: int = 0,
-                 tolerance: float | None = None) -> None:
-        if perception is None:
-            if truth is None:
-                raise TypeError("detector 'sim' needs perception=<sim.noise.SimPerception> or truth=<Truth or "
-                                "path of truth.json>")
-            if isinstance(truth, (str, Path)):
-                truth = load_truth(truth)
-            perception = SimPerception(truth, noise, seed)
-        self.perception = perception
-        truth = perception.truth
+    def __init__(self, truth: Truth | str | Path | None = None, noise: NoiseConfig | None = None, seed: int = 0,
+                 encoder: FrameEncoder | None = None, tolerance: float | None = None, crop_size: int = 128,
+                 crop_pad: float = 0.1) -> None:
+        if truth is None:
+            raise TypeError("detector 'sim' needs truth=<Truth or path of the episode's truth.json>")
+        if isinstance(truth, (str, Path)):
+            truth = load_truth(truth)
+        self._perception = SimPerception(truth, noise or NoiseConfig(), seed)
         self.width, self.height = int(truth.width), int(truth.height)
-        self.space = f"sim:appearance:{perception.config.appearance_dim}"
+        self.encoder = encoder  # crop encoder for appearance vectors (the profile's frame encoder); None: none
+        self.crop_size, self.crop_pad = int(crop_size), float(crop_pad)
         # frames within this many seconds of a sampled frame get its detections
         self.tolerance = 0.5 / float(truth.observation_rate) if tolerance is None else float(tolerance)
-        by_time: dict[float, list[Any]] = {}
-        for d in perception.detections():
-            by_time.setdefault(float(d.time), []).append(d)
+        by_time: dict[float, list[tuple]] = {}
+        for d in self._perception.detections():  # only what a detector reports is kept
+            by_time.setdefault(float(d.time), []).append((d.box, float(d.score), d.label, d.state))
         self._times = sorted(by_time)
         self._by_time = by_time
 
     @property
     def times(self) -> list[float]:
-        """The media times the simulated detector observed (its sampling instants)."""
+        """The media times the simulated detector can report on (its sampling instants)."""
         return list(self._times)
 
     def detect(self, frames: Sequence[np.ndarray | None], times: Sequence[float]) -> list[list[Detection]]:
         if len(frames) != len(times):
             raise ValueError(f"detect: {len(frames)} frames but {len(times)} times")
-        return [self._at(float(t), frame) for frame, t in zip(frames, times)]
+        found = [self._at(float(t), frame) for frame, t in zip(frames, times)]
+        return with_appearance(found, self.encoder) if self.encoder is not None else found
 
     def _at(self, time: float, frame: np.ndarray | None) -> list[Detection]:
         sampled = self._nearest(time)
@@ -71,12 +74,11 @@ class SimDetector(Detector):
         if frame is not None:
             sx, sy = frame.shape[1] / self.width, frame.shape[0] / self.height
         out = []
-        for d in self._by_time[sampled]:
-            x0, y0, x1, y1 = d.box
+        for (x0, y0, x1, y1), score, label, state in self._by_time[sampled]:
             box = (x0 * sx, y0 * sy, max(x1 * sx, x0 * sx + 1e-3), max(y1 * sy, y0 * sy + 1e-3))
-            out.append(Detection(time, box, float(d.score), "person" if d.label == "person" else "object",
-                                 d.label, appearance=np.asarray(d.appearance, np.float32), space=self.space,
-                                 track_hint=int(d.track_id), truth=d.true_id))
+            crop = crop_box(frame, box, self.crop_pad, self.crop_size) if frame is not None else None
+            out.append(Detection(time, box, score, "person" if label == "person" else "object", label,
+                                 crop=crop, state=state))
         return out
 
     def _nearest(self, time: float) -> float | None:

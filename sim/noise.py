@@ -8,6 +8,11 @@ position noise and odometry drift, word errors with similar-sounding words and m
 speech given to the wrong voice. ``NoiseConfig.clean()`` switches every error off, for debugging;
 it is never the default. Each record keeps the truth it came from (``true_id``, ``true_speaker``)
 for scoring only. Deterministic by (truth seed, seed).
+
+What reaches mnemo: the detector ``sim`` (sim/detector.py) passes on only each detection's box,
+label, score and container state; its track id, appearance vector and position stay here (they
+shape the noise: swaps, look-alikes) and are never handed to memory. Transcripts reach it as heard
+lines with voice labels; odometry as the pose log (mnemo/evaluation/sim_perception.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Entity clustering quality: B-cubed precision, recall and F1 (Bagga and Baldwin, 1998), and its
-measurement on simulated episodes through the tracker and re-identification that ingest uses.
+measurement on what ingest stored of a simulated episode (the sightings' entities against the truth).
 """
 
 from __future__ import annotations
@@ -38,45 +38,73 @@ def bcubed(predicted: Mapping[Hashable, Hashable], true: Mapping[Hashable, Hasha
     return BCubed(precision, recall)
 
 
-def score_sim_entities(truth_path: str | Path, tracker: Mapping[str, Any] | None = None,
-                       reid: Mapping[str, Any] | None = None, noise: Any = None, seed: int = 0) -> dict:
-    """B-cubed of the entity chain ingest uses (tracker, then online re-identification with merges)
-    on the simulator's noisy detections of an episode, per kind and over all detections.
-
-    Every detection is an item: its cluster is the entity its track was given, its class the true
-    identity (false detections are each their own class).
+def score_stored_entities(store: Any, truth: Any, size: tuple[int, int], stream: str | None = None,
+                          min_iou: float = 0.3, tolerance: float | None = None) -> dict:
+    """B-cubed of the entities ingest stored on a simulated episode: every sighting is an item, its
+    cluster the entity ingest gave it, its class the true entity whose box (from the renderer's id
+    buffer at that frame, scaled to the ``size`` (width, height) of the frames the detector saw)
+    overlaps its box best (IoU >= ``min_iou``, one-to-one per frame, best pairs first); a sighting
+    matching no true box is a false detection, its own class per track. The frame is the truth's
+    sampled frame nearest the sighting (within ``tolerance`` seconds, default half a sampling
+    interval). Per sighting kind and over all.
     """
-    import sim.detector  # noqa: F401  (registers the detector "sim")
-    from perception.detection import create_detector
-    from perception.reid import ReidClusterer, reidentify
-    from perception.tracking import Tracker
+    from memory.perceived import seen
 
-    detector = create_detector("sim", truth=str(truth_path), noise=noise, seed=seed)
-    chain = Tracker("sim", **dict(tracker or {}))
-    tracks = []
-    for t in detector.times:
-        tracks += chain.update(t, detector.detect([None], [t])[0])
-    tracks += chain.flush()
-    entities = reidentify(tracks, ReidClusterer(**dict(reid or {})))
+    if tolerance is None:
+        tolerance = 0.5 / float(truth.observation_rate)
+    sx, sy = size[0] / float(truth.width), size[1] / float(truth.height)
+    frames = {round(float(o.time), 3): o for o in truth.observations}
+    rows = [r for r in seen(store, stream=stream) if r.box is not None and r.entity is not None]
+    by_time: dict[float, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_time.setdefault(round(r.time, 3), []).append(i)
+    true_of: dict[int, Hashable] = {}
+    matched = 0
+    for time, members in by_time.items():
+        observation = _observation(frames, time, tolerance)
+        visible = [] if observation is None else [
+            (e.entity, (e.box[0] * sx, e.box[1] * sy, e.box[2] * sx, e.box[3] * sy)) for e in observation.entities]
+        pairs = _match([rows[i].box for i in members], [b for _, b in visible], min_iou)
+        for k, i in enumerate(members):
+            j = pairs.get(k)
+            true_of[i] = visible[j][0] if j is not None else f"false:{rows[i].track}"
+            matched += j is not None
     out: dict[str, Any] = {}
-    everything_pred: dict[Hashable, Hashable] = {}
-    everything_true: dict[Hashable, Hashable] = {}
-    for kind in sorted({t.kind for t in tracks}):
-        pred, true = _items([(t, e) for t, e in entities if t.kind == kind])
-        if pred:
-            out[kind] = {**bcubed(pred, true).to_dict(), "found": len(set(pred.values())),
-                         "true": len({v for v in true.values() if not str(v).startswith("false:")})}
-            everything_pred.update({(kind, k): (kind, v) for k, v in pred.items()})
-            everything_true.update({(kind, k): v for k, v in true.items()})
-    overall = bcubed(everything_pred, everything_true) if everything_pred else None
-    return {"overall": overall.to_dict() if overall else None, "by_kind": out, "tracks": len(tracks)}
+    pred_all: dict[Hashable, Hashable] = {}
+    true_all: dict[Hashable, Hashable] = {}
+    for kind in sorted({r.kind for r in rows}):
+        pred = {i: rows[i].entity for i in range(len(rows)) if rows[i].kind == kind}
+        true = {i: true_of[i] for i in pred}
+        out[kind] = {**bcubed(pred, true).to_dict(), "found": len(set(pred.values())),
+                     "true": len({v for v in true.values() if not str(v).startswith("false:")}), "sightings": len(pred)}
+        pred_all.update(pred)
+        true_all.update(true)
+    overall = bcubed(pred_all, true_all) if pred_all else None
+    return {"overall": overall.to_dict() if overall else None, "by_kind": out, "sightings": len(rows),
+            "matched": matched, "tracks": len({r.track for r in rows})}
 
 
-def _items(assigned) -> tuple[dict, dict]:
-    pred, true = {}, {}
-    for track, entity in assigned:
-        for i, identity in enumerate(track.truths):
-            key = (track.track_id, i)
-            pred[key] = entity
-            true[key] = identity or f"false:{track.track_id}"
-    return pred, true
+def _observation(frames: dict, time: float, tolerance: float):
+    found = frames.get(round(time, 3))
+    if found is not None:
+        return found
+    near = min(frames, key=lambda t: abs(t - time), default=None)
+    return frames[near] if near is not None and abs(near - time) <= tolerance else None
+
+
+def _match(boxes: list, true_boxes: list, min_iou: float) -> dict[int, int]:
+    """Greedy one-to-one matching of boxes to true boxes, best IoU first: index -> true index."""
+    import numpy as np
+
+    from perception.detection.base import iou
+
+    if not boxes or not true_boxes:
+        return {}
+    overlap = iou(np.asarray(boxes, float), np.asarray(true_boxes, float))
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for k, j in sorted(np.argwhere(overlap >= min_iou).tolist(), key=lambda p: -overlap[p[0], p[1]]):
+        if k not in pairs and j not in taken:
+            pairs[k] = j
+            taken.add(j)
+    return pairs

@@ -23,7 +23,7 @@ import mnemo
 from mnemo.api import Memory
 from mnemo.config import load_profile
 from mnemo.evaluation.baselines import Baseline, baseline_score, make_baselines
-from mnemo.evaluation.entities import score_sim_entities
+from mnemo.evaluation.entities import score_stored_entities
 from mnemo.evaluation.sim_perception import feed_sim_perception
 from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, BoundaryResult, combine, combine_kinds,
                                          evaluate_boundaries, split_visible, visible_boundaries)
@@ -31,7 +31,9 @@ from mnemo.evaluation.latency import RETRIEVAL_CALL, QueryTiming, load_average, 
 from mnemo.evaluation.plot import plot_episode
 from mnemo.evaluation.report import NO_ENTITIES, NO_REASONER, baseline_margins, empty_metrics, write_report
 from mnemo.evaluation.workspace import fresh_memory_dir
-from mnemo.pipeline import IngestReport
+from mnemo.pipeline import IngestReport, decoded_frame_size
+from streams.geometry import scaled_size
+from streams.identity import stream_id
 from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, Truth, generate_questions, load_truth,
                  render_episode, score)
 from sim.questions import DURATION_TOLERANCE, TIME_TOLERANCE
@@ -163,17 +165,20 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     questions = generate_questions(truth, seed=seed, per_type=settings.per_type)
     trace: list[tuple[float, float]] = []
     memory_dir = fresh_memory_dir(settings.work / f"memory-{seed}")
-    with mnemo.open(memory_dir, profile=without_subtitles(settings.profile), create=True) as memory:
+    noise = NOISE_PRESETS[settings.noise]()
+    profile = sim_profile(settings.profile, truth, video.parent / "truth.json", noise, seed)
+    with mnemo.open(memory_dir, profile=profile, create=True) as memory:
+        stream = stream_id(str(video))
+        memory.store.add_stream(stream, str(video))  # the robot's logs are written as the camera's stream
+        perceived = feed_sim_perception(memory.store, truth, stream, noise, seed)
         ingest = memory.ingest(str(video), trace=trace)
-        perceived = feed_sim_perception(memory.store, truth, video, memory.store.streams()[-1]["id"],
-                                        NOISE_PRESETS[settings.noise](), seed)
         starts = sorted(e.start for e in memory.events())
+        size = scaled_size(truth.width, truth.height, None, decoded_frame_size(memory.encoders))
+        entities = score_stored_entities(memory.store, truth, size, stream=stream)
+        perceived.update(sightings=entities["sightings"], placed=_placed(memory, stream))
         timing = time_searches(memory, [q.text for q in questions])
         scores = _answer(memory, questions, settings.answerer) if settings.answerer is not None else None
         baselines = {b.name: _answer_baseline(memory, questions, b) for b in settings.baselines}
-    profile = memory.profile
-    entities = score_sim_entities(video.parent / "truth.json", profile.entities.tracker, profile.entities.reid,
-                                  noise=NOISE_PRESETS[settings.noise](), seed=seed)
     predicted = starts[1:]  # the first event starts the stream: not a boundary
     result = evaluate_boundaries(predicted, truth, settings.tolerance)
     plot = _plot(seed, trace, predicted, truth, settings)
@@ -192,6 +197,27 @@ def without_subtitles(profile: str):
     perception heard it (the simulated recogniser and diariser: voices, not names)."""
     loaded = load_profile(profile)
     return dataclasses.replace(loaded, sampling=dataclasses.replace(loaded.sampling, text=False))
+
+
+def sim_profile(profile: str, truth: Truth, truth_path: Path, noise: NoiseConfig, seed: int):
+    """The profile as the simulated robot runs it: no subtitles (``without_subtitles``); the simulator's
+    detector (boxes, labels, scores) in place of the profile's detectors, at the profile's detection
+    rate, through its tracker and re-identification; and the robot's camera model (a level pinhole at
+    the agent's height, its field of view), so that sightings are placed from the pose log."""
+    import sim.detector  # noqa: F401  (registers the detector "sim")
+
+    loaded = without_subtitles(profile)
+    camera = {"height_m": float(truth.agent.camera_height), "hfov_deg": float(truth.agent.hfov_deg)}
+    entities = dataclasses.replace(loaded.entities, detectors=("sim",), camera=camera,
+                                   detector_options={"sim": {"truth": truth, "noise": noise, "seed": seed}})
+    return dataclasses.replace(loaded, entities=entities)
+
+
+def _placed(memory: Memory, stream: str) -> int:
+    """How many of the stream's sightings got a position."""
+    from memory.perceived import sightings
+
+    return sum(1 for r in sightings(memory.store) if r[1] == stream)
 
 
 def builtin_answerer(memory: Memory, question: Question) -> Any:
@@ -324,14 +350,15 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None, baselines: l
         f"query latency: {RETRIEVAL_CALL}, over the whole memory (cutting it at the question's time is the "
         "reasoner's job); the cold first search of each memory is reported apart as first_query_ms",
         "ingest real-time factor: media seconds / wall seconds of Memory.ingest, mean over episodes",
-        "entity B-cubed F1: every simulated detection (at the default noise unless --noise clean) through the "
-        "profile's tracker and re-identification, the chain ingest uses, against the true identities; mean over "
-        "episodes (per kind in each episode's detail)",
-        f"noise={noise!r} sets the sim perception backend: the rendered mp4 goes through the real pipeline "
-        "(events, vectors, keyframes), then the backend's noisy detections (labels, tracks, positions; colour "
-        "read from the rendered pixels in each box), drifting odometry and noisy transcripts are logged beside "
-        "them (memory/perceived.py, the pose log) with the map's room rectangles; the answerer reads only those, "
-        "never truth events",
+        "entity B-cubed F1: on what ingest stored: every sighting's entity against the true entity whose box "
+        "(the renderer's id buffer at that frame) it overlaps best (IoU >= 0.3; no match: a false detection); "
+        "mean over episodes (per kind in each episode's detail)",
+        f"noise={noise!r} sets the simulator's sensors: the rendered mp4 goes through the real pipeline (events, "
+        "vectors, keyframes) with the simulator's detector (boxes, labels, scores, container states; no ids, "
+        "vectors or positions) in the profile's entity stage at its detection rate: tracker, re-identification, "
+        "appearance from the crops, colour from the pixels, positions from the pose log and a level pinhole "
+        "camera; drifting odometry, noisy transcripts (voices, not names) and the map's room rectangles are "
+        "logged beside; the answerer reads only what memory stored, never truth",
     ]
     if answerer is not None:
         notes.append(f"answers from {_name(answerer)}, graded by sim.score (time answers within "

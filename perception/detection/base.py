@@ -40,8 +40,8 @@ class Detection:
     appearance: np.ndarray | None = None  # (dim,) float32 unit vector for re-identification
     space: str | None = None  # vector space of ``appearance`` (vectors of different spaces never meet)
     crop: np.ndarray | None = None  # small RGB uint8 crop of the box (biometric for faces)
-    track_hint: int | None = None  # identity from a backend that tracks by itself (the simulator)
-    truth: str | None = None  # the true entity, from the simulator only: for evaluation, never for memory
+    state: str = ""  # "open"/"closed" of a container when the backend reads it from the crop, else ""
+    truth: str | None = None  # the true entity, set only by synthetic tests to score a tracker; no detector sets it
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

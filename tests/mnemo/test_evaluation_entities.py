@@ -39,3 +39,40 @@ def test_against_pairwise_brute_force():
 def test_no_shared_item_is_an_error():
     with pytest.raises(ValueError, match="share no item"):
         bcubed({"a": 1}, {"b": 1})
+
+
+def test_stored_sightings_are_scored_against_the_true_boxes(tmp_path):
+    """Sightings that are the truth's own boxes (scaled to the detector's frame), one entity per true
+    thing, score 1; merging two things' entities lowers precision only; a box far from every true box
+    is a false detection."""
+    from memory.perceived import Sighting, add_sightings
+    from memory.store import MemoryStore
+    from mnemo.evaluation.entities import score_stored_entities
+    from sim.episode import RenderConfig, simulate
+
+    truth = simulate(7, 1.0, render=RenderConfig(128, 96, fps=2.0, observation_rate=2.0), speech="tones").truth
+    ids: dict[str, int] = {}
+    rows = []
+    for o in truth.observations:
+        for e in o.entities:
+            entity = ids.setdefault(e.entity, len(ids) + 1)
+            box = tuple(v * 2.0 for v in e.box)  # the detector saw frames twice the size
+            rows.append(Sighting("s", o.time, entity, "person" if e.entity.startswith("person") else "object",
+                                 "thing", 0.9, entity=entity, box=box))
+    assert len(ids) >= 3
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("s", "sim://x")
+    add_sightings(store, rows)
+    size = (truth.width * 2, truth.height * 2)
+    perfect = score_stored_entities(store, truth, size)
+    assert perfect["overall"]["f1"] == pytest.approx(1.0) and perfect["matched"] == len(rows)
+    first, second = sorted(ids.values())[:2]
+    store._conn.execute("UPDATE sightings SET entity = ? WHERE entity = ?", (first, second))
+    store._conn.commit()
+    merged = score_stored_entities(store, truth, size)["overall"]
+    assert merged["precision"] < 1.0 and merged["recall"] == pytest.approx(1.0)
+    add_sightings(store, [Sighting("s", truth.observations[0].time, 999, "object", "thing", 0.5, entity=999,
+                                   box=(0.0, 0.0, 1.0, 1.0))])
+    with_false = score_stored_entities(store, truth, size)
+    assert with_false["matched"] == len(rows) and with_false["sightings"] == len(rows) + 1
+    store.close()

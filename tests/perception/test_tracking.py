@@ -96,21 +96,20 @@ def test_kinds_are_tracked_apart():
     assert sorted(t.kind for t in tracks) == ["face", "person"] and all(len(t) == 6 for t in tracks)
 
 
-def test_hinted_detections_follow_their_hints():
+def test_a_track_keeps_its_labels_and_states_per_detection():
     frames = []
     for i in range(8):
         t = i * 0.5
-        hint = 7 if i < 4 else 9  # the backend's tracker changed identity half way
-        frames.append((t, [Detection(t, (0, 0, 10, 10), 0.9, "object", "mug" if i != 2 else "cup",
-                                     track_hint=hint, truth="object:1")]))
-    tracks = _run(Tracker(), frames)
-    assert [len(t) for t in tracks] == [4, 4]
-    assert tracks[0].label == "mug" and tracks[0].truth == "object:1"
-    assert tracks[0].truths == ("object:1",) * 4
+        state = "open" if 2 <= i < 5 else "closed"
+        frames.append((t, [Detection(t, (0, 0, 10, 10), 0.9, "object", "mug" if i != 2 else "cup", state=state,
+                                     truth="object:1")]))
+    (track,) = _run(Tracker(), frames)
+    assert track.label == "mug" and track.truth == "object:1" and track.truths == ("object:1",) * 8
+    assert track.states == ("closed",) * 2 + ("open",) * 3 + ("closed",) * 3
 
 
 def test_long_tracks_are_cut_into_pieces():
-    frames = [(float(i), [Detection(float(i), (0, 0, 10, 10), 0.9, "object", track_hint=1)]) for i in range(25)]
+    frames = [(float(i), [Detection(float(i), (0, 0, 10, 10), 0.9, "object")]) for i in range(25)]
     tracks = _run(Tracker(max_track_s=10.0), frames)
     assert [len(t) for t in tracks] == [11, 11, 3]
 

@@ -1,8 +1,9 @@
 """Causal answers (issue #26): a question asked at t is answered from what was perceived up to t only.
 
 A seeded simulator episode is rendered small and fed to a memory the way ``mnemo eval --suite sim``
-feeds it (the sim perception backend: noisy sightings with colours read from the rendered pixels,
-drifting odometry, noisy heard lines, the map), with events every 10 s. Memories holding the episode
+feeds it (its video ingested with the simulator's detector: sightings as ingest's tracker,
+re-identification, colour reading and pose-log placement stored them; drifting odometry, noisy heard
+lines, the map), with events every 10 s. Memories holding the episode
 only up to a time T are made from it as an ingest stopped at T would have left them: the sightings and
 poses up to T, the lines whose recognition had ended by T, the events begun before T (the one still
 running cut at T, with no text yet). Every question the generator makes of the episode, asked at T,
@@ -20,9 +21,12 @@ import pytest
 
 from memory.event import Checkpoint, Event
 from memory.store import MemoryStore
+import mnemo
 from mnemo.evaluation.sim_perception import feed_sim_perception
+from mnemo.evaluation.sim_suite import sim_profile
 from mnemo.reasoner import Reasoner
 from sim import NoiseConfig, RenderConfig, generate_questions, load_truth, render_episode
+from streams.identity import stream_id
 
 SEED = 4
 MINUTES = 4.0
@@ -58,6 +62,24 @@ def _cut_copy(full: Path, directory: Path, duration: float, until: float) -> Mem
     return store
 
 
+def _ingested_sightings(full: MemoryStore, video: Path, truth, directory: Path) -> None:
+    """The episode's video ingested with the simulator's detector (as the sim suite does); its sightings,
+    as ingest stored them, copied into ``full`` under STREAM."""
+    with mnemo.open(directory, profile=sim_profile("lite", truth, video.parent / "truth.json", NoiseConfig(), SEED),
+                    create=True) as memory:
+        stream = stream_id(str(video))
+        memory.store.add_stream(stream, str(video))
+        feed_sim_perception(memory.store, truth, stream, NoiseConfig(), SEED)
+        memory.ingest(str(video))
+    conn: sqlite3.Connection = full._conn
+    conn.execute("ATTACH DATABASE ? AS src", (str(directory / "memory.db"),))
+    with conn:
+        columns = [f'"{r[1]}"' for r in conn.execute("PRAGMA src.table_info(sightings)") if r[1] not in ("id", "stream")]
+        conn.execute(f"INSERT INTO main.sightings(stream, {', '.join(columns)}) SELECT ?, {', '.join(columns)} "
+                     "FROM src.sightings ORDER BY time, id", (STREAM,))
+    conn.execute("DETACH DATABASE src")
+
+
 @pytest.fixture(scope="module")
 def memories(tmp_path_factory):
     """(questions, the whole memory's reasoner, {T: reasoner of the memory holding the episode up to T})."""
@@ -68,7 +90,8 @@ def memories(tmp_path_factory):
     truth = load_truth(files.truth)
     full = MemoryStore(root / "full", create=True)
     full.add_stream(STREAM, str(files.video))
-    feed_sim_perception(full, truth, files.video, STREAM, NoiseConfig(), SEED)
+    feed_sim_perception(full, truth, STREAM, NoiseConfig(), SEED)
+    _ingested_sightings(full, files.video, truth, root / "ingested")
     _events(full, truth.duration)
     full._conn.execute("PRAGMA wal_checkpoint(FULL)")
     stores = {t: _cut_copy(root / "full", root / f"cut-{t:g}", truth.duration, t) for t in CUTS}
@@ -96,7 +119,9 @@ def test_an_answer_at_t_is_that_of_a_memory_holding_the_episode_up_to_t(memories
         for q, got, want in zip(questions, _asked(full, questions, t), expected):
             assert got == want, f"{q.type} question {q.text!r} at {t} s"
         known += sum(a["kind"] != "unknown" for a in expected)
-    assert known >= len(questions) * len(CUTS) // 3  # not vacuous: most questions get an answer
+    # not vacuous: many questions get an answer (a fifth and more: 36 of 162 when written, with sightings at the
+    # lite profile's 1 Hz detection rate on 160x120 frames; a third when the simulator handed in 5 Hz sightings)
+    assert known >= len(questions) * len(CUTS) // 5
 
 
 def test_later_perception_never_changes_an_earlier_answer(memories):

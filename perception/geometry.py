@@ -1,0 +1,110 @@
+"""Where a detection stands: a box's ground-contact point through a level pinhole camera onto the floor.
+
+A robot whose camera looks level (optical axis parallel to the floor) from a known height can place
+anything that stands on the floor without depth: the bottom centre of its box is where it meets the
+floor, and the row of that point below the horizon gives its distance (``depth = f * height / (v - cy)``).
+A thing resting on something else (a mug on a table, a bag carried by a person) is placed at the depth
+of its support's ground contact, in its own column. What cannot be placed this way is not placed: a box
+whose bottom is cut off by the frame's edge (its contact is out of view), a contact at or above the
+horizon, or one further than ``max_range_m``.
+
+Pure functions of pixels and poses: the caller looks up the camera's pose at the frame's time (the
+pose log) and turns the result into its map frame. Coordinates: the pose (x, y, yaw) is the camera's
+in the map frame, yaw counter-clockwise from +x; image columns grow to the right, rows downwards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+Box = tuple[float, float, float, float]
+Pose2D = tuple[float, float, float]  # x, y metres; yaw radians, counter-clockwise from +x
+
+
+@dataclass(frozen=True)
+class LevelCamera:
+    """A pinhole camera looking level at a known height, with square pixels and the principal point
+    at the image centre (the calibration a robot's camera_info gives, reduced to what placing needs)."""
+
+    height_m: float  # the optical centre's height above the floor, metres
+    hfov_deg: float  # horizontal field of view, degrees (focal length = half width / tan(hfov / 2))
+    max_range_m: float = 12.0  # contacts further than this are not placed (a row's depth grows fast near the horizon)
+    edge_px: float = 1.0  # a box whose bottom is this close to the frame's bottom edge is cut off: not placed
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.height_m) and self.height_m > 0):
+            raise ValueError(f"LevelCamera.height_m={self.height_m!r}: expected metres > 0")
+        if not (math.isfinite(self.hfov_deg) and 0 < self.hfov_deg < 180):
+            raise ValueError(f"LevelCamera.hfov_deg={self.hfov_deg!r}: expected degrees in (0, 180)")
+        if not self.max_range_m > 0:
+            raise ValueError(f"LevelCamera.max_range_m={self.max_range_m!r}: expected metres > 0")
+        if not self.edge_px >= 0:
+            raise ValueError(f"LevelCamera.edge_px={self.edge_px!r}: expected pixels >= 0")
+
+    def focal(self, width: int) -> float:
+        """Focal length in pixels for frames ``width`` pixels wide."""
+        return (width / 2.0) / math.tan(math.radians(self.hfov_deg) / 2.0)
+
+
+def ground_point(camera: LevelCamera, size: tuple[int, int], u: float, v: float) -> tuple[float, float] | None:
+    """(forward, left) metres from the camera of the floor point seen at pixel (u, v) of a frame of
+    ``size`` (width, height); None at or above the horizon or beyond the camera's range."""
+    width, height = size
+    f = camera.focal(width)
+    below = v - height / 2.0
+    if below <= 0:
+        return None
+    forward = f * camera.height_m / below
+    if forward > camera.max_range_m:
+        return None
+    return forward, -(u - width / 2.0) * forward / f
+
+
+def to_map(pose: Pose2D, forward: float, left: float) -> tuple[float, float]:
+    """A point ``forward`` metres ahead of and ``left`` metres to the left of a camera at ``pose``, in the map frame."""
+    x, y, yaw = pose
+    c, s = math.cos(yaw), math.sin(yaw)
+    return x + forward * c - left * s, y + forward * s + left * c
+
+
+def project(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, x: float, y: float,
+            z: float = 0.0) -> tuple[float, float] | None:
+    """Pixel (u, v) of the map point (x, y) at ``z`` metres above the floor; None behind the camera."""
+    width, height = size
+    cx, cy, yaw = pose
+    dx, dy = x - cx, y - cy
+    forward = dx * math.cos(yaw) + dy * math.sin(yaw)
+    left = -dx * math.sin(yaw) + dy * math.cos(yaw)
+    if forward <= 1e-9:
+        return None
+    f = camera.focal(width)
+    return width / 2.0 - f * left / forward, height / 2.0 + f * (camera.height_m - z) / forward
+
+
+def place_box(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box,
+              support: Box | None = None) -> tuple[float, float] | None:
+    """Map position of what ``box`` shows: its bottom centre on the floor, or, when it rests on
+    ``support``, at the depth of the support's ground contact in its own column. None where it
+    cannot be placed (the contact cut off by the frame, at or above the horizon, out of range)."""
+    contact = support if support is not None else box
+    if contact[3] >= size[1] - camera.edge_px:
+        return None
+    on_floor = ground_point(camera, size, (contact[0] + contact[2]) / 2.0, contact[3])
+    if on_floor is None:
+        return None
+    forward = on_floor[0]
+    left = -((box[0] + box[2]) / 2.0 - size[0] / 2.0) * forward / camera.focal(size[0])
+    return to_map(pose, forward, left)
+
+
+def support_of(box: Box, candidates: Sequence[Box]) -> int | None:
+    """Index of the candidate box ``box`` rests on: one whose box holds its bottom centre and reaches
+    lower in the frame (the nearest such bottom edge: the support right under it); None if none does."""
+    u, v = (box[0] + box[2]) / 2.0, box[3]
+    best, best_bottom = None, math.inf
+    for i, c in enumerate(candidates):
+        if c[0] <= u <= c[2] and c[1] <= v < c[3] and c[3] < best_bottom:
+            best, best_bottom = i, c[3]
+    return best

@@ -1,0 +1,80 @@
+"""A simulated episode through ingest's own entity path (issue #26): the simulator's detector gives boxes,
+labels and scores; ingest tracks, re-identifies, names colours, places sightings from the pose log with a
+level pinhole camera, and stores them. The stored entities and positions are scored against the truth
+(the renderer's id buffer at each frame), which memory never sees."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import mnemo
+from memory import perceived
+from mnemo.evaluation.entities import _match, score_stored_entities
+from mnemo.evaluation.sim_perception import feed_sim_perception
+from mnemo.evaluation.sim_suite import sim_profile
+from mnemo.pipeline import decoded_frame_size
+from sim import NoiseConfig, RenderConfig, load_truth, render_episode
+from streams.geometry import scaled_size
+from streams.identity import stream_id
+
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """(memory, truth, stream, frame size) of a one-minute episode ingested the way `mnemo eval --suite sim` does."""
+    root = tmp_path_factory.mktemp("sim-ingest")
+    files = render_episode(SEED, 1.0, root / "episode", render=RenderConfig(320, 240, fps=5.0, observation_rate=5.0),
+                           speech="tones", bag=False, overwrite=True, name="episode")
+    truth = load_truth(files.truth)
+    noise = NoiseConfig()
+    memory = mnemo.open(root / "memory", profile=sim_profile("lite", truth, files.truth, noise, SEED), create=True)
+    stream = stream_id(str(files.video))
+    memory.store.add_stream(stream, str(files.video))
+    feed_sim_perception(memory.store, truth, stream, noise, SEED)
+    memory.ingest(str(files.video))
+    size = scaled_size(truth.width, truth.height, None, decoded_frame_size(memory.encoders))
+    yield memory, truth, stream, size
+    memory.close()
+
+
+def test_sightings_come_from_ingest_at_the_profiles_detection_rate(ingested):
+    memory, truth, stream, _ = ingested
+    rows = perceived.seen(memory.store, stream=stream)
+    assert rows and all(r.entity is not None and r.box is not None for r in rows)
+    rate = memory.profile.entities.fps
+    times = sorted({r.time for r in rows})
+    assert len(times) <= truth.duration * rate + 1  # the profile's rate, not the simulator's 5 Hz
+    assert {r.kind for r in rows} >= {"person", "furniture"}
+    # entities are the registry's: every sighting's entity exists in memory
+    known = {row[0] for row in memory.store._conn.execute("SELECT id FROM entities")}
+    assert {r.entity for r in rows} <= known
+
+
+def test_stored_entities_match_the_truth(ingested):
+    memory, truth, stream, size = ingested
+    score = score_stored_entities(memory.store, truth, size, stream=stream)
+    assert score["matched"] >= 0.9 * score["sightings"]  # nearly every stored box is a true thing's box
+    assert score["overall"]["f1"] >= 0.55, score  # 0.70 when written: re-identification on crops at 1 Hz
+
+
+def test_positions_are_estimated_from_pose_and_box_near_the_truth(ingested):
+    memory, truth, stream, size = ingested
+    sx, sy = size[0] / truth.width, size[1] / truth.height
+    frames = {round(o.time, 3): o for o in truth.observations}
+    placed = memory.store._conn.execute("SELECT time, kind, box, x, y FROM sightings WHERE x IS NOT NULL").fetchall()
+    assert len(placed) >= 0.4 * len(perceived.seen(memory.store, stream=stream))
+    errors: dict[str, list[float]] = {}
+    for time, kind, box, x, y in placed:
+        seen = frames[round(time, 3)].entities
+        pair = _match([json.loads(box)], [(e.box[0] * sx, e.box[1] * sy, e.box[2] * sx, e.box[3] * sy) for e in seen],
+                      0.3)
+        if 0 in pair:
+            e = seen[pair[0]]
+            errors.setdefault(kind, []).append(float(np.hypot(e.position[0] - x, e.position[1] - y)))
+    # people stand where their feet are; furniture's contact is its front edge, not its centre
+    assert np.median(errors["person"]) < 0.6 and np.median(errors["furniture"]) < 0.9, \
+        {k: float(np.median(v)) for k, v in errors.items()}
