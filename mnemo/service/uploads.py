@@ -146,6 +146,10 @@ def safe_filename(name: str | None) -> str:
     return (_SAFE.sub("_", base).strip(" .") or "upload")[:120]
 
 
+# formats whose file names other files or URLs, which FFmpeg would open: past the media roots' confinement
+INDIRECT_FORMATS = frozenset({"hls", "applehttp", "dash", "concat", "ffconcat", "tee", "image2"})
+
+
 def probe_media(path: Path, shown: str | None = None) -> dict:
     """Open the file with PyAV: its duration and streams; an error naming ``shown`` (the upload's name or
     the requested path, never a server path) when it is no audio or video."""
@@ -160,6 +164,8 @@ def probe_media(path: Path, shown: str | None = None) -> dict:
     except (av.error.FFmpegError, OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or type(error).__name__
         raise ApiError(415, f"{shown}: not a video or audio file that can be read ({reason})") from error
+    if fmt in INDIRECT_FORMATS:
+        raise ApiError(415, f"{shown}: a {fmt} playlist reads other files or URLs; the service accepts media files only")
     if not (videos or audios):
         raise ApiError(415, f"{shown}: the file has no video or audio stream")
     return {"video_streams": videos, "audio_streams": audios, "duration": duration, "format": fmt}

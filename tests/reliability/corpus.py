@@ -468,3 +468,20 @@ def _symlink_escape(tmp: Path, root: Path) -> ApiCall:
 for _case, (_build, _status, _problem) in _API.items():
     register(_case, API, _problem, status=_status)(_build)
 register("api-symlink-escape", API, r"innocent\.mp4.*not under", status=403)(_symlink_escape)
+
+
+def _playlist_escape(tmp: Path, root: Path) -> ApiCall:
+    """An HLS playlist inside the media root whose segment is a video outside it."""
+    outside = tmp / "outside"
+    outside.mkdir(exist_ok=True)
+    secret = video(outside / "secret-segment.mp4")
+    import subprocess
+
+    segment = outside / "secret.ts"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(secret), "-c", "copy", "-f", "mpegts", str(segment)], check=True)
+    playlist = root / "playlist.m3u8"
+    playlist.write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:5\n#EXTINF:2.0,\n{segment}\n#EXT-X-ENDLIST\n")
+    return ApiCall("POST", "/v1/memories/base/videos", json={"path": str(playlist)})
+
+
+register("api-playlist-escape", API, r"playlist\.m3u8: a hls playlist", status=415)(_playlist_escape)
