@@ -32,8 +32,8 @@ class Run:
 
 def mnemo(*argv: str, timeout: float = 300.0, env: dict[str, str] | None = None, **popen) -> Run:
     """``python -m mnemo ARGV`` in a subprocess, with this checkout's packages first on the path."""
-    environ = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
-                   COLUMNS="400", NO_COLOR="1", **(env or {}))
+    environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+               "COLUMNS": "400", "NO_COLOR": "1", **(env or {})}
     done = subprocess.run([sys.executable, "-m", "mnemo", *argv], capture_output=True, text=True, timeout=timeout,
                           env=environ, **popen)
     return Run(list(argv), done.returncode, done.stdout, done.stderr)
