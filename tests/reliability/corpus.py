@@ -485,3 +485,50 @@ def _playlist_escape(tmp: Path, root: Path) -> ApiCall:
 
 
 register("api-playlist-escape", API, r"playlist\.m3u8: a hls playlist", status=415)(_playlist_escape)
+
+
+# ------------------------------------------------------------------------------------ snapshots
+
+
+def _snapshot(path: Path, members: dict[str, bytes]) -> Path:
+    """A .tar.gz holding ``members`` (name -> bytes), names taken as given (``../x`` included)."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _import(build_archive):
+    def build(tmp: Path, memory: Path) -> list[str]:
+        return ["import", str(build_archive(tmp, memory)), "-m", str(tmp / "imported")]
+    return build
+
+
+_SNAPSHOTS = {
+    "import-not-an-archive": (lambda tmp, memory: _profile(tmp, "notes.tar.gz", "just text"),
+                              r"notes\.tar\.gz: not a readable mnemo snapshot"),
+    "import-truncated": (lambda tmp, memory: truncate(_snapshot(tmp / "cut.tar.gz", {
+        "mnemo-snapshot.json": b'{"events": 1, "streams": 1}', "memory.db": (memory / "memory.db").read_bytes()}), 0.5),
+        r"cut\.tar\.gz: not a readable mnemo snapshot"),
+    "import-path-traversal": (lambda tmp, memory: _snapshot(tmp / "escape.tar.gz", {
+        "mnemo-snapshot.json": b"{}", "../escaped.txt": b"outside"}), r"escape\.tar\.gz: not a mnemo snapshot"),
+    "import-manifest-not-json": (lambda tmp, memory: _snapshot(tmp / "manifest.tar.gz", {
+        "mnemo-snapshot.json": b"{not json", "memory.db": (memory / "memory.db").read_bytes()}),
+        r"manifest\.tar\.gz.*(manifest|json)"),
+    "import-database-not-sqlite": (lambda tmp, memory: _snapshot(tmp / "fake-db.tar.gz", {
+        "mnemo-snapshot.json": b'{"events": 1, "streams": 1}', "memory.db": b"SQLite format 3\x00" + bytes(5000)}),
+        r"fake-db\.tar\.gz.*(damaged|not a mnemo)"),
+}
+for _case, (_archive, _problem) in _SNAPSHOTS.items():
+    register(_case, CLI, _problem)(_import(_archive))
+
+
+@register("import-into-existing-memory", CLI, r"not empty")
+def _(tmp: Path, memory: Path) -> list[str]:
+    archive = _snapshot(tmp / "ok.tar.gz", {"mnemo-snapshot.json": b"{}", "memory.db": (memory / "memory.db").read_bytes()})
+    return ["import", str(archive), "-m", str(memory)]
