@@ -28,6 +28,28 @@ class StoreError(Exception):
     """A memory directory cannot be used."""
 
 
+class StorageError(StoreError):
+    """The memory's folder cannot be written: a full disk, a file-size limit, a read-only folder."""
+
+
+# SQLite's words for storage that refuses a write, and what to tell the user
+_STORAGE = {
+    "database or disk is full": "the disk is full",
+    "disk I/O error": "a write failed (disk full, a file-size limit or a failing disk)",
+    "attempt to write a readonly database": "its folder or database is read-only",
+    "unable to open database file": "its database cannot be opened for writing (a read-only folder?)",
+}
+
+
+def storage_error(directory: Path, exc: sqlite3.Error) -> StorageError | None:
+    """A StorageError naming the memory when ``exc`` says its storage refused a write; else None."""
+    problem = next((text for key, text in _STORAGE.items() if key in str(exc)), None)
+    if problem is None:
+        return None
+    return StorageError(f"memory {directory}: {problem} ({exc}); what was committed is intact: "
+                        "fix it and run the same command again to resume")
+
+
 class NotAMemoryError(StoreError):
     """The directory holds a ``memory.db`` that is not a mnemo memory."""
 
@@ -70,6 +92,9 @@ class StoreBase:
         conn = self._connect(db)
         try:
             self._check_schema(conn, create)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise storage_error(self.directory, exc) or exc
         except BaseException:
             conn.close()
             raise
@@ -87,7 +112,7 @@ class StoreBase:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise NotAMemoryError(f"{db} is not a mnemo memory: {exc}") from exc
+            raise storage_error(self.directory, exc) or NotAMemoryError(f"{db} is not a mnemo memory: {exc}") from exc
         return conn
 
     def _check_schema(self, conn: sqlite3.Connection, create: bool) -> None:
@@ -205,13 +230,17 @@ class StoreBase:
     def _write(self) -> Iterator[sqlite3.Connection]:
         if self.readonly:
             raise PermissionError(f"memory {self.directory} is open read-only")
-        self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                if self._conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            raise storage_error(self.directory, exc) or exc
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

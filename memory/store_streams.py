@@ -45,6 +45,19 @@ class StoreStreams(StoreBase):
                       "ON CONFLICT(id) DO UPDATE SET uri = excluded.uri, info = excluded.info",
                       (stream_id, str(uri), info_json, time.time()))
 
+    def forget_empty_stream(self, stream_id: str) -> bool:
+        """Remove a stream that nothing refers to (an ingest that failed before its first commit);
+        False, and nothing removed, when any row of any table names it."""
+        with self._write() as c:
+            tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'streams'")]
+            for table in tables:
+                columns = {row[1] for row in c.execute(f'PRAGMA table_info("{table}")')}
+                if "stream" in columns and c.execute(  # noqa: S608 - table names come from the schema
+                        f'SELECT 1 FROM "{table}" WHERE stream = ? LIMIT 1', (stream_id,)).fetchone():
+                    return False
+            c.execute("DELETE FROM streams WHERE id = ?", (stream_id,))
+        return True
+
     def streams(self) -> list[dict]:
         rows = self._conn.execute("SELECT id, uri, info, added FROM streams ORDER BY added, id").fetchall()
         return [{"id": i, "uri": u, "info": json.loads(info), "added": a} for i, u, info, a in rows]

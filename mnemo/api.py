@@ -62,6 +62,7 @@ class Memory:
         self._profile = profile
         self._encoders = None
         self._registry = None
+        self._writer = None  # the writer lock (mnemo/writer.py), taken by the first ingest, held until close
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -75,6 +76,8 @@ class Memory:
         """Close the store; a memory created by this handle that received nothing is removed."""
         empty = self._created and not self.store.streams()
         self.store.close()
+        if self._writer is not None:
+            self._writer.release()
         if empty:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -122,11 +125,20 @@ class Memory:
         ``control`` (``mnemo.runtime.control.IngestControl``) stops it from another thread (a live
         stream commits what it showed), sets how live streams reconnect, and reports their lag.
         """
+        self.lock_writer()
         ingestor = Ingestor(self.store, self.encoders)
         ingestor.on_transcript = on_transcript
         report = ingestor.ingest(str(source), progress=self._consolidating(progress), trace=trace, control=control)
         self.consolidate()
         return report
+
+    def lock_writer(self) -> None:
+        """Become the memory's one writer until ``close`` (mnemo/writer.py); WriterBusy when another
+        process is; ``ingest`` calls it, a batch may call it first to fail before loading models."""
+        if self._writer is None:
+            from mnemo.writer import WriterLock
+
+            self._writer = WriterLock(self.directory).acquire()
 
     def _consolidating(self, progress: Progress | None) -> Progress:
         """The progress callback, also consolidating newly committed events every few seconds."""
@@ -164,9 +176,16 @@ class Memory:
     def events(self, stream: str | None = None) -> list[Event]:
         """All events, ordered by stream and time, with keyframe thumbnail paths filled in."""
         events = self.store.events(stream=stream)
+        unwritable = None
         for event in events:
             for ordinal, keyframe in enumerate(event.keyframes):
-                keyframe.path = str(self.store.keyframe_path(event.id, ordinal))
+                try:
+                    keyframe.path = str(self.store.keyframe_path(event.id, ordinal))
+                except OSError as exc:  # thumbnails are a cache: a read-only memory is still read
+                    keyframe.path, unwritable = None, exc
+        if unwritable is not None:
+            logger.warning("%s: keyframe thumbnails cannot be written (%s); events are listed without them",
+                           self.directory, unwritable.strerror or unwritable)
         return events
 
     # -- entities ----------------------------------------------------------------------------

@@ -113,13 +113,27 @@ def load_profile(name_or_path: str | Path) -> Profile:
             raise ConfigError(f"unknown profile {str(name_or_path)!r}; available: {', '.join(list_profiles())}")
     elif not path.is_file():
         raise ConfigError(f"{path}: profile file not found")
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read profile: {err}") from err
+    data = _read_yaml(path)
+    if data is None:
+        raise ConfigError(f"{path}: the profile is empty (expected sections such as 'sampling:'; see configs/lite.yaml)")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a profile must be a mapping of sections, got {type(data).__name__}")
     return profile_from_dict(data, default_name=path.stem, where=str(path))
+
+
+def _read_yaml(path: Path) -> Any:
+    """The YAML document of ``path``; a ConfigError of one line naming the file and the problem."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start})") from err
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read profile: {err.strerror or err}") from err
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from err
 
 
 def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
@@ -200,12 +214,23 @@ def _check_keys(data: Mapping[str, Any], allowed: set[str], where: str, section:
         )
 
 
+def _check_numbers(cls: type, data: Mapping[str, Any], where: str, section: str) -> None:
+    """Keys whose default is a number must be given a number (or null), not text or a list."""
+    for field in dataclasses.fields(cls):
+        default, value = field.default, data.get(field.name)
+        if field.name not in data or value is None or isinstance(default, bool) or not isinstance(default, (int, float)):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: {section}.{field.name} = {value!r}: expected a number")
+
+
 def _section(cls: type, data: Any, where: str, section: str) -> Any:
     if data is None:
         return cls()
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: section {section!r} must be a mapping, got {type(data).__name__}")
     _check_keys(data, {f.name for f in dataclasses.fields(cls)}, where, section)
+    _check_numbers(cls, data, where, section)
     try:
         return cls(**data)
     except (TypeError, ValueError) as err:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+
+# a write the storage refused: full disk, file-size limit, quota, read-only folder, permissions
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
 
 class ConfigError(ValueError):
     """A profile or config file is unknown, unreadable or has a bad key or value."""
@@ -31,6 +36,9 @@ def user_message(error: BaseException) -> str | None:
     # bad options and arguments: click's own, and those of the click typer vendors (typer >= 0.29)
     if isinstance(error, (click.exceptions.ClickException, typer.TyperException)) and hasattr(error, "format_message"):
         return error.format_message()
+    if isinstance(error, OSError) and error.errno in _STORAGE_ERRNOS:  # a write refused: name the file
+        return (f"{error.filename or 'a file'}: {error.strerror}; what was committed is intact: fix it and run "
+                "the same command again to resume")
     if isinstance(error, EntityNotFound):  # a KeyError: str() would quote it
         return error.args[0] if error.args else "no such entity"
     known = (UserError, SourceError, ConfigError, MemoryNotFound, StoreError, WeightsUnavailable,

@@ -97,7 +97,13 @@ def _unpack(archive: Path, staging: Path) -> dict:
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, EOFError, OSError) as error:
         raise ValueError(f"{archive}: not a readable mnemo snapshot ({error})") from error
-    return json.loads((staging / MANIFEST).read_text())
+    try:
+        manifest = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{archive}: its manifest {MANIFEST} is not JSON ({error})") from error
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{archive}: its manifest {MANIFEST} is not a JSON object")
+    return manifest
 
 
 def _check_database(db: Path, archive: Path) -> None:

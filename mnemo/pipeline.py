@@ -102,7 +102,11 @@ class Ingestor:
             run = self.begin(uri, source.info, report, progress, trace)
             if run is None:
                 return report
-            run.run(source, control)
+            try:
+                run.run(source, control)
+            except SourceError:  # a file that fails before its first commit leaves no empty stream behind
+                self.store.forget_empty_stream(report.stream)
+                raise
         report.wall_seconds = time.perf_counter() - started
         return report
 

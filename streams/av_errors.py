@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import struct
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def _file_problem(err: av.error.FFmpegError, uri: str) -> str:
         return invalid_data_problem(Path(uri))
     if isinstance(err, av.error.DemuxerNotFoundError):
         return "unknown container format"
+    if getattr(err, "errno", None) == errno.EIO:  # a demuxer that ran out of data while reading the headers
+        return "cannot be opened: the data ends inside its headers (a truncated or corrupt file)"
     return f"cannot be opened ({_reason(err)})"
 
 

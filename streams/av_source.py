@@ -370,9 +370,11 @@ class AVSource(_Inspection, Source):
                 if self.policy.keyframes_only and seen_key and packet.size and not packet.is_keyframe:
                     continue
                 for frame in self._decoded(packet, health):
+                    health.decoded += 1
                     yield from self._converted(frames.take, frame, start, health=health)
             elif index == layout.audio:
                 for frame in self._decoded(packet, health):
+                    health.decoded += 1
                     yield from self._converted(chunker.push, frame, health=health)
             elif packet.size:
                 yield from self._cues(packet, health)
@@ -380,6 +382,8 @@ class AVSource(_Inspection, Source):
             yield from self._converted(lambda _: chunker.flush(), None, health=health)
         if self.kind == "file":
             health.report(self._shown, self._read_duration(container))
+            if not health.decoded and start <= 0 and not self._stop_reading:
+                raise SourceError(self._shown, health.nothing_decoded())
 
     def _interruptible(self, packets: Iterator[av.Packet]) -> Iterator[av.Packet]:
         """``packets`` until a live stream is interrupted; the interruption is kept to raise after the drain."""
@@ -556,6 +560,7 @@ class _Health:
 
     def __init__(self) -> None:
         self.failures = 0
+        self.decoded = 0  # video and audio frames decoded
         self.first_failure: str | None = None
         self.stopped: str | None = None
         self.last_time = float("-inf")  # end of the latest video/audio packet demuxed, seconds
@@ -566,6 +571,12 @@ class _Health:
         if self.first_failure is None:
             self.first_failure = f"{kind} at {self.last_time:.2f} s: {read_problem(err)}"
         log.debug("decode error in %s packet: %s", kind, err)
+
+    def nothing_decoded(self) -> str:
+        """Why a file gave nothing at all: the problem of a file whose every packet failed, or that had none."""
+        if self.failures:
+            return f"no video frame or audio could be decoded ({self.failures} packet(s) failed, first: {self.first_failure})"
+        return "holds no video frame or audio sample (empty or corrupt media)"
 
     def report(self, shown: str, duration: float | None) -> None:
         problems = []

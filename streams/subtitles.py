@@ -66,7 +66,7 @@ def find_sidecar(video: str | Path) -> Path | None:
 def decode_text(data: bytes) -> str:
     """Bytes of a text file as str: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")  # a cut or damaged UTF-16 file keeps what decodes
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

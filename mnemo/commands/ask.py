@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -60,10 +62,16 @@ def _time(text: str | None) -> float | None:
     from planners.time_phrases import clock_seconds
 
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise UserError(f"--at {text!r}: expected a time of 0 s or more")
+        return seconds
     seconds = clock_seconds(text) if text.count(":") == 2 else clock_seconds("0:" + text)
+    if seconds is not None and any(float(part) >= 60 for part in re.findall(r"\d+(?:\.\d+)?", text)[1:]):
+        raise UserError(f"--at {text!r}: minutes and seconds must be below 60")
     if seconds is None:
         raise UserError(f"--at {text!r}: expected seconds or [hh:]mm:ss")
     return seconds

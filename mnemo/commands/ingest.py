@@ -67,6 +67,7 @@ def ingest(
                                              max_lag=max_lag))
     failures, code = 0, 0
     with mnemo.open(memory, profile=chosen, create=True) as mem, _stop_on_signals(control) as signalled:
+        mem.lock_writer()  # a second writer is refused before models load
         mem.encoders  # load models before the first progress bar
         reports = []
         for source in sources:

@@ -146,19 +146,28 @@ def safe_filename(name: str | None) -> str:
     return (_SAFE.sub("_", base).strip(" .") or "upload")[:120]
 
 
-def probe_media(path: Path) -> dict:
-    """Open the file with PyAV: its duration and streams; an error when it is no audio or video."""
+# formats whose file names other files or URLs, which FFmpeg would open: past the media roots' confinement
+INDIRECT_FORMATS = frozenset({"hls", "applehttp", "dash", "concat", "ffconcat", "tee", "image2"})
+
+
+def probe_media(path: Path, shown: str | None = None) -> dict:
+    """Open the file with PyAV: its duration and streams; an error naming ``shown`` (the upload's name or
+    the requested path, never a server path) when it is no audio or video."""
     import av
 
+    shown = shown or path.name
     try:
         with av.open(str(path)) as container:
             videos, audios = len(container.streams.video), len(container.streams.audio)
             duration = container.duration / 1e6 if container.duration else None
             fmt = container.format.name
     except (av.error.FFmpegError, OSError, ValueError) as error:
-        raise ApiError(415, f"not a video or audio file that can be read ({error})") from error
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ApiError(415, f"{shown}: not a video or audio file that can be read ({reason})") from error
+    if fmt in INDIRECT_FORMATS:
+        raise ApiError(415, f"{shown}: a {fmt} playlist reads other files or URLs; the service accepts media files only")
     if not (videos or audios):
-        raise ApiError(415, "the file has no video or audio stream")
+        raise ApiError(415, f"{shown}: the file has no video or audio stream")
     return {"video_streams": videos, "audio_streams": audios, "duration": duration, "format": fmt}
 
 

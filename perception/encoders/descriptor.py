@@ -109,7 +109,7 @@ def _space(options: DescriptorOptions) -> str:
     changed = {k: v for k, v in asdict(options).items() if k != "frame_size" and defaults[k] != v}
     if not changed:
         return SPACE
-    digest = hashlib.sha1(repr(sorted(changed.items())).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(repr(sorted(changed.items())).encode(), usedforsecurity=False).hexdigest()[:8]  # a name, not a seal
     return f"{SPACE}:{digest}"
 
 

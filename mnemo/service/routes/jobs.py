@@ -59,7 +59,7 @@ async def _by_path(request: Request, svc: Service):
     path = inside_any(svc.options.media_roots, body["path"])
     if not path.is_file():
         raise ApiError(404, f"path {body['path']!r}: no such file")
-    await asyncio.to_thread(probe_media, path)
+    await asyncio.to_thread(probe_media, path, body["path"])
     return path, path.name
 
 
@@ -69,9 +69,9 @@ async def _by_upload(request: Request, svc: Service, folder):
     try:
         video = file_part(sink, "file")
         subtitles = file_part(sink, "subtitles", required=False)
-        await asyncio.to_thread(probe_media, video.path)
-        suffix = await asyncio.to_thread(check_subtitles, subtitles.path) if subtitles else None
         shown = safe_filename(video.filename)
+        await asyncio.to_thread(probe_media, video.path, shown)
+        suffix = await asyncio.to_thread(check_subtitles, subtitles.path) if subtitles else None
         ext = "." + shown.rsplit(".", 1)[-1].lower() if "." in shown else ""
         stem = f"{secrets.token_hex(6)}"
         target = folder / (stem + (ext if ext in MEDIA_SUFFIXES else ".media"))
