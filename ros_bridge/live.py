@@ -181,8 +181,9 @@ class TopicFeed(LiveStream):
         return when
 
     def pose(self, message) -> None:
-        """A pose message: logged when no tf path places the camera (or the pose topic was named)."""
-        if not self.pose_named and self._tf_root() is not None:
+        """A pose message: logged when no tf path places the camera (or the pose topic was named); before the
+        first frame it is not known whether tf will, and nothing is logged."""
+        if not self.pose_named and (not self._camera_frame or self._tf_root() is not None):
             return
         stamp = _stamp(message)
         when, jump = self.clock.media(self.pose_topic or "pose", stamp) if stamp is not None else (self._now(), None)

@@ -222,11 +222,11 @@ def test_node_remembers_answers_and_survives_jumps(master, bags, tmp_path):
         again = client.ask({"id": "q-3", "question": "what happened?", "at": None})
         assert again["id"] == "q-3" and "error" not in again
     finally:
+        _stop(node, signal.SIGINT, wait=30)  # the node publishes the events it commits while stopping ...
+        time.sleep(0.5)
         if client is not None:
-            client.close()
-        _stop(node, signal.SIGINT, wait=30)
+            client.close()  # ... which this client reads until here
     output = node.stdout.read()
-    time.sleep(0.5)  # the last events' messages reach this client
     assert node.returncode == 130, output
     assert "stopped (interrupted (Ctrl-C))" in output, output
 
