@@ -17,6 +17,8 @@ from mnemo.errors import UserError
 
 logger = logging.getLogger(__name__)
 
+LIVE_KINDS = ("image", "pose", "text")  # --topic kinds the live node reads
+
 
 @app.command("ros1")
 def ros1(
@@ -46,6 +48,10 @@ def ros1(
         control = IngestControl(live=LiveOptions(max_lag=max_lag))
     except ValueError as error:
         raise UserError(str(error)) from error
+    unread = sorted(set(overrides) - set(LIVE_KINDS))
+    if unread:
+        raise UserError(f"--topic {unread[0]}=...: not read live yet (live kinds: {', '.join(LIVE_KINDS)}); "
+                        "record a bag and `mnemo ingest` it for audio and detections")
     chosen = load_profile(profile or memory_profile(memory))
     try:
         bridge.init_node(node_name)

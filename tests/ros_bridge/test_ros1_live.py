@@ -244,3 +244,15 @@ def test_node_remembers_answers_and_survives_jumps(master, bags, tmp_path):
     published = {e["id"] for e in client.events}
     assert published == {e[0] for e in events}, (published, events)  # every committed event, once
     assert len(client.events) == len(published)
+
+
+def test_no_master_is_one_clear_line(tmp_path):
+    _rospy()
+    port = _free_port()  # nothing listens there
+    env = {**os.environ, "ROS_MASTER_URI": f"http://127.0.0.1:{port}", "ROS_IP": "127.0.0.1",
+           "ROS_HOME": str(tmp_path / "ros"), "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-m", "mnemo", "ros1", "--memory", str(tmp_path / "mem"), "--profile", "test"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"no ROS master at http://127.0.0.1:{port}" in done.stderr and "start roscore" in done.stderr
+    assert not (tmp_path / "mem").exists()  # nothing was created
