@@ -81,6 +81,7 @@ class TopicFeed(LiveStream):
         self._cond = threading.Condition()
         self._tf_lock = threading.Condition(threading.RLock())  # re-entered when a tf stamp jumps back
         self._stopped = threading.Event()
+        self._camera_frame = ""  # the camera's tf frame, from its first image's header
         self._silent: int | None = None  # the index in ``gaps`` of the gap opened when the camera fell silent
 
     # -- LiveStream ------------------------------------------------------------------------
@@ -248,8 +249,6 @@ class TopicFeed(LiveStream):
             return None
         with self._tf_lock:
             return self.tree.root_of(frame)
-
-    _camera_frame = ""
 
     def _tf_pose(self, frame: str, when: float) -> PoseReading | None:
         if not frame:
