@@ -33,7 +33,7 @@ from perception.encoders.audio import AudioDescriptor
 from perception.encoders.base import l2_normalize
 from streams.packets import AUDIO_RATE, AudioChunk, PoseReading, StreamGap, StreamInfo, TextCue, VideoFrame
 from streams.errors import SourceError
-from streams.live import LiveSource
+from streams.live import LiveStream
 import ros_bridge  # noqa: F401 - registers the bag source (rosbag:// URIs, .bag, .mcap, ROS 2 bag folders)
 from streams.schemes import open_source
 from streams.source import Source
@@ -97,7 +97,7 @@ class Ingestor:
                 _leave_a_core_for_decoding():
             if not (source.info.has_video or source.info.has_audio):
                 raise SourceError(uri, "has no video or audio stream: nothing to remember")
-            if isinstance(source, LiveSource):
+            if isinstance(source, LiveStream):
                 self._continue_live(source)
             run = self.begin(uri, source.info, report, progress, trace)
             if run is None:
@@ -110,14 +110,14 @@ class Ingestor:
         report.wall_seconds = time.perf_counter() - started
         return report
 
-    def _continue_live(self, source: LiveSource) -> None:
+    def _continue_live(self, source: LiveStream) -> None:
         """A live stream seen before starts a new session on its first session's clock, after what is stored."""
         checkpoint = self.store.checkpoint(source.info.stream)
         if checkpoint is None:
             return
         stored = next((s["info"] for s in self.store.streams() if s["id"] == source.info.stream), {})
-        if stored.get("wall_clock") is not None:
-            source.continue_after(float(stored["wall_clock"]), checkpoint.position)
+        wall_clock = stored.get("wall_clock")
+        source.continue_after(float(wall_clock) if wall_clock is not None else None, checkpoint.position)
         # never resumed mid-event: the time between the sessions is a gap, not part of an event
         self.store.set_checkpoint(Checkpoint(source.info.stream, checkpoint.position, b"", done=False))
 
@@ -227,7 +227,7 @@ class _StreamRun:
 
         Stopped through ``control``, a file keeps its checkpoint (a re-run resumes there).
         """
-        if isinstance(source, LiveSource):
+        if isinstance(source, LiveStream):
             self._run_live(source, control or IngestControl())
             return
         reader = ReadStage(source, self.position, self._read_from(), self.cfg.batch_size, self.cfg.prefetch)
@@ -245,7 +245,7 @@ class _StreamRun:
             self.stages["decode"] = reader.busy
             self._report_stages()
 
-    def _run_live(self, source: LiveSource, control: IngestControl) -> None:
+    def _run_live(self, source: LiveStream, control: IngestControl) -> None:
         """A live stream at its own pace: gaps close the open event; however it ends, all is committed."""
         self.report.live = True
         reader = LiveReadStage(source, self.position, self.cfg.batch_size, control.live.max_lag)
@@ -269,7 +269,7 @@ class _StreamRun:
             self.stages["decode"] = reader.busy
             self._report_stages()
 
-    def _live_status(self, source: LiveSource, reader: LiveReadStage, control: IngestControl) -> None:
+    def _live_status(self, source: LiveStream, reader: LiveReadStage, control: IngestControl) -> None:
         """Tell the caller where the live ingest stands; store the stream's clock once it is known."""
         status = control.status
         status.state, status.lag, status.dropped = source.state, reader.lag, reader.dropped
@@ -280,7 +280,7 @@ class _StreamRun:
         if self.progress is not None:
             self.progress(self.last_time if self.last_time is not None else self.position, None)
 
-    def _store_stream_info(self, source: LiveSource) -> None:
+    def _store_stream_info(self, source: LiveStream) -> None:
         info = _info_dict(self.info, self.ing.encoders)
         info["extra"]["gaps"] = [[g.time, g.end, g.reason] for g in source.gaps]
         self.ing.store.add_stream(self.report.stream, self.report.uri, info)
@@ -312,7 +312,7 @@ class _StreamRun:
             self.last_time = None
         self.report.gaps.append((gap.time, gap.end, gap.reason))
 
-    def _live_report(self, source: LiveSource, reader: LiveReadStage, control: IngestControl) -> None:
+    def _live_report(self, source: LiveStream, reader: LiveReadStage, control: IngestControl) -> None:
         report = self.report
         source.refine_clock()
         if source.info.wall_clock is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from ros_bridge.stamps import stamp_ns
 from ros_bridge.tf import TfTree, quaternion_yaw
 
 
@@ -21,7 +22,7 @@ def message_pose(message) -> tuple[float, float, float, str]:
 def add_transforms(tree: TfTree, message, static: bool, clock: "Callable[[int], float]") -> None:
     """Every transform of a TFMessage into ``tree``; ``clock`` maps a header stamp (ns) to tree time (s)."""
     for transform in message.transforms:
-        stamp = int(transform.header.stamp.sec) * 1_000_000_000 + int(transform.header.stamp.nanosec)
+        stamp = stamp_ns(transform.header.stamp)
         t, r = transform.transform.translation, transform.transform.rotation
         tree.add(transform.header.frame_id, transform.child_frame_id, clock(stamp),
                  (t.x, t.y, t.z, r.x, r.y, r.z, r.w), static=static)

@@ -23,12 +23,15 @@ class _Edge:
     values: list[tuple[float, ...]] = field(default_factory=list)  # (tx, ty, tz, qx, qy, qz, qw)
     _arrays: tuple[np.ndarray, np.ndarray] | None = None
 
-    def add(self, time: float, value: tuple[float, ...]) -> None:
+    def add(self, time: float, value: tuple[float, ...], keep: float | None = None) -> None:
         if self.static:
             self.times, self.values = [time], [value]
         else:
             self.times.append(time)
             self.values.append(value)
+            if keep is not None and self.times[0] < time - 2 * keep:  # a live tree: forget the old half at once
+                cut = next(i for i, t in enumerate(self.times) if t >= time - keep)
+                del self.times[:cut], self.values[:cut]
         self._arrays = None
 
     def at(self, time: float, tolerance: float) -> np.ndarray | None:
@@ -75,8 +78,9 @@ class TfTree:
 
     ROOTS = ("map", "world", "odom")  # fixed frames looked for, in this order
 
-    def __init__(self, tolerance: float = 0.5):
+    def __init__(self, tolerance: float = 0.5, keep: float | None = None):
         self.tolerance = tolerance  # seconds a look-up may lie outside a dynamic transform's span
+        self.keep = keep  # seconds of dynamic transforms kept (a live tree, as tf2's 10 s cache); None: all
         self.parent: dict[str, str] = {}
         self.edges: dict[str, _Edge] = {}  # by child frame
 
@@ -89,7 +93,12 @@ class TfTree:
         if edge is None or self.parent.get(child) != parent:
             edge = self.edges[child] = _Edge(static)
             self.parent[child] = parent
-        edge.add(time, value)
+        edge.add(time, value, self.keep)
+
+    def clear_dynamic(self) -> None:
+        """Forget the dynamic transforms, keep the static ones (as tf2 does when the clock jumps back)."""
+        for child in [c for c, edge in self.edges.items() if not edge.static]:
+            del self.edges[child], self.parent[child]
 
     def frames(self) -> set[str]:
         return set(self.parent) | set(self.parent.values())
@@ -115,6 +124,15 @@ class TfTree:
             if root in chain[1:]:
                 return root
         return chain[-1]
+
+    def covers(self, frame: str, root: str, time: float) -> bool:
+        """Whether every dynamic transform from ``frame`` up to ``root`` has arrived for ``time`` (live trees:
+        a look-up before then would extrapolate)."""
+        chain = self.chain(frame)
+        if _bare(root) not in chain:
+            return False
+        edges = [self.edges[child] for child in chain[: chain.index(_bare(root))]]
+        return all(e.static or (e.times and max(e.times[-3:]) >= time) for e in edges)
 
     def lookup(self, frame: str, root: str, time: float) -> np.ndarray | None:
         """The 4 x 4 pose of ``frame`` in ``root`` at ``time``; None when the tree cannot say."""

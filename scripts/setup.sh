@@ -40,5 +40,13 @@ if ! { command -v ffmpeg && command -v rtsp-server-perl; } >/dev/null 2>&1 && co
       || { apt-get update -qq && apt-get install -y -qq ffmpeg rtsp-server-perl; }; } >/dev/null 2>&1 \
     || echo "setup: ffmpeg or rtsp-server-perl could not be installed; some live-stream tests will be skipped" >&2
 fi
+# 8. ROS 1 (Debian's Noetic core) for `mnemo ros1` and its tests (marked `ros`; they skip without it):
+#    roscore, rospy and the message packages; best effort, as root
+ROS1_PACKAGES="ros-core python3-rospy python3-rosbag python3-sensor-msgs python3-nav-msgs python3-std-msgs \
+python3-geometry-msgs python3-tf2-msgs"
+if ! command -v roscore >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -qq $ROS1_PACKAGES || { apt-get update -qq && apt-get install -y -qq $ROS1_PACKAGES; }; } \
+      >/dev/null 2>&1 || echo "setup: ROS 1 (ros-core, python3-rospy) could not be installed; mnemo ros1 and its tests will not run" >&2
+fi
 touch "$VENV/.mnemo-setup"
 echo "setup: ready ($VENV)"

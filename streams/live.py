@@ -10,6 +10,7 @@ so nothing is delivered twice.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import logging
 import math
@@ -71,7 +72,36 @@ class _Mapping:
     first: float | None = None  # first mapped time delivered from it
 
 
-class LiveSource(Source):
+class LiveStream(Source):
+    """A source without an end, read by the live ingest path at its own pace (``LiveReadStage``):
+    a network stream or device (:class:`LiveSource`), a ROS node's topics (``ros_bridge.live``).
+
+    Its packets carry media time; a :class:`StreamGap` between them closes the open event. ``ending``
+    ("ended", "lost", "stopped") and ``reason`` say how reading ended; ``state`` is shown while it runs.
+    """
+
+    gaps: list[StreamGap]
+    ending: str | None
+    reason: str | None
+    state: str
+
+    @abc.abstractmethod
+    def edge(self) -> float | None:
+        """Media time of the live edge now (None before anything arrived)."""
+
+    @abc.abstractmethod
+    def stop(self, reason: str = "stopped") -> None:
+        """End reading soon (from any thread or a signal handler)."""
+
+    @abc.abstractmethod
+    def continue_after(self, wall_clock: float | None, position: float) -> None:
+        """Place this session after an earlier session of the stream (media time 0 at ``wall_clock``)."""
+
+    def refine_clock(self) -> None:
+        """Update ``info.wall_clock`` once reading is over (a no-op where it is fixed from the start)."""
+
+
+class LiveSource(LiveStream):
     """A live AVSource that reconnects with backoff and keeps media time on the wall clock.
 
     ``connect()`` opens a new connection (an AVSource); ``first`` is the one already open.
@@ -104,8 +134,11 @@ class LiveSource(Source):
         self._lock = threading.Lock()  # held while a read is inside the demuxer
         self._closed = False
 
-    def continue_after(self, wall_clock: float, position: float) -> None:
-        """Place this session on an earlier session's clock: media time 0 at ``wall_clock``, after ``position``."""
+    def continue_after(self, wall_clock: float | None, position: float) -> None:
+        """Place this session on an earlier session's clock: media time 0 at ``wall_clock``, after ``position``
+        (an earlier session that never placed itself on the wall clock leaves nothing to continue)."""
+        if wall_clock is None:
+            return
         self.wall_clock = wall_clock
         self.position = position
         self.info = dataclasses.replace(self.info, wall_clock=wall_clock)

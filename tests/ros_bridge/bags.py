@@ -82,7 +82,8 @@ class BagWriter:
     def write(self, topic: str, msgtype: str, message, record: float) -> None:
         """Write ``message`` at ``record`` (media seconds: after START) in the bag's record clock."""
         if topic not in self.connections:
-            self.connections[topic] = self.writer.add_connection(topic, msgtype, typestore=self.ts)
+            latched = {"latching": 1} if self.storage == "ros1" and topic == "/tf_static" else {}  # as rosbag record
+            self.connections[topic] = self.writer.add_connection(topic, msgtype, typestore=self.ts, **latched)
         data = self.ts.serialize_ros1(message, msgtype) if self.storage == "ros1" else \
             self.ts.serialize_cdr(message, msgtype)
         self.writer.write(self.connections[topic], START_NS + int(round(record * 1e9)), bytes(data))

@@ -1,0 +1,114 @@
+"""The live feed without ROS: a written bag's messages handed to ``TopicFeed``'s callbacks as a node's
+subscribers would (twice: the clock jumps back), and ``StampClock`` on its own."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from ros_bridge.bag import Bag
+from ros_bridge.live import FeedOptions, TopicFeed
+from ros_bridge.stamps import NS, StampClock
+from streams.packets import PoseReading, StreamGap, TextCue, VideoFrame
+from streams.sampling import SamplingPolicy
+
+
+def _feed(feed: TopicFeed, path, rounds: int) -> None:
+    with Bag(path) as bag:
+        messages = list(bag.messages([t.name for t in bag.topics]))
+    for _ in range(rounds):
+        for topic, _, message in messages:
+            if topic == "/camera/image":
+                feed.image(message)
+            elif topic in ("/tf", "/tf_static"):
+                feed.tf(message, static=topic == "/tf_static")
+            elif topic == "/speech":
+                feed.text(str(message.data))
+            elif topic == "/odom":
+                feed.pose(message)
+
+
+def _packets(feed: TopicFeed) -> list:
+    threading.Timer(0.3, feed.stop).start()
+    return list(feed.packets())
+
+
+def test_frames_and_tf_poses_follow_the_stamps_through_a_jump_back(bags, tmp_path):
+    bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=4.0, rate=5.0)
+    feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
+                     pose_topic="/odom")
+    _feed(feed, bag, rounds=2)
+    packets = _packets(feed)
+    gaps = [p for p in packets if isinstance(p, StreamGap)]
+    assert len(gaps) == 1 and "jumped back" in gaps[0].reason
+    split = packets.index(gaps[0])
+    for part, origin in ((packets[:split], 0.0), (packets[split + 1:], gaps[0].end)):
+        media = [p.time for p in part if isinstance(p, VideoFrame)]
+        frames = [t - origin for t in media]
+        # the bag's 5 Hz messages, one in each 0.5 s slot of media time (the sampling grid is the stream's)
+        assert all(math.isclose(t * 5, round(t * 5), abs_tol=1e-6) and -1e-6 <= t <= 3.8 + 1e-6 for t in frames)
+        slots = [math.floor(t * 2 + 1e-6) for t in media]
+        assert slots == list(range(slots[0], slots[0] + len(slots))) and len(slots) >= 7
+        poses = [p for p in part if isinstance(p, PoseReading)]
+        assert len(poses) == len(frames)  # tf placed every frame (the odometry topic is not needed then)
+        for pose in poses:
+            x, y, yaw = bags.camera_in_map(pose.time - origin)
+            assert pose.frame == "map"
+            assert (pose.x, pose.y, pose.yaw) == pytest.approx((x, y, yaw), abs=1e-6)
+    times = [p.time for p in packets if isinstance(p, VideoFrame)]
+    assert times == sorted(times) and gaps[0].time <= gaps[0].end <= times[8]
+    assert feed.info.wall_clock == pytest.approx(bags.START)
+
+
+def test_a_camera_that_falls_silent_closes_the_open_event(bags, tmp_path):
+    bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=2.0, rate=5.0, tf=False)
+    feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
+                     pose_topic="/odom", options=FeedOptions(silence=0.2))
+    _feed(feed, bag, rounds=1)
+    threading.Timer(0.8, feed.stop).start()
+    packets = list(feed.packets())
+    gap = [p for p in packets if isinstance(p, StreamGap)]
+    assert len(gap) == 1 and "silent" in gap[0].reason and gap[0].time == pytest.approx(1.6)
+    odometry = [p for p in packets if isinstance(p, PoseReading)]
+    # without tf, the pose topic: all but the message before the first frame (tf might have placed the camera)
+    assert len(odometry) == 9 and {p.frame for p in odometry} == {"odom"}
+    assert all(p.x == pytest.approx(bags.SPEED * p.time, abs=1e-6) for p in odometry)
+
+
+def test_text_lands_at_the_live_edge():
+    feed = TopicFeed("ros1:///cam", "s-test", SamplingPolicy(fps=2.0), "/cam")
+    feed.text("before any frame")  # no edge yet: nothing to place it on
+    feed._edge = (12.0, __import__("time").monotonic())
+    feed.text("  the red   mug ")
+    cues = [p for p in _packets(feed) if isinstance(p, TextCue)]
+    assert [c.text for c in cues] == ["the red mug"] and cues[0].time == pytest.approx(12.0, abs=0.2)
+
+
+def test_stamp_clock_epochs():
+    clock = StampClock(jump=1.0, join=2.0)
+    base = 100 * NS  # simulation time: media time 0 at the first stamp
+    assert clock.media("/cam", base) == (0.0, None)
+    assert clock.media("/tf", base + 10 * NS)[0] == 10.0
+    assert clock.media("/cam", base + int(9.5 * NS)) == (9.5, None)
+    assert clock.media("/cam", base + 9 * NS) == (9.0, None)  # 0.5 s back on its own topic: disorder
+    time, jump = clock.media("/cam", base)  # 9.5 s back: the clock jumped
+    assert jump is not None and jump.time == 10.0 and jump.end == time == 10.5 and jump.back == 9.5
+    assert clock.media("/tf", base + 10 * NS)[0] == 10.0  # a late message of the old epoch stays there
+    assert clock.media("/tf", base + int(0.5 * NS))[0] == 11.0  # /tf reaches the new epoch's span: joins it
+    assert clock.media("/cam", base + NS)[0] == 11.5
+    assert clock.media("/cam", base + 5 * NS)[1] is None  # time goes on in the new epoch
+
+
+def test_stamp_clock_continues_an_earlier_session_on_unix_stamps():
+    clock = StampClock()
+    clock.position, clock.wall_clock = 50.0, 1_700_000_000.0
+    assert clock.media("/cam", 1_700_000_100 * NS)[0] == 100.0  # on the stream's wall clock
+    clock = StampClock()
+    clock.position, clock.wall_clock = 50.0, 1_700_000_000.0
+    assert clock.media("/cam", 1_700_000_010 * NS)[0] == 50.5  # never before what is stored
+    clock = StampClock()
+    clock.position = 50.0
+    assert clock.media("/cam", 3 * NS)[0] == 50.5 and clock.wall_clock is None  # sim time: after it
+    assert math.isclose(clock.media("/cam", 4 * NS)[0], 51.5)
