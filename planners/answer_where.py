@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from planners.answer_base import _T, AnswererBase
+from planners.answer_base import AnswererBase
 from planners.answer_helpers import _seen_first, _spoken_to
 from planners.seen import sightings_of, wanted
 from planners.time_phrases import clock_seconds
@@ -22,19 +22,12 @@ SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have
 class WhereAnswers(AnswererBase):
     """Where and when: the rules of the questions about places and times."""
 
-    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^where was the (.+?) at " + _T + r"\??$", "_where_at"),
-        (r"^where is the thing (\w+) asked (\w+) to bring\??$", "_requested"),
-        (r"^where is the object you last saw (\w+) put down\??$", "_last_put_object"),
-        (r"^where is the thing (\w+) (?:asked|talked) about at " + _T + r" now\??$", "_mentioned_where"),
-        (r"^who last moved the thing (\w+) (?:asked|talked) about at " + _T + r"\??$", "_mentioned_mover"),
-        (r"^in which room was the (.+?) when (\w+) talked about it at " + _T + r"\??$", "_mentioned_room"),
-        (r"^where is the (.+?)(?: now)?\??$", "_where_now"),
-        (r"^when did you (first|last) see (\w+) enter the (.+?)\??$", "_when_enter"),
-        (r"^when did you (first|last) see someone open the (.+?)\??$", "_when_open"),
-        (r"^when did you (first|last) see someone put down the (.+?)\??$", "_when_put"),
-        (r"^when did you first see the (.+?)\??$", "_first_seen"),
-        (r"^when did you (first|last) see (.+?)\??$", "_seen_when"),
+    RULES: list[tuple[str, str]] = [  # (intent of planners/exemplars.py, the method answering it)
+        ("where_at", "_where_at"), ("requested", "_requested"), ("last_put_object", "_last_put_object"),
+        ("mentioned_where", "_mentioned_where"), ("mentioned_mover", "_mentioned_mover"),
+        ("mentioned_room", "_mentioned_room"), ("where_now", "_where_now"), ("when_enter", "_when_enter"),
+        ("when_open", "_when_open"), ("when_put", "_when_put"), ("first_seen", "_first_seen"),
+        ("seen_when", "_seen_when"),
     ]
 
     # ------------------------------------------------------------------------------- where
