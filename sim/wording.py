@@ -5,7 +5,8 @@ and per speech act, in two sets, a development set (here) and a held-out set
 Answerable and unanswerable questions draw on the same phrasings (a place question about a thing never
 seen reads like one about a thing seen). A question's phrasing is chosen from what it asks and when, so
 the same question set comes out in either wording, deterministic by seed; a line's phrasing comes
-from a generator of its own, so the episode's events do not depend on the wording.
+from a generator of its own, so who does what to what in the episode does not depend on the wording (only
+when: a line lasts as long as its words).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
     "first_seen": (
         "When did you first see the {thing}?",
-        "When did you first notice the {thing}?",
+        "When did the {thing} first catch your eye?",
         "At what time did you first spot the {thing}?",
         "When was the {thing} first in view?",
         "What time did you see the {thing} for the first time?",
@@ -72,13 +73,13 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
         "Who last opened the {furniture}?",
         "Who opened the {furniture} last?",
         "Who was the last person to open the {furniture}?",
-        "Which person opened the {furniture} most recently?",
+        "Which person was the last to open the {furniture}?",
         "Who most recently opened the {furniture}?",
     ),
     "who_said": (
         "Who said \"{quote}\"?",
         "Who was it that said \"{quote}\"?",
-        "Which person said \"{quote}\"?",
+        "Who is the one who said \"{quote}\"?",
         "Who told us \"{quote}\"?",
         "\"{quote}\" was said by whom?",
     ),
@@ -105,7 +106,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
     "count_pick": (
         "How many times did you see someone pick up the {thing}?",
-        "How often was the {thing} picked up?",
+        "How many times was the {thing} taken?",
         "How many times did anyone take the {thing}?",
         "How many times was the {thing} picked up?",
         "Count the times someone picked up the {thing}.",
@@ -140,14 +141,14 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
     "order_before": (
         "Did {first_base} before {second}?",
-        "Was it before {second} that {first_past}?",
+        "Did it happen before {second} that {first_past}?",
         "Did {first_base} earlier than {second}?",
         "Is it true that {first_past} before {second}?",
         "Had {first_past} before {second}?",
     ),
     "order_after": (
         "Did {first_base} after {second}?",
-        "Was it after {second} that {first_past}?",
+        "Did it happen after {second} that {first_past}?",
         "Did {first_base} later than {second}?",
         "Is it true that {first_past} after {second}?",
         "Did {first_base} only after {second}?",
@@ -169,7 +170,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     "mentioned_where": (
         "Where is the thing {speaker} {topic_verb} at {clock} now?",
         "Where is the thing {speaker} {topic_verb} at {clock}?",
-        "Which room is the thing {speaker} {topic_verb} at {clock} in?",
+        "In which room is the thing {speaker} {topic_verb} at {clock}?",
         "Where is what {speaker} {topic_verb} at {clock}?",
         "{speaker} {topic_verb} something at {clock}; where is it?",
     ),
@@ -252,9 +253,9 @@ LINES: dict[str, tuple[str, ...]] = {
     "appointment": (
         "{lead}meet in the {room} at {clock}.",
         "{lead}meet up in the {room} at {clock}.",
-        "{lead}get together in the {room} at {clock}.",
+        "{lead}sit down in the {room} at {clock}.",
         "{lead}talk in the {room} at {clock}.",
-        "{lead}see each other in the {room} at {clock}.",
+        "{lead}have a chat in the {room} at {clock}.",
     ),
 }
 

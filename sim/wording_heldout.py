@@ -20,7 +20,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     "where_at": (
         "At {clock}, which room held the {thing}?",
         "Where could the {thing} be found at {clock}?",
-        "Which room was the {thing} in at {clock}?",
+        "What room was the {thing} sitting in at {clock}?",
         "Back at {clock}, where did the {thing} sit?",
         "Tell me the room the {thing} was in at {clock}.",
     ),

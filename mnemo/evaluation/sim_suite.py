@@ -167,8 +167,8 @@ def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float, wo
 
 
 def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
-    video, truth, reused = prepare_episode(seed, settings.minutes, settings.work / f"episode-{seed}-{settings.wording}",
-                                           settings.wording)
+    folder = f"episode-{seed}" + ("" if settings.wording == "dev" else f"-{settings.wording}")
+    video, truth, reused = prepare_episode(seed, settings.minutes, settings.work / folder, settings.wording)
     questions = generate_questions(truth, seed=seed, per_type=settings.per_type, wording=settings.wording)
     trace: list[tuple[float, float]] = []
     memory_dir = fresh_memory_dir(settings.work / f"memory-{seed}")
