@@ -143,6 +143,9 @@ def find_slots(text: str, names: Names) -> list[Slot]:
     _colour_things(text, names, claim)
     _people(text, names, claim)
     _unknown_phrases(text, names, claim)
+    if not any(s.kind in "TRFNP" for s in slots):  # nobody and nothing named: "someone" is what is asked after
+        for m in re.finditer(r"\b(?:someone|somebody|anyone|anybody|people)\b", text, re.I):
+            claim("N", m.group(0).lower(), m.start(), m.end())
     return sorted(slots, key=lambda s: s.start)
 
 
