@@ -187,7 +187,7 @@ def _opens_sentence(text: str, at: int) -> bool:
 def _unknown_phrases(text: str, names: Names, claim) -> None:
     """"the <words>" up to a word that ends a noun phrase: a name the memory lacks (a thing never seen, a
     piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends."""
-    for m in re.finditer(rf"\b{_ARTICLE}\s+((?:[A-Za-z]+\s*){{1,3}})", text, re.I):
+    for m in re.finditer(r"\b(?:the|a|an)\s+((?:[A-Za-z]+\s*){1,3})", text, re.I):
         words = []
         for w in m.group(1).split():
             if w.lower() in _STOP or _deed_kind(w.lower()) or w.lower() in _GENERIC:
