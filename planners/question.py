@@ -45,6 +45,7 @@ DEED_VERBS: dict[str, tuple[str, ...]] = {
     "enter": ("walked into", "walk into", "went into", "go into", "came into", "come into", "stepped into",
               "step into", "got into", "get into", "entered", "enter"),
 }
+PAST_VERBS = frozenset("said spoke told asked talked went came took put set left got gave brought saw was had".split())
 RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
              ("after", ("after", "later than", "following", "since", "once")))
 FIRST = ("first", "earliest", "initially", "for the first time")
@@ -175,8 +176,18 @@ def _people(text: str, names: Names, claim) -> None:
         if match:
             claim("P", match, m.start(), end)
         elif (word[:1].isupper() and low not in _STOP and not low.startswith("i'") and low != "i"
-              and not _opens_sentence(text, m.start())):
+              and (not _opens_sentence(text, m.start()) or _verb_follows(text, end))):
             claim("P", word, m.start(), end)
+
+
+def _verb_follows(text: str, at: int) -> bool:
+    """Whether a verb in the past comes next ("Bob entered ...", "Alice asked ..."): a capitalised word opening
+    a sentence is then its subject, a name."""
+    m = re.match(r"\s+([a-z]+)\b", text[at:])
+    if not m:
+        return False
+    word = m.group(1)
+    return word.endswith("ed") or word in PAST_VERBS
 
 
 def _opens_sentence(text: str, at: int) -> bool:
