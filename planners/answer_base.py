@@ -1,7 +1,8 @@
-"""The built-in answerer's shared plumbing: its entry (a question matched against the rules table, answered
-from the world cut at the question's time), evidence, and the resolution of things, people, rooms and
-furniture named in questions. The rules themselves are the parts' (planners/answer_where.py,
-planners/answer_who.py, planners/answer_counts.py); planners/builtin.py composes them."""
+"""The built-in answerer's shared plumbing: its entry (a question parsed into a structured query by
+planners/question.py, whose intent picks the method answering it, over the world cut at the question's time),
+evidence, and the resolution of things, people, rooms and furniture named in questions. The methods are the
+parts' (planners/answer_where.py, planners/answer_who.py, planners/answer_counts.py); planners/builtin.py
+composes them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from memory import lookups
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
 from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
+from planners.question import Exemplars, Names, Query, parse
 from planners.world import Action, World
 
 logger = logging.getLogger("planners.builtin")  # the answerer's log, as before its split
@@ -29,7 +31,7 @@ class AnswererBase:
     class's); ``world`` is rebuilt by the caller when memory grows."""
 
     name = "builtin"
-    RULES: list[tuple[str, str]] = []  # (question pattern, the method answering it), tried in order
+    RULES: list[tuple[str, str]] = []  # (intent of planners/exemplars.py, the method answering it)
 
     def __init__(self, store, world: World | None = None, retriever=None, worlds: int = WORLDS) -> None:
         self.store = store
@@ -40,8 +42,7 @@ class AnswererBase:
         self._worlds = worlds
         self._cuts: OrderedDict[float, AnswererBase] = OrderedDict()  # answerers over worlds cut at a time
         self._now = float("inf")  # the time of the question being answered
-        self._rules: list[tuple[re.Pattern, Callable]] = [(re.compile(p, re.I), getattr(self, f))
-                                                          for p, f in self.RULES]
+        self._rules: dict[str, Callable] = {intent: getattr(self, f) for intent, f in self.RULES}
 
     # ------------------------------------------------------------------------------- entry
     def answer(self, question: str, at: float | None = None) -> Answer:
@@ -69,17 +70,70 @@ class AnswererBase:
     def _answer(self, question: str, now: float) -> Answer:
         text = " ".join(question.strip().split())
         self._question, self._now = text, now
-        for pattern, rule in self._rules:
-            m = pattern.match(text)
-            if m:
-                try:
-                    value, kind, evidence, note = rule(now, *m.groups())
-                except (ValueError, KeyError, IndexError) as exc:
-                    logger.debug("rule %s failed on %r: %s", rule.__name__, text, exc)
-                    value, kind, evidence, note = None, "unknown", [], str(exc)
-                return self._finish(question, now, value, kind, evidence, rule.__name__, note)
+        query = parse(text, self._names(), self._exemplars())
+        rule = self._rules.get(query.intent) if query is not None else None
+        if rule is not None:
+            try:
+                value, kind, evidence, note = rule(now, *self._arguments(query))
+            except (ValueError, KeyError, IndexError) as exc:
+                logger.debug("rule %s failed on %r: %s", rule.__name__, text, exc)
+                value, kind, evidence, note = None, "unknown", [], str(exc)
+            return self._finish(question, now, value, kind, evidence, rule.__name__, note)
         return self._finish(question, now, None, "unknown", self._closest(text, now), "none",
                             "no rule understands this question")
+
+    # ------------------------------------------------------------------------------ parsing
+    def _names(self) -> Names:
+        """The world's words for what questions name: things, people and voices, rooms, furniture."""
+        if getattr(self, "_known_names", None) is None:
+            w = self.world
+            voices = {h[3] for h in w.heard if h[3] and not h[3].startswith("voice:")}
+            people = sorted((set(w.people) | voices) - {""})
+            furniture = sorted({w.furniture_name(f) for f in w.furniture} | {f.name for f in w.furniture})
+            self._known_names = Names(tuple(w.things), tuple(people), tuple(a.name for a in w.areas),
+                                      tuple(n for n in furniture if n))
+        return self._known_names
+
+    def _exemplars(self) -> Exemplars:
+        """The exemplar questions, compared by the memory's text embedder (its first text space), else by
+        word overlap (no embedder: a memory opened without the profile's encoders)."""
+        embedders = getattr(self.retriever, "embedders", None) or {}
+        spaces = [s for s in embedders if str(s).startswith("text/")]
+        if spaces:
+            return Exemplars(embedders[spaces[0]], spaces[0])
+        return Exemplars()
+
+    def _arguments(self, q: Query) -> tuple:
+        """The method's arguments from the query's names, in the order the parts' methods take them."""
+        names = [s for s in q.slots if s.kind in "TRFN"]
+
+        def first(*kinds: str) -> str:
+            for s in names:
+                if s.kind in kinds:
+                    names.remove(s)
+                    return s.text
+            raise ValueError(f"the question names no {'/'.join(kinds)}")
+
+        people, clocks, which = q.of("P"), q.of("C"), q.which or "last"
+        unique = list(dict.fromkeys(people))
+        args = {
+            "where_now": lambda: (first("T", "N"),), "where_at": lambda: (first("T", "N"), clocks[0]),
+            "requested": lambda: (unique[0], unique[1]), "last_put_object": lambda: (people[0],),
+            "mentioned_where": lambda: (people[0], clocks[0]), "mentioned_mover": lambda: (people[0], clocks[0]),
+            "mentioned_room": lambda: (first("T", "N"), people[0], clocks[0]),
+            "when_enter": lambda: (which, people[0], first("R", "N")), "when_open": lambda: (which, first("F", "N")),
+            "when_put": lambda: (which, first("T", "N")), "first_seen": lambda: (first("T", "N"),),
+            "seen_when": lambda: (which, first("T", "N")),
+            "who_put": lambda: (first("T", "N"), first("F", "N")), "who_opened": lambda: (first("F", "N"),),
+            "who_said": lambda: (q.of("Q")[0],), "what_said": lambda: (people[0], first("T", "R", "F", "N")),
+            "count_open": lambda: (first("F", "N"),), "count_enter": lambda: (people[0], first("R", "N")),
+            "count_pick": lambda: (first("T", "N"),), "count_speak": lambda: (people[0],),
+            "open_duration": lambda: (first("F", "N"),), "agent_stay": lambda: (first("R", "N"), clocks[0]),
+            "person_stay": lambda: (people[0], first("R", "N"), clocks[0]),
+            "order": lambda: (q.deeds[0], q.deeds[1], q.relation), "between": lambda: (),
+            "near": lambda: (q.of("X")[0], q.of("Y")[0]),
+        }
+        return args[q.intent]()
 
     def __call__(self, question: str, at: float | None = None) -> Answer:
         return self.answer(question, at)

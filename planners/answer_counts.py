@@ -4,10 +4,9 @@ or near a place."""
 
 from __future__ import annotations
 
-import re
-
-from planners.answer_base import _T, AnswererBase
+from planners.answer_base import AnswererBase
 from planners.answer_helpers import _one_per_handling
+from planners.question import Deed
 from planners.time_phrases import clock_seconds, parse_time
 from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action
 
@@ -15,17 +14,10 @@ from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action
 class CountAnswers(AnswererBase):
     """How many, how long, in which order, what in a window or near a place."""
 
-    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^how many times did you see someone open the (.+?)\??$", "_count_open"),
-        (r"^how many times did you see (\w+) enter the (.+?)\??$", "_count_enter"),
-        (r"^how many times did you see someone pick up the (.+?)\??$", "_count_pick"),
-        (r"^how many times did you hear (\w+) speak\??$", "_count_speak"),
-        (r"^the last time you saw the (.+?) opened, how long did it stay open\??$", "_open_duration"),
-        (r"^how long did you stay in the (.+?) after entering it at " + _T + r"\??$", "_agent_stay"),
-        (r"^how long did (\w+) stay in the (.+?) after entering it at " + _T + r"\??$", "_person_stay"),
-        (r"^did (.+) before (.+?)\??$", "_order"),
-        (r"^what (?:happened|did you see) between .+$", "_between"),
-        (r"^what (?:was seen|did you see|happened) near \(?(-?[\d.]+),\s*(-?[\d.]+)\)?\??$", "_near"),
+    RULES: list[tuple[str, str]] = [  # (intent of planners/exemplars.py, the method answering it)
+        ("count_open", "_count_open"), ("count_enter", "_count_enter"), ("count_pick", "_count_pick"),
+        ("count_speak", "_count_speak"), ("open_duration", "_open_duration"), ("agent_stay", "_agent_stay"),
+        ("person_stay", "_person_stay"), ("order", "_order"), ("between", "_between"), ("near", "_near"),
     ]
 
     # ---------------------------------------------------------------------------- how many
@@ -121,26 +113,31 @@ class CountAnswers(AnswererBase):
         return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
 
     # ------------------------------------------------------------------------------- order
-    def _order(self, now, first, second):
+    def _order(self, now, first: Deed, second: Deed, relation: str = "before"):
+        """Whether the first deed came before (after) the second; unknown when either was not recognised."""
         a, b = self._described(first, now), self._described(second, now)
         if a is None and b is None:
             return None, "unknown", [], "neither was seen"
         if a is None or b is None:  # only one of them recognised: no evidence for an order, say so
-            seen, which = (a, first) if a is not None else (b, second)
+            seen, which = (a, first.text) if a is not None else (b, second.text)
             return None, "unknown", self.evidence(seen.time, which), \
                 f"only '{which}' was recognised; the other was not, so their order is not known"
-        return bool(a.time < b.time), "yes_no", (self.evidence(a.time, first) + self.evidence(b.time, second)), ""
+        earlier = bool(a.time < b.time)
+        return (earlier if relation == "before" else not earlier), "yes_no", (
+            self.evidence(a.time, first.text) + self.evidence(b.time, second.text)), ""
 
-    def _described(self, text: str, now: float) -> Action | None:
-        m = re.match(r"(\w+) (put|take|took|open|opened|enter|entered) the (.+)$", text.strip(), re.I)
-        if not m:
-            return None
-        actor, verb, rest = self._person(m.group(1)), m.group(2).lower(), m.group(3)
-        kind = {"put": "put", "take": "pick", "took": "pick", "open": "visit", "opened": "visit",
-                "enter": "enter", "entered": "enter"}[verb]
+    def _described(self, deed: Deed, now: float) -> Action | None:
+        """The action a deed of an order question names: its doer's, of its kind, on its thing (at its piece
+        of furniture), its piece of furniture, or into its room."""
+        actor = self._person(deed.actor) if deed.actor else None
+        kind = {"put": "put", "pick": "pick", "open": "visit", "enter": "enter"}[deed.kind]
+        named = list(deed.objects)
         if kind in ("put", "pick"):
-            parts = re.split(r" (?:on|in|under|at|inside|into|onto|from) the ", rest, maxsplit=1)
-            name, furniture = self._name(parts[0], now), parts[1] if len(parts) > 1 else ""
+            thing = next((s for s in named if s.kind in ("T", "N")), None)
+            if thing is None:
+                return None
+            place = next((s for s in named if s is not thing and s.kind in ("F", "N")), None)
+            name, furniture = self._name(thing.text, now), place.text if place is not None else ""
             cands = self._actions(kind, now, lambda x: x.target == name)
             better = [x for x in cands if (not furniture or self._furniture_matches(furniture, x.furniture))]
             if not better and furniture:
@@ -148,10 +145,11 @@ class CountAnswers(AnswererBase):
             if not better and furniture:
                 better = self._lookalike_deed(kind, name, furniture, now)
         elif kind == "visit":
-            cands = self._opens(rest, now)
+            target = next((s.text for s in named if s.kind in ("F", "N")), named[0].text)
+            cands = self._opens(target, now)
             better = cands
         else:
-            room = self._room(rest)
+            room = self._room(next((s.text for s in named if s.kind in ("R", "N")), named[0].text))
             cands = self._actions("enter", now, lambda x: x.target == room)
             better = cands
         best = [x for x in better if x.actor == actor] or better or cands

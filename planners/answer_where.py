@@ -9,32 +9,27 @@ import re
 
 import numpy as np
 
-from planners.answer_base import _T, AnswererBase
+from planners.answer_base import AnswererBase
 from planners.answer_helpers import _seen_first, _spoken_to
 from planners.seen import sightings_of, wanted
 from planners.time_phrases import clock_seconds
-from planners.world import HANDOVER, Action
+from planners.addressing import addressed
+from planners.world import Action
 
 SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
+REQUEST = re.compile(r"\b(?:bring|fetch|get|carry|need|want|pass)\b", re.IGNORECASE)  # verbs of asking for a thing
 SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
 
 
 class WhereAnswers(AnswererBase):
     """Where and when: the rules of the questions about places and times."""
 
-    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^where was the (.+?) at " + _T + r"\??$", "_where_at"),
-        (r"^where is the thing (\w+) asked (\w+) to bring\??$", "_requested"),
-        (r"^where is the object you last saw (\w+) put down\??$", "_last_put_object"),
-        (r"^where is the thing (\w+) (?:asked|talked) about at " + _T + r" now\??$", "_mentioned_where"),
-        (r"^who last moved the thing (\w+) (?:asked|talked) about at " + _T + r"\??$", "_mentioned_mover"),
-        (r"^in which room was the (.+?) when (\w+) talked about it at " + _T + r"\??$", "_mentioned_room"),
-        (r"^where is the (.+?)(?: now)?\??$", "_where_now"),
-        (r"^when did you (first|last) see (\w+) enter the (.+?)\??$", "_when_enter"),
-        (r"^when did you (first|last) see someone open the (.+?)\??$", "_when_open"),
-        (r"^when did you (first|last) see someone put down the (.+?)\??$", "_when_put"),
-        (r"^when did you first see the (.+?)\??$", "_first_seen"),
-        (r"^when did you (first|last) see (.+?)\??$", "_seen_when"),
+    RULES: list[tuple[str, str]] = [  # (intent of planners/exemplars.py, the method answering it)
+        ("where_at", "_where_at"), ("requested", "_requested"), ("last_put_object", "_last_put_object"),
+        ("mentioned_where", "_mentioned_where"), ("mentioned_mover", "_mentioned_mover"),
+        ("mentioned_room", "_mentioned_room"), ("where_now", "_where_now"), ("when_enter", "_when_enter"),
+        ("when_open", "_when_open"), ("when_put", "_when_put"), ("first_seen", "_first_seen"),
+        ("seen_when", "_seen_when"),
     ]
 
     # ------------------------------------------------------------------------------- where
@@ -69,18 +64,21 @@ class WhereAnswers(AnswererBase):
 
     def _requested(self, now, speaker, addressee):
         """Where the thing is that the speaker asked the addressee to bring: the latest request of the
-        speaker's spoken to the addressee ("Alice, could you bring ..."), else any of the speaker's; else,
+        speaker's spoken to the addressee (a line asking for a thing, or calling them by name: "Alice, could you
+        bring ..."), else any of the speaker's; else,
         as diarisation now and then gives a line to the wrong voice, a request spoken to the addressee
         in another voice. A request whose thing was handed to the speaker after ("Bob, here is the X")
         is the speaker's, in whatever voice it was heard."""
         heard = [h for h in self.world.heard if h[0] < now]
-        asks = [h for h in heard if re.search(r"\b(bring|fetch|get)\b", h[2].lower())]
+        # a request: a line with a verb of asking for a thing, or one calling someone by name (naming a thing)
+        asks = [h for h in heard if REQUEST.search(h[2]) or addressed(h[2])]
         voice = {h[3] for h in self._heard_from(speaker, now)}
         if not voice:
             return None, "unknown", [], f"never heard {speaker} speak"
         spoken_to = [h for h in asks if _spoken_to(h[2], addressee)]
+        # a thing named to the speaker by name, in words other than a request's (handed over to them)
         handed = {self._object_in(h[2]) for h in heard
-                  if _spoken_to(h[2], speaker) and HANDOVER.search(h[2])} - {None}
+                  if _spoken_to(h[2], speaker) and not REQUEST.search(h[2])} - {None}
         theirs = [h for h in spoken_to if h[3] in voice or self._object_in(h[2]) in handed]
         for tier in (theirs, [h for h in asks if h[3] in voice], spoken_to):
             for h in reversed(tier):

@@ -15,11 +15,9 @@ WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to b
 class WhoAnswers(AnswererBase):
     """Who and what was said: the rules of the questions about people's deeds and lines."""
 
-    RULES: list[tuple[str, str]] = [  # (question pattern, the method answering it), tried in order
-        (r"^who last put the (.+?) (?:on|in|under|at|inside|into|onto) the (.+?)\??$", "_who_put"),
-        (r"^who last opened the (.+?)\??$", "_who_opened"),
-        (r"^who said \"(.+)\"\??$", "_who_said"),
-        (r"^what did (\w+) (?:last )?say about the (.+?)\??$", "_what_said"),
+    RULES: list[tuple[str, str]] = [  # (intent of planners/exemplars.py, the method answering it)
+        ("who_put", "_who_put"), ("who_opened", "_who_opened"), ("who_said", "_who_said"),
+        ("what_said", "_what_said"),
     ]
 
     # --------------------------------------------------------------------------------- who

@@ -14,7 +14,7 @@ import numpy as np
 
 from memory import perceived
 from memory.spoken import spoken
-from planners.addressing import name_lines
+from planners.addressing import addressed, name_lines
 from planners.drift import fit_drift
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
 from planners.identities import name_things
@@ -22,8 +22,8 @@ from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_people
 from planners.opens import open_spans
 from planners.world_base import (
-    DEED_WEIGHT, DEED_WINDOW, HANDOVER, STAY_RADIUS, STAY_SECONDS, STAY_SIGHTINGS, VISIT_GAP, VISIT_RADIUS,
-    VISIT_SECONDS, Action, Stay, Thing)
+    DEED_WEIGHT, DEED_WINDOW, FIRST_PERSON, SPOKEN_OF_WEIGHT, STAY_RADIUS, STAY_SECONDS, STAY_SIGHTINGS, VISIT_GAP,
+    VISIT_RADIUS, VISIT_SECONDS, Action, Stay, Thing)
 from planners.world_moves import WorldMoves
 
 
@@ -141,27 +141,29 @@ class WorldBuild(WorldMoves):
         self.actions = [replace(a, actor=rename.get(a.actor, a.actor)) for a in self.actions]
 
     def _deeds(self) -> dict[tuple[str, int], float]:
-        """(voice, cluster) -> evidence that the voice is the cluster's: a line saying "I put the X ..." or
-        handing it over ("Bob, here is the X, on the desk") and the cluster seen putting X down shortly
-        before; "going to the R" and the cluster seen entering R shortly after."""
+        """(voice, cluster) -> evidence that the voice is the cluster's: a line naming a thing the cluster was
+        seen putting down shortly before, or a room the cluster was seen entering shortly after, whatever its
+        wording; in full when the line speaks of the speaker's own doing (said in the first person) or to
+        someone by name (telling them of it), else at SPOKEN_OF_WEIGHT of it (the line may be about what
+        another did)."""
         fix = Lexicon(list(self.things), heard=[h[2] for h in self.heard], rooms=[a.name for a in self.areas],
                       furniture=[f.name for f in self.furniture]).correct
         out: dict[tuple[str, int], float] = defaultdict(float)
         for start, end, text, speaker in self.heard:
             words = fix(text).lower()
-            doers: set[str] = set()
-            if re.search(r"\bi put\b", words) or HANDOVER.search(words):  # "I put the X ...", "Bob, here is the X"
-                named = [n for n in self.things if re.search(rf"\b{re.escape(n)}\b", words)]
-                doers = {a.actor for a in self.actions if a.kind == "put" and a.target in named and a.actor
-                         and start - DEED_WINDOW <= a.time <= end + 5.0}
-            going = re.search(r"\bgoing to (?:the )?(.+)", words)
-            if going:
-                rooms = [a.name for a in self.areas if going.group(1).startswith(a.name)]
-                doers |= {a.actor for a in self.actions if a.kind == "enter" and a.target in rooms
-                          and start - 5.0 <= a.time <= end + DEED_WINDOW}
+            own = bool(FIRST_PERSON.search(words))
+            named = [n for n in self.things if re.search(rf"\b{re.escape(n)}\b", words)]
+            doers = {a.actor for a in self.actions if a.kind == "put" and a.target in named and a.actor
+                     and start - DEED_WINDOW <= a.time <= end + 5.0}
+            weight = 1.0 if own or addressed(text) else SPOKEN_OF_WEIGHT  # told of one's own deed, or to its taker
+            rooms = [a.name for a in self.areas if re.search(rf"\b{re.escape(a.name)}\b", words)]
+            if not named and rooms:  # a room named with no thing: where someone is headed, the speaker if "I"
+                doers = {a.actor for a in self.actions if a.kind == "enter" and a.target in rooms
+                         and start - 5.0 <= a.time <= end + DEED_WINDOW}
+                weight = 1.0 if own else SPOKEN_OF_WEIGHT
             for doer in doers:
                 if doer.startswith("person "):
-                    out[(speaker, int(doer.split()[1]) - 1)] += DEED_WEIGHT / len(doers)
+                    out[(speaker, int(doer.split()[1]) - 1)] += weight * DEED_WEIGHT / len(doers)
         return dict(out)
 
     def _seen(self, keep, labels, cluster: int) -> Seen:

@@ -1,6 +1,7 @@
 """What people say: scripted lines that mention objects, rooms, plans and times.
 
-Each function returns a ``Line``: the text, its kind, the key words that carry its content (what
+Each function returns a ``Line`` in one of its act's phrasings (sim/wording.py: ``book`` chooses;
+without one, the first development phrasing): the text, its kind, the key words that carry its content (what
 an answer to "what did P say about Z?" must contain) and what it mentions. Choices come from the
 caller's generator, so lines are deterministic by seed.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from sim.wording import LINES, Phrasebook
 
 TASKS = (
     "water the plants", "call grandma", "take out the trash", "feed the cat", "buy more milk",
@@ -42,35 +45,49 @@ def clock_text(seconds_since_midnight: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def report(obj_id: str, obj_name: str, furniture: str, preposition: str, room_id: str, room_name: str) -> Line:
-    return Line(f"I put the {obj_name} {preposition} the {furniture} in the {room_name}.", "report",
-                (furniture, room_name), objects=(obj_id,), rooms=(room_id,))
+def _say(book: Phrasebook | None, act: str, **fields: str) -> tuple[str, str | None]:
+    """A line of ``act`` in the book's phrasing (without a book, the first development phrasing)."""
+    if book is not None:
+        return book.line(act, **fields)
+    keywords = LINES.get(f"{act}_keyword")
+    return LINES[act][0].format(**fields), (keywords[0] if keywords else None)
 
 
-def request(addressee_id: str, addressee: str, obj_id: str, obj_name: str, room_id: str, room_name: str) -> Line:
-    return Line(f"{addressee}, could you bring the {obj_name} to the {room_name}?", "request",
-                ("bring", room_name), objects=(obj_id,), rooms=(room_id,), people=(addressee_id,))
+def report(obj_id: str, obj_name: str, furniture: str, preposition: str, room_id: str, room_name: str, *,
+           book: Phrasebook | None = None) -> Line:
+    text, _ = _say(book, "report", obj=obj_name, prep=preposition, furniture=furniture, room=room_name)
+    return Line(text, "report", (furniture, room_name), objects=(obj_id,), rooms=(room_id,))
 
 
-def plan(rng: np.random.Generator, room_id: str, room_name: str) -> Line:
+def request(addressee_id: str, addressee: str, obj_id: str, obj_name: str, room_id: str, room_name: str, *,
+            book: Phrasebook | None = None) -> Line:
+    text, verb = _say(book, "request", addressee=addressee, obj=obj_name, room=room_name)
+    return Line(text, "request", (verb, room_name), objects=(obj_id,), rooms=(room_id,), people=(addressee_id,))
+
+
+def plan(rng: np.random.Generator, room_id: str, room_name: str, *, book: Phrasebook | None = None) -> Line:
     activity = str(rng.choice(ACTIVITIES))
-    return Line(f"I am going to the {room_name} to {activity}.", "plan", (room_name, activity), rooms=(room_id,))
+    text, _ = _say(book, "plan", room=room_name, activity=activity)
+    return Line(text, "plan", (room_name, activity), rooms=(room_id,))
 
 
-def appointment(addressee: tuple[str, str] | None, room_id: str, room_name: str, clock: str) -> Line:
-    lead = f"{addressee[1]}, let's" if addressee else "Let's"
+def appointment(addressee: tuple[str, str] | None, room_id: str, room_name: str, clock: str, *,
+                book: Phrasebook | None = None) -> Line:
+    lead = f"{addressee[1]}, let's " if addressee else "Let's "
     people = (addressee[0],) if addressee else ()
-    return Line(f"{lead} meet in the {room_name} at {clock}.", "appointment", (room_name, clock),
-                rooms=(room_id,), people=people, clock=clock)
+    text, _ = _say(book, "appointment", lead=lead, room=room_name, clock=clock)
+    return Line(text, "appointment", (room_name, clock), rooms=(room_id,), people=people, clock=clock)
 
 
-def reminder(rng: np.random.Generator, clock: str) -> Line:
+def reminder(rng: np.random.Generator, clock: str, *, book: Phrasebook | None = None) -> Line:
     task = str(rng.choice(TASKS))
-    return Line(f"Don't forget to {task} at {clock}.", "reminder", (task, clock), clock=clock)
+    text, _ = _say(book, "reminder", task=task, clock=clock)
+    return Line(text, "reminder", (task, clock), clock=clock)
 
 
-def question(obj_id: str, obj_name: str) -> Line:
-    return Line(f"Has anyone seen the {obj_name}?", "question", ("seen",), objects=(obj_id,))
+def question(obj_id: str, obj_name: str, *, book: Phrasebook | None = None) -> Line:
+    text, word = _say(book, "question", obj=obj_name)
+    return Line(text, "question", (word,), objects=(obj_id,))
 
 
 def answer_location(obj_id: str, obj_name: str, room_id: str, room_name: str) -> Line:
@@ -92,10 +109,12 @@ def agree(rng: np.random.Generator, yes: bool = True) -> Line:
     return Line(str(rng.choice(options)), "reply", ())
 
 
-def handover(addressee_id: str, addressee: str, obj_id: str, obj_name: str, furniture: str) -> Line:
-    return Line(f"{addressee}, here is the {obj_name}, on the {furniture}.", "report", (furniture,),
-                objects=(obj_id,), people=(addressee_id,))
+def handover(addressee_id: str, addressee: str, obj_id: str, obj_name: str, furniture: str, *,
+             book: Phrasebook | None = None) -> Line:
+    text, _ = _say(book, "handover", addressee=addressee, obj=obj_name, furniture=furniture)
+    return Line(text, "report", (furniture,), objects=(obj_id,), people=(addressee_id,))
 
 
-def greeting(addressee_id: str, addressee: str) -> Line:
-    return Line(f"Hi {addressee}.", "greeting", (), people=(addressee_id,))
+def greeting(addressee_id: str, addressee: str, *, book: Phrasebook | None = None) -> Line:
+    text, _ = _say(book, "greeting", addressee=addressee)
+    return Line(text, "greeting", (), people=(addressee_id,))

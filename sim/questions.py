@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from sim.catalogue import COLOURS, LOOKALIKES, OBJECTS
 from sim.truth import Event, Truth
+from sim.wording import Wording, wording
 
 logger = logging.getLogger(__name__)
 
@@ -154,12 +156,13 @@ def _yes_no(value) -> bool | None:
 
 # --------------------------------------------------------------------------------------- generation
 
-def generate_questions(truth: Truth, seed: int = 0, per_type: int = 30) -> list[Question]:
+def generate_questions(truth: Truth, seed: int = 0, per_type: int = 30, wording: str = "dev") -> list[Question]:
     """Up to ``per_type`` questions of every type (fewer, with a warning, when the episode is too short to
-    hold that many facts), asked at times spread over the episode. Deterministic by (truth, seed)."""
+    hold that many facts), asked at times spread over the episode, in the phrasings of ``wording``
+    ("dev" or "heldout": sim/wording.py); the same questions in either. Deterministic by (truth, seed)."""
     if per_type < 1:
         raise ValueError(f"per_type={per_type!r}: expected a positive number of questions per type")
-    index = _Index(truth)
+    index = _Index(truth, _wording(wording))
     rng = np.random.default_rng([truth.seed, int(seed), 31])
     makers = {
         "where_now": _where_now, "where_at": _where_at, "when": _when, "who": _who, "what_said": _what_said,
@@ -211,11 +214,16 @@ def _spread(pool: list[Question], n: int, rng: np.random.Generator) -> list[Ques
     return [pool[i] for i in picked + extra]
 
 
+def _wording(name: str) -> Wording:
+    return wording(name)
+
+
 class _Index:
     """Look-ups over the truth that the question makers share."""
 
-    def __init__(self, truth: Truth) -> None:
+    def __init__(self, truth: Truth, words: Wording | None = None) -> None:
         self.truth = truth
+        self.words = words if words is not None else wording("dev")  # the phrasings of questions
         self.names = {e.id: e.name for group in (truth.rooms, truth.furniture, truth.objects, truth.people) for e in group}
         self.objects = {o.id: o for o in truth.objects}
         self.furniture = {f.id: f for f in truth.furniture}
@@ -306,10 +314,14 @@ _VERBS = {"put": ("put", "put"), "pick": ("took", "take"), "open": ("opened", "o
           "enter": ("entered", "enter"), "leave": ("left", "leave"), "say": ("said", "say")}
 
 
-def _describe(index: _Index, e: Event, past: bool = True) -> str:
-    """The event in words: "Alice put the red mug on the counter" (or, not past, "Alice put ..." after "Did")."""
+def _describe(index: _Index, e: Event, past: bool = True, words: Wording | None = None) -> str:
+    """The event in words: "Alice put the red mug on the counter" (or, not past, "Alice put ..." after "Did");
+    with ``words``, in one of its verbs for the deed."""
     who = index.name(e.actor)
-    verb = _VERBS.get(e.kind, (e.kind, e.kind))[0 if past else 1]
+    verbs = _VERBS.get(e.kind, (e.kind, e.kind))
+    if words is not None and e.kind in words.deeds:
+        verbs = words.deed(e.kind, (e.id,))
+    verb = verbs[0 if past else 1]
     if e.kind == "put":
         return f"{who} {verb} the {index.name(e.target)} {index.furniture[e.furniture].preposition} the {index.name(e.furniture)}"
     if e.kind == "pick":
@@ -335,7 +347,7 @@ def _where_now(index: _Index, rng) -> list[Question]:
                 if seen is None:
                     continue
                 out.append(Question(
-                    "", "where_now", t, f"Where is the {index.name(obj)} now?", index.name(span.room), "room",
+                    "", "where_now", t, index.words.question("where_now", (obj, t), thing=index.name(obj)), index.name(span.room), "room",
                     (_sighting(index, obj, seen, f"the {index.name(obj)} {_place(index, span)}"),),
                     {"kind": "object_room_at", "object": obj, "time": t}, detail=index.name(span.furniture),
                     hard=index.hard_tags(obj, t, since=seen)))
@@ -360,7 +372,8 @@ def _where_at(index: _Index, rng) -> list[Question]:
                     continue
                 for t in index.ask_times(rng, when + 60.0, index.duration, n=2):
                     out.append(Question(
-                        "", "where_at", t, f"Where was the {index.name(obj)} at {stamp(when)}?", index.name(span.room),
+                        "", "where_at", t, index.words.question("where_at", (obj, when, t), thing=index.name(obj),
+                                                                 clock=stamp(when)), index.name(span.room),
                         "room", (_sighting(index, obj, seen[-1], f"the {index.name(obj)} {_place(index, span)}"),),
                         {"kind": "object_room_at", "object": obj, "time": when}, detail=index.name(span.furniture),
                         hard=index.hard_tags(obj, t, since=when)))
@@ -381,12 +394,14 @@ def _when(index: _Index, rng) -> list[Question]:
                 if not before:
                     continue
                 e = before[0] if which == "first" else before[-1]
+                key = (actor, target, which, t)
                 if kind == "enter":
-                    text = f"When did you {which} see {index.name(actor)} enter the {index.name(target)}?"
+                    text = index.words.question("when_enter", key, which=which, person=index.name(actor),
+                                                room=index.name(target))
                 elif kind == "open":
-                    text = f"When did you {which} see someone open the {index.name(target)}?"
+                    text = index.words.question("when_open", key, which=which, furniture=index.name(target))
                 else:
-                    text = f"When did you {which} see someone put down the {index.name(target)}?"
+                    text = index.words.question("when_put", key, which=which, thing=index.name(target))
                 query = {"kind": f"{which}_event_time", "event_kind": kind, "actor": actor or None, "target": target,
                          "before": t, "observed": True}
                 hard = ("long_ago",) if t - e.time > LONG_AGO else ()
@@ -397,7 +412,8 @@ def _when(index: _Index, rng) -> list[Question]:
         if not times:
             continue
         for t in index.ask_times(rng, times[0] + 5.0, index.duration, n=2):
-            out.append(Question("", "when", t, f"When did you first see the {index.name(obj)}?", times[0], "time",
+            out.append(Question("", "when", t, index.words.question("first_seen", (obj, t), thing=index.name(obj)),
+                                times[0], "time",
                                 (_sighting(index, obj, times[0], f"the {index.name(obj)} in view"),),
                                 {"kind": "first_seen", "entity": obj, "before": t}, tolerance=TIME_TOLERANCE,
                                 hard=("long_ago",) if t - times[0] > LONG_AGO else ()))
@@ -414,9 +430,11 @@ def _who(index: _Index, rng) -> list[Question]:
             end = later[0].time if later else index.duration
             for t in index.ask_times(rng, e.time + 2.0, end, n=2):
                 if e.kind == "put":
-                    text = f"Who last put the {index.name(e.target)} {index.furniture[e.furniture].preposition} the {index.name(e.furniture)}?"
+                    text = index.words.question("who_put", (e.id, t), thing=index.name(e.target),
+                                                prep=index.furniture[e.furniture].preposition,
+                                                furniture=index.name(e.furniture))
                 else:
-                    text = f"Who last opened the {index.name(e.target)}?"
+                    text = index.words.question("who_opened", (e.id, t), furniture=index.name(e.target))
                 query = {"kind": "last_event_actor", "event_kind": e.kind, "target": e.target,
                          "furniture": e.furniture if e.kind == "put" else None, "before": t}
                 hard = index.hard_tags(e.target, t, since=e.time) if e.kind == "put" else (
@@ -430,7 +448,8 @@ def _who(index: _Index, rng) -> list[Question]:
         if u.kind in ("reply", "greeting") or len(texts[u.text]) > 1:
             continue
         for t in index.ask_times(rng, u.end + 1.0, index.duration, n=2):
-            out.append(Question("", "who", t, f"Who said \"{u.text}\"?", index.name(u.speaker), "person",
+            text = index.words.question("who_said", (u.id, t), quote=u.text)
+            out.append(Question("", "who", t, text, index.name(u.speaker), "person",
                                 (_event_evidence(index, _say_event(index, u.id)),),
                                 {"kind": "utterance_speaker", "utterance": u.id},
                                 hard=(("long_ago",) if t - u.start > LONG_AGO else ()) + index.lookalike_person(u.speaker)))
@@ -453,7 +472,8 @@ def _what_said(index: _Index, rng) -> list[Question]:
             later = [x for x in about if x.start > u.start]
             end = later[0].start if later else index.duration
             for t in index.ask_times(rng, u.end + 1.0, end, n=2):
-                text = f"What did {index.name(u.speaker)} last say about the {index.name(topic)}?"
+                text = index.words.question("what_said", (u.speaker, topic, t), person=index.name(u.speaker),
+                                            topic=index.name(topic))
                 out.append(Question("", "what_said", t, text, u.text, "text",
                                     (_event_evidence(index, _say_event(index, u.id)),),
                                     {"kind": "last_utterance_about", "speaker": u.speaker, "topic": topic, "before": t,
@@ -477,14 +497,15 @@ def _how_many(index: _Index, rng) -> list[Question]:
     for (kind, actor, target), events in keys.items():
         for t in index.ask_times(rng, events[0].time + 2.0, index.duration, n=3):
             before = [e for e in events if e.time < t]
+            key = (actor, target, t)
             if kind == "open":
-                text = f"How many times did you see someone open the {index.name(target)}?"
+                text = index.words.question("count_open", key, furniture=index.name(target))
             elif kind == "enter":
-                text = f"How many times did you see {index.name(actor)} enter the {index.name(target)}?"
+                text = index.words.question("count_enter", key, person=index.name(actor), room=index.name(target))
             elif kind == "pick":
-                text = f"How many times did you see someone pick up the {index.name(target)}?"
+                text = index.words.question("count_pick", key, thing=index.name(target))
             else:
-                text = f"How many times did you hear {index.name(actor)} speak?"
+                text = index.words.question("count_speak", key, person=index.name(actor))
             query = {"kind": "count_events", "event_kind": kind, "actor": actor, "target": target, "before": t,
                      "observed": True}
             hard = ("moved_many",) if kind == "pick" and len(before) >= 3 else ()
@@ -510,11 +531,17 @@ def _order(index: _Index, rng) -> list[Question]:
             continue
         first, second = (a, b) if rng.random() < 0.5 else (b, a)
         for t in index.ask_times(rng, b.time + 2.0, index.duration, n=1):
-            text = f"Did {_describe(index, first, past=False)} before {_describe(index, second)}?"
+            relation = ("before", "after")[_zlib_pick(2, (first.id, second.id, t))]
+            text = index.words.question(f"order_{relation}", (first.id, second.id, t),
+                                        first_base=_describe(index, first, past=False, words=index.words),
+                                        first_past=_describe(index, first, words=index.words),
+                                        second=_describe(index, second, words=index.words))
             hard = ("long_ago",) if t - a.time > LONG_AGO else ()
-            out.append(Question("", "order", t, text, bool(first.time < second.time), "yes_no",
+            earlier = bool(first.time < second.time)
+            out.append(Question("", "order", t, text, earlier if relation == "before" else not earlier, "yes_no",
                                 (_event_evidence(index, first), _event_evidence(index, second)),
-                                {"kind": "event_order", "first": first.id, "second": second.id}, hard=hard))
+                                {"kind": "event_order", "first": first.id, "second": second.id, "relation": relation},
+                                hard=hard))
     return out
 
 
@@ -527,7 +554,8 @@ def _how_long(index: _Index, rng) -> list[Question]:
         later = [s for s in index.truth.open_spans if s.furniture == span.furniture and s.start > span.start]
         end = later[0].start if later else index.duration
         for t in index.ask_times(rng, span.end + 1.0, end, n=2):
-            text = f"The last time you saw the {index.name(span.furniture)} opened, how long did it stay open?"
+            text = index.words.question("open_duration", (span.furniture, span.start, t),
+                                        furniture=index.name(span.furniture))
             out.append(Question("", "how_long", t, text, round(span.end - span.start, 3), "duration",
                                 (Evidence(span.start, span.end, "video", (span.person, span.furniture),
                                           f"{index.name(span.person)} opens and closes the {index.name(span.furniture)}"),),
@@ -538,8 +566,8 @@ def _how_long(index: _Index, rng) -> list[Question]:
         if rs.start <= 0 or rs.end >= index.duration or not (moves.get((rs.entity, rs.start)) and moves.get((rs.entity, rs.end))):
             continue
         for t in index.ask_times(rng, rs.end + 1.0, index.duration, n=2):
-            text = (f"How long did {index.name(rs.entity)} stay in the {index.name(rs.room)} after entering it at "
-                    f"{stamp(rs.start)}?")
+            text = index.words.question("person_stay", (rs.entity, rs.start, t), person=index.name(rs.entity),
+                                        room=index.name(rs.room), clock=stamp(rs.start))
             out.append(Question("", "how_long", t, text, round(rs.end - rs.start, 3), "duration",
                                 (_sighting(index, rs.entity, rs.start, f"{index.name(rs.entity)} enters"),
                                  _sighting(index, rs.entity, rs.end, f"{index.name(rs.entity)} leaves")),
@@ -548,12 +576,17 @@ def _how_long(index: _Index, rng) -> list[Question]:
                                 hard=("long_ago",) if t - rs.start > LONG_AGO else ()))
     for rs in index.truth.agent_rooms[1:-1]:
         for t in index.ask_times(rng, rs.end + 1.0, index.duration, n=1):
-            text = f"How long did you stay in the {index.name(rs.room)} after entering it at {stamp(rs.start)}?"
+            text = index.words.question("agent_stay", (rs.start, t), room=index.name(rs.room), clock=stamp(rs.start))
             out.append(Question("", "how_long", t, text, round(rs.end - rs.start, 3), "duration",
                                 (Evidence(rs.start, rs.end, "video", (), f"the camera in the {index.name(rs.room)}"),),
                                 {"kind": "room_stay", "entity": "agent", "room": rs.room, "start": rs.start},
                                 tolerance=_duration_tolerance(rs.end - rs.start)))
     return out
+
+
+def _zlib_pick(n: int, key: tuple) -> int:
+    """A choice among n from a key: the same question gets the same choice in every wording."""
+    return zlib.crc32("|".join(str(k) for k in key).encode()) % n
 
 
 def _duration_tolerance(seconds: float) -> float:
@@ -572,7 +605,8 @@ def _multi_hop(index: _Index, rng) -> list[Question]:
             if seen is None:
                 continue
             span = index.span_at(obj, t)
-            text = f"Where is the thing {index.name(u.speaker)} asked {index.name(u.addressee)} to bring?"
+            text = index.words.question("requested", (u.id, t), speaker=index.name(u.speaker),
+                                        addressee=index.name(u.addressee))
             out.append(Question("", "multi_hop", t, text, index.name(span.room), "room",
                                 (_event_evidence(index, _say_event(index, u.id)),
                                  _sighting(index, obj, seen, f"the {index.name(obj)} {_place(index, span)}")),
@@ -589,7 +623,7 @@ def _multi_hop(index: _Index, rng) -> list[Question]:
             if seen is None or [x for x in index.events if x.kind == "put" and x.actor == e.actor and e.time < x.time < t]:
                 continue
             span = index.span_at(e.target, t)
-            text = f"Where is the object you last saw {index.name(e.actor)} put down?"
+            text = index.words.question("last_put_object", (e.id, t), person=index.name(e.actor))
             out.append(Question("", "multi_hop", t, text, index.name(span.room), "room",
                                 (_event_evidence(index, e), _sighting(index, e.target, seen,
                                                                        f"the {index.name(e.target)} {_place(index, span)}")),
@@ -606,8 +640,9 @@ def _multi_hop(index: _Index, rng) -> list[Question]:
                 continue
             span = index.span_at(obj, t)
             topic = "asked about" if u.kind == "question" else "talked about"
-            out.append(Question("", "multi_hop", t, f"Where is the thing {index.name(u.speaker)} {topic} at {stamp(u.start)} now?",
-                                index.name(span.room), "room",
+            text = index.words.question("mentioned_where", (u.id, t), speaker=index.name(u.speaker), topic_verb=topic,
+                                        clock=stamp(u.start))
+            out.append(Question("", "multi_hop", t, text, index.name(span.room), "room",
                                 (_event_evidence(index, _say_event(index, u.id)),
                                  _sighting(index, obj, seen, f"the {index.name(obj)} {_place(index, span)}")),
                                 {"kind": "mentioned_object_room", "utterance": u.id, "time": t},
@@ -622,7 +657,8 @@ def _multi_hop(index: _Index, rng) -> list[Question]:
             before = [e for e in puts if e.time < t]
             if before and before[-1].observed:
                 topic = "asked about" if u.kind == "question" else "talked about"
-                text = f"Who last moved the thing {index.name(u.speaker)} {topic} at {stamp(u.start)}?"
+                text = index.words.question("mentioned_mover", (u.id, t), speaker=index.name(u.speaker),
+                                            topic_verb=topic, clock=stamp(u.start))
                 out.append(Question("", "multi_hop", t, text, index.name(before[-1].actor), "person",
                                     (_event_evidence(index, _say_event(index, u.id)), _event_evidence(index, before[-1])),
                                     {"kind": "last_mover_of_mentioned", "utterance": u.id, "before": t},
@@ -631,7 +667,8 @@ def _multi_hop(index: _Index, rng) -> list[Question]:
         seen = index.sightings(obj, span.start, min(span.end, index.duration)) if not span.holder else []
         if seen:
             for t in index.ask_times(rng, max(u.end, seen[0]) + 1.0, index.duration, n=2):
-                text = f"In which room was the {index.name(obj)} when {index.name(u.speaker)} talked about it at {stamp(u.start)}?"
+                text = index.words.question("mentioned_room", (u.id, t), thing=index.name(obj),
+                                            speaker=index.name(u.speaker), clock=stamp(u.start))
                 out.append(Question("", "multi_hop", t, text, index.name(span.room), "room",
                                     (_event_evidence(index, _say_event(index, u.id)),
                                      _sighting(index, obj, seen[0], f"the {index.name(obj)} {_place(index, span)}")),
@@ -647,7 +684,8 @@ def _unanswerable(index: _Index, rng) -> list[Question]:
     for obj in index.objects:
         first = index.seen.get(obj, [index.duration + 1])[0]
         for t in index.ask_times(rng, index.duration * 0.1, min(first - 1.0, index.duration), n=3):
-            out.append(Question("", "unanswerable", t, f"Where is the {index.name(obj)}?", None, "unknown", (),
+            text = index.words.question("where_now", (obj, t), thing=index.name(obj))
+            out.append(Question("", "unanswerable", t, text, None, "unknown", (),
                                 {"kind": "never_seen", "object": obj, "name": index.name(obj), "before": t},
                                 hard=("never_seen",) + index.hard_tags(obj, t)[1:2]))
     # things that are not in this home: look-alikes of what is
@@ -663,7 +701,8 @@ def _unanswerable(index: _Index, rng) -> list[Question]:
     absent = sorted(set(absent))
     for name in [absent[i] for i in rng.permutation(len(absent))[: 4 * len(QUESTION_TYPES)]]:
         for t in index.ask_times(rng, index.duration * 0.1, index.duration, n=1):
-            out.append(Question("", "unanswerable", t, f"Where is the {name}?", None, "unknown", (),
+            text = index.words.question("where_now", (name, t), thing=name)
+            out.append(Question("", "unanswerable", t, text, None, "unknown", (),
                                 {"kind": "never_seen", "object": None, "name": name, "before": t},
                                 hard=("absent",)))
     # what did P say about a thing they never mentioned (in earshot)?
@@ -672,8 +711,9 @@ def _unanswerable(index: _Index, rng) -> list[Question]:
             said = [u for u in index.heard if u.speaker == person.id and obj in u.objects]
             first = said[0].start if said else index.duration + 1
             for t in index.ask_times(rng, index.duration * 0.2, min(first, index.duration), n=1):
-                out.append(Question("", "unanswerable", t, f"What did {person.name} say about the {index.name(obj)}?",
-                                    None, "unknown", (),
+                text = index.words.question("what_said", (person.id, obj, t), person=person.name,
+                                            topic=index.name(obj))
+                out.append(Question("", "unanswerable", t, text, None, "unknown", (),
                                     {"kind": "never_said", "speaker": person.id, "topic": obj, "before": t},
                                     hard=("never_seen",)))
     return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from sim import lines
+from sim.wording import WORDINGS, Phrasebook
 from sim.agent import Cue, agent_path
 from sim.navigation import room_chain, room_spans, route
 from sim.trajectory import PathBuilder, Point, Trajectory
@@ -52,6 +53,7 @@ class ScenarioConfig:
     start_clock: float = 8 * 3600.0  # the home's clock at media time 0, seconds after midnight (spoken times)
     words_per_second: float = 2.5  # speaking rate: a line lasts words / rate + 0.4 s
     hearing_distance: float = 5.0  # speech from a neighbouring room reaches the agent within this many metres
+    wording: str = "dev"  # the phrasings of people's lines (sim/wording.py): "dev" or "heldout"
 
     def __post_init__(self) -> None:
         _check("duration", self.duration, 1.0 <= self.duration <= 7 * 86400, "seconds in [1, 604800]")
@@ -70,6 +72,7 @@ class ScenarioConfig:
         _check("start_clock", self.start_clock, 0.0 <= self.start_clock < 86400, "seconds after midnight")
         _check("words_per_second", self.words_per_second, 0.5 <= self.words_per_second <= 6, "a rate in [0.5, 6]")
         _check("hearing_distance", self.hearing_distance, self.hearing_distance >= 0, "metres >= 0")
+        _check("wording", self.wording, self.wording in WORDINGS, f"one of {WORDINGS}")
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ def build_scenario(world: World, config: ScenarioConfig | None = None, seed: int
     """Plan the whole episode; the same world, config and seed always give the same scenario."""
     config = config or ScenarioConfig()
     seed = world.seed if seed is None else int(seed)
-    planner = _Planner(world, config, np.random.default_rng([seed, 1]))
+    planner = _Planner(world, config, np.random.default_rng([seed, 1]), Phrasebook(config.wording, seed))
     planner.run()
     people = {pid: b.build() for pid, b in planner.paths.items()}
     agent = agent_path(world, config, np.random.default_rng([seed, 2]), people, _cues(world, planner, people))
@@ -272,8 +275,9 @@ class _Request:
 class _Planner:
     """Plans each person's activities in order of the time they become free."""
 
-    def __init__(self, world: World, config: ScenarioConfig, rng: np.random.Generator) -> None:
+    def __init__(self, world: World, config: ScenarioConfig, rng: np.random.Generator, book: Phrasebook) -> None:
         self.world, self.config, self.rng = world, config, rng
+        self.book = book  # the phrasing of each line (its own generator: the events do not depend on it)
         self.paths: dict[str, PathBuilder] = {}
         self.room_now: dict[str, str] = {}
         for person in world.people:
@@ -345,7 +349,7 @@ class _Planner:
         self._record_activity(pid, "move_object", f"{self._name(pid)} moves the {obj.name} to the {room.name}", start)
         if self.rng.random() < 0.5:
             self._say(pid, lines.report(obj.id, obj.name, put_furniture.name, put_furniture.preposition, room.id,
-                                        room.name), self.paths[pid].now + 0.3)
+                                        room.name, book=self.book), self.paths[pid].now + 0.3)
         return True
 
     def _fetch(self, pid: str, t: float, request: _Request) -> bool:
@@ -361,7 +365,8 @@ class _Planner:
         self._record_activity(pid, "fetch", f"{self._name(pid)} brings the {obj.name} to the "
                                             f"{self.world.get(request.room).name}", start)
         self._say(pid, lines.handover(request.requester, self._name(request.requester), obj.id, obj.name,
-                                      furniture.name), self.paths[pid].now + 0.3, addressee=request.requester)
+                                      furniture.name, book=self.book), self.paths[pid].now + 0.3,
+                  addressee=request.requester)
         return True
 
     def _carry(self, pid: str, object_id: str, target: tuple[str, int]) -> Furniture:
@@ -413,19 +418,19 @@ class _Planner:
         if not rooms:
             return False
         room = rooms[int(self.rng.integers(len(rooms)))]
-        self._say(pid, lines.plan(self.rng, room.id, room.name), t + 0.2, addressee=addressee)
+        self._say(pid, lines.plan(self.rng, room.id, room.name, book=self.book), t + 0.2, addressee=addressee)
         self._walk_to(pid, self._free_point(room.id), room.id)
         self.paths[pid].wait(float(self.rng.uniform(4, 15)))
         return True
 
     def _say_reminder(self, pid: str, t: float, addressee: str | None) -> bool:
-        self._say(pid, lines.reminder(self.rng, self._future_clock(t)), t + 0.2, addressee=addressee)
+        self._say(pid, lines.reminder(self.rng, self._future_clock(t), book=self.book), t + 0.2, addressee=addressee)
         return True
 
     def _say_appointment(self, pid: str, t: float, addressee: str | None) -> bool:
         room = self.world.rooms[int(self.rng.integers(len(self.world.rooms)))]
         who = (addressee, self._name(addressee)) if addressee else None
-        end = self._say(pid, lines.appointment(who, room.id, room.name, self._future_clock(t)), t + 0.2,
+        end = self._say(pid, lines.appointment(who, room.id, room.name, self._future_clock(t), book=self.book), t + 0.2,
                         addressee=addressee)
         self._reply(addressee, pid, lines.agree(self.rng, yes=False), end)
         return True
@@ -441,7 +446,7 @@ class _Planner:
         if not self.world.objects:
             return False
         obj = self.world.objects[int(self.rng.integers(len(self.world.objects)))]
-        end = self._say(pid, lines.question(obj.id, obj.name), t + 0.2, addressee=addressee)
+        end = self._say(pid, lines.question(obj.id, obj.name, book=self.book), t + 0.2, addressee=addressee)
         if addressee is None:
             return True
         placed = self.object_at.get(obj.id)
@@ -460,7 +465,8 @@ class _Planner:
         if addressee is None or not candidates:
             return False
         obj = candidates[int(self.rng.integers(len(candidates)))]
-        end = self._say(pid, lines.request(addressee, self._name(addressee), obj.id, obj.name, room.id, room.name),
+        end = self._say(pid, lines.request(addressee, self._name(addressee), obj.id, obj.name, room.id, room.name,
+                                      book=self.book),
                         t + 0.2, addressee=addressee)
         if self._reply(addressee, pid, lines.agree(self.rng, yes=True), end) is not None:
             self.pending[addressee].append(_Request(pid, obj.id, room.id))

@@ -20,6 +20,8 @@ def evaluate(
     profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with (lite until the simulator's "
                                 "speech goes through the real speech stack: issue #26)."),
     noise: str = typer.Option("default", "--noise", help="Simulated perception noise: default or clean (debug)."),
+    wording: str = typer.Option("dev", "--wording", help="sim: the phrasings of questions and people's lines: dev "
+                                "(the answerer's development set) or heldout (a set it never saw)."),
     qa: Optional[Path] = typer.Option(None, "--qa", help="An M3-Bench-format QA file (m3bench suite)."),
     videos: Optional[Path] = typer.Option(None, "--videos", help="Folder of the QA file's videos (m3bench suite)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many videos (m3bench)."),
@@ -44,8 +46,10 @@ def evaluate(
                 raise UserError(f"--answerer {answerer!r}: expected builtin or none")
             from mnemo.evaluation.sim_suite import builtin_answerer
 
+            if wording not in ("dev", "heldout"):
+                raise UserError(f"--wording {wording!r}: expected dev or heldout")
             report = run_sim_suite(chosen, minutes or DEFAULT_MINUTES, profile, out_dir, work_dir, noise=noise,
-                                   answerer=builtin_answerer if answerer == "builtin" else None)
+                                   answerer=builtin_answerer if answerer == "builtin" else None, wording=wording)
         elif suite == "m3bench":
             if qa is None or videos is None:
                 raise UserError("the m3bench suite needs --qa FILE and --videos DIR")

@@ -11,6 +11,7 @@ scored the same way, so that every figure stands beside what needs no reasoning.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,9 +35,10 @@ from mnemo.evaluation.workspace import fresh_memory_dir
 from mnemo.pipeline import IngestReport, decoded_frame_size
 from streams.geometry import scaled_size
 from streams.identity import stream_id
-from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, Truth, generate_questions, load_truth,
-                 render_episode, score)
+from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, ScenarioConfig, Truth, generate_questions,
+                 load_truth, render_episode, score)
 from sim.questions import DURATION_TOLERANCE, TIME_TOLERANCE
+from sim.wording import WORDINGS
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class _Settings:
     threshold: float  # the segmenter's proposal z-score (gamma), drawn on the plots
     noise: str = "default"  # the simulated perception noise preset (entity measurement)
     baselines: tuple[Baseline, ...] = ()  # answer the same questions beside the answerer (baselines.py)
+    wording: str = "dev"  # the phrasings of questions and lines (sim/wording.py): "dev" or "heldout"
 
 
 @dataclass
@@ -81,13 +84,16 @@ class EpisodeRun:
 def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: str | Path,
                   work_dir: str | Path | None = None, noise: str = "default", answerer: Answerer | None = None,
                   *, tolerance: float = DEFAULT_TOLERANCE, per_type: int = QUESTIONS_PER_TYPE,
-                  baselines: Sequence[str] | None = None) -> dict:
+                  baselines: Sequence[str] | None = None, wording: str = "dev") -> dict:
     """Evaluate ``profile`` on the simulator episodes of ``seeds``; writes report.json, report.md and
     one PNG per episode into ``out_dir``, and returns the report. Rendered episodes and memories go
     to ``work_dir`` (default ``out_dir/work``); an episode already rendered there is reused.
     ``baselines`` names those answering beside the answerer (default: all of ``baselines.BASELINES``;
-    ``()`` for none)."""
+    ``()`` for none). ``wording`` picks the phrasings people and questions use (sim/wording.py): "dev",
+    the set the answerer was built on, or "heldout", the set it never saw."""
     seeds = _check_seeds(seeds)
+    if wording not in WORDINGS:
+        raise ValueError(f"wording={wording!r}: unknown wording; known: {', '.join(WORDINGS)}")
     _check_minutes(minutes)
     _check_noise(noise)
     if not (isinstance(per_type, int) and per_type >= 1):
@@ -99,7 +105,7 @@ def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: s
     load = load_average()
     out = Path(out_dir)
     settings = _Settings(minutes, profile, out, Path(work_dir) if work_dir is not None else out / "work",
-                         answerer, tolerance, per_type, gamma, noise, chosen)
+                         answerer, tolerance, per_type, gamma, noise, chosen, wording)
     runs = [_run_episode(seed, settings) for seed in seeds]
     report = _report(runs, seeds, noise, settings)
     report["machine"] = machine(load)
@@ -132,21 +138,22 @@ def _check_noise(noise: str) -> None:
 
 # ----------------------------------------------------------------------------------------- episode
 
-def prepare_episode(seed: int, minutes: float, directory: str | Path) -> tuple[Path, Truth, bool]:
-    """(video, truth, reused): the rendered episode in ``directory``, rendered now unless the
-    truth.json and mp4 there are of the same seed, length and camera settings."""
+def prepare_episode(seed: int, minutes: float, directory: str | Path, wording: str = "dev") -> tuple[Path, Truth, bool]:
+    """(video, truth, reused): the rendered episode in ``directory``, its people speaking in ``wording``,
+    rendered now unless the truth.json and mp4 there are of the same seed, length, wording and camera."""
     directory = Path(directory)
     video = directory / f"{EPISODE_NAME}.mp4"
-    truth = _reusable_truth(directory / "truth.json", video, seed, minutes)
+    truth = _reusable_truth(directory / "truth.json", video, seed, minutes, wording)
     if truth is not None:
         logger.info("episode %d: reusing the render in %s", seed, directory)
         return video, truth, True
     logger.info("episode %d: rendering %.1f minutes into %s", seed, minutes, directory)
-    files = render_episode(seed, minutes, directory, bag=False, overwrite=True, name=EPISODE_NAME)
+    files = render_episode(seed, minutes, directory, scenario=ScenarioConfig(wording=wording), bag=False,
+                           overwrite=True, name=EPISODE_NAME)
     return files.video, load_truth(files.truth), False
 
 
-def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float) -> Truth | None:
+def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float, wording: str = "dev") -> Truth | None:
     if not (truth_path.is_file() and video.is_file() and video.stat().st_size > 0):
         return None
     try:
@@ -155,14 +162,16 @@ def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float) ->
         logger.warning("%s is not reusable (%s); rendering again", truth_path, err)
         return None
     camera = RenderConfig()
-    same = (truth.seed == seed and abs(truth.duration - float(minutes) * 60.0) < 1e-6
+    written = json.loads(truth_path.read_text()).get("scenario_config", {}).get("wording")  # none: before wordings
+    same = (written == wording and truth.seed == seed and abs(truth.duration - float(minutes) * 60.0) < 1e-6
             and (truth.width, truth.height, truth.fps) == (camera.width, camera.height, camera.fps))
     return truth if same else None
 
 
 def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
-    video, truth, reused = prepare_episode(seed, settings.minutes, settings.work / f"episode-{seed}")
-    questions = generate_questions(truth, seed=seed, per_type=settings.per_type)
+    folder = f"episode-{seed}" + ("" if settings.wording == "dev" else f"-{settings.wording}")
+    video, truth, reused = prepare_episode(seed, settings.minutes, settings.work / folder, settings.wording)
+    questions = generate_questions(truth, seed=seed, per_type=settings.per_type, wording=settings.wording)
     trace: list[tuple[float, float]] = []
     memory_dir = fresh_memory_dir(settings.work / f"memory-{seed}")
     noise = NOISE_PRESETS[settings.noise]()
@@ -301,7 +310,7 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
     return {
         "suite": "sim", **metrics,
         "not_measurable": _not_measurable(metrics, answerer is not None),
-        "profile": settings.profile, "seeds": seeds, "minutes": settings.minutes, "noise": noise,
+        "profile": settings.profile, "wording": settings.wording, "seeds": seeds, "minutes": settings.minutes, "noise": noise,
         "tolerance_s": tolerance, "questions_per_type": settings.per_type,
         "answerer": _name(answerer) if answerer is not None else None,
         "baselines": baselines, "baseline_margin": baseline_margins(metrics, baselines),

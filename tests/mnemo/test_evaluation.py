@@ -190,6 +190,8 @@ def test_bad_arguments_fail_before_any_work(tmp_path):
         run_sim_suite([1], 0, "lite", tmp_path)
     with pytest.raises(ValueError, match="unknown profile"):
         run_sim_suite([1], 1.0, "no-such-profile", tmp_path)
+    with pytest.raises(ValueError, match="wording='plain'.*dev, heldout"):
+        run_sim_suite([1], 1.0, "lite", tmp_path, wording="plain")
     assert not any(tmp_path.iterdir())
     with pytest.raises(ValueError, match="stable key"):
         write_report({"boundary_f1": 0.5}, tmp_path)

@@ -68,7 +68,8 @@ class Oracle:
         if kind == "count_events":
             return len(self.matching(query["event_kind"], query["actor"], query["target"], query["before"], query["observed"]))
         if kind == "event_order":
-            return self.events[query["first"]]["time"] < self.events[query["second"]]["time"]
+            earlier = self.events[query["first"]]["time"] < self.events[query["second"]]["time"]
+            return earlier if query.get("relation", "before") == "before" else not earlier
         if kind == "open_duration":
             span = next(s for s in self.d["open_spans"] if s["furniture"] == query["furniture"] and s["start"] == query["start"])
             return span["end"] - span["start"]

@@ -1,0 +1,298 @@
+"""Questions in people's words turned into structured queries, robust to paraphrase.
+
+A question becomes a ``Query``: its intent (what is asked: a place, a time, a person, a count, a duration,
+a quote, yes or no, a listing; of which deed), the names it holds (things, people, rooms and furniture the
+memory knows, clock times, a quote), and its constraints (first or last, before or after). Names are found
+with the memory's own words (``Names``: the things' colours and labels, the voices and people, rooms,
+furniture), not with patterns; a noun phrase the memory has no name for is kept as said. The intent is the
+nearest exemplar's (planners/exemplars.py) among those of the same names, compared once the question's
+names are put in placeholders: by the profile's text embedder when there is one, else by word overlap.
+Order questions ("did A before B?") are read as two deeds, each a verb with its doer and objects, and the
+relation word between them. What it cannot parse is None: the caller falls back to retrieval.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from planners.exemplars import EXEMPLARS, SLOTS
+from planners.question_slots import DEED_VERBS, Names, Slot, find_slots  # noqa: F401 (Names: callers build them here)
+
+logger = logging.getLogger(__name__)
+
+Embed = Callable[[str], np.ndarray]  # a text embedder: one text -> one vector
+
+MIN_SIMILARITY = 0.45  # cosine (or word overlap) to the nearest exemplar below which a question is not understood
+MIN_OVERLAP = 0.25  # the same, for the word-overlap fallback
+PLACEHOLDERS = {"T": "the object", "F": "the cupboard", "R": "the room", "P": "Sam", "P2": "Kim", "C": "10:00",
+                "Q": '"something"'}
+RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
+             ("after", ("after", "later than", "following", "since", "once")))
+FIRST = ("first", "earliest", "initially", "for the first time")
+LAST = ("last", "latest", "most recent", "most recently", "lately", "recently")
+
+
+@dataclass(frozen=True)
+class Deed:
+    """One deed an order question names: "Alice put the red mug on the desk"."""
+
+    kind: str  # "put", "pick", "open", "enter"
+    actor: str | None  # the doer's name as said
+    objects: tuple[Slot, ...]  # what it was done to, and where (things, furniture, rooms, unknown names)
+    text: str  # the clause as said
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a question asks, about what, when, under which constraints."""
+
+    intent: str  # an intent of planners/exemplars.py, or "order"
+    asks: str  # place, time, person, count, duration, quote, yes_no, listing
+    slots: tuple[Slot, ...]  # the names it holds, in the order said
+    which: str | None = None  # "first" or "last"
+    relation: str | None = None  # "before" or "after" (order questions)
+    deeds: tuple[Deed, ...] = ()  # order questions: (the deed asked about, the one it is placed against)
+    score: float = 0.0  # similarity to the nearest exemplar
+    how: str = ""  # "embedding" or "overlap": how the intent was found
+    alternatives: tuple[str, ...] = field(default=(), compare=False)  # the next nearest intents
+
+    def of(self, kind: str) -> list[str]:
+        """The names of one kind ("T", "P", ...), in the order said."""
+        return [s.text for s in self.slots if s.kind == kind]
+
+
+# ---------------------------------------------------------------------------------------- intents
+
+def delexicalised(text: str, slots: Sequence[Slot]) -> str:
+    """The question with its names in placeholders: only its shape is left to compare."""
+    out, at, people = [], 0, []
+    for s in slots:
+        out.append(text[at:s.start])
+        if s.kind == "P":
+            if s.text not in people:
+                people.append(s.text)
+            out.append(PLACEHOLDERS["P2"] if people.index(s.text) else PLACEHOLDERS["P"])
+        else:
+            out.append(PLACEHOLDERS.get(s.kind, PLACEHOLDERS["T"]))
+        at = s.end
+    out.append(text[at:])
+    return " ".join("".join(out).split())
+
+
+def asked(text: str) -> str | None:
+    """What a question asks by its question words (English, whatever the phrasing); None when unclear."""
+    q = " " + " ".join(re.sub(r"[\"“][^\"”]*[\"”]", " ", text.lower()).split()) + " "
+    cues = [
+        ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b"),
+        ("count", r"\bhow many\b|\bhow (?:often|frequently)\b|\bcount\b|\bnumber of\b|\bhow many times\b"),
+        ("place", r"\bwhere\b|\bwhich room\b|\bwhat room\b|\bwhich place\b"),
+        ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b"),
+        ("time", r"\bwhen\b|\bwhat time\b|\bsince when\b|\bwhat moment\b|\bthe time\b"),
+        ("quote", r"\b(?:what|which)\b.*\b(?:say|said|says|words|mention|mentioned|told|tell)\b"),
+        ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
+    ]
+    for kind, pattern in cues:
+        if re.search(pattern, q):
+            return kind
+    return None
+
+
+def which_of(text: str) -> str | None:
+    q = text.lower()
+    first = min((m.start() for w in FIRST for m in re.finditer(rf"\b{w}\b", q)), default=None)
+    last = min((m.start() for w in LAST for m in re.finditer(rf"\b{w}\b", q)), default=None)
+    if first is None and last is None:
+        return None
+    if last is None or (first is not None and first < last):
+        return "first"
+    return "last"
+
+
+def _signature(slots: Sequence[Slot]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in slots:
+        if s.kind == "P" and any(o.kind == "P" and o.text == s.text and o.start < s.start for o in slots):
+            continue  # the same person named twice
+        counts[s.kind] = counts.get(s.kind, 0) + 1
+    return counts
+
+
+def _fits(wanted: str, have: dict[str, int]) -> bool:
+    """Whether the names a question holds are those an intent needs: people and clock times exactly, a quote
+    when it needs one, each thing, room and piece of furniture where it needs one of that kind or any name
+    ("N" in the intent), and a name the memory lacks ("N" in the question) where any of those is needed."""
+    need = {k: wanted.count(k) for k in "TRFNPCQ"}
+    have = {k: have.get(k, 0) for k in "TRFNPCQ"}
+    if have["P"] != need["P"] or have["C"] != need["C"] or (need["Q"] and not have["Q"]):
+        return False
+    for k in "TRF":
+        used = min(have[k], need[k])
+        have[k] -= used
+        need[k] -= used
+    extra = have["T"] + have["R"] + have["F"]  # named kinds the intent has no place for but "any name"
+    if extra > need["N"]:
+        return False
+    need["N"] -= extra
+    return have["N"] == need["T"] + need["R"] + need["F"] + need["N"]
+
+
+class Exemplars:
+    """The exemplars of every intent, as vectors of one text embedder (or as word sets without one)."""
+
+    _cache: dict[str, tuple[list[str], np.ndarray]] = {}  # embedder space -> (intents, unit vectors)
+
+    def __init__(self, embed: Embed | None = None, space: str = "") -> None:
+        self.embed = embed
+        self.space = space
+        self.texts = [(intent, _fill(e)) for intent, examples in EXEMPLARS.items() for e in examples]
+        self.words = [(intent, _bag(t)) for intent, t in self.texts]
+
+    def nearest(self, text: str, allowed: set[str]) -> list[tuple[float, str]]:
+        """(similarity, intent) of the allowed intents, best first (one score per intent: its best exemplar)."""
+        if self.embed is not None:
+            scores = self._cosines(text)
+        else:
+            bag = _bag(text)
+            scores = [len(bag & b) / max(len(bag | b), 1) for _, b in self.words]
+        best: dict[str, float] = {}
+        for (intent, _), s in zip(self.texts, scores):
+            if intent in allowed and s > best.get(intent, -1.0):
+                best[intent] = float(s)
+        return sorted(((s, i) for i, s in best.items()), reverse=True)
+
+    def _cosines(self, text: str) -> np.ndarray:
+        if self.space not in self._cache:
+            vectors = np.stack([_unit(self.embed(t)) for _, t in self.texts])
+            Exemplars._cache[self.space] = ([i for i, _ in self.texts], vectors)
+            logger.debug("embedded %d exemplar questions in %s", len(self.texts), self.space)
+        _, vectors = self._cache[self.space]
+        return vectors @ _unit(self.embed(text))
+
+
+def _fill(example: str) -> str:
+    return example.format(thing=PLACEHOLDERS["T"], person=PLACEHOLDERS["P"], person2=PLACEHOLDERS["P2"],
+                          room=PLACEHOLDERS["R"], furniture=PLACEHOLDERS["F"], clock=PLACEHOLDERS["C"],
+                          quote=PLACEHOLDERS["Q"])
+
+
+def _bag(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9:']+", text.lower())
+    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, np.float32).ravel()
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
+
+
+# ------------------------------------------------------------------------------------------- parse
+
+def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
+    """The structured query of a question; None when it is not understood (no intent whose names it holds
+    is near enough)."""
+    text = " ".join(text.strip().split())
+    if not text:
+        return None
+    slots = find_slots(text, names)
+    asks = asked(text)
+    which = which_of(text)
+    order = _order(text, slots, asks)
+    if order is not None:
+        return order
+    listing = _listing(text, slots)
+    if listing is not None:
+        return listing
+    if asks is None:  # no question word says what is asked (a place, a time, a person, ...): not understood
+        return None
+    have = _signature(slots)
+    allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks}
+    if not allowed:
+        return None
+    ranked = exemplars.nearest(delexicalised(text, slots), allowed)
+    score, intent = ranked[0]
+    floor = MIN_SIMILARITY if exemplars.embed is not None else MIN_OVERLAP
+    if score < floor:
+        logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
+        return None
+    return Query(intent, SLOTS[intent][0], tuple(slots), which, None, (), score,
+                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]))
+
+
+def _listing(text: str, slots: Sequence[Slot]) -> Query | None:
+    """"What happened between 10:00 and 10:05?", "What was seen near (2.0, 3.5)?"."""
+    clocks = [s for s in slots if s.kind == "C"]
+    if len(clocks) == 2 and re.search(r"\bbetween\b", text, re.I):
+        return Query("between", "listing", tuple(slots), score=1.0, how="time window")
+    m = re.search(r"\bnear\s+\(?(-?[\d.]+),\s*(-?[\d.]+)\)?", text, re.I)
+    if m:
+        point = (Slot("X", m.group(1), m.start(1), m.end(1)), Slot("Y", m.group(2), m.start(2), m.end(2)))
+        return Query("near", "listing", point, score=1.0, how="point")
+    return None
+
+
+def _order(text: str, slots: Sequence[Slot], asks: str | None) -> Query | None:
+    """Two deeds and a relation word between them ("did A before B?", "was it after B that A?"): the deed
+    the relation word goes with is the one the other is placed against."""
+    if asks not in (None, "yes_no"):
+        return None
+    deeds = _deeds(text, slots)
+    if len(deeds) != 2:
+        return None
+    low = text.lower()
+    found = []
+    for relation, words in RELATIONS:
+        for w in words:
+            for m in re.finditer(rf"\b{w}\b", low):
+                found.append((m.start(), m.end(), relation))
+    if not found:
+        return None
+    # the relation word nearest in front of a deed introduces it: that deed is the reference
+    best = None
+    for start, end, relation in found:
+        for k, (at, _) in enumerate(deeds):
+            gap = at - end
+            if gap >= 0 and not any(0 <= a - end < gap for a, _ in deeds if a != at) and (best is None or gap < best[0]):
+                best = (gap, k, relation)
+    if best is None:
+        return None
+    _, ref, relation = best
+    subject = deeds[1 - ref][1]
+    reference = deeds[ref][1]
+    return Query("order", "yes_no", tuple(slots), None, relation, (subject, reference), 1.0, "deeds")
+
+
+def _deeds(text: str, slots: Sequence[Slot]) -> list[tuple[int, Deed]]:
+    """(where the clause begins, the deed) for each deed verb in the question, with the person named just
+    before it (its doer) and the names after it up to the next deed."""
+    low = text.lower()
+    verbs = []
+    for kind, phrases in DEED_VERBS.items():
+        for p in phrases:
+            for m in re.finditer(rf"\b{re.escape(p)}\b", low):
+                if not any(s.start <= m.start() < s.end for s in slots):
+                    verbs.append((m.start(), m.end(), kind))
+    verbs.sort()
+    kept = []
+    for v in verbs:  # the longest verb phrase at a place ("picked up" over "picked")
+        if kept and v[0] < kept[-1][1]:
+            continue
+        kept.append(v)
+    # a deed's doer is a person named right before its verb
+    out = []
+    for k, (start, end, kind) in enumerate(kept):
+        doers = [s for s in slots if s.kind == "P" and s.end <= start and start - s.end <= 12]
+        if not doers:
+            continue
+        limit = kept[k + 1][0] if k + 1 < len(kept) else len(text)
+        objects = tuple(s for s in slots if s.kind in ("T", "F", "R", "N") and end <= s.start < limit)
+        if not objects:
+            continue
+        doer = doers[-1]
+        out.append((doer.start, Deed(kind, doer.text, objects, text[doer.start:limit])))
+    return out

@@ -1,0 +1,178 @@
+"""The names a question holds, found with the memory's own words (planners/question.py reads the rest).
+
+Known rooms, furniture, things and people first (longest first, a slip allowed in a person's name), then
+things named by colour or by a label the memory knows, capitalised names the memory never heard, and noun
+phrases after an article that the memory has no name for, kept as said (``N``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+
+NAME_MATCH = 0.8  # difflib ratio from which a word is read as a known person's name
+COLOURS = frozenset(  # colour words of English (a thing named by colour and label: "the teal wallet")
+    "red orange yellow green blue purple pink brown black white grey gray teal navy beige violet cyan magenta "
+    "silver gold golden maroon olive turquoise cream lime".split())
+# verbs of the deeds a question may name, by the world's action kinds (English, any phrasing)
+DEED_VERBS: dict[str, tuple[str, ...]] = {
+    "put": ("put down", "set down", "put", "placed", "place", "set", "laid", "lay", "left", "leave", "dropped",
+            "drop", "stored", "store", "moved", "move"),
+    "pick": ("picked up", "pick up", "took", "take", "grabbed", "grab", "lifted", "lift", "removed", "remove",
+             "fetched", "fetch"),
+    "open": ("opened up", "open up", "pulled open", "pull open", "opened", "open"),
+    "enter": ("walked into", "walk into", "went into", "go into", "came into", "come into", "stepped into",
+              "step into", "got into", "get into", "entered", "enter"),
+}
+PAST_VERBS = frozenset("said spoke told asked talked went came took put set left got gave brought saw was had".split())
+_ARTICLE = r"(?:the|a|an|your|my|our)"
+_CLOCK = r"\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\b"
+_STOP = frozenset("the a an your my our this that in on at to into onto under inside from of for by with and or "
+                  "before after when while was is were be been did do does has have had it its then now you he she "
+                  "they we i me him her them us someone anyone somebody anybody something who what which where "
+                  "how why that this".split())
+_GENERIC = frozenset("thing things object objects item items time times one moment last first".split())  # no names
+
+
+@dataclass(frozen=True)
+class Names:
+    """The memory's words for what a question may name."""
+
+    things: tuple[str, ...] = ()  # "red mug": colour and label
+    people: tuple[str, ...] = ()  # names learned or heard ("Alice")
+    rooms: tuple[str, ...] = ()  # "living room"
+    furniture: tuple[str, ...] = ()  # "dining table", "office cabinet"
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return frozenset(t.split()[-1] for t in self.things if t)
+
+    @property
+    def colours(self) -> frozenset[str]:
+        return COLOURS | frozenset(t.split()[0] for t in self.things if len(t.split()) > 1)
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # "T" thing, "P" person, "R" room, "F" furniture, "C" clock, "Q" quote, "N" a name the memory lacks
+    text: str  # as it stands in the memory (a known name) or in the question
+    start: int  # character span in the question
+    end: int
+
+
+
+# ------------------------------------------------------------------------------------------ slots
+
+def find_slots(text: str, names: Names) -> list[Slot]:
+    """The names a question holds: a quote, clock times, known rooms, furniture, things and people (longest
+    first), things named by colour or label the memory has not seen, capitalised names, and noun phrases
+    after an article that the memory has no name for."""
+    taken = [False] * len(text)
+    slots: list[Slot] = []
+
+    def claim(kind: str, value: str, start: int, end: int) -> None:
+        if any(taken[start:end]):
+            return
+        taken[start:end] = [True] * (end - start)
+        slots.append(Slot(kind, value, start, end))
+
+    for m in re.finditer(r"[\"“]([^\"”]+)[\"”]", text):
+        claim("Q", m.group(1).strip(), m.start(), m.end())
+    for m in re.finditer(_CLOCK, text):
+        claim("C", m.group(0), m.start(), m.end())
+    known = [(n, "R") for n in names.rooms] + [(n, "F") for n in names.furniture] + [(n, "T") for n in names.things]
+    for name, kind in sorted(set(known), key=lambda x: -len(x[0])):
+        if not name.strip():
+            continue
+        for m in re.finditer(rf"(?:\b{_ARTICLE}\s+)?\b{re.escape(name)}\b", text, re.I):
+            claim(kind, name, m.start(), m.end())
+    _colour_things(text, names, claim)
+    _people(text, names, claim)
+    _unknown_phrases(text, names, claim)
+    if not any(s.kind in "TRFNP" for s in slots):  # nobody and nothing named: "someone" is what is asked after
+        for m in re.finditer(r"\b(?:someone|somebody|anyone|anybody|people)\b", text, re.I):
+            claim("N", m.group(0).lower(), m.start(), m.end())
+    return sorted(slots, key=lambda s: s.start)
+
+
+def _colour_things(text: str, names: Names, claim) -> None:
+    """A colour word and the word after it ("the pink mug"), or a label the memory knows, is a thing."""
+    colours, labels = names.colours, names.labels
+    for m in re.finditer(rf"(?:\b{_ARTICLE}\s+)?\b([A-Za-z]+)\s+([A-Za-z]+)\b", text):
+        first, second = m.group(1).lower(), m.group(2).lower()
+        if first in colours and second not in _STOP and second not in COLOURS:
+            claim("T", f"{first} {second}", m.start(), m.end())
+    for label in labels:
+        for m in re.finditer(rf"\b{_ARTICLE}\s+{re.escape(label)}\b", text, re.I):
+            claim("T", label, m.start(), m.end())
+
+
+def _people(text: str, names: Names, claim) -> None:
+    """Known names (a slip allowed) anywhere; other capitalised words not opening a sentence."""
+    known = {n.lower(): n for n in names.people if n and re.fullmatch(r"[A-Za-z][A-Za-z' -]*", n)}
+    for m in re.finditer(r"\b([A-Za-z][a-z']*)\b", text):
+        word = m.group(1)[:-2] if m.group(1).endswith("'s") else m.group(1)
+        low = word.lower()
+        end = m.start() + len(word)
+        match = known.get(low)
+        if match is None and word[:1].isupper() and len(low) >= 4:
+            close = difflib.get_close_matches(low, list(known), n=1, cutoff=NAME_MATCH)
+            match = known[close[0]] if close else None
+        if match:
+            claim("P", match, m.start(), end)
+        elif (word[:1].isupper() and low not in _STOP and not low.startswith("i'") and low != "i"
+              and (not _opens_sentence(text, m.start()) or _verb_follows(text, end))):
+            claim("P", word, m.start(), end)
+
+
+def _verb_follows(text: str, at: int) -> bool:
+    """Whether a verb in the past comes next ("Bob entered ...", "Alice asked ..."): a capitalised word opening
+    a sentence is then its subject, a name."""
+    m = re.match(r"\s+([a-z]+)\b", text[at:])
+    if not m:
+        return False
+    word = m.group(1)
+    return word.endswith("ed") or word in PAST_VERBS
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".?!:;\"“”("
+
+
+def _unknown_phrases(text: str, names: Names, claim) -> None:
+    """"the <words>" up to a word that ends a noun phrase: a name the memory lacks (a thing never seen, a
+    piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends."""
+    for m in re.finditer(r"\b(?:the|a|an)\s+((?:[A-Za-z]+\s*){1,3})", text, re.I):
+        words = []
+        for w in m.group(1).split():
+            if w.lower() in _STOP or _deed_kind(w.lower()) or w.lower() in _GENERIC:
+                break
+            words.append(w.lower())
+        if not words:
+            continue
+        phrase = " ".join(words)
+        start = m.start()
+        end = m.start(1) + len(" ".join(m.group(1).split()[:len(words)]))
+        place = _ends(phrase, names.furniture) or _ends(phrase, names.rooms)
+        if place:
+            claim("F" if place in names.furniture else "R", place, start, end)
+        else:
+            claim("N", phrase, start, end)
+
+
+def _ends(phrase: str, known: Iterable[str]) -> str | None:
+    """The one known name that the phrase ends (its last word), or close to the phrase as a whole."""
+    hits = [k for k in known if k.split()[-1] == phrase.split()[-1] or
+            difflib.SequenceMatcher(None, k, phrase).ratio() >= 0.85]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _deed_kind(word_or_phrase: str) -> str | None:
+    for kind, verbs in DEED_VERBS.items():
+        if word_or_phrase in verbs:
+            return kind
+    return None
