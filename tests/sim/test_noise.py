@@ -30,7 +30,9 @@ def test_defaults_follow_eval_md(short_episode):
     perception = SimPerception(truth)
     dets = perception.detections()
     assert _miss_rate(truth, dets) == pytest.approx(0.15, abs=0.03)
-    assert 1 - len(_true(dets)) / len(dets) == pytest.approx(0.05, abs=0.015)
+    # false boxes stand for seconds, so one run's share swings with few of them: the mean of five runs
+    shares = [1 - len(_true(d)) / len(d) for d in (SimPerception(truth, seed=s).detections() for s in range(5))]
+    assert np.mean(shares) == pytest.approx(0.05, abs=0.015)
     labels = _labels(truth)
     confused = [d.label != labels[d.true_id] for d in _true(dets) if labels[d.true_id] != "person"]
     assert np.mean(confused) == pytest.approx(0.05, abs=0.02)
