@@ -122,8 +122,8 @@ class Reasoner:
 
 
 def _no_perceived_world(builtin: BuiltinAnswerer) -> bool:
-    world = builtin.world
-    return not (world.things or world.people or world.heard)
+    world = builtin.world  # what was said (world.heard) is there on any video with speech or subtitles
+    return not (world.things or world.people)
 
 
 @contextmanager
