@@ -45,6 +45,10 @@ BASIC_COLOURS = frozenset({"black", "white", "red", "green", "yellow", "blue", "
 _NUMBERS = {w: i for i, w in enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
                                         "nine", "ten"))}
 _YES_NO = re.compile(r"^\W*(did|do|does|is|was|were|are|has|have|had|can|could|will|would|should)\b", re.I)
+_COUNT = re.compile(r"^\W*count\b", re.I)  # an imperative asking for a number
+# a question asked inside a yes/no one, after a verb of knowing, seeing or telling
+_INDIRECT = re.compile(r"\b(?:know|seen|see|saw|tell me|remember|recall|notice|noticed)\s+"
+                       r"((?:where|when|who|whom|whose|which|what|how)\b)", re.I)
 _KINDS = (  # (pattern, answer kind); the earliest match in the question decides, ties in this order
     (re.compile(r"\bhow (many|often)\b", re.I), "count"),
     (re.compile(r"\bhow long\b", re.I), "duration"),
@@ -63,10 +67,16 @@ class Baseline(Protocol):
 
 def answer_kind(text: str) -> str:
     """The kind of answer a question wants, from its question word: room, person, time, duration,
-    count, yes_no, text, or unknown when it has none ("Did ...?" is yes/no; "how long" a duration)."""
-    if _YES_NO.match(text):
+    count, yes_no, text, or unknown when it has none ("Did ...?" is yes/no unless a question word in
+    it asks indirectly, as in "Do you know where ...?"; "how long" a duration)."""
+    text = re.sub(r'"[^"]*"', '""', text)  # what a question quotes is not what it asks
+    if _COUNT.match(text):  # "Count the times ..."
+        return "count"
+    indirect = _INDIRECT.search(text)  # "Do you know where ...?", "Have you seen who ...?": the question word decides
+    if _YES_NO.match(text) and not indirect:
         return "yes_no"
-    found = [(m.start(), rank, kind) for rank, (pattern, kind) in enumerate(_KINDS) if (m := pattern.search(text))]
+    rest = text[indirect.start(1):] if indirect else text
+    found = [(m.start(), rank, kind) for rank, (pattern, kind) in enumerate(_KINDS) if (m := pattern.search(rest))]
     return min(found)[2] if found else "unknown"
 
 

@@ -92,7 +92,7 @@ def _sql_room(db, label: str, colour: str, before: float) -> str | None:
     """Brute force: the latest non-person sighting of the label (and colour) before t, placed in the map."""
     c = sqlite3.connect(db)
     try:
-        where, params = "kind != 'person' AND label = ? AND time < ?", [label, before]
+        where, params = "kind != 'person' AND label = ? AND time < ? AND x IS NOT NULL", [label, before]
         if colour:
             where, params = where + " AND colour = ?", params + [colour]
         row = c.execute(f"SELECT x, y FROM sightings WHERE {where} ORDER BY time DESC, id DESC LIMIT 1",
