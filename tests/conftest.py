@@ -50,3 +50,26 @@ def live_clip(senders, tmp_path_factory):
     """The clip the live senders send (hard cuts at 3, 6 and 9 s); skips without ffmpeg."""
     senders.need_ffmpeg()
     return senders.make_clip(tmp_path_factory.mktemp("live-clip"))
+
+
+@pytest.fixture(scope="module")
+def scripted_llm(tmp_path_factory):
+    """``tests/planners/scripted_llm_server.py`` as a process on a free loopback port: (its base URL,
+    the file it logs every request to); stopped after the module."""
+    import subprocess
+    import time
+
+    base = tmp_path_factory.mktemp("llm")
+    port_file, log = base / "port", base / "requests.jsonl"
+    proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "planners" / "scripted_llm_server.py"),
+                             str(port_file), str(log)])
+    try:
+        deadline = time.monotonic() + 20
+        while not port_file.exists():
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("the scripted LLM server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port_file.read_text()}/v1", log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from mnemo.evaluation.m3_scoring import (JudgeConfig, LLMJudge, as_text, content_words, form_of, grade,
                                          uniform_expected)
 
-SERVER = Path(__file__).parents[1] / "planners" / "scripted_llm_server.py"
 
 
 @pytest.mark.parametrize("reference, form", [
@@ -58,20 +53,8 @@ def test_judge_config_names_the_bad_field():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("judge")
-    port_file, log = base / "port", base / "requests.jsonl"
-    proc = subprocess.Popen([sys.executable, str(SERVER), str(port_file), str(log)])
-    try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail("the scripted LLM server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port_file.read_text()}/v1", log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def server(scripted_llm):
+    return scripted_llm  # (base URL, request log) of tests/planners/scripted_llm_server.py (tests/conftest.py)
 
 
 def test_llm_judge_verdicts_and_what_it_was_sent(server):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,24 +16,11 @@ from planners.builtin import BuiltinAnswerer
 from planners.llm import ANSWER_SCHEMA, LLMAnswerer, LLMConfig, validate
 from planners.retrieval import Retriever
 
-SERVER = Path(__file__).with_name("scripted_llm_server.py")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("llm")
-    port_file, log = base / "port", base / "requests.jsonl"
-    proc = subprocess.Popen([sys.executable, str(SERVER), str(port_file), str(log)])
-    try:
-        deadline = time.monotonic() + 20
-        while not port_file.exists():
-            if time.monotonic() > deadline or proc.poll() is not None:
-                pytest.fail("the scripted LLM server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port_file.read_text()}/v1", log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def server(scripted_llm):
+    return scripted_llm  # (base URL, request log) of tests/planners/scripted_llm_server.py (tests/conftest.py)
 
 
 def _requests(log: Path, model: str) -> list[dict]:
