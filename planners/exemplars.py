@@ -66,8 +66,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
     ),
     "last_put_object": (
         "The last item {person} laid down, where is it now?",
-        "Where is the thing {person} put down last?",
-        "Which room is the object {person} last put down in?",
+        "Find the object that {person} put down most recently.",
+        "In which room is the item {person} last dropped off?",
         "Where is whatever {person} last placed somewhere?",
         "Where did the thing {person} last set down end up?",
     ),
@@ -131,11 +131,11 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "Which person opened {furniture} most recently?",
     ),
     "who_said": (
-        "Who said {quote}?",
-        "Who was it that said {quote}?",
-        "Which person said {quote}?",
-        "Who told us {quote}?",
-        "{quote} was said by whom?",
+        "Whose voice said {quote}?",
+        "Who was the speaker of {quote}?",
+        "{quote}: who said that?",
+        "Who uttered {quote}?",
+        "Which of them said {quote}?",
     ),
     "mentioned_mover": (
         "Who last moved the thing {person} talked about at {clock}?",
@@ -169,10 +169,10 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "Count the times someone picked up {thing}.",
     ),
     "count_speak": (
-        "How many times did you hear {person} speak?",
-        "How often did {person} speak?",
-        "How many times did {person} say something?",
-        "Count the times you heard {person} talk.",
+        "How many times was {person} speaking?",
+        "How frequently did {person} speak up?",
+        "On how many occasions did {person} say anything?",
+        "Give me the number of times {person} spoke.",
     ),
     "open_duration": (
         "The last time you saw {furniture} opened, how long did it stay open?",

@@ -29,6 +29,7 @@ Embed = Callable[[str], np.ndarray]  # a text embedder: one text -> one vector
 
 MIN_SIMILARITY = 0.45  # cosine (or word overlap) to the nearest exemplar below which a question is not understood
 MIN_OVERLAP = 0.25  # the same, for the word-overlap fallback
+SOLE_INTENT_FLOOR = 0.5  # share of the floor needed when the names and the question word leave one intent only
 PLACEHOLDERS = {"T": "the object", "F": "the cupboard", "R": "the room", "P": "Sam", "P2": "Kim", "C": "10:00",
                 "Q": '"something"'}
 RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
@@ -217,6 +218,8 @@ def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
     ranked = exemplars.nearest(delexicalised(text, slots), allowed)
     score, intent = ranked[0]
     floor = MIN_SIMILARITY if exemplars.embed is not None else MIN_OVERLAP
+    if len(allowed) == 1:  # the question's structure already names the intent: the wording need only agree less
+        floor *= SOLE_INTENT_FLOOR
     if score < floor:
         logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
         return None

@@ -64,7 +64,7 @@ def scripted_llm(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "planners" / "scripted_llm_server.py"),
                              str(port_file), str(log)])
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while not port_file.exists():
             if time.monotonic() > deadline or proc.poll() is not None:
                 pytest.fail("the scripted LLM server did not start")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,13 +17,19 @@ def mnemo(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "mnemo", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture
-def voices(shared_data, tmp_path) -> Path:
-    memory = tmp_path / "m"
+@pytest.fixture(scope="module")
+def ingested(shared_data, tmp_path_factory) -> Path:
+    """The two real recordings ingested once; each test changes a copy of its own."""
+    memory = tmp_path_factory.mktemp("voices") / "m"
     for audio in ("two-speakers/sample.wav", "jfk.flac"):
         run = mnemo("ingest", str(shared_data / "audio" / audio), "--memory", str(memory), "-q")
         assert run.returncode == 0, run.stderr
     return memory
+
+
+@pytest.fixture
+def voices(ingested, tmp_path) -> Path:
+    return Path(shutil.copytree(ingested, tmp_path / "m"))
 
 
 def entities(memory: Path) -> list[dict]:

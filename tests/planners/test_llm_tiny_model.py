@@ -40,7 +40,7 @@ def servers(tmp_path_factory):
             with open(base / f"{kind}.stderr", "w") as err:
                 procs[kind] = subprocess.Popen([sys.executable, str(SERVER), str(base / f"{kind}.port"),
                                                 str(base / f"{kind}.jsonl"), *flags], stderr=err)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # torch loads slowly on a busy machine
         for kind, proc in procs.items():
             while not (base / f"{kind}.port").exists():
                 if proc.poll() is not None or time.monotonic() > deadline:
