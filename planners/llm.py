@@ -17,16 +17,15 @@ import math
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
-from planners.answer import UNKNOWN_TEXT, Answer, Evidence
+from planners.answer import UNKNOWN_TEXT, Answer
+from planners.llm_tools import SQLITE_MAX, SQLITE_MIN, TOOLS, Tools, why
 
 logger = logging.getLogger(__name__)
 
-SQLITE_MIN, SQLITE_MAX = -(2**63), 2**63 - 1  # the integers an event id (a SQLite INTEGER) can be
-TOOL_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, RecursionError)
 
 KINDS = ("room", "person", "time", "duration", "count", "yes_no", "text", "unknown")
 ANSWER_SCHEMA: dict = {
@@ -76,26 +75,6 @@ class LLMConfig:
 
 class LLMError(Exception):
     """The model or its endpoint failed; the built-in answerer takes over."""
-
-
-def _tool(name: str, description: str, properties: dict, required: list[str]) -> dict:
-    return {"type": "function", "function": {"name": name, "description": description, "parameters": {
-        "type": "object", "properties": properties, "required": required}}}
-
-
-TOOLS = [
-    _tool("search_memory", "Events best matching a text query, optionally in a time window.",
-          {"query": {"type": "string"}, "start": {"type": "number"}, "end": {"type": "number"},
-           "k": {"type": "integer"}}, ["query"]),
-    _tool("get_event", "One event: its span, text, keyframe.", {"id": {"type": "integer"}}, ["id"]),
-    _tool("entity_timeline", "Where a thing rested, or what a person did, over time.",
-          {"name": {"type": "string"}}, ["name"]),
-    _tool("place_history", "What happened in a room: things resting there and people entering.",
-          {"place": {"type": "string"}}, ["place"]),
-    _tool("graph_at", "Where every thing and person was at media time T.", {"time": {"type": "number"}}, ["time"]),
-    _tool("builtin_answer", "The rule-based answerer's answer to a question.", {"question": {"type": "string"}},
-          ["question"]),
-]
 
 
 def validate(data: Any, schema: dict = ANSWER_SCHEMA) -> list[str]:
@@ -148,7 +127,7 @@ class LLMAnswerer:
     def answer(self, question: str, at: float | None, builtin, retriever) -> Answer:
         """The model's answer; the built-in answerer's (saying why) when the model fails."""
         started = time.monotonic()
-        tools = _Tools(builtin, retriever, at)
+        tools = Tools(builtin, retriever, at)
         try:
             answer, rounds = self._loop(question, at, tools, started)
             return replace(answer, detail={**answer.detail, "rounds": rounds,
@@ -161,7 +140,7 @@ class LLMAnswerer:
             return replace(fallback, answerer=f"builtin (fallback: {why})",
                            detail={**fallback.detail, "llm_error": why})
 
-    def _loop(self, question: str, at: float | None, tools: "_Tools", started: float) -> tuple[Answer, int]:
+    def _loop(self, question: str, at: float | None, tools: Tools, started: float) -> tuple[Answer, int]:
         messages: list[dict] = [{"role": "system", "content": SYSTEM},
                                 {"role": "user", "content": f"Question (asked at media time {at}): {question}"}]
         for round_ in range(1, self.config.max_rounds + 1):
@@ -202,7 +181,7 @@ class LLMAnswerer:
             raise LLMError(f"malformed chat message: {problem}")
         return message
 
-    def _parse(self, question: str, at: float | None, content: str, tools: "_Tools") -> Answer:
+    def _parse(self, question: str, at: float | None, content: str, tools: Tools) -> Answer:
         text = re.sub(r"^```(?:json)?\s*|\s*```$", "", content.strip())
         try:
             data = json.loads(text)
@@ -223,7 +202,7 @@ def _reason(exc: Exception) -> str:
     """Why the model's path failed, in at most 200 characters (the error's type too, when it is not ours)."""
     if isinstance(exc, LLMError):
         return str(exc)[:200]
-    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:200]
+    return why(exc)
 
 
 def _message_problem(message: Any) -> str | None:
@@ -243,129 +222,3 @@ def _message_problem(message: Any) -> str | None:
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
             return f"tool_calls[{i}] is not an object with a function name: {str(call)[:80]!r}"
     return None
-
-
-class _Tools:
-    """The tools the model may call, over the built-in answerer's world and the retriever."""
-
-    def __init__(self, builtin, retriever, at: float | None) -> None:
-        self.at = float("inf") if at is None else float(at)
-        builtin = builtin.cut(self.at)  # the world as perceived up to the question's time
-        self.builtin, self.retriever, self.world = builtin, retriever, builtin.world
-        self._until = None if self.at == float("inf") else self.at
-        self.table: dict[str, Callable[..., Any]] = {
-            "search_memory": self.search_memory, "get_event": self.get_event, "entity_timeline": self.entity_timeline,
-            "place_history": self.place_history, "graph_at": self.graph_at, "builtin_answer": self.builtin_answer}
-
-    def run(self, call: dict) -> Any:
-        """The tool's result, or {"error": what was wrong} for the model to read: never an exception."""
-        fn = call.get("function") or {}
-        name = fn.get("name")
-        if name not in self.table:
-            return {"error": f"unknown tool {name!r}; tools: {sorted(self.table)}"}
-        try:
-            return self.table[name](**_arguments(fn.get("arguments")))
-        except TOOL_ERRORS as exc:
-            return {"error": f"{name}: {_reason(exc)}"}
-
-    def search_memory(self, query: str, start: float | None = None, end: float | None = None, k: int = 5) -> list:
-        start = None if start is None else _number(start, "start")
-        end = self.at if end is None else min(_number(end, "end"), self.at)
-        hits = self.retriever.search(str(query), k=max(1, min(_integer(k, "k"), 20)), start=start,
-                                     end=None if end == float("inf") else end)
-        return [{"event": e.event, "start": e.start, "end": e.end, "score": round(e.score, 4), "text": e.text}
-                for e in self.retriever.evidence(hits, until=self._until)]
-
-    def get_event(self, id: int) -> dict:  # noqa: A002 - the tool's argument name
-        e = self.retriever.store.event(_integer(id, "id"))
-        if e.start > self.at:
-            raise KeyError(f"no event {e.id} by media time {self.at:g}")  # not yet happened
-        running = e.end > self.at  # cut at the question's time: its words were not all heard yet
-        return {"event": e.id, "stream": e.stream, "start": e.start, "end": min(e.end, self.at),
-                "text": "" if running else e.text}
-
-    def entity_timeline(self, name: str) -> dict:
-        name = str(name)
-        thing = self.builtin._thing(name, self.at)
-        if thing is not None:
-            return {"thing": thing.name, "stays": [{"start": s.start, "end": s.end, "room": s.room}
-                                                   for s in thing.stays if s.start < self.at]}
-        person = self.builtin._person(name)
-        acts = [_deed(a) for a in self.world.actions if a.actor == person and a.time < self.at and a.known < self.at]
-        said = [{"start": h[0], "text": h[2]} for h in self.world.heard if h[3] == person and h[0] < self.at]
-        return {"person": person, "actions": acts, "said": said}
-
-    def place_history(self, place: str) -> dict:
-        room = self.builtin._room(str(place))
-        acts = [_deed(a) for a in self.world.actions if a.target == room and a.time < self.at and a.known < self.at]
-        things = [{"thing": t.name, "start": s.start, "end": s.end} for t in self.world.things.values()
-                  for s in t.stays if s.room == room and s.start < self.at]
-        return {"place": room, "entries": acts, "things": things}
-
-    def graph_at(self, time: float) -> dict:  # noqa: A002
-        t = min(_number(time, "time"), self.at)
-        things = {name: s.room for name, thing in self.world.things.items()
-                  if (s := self.world.stay_at(thing, t)) is not None}
-        people = {}
-        for name, p in self.world.people.items():
-            seen = p.times < t
-            if seen.any():
-                i = int(seen.nonzero()[0][-1])
-                people[name] = {"room": self.world.room_at(float(p.xs[i]), float(p.ys[i])), "seen": float(p.times[i])}
-        return {"time": t, "things": things, "people": people}
-
-    def builtin_answer(self, question: str) -> dict:
-        a = self.builtin.answer(str(question), None if self.at == float("inf") else self.at)
-        return {"answer": a.text, "value": a.value, "kind": a.kind}
-
-    def evidence(self, event_id: int) -> list[Evidence]:
-        try:
-            from planners.retrieval import Scored
-
-            return self.retriever.evidence([Scored(event_id, 1.0, {"llm": 1.0})], "cited by the model",
-                                           until=self._until)
-        except KeyError:
-            return []
-
-
-def _arguments(raw: Any) -> dict:
-    """A tool call's arguments: a JSON object, sent as a string (OpenAI) or as the object itself (some servers)."""
-    if raw is None or raw == "":
-        return {}
-    args = json.loads(raw) if isinstance(raw, str) else raw
-    if not isinstance(args, dict):
-        raise ValueError(f"arguments must be a JSON object, got {type(args).__name__}")
-    return args
-
-
-def _integer(value: Any, name: str) -> int:
-    """``value`` as an integer a SQLite column can hold; ValueError saying what is wrong otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{name} must be an integer, got {type(value).__name__}")
-    if isinstance(value, float) and not value.is_integer():  # also NaN and infinities
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name} must be an integer, got {value!r:.40}") from None
-    if not SQLITE_MIN <= number <= SQLITE_MAX:
-        raise ValueError(f"{name}={number!r:.40} is out of range: {SQLITE_MIN} to {SQLITE_MAX}")
-    return number
-
-
-def _number(value: Any, name: str) -> float:
-    """``value`` as a finite float; ValueError saying what is wrong otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{name} must be a number, got {type(value).__name__}")
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        number = math.nan
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r:.40}")
-    return number
-
-
-def _deed(action) -> dict:
-    """An action's fields for the model (without when it became known: -inf is no JSON)."""
-    return {k: v for k, v in action.__dict__.items() if k != "known"}

@@ -27,10 +27,11 @@ def evaluate(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many videos (m3bench)."),
     out_dir: Path = typer.Option(Path("out/eval"), "--out", help="Where report.json, report.md and plots go."),
     work_dir: Optional[Path] = typer.Option(None, "--work", help="Where episodes and memories go (reused)."),
-    answerer: str = typer.Option("builtin", "--answerer", help="sim: builtin (default) or none (skip QA)."),
-    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="m3bench: an OpenAI-compatible API whose model "
-                                          "judges the answers (default: graded by rule)."),
-    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="m3bench: the judging model's name."),
+    answerer: str = typer.Option("builtin", "--answerer", help="sim: builtin (default), llm (the model at "
+                                 "--llm-url answers, with tools over memory) or none (skip QA)."),
+    llm_url: Optional[str] = typer.Option(None, "--llm-url", help="An OpenAI-compatible API: sim with --answerer "
+                                          "llm, the answering model; m3bench, the judge (default: graded by rule)."),
+    llm_model: Optional[str] = typer.Option(None, "--llm-model", help="The model's name at --llm-url."),
     llm_key: Optional[str] = typer.Option(None, "--llm-key", envvar="MNEMO_LLM_KEY", help="Bearer token of the API."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -42,14 +43,10 @@ def evaluate(
     with err.status(f"evaluating the {suite} suite with profile {profile} ..."):
         if suite == "sim":
             chosen = _seeds(seeds) or list(DEFAULT_SEEDS)
-            if answerer not in ("builtin", "none"):
-                raise UserError(f"--answerer {answerer!r}: expected builtin or none")
-            from mnemo.evaluation.sim_suite import builtin_answerer
-
             if wording not in ("dev", "heldout"):
                 raise UserError(f"--wording {wording!r}: expected dev or heldout")
             report = run_sim_suite(chosen, minutes or DEFAULT_MINUTES, profile, out_dir, work_dir, noise=noise,
-                                   answerer=builtin_answerer if answerer == "builtin" else None, wording=wording)
+                                   answerer=_sim_answerer(answerer, llm_url, llm_model, llm_key), wording=wording)
         elif suite == "m3bench":
             if qa is None or videos is None:
                 raise UserError("the m3bench suite needs --qa FILE and --videos DIR")
@@ -61,6 +58,26 @@ def evaluate(
         out.print_json(json.dumps(report, default=str))
         return
     _print_eval(report, out_dir)
+
+
+def _sim_answerer(name: str, url: str | None, model: str | None, key: str | None):
+    """The answerer --answerer names for the sim suite: the built-in one, the LLM at --llm-url, or none."""
+    from mnemo.evaluation.sim_suite import LLMSuiteAnswerer, builtin_answerer
+
+    if name == "builtin":
+        return builtin_answerer
+    if name == "none":
+        return None
+    if name != "llm":
+        raise UserError(f"--answerer {name!r}: expected builtin, llm or none")
+    if not (url and model):
+        raise UserError("--answerer llm needs --llm-url URL and --llm-model NAME")
+    from planners.llm import LLMConfig
+
+    try:
+        return LLMSuiteAnswerer(LLMConfig(url=url, model=model, key=key))
+    except ValueError as error:
+        raise UserError(str(error)) from error
 
 
 def _judge(url: str | None, model: str | None, key: str | None):

@@ -235,6 +235,30 @@ def builtin_answerer(memory: Memory, question: Question) -> Any:
     return answer.value if answer.known else None
 
 
+class LLMSuiteAnswerer:
+    """The LLM answerer (planners/llm.py, with its structured tools) through ``memory.ask(answerer="llm")``: its
+    typed value, None when unknown. Counts the questions the built-in answerer took over (the model failed)."""
+
+    def __init__(self, config) -> None:
+        self.config = config  # a planners.llm.LLMConfig
+        self.asked = 0
+        self.fallbacks = 0
+
+    @property
+    def name(self) -> str:
+        return f"llm:{self.config.model}"
+
+    def __call__(self, memory: Memory, question: Question) -> Any:
+        from planners.llm import LLMAnswerer
+
+        if memory.reasoner.llm is None or memory.reasoner.llm.config != self.config:
+            memory.reasoner.llm = LLMAnswerer(self.config)
+        answer = memory.ask(question.text, at=question.asked_at, answerer="llm")
+        self.asked += 1
+        self.fallbacks += answer.answerer.startswith("builtin (fallback")
+        return answer.value if answer.known else None
+
+
 def _answer(memory: Memory, questions: list[Question], answerer: Answerer) -> dict[str, list[float]]:
     scores: dict[str, list[float]] = defaultdict(list)
     for q in questions:
@@ -373,6 +397,9 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None, baselines: l
         notes.append(f"answers from {_name(answerer)}, graded by sim.score (time answers within "
                      f"±{TIME_TOLERANCE:g} s; durations within {DURATION_TOLERANCE[0]:g} s or "
                      f"{DURATION_TOLERANCE[1]:.0%}, whichever is larger)")
+    if isinstance(answerer, LLMSuiteAnswerer):
+        notes.append(f"the model failed on {answerer.fallbacks} of {answerer.asked} questions (endpoint error, "
+                     "timeout or output that is not the answer's JSON); the built-in answerer answered those")
     if baselines:
         notes.append(f"baselines ({', '.join(baselines)}) answer the same questions of the same memories, graded "
                      "the same way, reading only the question, its time and what the memory stored before it "
@@ -383,7 +410,7 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None, baselines: l
 
 
 def _name(answerer: Answerer) -> str:
-    return getattr(answerer, "__qualname__", None) or type(answerer).__name__
+    return getattr(answerer, "name", None) or getattr(answerer, "__qualname__", None) or type(answerer).__name__
 
 
 def _short(value: float | None) -> str:

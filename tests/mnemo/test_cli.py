@@ -278,6 +278,10 @@ def test_eval_refuses_a_bad_suite_and_bad_seeds(tmp_path):
     run = mnemo("eval", "--suite", "m3bench", "--qa", str(tmp_path / "qa.json"), "--videos", str(tmp_path / "videos"),
                 "--llm-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "ev"))
     assert run.returncode == 2 and "needs both --llm-url URL and --llm-model NAME" in run.stderr
+    run = mnemo("eval", "--answerer", "llm", "--llm-model", "m", "--out", str(tmp_path / "ev"))
+    assert run.returncode == 2 and "--answerer llm needs --llm-url URL and --llm-model NAME" in run.stderr
+    run = mnemo("eval", "--answerer", "oracle", "--out", str(tmp_path / "ev"))
+    assert run.returncode == 2 and "expected builtin, llm or none" in run.stderr
 
 
 @pytest.mark.parametrize("args, expected", [

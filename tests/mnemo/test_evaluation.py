@@ -157,6 +157,30 @@ def test_answerer_path_scores_and_aggregates(suite, caplog):
     assert report["episodes"][0]["qa"]["accuracy"] == pytest.approx(report["qa_accuracy"])
 
 
+def test_the_llm_answerer_answers_every_question_through_its_tools(suite, scripted_llm):
+    """``--answerer llm`` on the scripted ``delegate`` model, which asks the built-in answerer through its tool
+    and answers what it said: every question goes through the model's loop, and the answers equal the built-in
+    answerer's on the same memory (the oracle)."""
+    from mnemo.evaluation.sim_suite import LLMSuiteAnswerer, builtin_answerer
+    from planners.llm import LLMConfig
+
+    base, _ = suite
+    url, log = scripted_llm
+    llm = LLMSuiteAnswerer(LLMConfig(url=url, model="delegate"))
+    pairs = []
+
+    def both(memory, question):
+        pairs.append((llm(memory, question), builtin_answerer(memory, question)))
+        return pairs[-1][0]
+
+    report = run_sim_suite([1], 1.0, "lite", base / "llm", work_dir=base / "work", answerer=both, per_type=PER_TYPE)
+    assert pairs and all(model == builtin for model, builtin in pairs)
+    assert (llm.asked, llm.fallbacks) == (len(pairs), 0)
+    asked = [r for r in map(json.loads, log.read_text().splitlines()) if r["body"]["model"] == "delegate"]
+    assert len(asked) == 2 * len(pairs)  # a tool round and an answering round per question
+    assert 0.0 <= report["qa_accuracy"] <= 1.0
+
+
 def test_visible_boundaries_need_the_actor_in_view(suite):
     base, _ = suite
     truth = load_truth(base / "work" / "episode-1" / "truth.json")

@@ -9,7 +9,7 @@ not fit), ``slow`` (sleeps 3 s), ``http500``, ``loop`` (tool calls for ever); ma
 ``overflow_args`` (tool arguments out of any integer's range, then an answer), ``object_args`` (arguments
 as a JSON object, not a string, then an answer), ``message_string`` (the message a string),
 ``toolcall_string`` (a tool call a string), ``content_number`` (the content a number), ``huge_evidence``
-(an answer citing event 10**30). Judges of M3-Bench answers: ``judge`` says "Yes." when the candidate
+(an answer citing event 10**30); ``delegate`` (asks the built-in answerer, answers what it said). Judges of M3-Bench answers: ``judge`` says "Yes." when the candidate
 answer holds the reference answer's first word, else "No."; ``judge_prose`` says neither.
 """
 
@@ -20,6 +20,7 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+KINDS = ("room", "person", "time", "duration", "count", "yes_no", "text", "unknown")  # planners/llm.py's
 ANSWER = {"answer": "office", "value": "office", "kind": "room", "confidence": 0.9, "evidence": [7]}
 
 
@@ -77,8 +78,24 @@ def reply(body: dict) -> tuple[int, dict]:
         message["content"] = "It depends on how you look at it."
     elif model == "loop":
         message["tool_calls"] = [_call(1, "get_event", json.dumps({"id": 1}))]
+    elif model == "delegate":
+        message = _delegate(body["messages"], used_tools)
     return 200, {"id": "x", "object": "chat.completion", "model": model,
                  "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+
+
+def _delegate(messages: list[dict], used_tools: bool) -> dict:
+    """``delegate``: asks the built-in answerer (a tool) the user's question, then answers what it said, as a
+    model that trusts that tool would: its answers must equal the built-in answerer's."""
+    if not used_tools:
+        question = messages[1]["content"].split("): ", 1)[1]
+        return {"role": "assistant", "content": None,
+                "tool_calls": [_call(1, "builtin_answer", json.dumps({"question": question}))]}
+    said = json.loads(next(m["content"] for m in messages if m["role"] == "tool"))
+    kind = said.get("kind") if said.get("kind") in KINDS else "unknown"
+    value = said.get("value") if isinstance(said.get("value"), (str, int, float, bool)) else None
+    return {"role": "assistant", "content": json.dumps({"answer": str(said.get("answer")), "value": value,
+                                                        "kind": kind, "confidence": 0.7, "evidence": []})}
 
 
 class Handler(BaseHTTPRequestHandler):
