@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -57,6 +56,20 @@ class EntityLinker:
             last = events[-1]
             last.utterances = self.store.utterances(event_id=last.id)
             self.link(last)
+
+
+def _kind(track) -> str:
+    """The sighting kind of a track: furniture for an object whose label names furniture."""
+    return "furniture" if track.kind == "object" and is_furniture(track.label) else track.kind
+
+
+def _resting(track, where: list) -> tuple[float, float] | None:
+    """Where a piece of furniture rests (the median of its placed detections), None for anything that moves."""
+    placed = [p for p in where if p is not None]
+    if _kind(track) != "furniture" or not placed:
+        return None
+    xs, ys = zip(*placed)
+    return float(np.median(xs)), float(np.median(ys))
 
 
 def _key(time: float, box) -> tuple:
@@ -172,17 +185,22 @@ class EntityStage:
         for time, detections in inside:
             tracks += self.tracker.update(time, detections)
         tracks += self.tracker.flush()  # tracks end with their event
-        entered = [(track, *self._enter(track)) for track in tracks if track.appearance is not None]
+        tracks = [track for track in tracks if track.appearance is not None]
+        places = self._places(tracks)
+        entered = [(track, *self._enter(track, _resting(track, where)), where)
+                   for track, where in zip(tracks, places)]
         self._sightings(entered)
         self.read_colours = {k: v for k, v in self.read_colours.items() if k[0] >= event.end}
         self.registry.link_events(self.stream, event.id, event.start, event.end)
-        self._bind([(track, entity) for track, entity, _ in entered], event)
+        self._bind([(track, entity) for track, entity, _, _ in entered], event)
         self.registry.save_reid(self.reid.state_dict())
 
-    def _enter(self, track) -> tuple[int, int]:
-        """(entity, appearance id) of a closed track, entered into the registry."""
+    def _enter(self, track, place: tuple[float, float] | None) -> tuple[int, int]:
+        """(entity, appearance id) of a closed track, entered into the registry; ``place``: where a thing
+        that stays put rests on the map (re-identification keeps lookalikes in other places apart)."""
         busy = [e for e, kind, start, end in self.recent if kind == track.kind and start < track.end and end > track.start]
-        entity = self.reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy)
+        entity = self.reid.assign(track.appearance, track.kind, space=track.space, weight=len(track), exclude=busy,
+                                  label=track.label or "", place=place)
         appearance = self.registry.add_track(track, entity, keyframe=track.crop)  # the track's best view
         self.recent = [r for r in self.recent if r[3] > track.start - 600.0] + [(entity, track.kind, track.start,
                                                                                   track.end)]
@@ -197,29 +215,35 @@ class EntityStage:
         (containers, where the detector reads it), the track (its appearance id) and entity, the track's
         vector on its best view, and a position where one can be estimated (mnemo/positions.py)."""
         rows = []
-        for track, entity, appearance in entered:
-            kind = "furniture" if track.kind == "object" and is_furniture(track.label) else track.kind
+        for track, entity, appearance, where in entered:
+            kind = _kind(track)
             best = int(np.argmin(np.abs(track.times - track.crop_time))) if track.crop_time is not None else 0
             vector = np.asarray(track.appearance, np.float16).tobytes()
             states = track.states or ("",) * len(track)
             for i, (time, box, score) in enumerate(zip(track.times, track.boxes, track.scores)):
                 box = tuple(float(v) for v in box)
+                x, y = where[i] if where[i] is not None else (None, None)
                 rows.append(Sighting(self.stream, float(time), int(appearance), kind,
-                                     track.label or track.kind, float(score), entity=int(self.registry.resolve(entity)),
+                                     track.label or track.kind, float(score), x, y,
+                                     entity=int(self.registry.resolve(entity)),
                                      colour=self.read_colours.pop(_key(time, box), ""), box=box,
                                      appearance=vector if i == best else None, state=states[i]))
-        add_sightings(self.store, self._placed(rows))
+        add_sightings(self.store, rows)
 
-    def _placed(self, rows: list[Sighting]) -> list[Sighting]:
-        """The sightings with positions, where the profile gives a camera and the pose log covers them."""
-        if self.camera is None or self.size is None or not rows:
-            return rows
-        times = [r.time for r in rows]
+    def _places(self, tracks: list) -> list[list[tuple[float, float] | None]]:
+        """Per track, per detection: its map position, where the profile gives a camera and the pose log
+        covers it (mnemo/positions.py; the detections of one frame together, as small things rest on others)."""
+        empty = [[None] * len(track) for track in tracks]
+        if self.camera is None or self.size is None or not tracks:
+            return empty
+        items = [(float(t), _kind(track), tuple(float(v) for v in box)) for track in tracks
+                 for t, box in zip(track.times, track.boxes)]
+        times = [t for t, _, _ in items]
         poses = self.store.poses(self.stream, min(times) - 1.0, max(times) + 1.0)
         if not len(poses):
-            return rows
-        places = estimate_positions(self.camera, self.size, poses, [(r.time, r.kind, r.box) for r in rows])
-        return [r if p is None else dataclasses.replace(r, x=p[0], y=p[1]) for r, p in zip(rows, places)]
+            return empty
+        flat = iter(estimate_positions(self.camera, self.size, poses, items))
+        return [[next(flat) for _ in range(len(track))] for track in tracks]
 
     def _bind(self, entered: list, event: Event) -> None:
         """Bind a face to the voice that speaks while it is alone on screen, within this event."""

@@ -26,7 +26,7 @@ from perception.options import build_options
 
 logger = logging.getLogger(__name__)
 
-_STATE_VERSION = 1
+_STATE_VERSION = 2  # 2: labels and places of entities (1 loads with neither)
 REID_KINDS = ("person", "face", "object", "voice")
 
 
@@ -48,6 +48,12 @@ class ReidConfig:
     max_weight: float = 20.0
     # most entities per kind; beyond, the least seen entity's centroid is dropped (its id stays in memory)
     max_entities: int = 100_000
+    # metres within which a placed track of a thing that stays put (furniture) is the entity of its label
+    # resting there; a lookalike placed farther away is another one (object permanence on the map)
+    place_radius: float = 1.5
+    # centred cosine that a static track needs with the entity resting within place_radius (its appearance
+    # may change with the view: only a contradicting appearance keeps them apart)
+    place_threshold: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("threshold", "merge_threshold"):
@@ -64,6 +70,9 @@ class ReidConfig:
                              f"{self.mean_memory}, {self.prior_count}, {self.max_weight}")
         if self.max_entities < 1:
             raise ValueError(f"ReidConfig.max_entities={self.max_entities!r}: expected >= 1")
+        if not self.place_radius > 0 or not -1.0 <= self.place_threshold <= 1.0:
+            raise ValueError(f"ReidConfig: place_radius={self.place_radius!r} must be > 0 metres and "
+                             f"place_threshold={self.place_threshold!r} a cosine in [-1, 1]")
 
     def threshold_for(self, kind: str) -> float:
         return dict(self.kind_thresholds).get(kind, self.threshold)
@@ -77,6 +86,8 @@ class _Kind:
         self.ids = np.zeros(0, np.int64)
         self.sums = np.zeros((0, dim), np.float64)  # weighted sums of centred unit vectors
         self.counts = np.zeros(0, np.float64)  # their weights
+        self.labels = np.zeros(0, dtype=object)  # each entity's label ("" when its tracks had none)
+        self.places = np.zeros((0, 3), np.float64)  # (x, y, weight) where a static entity rests; weight 0: unknown
         self.mean = np.zeros(dim, np.float64)
         self.mean_count = 0.0
 
@@ -88,6 +99,7 @@ class _Kind:
         keep = np.ones(len(self.ids), bool)
         keep[rows] = False
         self.ids, self.sums, self.counts = self.ids[keep], self.sums[keep], self.counts[keep]
+        self.labels, self.places = self.labels[keep], self.places[keep]
 
 
 class ReidClusterer:
@@ -108,25 +120,55 @@ class ReidClusterer:
 
     # ------------------------------------------------------------------ assignment
     def assign(self, vector: np.ndarray, kind: str, space: str = "", weight: float = 1.0,
-               exclude: Iterable[int] = (), update: bool = True) -> int:
+               exclude: Iterable[int] = (), update: bool = True, label: str = "",
+               place: tuple[float, float] | None = None) -> int:
         """The entity of a track's appearance vector: the most similar one of ``kind`` above the
-        threshold (never one in ``exclude``), else a new one. ``weight``: the track's detections."""
+        threshold (never one in ``exclude``, nor one of another ``label`` when both have one), else a new
+        one. ``weight``: the track's detections. ``place``: where a thing that stays put (furniture) was
+        placed on the map: the entity of its label resting within ``place_radius`` is it, unless its
+        appearance contradicts (below ``place_threshold``); one resting farther away is not."""
         unit = self._centred(vector, kind, space, weight, update)
         k = self._kinds[kind]
         sims = self.similarities(unit, kind)
+        w = min(float(weight), self.config.max_weight)
         if len(sims):
-            excluded = np.isin(k.ids, np.fromiter((int(e) for e in exclude), np.int64))
-            sims = np.where(excluded, -np.inf, sims)
-            row = int(np.argmax(sims))
-            if sims[row] >= self.config.threshold_for(kind):
+            allowed = ~np.isin(k.ids, np.fromiter((int(e) for e in exclude), np.int64))
+            if label:
+                allowed &= (k.labels == label) | (k.labels == "")
+            row = self._placed_match(k, sims, allowed, place) if place is not None else None
+            if row is None:
+                if place is not None:  # a thing resting elsewhere is not this one
+                    allowed &= k.places[:, 2] == 0
+                masked = np.where(allowed, sims, -np.inf)
+                best = int(np.argmax(masked))
+                row = best if masked[best] >= self.config.threshold_for(kind) else None
+            if row is not None:
                 if update:
-                    w = min(float(weight), self.config.max_weight)
                     k.sums[row] += w * unit
                     k.counts[row] += w
+                    k.labels[row] = k.labels[row] or label
+                    _add_place(k, row, place, w)
                 return int(k.ids[row])
         if not update:
             return -1
-        return self._add(kind, unit, min(float(weight), self.config.max_weight))
+        entity = self._add(kind, unit, w)
+        row = k.row(entity)
+        k.labels[row] = label
+        _add_place(k, row, place, w)
+        return entity
+
+    def _placed_match(self, k: "_Kind", sims: np.ndarray, allowed: np.ndarray,
+                      place: tuple[float, float]) -> int | None:
+        """The row of the nearest allowed entity resting within ``place_radius`` whose appearance does not
+        contradict, or None."""
+        known = allowed & (k.places[:, 2] > 0)
+        if not known.any():
+            return None
+        distance = np.hypot(k.places[:, 0] - place[0], k.places[:, 1] - place[1])
+        near = known & (distance <= self.config.place_radius) & (sims >= self.config.place_threshold)
+        if not near.any():
+            return None
+        return int(np.argmin(np.where(near, distance, np.inf)))
 
     def similarities(self, unit: np.ndarray, kind: str) -> np.ndarray:
         """Cosine of a centred unit vector with every centroid of ``kind`` (in ``entities(kind)`` order)."""
@@ -170,6 +212,8 @@ class ReidClusterer:
         k.ids = np.append(k.ids, entity)
         k.sums = np.vstack([k.sums, weight * unit[None]])
         k.counts = np.append(k.counts, weight)
+        k.labels = np.append(k.labels, np.array([""], dtype=object))
+        k.places = np.vstack([k.places, np.zeros((1, 3))])
         return entity
 
     def _new_id(self, kind: str) -> int:
@@ -202,8 +246,17 @@ class ReidClusterer:
                 continue
             sims = _unit(k.sums) @ _unit(k.sums).T
             rows, cols = np.nonzero(np.triu(sims, 1) >= self.config.merge_threshold)
-            found += [(int(k.ids[r]), int(k.ids[c]), float(sims[r, c])) for r, c in zip(rows, cols)]
+            found += [(int(k.ids[r]), int(k.ids[c]), float(sims[r, c])) for r, c in zip(rows, cols)
+                      if self._may_be_one(k, r, c)]
         return sorted(found, key=lambda f: -f[2])
+
+    def _may_be_one(self, k: "_Kind", a: int, b: int) -> bool:
+        """Rows a and b may be one entity: not two labels, not two resting places farther apart than the radius."""
+        if k.labels[a] and k.labels[b] and k.labels[a] != k.labels[b]:
+            return False
+        if k.places[a, 2] > 0 and k.places[b, 2] > 0:
+            return float(np.hypot(*(k.places[a, :2] - k.places[b, :2]))) <= self.config.place_radius
+        return True
 
     def merge(self, keep: int, drop: int) -> None:
         """Entity ``drop`` is ``keep`` from now on: its centroids (of every kind) fold into keep's."""
@@ -219,6 +272,9 @@ class ReidClusterer:
             else:
                 k.sums[row_keep] += k.sums[row_drop]
                 k.counts[row_keep] += k.counts[row_drop]
+                k.labels[row_keep] = k.labels[row_keep] or k.labels[row_drop]
+                if k.places[row_drop, 2] > 0:
+                    _add_place(k, row_keep, tuple(k.places[row_drop, :2]), float(k.places[row_drop, 2]))
                 k.drop(np.array([row_drop]))
 
     def remove(self, entity: int) -> None:
@@ -231,12 +287,14 @@ class ReidClusterer:
     # ------------------------------------------------------------------ persistence
     def state_dict(self) -> dict[str, np.ndarray]:
         """Everything needed to continue, as plain numpy arrays. Per kind K: ``K/ids``, ``K/sums``,
-        ``K/counts`` (one row per entity), ``K/mean``, ``K/mean_count``, ``K/space``."""
+        ``K/counts``, ``K/labels``, ``K/places`` (one row per entity), ``K/mean``, ``K/mean_count``, ``K/space``."""
         state: dict[str, np.ndarray] = {"version": np.array(_STATE_VERSION, np.int64),
                                         "next_id": np.array(self._next_id, np.int64),
                                         "kinds": np.array(sorted(self._kinds), dtype=str)}
         for name, k in self._kinds.items():
             state |= {f"{name}/ids": k.ids.copy(), f"{name}/sums": k.sums.copy(), f"{name}/counts": k.counts.copy(),
+                      f"{name}/labels": np.array([str(x) for x in k.labels], dtype=str).reshape(-1),
+                      f"{name}/places": k.places.copy(),
                       f"{name}/mean": k.mean.copy(), f"{name}/mean_count": np.array(k.mean_count),
                       f"{name}/space": np.array(k.space)}
         return state
@@ -244,8 +302,8 @@ class ReidClusterer:
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict` (replacing what is here)."""
         version = int(np.asarray(state.get("version", -1)))
-        if version != _STATE_VERSION:
-            raise ValueError(f"reid state version {version}; expected {_STATE_VERSION}")
+        if version not in (1, _STATE_VERSION):
+            raise ValueError(f"reid state version {version}; expected 1 or {_STATE_VERSION}")
         kinds: dict[str, _Kind] = {}
         for name in (str(n) for n in np.asarray(state["kinds"]).reshape(-1)):
             mean = np.asarray(state[f"{name}/mean"], np.float64).reshape(-1)
@@ -255,10 +313,26 @@ class ReidClusterer:
             k.counts = np.asarray(state[f"{name}/counts"], np.float64).reshape(-1).copy()
             if len(k.counts) != len(k.ids):
                 raise ValueError(f"reid state of {name!r}: {len(k.ids)} ids but {len(k.counts)} counts")
+            labels = np.asarray(state.get(f"{name}/labels", np.full(len(k.ids), "")), dtype=str).reshape(-1)
+            k.labels = np.array(list(labels) if len(labels) else [], dtype=object).reshape(-1)
+            places = state.get(f"{name}/places", np.zeros((len(k.ids), 3)))
+            k.places = np.asarray(places, np.float64).reshape(-1, 3).copy()
+            if len(k.labels) != len(k.ids) or len(k.places) != len(k.ids):
+                raise ValueError(f"reid state of {name!r}: {len(k.ids)} ids but {len(k.labels)} labels and "
+                                 f"{len(k.places)} places")
             k.mean, k.mean_count = mean.copy(), float(np.asarray(state[f"{name}/mean_count"]))
             kinds[name] = k
         self._kinds = kinds
         self._next_id = int(np.asarray(state["next_id"]))
+
+
+def _add_place(k: "_Kind", row: int, place: tuple[float, float] | None, weight: float) -> None:
+    """Fold a placement into the entity's resting place (a running weighted mean)."""
+    if place is None:
+        return
+    x, y, w = k.places[row]
+    total = w + weight
+    k.places[row] = ((x * w + place[0] * weight) / total, (y * w + place[1] * weight) / total, total)
 
 
 # ---------------------------------------------------------------------- face-voice binding

@@ -225,6 +225,42 @@ def test_merge_and_remove(rng):
     assert c.entities() == [] and c.assign(base, "face") not in (a, b, voice)
 
 
+def test_labels_never_share_an_entity(rng):
+    c = ReidClusterer(threshold=0.5, center=False)
+    v = _unit(rng.standard_normal(16))
+    mug = c.assign(v, "object", label="mug")
+    assert c.assign(v, "object", label="cup") != mug  # the same look, another thing
+    assert c.assign(v, "object", label="mug") == mug and c.assign(v, "object") in c.entities("object")
+
+
+def test_things_that_stay_put_are_told_apart_by_where_they_rest(rng):
+    c = ReidClusterer(threshold=0.55, merge_threshold=0.5, center=False)
+    look = _unit(rng.standard_normal(16))
+    kitchen = c.assign(look, "object", label="chair", place=(1.0, 1.0))
+    office = c.assign(look, "object", label="chair", place=(6.0, 1.0))  # a lookalike 5 m away
+    assert office != kitchen
+    other_view = _unit(look + 1.2 * _unit(rng.standard_normal(16)))  # the same chair from another side
+    assert 0.0 <= float(other_view @ look) < 0.55
+    assert c.assign(other_view, "object", label="chair", place=(1.4, 0.8)) == kitchen  # resting there: it
+    assert c.assign(-look, "object", label="chair", place=(1.2, 1.0)) not in (kitchen, office)  # looks nothing like it
+    assert all({a, b} != {kitchen, office} for a, b, _ in c.merge_candidates())  # never proposed as one
+    assert c.assign(look, "object", label="chair") in (kitchen, office)  # not placed: by appearance
+
+
+def test_state_round_trip_keeps_labels_and_places_and_reads_version_1(rng):
+    c = ReidClusterer(center=False)
+    c.assign(_unit(rng.standard_normal(8)), "object", label="desk", place=(2.0, 3.0))
+    restored = ReidClusterer(center=False)
+    restored.load_state_dict({k: v.copy() for k, v in c.state_dict().items()})
+    for k, v in c.state_dict().items():
+        assert np.array_equal(np.asarray(v), np.asarray(restored.state_dict()[k])), k
+    old = {k: v for k, v in c.state_dict().items() if not k.endswith(("/labels", "/places"))}
+    old["version"] = np.array(1)
+    restored.load_state_dict(old)  # a memory written before labels and places
+    assert restored.entities("object") == c.entities("object")
+    assert restored.state_dict()["object/labels"].tolist() == [""]
+
+
 def test_bad_vectors_and_config_are_named(rng):
     c = ReidClusterer()
     c.assign(np.ones(4), "face", space="x")
