@@ -135,29 +135,35 @@ def cluster_pieces(sums: np.ndarray, counts: np.ndarray, threshold: float) -> np
 def merge_levels(sums: np.ndarray, counts: np.ndarray, floor: float = -1.0, levels: int = 40) -> list[np.ndarray]:
     """Partitions of the groups along their average-linkage tree (exact over windows, as
     :func:`cluster_pieces`), from the one where every merge left has a mean cosine at most
-    ``floor`` up to a single cluster: at most ``levels`` of the coarsest, finest first."""
+    ``floor`` up to a single cluster: the ``levels`` coarsest of them, finest first."""
     n = len(counts)
     if n == 0:
         return []
     labels = cluster_pieces(sums, counts, floor)
-    totals = np.stack([np.asarray(sums, np.float64)[labels == j].sum(axis=0) for j in range(labels.max() + 1)])
-    sizes = np.array([np.asarray(counts, np.float64)[labels == j].sum() for j in range(labels.max() + 1)])
-    owner = np.arange(len(sizes))
-    partitions = [labels.copy()]
-    alive = np.ones(len(sizes), bool)
-    while alive.sum() > 1:
-        live = np.flatnonzero(alive)
-        similarity = (totals[live] @ totals[live].T) / np.outer(sizes[live], sizes[live])
-        np.fill_diagonal(similarity, -np.inf)
-        a, b = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
-        a, b = live[min(a, b)], live[max(a, b)]
+    k = int(labels.max()) + 1
+    totals = np.stack([np.asarray(sums, np.float64)[labels == j].sum(axis=0) for j in range(k)])
+    sizes = np.array([np.asarray(counts, np.float64)[labels == j].sum() for j in range(k)])
+    similarity = (totals @ totals.T) / np.outer(sizes, sizes)
+    np.fill_diagonal(similarity, -np.inf)
+    owner = np.arange(k)
+    alive = np.ones(k, bool)
+    partitions = [labels] if k <= levels else []
+    for live in range(k, 1, -1):
+        a, b = divmod(int(np.argmax(similarity)), k)
+        a, b = min(a, b), max(a, b)  # b joins a
         totals[a] += totals[b]
         sizes[a] += sizes[b]
-        alive[b] = False
         owner[owner == b] = a
-        _, merged = np.unique(owner[labels], return_inverse=True)
-        partitions.append(merged.astype(np.int64))
-    return partitions[-levels:]
+        alive[b] = False
+        similarity[b, :] = similarity[:, b] = -np.inf
+        row = (totals @ totals[a]) / (sizes * sizes[a])
+        row[~alive] = -np.inf
+        row[a] = -np.inf
+        similarity[a, :] = similarity[:, a] = row
+        if live - 1 <= levels:
+            _, merged = np.unique(owner[labels], return_inverse=True)
+            partitions.append(merged.astype(np.int64))
+    return partitions
 
 
 def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> float:
