@@ -129,7 +129,8 @@ def run_der(data: Path, profile_name: str) -> dict | None:
     speech = load_profile(profile_name).speech
     base = ["--data", str(data / "audio"), "--voices", str(speech.voices), "--vad", str(speech.vad),
             "--vad-options", json.dumps(dict(speech.vad_options))]
-    whole, events = run_script("speakers.py", *base), run_script("speakers.py", *base, "--event-s", "10")
+    # whole files with the floors of a one-voice-at-a-time answer (overlap; VAD + overlap) beside them
+    whole, events = run_script("speakers.py", *base, "--floors"), run_script("speakers.py", *base, "--event-s", "10")
     return None if whole is None or events is None else {"whole_files": whole, "per_10s_event": events}
 
 
@@ -239,7 +240,8 @@ def print_report(report: dict) -> None:
     if report.get("der"):
         for name, printed in report["der"].items():
             print(f"DER ({name}, bench/speakers.py):")
-            print("\n".join("  " + line for line in printed.strip().splitlines()[-12:]))
+            lines = printed.strip().splitlines()
+            print("\n".join("  " + line for line in lines[max(i for i, x in enumerate(lines) if x.startswith("==")):]))
     if report.get("ocr"):
         print(f"OCR (bench/ocr.py, 30 slides, seed 1): {json.dumps(report['ocr'], default=float)[:1500]}")
     speed = report.get("speed")

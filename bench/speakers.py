@@ -11,7 +11,10 @@ their speech). Unless ``--no-baseline``, the spectral voices on the energy VAD r
 invocation. ``--event-s N`` processes the audio as ingest does: per span of N seconds (a fresh VAD
 and one block each), then the end-of-stream pass relabels what was decided. Each file is its own
 memory (a fresh clusterer) unless ``--one-memory``. ``--oracle-vad`` uses the reference speech
-regions instead of the VAD, to separate clustering errors from detection errors.
+regions instead of the VAD, to separate clustering errors from detection errors. ``--floors``
+adds, per file, the lowest DER any answer that gives each instant one voice can have: over the
+whole file (what overlapped speech alone costs) and over the speech the VAD found (what the VAD and
+overlap cost together, with perfect clustering).
 """
 
 from __future__ import annotations
@@ -68,6 +71,26 @@ def oracle_segments(stream: str, reference: list[Turn], samples: np.ndarray) -> 
     return [SpeechSegment(stream, a, b, samples[int(a * 16000) : int(b * 16000)]) for a, b in spans]
 
 
+def single_voice_oracle(reference: list[Turn], spans: list[tuple[float, float]], step: float = 0.01) -> list[Turn]:
+    """Within ``spans``, each instant given the reference speaker who began last (one voice at a
+    time, never wrong): its DER is the floor of a one-voice answer over those spans, whichever
+    speaker an overlap is given to."""
+    turns: list[Turn] = []
+    for start, end in spans:
+        times = np.arange(start, end, step)
+        labels = []
+        for t in times:
+            active = [r for r in reference if r.start <= t < r.end]
+            labels.append(max(active, key=lambda r: r.start).speaker if active else None)
+        first = 0
+        for i in range(1, len(times) + 1):
+            if i == len(times) or labels[i] != labels[first]:
+                if labels[first] is not None:
+                    turns.append(Turn(float(times[first]), float(min(end, times[i - 1] + step)), labels[first]))
+                first = i
+    return turns
+
+
 def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict,
              clusterer: VoiceClusterer | None):
     embedder = config["embedder"]
@@ -84,7 +107,7 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
         spans = [(i / 16000, samples[i : i + step]) for i in range(0, len(samples), step)]
     else:
         spans = [(0.0, samples)]
-    turns = []
+    turns, speech = [], []
     for start, part in spans:
         t0 = time.perf_counter()
         if args.oracle_vad:
@@ -93,6 +116,7 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
             segments = detect_speech(part, start, file_id, vad=config["vad"], aggressiveness=args.aggressiveness,
                                      **config["vad_options"])
         t1 = time.perf_counter()
+        speech += [(s.start, s.end) for s in segments]
         for segment in segments:
             turns += diarizer.push(segment)
         if args.event_s > 0:
@@ -112,7 +136,11 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
     found = len({t.voice for t in turns})
     true = len({t.speaker for t in reference})
     per_minute = {part: 60.0 * seconds / max(duration, 1e-9) for part, seconds in timings.items()}
-    return result, found, true, per_minute, duration, diarizer.clusterer
+    floors = None
+    if args.floors:
+        floors = (diarization_error(reference, single_voice_oracle(reference, [(0.0, duration)]), collar=args.collar),
+                  diarization_error(reference, single_voice_oracle(reference, speech), collar=args.collar))
+    return result, found, true, per_minute, duration, diarizer.clusterer, floors
 
 
 def line(name: str, result: DERResult, extra: str = "") -> str:
@@ -138,9 +166,9 @@ def configurations(args) -> list[dict]:
 
 def run_configuration(config: dict, cases, args) -> None:
     print(f"== voices={config['name']} {config['diarizer_options'] or ''}{config['clusterer_options'] or ''}")
-    results, clusterer, costs, durations = [], None, [], []
+    results, clusterer, costs, durations, floors = [], None, [], [], []
     for file_id, path, reference in cases:
-        result, found, true, cost, duration, used = run_file(file_id, path, reference, args, config, clusterer)
+        result, found, true, cost, duration, used, floor = run_file(file_id, path, reference, args, config, clusterer)
         clusterer = used if args.one_memory else None
         results.append(result)
         costs.append(cost)
@@ -150,10 +178,17 @@ def run_configuration(config: dict, cases, args) -> None:
             mapping = "  " + ", ".join(f"{h}={r}" for h, r in sorted(result.mapping.items()))
         print(line(file_id, result, f"voices {found}/{true}  vad {cost['vad']:.2f} s/min  "
                                     f"voices {cost['voices']:.2f} s/min{mapping}"))
+        if floor is not None:
+            floors.append(floor)
+            print(line("  floor", floor[0], "(one voice at a time, never wrong, whole file: overlap)"))
+            print(line("  floor", floor[1], "(the same over the VAD's speech: VAD + overlap)"))
     weights = np.array(durations) / sum(durations)
     vad = float(sum(w * c["vad"] for w, c in zip(weights, costs)))
     voices = float(sum(w * c["voices"] for w, c in zip(weights, costs)))
     print(line("overall", total_error(results), f"vad {vad:.2f} s/min  voices {voices:.2f} s/min of audio"))
+    if floors:
+        print(line("  floor", total_error(f[0] for f in floors), "(overall: overlap)"))
+        print(line("  floor", total_error(f[1] for f in floors), "(overall: VAD + overlap)"))
     if args.one_memory and clusterer is not None:
         print(f"voice entities in the shared memory: {len(clusterer.voices)}")
 
@@ -176,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="process the audio in spans of this many seconds, as ingest does per event (0: whole)")
     parser.add_argument("--collar", type=float, default=0.25)
     parser.add_argument("--oracle-vad", action="store_true", help="reference speech regions instead of the VAD")
+    parser.add_argument("--floors", action="store_true",
+                        help="also print the DER floors of a one-voice-at-a-time answer (overlap; VAD + overlap)")
     parser.add_argument("--one-memory", action="store_true", help="one clusterer for all files (ids persist)")
     parser.add_argument("--rttm-out", default=None, help="write hypothesis RTTM files here")
     parser.add_argument("--files", default="", help="comma-separated file ids to run (default: all)")

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from perception.options import build_options
-from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled
+from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled, select_clusters
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
 
@@ -315,6 +315,22 @@ def absorb_small_clusters(units: np.ndarray, labels: np.ndarray, min_windows: in
         labels[labels == small] = others[int(np.argmax(scores))]
 
 
+def resegment(units: np.ndarray, labels: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """``labels`` after ``rounds`` of giving each unit vector to the cluster whose (unit) centroid
+    is nearest; a cluster left with no vector disappears. Labels come back as 0..k-1."""
+    labels = np.asarray(labels, dtype=np.int64)
+    for _ in range(rounds):
+        names = np.unique(labels)
+        if len(names) < 2:
+            break
+        centroids = _unit(np.stack([units[labels == name].sum(axis=0) for name in names]))
+        moved = names[np.argmax(units @ centroids.T, axis=1)]
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    return _renumber(labels)
+
+
 def _renumber(labels: np.ndarray) -> np.ndarray:
     mapping: dict[int, int] = {}
     return np.array([mapping.setdefault(int(label), len(mapping)) for label in labels], dtype=np.int64)
@@ -387,9 +403,16 @@ class DiarizerOptions:
     # "online": each window joins a voice at once (lowest latency)
     mode: str = "refine"
     # how a block is clustered: "spectral" (standardised on the block, speaker axes above the noise
-    # edge, then average linkage: for the spectral embedding) or "cosine" (average linkage of the
-    # vectors as they are: for a pretrained embedding such as GE2E)
+    # edge, then average linkage: for the spectral embedding), "cosine" (average linkage of the
+    # vectors as they are, joined while above link_threshold) or "silhouette" (average linkage of
+    # the vectors as they are; groups above link_threshold always join, then the number of voices
+    # is the one of highest silhouette: for a pretrained embedding such as GE2E)
     clustering: str = "spectral"
+    # silhouette clustering: most voices one block (or one stream's end-of-stream pass) may hold
+    max_clusters: int = 10
+    # silhouette clustering: rounds of giving each window of a block to the nearest centroid of the
+    # clusters found (resegmentation: windows at the edges of a voice move to it); 0: none
+    resegment: int = 2
     # windows per refined block (about hop x this seconds of speech); bounds memory and latency
     block_windows: int = 1600
     # blocks with fewer windows than this are too small to cluster on their own: assigned online
@@ -410,8 +433,13 @@ class DiarizerOptions:
     def __post_init__(self) -> None:
         if self.mode not in ("refine", "online"):
             raise ValueError(f"DiarizerOptions.mode={self.mode!r}: expected 'refine' or 'online'")
-        if self.clustering not in ("spectral", "cosine"):
-            raise ValueError(f"DiarizerOptions.clustering={self.clustering!r}: expected 'spectral' or 'cosine'")
+        if self.clustering not in ("spectral", "cosine", "silhouette"):
+            raise ValueError(f"DiarizerOptions.clustering={self.clustering!r}: expected 'spectral', 'cosine' "
+                             f"or 'silhouette'")
+        if self.max_clusters < 1:
+            raise ValueError(f"DiarizerOptions.max_clusters={self.max_clusters!r}: expected >= 1")
+        if self.resegment < 0:
+            raise ValueError(f"DiarizerOptions.resegment={self.resegment!r}: expected rounds >= 0")
         if self.min_cluster_windows < 1:
             raise ValueError(f"DiarizerOptions.min_cluster_windows={self.min_cluster_windows!r}: expected >= 1")
         if self.block_windows < 2:
@@ -493,7 +521,9 @@ class Diarizer:
         threshold = self.options.recluster_threshold
         if threshold is None or len(history) < 2:
             return []
-        labels, kept = recluster(history, threshold, self.options.min_cluster_windows)
+        labels, kept = recluster(history, threshold, self.options.min_cluster_windows,
+                                 select=self.options.clustering == "silhouette",
+                                 max_clusters=self.options.max_clusters, rounds=self.options.resegment)
         fresh: dict[int, int] = {}  # cluster -> the new id it was given
         changes: list[VoiceChange] = []
         final: set[int] = set()  # the stream's voices after the pass
@@ -520,7 +550,12 @@ class Diarizer:
             voices = [self.clusterer.assign_unit(u) for u in units]
             self._remember(windows, units, voices)
             return voices
-        if self.options.clustering == "cosine":
+        if self.options.clustering == "silhouette":
+            units = self.clusterer.center(vectors)
+            labels = select_clusters(units, np.ones(len(units), np.int64), self.options.min_cluster_windows,
+                                     self.options.link_threshold, self.options.max_clusters)
+            labels = resegment(units, labels, self.options.resegment)
+        elif self.options.clustering == "cosine":
             units = self.clusterer.center(vectors)
             labels = _agglomerate(units, self.options.link_threshold)
             if self.options.recluster_threshold is None:  # else small clusters wait for the end-of-stream pass

@@ -108,7 +108,9 @@ class Ge2eVoiceEmbedder(VoiceEmbedder):
     dim = 256
     window_s = _WINDOW_FRAMES * _HOP / AUDIO_RATE
     # GE2E vectors are compared by plain cosine (no centring). Chosen on ami-dev dev00, dev01 and
-    # two-speakers/sample (tst00, tst01 held out); see docs/speech.md for the figures.
+    # two-speakers/sample (tst00, tst01 held out); see docs/speech.md for the figures. The
+    # "silhouette" clustering (the number of voices chosen by silhouette) is an option, not the
+    # default: it gains on whole files and loses per event there (docs/speech.md).
     diarizer_defaults = {"clustering": "cosine", "link_threshold": 0.72, "recluster_threshold": 0.72,
                          "min_cluster_windows": 4}
     clusterer_defaults = {"center": False, "threshold": 0.8, "match_threshold": 0.8}

@@ -132,6 +132,86 @@ def cluster_pieces(sums: np.ndarray, counts: np.ndarray, threshold: float) -> np
     return labels.astype(np.int64)
 
 
+def merge_levels(sums: np.ndarray, counts: np.ndarray, floor: float = -1.0, levels: int = 40) -> list[np.ndarray]:
+    """Partitions of the groups along their average-linkage tree (exact over windows, as
+    :func:`cluster_pieces`), from the one where every merge left has a mean cosine at most
+    ``floor`` up to a single cluster: the ``levels`` coarsest of them, finest first."""
+    n = len(counts)
+    if n == 0:
+        return []
+    labels = cluster_pieces(sums, counts, floor)
+    k = int(labels.max()) + 1
+    totals = np.stack([np.asarray(sums, np.float64)[labels == j].sum(axis=0) for j in range(k)])
+    sizes = np.array([np.asarray(counts, np.float64)[labels == j].sum() for j in range(k)])
+    similarity = (totals @ totals.T) / np.outer(sizes, sizes)
+    np.fill_diagonal(similarity, -np.inf)
+    owner = np.arange(k)
+    alive = np.ones(k, bool)
+    partitions = [labels] if k <= levels else []
+    for live in range(k, 1, -1):
+        a, b = divmod(int(np.argmax(similarity)), k)
+        a, b = min(a, b), max(a, b)  # b joins a
+        totals[a] += totals[b]
+        sizes[a] += sizes[b]
+        owner[owner == b] = a
+        alive[b] = False
+        similarity[b, :] = similarity[:, b] = -np.inf
+        row = (totals @ totals[a]) / (sizes * sizes[a])
+        row[~alive] = -np.inf
+        row[a] = -np.inf
+        similarity[a, :] = similarity[:, a] = row
+        if live - 1 <= levels:
+            _, merged = np.unique(owner[labels], return_inverse=True)
+            partitions.append(merged.astype(np.int64))
+    return partitions
+
+
+def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (cosine distance) of a partition of groups of unit vectors (windows), each
+    group weighted by its windows. A group's distances are its windows' mean distances (to the other
+    windows of its cluster; to the nearest other cluster), exact from the sums; the silhouette of
+    those means stands for the mean of its windows' (exact for one window per group). A window
+    alone in its cluster scores 0."""
+    sums = np.asarray(sums, np.float64)
+    counts = np.asarray(counts, np.float64)
+    k = int(labels.max()) + 1 if len(labels) else 0
+    if k < 2:
+        return -1.0
+    totals = np.stack([sums[labels == j].sum(axis=0) for j in range(k)])
+    sizes = np.array([counts[labels == j].sum() for j in range(k)])
+    mean_cos = (sums @ totals.T) / np.outer(counts, sizes)  # (groups, clusters)
+    rows = np.arange(len(labels))
+    others = sizes[labels] - 1  # the other windows of each window's cluster
+    own_cos = ((sums * totals[labels]).sum(axis=1) - counts) / np.maximum(counts * others, 1e-12)
+    a = 1.0 - own_cos
+    mean_cos[rows, labels] = -np.inf
+    b = 1.0 - mean_cos.max(axis=1)
+    score = np.where(others > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(np.sum(score * counts) / counts.sum())
+
+
+def select_clusters(sums: np.ndarray, counts: np.ndarray, min_windows: int = 1, floor: float = -1.0,
+                    max_clusters: int = 10, min_silhouette: float = 0.0) -> np.ndarray:
+    """Labels of groups of windows, the number of clusters found: of the partitions along the
+    average-linkage tree (groups whose windows' mean cosine exceeds ``floor`` always join), each
+    with clusters under ``min_windows`` given to their nearest, the one of highest silhouette
+    with at most ``max_clusters`` clusters; one cluster when none scores above ``min_silhouette``."""
+    n = len(counts)
+    if n < 2:
+        return np.zeros(n, np.int64)
+    best, chosen, seen = min_silhouette, np.zeros(n, np.int64), set()
+    for labels in merge_levels(sums, counts, floor):
+        labels = absorb_small(sums, counts, labels, min_windows)
+        key = labels.tobytes()
+        if key in seen or not 2 <= labels.max() + 1 <= max_clusters:
+            continue
+        seen.add(key)
+        score = silhouette(sums, counts, labels)
+        if score > best:
+            best, chosen = score, labels
+    return chosen
+
+
 def stable_ids(labels: np.ndarray, voices: np.ndarray, counts: np.ndarray) -> list[int | None]:
     """Per cluster, the id it keeps (None: a new voice): each id goes to the cluster holding most of
     its windows (ties: the earlier cluster); a cluster given several takes the oldest (smallest)."""
@@ -165,10 +245,38 @@ def absorb_small(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, min_w
         labels[labels == small] = others[int(np.argmax(scores))]
 
 
-def recluster(history: StreamHistory, threshold: float, min_windows: int = 1) -> tuple[np.ndarray, list[int | None]]:
-    """Cluster labels of the history's pieces and the id each cluster keeps (see :func:`stable_ids`)."""
-    labels = cluster_pieces(history.sums, history.counts, threshold)
-    labels = absorb_small(history.sums, history.counts, labels, min_windows)
+def resegment_pieces(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, rounds: int = 2) -> np.ndarray:
+    """``labels`` after ``rounds`` of giving each piece to the cluster whose unit centroid its windows
+    are nearest on average (a cluster left empty disappears); labels come back as 0..k-1."""
+    sums = np.asarray(sums, np.float64)
+    labels = np.asarray(labels, np.int64)
+    for _ in range(rounds):
+        names = np.unique(labels)
+        if len(names) < 2:
+            break
+        totals = np.stack([sums[labels == name].sum(axis=0) for name in names])
+        centroids = totals / np.maximum(np.linalg.norm(totals, axis=1, keepdims=True), 1e-12)
+        moved = names[np.argmax(sums @ centroids.T, axis=1)]
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels.astype(np.int64)
+
+
+def recluster(history: StreamHistory, threshold: float, min_windows: int = 1,
+              select: bool = False, max_clusters: int = 10, rounds: int = 0) -> tuple[np.ndarray, list[int | None]]:
+    """Cluster labels of the history's pieces and the id each cluster keeps (see :func:`stable_ids`).
+
+    ``select``: pieces joined above ``threshold``, then the number of clusters chosen by silhouette
+    (:func:`select_clusters`), then ``rounds`` of :func:`resegment_pieces`; otherwise joined while
+    above ``threshold``."""
+    if select:
+        labels = select_clusters(history.sums, history.counts, min_windows, threshold, max_clusters)
+        labels = resegment_pieces(history.sums, history.counts, labels, rounds)
+    else:
+        labels = cluster_pieces(history.sums, history.counts, threshold)
+        labels = absorb_small(history.sums, history.counts, labels, min_windows)
     return labels, stable_ids(labels, history.voices, history.counts)
 
 

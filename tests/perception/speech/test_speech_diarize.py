@@ -8,6 +8,7 @@ from perception.speech.diarize import (
     VoiceClusterer,
     cluster_windows,
     diarize_segments,
+    resegment,
     speaker_change_scores,
     speech_events,
     windows_to_turns,
@@ -203,3 +204,33 @@ def test_one_real_speaker_is_one_voice(jfk, audio):
     turns = diarize_segments(segments)
     assert {t.voice for t in turns} == {0}
     assert turns[0].start < 0.6 and turns[-1].end > 10.5
+
+
+def test_resegment_gives_each_window_its_nearest_centroid():
+    units = np.array([[1, 0], [0.9, 0.1], [0.8, 0.2], [0, 1], [0.1, 0.9], [0.7, 0.3]], np.float64)
+    units /= np.linalg.norm(units, axis=1, keepdims=True)
+    labels = np.array([0, 0, 0, 1, 1, 1])  # the last window sits nearer the first voice
+    assert resegment(units, labels, 2).tolist() == [0, 0, 0, 1, 1, 0]
+    assert resegment(units, labels, 0).tolist() == labels.tolist()
+    assert resegment(units, np.zeros(6, np.int64), 2).tolist() == [0] * 6
+
+
+def test_silhouette_clustering_options_are_checked():
+    with pytest.raises(ValueError, match="clustering='kmeans'.*'silhouette'"):
+        Diarizer("spectral", clustering="kmeans")
+    with pytest.raises(ValueError, match="max_clusters=0"):
+        Diarizer("spectral", clustering="silhouette", max_clusters=0)
+    with pytest.raises(ValueError, match="resegment=-1"):
+        Diarizer("spectral", clustering="silhouette", resegment=-1)
+
+
+def test_silhouette_clustering_finds_synthetic_voices_in_a_block(rng):
+    """Three voices in one block, the count not given: each window on its voice, one voice each."""
+    centres = [c / np.linalg.norm(c) for c in rng.standard_normal((3, DIM))]
+    vectors = np.concatenate([c[None] + 0.12 * rng.standard_normal((12, DIM)) for c in centres])
+    truth = np.repeat(np.arange(3), 12)
+    diarizer = Diarizer("spectral", VoiceClusterer(DIM, "test", center=False), clustering="silhouette",
+                        link_threshold=0.5, min_cluster_windows=3)
+    starts = np.arange(len(vectors)) * 0.5
+    voices = np.array(diarizer._refine(VoiceWindows("s", starts, starts + 1.5, vectors.astype(np.float32))))
+    assert same_partition(voices, truth) and len(diarizer.clusterer.voices) == 3

@@ -1,6 +1,7 @@
 """The end-of-stream pass: exact average linkage over windows, and voice ids that stay stable."""
 
 import numpy as np
+import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from perception.speech.diarize import Diarizer, SpeakerTurn, VoiceClusterer, relabel_turns
@@ -9,7 +10,11 @@ from perception.speech.recluster import (
     VoiceChange,
     absorb_small,
     cluster_pieces,
+    merge_levels,
     relabelled,
+    resegment_pieces,
+    select_clusters,
+    silhouette,
     stable_ids,
 )
 
@@ -108,3 +113,60 @@ def test_history_keeps_runs_and_forgets_voices():
     assert history.voices.tolist() == [1]
     history.add("other", np.zeros(1), np.ones(1), units[:1], np.array([3]))  # another stream: the old one goes
     assert history.stream == "other" and history.voices.tolist() == [3]
+
+
+def test_silhouette_of_single_windows_is_scikit_learns(rng):
+    """Oracle: sklearn's silhouette_score with the cosine metric (one window per group)."""
+    metrics = pytest.importorskip("sklearn.metrics")
+    centres = [c / np.linalg.norm(c) for c in rng.standard_normal((3, 12))]
+    windows = np.concatenate([_units(rng, c, n, 0.4) for c, n in zip(centres, (9, 6, 1))])
+    labels = np.repeat([0, 1, 2], (9, 6, 1))
+    labels[3] = 1  # one window misplaced
+    ours = silhouette(windows, np.ones(len(windows)), labels)
+    assert ours == pytest.approx(metrics.silhouette_score(windows, labels, metric="cosine"), abs=1e-9)
+
+
+def test_a_piece_scores_as_the_mean_distances_of_its_windows(rng):
+    """A piece's own-cluster and other-cluster distances are its windows' means, exact from the sums:
+    two pieces of one window each score as the same two windows."""
+    a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, 8)))
+    windows = np.concatenate([_units(rng, a, 4), _units(rng, b, 4)])
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    pieces = np.stack([windows[:2].sum(0), windows[2:4].sum(0), windows[4:].sum(0)])
+    whole = silhouette(windows, np.ones(8), labels)
+    grouped = silhouette(pieces, np.array([2, 2, 4]), np.array([0, 0, 1]))
+    assert 0.5 < grouped and abs(grouped - whole) < 0.05  # the same partition, seen by pieces
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_select_clusters_finds_the_number_of_voices(k, rng):
+    """Windows of one voice sit at cosine ~0.68, of two voices near 0: the floor (0.5) joins a voice's
+    windows for sure; the silhouette then finds how many voices (one: nothing left to split)."""
+    centres = [c / np.linalg.norm(c) for c in rng.standard_normal((k, 32))]
+    windows = np.concatenate([_units(rng, c, 10, 0.12) for c in centres])
+    labels = select_clusters(windows, np.ones(len(windows)), min_windows=3, floor=0.5)
+    assert _partition(labels) == _partition(np.repeat(np.arange(k), 10))
+
+
+def test_select_clusters_keeps_to_max_clusters_and_small_groups_join(rng):
+    centres = [c / np.linalg.norm(c) for c in rng.standard_normal((4, 32))]
+    windows = np.concatenate([_units(rng, c, n, 0.12) for c, n in zip(centres, (10, 10, 10, 2))])
+    labels = select_clusters(windows, np.ones(len(windows)), min_windows=3, floor=0.5)
+    assert len(set(labels)) == 3 and len(set(labels[-2:])) == 1  # two windows are no voice of their own
+    assert len(set(select_clusters(windows, np.ones(len(windows)), 3, 0.5, max_clusters=2))) <= 2
+
+
+def test_merge_levels_end_in_one_cluster_and_start_at_the_floor(rng):
+    windows = np.concatenate([_units(rng, c / np.linalg.norm(c), 5, 0.1) for c in rng.standard_normal((3, 16))])
+    levels = merge_levels(windows, np.ones(15), floor=0.5)
+    assert [int(labels.max()) + 1 for labels in levels] == [3, 2, 1]
+    assert _partition(levels[0]) == _partition(cluster_pieces(windows, np.ones(15), 0.5))
+
+
+def test_resegment_pieces_moves_a_piece_to_its_nearest_centroid(rng):
+    a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, 16)))
+    sums = np.stack([_units(rng, a, 6).sum(0), _units(rng, a, 6).sum(0), _units(rng, b, 6).sum(0),
+                     _units(rng, a, 2).sum(0)])
+    counts = np.array([6, 6, 6, 2])
+    assert resegment_pieces(sums, counts, np.array([0, 0, 1, 1]), 2).tolist() == [0, 0, 1, 0]
+    assert resegment_pieces(sums, counts, np.array([0, 0, 1, 1]), 0).tolist() == [0, 0, 1, 1]
