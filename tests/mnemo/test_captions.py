@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ import mnemo
 from mnemo.captions import CACHE_FILE, ORIGIN, CaptionConfig, CaptionCounts, Captioner
 from mnemo.config import load_profile, list_profiles, profile_from_dict
 from mnemo.errors import ConfigError
+from mnemo.cli import app
 from mnemo.sample import Scene, make_sample
 
 # rooms whose walls and floors share a colour, so the dominant colour of every keyframe is known
@@ -25,12 +24,13 @@ ROOMS = (Scene("red room", (200, 40, 40), (170, 35, 35), "", 3.0),
          Scene("yellow room", (220, 200, 40), (190, 170, 30), "", 3.0),
          Scene("blue room", (40, 70, 200), (30, 55, 170), "", 3.0))
 COLOUR = {"red room": "red", "yellow room": "yellow", "blue room": "blue"}
-ENV = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
 
 
-def mnemo_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mnemo", *args], capture_output=True, text=True, timeout=300,
-                          env=ENV)
+def mnemo_cli(*args: str):
+    """The mnemo command in this process (the models are loaded once for the module: ``shared_models``)."""
+    from typer.testing import CliRunner
+
+    return CliRunner().invoke(app, list(args), env={"COLUMNS": "250", "NO_COLOR": "1"})
 
 
 def requests_for(log: Path, model: str) -> int:
@@ -131,6 +131,18 @@ def test_a_slow_or_dead_endpoint_is_given_up_after_a_bound(scripted_llm, tmp_pat
 
 
 @pytest.fixture(scope="module")
+def shared_models():
+    """lite's models, loaded once: every memory opened in this module uses them, each with its own profile
+    (the profiles here differ from lite in their captioner only)."""
+    from mnemo import models
+
+    lite = models.load_encoders(load_profile("lite"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(models, "load_encoders", lambda profile: dataclasses.replace(lite, profile=profile))
+        yield lite
+
+
+@pytest.fixture(scope="module")
 def rooms(tmp_path_factory):
     """Three rooms of 3 s, 320x180 at 10 fps, no audio or subtitles (only captions give the events text)."""
     return make_sample(tmp_path_factory.mktemp("rooms"), width=320, height=180, fps=10, scenes=ROOMS, audio=False,
@@ -153,13 +165,13 @@ def profile_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def captioned(rooms, profile_file, scripted_llm, tmp_path_factory):
+def captioned(rooms, profile_file, scripted_llm, shared_models, tmp_path_factory):
     """The rooms ingested by the command with captions from the vision model."""
     url, log = scripted_llm
     memory = tmp_path_factory.mktemp("captioned") / "mem"
     run = mnemo_cli("ingest", str(rooms.video), "--memory", str(memory), "--profile", str(profile_file), "--quiet",
                     "--caption-url", url, "--caption-model", "vision")
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.output
     return memory, run, requests_for(log, "vision")
 
 
@@ -167,7 +179,7 @@ def test_captions_are_stored_as_event_text_with_the_keyframes_colour(captioned):
     memory, run, asked = captioned
     with mnemo.open(memory) as mem:
         events, lines = mem.events(), mem.screen_text()
-    assert asked >= len(events) >= 3 and "captions" in run.stdout
+    assert asked >= len(events) >= 3 and "captions" in run.output
     assert {line.origin for line in lines} == {ORIGIN} and {line.model for line in lines} == {"vision"}
     for event in events:
         own = [line for line in lines if line.event_id == event.id]
@@ -180,11 +192,11 @@ def test_captions_are_stored_as_event_text_with_the_keyframes_colour(captioned):
 def test_search_finds_and_ask_cites_the_captioned_room(captioned):
     memory, _, _ = captioned
     run = mnemo_cli("search", "yellow walls", "--memory", str(memory), "--k", "1", "--json")
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.output
     [hit] = json.loads(run.stdout)
     assert "yellow" in hit["text"] and colour_at((hit["start"] + hit["end"]) / 2) == "yellow"
     run = mnemo_cli("ask", "when did I see a room with blue walls?", "--memory", str(memory), "--json")
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.output
     evidence = json.loads(run.stdout)["evidence"]
     assert evidence and "A room with blue walls." in evidence[0]["text"]
 
@@ -222,7 +234,8 @@ def _profile_dict(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def test_a_failing_endpoint_leaves_the_memory_as_without_captions(rooms, profile_file, scripted_llm, tmp_path):
+def test_a_failing_endpoint_leaves_the_memory_as_without_captions(rooms, profile_file, scripted_llm, shared_models,
+                                                                  tmp_path):
     data = _profile_dict(profile_file)
     plain = profile_from_dict({**data, "captioner": None})
     failing = profile_from_dict({**data, "captioner": {"url": scripted_llm[0], "model": "vision_http500",
