@@ -11,6 +11,7 @@ the built-in answerer answers instead and the Answer says why (``answerer="built
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
@@ -64,6 +65,8 @@ class LLMConfig:
     budget_s: float = 30.0  # wall seconds for the whole question
     request_timeout_s: float = 15.0  # per HTTP request (cut to what is left of the budget)
     temperature: float = 0.0
+    images: int = 0  # after each tool round, the main keyframes of up to this many events the tools returned
+    #                  are sent as image_url parts (a vision endpoint); 0: text only
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://", self.url or ""):
@@ -72,6 +75,8 @@ class LLMConfig:
             raise ValueError("LLMConfig.model is empty: name the model the server serves")
         if self.max_rounds < 1 or self.budget_s <= 0 or self.request_timeout_s <= 0:
             raise ValueError(f"LLMConfig: max_rounds={self.max_rounds!r} must be >= 1 and budgets > 0")
+        if not isinstance(self.images, int) or isinstance(self.images, bool) or self.images < 0:
+            raise ValueError(f"LLMConfig.images={self.images!r}: expected an integer >= 0")
 
 
 class LLMError(Exception):
@@ -170,9 +175,13 @@ class LLMAnswerer:
             calls = message.get("tool_calls") or []
             if calls and not last:
                 messages.append({"role": "assistant", "content": message.get("content") or "", "tool_calls": calls})
+                results = []
                 for call in calls:
+                    results.append(tools.run(call))
                     messages.append({"role": "tool", "tool_call_id": call.get("id") or "",
-                                     "content": json.dumps(tools.run(call), default=str)[:8000]})
+                                     "content": json.dumps(results[-1], default=str)[:8000]})
+                if self.config.images:
+                    messages += _image_message(tools.keyframes(results, self.config.images))
                 continue
             return self._parse(question, at, message.get("content") or "", tools), round_
         raise LLMError("no answer within the rounds allowed")
@@ -253,6 +262,7 @@ class _Tools:
         builtin = builtin.cut(self.at)  # the world as perceived up to the question's time
         self.builtin, self.retriever, self.world = builtin, retriever, builtin.world
         self._until = None if self.at == float("inf") else self.at
+        self.shown: set[int] = set()  # events whose keyframe the model was sent
         self.table: dict[str, Callable[..., Any]] = {
             "search_memory": self.search_memory, "get_event": self.get_event, "entity_timeline": self.entity_timeline,
             "place_history": self.place_history, "graph_at": self.graph_at, "builtin_answer": self.builtin_answer}
@@ -318,6 +328,21 @@ class _Tools:
         a = self.builtin.answer(str(question), None if self.at == float("inf") else self.at)
         return {"answer": a.text, "value": a.value, "kind": a.kind}
 
+    def keyframes(self, results: list, limit: int) -> list[tuple[int, bytes]]:
+        """(event id, main keyframe JPEG) of up to ``limit`` events named in tool results and not shown before."""
+        found: list[tuple[int, bytes]] = []
+        for event_id in _event_ids(results):
+            if len(found) == limit:
+                break
+            if event_id in self.shown:
+                continue
+            self.shown.add(event_id)
+            try:
+                found.append((event_id, self.retriever.store.keyframe_path(event_id, 0).read_bytes()))
+            except (KeyError, OSError):  # an event without a keyframe (audio only)
+                continue
+        return found
+
     def evidence(self, event_id: int) -> list[Evidence]:
         try:
             from planners.retrieval import Scored
@@ -326,6 +351,27 @@ class _Tools:
                                            until=self._until)
         except KeyError:
             return []
+
+
+def _event_ids(results: list) -> list[int]:
+    """Event ids in tool results, in order: ``{"event": id}`` objects alone or in lists."""
+    ids = []
+    for result in results:
+        for item in result if isinstance(result, list) else [result]:
+            if isinstance(item, dict) and isinstance(item.get("event"), int) and item["event"] not in ids:
+                ids.append(item["event"])
+    return ids
+
+
+def _image_message(keyframes: list[tuple[int, bytes]]) -> list[dict]:
+    """A user message showing events' keyframes as base64 JPEG data URLs (none when there are none)."""
+    if not keyframes:
+        return []
+    parts: list[dict] = [{"type": "text", "text": "Keyframes of events " + ", ".join(str(e) for e, _ in keyframes)
+                          + ", in that order."}]
+    parts += [{"type": "image_url", "image_url": {"url": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()}}
+              for _, jpeg in keyframes]
+    return [{"role": "user", "content": parts}]
 
 
 def _arguments(raw: Any) -> dict:

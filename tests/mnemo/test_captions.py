@@ -218,8 +218,12 @@ def remux(video: Path, out: Path) -> Path:
 def test_a_reingest_of_the_same_pictures_asks_nothing(captioned, rooms, profile_file, scripted_llm, tmp_path):
     memory, _, asked = captioned
     copy = remux(rooms.video, tmp_path / "rooms.mkv")
-    profile = profile_from_dict({**_profile_dict(profile_file),
-                                 "captioner": {"url": scripted_llm[0], "model": "vision", "keyframes": 3}})
+    import yaml
+
+    path = tmp_path / "with-url.yaml"  # a file: the memory records the path of the profile it was last given
+    path.write_text(yaml.safe_dump({**_profile_dict(profile_file),
+                                    "captioner": {"url": scripted_llm[0], "model": "vision", "keyframes": 3}}))
+    profile = load_profile(path)
     with mnemo.open(memory, profile=profile) as mem:
         report = mem.ingest(str(copy))
         events = [e for e in mem.events() if e.stream == report.stream]
@@ -259,3 +263,24 @@ def _dump(memory: Path) -> tuple:
         keyframes = db.execute("SELECT * FROM keyframes ORDER BY 1, 2").fetchall()
         lines = db.execute("SELECT * FROM screen_text").fetchall()
     return events, vectors, keyframes, lines
+
+
+def test_the_llm_answerer_may_look_at_the_evidence_keyframes(captioned, scripted_llm):
+    from planners.llm import LLMAnswerer, LLMConfig
+
+    memory, _, _ = captioned
+    url, log = scripted_llm
+    question = "What colour were the walls of the room with blue walls?"
+    with mnemo.open(memory) as mem:
+        answers = []
+        for images in (0, 1):
+            mem.reasoner.llm = LLMAnswerer(LLMConfig(url=url, model="eyes", images=images))
+            answers.append(mem.ask(question, answerer="llm"))
+        blue = [e for e in mem.events() if "blue" in e.text]
+    blind, seeing = answers
+    assert blind.kind == "unknown" and blind.answerer == "llm:eyes"
+    assert (seeing.value, seeing.answerer) == ("blue", "llm:eyes")  # the colour of the image it was sent
+    [cited] = seeing.evidence  # the blue room (of the video or of its remuxed copy)
+    assert cited.event in {e.id for e in blue} and "blue walls" in cited.text
+    last = json.loads(log.read_text().splitlines()[-1])["body"]["messages"][-1]
+    assert last["role"] == "user" and [p["type"] for p in last["content"]] == ["text", "image_url"]

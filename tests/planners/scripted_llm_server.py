@@ -17,7 +17,9 @@ Vision models (captions, mnemo/captions.py) answer from the image sent as a base
 such an image gets HTTP 400. Misbehaving ones: ``vision_slow`` (sleeps 3 s, then answers),
 ``vision_http500``, ``vision_empty`` (empty content), ``vision_refusal`` (OpenAI's ``refusal`` field),
 ``vision_sorry`` (a refusal in words), ``vision_overlong`` (5000 characters), ``vision_nontext`` (content
-a list of numbers), ``vision_garbled`` (not JSON at all).
+a list of numbers), ``vision_garbled`` (not JSON at all). ``eyes`` is an answerer that looks: it searches
+the memory for the question, then answers with the dominant colour of the last image it was shown and
+cites the event found (kind "unknown" when it was shown none).
 """
 
 from __future__ import annotations
@@ -91,10 +93,41 @@ def vision_reply(body: dict) -> tuple[int, dict | str]:
                  "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
 
 
+def eyes_reply(body: dict) -> dict:
+    """Search for the question; then the colour of the last image shown, citing what the search found."""
+    messages = body["messages"]
+    tool_results = [json.loads(m["content"]) for m in messages if m.get("role") == "tool"]
+    message: dict = {"role": "assistant", "content": None}
+    if not tool_results:
+        question = messages[1]["content"].split(": ", 1)[1]
+        message["tool_calls"] = [_call(1, "search_memory", json.dumps({"query": question, "k": 1}))]
+    else:
+        jpeg = _last_image(messages)
+        found = [hit["event"] for hit in tool_results[-1]] if isinstance(tool_results[-1], list) else []
+        if jpeg is None:
+            answer = {"answer": "I cannot see it.", "kind": "unknown", "evidence": found}
+        else:
+            colour = dominant_colour(jpeg)
+            answer = {"answer": colour, "value": colour, "kind": "text", "confidence": 0.8, "evidence": found}
+        message["content"] = json.dumps(answer)
+    return {"id": "x", "object": "chat.completion", "model": "eyes",
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+
+
+def _last_image(messages: list[dict]) -> bytes | None:
+    for message in reversed(messages):
+        jpeg = image_of({"messages": [message]})
+        if jpeg is not None:
+            return jpeg
+    return None
+
+
 def reply(body: dict) -> tuple[int, dict | str]:
     model = body.get("model")
     if isinstance(model, str) and model.startswith("vision"):
         return vision_reply(body)
+    if model == "eyes":
+        return 200, eyes_reply(body)
     used_tools = any(m.get("role") == "tool" for m in body["messages"])
     message: dict = {"role": "assistant", "content": None}
     if model == "tools" and not used_tools:
