@@ -17,6 +17,7 @@ from mnemo.captions import CACHE_FILE, ORIGIN, CaptionConfig, CaptionCounts, Cap
 from mnemo.config import load_profile, list_profiles, profile_from_dict
 from mnemo.errors import ConfigError
 from mnemo.cli import app
+from mnemo.commands.app import caption_note
 from mnemo.sample import Scene, make_sample
 
 # rooms whose walls and floors share a colour, so the dominant colour of every keyframe is known
@@ -254,6 +255,8 @@ def test_a_failing_endpoint_leaves_the_memory_as_without_captions(rooms, profile
     counts = reports[1].captions
     assert counts["skipped"] == counts["asked"] >= reports[1].events and counts["reasons"] == {"http error": counts["asked"]}
     assert (counts["stored"], counts["cached"]) == (0, 0)
+    assert caption_note(counts) == f"captions 0 (0 cached, {counts['asked']} asked), {counts['asked']} skipped " \
+                                   f"(http error {counts['asked']})"  # the ingest summary's note
 
 
 def _dump(memory: Path) -> tuple:
