@@ -25,6 +25,7 @@ cites the event found (kind "unknown" when it was shown none).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,6 +78,8 @@ def vision_reply(body: dict) -> tuple[int, dict | str]:
         return 200, "<html>gateway says hello</html>"
     if model == "vision_slow":
         time.sleep(3.0)
+    elif model == "vision":  # a stand-in for a model's latency (bench/captions.py)
+        time.sleep(float(os.environ.get("SCRIPTED_VISION_DELAY") or 0.0))
     if model in ("vision", "vision_slow"):
         message["content"] = f"A room with {dominant_colour(jpeg)} walls."
     elif model == "vision_empty":
@@ -207,7 +210,5 @@ if __name__ == "__main__":
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
-    import os
-
     os.replace(sys.argv[1] + ".tmp", sys.argv[1])
     server.serve_forever()
