@@ -25,6 +25,7 @@ ROOMS = (Scene("red room", (200, 40, 40), (170, 35, 35), "", 3.0),
          Scene("yellow room", (220, 200, 40), (190, 170, 30), "", 3.0),
          Scene("blue room", (40, 70, 200), (30, 55, 170), "", 3.0))
 COLOUR = {"red room": "red", "yellow room": "yellow", "blue room": "blue"}
+PALETTE = {"red": (200, 40, 40), "green": (40, 160, 60), "blue": (40, 70, 200), "yellow": (220, 200, 40)}
 
 
 def mnemo_cli(*args: str):
@@ -62,7 +63,8 @@ def jpeg_of(rgb: tuple[int, int, int]) -> bytes:
 def test_captions_are_off_in_every_shipped_profile_and_bad_values_are_named():
     assert list_profiles() and not any(load_profile(name).captioner.enabled for name in list_profiles())
     config = profile_from_dict({"captioner": {"url": "http://127.0.0.1:9/v1", "model": "m", "keyframes": 2}})
-    assert config.captioner.enabled and config.captioner.keyframes == 2 and config.captioner.key_env == "MNEMO_CAPTION_KEY"
+    assert config.captioner.enabled and config.captioner.keyframes == 2
+    assert config.captioner.key_env == "MNEMO_CAPTION_KEY"
     with pytest.raises(ConfigError, match="unknown key 'modle' in captioner; allowed: .*model"):
         profile_from_dict({"captioner": {"url": "http://x/v1", "modle": "m"}})
     with pytest.raises(ConfigError, match="captioner.url must be an http.s. URL .* got 'ftp://x'"):
@@ -81,7 +83,7 @@ def test_captions_name_the_image_and_a_second_ask_comes_from_the_cache(scripted_
     monkeypatch.setenv("MNEMO_CAPTION_KEY", "sesame")
     captioner = Captioner(CaptionConfig(url=url, model="vision", concurrency=2), tmp_path / CACHE_FILE)
     names = ["red", "green", "blue", "yellow"]
-    jpegs = [jpeg_of(CaptionServerColours[name]) for name in names]
+    jpegs = [jpeg_of(PALETTE[name]) for name in names]
     before, counts = requests_for(log, "vision"), CaptionCounts()
     assert captioner.describe(jpegs, counts) == [f"A room with {name} walls." for name in names]
     assert (counts.asked, counts.cached, counts.skipped) == (4, 0, 0)
@@ -95,9 +97,6 @@ def test_captions_name_the_image_and_a_second_ask_comes_from_the_cache(scripted_
     other_prompt = Captioner(CaptionConfig(url=url, model="vision", prompt="Name the colour."), tmp_path / CACHE_FILE)
     other_prompt.describe(jpegs[:1], counts := CaptionCounts())
     assert (counts.asked, counts.cached) == (1, 0)  # the cache key holds the prompt
-
-
-CaptionServerColours = {"red": (200, 40, 40), "green": (40, 160, 60), "blue": (40, 70, 200), "yellow": (220, 200, 40)}
 
 
 @pytest.mark.parametrize("model, reason", [
@@ -117,7 +116,7 @@ def test_a_slow_or_dead_endpoint_is_given_up_after_a_bound(scripted_llm, tmp_pat
     captioner = Captioner(CaptionConfig(url=url, model="vision_slow", timeout_s=0.3, give_up_after=2,
                                         concurrency=2), tmp_path / CACHE_FILE)
     before, counts = requests_for(log, "vision_slow"), CaptionCounts()
-    jpegs = [jpeg_of(c) for c in CaptionServerColours.values()]
+    jpegs = [jpeg_of(c) for c in PALETTE.values()]
     assert captioner.describe(jpegs[:2], counts) == [None, None]  # two timeouts at once: given up
     assert captioner.describe(jpegs[2:], counts) == [None, None]  # not asked
     assert requests_for(log, "vision_slow") == before + 2
@@ -253,7 +252,8 @@ def test_a_failing_endpoint_leaves_the_memory_as_without_captions(rooms, profile
     assert dumps[0] == dumps[1] and dumps[0][0]  # the same events, text, vectors and keyframes
     assert reports[0].captions == {} and reports[1].events == reports[0].events
     counts = reports[1].captions
-    assert counts["skipped"] == counts["asked"] >= reports[1].events and counts["reasons"] == {"http error": counts["asked"]}
+    assert counts["skipped"] == counts["asked"] >= reports[1].events
+    assert counts["reasons"] == {"http error": counts["asked"]}
     assert (counts["stored"], counts["cached"]) == (0, 0)
     assert caption_note(counts) == f"captions 0 (0 cached, {counts['asked']} asked), {counts['asked']} skipped " \
                                    f"(http error {counts['asked']})"  # the ingest summary's note
