@@ -125,13 +125,22 @@ class CaptionCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT text FROM captions WHERE key = ?", (key,)).fetchone()
+        """The cached caption, None when there is none (or the cache cannot be read: it is only a cache)."""
+        try:
+            row = self._conn.execute("SELECT text FROM captions WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            logger.warning("caption cache %s unreadable (%s): asking the endpoint", self.path, exc)
+            return None
         return None if row is None else str(row[0])
 
     def put(self, key: str, text: str, model: str) -> None:
-        with self._conn:
-            self._conn.execute("INSERT OR REPLACE INTO captions(key, text, model, created) VALUES (?, ?, ?, ?)",
-                               (key, text, model, time.time()))
+        """Keep a caption; a cache that cannot be written (a full disk) is logged, never fatal."""
+        try:
+            with self._conn:
+                self._conn.execute("INSERT OR REPLACE INTO captions(key, text, model, created) VALUES (?, ?, ?, ?)",
+                                   (key, text, model, time.time()))
+        except sqlite3.Error as exc:
+            logger.warning("caption cache %s not written (%s)", self.path, exc)
 
     def close(self) -> None:
         self._conn.close()
@@ -176,6 +185,10 @@ class Captioner:
                 self._skip(counts, failure.reason, 1)
                 logger.warning("caption skipped: %s", failure)
                 continue
+            except Exception:  # noqa: BLE001 - a caption never fails an ingest, whatever goes wrong in asking
+                self._skip(counts, "error", 1)
+                logger.warning("caption skipped: unexpected error", exc_info=True)
+                continue
             self.failures = 0
             if self.cache is not None:
                 self.cache.put(keys[i], found[i], cfg.model)
@@ -212,7 +225,7 @@ class Captioner:
                                 True)
         try:
             data = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise CaptionFailed("not a chat completion", f"{response.text[:120]!r}") from exc
         return caption_text(data, cfg.max_chars)
 
