@@ -20,6 +20,7 @@ import yaml
 
 from memory.segmenter import SegmenterConfig
 from mnemo.errors import ConfigError
+from mnemo.captions import CaptionConfig
 from mnemo.entities import EntitiesConfig
 from mnemo.ocr import OcrConfig
 from mnemo.speech import SpeechConfig
@@ -65,6 +66,7 @@ class Profile:
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     entities: EntitiesConfig = field(default_factory=EntitiesConfig)
     ocr: OcrConfig = field(default_factory=OcrConfig)  # screen text (OCR); off unless a reader is named
+    captioner: CaptionConfig = field(default_factory=CaptionConfig)  # keyframe captions; off unless a url is given
     ingest: IngestConfig = field(default_factory=IngestConfig)
     index: str = "IDMap2,Flat"  # FAISS factory string for every vector space
     fallback: str | None = None  # profile used, with one warning, when this one's weights cannot be had
@@ -139,7 +141,7 @@ def _read_yaml(path: Path) -> Any:
 def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", where: str = "<dict>") -> Profile:
     """Build a Profile from a parsed YAML mapping, naming any bad key or value."""
     allowed = {"name", "sampling", "frame_encoder", "text_embedder", "segmenter", "speech", "entities", "ocr",
-               "ingest", "index", "fallback", "plugins"}
+               "captioner", "ingest", "index", "fallback", "plugins"}
     _check_keys(data, allowed, where, "profile")
     plugins = load_plugins(data.get("plugins") or (), where)
     try:
@@ -152,6 +154,7 @@ def profile_from_dict(data: Mapping[str, Any], default_name: str = "custom", whe
             speech=_section(SpeechConfig, data.get("speech"), where, "speech"),
             entities=_section(EntitiesConfig, data.get("entities"), where, "entities"),
             ocr=_ocr(data.get("ocr"), where),
+            captioner=_section(CaptionConfig, data.get("captioner"), where, "captioner"),
             ingest=_section(IngestConfig, data.get("ingest"), where, "ingest"),
             index=str(data.get("index", "IDMap2,Flat")),
             fallback=data.get("fallback"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import sys
 from dataclasses import dataclass
@@ -144,6 +145,7 @@ def load_encoders(profile: Profile) -> Encoders:
             raise
         logger.warning("profile %r: %s; falling back to profile %r", profile.name, err, profile.fallback)
         fallback = load_profile(profile.fallback)
+        fallback = dataclasses.replace(fallback, captioner=profile.captioner)  # an endpoint, not a model file
         return load_encoders(fallback.with_sampling(**_sampling_overrides(profile, fallback)))
 
 

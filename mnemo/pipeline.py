@@ -25,7 +25,8 @@ from mnemo.runtime.records import IngestReport, PacketBatch  # noqa: F401  (Inge
 from mnemo.entities import EntityLinker, EntityStage
 from mnemo.segment_channels import ENTITIES_CHANNEL, POSE_CHANNEL, EntitySignal, PoseSignal
 from mnemo.segment_channels import STATE_KEY as ENTITY_STATE_KEY
-from mnemo.ocr import ScreenTextStage
+from mnemo.captions import CACHE_FILE, CaptionStage, Captioner
+from mnemo.ocr import ORIGIN as OCR_ORIGIN, ScreenTextStage
 from perception.speech.asr import Transcript
 from perception.speech.live import LiveOptions
 from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
@@ -70,6 +71,9 @@ class Ingestor:
         self.policy = dataclasses.replace(self.profile.sampling, frame_size=frame_size, video=True,
                                           audio=self.speech.enabled)
         self.linker = EntityLinker(store)
+        # keyframe captions from a vision endpoint (profile section captioner), cached in the memory folder
+        self.captioner = (Captioner(self.profile.captioner, store.directory / CACHE_FILE)
+                          if self.profile.captioner.enabled else None)
         # the segmenter fuses an online speech channel (speaker changes) computed from the audio
         self.speech_surprise = SPEECH_CHANNEL in self.profile.segmenter.channels and self.speech.enabled
         # live recognition (speech.live_asr): called with each transcript as it becomes final, and
@@ -186,6 +190,8 @@ class _StreamRun:
                          if entities.enabled and not self.audio_only else None)
         self.screen = (_screen_stage(ingestor, report.stream, checkpoint)
                        if ingestor.encoders.ocr is not None and not self.audio_only else None)
+        self.captions = (CaptionStage(ingestor.captioner, report.stream)
+                         if ingestor.captioner is not None and not self.audio_only else None)
         self.entity_signal = self._entity_signal(checkpoint)
         self.pose_signal = self._pose_signal()
         self.last_time: float | None = None
@@ -360,6 +366,12 @@ class _StreamRun:
             self.stages["ocr"] = self.screen.seconds
             logger.info("%s: OCR read %d frames in %.1f s (%d screen changes over ocr.frames_per_event left unread)",
                         self.report.uri, self.screen.read_frames, self.screen.seconds, self.screen.skipped_frames)
+        if self.captions is not None:
+            self.stages["captions"] = self.captions.seconds
+            self.report.captions = self.captions.counts.as_dict()
+            logger.info("%s: captions: %d stored, %d from the cache, %d requests, %d keyframes skipped %s",
+                        self.report.uri, self.captions.counts.stored, self.captions.counts.cached,
+                        self.captions.counts.asked, self.captions.counts.skipped, dict(self.captions.counts.reasons))
         if self.entities is not None:  # detection, then tracking + re-identification + registry
             self.stages["entities"] = self.stages.get("entities.detect", 0.0) + self.stages.get("entities.track", 0.0)
         self.report.stages = dict(self.stages)
@@ -505,7 +517,7 @@ class _StreamRun:
     def _store(self, segments: Sequence[Segment], done: bool) -> None:
         """Store each segment's event with the checkpoint right after it, one transaction each."""
         t0, speech_before, entity_seconds = time.perf_counter(), self.stages.get("speech", 0.0), 0.0
-        ocr_before = self.screen.seconds if self.screen is not None else 0.0
+        ocr_before = self._text_seconds()
         for number, seg in enumerate(segments):
             last = done and number == len(segments) - 1
             event = self._event(seg)
@@ -528,9 +540,14 @@ class _StreamRun:
             self.position = seg.end
         if done and not segments:  # nothing new since the last checkpoint
             self.ing.store.set_checkpoint(Checkpoint(self.report.stream, self.position, b"", done=True))
-        ocr_seconds = (self.screen.seconds if self.screen is not None else 0.0) - ocr_before
+        ocr_seconds = self._text_seconds() - ocr_before
         self.stages["store"] += (time.perf_counter() - t0 - (self.stages.get("speech", 0.0) - speech_before)
                                  - entity_seconds - ocr_seconds)
+
+    def _text_seconds(self) -> float:
+        """Seconds spent reading screen text and waiting for captions (not the store's time)."""
+        return ((self.screen.seconds if self.screen is not None else 0.0)
+                + (self.captions.seconds if self.captions is not None else 0.0))
 
     def _event(self, seg: Segment) -> Event:
         count = seg.end_index - seg.start_index
@@ -547,6 +564,8 @@ class _StreamRun:
         event.keyframes = [Keyframe(o.time, encode_jpeg(_shrink(o.image, size), self.cfg.jpeg_quality)) for o in chosen]
         event.utterances = self._utterances(seg.end)
         event.screen_text = self._screen_text(observations, chosen[0] if chosen else None)
+        if self.captions is not None:  # what a vision model saw on the keyframes, after the screen's lines
+            event.screen_text += self.captions.describe(event.keyframes)
         event.text = "\n".join([*(u.text for u in event.utterances if u.text), *(s.text for s in event.screen_text)])
         if event.text and self.ing.encoders.text is not None:
             event.vectors[self.ing.encoders.text_key] = self.ing.encoders.text.embed([event.text])[0]
@@ -604,7 +623,7 @@ def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None
     """The stream's OCR stage; a resumed stream starts with the lines of its last event that had any."""
     on_screen: list[str] = []
     if checkpoint is not None:
-        lines = ingestor.store.screen_text(stream=stream)
+        lines = [line for line in ingestor.store.screen_text(stream=stream) if line.origin == OCR_ORIGIN]
         last = max((line.event_id or 0 for line in lines), default=None)
         on_screen = [line.text for line in lines if line.event_id == last]
     return ScreenTextStage(ingestor.profile.ocr, ingestor.encoders.ocr, stream, on_screen)

@@ -11,6 +11,7 @@ the built-in answerer answers instead and the Answer says why (``answerer="built
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import math
@@ -63,6 +64,8 @@ class LLMConfig:
     budget_s: float = 30.0  # wall seconds for the whole question
     request_timeout_s: float = 15.0  # per HTTP request (cut to what is left of the budget)
     temperature: float = 0.0
+    images: int = 0  # after each tool round, the main keyframes of up to this many events the tools returned
+    #                  are sent as image_url parts (a vision endpoint); 0: text only
 
     def __post_init__(self) -> None:
         if not re.match(r"^https?://", self.url or ""):
@@ -71,6 +74,8 @@ class LLMConfig:
             raise ValueError("LLMConfig.model is empty: name the model the server serves")
         if self.max_rounds < 1 or self.budget_s <= 0 or self.request_timeout_s <= 0:
             raise ValueError(f"LLMConfig: max_rounds={self.max_rounds!r} must be >= 1 and budgets > 0")
+        if not isinstance(self.images, int) or isinstance(self.images, bool) or self.images < 0:
+            raise ValueError(f"LLMConfig.images={self.images!r}: expected an integer >= 0")
 
 
 class LLMError(Exception):
@@ -149,9 +154,13 @@ class LLMAnswerer:
             calls = message.get("tool_calls") or []
             if calls and not last:
                 messages.append({"role": "assistant", "content": message.get("content") or "", "tool_calls": calls})
+                results = []
                 for call in calls:
+                    results.append(tools.run(call))
                     messages.append({"role": "tool", "tool_call_id": call.get("id") or "",
-                                     "content": json.dumps(tools.run(call), default=str)[:8000]})
+                                     "content": json.dumps(results[-1], default=str)[:8000]})
+                if self.config.images:
+                    messages += _image_message(tools.keyframes(results, self.config.images))
                 continue
             return self._parse(question, at, message.get("content") or "", tools), round_
         raise LLMError("no answer within the rounds allowed")
@@ -222,3 +231,14 @@ def _message_problem(message: Any) -> str | None:
         if not isinstance(function, dict) or not isinstance(function.get("name"), str):
             return f"tool_calls[{i}] is not an object with a function name: {str(call)[:80]!r}"
     return None
+
+
+def _image_message(keyframes: list[tuple[int, bytes]]) -> list[dict]:
+    """A user message showing events' keyframes as base64 JPEG data URLs (none when there are none)."""
+    if not keyframes:
+        return []
+    parts: list[dict] = [{"type": "text", "text": "Keyframes of events " + ", ".join(str(e) for e, _ in keyframes)
+                          + ", in that order."}]
+    parts += [{"type": "image_url", "image_url": {"url": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()}}
+              for _, jpeg in keyframes]
+    return [{"role": "user", "content": parts}]

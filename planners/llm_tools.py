@@ -60,6 +60,7 @@ class Tools:
         builtin = builtin.cut(self.at)  # the world as perceived up to the question's time
         self.builtin, self.retriever, self.world = builtin, retriever, builtin.world
         self._until = None if self.at == float("inf") else self.at
+        self.shown: set[int] = set()  # events whose keyframe the model was sent
         self.table: dict[str, Callable[..., Any]] = {
             "search_memory": self.search_memory, "get_event": self.get_event, "entity_timeline": self.entity_timeline,
             "place_history": self.place_history, "graph_at": self.graph_at, "builtin_answer": self.builtin_answer,
@@ -175,6 +176,21 @@ class Tools:
     def _ids(evidence: list[Evidence]) -> list[int]:
         return sorted({e.event for e in evidence})
 
+    def keyframes(self, results: list, limit: int) -> list[tuple[int, bytes]]:
+        """(event id, main keyframe JPEG) of up to ``limit`` events named in tool results and not shown before."""
+        found: list[tuple[int, bytes]] = []
+        for event_id in _event_ids(results):
+            if len(found) == limit:
+                break
+            if event_id in self.shown:
+                continue
+            self.shown.add(event_id)
+            try:
+                found.append((event_id, self.retriever.store.keyframe_path(event_id, 0).read_bytes()))
+            except (KeyError, OSError):  # an event without a keyframe (audio only)
+                continue
+        return found
+
     def evidence(self, event_id: int) -> list[Evidence]:
         try:
             from planners.retrieval import Scored
@@ -183,6 +199,16 @@ class Tools:
                                            until=self._until)
         except KeyError:
             return []
+
+
+def _event_ids(results: list) -> list[int]:
+    """Event ids in tool results, in order: ``{"event": id}`` objects alone or in lists."""
+    ids = []
+    for result in results:
+        for item in result if isinstance(result, list) else [result]:
+            if isinstance(item, dict) and isinstance(item.get("event"), int) and item["event"] not in ids:
+                ids.append(item["event"])
+    return ids
 
 
 def _arguments(raw: Any) -> dict:

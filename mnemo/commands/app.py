@@ -52,9 +52,20 @@ def print_summary(reports) -> None:
         table.add_column(column, justify="right" if column not in ("source", "stream", "note") else "left")
     for r in reports:
         note = "already ingested" if r.skipped else (f"resumed at {r.resumed_from:.1f}s" if r.resumed_from else "")
+        if r.captions:
+            note = "; ".join(filter(None, [note, caption_note(r.captions)]))
         table.add_row(r.uri, r.stream, f"{r.media_seconds:.1f}", str(r.events), str(r.frames),
                       f"{r.wall_seconds:.1f}", f"{r.realtime_factor:.1f}", note)
     out.print(table)
+
+
+def caption_note(counts: dict) -> str:
+    """The summary's word on captions: stored, from the cache, skipped and why."""
+    note = f"captions {counts['stored']} ({counts['cached']} cached, {counts['asked']} asked)"
+    if counts["skipped"]:
+        reasons = ", ".join(f"{why} {n}" for why, n in sorted(counts["reasons"].items()))
+        note += f", {counts['skipped']} skipped ({reasons})"
+    return note
 
 
 def clock(seconds: float) -> str:

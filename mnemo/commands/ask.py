@@ -24,6 +24,8 @@ def ask(question: str = typer.Argument(..., help="The question, e.g. \"where is 
                                               help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1."),
         llm_model: Optional[str] = typer.Option(None, "--llm-model", envvar="MNEMO_LLM_MODEL", help="Model name."),
         llm_key: Optional[str] = typer.Option(None, "--llm-key", envvar="MNEMO_LLM_KEY", help="API key, if any."),
+        llm_images: int = typer.Option(0, "--llm-images", min=0, help="llm: send the keyframes of up to N events "
+                                       "the model's tools returned, after each tool round (a vision model)."),
         as_json: bool = JsonOpt) -> None:
     """Answer a question over a memory, with evidence (events, times, keyframes) and a confidence."""
     import mnemo
@@ -35,7 +37,8 @@ def ask(question: str = typer.Argument(..., help="The question, e.g. \"where is 
                 raise UserError("--answerer llm needs --llm-url and --llm-model (or MNEMO_LLM_URL, MNEMO_LLM_MODEL)")
             from planners.llm import LLMAnswerer, LLMConfig
 
-            mem.reasoner.llm = LLMAnswerer(LLMConfig(url=llm_url, model=llm_model, key=llm_key))
+            mem.reasoner.llm = LLMAnswerer(LLMConfig(url=llm_url, model=llm_model, key=llm_key,
+                                                      images=llm_images))
         try:
             answer = mem.ask(question, at=when, answerer=answerer)
         except ValueError as exc:

@@ -37,6 +37,11 @@ def ingest(
                                   "its live edge before frames are thinned."),
     topic: List[str] = typer.Option([], "--topic", help="ROS bags: KIND=/topic overrides the topic picked by type "
                                     "(image, pose, text; repeat for several), e.g. --topic image=/cam/image_raw."),
+    caption_url: Optional[str] = typer.Option(None, "--caption-url", envvar="MNEMO_CAPTION_URL",
+                                              help="Caption keyframes with an OpenAI-compatible vision API, e.g. "
+                                              "http://localhost:8000/v1 (bearer token from MNEMO_CAPTION_KEY)."),
+    caption_model: Optional[str] = typer.Option(None, "--caption-model", envvar="MNEMO_CAPTION_MODEL",
+                                                help="The vision model's name (with --caption-url)."),
 ) -> None:
     """Ingest sources into a memory (resumable: re-running continues where it stopped).
 
@@ -51,6 +56,7 @@ def ingest(
     from mnemo.sources import parse_topics, source_streams
 
     chosen = load_profile(profile or memory_profile(memory)).with_sampling(fps=fps, keyframes_only=keyframes_only)
+    chosen = with_captioner(chosen, caption_url, caption_model)
     topics = parse_topics(topic)
     if use_ray or address:
         from mnemo.commands.job import ingest_on_ray
@@ -95,6 +101,25 @@ def ingest(
         raise typer.Exit(2 if not reports else 1)
     if code:
         raise typer.Exit(code)
+
+
+def with_captioner(profile, url: str | None, model: str | None):
+    """The profile with its captioner's url and model replaced by --caption-url and --caption-model."""
+    if url is None and model is None:
+        return profile
+    import dataclasses
+
+    from mnemo.commands.app import UserError
+
+    current = profile.captioner
+    if not (url or current.url) or not (model or current.model):
+        raise UserError("captions need both --caption-url URL and --caption-model NAME "
+                        "(or a captioner section in the profile)")
+    try:
+        captioner = dataclasses.replace(current, url=url or current.url, model=model or current.model)
+    except ValueError as error:
+        raise UserError(f"--caption-url/--caption-model: {error}") from error
+    return dataclasses.replace(profile, captioner=captioner)
 
 
 def _report_error(error: Exception) -> int:
