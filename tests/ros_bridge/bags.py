@@ -330,3 +330,13 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
             while texts and texts[0][0] <= t:
                 bag.write("/speech", "std_msgs/msg/String", bag.string(texts.pop(0)[1]), record)
     return path
+
+
+class Messages(BagWriter):
+    """BagWriter's message helpers without a bag: ROS 2 messages of a type store, for live publishers."""
+
+    def __init__(self, ts):
+        self.ts, self.T, self.storage = ts, ts.types, "ros2"
+
+    def close(self) -> None:
+        pass

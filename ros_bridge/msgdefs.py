@@ -1,0 +1,40 @@
+"""Message definitions mnemo reads that rosbags' type stores lack: vision_msgs (ROS 2 Humble's spelling)
+and audio_common_msgs, in ROS's ``.msg`` text. Bags carry their own definitions; the live ROS 2 node
+(cyclonedds, no ROS install) needs these to (de)serialise what a robot sends."""
+
+from __future__ import annotations
+
+VISION_ROS2 = {
+    "vision_msgs/msg/Point2D": "float64 x\nfloat64 y",
+    "vision_msgs/msg/Pose2D": "vision_msgs/Point2D position\nfloat64 theta",
+    "vision_msgs/msg/BoundingBox2D": "vision_msgs/Pose2D center\nfloat64 size_x\nfloat64 size_y",
+    "vision_msgs/msg/BoundingBox3D": "geometry_msgs/Pose center\ngeometry_msgs/Vector3 size",
+    "vision_msgs/msg/ObjectHypothesis": "string class_id\nfloat64 score",
+    "vision_msgs/msg/ObjectHypothesisWithPose": "vision_msgs/ObjectHypothesis hypothesis\n"
+                                                "geometry_msgs/PoseWithCovariance pose",
+    "vision_msgs/msg/Detection2D": "std_msgs/Header header\nvision_msgs/ObjectHypothesisWithPose[] results\n"
+                                   "vision_msgs/BoundingBox2D bbox\nstring id",
+    "vision_msgs/msg/Detection2DArray": "std_msgs/Header header\nvision_msgs/Detection2D[] detections",
+    "vision_msgs/msg/Detection3D": "std_msgs/Header header\nvision_msgs/ObjectHypothesisWithPose[] results\n"
+                                   "vision_msgs/BoundingBox3D bbox\nstring id",
+    "vision_msgs/msg/Detection3DArray": "std_msgs/Header header\nvision_msgs/Detection3D[] detections",
+}
+
+AUDIO = {  # ROS 1 and ROS 2 spell them alike
+    "audio_common_msgs/msg/AudioData": "uint8[] data",
+    "audio_common_msgs/msg/AudioDataStamped": "std_msgs/Header header\naudio_common_msgs/AudioData audio",
+    "audio_common_msgs/msg/AudioInfo": "uint8 channels\nuint32 sample_rate\nstring sample_format\n"
+                                       "uint32 bitrate\nstring coding_format",
+}
+
+
+def ros2_typestore():
+    """rosbags' ROS 2 Humble type store with vision_msgs and audio_common_msgs added."""
+    from rosbags.typesys import Stores, get_types_from_msg, get_typestore
+
+    store = get_typestore(Stores.ROS2_HUMBLE)
+    types = {}
+    for name, text in {**VISION_ROS2, **AUDIO}.items():
+        types.update(get_types_from_msg(text, name))
+    store.register(types)
+    return store

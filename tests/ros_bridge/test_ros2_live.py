@@ -1,0 +1,209 @@
+"""`mnemo ros2` between two processes over DDS on loopback (a random ROS_DOMAIN_ID): the node as a
+subprocess, this test process as the robot (ros_bridge/dds.py's participant publishing the camera,
+odometry, tf and a text topic as a ROS 2 robot does) and as the client asking on ~/ask.
+
+One run covers: events published as they are committed; a question answered with its id and evidence
+whose camera pose (from tf) matches the robot's geometry; a goal sent for it; a bad question; a text topic
+that never speaks; a frame stamped out of order; SIGINT leaving an intact memory with every event published
+once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.ros
+
+REPO = Path(__file__).resolve().parents[2]
+SECONDS, RATE, WIDTH, HEIGHT = 8.0, 5.0, 160, 120
+NODE = "mnemo_test"
+
+
+@pytest.fixture(scope="module")
+def domain():
+    """A random ROS domain on loopback for this module (and the node it starts)."""
+    pytest.importorskip("cyclonedds", reason="cyclonedds is not installed: pip install cyclonedds (scripts/setup.sh)")
+    saved = {k: os.environ.get(k) for k in ("ROS_DOMAIN_ID", "ROS_LOCALHOST_ONLY", "CYCLONEDDS_URI")}
+    os.environ.update(ROS_DOMAIN_ID=str(random.randrange(1, 200)), ROS_LOCALHOST_ONLY="1")
+    os.environ.pop("CYCLONEDDS_URI", None)
+    yield os.environ["ROS_DOMAIN_ID"]
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+class Robot:
+    """This process on the ROS 2 graph: the robot's publishers, and a client of the node's topics."""
+
+    def __init__(self, bags):
+        from ros_bridge.dds import Dds
+
+        self.dds = Dds()
+        self.m = bags.Messages(self.dds.store)
+        self.camera = self.dds.writer("/camera/image", "sensor_msgs/msg/Image", reliable=False, depth=5)
+        self.odom = self.dds.writer("/odom", "nav_msgs/msg/Odometry", reliable=False, depth=10)
+        self.tf = self.dds.writer("/tf", "tf2_msgs/msg/TFMessage", depth=100)
+        self.tf_static = self.dds.writer("/tf_static", "tf2_msgs/msg/TFMessage", depth=10, latched=True)
+        self.speech = self.dds.writer("/speech", "std_msgs/msg/String")
+        self.silent = self.dds.writer("/silent", "std_msgs/msg/String")  # a text topic that never speaks
+        self.ask_out = self.dds.writer(f"/{NODE}/ask", "std_msgs/msg/String")
+        self.events, self.answers, self.goals = [], [], []
+        self.lock = threading.Lock()
+        self.dds.reader(f"/{NODE}/events", "std_msgs/msg/String", lambda m: self._add(self.events, json.loads(m.data)),
+                        reliable=True, depth=100)
+        self.dds.reader(f"/{NODE}/answer", "std_msgs/msg/String", lambda m: self._add(self.answers, json.loads(m.data)),
+                        reliable=True, depth=100)
+        self.dds.reader(f"/{NODE}/goal", "geometry_msgs/msg/PoseStamped", lambda m: self._add(self.goals, m),
+                        reliable=True, depth=1, latched=True)
+
+    def _add(self, items: list, item) -> None:
+        with self.lock:
+            items.append(item)
+
+    def publish(self, bags, t: float, stamp: float | None = None) -> None:
+        """The robot at media time t: odometry, tf and a camera image (stamped ``stamp``, t by default)."""
+        stamp = t if stamp is None else stamp
+        self.odom.publish(self.m.odometry(stamp, bags.SPEED * stamp, 0.0, 0.0))
+        self.tf.publish(self.m.tf(stamp, "odom", "base_link", bags.SPEED * stamp, 0.0, 0.0))
+        self.tf.publish(self.m.tf(stamp, "map", "odom", *bags.MAP_ODOM))
+        data, step = bags.rgb_bytes(bags.scene_image(stamp, WIDTH, HEIGHT), "rgb8")
+        self.camera.publish(self.m.image(stamp, "camera_link", "rgb8", HEIGHT, WIDTH, step, data))
+
+    def ask(self, payload, key=None, timeout: float = 30.0) -> dict:
+        key = payload.get("id") if isinstance(payload, dict) else key
+        self.ask_out.publish(self.m.string(payload if isinstance(payload, str) else json.dumps(payload)))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [a for a in self.answers if a.get("id") == key]
+            if found:
+                return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no answer to {payload!r} within {timeout} s")
+
+    def close(self) -> None:
+        self.dds.close()
+
+
+def _until(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} within {timeout} s")
+        time.sleep(0.1)
+
+
+def _stop(process: subprocess.Popen, wait: float = 30.0) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+@pytest.mark.slow
+def test_node_remembers_and_answers_over_dds(domain, bags, tmp_path):
+    memory = tmp_path / "mem"
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    robot = Robot(bags)
+    robot.tf_static.publish(robot.m.tf(0.0, "base_link", "camera_link", bags.CAMERA_AHEAD, 0.0, 0.0, z=0.3))
+    node = subprocess.Popen([sys.executable, "-m", "mnemo", "ros2", "--memory", str(memory), "--profile", "test",
+                             "--node-name", NODE, "--topic", "text=/speech", "--topic", "text=/silent", "--wait", "60"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        # the node is up when it reads the camera and listens for questions
+        _until(lambda: robot.camera.matched() > 0 and robot.ask_out.matched() > 0 and robot.speech.matched() > 0
+               or node.poll() is not None, 60, "the node did not subscribe the camera, /speech and ~/ask")
+        assert node.poll() is None, node.stdout.read()
+        start = time.monotonic()
+        said = False
+        for tick in range(int(SECONDS * RATE)):
+            t = tick / RATE
+            robot.publish(bags, t)
+            if tick == int(SECONDS * RATE) // 2:  # a frame stamped out of order, 0.4 s back: dropped, not a jump
+                robot.publish(bags, t, stamp=t - 0.4)
+            if not said and t >= 5.0:
+                robot.speech.publish(robot.m.string("the red mug is on the table"))
+                said = True
+            time.sleep(max(0.0, start + (tick + 1) / RATE - time.monotonic()))
+        _until(lambda: robot.events, 15, "no event was published on ~/events")
+        assert all({"id", "stream", "start", "end", "text", "pose"} <= set(e) for e in robot.events)
+
+        answer = robot.ask({"id": "q-1", "question": "where was the red mug mentioned?", "goal": True})
+        assert answer["id"] == "q-1" and "answer" in answer and answer["evidence"], answer
+        posed = [e["pose"] for e in answer["evidence"] if e.get("pose")]
+        assert posed, f"no evidence carries a pose: {answer['evidence']}"
+        with sqlite3.connect(f"file:{memory / 'memory.db'}?mode=ro", uri=True) as db:
+            origin = json.loads(db.execute("SELECT info FROM streams").fetchone()[0])["wall_clock"] - bags.START
+        assert 0 <= origin < 2.0  # media time 0: the first stamp the node received (UNIX stamps: a wall clock)
+        for pose in posed:  # the camera's pose from tf (map -> odom -> base_link -> camera_link)
+            expected = bags.camera_in_map(pose["time"] + origin)
+            assert pose["frame"] == "map"
+            assert math.isclose(pose["x"], expected[0], abs_tol=0.01) and math.isclose(pose["y"], expected[1], abs_tol=0.05)
+            assert math.isclose(pose["yaw"], expected[2], abs_tol=0.01)
+        _until(lambda: robot.goals, 10, "no goal on ~/goal for a question asking for one")
+        goal = robot.goals[-1]
+        assert goal.header.frame_id == "map"
+        assert math.isclose(goal.pose.position.x, posed[0]["x"], abs_tol=1e-3)
+        assert math.isclose(goal.pose.position.y, posed[0]["y"], abs_tol=1e-3)
+
+        bad = robot.ask('{"id": "q-2", "question": 7}', key="q-2")
+        assert bad["id"] == "q-2" and "error" in bad
+        assert node.poll() is None
+    finally:
+        _stop(node)  # the node publishes the events it commits while stopping ...
+        time.sleep(0.5)
+        robot.close()  # ... which the robot reads until here
+    output = node.stdout.read()
+    assert node.returncode == 130, output
+    assert "stopped (interrupted (Ctrl-C))" in output, output
+
+    with sqlite3.connect(memory / "memory.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        events = db.execute('SELECT id, start, "end" FROM events ORDER BY start').fetchall()
+        frames = db.execute("SELECT COUNT(*) FROM poses").fetchone()[0]
+    assert len(events) >= 1 and frames > 0
+    for (_, _, end), (_, start, _) in zip(events, events[1:]):
+        assert start >= end - 1e-6, events
+    published = [e["id"] for e in robot.events]
+    assert sorted(published) == [e[0] for e in sorted(events)], (published, events)  # every committed event, once
+
+
+def test_dds_round_trip_is_exact(domain, bags):
+    """A message published by one participant arrives equal, field for field and byte for byte."""
+    from ros_bridge.dds import Dds
+
+    with Dds() as a, Dds() as b:
+        got = []
+        b.reader("/img", "sensor_msgs/msg/Image", got.append, reliable=True, depth=10)
+        writer = a.writer("/img", "sensor_msgs/msg/Image")
+        _until(lambda: writer.matched() > 0, 10, "the reader did not match")
+        m = bags.Messages(a.store)
+        pixels = np.random.default_rng(0).integers(0, 256, (7, 5, 3), np.uint8)
+        data, step = bags.rgb_bytes(pixels, "rgb8")
+        sent = m.image(1.25, "cam", "rgb8", 7, 5, step, data)
+        writer.publish(sent)
+        _until(lambda: got, 10, "no image arrived")
+        [received] = got
+        assert bytes(a.store.serialize_cdr(received, "sensor_msgs/msg/Image")) == \
+            bytes(a.store.serialize_cdr(sent, "sensor_msgs/msg/Image"))
+        assert received.header.frame_id == "cam" and bytes(received.data) == data
+        assert a.published().get("/img") == "sensor_msgs/msg/Image"
