@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import logging
+import threading
+import time as _time
 from typing import Sequence
 
 import numpy as np
@@ -48,17 +50,53 @@ def boxes_of(message) -> list[tuple[tuple[float, float, float, float], float, st
     return found
 
 
-@register_detector("ros-topic")
-class TopicDetector(Detector):
-    """The boxes a bag's detection topic reported for the frames asked about (nearest message in time)."""
+class _TopicBoxes(Detector):
+    """Detections of the frames asked about: the boxes of the detection message nearest in time (within
+    ``tolerance`` s), scaled from the camera's image size to the frame's, through the one perception path."""
 
     kind = "object"  # labels in PEOPLE come out as kind "person"
 
-    def __init__(self, uri: str, topic: str, origin: int, image_size: Sequence[int], encoder=None,
-                 tolerance: float = 0.1, crop_size: int = 128, crop_pad: float = 0.1) -> None:
+    def __init__(self, encoder=None, tolerance: float = 0.1, crop_size: int = 128, crop_pad: float = 0.1) -> None:
         self.encoder = encoder  # crop encoder for appearance vectors (the profile's frame encoder)
         self.tolerance = float(tolerance)  # seconds between a frame and the detections it gets, at most
         self.crop_size, self.crop_pad = int(crop_size), float(crop_pad)
+
+    def _boxes_at(self, time: float) -> tuple[list, tuple[int, int] | None]:
+        """(boxes of the nearest message, the camera's image size (width, height))."""
+        raise NotImplementedError
+
+    def detect(self, frames: Sequence[np.ndarray | None], times: Sequence[float]) -> list[list[Detection]]:
+        found = []
+        for frame, time in zip(frames, times):
+            boxes, size = self._boxes_at(float(time))
+            detections = []
+            if boxes and size is not None:
+                h, w = frame.shape[:2]
+                sx, sy = w / size[0], h / size[1]
+                for (x0, y0, x1, y1), score, label in boxes:
+                    box = (max(0.0, x0 * sx), max(0.0, y0 * sy), min(float(w), x1 * sx), min(float(h), y1 * sy))
+                    if box[2] <= box[0] or box[3] <= box[1]:
+                        continue
+                    kind = "person" if label.lower() in PEOPLE else "object"
+                    detections.append(Detection(float(time), box, score, kind, label,
+                                                crop=crop_box(frame, box, self.crop_pad, self.crop_size)))
+            found.append(detections)
+        return with_appearance(found, self.encoder) if self.encoder is not None else found
+
+
+def _nearest(times: list[float], items: list, time: float, tolerance: float):
+    i = bisect.bisect_left(times, time)
+    best = min((j for j in (i - 1, i) if 0 <= j < len(times)), key=lambda j: abs(times[j] - time), default=None)
+    return items[best] if best is not None and abs(times[best] - time) <= tolerance else []
+
+
+@register_detector("ros-topic")
+class TopicDetector(_TopicBoxes):
+    """The boxes a bag's detection topic reported for the frames asked about (nearest message in time)."""
+
+    def __init__(self, uri: str, topic: str, origin: int, image_size: Sequence[int], encoder=None,
+                 tolerance: float = 0.1, crop_size: int = 128, crop_pad: float = 0.1) -> None:
+        super().__init__(encoder, tolerance, crop_size, crop_pad)
         self.width, self.height = int(image_size[0]), int(image_size[1])  # the camera's own image size
         path, _ = parse_uri(uri)
         self.times: list[float] = []
@@ -73,24 +111,60 @@ class TopicDetector(Detector):
         self.boxes = [self.boxes[i] for i in order]
         logger.info("%s: %d detection messages on %s", path, len(self.times), topic)
 
-    def _nearest(self, time: float) -> list:
-        i = bisect.bisect_left(self.times, time)
-        best = min((j for j in (i - 1, i) if 0 <= j < len(self.times)), key=lambda j: abs(self.times[j] - time),
-                   default=None)
-        return self.boxes[best] if best is not None and abs(self.times[best] - time) <= self.tolerance else []
+    def _boxes_at(self, time: float) -> tuple[list, tuple[int, int] | None]:
+        return _nearest(self.times, self.boxes, time, self.tolerance), (self.width, self.height)
 
-    def detect(self, frames: Sequence[np.ndarray | None], times: Sequence[float]) -> list[list[Detection]]:
-        found = []
-        for frame, time in zip(frames, times):
-            h, w = frame.shape[:2]
-            sx, sy = w / self.width, h / self.height
-            detections = []
-            for (x0, y0, x1, y1), score, label in self._nearest(float(time)):
-                box = (max(0.0, x0 * sx), max(0.0, y0 * sy), min(float(w), x1 * sx), min(float(h), y1 * sy))
-                if box[2] <= box[0] or box[3] <= box[1]:
-                    continue
-                kind = "person" if label.lower() in PEOPLE else "object"
-                detections.append(Detection(float(time), box, score, kind, label,
-                                            crop=crop_box(frame, box, self.crop_pad, self.crop_size)))
-            found.append(detections)
-        return with_appearance(found, self.encoder) if self.encoder is not None else found
+
+class LiveDetections:
+    """A live node's detection messages on media time, kept ``keep`` s (a feed's callbacks add, the
+    entity stage's detector reads; one process: the inline runtime)."""
+
+    def __init__(self, keep: float = 30.0):
+        self.keep = float(keep)
+        self.times: list[float] = []
+        self.boxes: list[list] = []
+        self.image_size: tuple[int, int] | None = None  # the camera's (width, height): the boxes' pixels
+        self.received_at: float | None = None  # monotonic time of the newest message
+        self._cond = threading.Condition()
+
+    def add(self, time: float, boxes: list) -> None:
+        with self._cond:
+            i = bisect.bisect_right(self.times, time)
+            self.times.insert(i, time)
+            self.boxes.insert(i, boxes)
+            drop = bisect.bisect_left(self.times, self.times[-1] - self.keep)
+            del self.times[:drop], self.boxes[:drop]
+            self.received_at = _time.monotonic()
+            self._cond.notify_all()
+
+    def at(self, time: float, tolerance: float, wait: float) -> list:
+        """The boxes of the message nearest ``time``; waits up to ``wait`` s for a message at or after it
+        while the topic is speaking (a detector answers a little after its camera)."""
+        deadline = _time.monotonic() + wait
+        with self._cond:
+            while (not self.times or self.times[-1] < time) and self.received_at is not None \
+                    and _time.monotonic() - self.received_at < 2.0 and _time.monotonic() < deadline:
+                self._cond.wait(max(0.0, deadline - _time.monotonic()))
+            return _nearest(self.times, self.boxes, time, tolerance)
+
+
+_LIVE: dict[str, LiveDetections] = {}
+
+
+def live_detections(key: str) -> LiveDetections:
+    """The detection buffer of the live feed ``key`` (made when first asked)."""
+    return _LIVE.setdefault(key, LiveDetections())
+
+
+@register_detector("ros-live")
+class LiveTopicDetector(_TopicBoxes):
+    """The boxes a live node's detection topic reported for the frames asked about."""
+
+    def __init__(self, feed: str, encoder=None, tolerance: float = 0.1, wait: float = 0.5, crop_size: int = 128,
+                 crop_pad: float = 0.1) -> None:
+        super().__init__(encoder, tolerance, crop_size, crop_pad)
+        self.buffer = live_detections(feed)
+        self.wait = float(wait)  # seconds a frame waits for its detections to arrive, at most
+
+    def _boxes_at(self, time: float) -> tuple[list, tuple[int, int] | None]:
+        return self.buffer.at(time, self.tolerance, self.wait), self.buffer.image_size

@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.node import NodeInterface, Topics, pick_topics
+from ros_bridge.topics import AUDIO_INFO_TYPE, DETECTION_TYPES
 from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.sampling import SamplingPolicy
@@ -102,6 +103,30 @@ def _message_class(msgtype: str):
     return getattr(module, name)
 
 
+_store = None
+
+
+def _raw(ros, topic: str, msgtype: str, callback, queue_size: int):
+    """A subscriber to messages that Debian's ROS 1 has no Python classes for (audio_common_msgs, vision_msgs):
+    rospy hands the serialised bytes over (AnyMsg), rosbags decodes them."""
+    global _store
+    if _store is None:
+        from ros_bridge.msgdefs import ros1_typestore
+
+        _store = ros1_typestore()
+    store = _store
+
+    def decode(message) -> None:
+        try:
+            decoded = store.deserialize_ros1(message._buff, msgtype)
+        except Exception as error:  # noqa: BLE001 - another definition of the type: the topic is skipped
+            logger.warning("%s: a %s message could not be decoded (%s); skipped", topic, msgtype, error)
+            return
+        callback(decoded)
+
+    return ros.Subscriber(topic, ros.AnyMsg, decode, queue_size=queue_size)
+
+
 class Ros1Source(TopicFeed):
     """``ros1:///camera/image_raw?pose=/odom&text=/speech``: the node's subscriptions as a live stream.
 
@@ -118,7 +143,7 @@ class Ros1Source(TopicFeed):
         ros = rospy()
         topics = Topics.parse(uri, SCHEME, published(ros))
         super().__init__(uri, stream or stream_id(f"{SCHEME}://{topics.camera}"), policy, topics.camera, topics.pose,
-                         topics.pose_named, options)
+                         topics.pose_named, options, audio_topic=topics.audio, detection_topic=topics.detections)
         self.topics = topics
         self._subscribers = []
         self._subscribe(ros, topics)
@@ -136,8 +161,15 @@ class Ros1Source(TopicFeed):
             self._subscribers.append(sub(topics.pose, _message_class(topics.pose_type), self.pose, queue_size=50))
         for topic in topics.texts:
             self._subscribers.append(sub(topic, String, lambda m: self.text(m.data), queue_size=50))
-        logger.info("ros1: reading %s (%s), tf, pose %s, text %s", topics.camera, topics.camera_type,
-                    topics.pose or "none", ", ".join(topics.texts) or "none")
+        if self.audio_topic:
+            self._subscribers.append(_raw(ros, self.audio_topic, topics.audio_type, self.audio, 100))
+            if topics.audio_info:
+                self._subscribers.append(_raw(ros, topics.audio_info, AUDIO_INFO_TYPE, self.audio_info, 1))
+        if topics.detections:
+            self._subscribers.append(_raw(ros, topics.detections, DETECTION_TYPES[0], self.detections, 50))
+        logger.info("ros1: reading %s (%s), tf, pose %s, text %s, audio %s, detections %s", topics.camera,
+                    topics.camera_type, topics.pose or "none", ", ".join(topics.texts) or "none",
+                    self.audio_topic or "none", topics.detections or "none")
 
     def close(self) -> None:
         super().close()

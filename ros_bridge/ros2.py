@@ -20,6 +20,7 @@ from typing import Callable, Mapping, Sequence
 from ros_bridge.dds import Dds, DdsUnavailable
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.node import NodeInterface, Topics, pick_topics
+from ros_bridge.topics import AUDIO_INFO_TYPE, DETECTION_TYPES
 from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.sampling import SamplingPolicy
@@ -91,7 +92,7 @@ class Ros2Source(TopicFeed):
             raise SourceError(uri, str(error)) from error
         topics = Topics.parse(uri, SCHEME, dds.published())
         super().__init__(uri, stream or stream_id(f"{SCHEME}://{topics.camera}"), policy, topics.camera, topics.pose,
-                         topics.pose_named, options)
+                         topics.pose_named, options, audio_topic=topics.audio, detection_topic=topics.detections)
         self.topics = topics
         self._readers: list = []  # their stop events
         self._subscribe(dds, topics)
@@ -105,8 +106,16 @@ class Ros2Source(TopicFeed):
             read(dds.reader(topics.pose, topics.pose_type, self.pose, depth=50))
         for topic in topics.texts:
             read(dds.reader(topic, STRING, lambda m: self.text(m.data), reliable=True, depth=50))
-        logger.info("ros2: reading %s (%s), tf, pose %s, text %s", topics.camera, topics.camera_type,
-                    topics.pose or "none", ", ".join(topics.texts) or "none")
+        if self.audio_topic:
+            read(dds.reader(self.audio_topic, topics.audio_type, self.audio, depth=100))
+            if topics.audio_info:  # latched (transient local) or not: a reader for each
+                read(dds.reader(topics.audio_info, AUDIO_INFO_TYPE, self.audio_info, depth=1))
+                read(dds.reader(topics.audio_info, AUDIO_INFO_TYPE, self.audio_info, reliable=True, depth=1, latched=True))
+        if topics.detections:
+            read(dds.reader(topics.detections, DETECTION_TYPES[0], self.detections, depth=50))
+        logger.info("ros2: reading %s (%s), tf, pose %s, text %s, audio %s, detections %s", topics.camera,
+                    topics.camera_type, topics.pose or "none", ", ".join(topics.texts) or "none",
+                    self.audio_topic or "none", topics.detections or "none")
 
     def close(self) -> None:
         super().close()

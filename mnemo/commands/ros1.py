@@ -14,8 +14,8 @@ from mnemo.commands.rosnode import Transport, run_node
 from mnemo.errors import UserError
 
 PROFILE_HELP = "Profile name (standard, lite, full, test) or YAML path; default: the memory's own, else standard."
-TOPIC_HELP = ("KIND=/topic overrides the topic picked by type (image, pose, text; text=none, pose=none read none), "
-              "e.g. --topic image=/cam/image_raw.")
+TOPIC_HELP = ("KIND=/topic overrides the topic picked by type (image, pose, text, audio, detections; KIND=none "
+              "reads none), e.g. --topic image=/cam/image_raw.")
 
 
 @app.command("ros1")

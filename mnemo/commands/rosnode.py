@@ -19,7 +19,7 @@ from mnemo.errors import UserError
 
 logger = logging.getLogger(__name__)
 
-LIVE_KINDS = ("image", "pose", "text")  # --topic kinds the live nodes read
+LIVE_KINDS = ("image", "pose", "text", "audio", "detections")  # --topic kinds the live nodes read
 
 
 @dataclass

@@ -2,7 +2,8 @@
 subprocess, this test process as the robot (ros_bridge/dds.py's participant publishing the camera,
 odometry, tf and a text topic as a ROS 2 robot does) and as the client asking on ~/ask.
 
-One run covers: events published as they are committed; a question answered with its id and evidence
+One run covers: the robot's Detection2DArray topic becoming sightings and its microphone
+(AudioDataStamped + a latched AudioInfo) the stream's audio; events published as they are committed; a question answered with its id and evidence
 whose camera pose (from tf) matches the robot's geometry; a goal sent for it; a bad question; a text topic
 that never speaks; a frame stamped out of order; SIGINT leaving an intact memory with every event published
 once.
@@ -61,6 +62,10 @@ class Robot:
         self.tf_static = self.dds.writer("/tf_static", "tf2_msgs/msg/TFMessage", depth=10, latched=True)
         self.speech = self.dds.writer("/speech", "std_msgs/msg/String")
         self.silent = self.dds.writer("/silent", "std_msgs/msg/String")  # a text topic that never speaks
+        self.detections = self.dds.writer("/detections", "vision_msgs/msg/Detection2DArray", reliable=False)
+        self.audio_out = self.dds.writer("/audio/audio", "audio_common_msgs/msg/AudioDataStamped", reliable=False,
+                                         depth=20)
+        self.audio_info = self.dds.writer("/audio/audio_info", "audio_common_msgs/msg/AudioInfo", depth=1, latched=True)
         self.ask_out = self.dds.writer(f"/{NODE}/ask", "std_msgs/msg/String")
         self.events, self.answers, self.goals = [], [], []
         self.lock = threading.Lock()
@@ -83,6 +88,14 @@ class Robot:
         self.tf.publish(self.m.tf(stamp, "map", "odom", *bags.MAP_ODOM))
         data, step = bags.rgb_bytes(bags.scene_image(stamp, WIDTH, HEIGHT), "rgb8")
         self.camera.publish(self.m.image(stamp, "camera_link", "rgb8", HEIGHT, WIDTH, step, data))
+        self.detections.publish(bags.detection_array(self.m, stamp, "camera_link", [(*bags.mug_box(WIDTH, HEIGHT),
+                                                                                     "mug", 0.9)]))
+        for k in range(2):  # 0.1 s of the microphone each (44.1 kHz stereo: a tone from 2 s to 4 s)
+            t0 = stamp + k / 10
+            payload = np.frombuffer(bags.tone(t0, bags.AUDIO_RATE // 10).tobytes(), np.uint8)
+            T = self.m.T
+            self.audio_out.publish(T["audio_common_msgs/msg/AudioDataStamped"](
+                header=self.m.header(t0, "mic"), audio=T["audio_common_msgs/msg/AudioData"](data=payload)))
 
     def ask(self, payload, key=None, timeout: float = 30.0) -> dict:
         key = payload.get("id") if isinstance(payload, dict) else key
@@ -120,19 +133,22 @@ def _stop(process: subprocess.Popen, wait: float = 30.0) -> None:
 
 @pytest.mark.slow
 def test_node_remembers_and_answers_over_dds(domain, bags, tmp_path):
-    memory = tmp_path / "mem"
+    memory, log = tmp_path / "mem", tmp_path / "node.log"
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     robot = Robot(bags)
     robot.tf_static.publish(robot.m.tf(0.0, "base_link", "camera_link", bags.CAMERA_AHEAD, 0.0, 0.0, z=0.3))
-    node = subprocess.Popen([sys.executable, "-m", "mnemo", "ros2", "--memory", str(memory), "--profile", "test",
+    robot.audio_info.publish(robot.m.T["audio_common_msgs/msg/AudioInfo"](
+        channels=2, sample_rate=bags.AUDIO_RATE, sample_format="S16LE", bitrate=0, coding_format="wave"))
+    node = subprocess.Popen([sys.executable, "-m", "mnemo", "-v", "ros2", "--memory", str(memory), "--profile", "test",
                              "--node-name", NODE, "--topic", "text=/speech", "--topic", "text=/silent", "--wait", "60"],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            cwd=REPO, env={**env}, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
     try:
         # the node is up when it reads the camera and listens for questions
-        _until(lambda: robot.camera.matched() > 0 and robot.ask_out.matched() > 0 and robot.speech.matched() > 0
-               or node.poll() is not None, 60, "the node did not subscribe the camera, /speech and ~/ask")
-        assert node.poll() is None, node.stdout.read()
+        _until(lambda: all(w.matched() > 0 for w in (robot.camera, robot.ask_out, robot.speech, robot.detections,
+                                                     robot.audio_out, robot.audio_info)) or node.poll() is not None,
+               60, "the node did not subscribe the camera, /speech, detections, audio and ~/ask")
+        assert node.poll() is None, log.read_text()
         start = time.monotonic()
         said = False
         for tick in range(int(SECONDS * RATE)):
@@ -144,7 +160,7 @@ def test_node_remembers_and_answers_over_dds(domain, bags, tmp_path):
                 robot.speech.publish(robot.m.string("the red mug is on the table"))
                 said = True
             time.sleep(max(0.0, start + (tick + 1) / RATE - time.monotonic()))
-        _until(lambda: robot.events, 15, "no event was published on ~/events")
+        _until(lambda: robot.events, 40, f"no event was published on ~/events: {log.read_text()[-3000:]}")
         assert all({"id", "stream", "start", "end", "text", "pose"} <= set(e) for e in robot.events)
 
         answer = robot.ask({"id": "q-1", "question": "where was the red mug mentioned?", "goal": True})
@@ -172,7 +188,7 @@ def test_node_remembers_and_answers_over_dds(domain, bags, tmp_path):
         _stop(node)  # the node publishes the events it commits while stopping ...
         time.sleep(0.5)
         robot.close()  # ... which the robot reads until here
-    output = node.stdout.read()
+    output = log.read_text()
     assert node.returncode == 130, output
     assert "stopped (interrupted (Ctrl-C))" in output, output
 
@@ -180,7 +196,11 @@ def test_node_remembers_and_answers_over_dds(domain, bags, tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         events = db.execute('SELECT id, start, "end" FROM events ORDER BY start').fetchall()
         frames = db.execute("SELECT COUNT(*) FROM poses").fetchone()[0]
+        labels = {row[0] for row in db.execute("SELECT label FROM sightings")}
+        info = json.loads(db.execute("SELECT info FROM streams").fetchone()[0])
     assert len(events) >= 1 and frames > 0
+    assert labels == {"mug"}  # the robot's detector's boxes, through the tracker and re-identification
+    assert info["has_audio"] and info["extra"]["audio_topic"] == "/audio/audio"
     for (_, _, end), (_, start, _) in zip(events, events[1:]):
         assert start >= end - 1e-6, events
     published = [e["id"] for e in robot.events]
