@@ -202,24 +202,32 @@ class EntityStage:
             best = int(np.argmin(np.abs(track.times - track.crop_time))) if track.crop_time is not None else 0
             vector = np.asarray(track.appearance, np.float16).tobytes()
             states = track.states or ("",) * len(track)
+            measured = track.positions or (None,) * len(track)
             for i, (time, box, score) in enumerate(zip(track.times, track.boxes, track.scores)):
                 box = tuple(float(v) for v in box)
+                x, y = measured[i] if measured[i] is not None else (None, None)
                 rows.append(Sighting(self.stream, float(time), int(appearance), kind,
                                      track.label or track.kind, float(score), entity=int(self.registry.resolve(entity)),
                                      colour=self.read_colours.pop(_key(time, box), ""), box=box,
-                                     appearance=vector if i == best else None, state=states[i]))
+                                     appearance=vector if i == best else None, state=states[i], x=x, y=y))
         add_sightings(self.store, self._placed(rows))
 
     def _placed(self, rows: list[Sighting]) -> list[Sighting]:
-        """The sightings with positions, where the profile gives a camera and the pose log covers them."""
-        if self.camera is None or self.size is None or not rows:
+        """The sightings with positions: measured by the detector (3-D), else estimated where the profile gives a
+        camera and the pose log covers them."""
+        unplaced = [r for r in rows if r.x is None]
+        if self.camera is None or self.size is None or not unplaced:
             return rows
-        times = [r.time for r in rows]
+        times = [r.time for r in unplaced]
         poses = self.store.poses(self.stream, min(times) - 1.0, max(times) + 1.0)
         if not len(poses):
             return rows
-        places = estimate_positions(self.camera, self.size, poses, [(r.time, r.kind, r.box) for r in rows])
-        return [r if p is None else dataclasses.replace(r, x=p[0], y=p[1]) for r, p in zip(rows, places)]
+        places = iter(estimate_positions(self.camera, self.size, poses, [(r.time, r.kind, r.box) for r in unplaced]))
+        placed = []
+        for r in rows:
+            p = next(places) if r.x is None else None
+            placed.append(r if p is None else dataclasses.replace(r, x=p[0], y=p[1]))
+        return placed
 
     def _bind(self, entered: list, event: Event) -> None:
         """Bind a face to the voice that speaks while it is alone on screen, within this event."""

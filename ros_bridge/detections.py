@@ -20,6 +20,7 @@ import numpy as np
 from perception.detection import Detection, Detector, register_detector
 from perception.detection.base import crop_box, with_appearance
 from ros_bridge.bag import Bag, stamp_of
+from ros_bridge.detections3d import DETECTION3D_TYPE, Intrinsics, place
 from ros_bridge.topics import parse_uri
 
 logger = logging.getLogger(__name__)
@@ -73,13 +74,14 @@ class _TopicBoxes(Detector):
             if boxes and size is not None:
                 h, w = frame.shape[:2]
                 sx, sy = w / size[0], h / size[1]
-                for (x0, y0, x1, y1), score, label in boxes:
+                for (x0, y0, x1, y1), score, label, *position in boxes:
                     box = (max(0.0, x0 * sx), max(0.0, y0 * sy), min(float(w), x1 * sx), min(float(h), y1 * sy))
                     if box[2] <= box[0] or box[3] <= box[1]:
                         continue
                     kind = "person" if label.lower() in PEOPLE else "object"
                     detections.append(Detection(float(time), box, score, kind, label,
-                                                crop=crop_box(frame, box, self.crop_pad, self.crop_size)))
+                                                crop=crop_box(frame, box, self.crop_pad, self.crop_size),
+                                                position=position[0] if position else None))
             found.append(detections)
         return with_appearance(found, self.encoder) if self.encoder is not None else found
 
@@ -95,17 +97,21 @@ class TopicDetector(_TopicBoxes):
     """The boxes a bag's detection topic reported for the frames asked about (nearest message in time)."""
 
     def __init__(self, uri: str, topic: str, origin: int, image_size: Sequence[int], encoder=None,
-                 tolerance: float = 0.1, crop_size: int = 128, crop_pad: float = 0.1) -> None:
+                 tolerance: float = 0.1, crop_size: int = 128, crop_pad: float = 0.1, camera_info: str | None = None,
+                 camera_frame: str = "", tf: Sequence[str] = ()) -> None:
         super().__init__(encoder, tolerance, crop_size, crop_pad)
         self.width, self.height = int(image_size[0]), int(image_size[1])  # the camera's own image size
         path, _ = parse_uri(uri)
         self.times: list[float] = []
         self.boxes: list[list] = []
         with Bag(path) as bag:
+            three_d = any(t.name == topic and t.msgtype == DETECTION3D_TYPE for t in bag.topics)
+            boxes = self._placer(bag, origin, camera_info, camera_frame, tf) if three_d else None
             for _, record, message in bag.messages([topic]):
                 stamp = stamp_of(message)
-                self.times.append(((stamp if stamp is not None else record) - int(origin)) / 1e9)
-                self.boxes.append(boxes_of(message))
+                time = ((stamp if stamp is not None else record) - int(origin)) / 1e9
+                self.times.append(time)
+                self.boxes.append(boxes(message, time) if boxes is not None else boxes_of(message))
         order = np.argsort(self.times, kind="stable")
         self.times = [self.times[i] for i in order]
         self.boxes = [self.boxes[i] for i in order]
@@ -113,6 +119,21 @@ class TopicDetector(_TopicBoxes):
 
     def _boxes_at(self, time: float) -> tuple[list, tuple[int, int] | None]:
         return _nearest(self.times, self.boxes, time, self.tolerance), (self.width, self.height)
+
+    def _placer(self, bag: Bag, origin: int, camera_info: str | None, camera_frame: str, tf: Sequence[str]):
+        """(message, time) -> boxes of a Detection3DArray: projected with the camera's CameraInfo, placed by tf."""
+        from ros_bridge.poses import add_transforms
+        from ros_bridge.tf import TfTree
+
+        first = bag.first(camera_info) if camera_info else None
+        if first is None:
+            raise ValueError(f"{bag.name}: 3-D detections need the camera's sensor_msgs/CameraInfo to be seen in its "
+                             "images, and the bag has none beside the camera (leave them out: --topic detections=none)")
+        camera = Intrinsics.of(first[1])
+        tree = TfTree()
+        for name, _, message in bag.messages(list(tf)):
+            add_transforms(tree, message, "static" in name, lambda s: (s - int(origin)) / 1e9)
+        return lambda message, time: place(message, time, tree, camera_frame, camera)
 
 
 class LiveDetections:

@@ -25,6 +25,7 @@ import numpy as np
 
 from ros_bridge.audio import AudioFormat, AudioFormatError, BagAudio
 from ros_bridge.detections import boxes_of, live_detections
+from ros_bridge.detections3d import Intrinsics, place
 from ros_bridge.images import ImageError, compressed_to_rgb, raw_to_rgb, reduction, shrink
 from ros_bridge.poses import add_transforms, message_pose
 from ros_bridge.source import CUE_SECONDS
@@ -63,12 +64,15 @@ class TopicFeed(LiveStream):
 
     def __init__(self, uri: str, stream: str, policy: SamplingPolicy, camera: str, pose_topic: str | None = None,
                  pose_named: bool = False, options: FeedOptions | None = None, audio_topic: str | None = None,
-                 detection_topic: str | None = None):
+                 detection_topic: str | None = None, camera_info: str | None = None):
         self.uri, self.policy, self.camera = uri, policy, camera
         self.options = options or FeedOptions()
         self.pose_topic, self.pose_named = pose_topic, pose_named
         self.audio_topic = audio_topic if policy.audio else None  # the profile's speech stages want audio
         self.detection_topic = detection_topic
+        self.camera_info_topic = camera_info
+        self.intrinsics: Intrinsics | None = None  # the camera's, from its CameraInfo (3-D detections need it)
+        self._warned_3d = False
         extra = {"live": True, "image_topic": camera, "pose_topic": pose_topic}
         if detection_topic:  # the robot's detector, through the entity stage (ros_bridge/detections.py)
             self.detected = live_detections(f"{stream}#{id(self)}")
@@ -160,6 +164,7 @@ class TopicFeed(LiveStream):
             logger.warning("%s at %.2f s: %s; frame skipped", self.camera, when, error)
             return
         frame_id = (getattr(message.header, "frame_id", "") or "").lstrip("/")
+        self._camera_frame = frame_id or self._camera_frame
         pose = self._tf_pose(frame_id, when) if not self.pose_named else None
         with self._cond:
             if when <= self._last_frame:  # another thread moved on meanwhile
@@ -249,13 +254,35 @@ class TopicFeed(LiveStream):
         for chunk in chunks:
             self._put(chunk)
 
+    def camera_info(self, message) -> None:
+        """A sensor_msgs/CameraInfo: the camera's intrinsics (the first calibrated one counts)."""
+        if self.intrinsics is None:
+            try:
+                self.intrinsics = Intrinsics.of(message)
+            except ValueError as error:
+                logger.warning("%s: %s", self.camera_info_topic, error)
+
     def detections(self, message) -> None:
-        """A vision_msgs/Detection2DArray: its boxes on media time, for the entity stage's detector."""
+        """A vision_msgs/Detection2DArray or Detection3DArray: its boxes on media time, for the entity stage's
+        detector (3-D boxes projected into the image with the camera's CameraInfo, placed in the map by tf)."""
         stamp = _stamp(message)
         when, jump = self.clock.media(self.detection_topic, stamp) if stamp is not None else (self._now(), None)
         if jump is not None:
             self._jumped(jump)
-        self.detected.add(when, boxes_of(message))
+        if not hasattr(message.detections[0].bbox if message.detections else None, "size"):
+            self.detected.add(when, boxes_of(message))
+            return
+        if self.intrinsics is None:
+            if not self._warned_3d:
+                logger.warning("%s: no CameraInfo of %s yet: 3-D detections are not seen until one arrives",
+                               self.detection_topic, self.camera)
+                self._warned_3d = True
+            return
+        if self.detected.image_size is None:
+            self.detected.image_size = (self.intrinsics.width, self.intrinsics.height)
+        with self._tf_lock:
+            boxes = place(message, when, self.tree, self._camera_frame, self.intrinsics)
+        self.detected.add(when, boxes)
 
     def text(self, text: str) -> None:
         """A std_msgs/String: a text cue at the live edge."""

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode
 
-from ros_bridge.topics import AUDIO_INFO_TYPE, AUDIO_TYPES, DETECTION_TYPES, IMAGE_TYPES, POSE_TYPES, TEXT_TYPE
+from ros_bridge.topics import (AUDIO_INFO_TYPE, AUDIO_TYPES, CAMERA_INFO_TYPE, DETECTION_TYPES, IMAGE_TYPES, POSE_TYPES,
+                               TEXT_TYPE, camera_info_of)
 
 logger = logging.getLogger(__name__)
 
-DETECTION3D_TYPE = "vision_msgs/msg/Detection3DArray"
 _LISTS = ("text",)  # URI keys that may repeat
 
 
@@ -39,15 +39,16 @@ class Topics:
     audio: str | None = None  # audio_common_msgs/AudioData(Stamped): the microphone
     audio_type: str | None = None
     audio_info: str | None = None  # the AudioInfo topic beside it
-    detections: str | None = None  # vision_msgs/Detection2DArray: the robot's detector
-    detections3d: str | None = None  # vision_msgs/Detection3DArray: its 3-D detector
+    detections: str | None = None  # vision_msgs/Detection2DArray or Detection3DArray: the robot's detector
+    detections_type: str | None = None
+    camera_info: str | None = None  # sensor_msgs/CameraInfo of the camera (3-D detections are projected with it)
 
     def uri(self, scheme: str) -> str:
         """``ros2:///camera/image_raw?pose=/odom&text=/speech``: the stream's URI (its id is the camera's)."""
         query = [("pose", self.pose)] if self.pose else []
         query += [("pose_named", "1")] if self.pose and self.pose_named else []
         query += [("text", t) for t in self.texts]
-        query += [(k, getattr(self, k)) for k in ("audio", "audio_info", "detections", "detections3d") if getattr(self, k)]
+        query += [(k, getattr(self, k)) for k in ("audio", "audio_info", "detections", "camera_info") if getattr(self, k)]
         return f"{scheme}://{self.camera}" + (f"?{urlencode(query, safe='/')}" if query else "")
 
     @classmethod
@@ -61,12 +62,13 @@ class Topics:
         for key, value in parse_qsl(query):
             params.setdefault(key, []).append(value)
         one = {k: (v[0] if v else None) for k, v in params.items() if k not in _LISTS}
-        pose, audio = one.get("pose"), one.get("audio")
+        pose, audio, detections = one.get("pose"), one.get("audio"), one.get("detections")
         return cls(camera, types.get(camera) or _camera_type(camera), pose,
                    types.get(pose, "nav_msgs/msg/Odometry") if pose else None, bool(one.get("pose_named")),
                    tuple(params.get("text", [])), audio,
                    types.get(audio, AUDIO_TYPES[0]) if audio else None, one.get("audio_info"),
-                   one.get("detections"), one.get("detections3d"))
+                   detections, types.get(detections, DETECTION_TYPES[0]) if detections else None,
+                   one.get("camera_info"))
 
 
 def _camera_type(camera: str) -> str:
@@ -98,9 +100,11 @@ def pick_topics(topics: Mapping[str, str], overrides: Mapping[str, Sequence[str]
         infos = sorted(t for t, kind in topics.items() if kind == AUDIO_INFO_TYPE)
         base = audio.rsplit("/", 1)[0]
         info = next((t for t in infos if t.rsplit("/", 1)[0] == base), infos[0] if infos else None)
+    detections = _one(topics, overrides, "detections", DETECTION_TYPES)
+    infos = sorted(t for t, kind in topics.items() if kind == CAMERA_INFO_TYPE)
     return Topics(camera, topics.get(camera) or _camera_type(camera), pose, pose_type, bool(named), texts,
-                  audio, audio_type, info, _one(topics, overrides, "detections", DETECTION_TYPES),
-                  _one(topics, overrides, "detections3d", (DETECTION3D_TYPE,)))
+                  audio, audio_type, info, detections, topics.get(detections, DETECTION_TYPES[0]) if detections else None,
+                  camera_info_of(camera, infos))
 
 
 def _one(topics: Mapping[str, str], overrides: Mapping[str, Sequence[str]], kind: str, types: Sequence[str]) -> str | None:

@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.node import NodeInterface, Topics, pick_topics
-from ros_bridge.topics import AUDIO_INFO_TYPE, DETECTION_TYPES
+from ros_bridge.topics import AUDIO_INFO_TYPE
 from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.sampling import SamplingPolicy
@@ -143,7 +143,8 @@ class Ros1Source(TopicFeed):
         ros = rospy()
         topics = Topics.parse(uri, SCHEME, published(ros))
         super().__init__(uri, stream or stream_id(f"{SCHEME}://{topics.camera}"), policy, topics.camera, topics.pose,
-                         topics.pose_named, options, audio_topic=topics.audio, detection_topic=topics.detections)
+                         topics.pose_named, options, audio_topic=topics.audio, detection_topic=topics.detections,
+                         camera_info=topics.camera_info)
         self.topics = topics
         self._subscribers = []
         self._subscribe(ros, topics)
@@ -166,7 +167,11 @@ class Ros1Source(TopicFeed):
             if topics.audio_info:
                 self._subscribers.append(_raw(ros, topics.audio_info, AUDIO_INFO_TYPE, self.audio_info, 1))
         if topics.detections:
-            self._subscribers.append(_raw(ros, topics.detections, DETECTION_TYPES[0], self.detections, 50))
+            self._subscribers.append(_raw(ros, topics.detections, topics.detections_type, self.detections, 50))
+        if topics.camera_info:
+            from sensor_msgs.msg import CameraInfo
+
+            self._subscribers.append(sub(topics.camera_info, CameraInfo, self.camera_info, queue_size=1))
         logger.info("ros1: reading %s (%s), tf, pose %s, text %s, audio %s, detections %s", topics.camera,
                     topics.camera_type, topics.pose or "none", ", ".join(topics.texts) or "none",
                     self.audio_topic or "none", topics.detections or "none")

@@ -20,7 +20,7 @@ from typing import Callable, Mapping, Sequence
 from ros_bridge.dds import Dds, DdsUnavailable
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.node import NodeInterface, Topics, pick_topics
-from ros_bridge.topics import AUDIO_INFO_TYPE, DETECTION_TYPES
+from ros_bridge.topics import AUDIO_INFO_TYPE, CAMERA_INFO_TYPE
 from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.sampling import SamplingPolicy
@@ -92,7 +92,8 @@ class Ros2Source(TopicFeed):
             raise SourceError(uri, str(error)) from error
         topics = Topics.parse(uri, SCHEME, dds.published())
         super().__init__(uri, stream or stream_id(f"{SCHEME}://{topics.camera}"), policy, topics.camera, topics.pose,
-                         topics.pose_named, options, audio_topic=topics.audio, detection_topic=topics.detections)
+                         topics.pose_named, options, audio_topic=topics.audio, detection_topic=topics.detections,
+                         camera_info=topics.camera_info)
         self.topics = topics
         self._readers: list = []  # their stop events
         self._subscribe(dds, topics)
@@ -112,7 +113,9 @@ class Ros2Source(TopicFeed):
                 read(dds.reader(topics.audio_info, AUDIO_INFO_TYPE, self.audio_info, depth=1))
                 read(dds.reader(topics.audio_info, AUDIO_INFO_TYPE, self.audio_info, reliable=True, depth=1, latched=True))
         if topics.detections:
-            read(dds.reader(topics.detections, DETECTION_TYPES[0], self.detections, depth=50))
+            read(dds.reader(topics.detections, topics.detections_type, self.detections, depth=50))
+        if topics.camera_info:
+            read(dds.reader(topics.camera_info, CAMERA_INFO_TYPE, self.camera_info, depth=1))
         logger.info("ros2: reading %s (%s), tf, pose %s, text %s, audio %s, detections %s", topics.camera,
                     topics.camera_type, topics.pose or "none", ", ".join(topics.texts) or "none",
                     self.audio_topic or "none", topics.detections or "none")

@@ -67,8 +67,7 @@ def run_node(transport: Transport, memory: Path, profile: Optional[str], topic: 
                           f"{f', poses {found.pose}' if found.pose else ''}"
                           f"{', text ' + ', '.join(found.texts) if found.texts else ''}"
                           f"{f', audio {found.audio}' if found.audio else ''}"
-                          f"{f', detections {found.detections}' if found.detections else ''}"
-                          f"{f', 3-D detections {found.detections3d}' if found.detections3d else ''}; questions on "
+                          f"{f', detections {found.detections}' if found.detections else ''}; questions on "
                           f"{transport.node()}/ask", highlight=False)
                 report = mem.ingest(found.uri(transport.scheme), control=control,
                                     progress=None if quiet else _progress(control))

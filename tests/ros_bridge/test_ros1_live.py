@@ -177,7 +177,8 @@ def test_node_remembers_answers_and_survives_jumps(master, bags, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     node = subprocess.Popen([sys.executable, "-m", "mnemo", "ros1", "--memory", str(memory), "--profile", "test",
                              "--node-name", "mnemo_test", "--topic", "image=/camera/image", "--topic", "text=/speech",
-                             "--topic", "text=/silent"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             "--topic", "text=/silent", "--topic", "detections=/detections"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     client = None
     try:
