@@ -140,9 +140,12 @@ class Writer:
         self.dds, self.topic, self.msgtype, self._writer = dds, topic, msgtype, writer
 
     def publish(self, message) -> None:
+        self.publish_cdr(bytes(self.dds.store.serialize_cdr(message, self.msgtype)))
+
+    def publish_cdr(self, data: bytes) -> None:
+        """Publish a message already serialised (a ROS 2 bag's CDR bytes, with their encapsulation header)."""
         from cyclonedds._clayer import ddspy_write
 
-        data = bytes(self.dds.store.serialize_cdr(message, self.msgtype))
         data = data.ljust((len(data) + 3) & ~3, b"\0")  # as cyclonedds pads a sample
         if ddspy_write(self._writer._ref, data) < 0:
             raise OSError(f"{self.topic}: DDS refused the {self.msgtype} message")
