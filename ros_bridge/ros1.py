@@ -1,4 +1,5 @@
-"""A live ROS 1 node (rospy): camera, pose, tf and text topics into a :class:`ros_bridge.live.TopicFeed`,
+"""A live ROS 1 node (rospy): camera, pose, tf, text, audio and detection topics into a
+:class:`ros_bridge.live.TopicFeed`,
 and the node's own interface: ``~events`` (each committed event as JSON), ``~ask`` -> ``~answer``
 (questions and answers as JSON, std_msgs/String) and ``~goal`` (geometry_msgs/PoseStamped).
 
