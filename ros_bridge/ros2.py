@@ -52,6 +52,12 @@ def shutdown() -> None:
         dds.close()
 
 
+def check_node_name(name: str) -> None:
+    """A ROS 2 node name: letters, digits and _, not starting with a digit (ValueError otherwise)."""
+    if not name or not all(c.isalnum() or c == "_" for c in name) or name[0].isdigit():
+        raise ValueError(f"node name {name!r}: expected letters, digits and _, not starting with a digit")
+
+
 def find_topics(overrides: Mapping[str, Sequence[str]], wait: float, own: Sequence[str] = (),
                 stopping: Callable[[], bool] = lambda: False) -> Topics:
     """The topics to read, picked by type among those the domain publishes (as for bags), with the
@@ -134,8 +140,7 @@ class Ros2Interface(NodeInterface):
                  prepare: Callable[[], None] | None = None, finish: Callable[[], None] | None = None,
                  node_name: str = "mnemo"):
         super().__init__(answer, events, poll, prepare, finish)
-        if not node_name or not all(c.isalnum() or c == "_" for c in node_name) or node_name[0].isdigit():
-            raise ValueError(f"node name {node_name!r}: expected letters, digits and _, not starting with a digit")
+        check_node_name(node_name)
         dds = participant()
         self.node = "/" + node_name
         self._dds, self._types = dds, dds.store.types

@@ -37,6 +37,10 @@ def _transport(node_name: str) -> Transport:
 
     def join(name: str, stop) -> None:
         try:
+            bridge.check_node_name(name)
+        except ValueError as error:
+            raise UserError(f"--node-name: {error}") from error
+        try:
             bridge.participant()
         except (DdsUnavailable, ValueError) as error:
             raise UserError(str(error)) from error
