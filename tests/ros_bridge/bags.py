@@ -252,11 +252,9 @@ def detection3d_array(bag: "BagWriter", stamp: float, frame: str, label: str, ce
     pose = T["geometry_msgs/msg/PoseWithCovariance"](pose=bag.pose(0.0, 0.0, 0.0), covariance=cov)
     if ros1:
         result = T["vision_msgs/msg/ObjectHypothesisWithPose"](id=int(label), score=0.8, pose=pose)
-        fields = T["sensor_msgs/msg/PointField"]
         extra = {"source_cloud": T["sensor_msgs/msg/PointCloud2"](
             header=bag.header(stamp, frame), height=0, width=0, fields=[], is_bigendian=False, point_step=0,
             row_step=0, data=np.zeros(0, np.uint8), is_dense=True)}
-        del fields
     else:
         result = T["vision_msgs/msg/ObjectHypothesisWithPose"](
             hypothesis=T["vision_msgs/msg/ObjectHypothesis"](class_id=label, score=0.8), pose=pose)

@@ -79,8 +79,6 @@ def test_3d_detections_are_projected_and_placed_through_tf(bags, tmp_path, stora
 
 
 def test_3d_detections_without_a_camera_info_fail_clearly(bags, tmp_path):
-    from rosbags.typesys import Stores, get_typestore  # noqa: F401
-
     path = tmp_path / "d"
     with bags.BagWriter(path, "mcap") as bag:
         bags.register_vision(bag)
