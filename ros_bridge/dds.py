@@ -7,7 +7,7 @@ message is built from rosbags' definition of it (so that peers that check types 
 samples never go through cyclonedds' Python serialiser: a writer sends rosbags' CDR bytes, a reader
 hands the received bytes to rosbags. With ``ROS_LOCALHOST_ONLY=1`` (or
 ``ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST``) and no ``CYCLONEDDS_URI`` of the user's, DDS is kept on
-loopback, as ROS 2 does.
+loopback, as ROS 2 does. Fast DDS's type information is ignored: types match by name, as ROS 2's do.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ LOOPBACK = ("<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterfa
             "</Interfaces><AllowMulticast>false</AllowMulticast></General><Discovery><ParticipantIndex>auto"
             "</ParticipantIndex><MaxAutoParticipantIndex>60</MaxAutoParticipantIndex><Peers><Peer address=\"127.0.0.1\"/>"
             "</Peers></Discovery></Domain></CycloneDDS>")
+# vendor 1.15 is eProsima (Fast DDS, ROS 2's default middleware)
+COMPATIBILITY = ("<CycloneDDS><Domain id=\"any\"><Compatibility><IgnoreTypeInformation>1.15</IgnoreTypeInformation>"
+                 "</Compatibility></Domain></CycloneDDS>")
 _BASE = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64")
 
 
@@ -56,10 +59,16 @@ def ros_type(name: str) -> str | None:
 
 
 def _configure() -> None:
+    """CYCLONEDDS_URI for this process: Fast DDS's type information ignored (Cyclone cannot read Fast DDS's type
+    objects of messages with sequences, e.g. sensor_msgs/Image, and would never match them: ROS 2 matches by
+    type name), loopback only where ROS asks for it; a user's own configuration is applied last (it wins)."""
+    user = os.environ.get("CYCLONEDDS_URI", "")
+    if COMPATIBILITY in user:  # configured already (by this process, or the one that started it)
+        return
     localhost = os.environ.get("ROS_LOCALHOST_ONLY") == "1" or \
         os.environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE", "").upper() == "LOCALHOST"
-    if localhost and not os.environ.get("CYCLONEDDS_URI"):
-        os.environ["CYCLONEDDS_URI"] = LOOPBACK
+    parts = [COMPATIBILITY] + ([LOOPBACK] if localhost and not user else []) + ([user] if user else [])
+    os.environ["CYCLONEDDS_URI"] = ",".join(parts)
 
 
 def domain_id() -> int:
