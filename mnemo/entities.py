@@ -231,19 +231,22 @@ class EntityStage:
         add_sightings(self.store, rows)
 
     def _places(self, tracks: list) -> list[list[tuple[float, float] | None]]:
-        """Per track, per detection: its map position, where the profile gives a camera and the pose log
-        covers it (mnemo/positions.py; the detections of one frame together, as small things rest on others)."""
-        empty = [[None] * len(track) for track in tracks]
+        """Per track, per detection: its map position, measured by the detector (3-D) or else estimated where
+        the profile gives a camera and the pose log covers it (mnemo/positions.py; the detections of one frame
+        together, as small things rest on others)."""
+        places = [list(track.positions or (None,) * len(track)) for track in tracks]
         if self.camera is None or self.size is None or not tracks:
-            return empty
+            return places
         items = [(float(t), _kind(track), tuple(float(v) for v in box)) for track in tracks
                  for t, box in zip(track.times, track.boxes)]
         times = [t for t, _, _ in items]
         poses = self.store.poses(self.stream, min(times) - 1.0, max(times) + 1.0)
         if not len(poses):
-            return empty
+            return places
         flat = iter(estimate_positions(self.camera, self.size, poses, items))
-        return [[next(flat) for _ in range(len(track))] for track in tracks]
+        # zip stops at the track's last detection before drawing from flat: each track takes its own
+        return [[estimated if measured is None else measured for measured, estimated in zip(where, flat)]
+                for where in places]
 
     def _bind(self, entered: list, event: Event) -> None:
         """Bind a face to the voice that speaks while it is alone on screen, within this event."""

@@ -89,6 +89,7 @@ class Track:
     crop_box: Box | None = None
     states: tuple[str, ...] = ()  # per-detection open/closed state as the detector read it ("" when not read)
     truths: tuple[str | None, ...] = ()  # per-detection true entity (synthetic tests only, for scoring)
+    positions: tuple[tuple[float, float] | None, ...] = ()  # per-detection measured position (3-D detectors), or None
 
     @property
     def start(self) -> float:
@@ -289,7 +290,8 @@ def make_track(stream: str, track_id: int, kind: str, detections: Sequence[Detec
                  appearance=mean, space=space,
                  crop=None if best is None else best.crop, crop_time=None if best is None else best.time,
                  crop_box=None if best is None else best.box,
-                 states=tuple(d.state for d in detections), truths=tuple(d.truth for d in detections))
+                 states=tuple(d.state for d in detections), truths=tuple(d.truth for d in detections),
+                 positions=tuple(d.position for d in detections))
 
 
 def _kept(tracks: list[Track], min_detections: int) -> list[Track]:

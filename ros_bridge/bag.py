@@ -88,6 +88,10 @@ class Bag:
     def count(self, topic: str) -> int:
         return sum(t.count for t in self.topics if t.name == topic)
 
+    def msgtype(self, topic: str) -> str | None:
+        """The message type of a topic of the bag (None when it has no such topic)."""
+        return next((t.msgtype for t in self.topics if t.name == topic), None)
+
 
 def _topics(connections) -> list[Topic]:
     counts: dict[tuple[str, str], int] = {}

@@ -23,6 +23,9 @@ from typing import Iterator
 
 import numpy as np
 
+from ros_bridge.audio import AudioFormat, AudioFormatError, BagAudio
+from ros_bridge.detections import boxes_of, live_detections
+from ros_bridge.detections3d import Intrinsics, place
 from ros_bridge.images import ImageError, compressed_to_rgb, raw_to_rgb, reduction, shrink
 from ros_bridge.poses import add_transforms, message_pose
 from ros_bridge.source import CUE_SECONDS
@@ -43,9 +46,10 @@ class FeedOptions:
     silence: float = 5.0  # seconds without a camera frame that close the open event (a gap until frames return)
     tf_keep: float = 10.0  # seconds of dynamic transforms kept (tf2's cache length)
     tf_wait: float = 0.2  # seconds a frame waits for the transforms of its time (else the newest are used)
+    info_wait: float = 2.0  # seconds the first audio message waits for an AudioInfo (else audio_capture's defaults)
 
     def __post_init__(self) -> None:
-        for name in ("jump", "silence", "tf_keep", "tf_wait"):
+        for name in ("jump", "silence", "tf_keep", "tf_wait", "info_wait"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
                 raise ValueError(f"FeedOptions.{name} = {value!r}: expected seconds > 0")
@@ -59,12 +63,29 @@ class TopicFeed(LiveStream):
     """
 
     def __init__(self, uri: str, stream: str, policy: SamplingPolicy, camera: str, pose_topic: str | None = None,
-                 pose_named: bool = False, options: FeedOptions | None = None):
+                 pose_named: bool = False, options: FeedOptions | None = None, audio_topic: str | None = None,
+                 detection_topic: str | None = None, camera_info: str | None = None):
         self.uri, self.policy, self.camera = uri, policy, camera
         self.options = options or FeedOptions()
         self.pose_topic, self.pose_named = pose_topic, pose_named
+        self.audio_topic = audio_topic if policy.audio else None  # the profile's speech stages want audio
+        self.detection_topic = detection_topic
+        self.camera_info_topic = camera_info
+        self.intrinsics: Intrinsics | None = None  # the camera's, from its CameraInfo (3-D detections need it)
+        self._warned_3d = False
+        extra = {"live": True, "image_topic": camera, "pose_topic": pose_topic}
+        if detection_topic:  # the robot's detector, through the entity stage (ros_bridge/detections.py)
+            self.detected = live_detections(f"{stream}#{id(self)}")
+            extra["detectors"] = {"ros-live": {"feed": f"{stream}#{id(self)}"}}
+            extra["detection_topic"] = detection_topic
+        if self.audio_topic:
+            extra["audio_topic"] = self.audio_topic
         self.info = StreamInfo(stream=stream, uri=uri, kind="ros", duration=None, has_video=True,
-                               has_subtitles=True, extra={"live": True, "image_topic": camera, "pose_topic": pose_topic})
+                               has_audio=bool(self.audio_topic), has_subtitles=True, extra=extra)
+        self._audio: BagAudio | None = None
+        self._audio_format: AudioFormat | None = None
+        self._audio_known = threading.Event()
+        self._audio_lock = threading.Lock()
         self.clock = StampClock(jump=self.options.jump)
         self.tree = TfTree(keep=self.options.tf_keep)
         self.gaps: list[StreamGap] = []
@@ -143,6 +164,7 @@ class TopicFeed(LiveStream):
             logger.warning("%s at %.2f s: %s; frame skipped", self.camera, when, error)
             return
         frame_id = (getattr(message.header, "frame_id", "") or "").lstrip("/")
+        self._camera_frame = frame_id or self._camera_frame
         pose = self._tf_pose(frame_id, when) if not self.pose_named else None
         with self._cond:
             if when <= self._last_frame:  # another thread moved on meanwhile
@@ -161,11 +183,15 @@ class TopicFeed(LiveStream):
         data = np.frombuffer(bytes(message.data) if not isinstance(message.data, np.ndarray) else message.data,
                              dtype=np.uint8)
         if hasattr(message, "encoding"):
+            if self.detection_topic and self.detected.image_size is None:
+                self.detected.image_size = (int(message.width), int(message.height))
             return raw_to_rgb(message.encoding, int(message.height), int(message.width), int(message.step), data,
                               bool(message.is_bigendian))
         if self._reduce is None:
             first = compressed_to_rgb(getattr(message, "format", ""), data)
             self._reduce = reduction(first.shape[:2], self.policy.frame_size)
+            if self.detection_topic:
+                self.detected.image_size = (int(first.shape[1]), int(first.shape[0]))
             return first
         return compressed_to_rgb(getattr(message, "format", ""), data, self._reduce)
 
@@ -192,6 +218,71 @@ class TopicFeed(LiveStream):
             self._jumped(jump)
         x, y, yaw, frame = message_pose(message)
         self._put(PoseReading(self.info.stream, when, x, y, yaw, frame))
+
+    def audio_info(self, message) -> None:
+        """An audio_common_msgs/AudioInfo: the microphone's format (the first one counts)."""
+        if self._audio_known.is_set():
+            return
+        try:
+            self._audio_format = AudioFormat.of(message)
+        except AudioFormatError as error:
+            logger.warning("%s: %s; its audio is not read", self.audio_topic, error)
+            self._audio_format = None
+            self.audio_topic = None
+        self._audio_known.set()
+
+    def audio(self, message) -> None:
+        """An audio_common_msgs/AudioData(Stamped): its samples into 16 kHz chunks on media time. Stamped audio
+        is placed by its stamp; plain AudioData ends at the live edge when it arrives."""
+        if not self.audio_topic:
+            return
+        with self._audio_lock:
+            if self._audio is None:
+                if not self._audio_known.wait(self.options.info_wait):
+                    logger.warning("%s: no AudioInfo within %.0f s; taken as 16 kHz mono S16LE PCM", self.audio_topic,
+                                   self.options.info_wait)
+                    self._audio_format = self._audio_format or AudioFormat()
+                if self._audio_format is None or not self.audio_topic:
+                    return
+                self._audio = BagAudio(self.info.stream, self.policy.audio_chunk, self._audio_format)
+            stamp = _stamp(message)
+            when, jump = self.clock.media(self.audio_topic, stamp) if stamp is not None else (self._now(), None)
+            if jump is not None:
+                self._jumped(jump)
+            payload = message.audio.data if hasattr(message, "audio") else message.data
+            chunks = list(self._audio.push(when, bytes(payload), at_end=stamp is None))
+        for chunk in chunks:
+            self._put(chunk)
+
+    def camera_info(self, message) -> None:
+        """A sensor_msgs/CameraInfo: the camera's intrinsics (the first calibrated one counts)."""
+        if self.intrinsics is None:
+            try:
+                self.intrinsics = Intrinsics.of(message)
+            except ValueError as error:
+                logger.warning("%s: %s", self.camera_info_topic, error)
+
+    def detections(self, message) -> None:
+        """A vision_msgs/Detection2DArray or Detection3DArray: its boxes on media time, for the entity stage's
+        detector (3-D boxes projected into the image with the camera's CameraInfo, placed in the map by tf)."""
+        stamp = _stamp(message)
+        when, jump = self.clock.media(self.detection_topic, stamp) if stamp is not None else (self._now(), None)
+        if jump is not None:
+            self._jumped(jump)
+        if not hasattr(message.detections[0].bbox if message.detections else None, "size"):
+            self.detected.add(when, boxes_of(message))
+            return
+        if self.intrinsics is None:
+            if not self._warned_3d:
+                logger.warning("%s: no CameraInfo of %s yet: 3-D detections are not seen until one arrives",
+                               self.detection_topic, self.camera)
+                self._warned_3d = True
+            return
+        if self.detected.image_size is None:
+            self.detected.image_size = (self.intrinsics.width, self.intrinsics.height)
+        with self._tf_lock:
+            boxes = place(message, when, self.tree, self._camera_frame, self.intrinsics)
+        self.detected.add(when, boxes)
 
     def text(self, text: str) -> None:
         """A std_msgs/String: a text cue at the live edge."""

@@ -18,10 +18,11 @@ import numpy as np
 
 from ros_bridge.audio import AudioFormat, AudioFormatError, BagAudio
 from ros_bridge.bag import Bag, stamp_of
+from ros_bridge.detections3d import DETECTION3D_TYPE
 from ros_bridge.images import ImageError, compressed_to_rgb, is_depth, raw_to_rgb, reduction, shrink
 from ros_bridge.poses import add_transforms, message_pose
 from ros_bridge.tf import TfTree, planar
-from ros_bridge.topics import bag_uri, choose, describe, parse_uri
+from ros_bridge.topics import bag_uri, camera_info_of, choose, describe, parse_uri
 from streams.errors import SourceError
 from streams.identity import stream_id
 from streams.packets import Packet, PoseReading, StreamInfo, TextCue, VideoFrame
@@ -85,9 +86,16 @@ class BagSource(Source):
         span = (self.bag.end_time + self.offset - self.origin) / 1e9
         count = self.bag.count(self.topic)
         detectors = {}
+        if self.choice.detections and self.bag.msgtype(self.choice.detections) == DETECTION3D_TYPE and \
+                camera_info_of(self.topic, self.choice.camera_infos) is None:
+            raise SourceError(self.name, f"topic {self.choice.detections}: 3-D detections need the camera's "
+                                         f"sensor_msgs/CameraInfo (beside {self.topic}) to be seen in its images; "
+                                         "the bag has none (leave them out: --topic detections=none)")
         if self.choice.detections:  # the robot's detector, run through the entity stage (ros_bridge/detections.py)
             detectors["ros-topic"] = {"uri": self.uri, "topic": self.choice.detections, "origin": self.origin,
-                                      "image_size": [int(self.first_image.shape[1]), int(self.first_image.shape[0])]}
+                                      "image_size": [int(self.first_image.shape[1]), int(self.first_image.shape[0])],
+                                      "camera_info": camera_info_of(self.topic, self.choice.camera_infos),
+                                      "camera_frame": self.camera_frame, "tf": list(self.choice.tf)}
         return StreamInfo(
             stream=self.stream, uri=self.uri, kind="bag", duration=max(span, 0.0), width=width, height=height,
             fps=round((count - 1) / span, 3) if count > 1 and span > 0 else None, has_video=True,

@@ -20,7 +20,8 @@ IMAGE_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage")
 POSE_TYPES = ("geometry_msgs/msg/PoseWithCovarianceStamped", "geometry_msgs/msg/PoseStamped", "nav_msgs/msg/Odometry")
 TF_TYPE = "tf2_msgs/msg/TFMessage"
 TEXT_TYPE = "std_msgs/msg/String"
-DETECTION_TYPES = ("vision_msgs/msg/Detection2DArray",)
+DETECTION_TYPES = ("vision_msgs/msg/Detection2DArray", "vision_msgs/msg/Detection3DArray")
+CAMERA_INFO_TYPE = "sensor_msgs/msg/CameraInfo"
 AUDIO_TYPES = ("audio_common_msgs/msg/AudioDataStamped", "audio_common_msgs/msg/AudioData")
 AUDIO_INFO_TYPE = "audio_common_msgs/msg/AudioInfo"
 # what --topic KIND=/topic may set
@@ -46,9 +47,10 @@ class Choice:
     pose_named: bool  # the user named the pose topic (it wins over tf)
     texts: tuple[str, ...]  # std_msgs/String topics read as text cues
     tf: tuple[str, ...]  # TFMessage topics (/tf, /tf_static)
-    detections: str | None = None  # a Detection2DArray topic: the robot's detector, through the entity stage
+    detections: str | None = None  # a Detection2DArray or Detection3DArray topic: the robot's detector
     audio: str | None = None  # an AudioData(Stamped) topic: the microphone
     audio_info: str | None = None  # the AudioInfo topic that describes it
+    camera_infos: tuple[str, ...] = ()  # sensor_msgs/CameraInfo topics (3-D detections are projected with one)
 
 
 def is_bag(path: Path) -> bool:
@@ -130,7 +132,17 @@ def choose(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]], bag:
     info = next((t.name for t in infos if audio and t.name.rsplit("/", 1)[0] == audio.rsplit("/", 1)[0]),
                 infos[0].name if infos and audio else None)  # the AudioInfo beside the audio topic, else any
     return Choice(images, pose, bool(named_pose), texts, tf, _one(topics, overrides, "detections", DETECTION_TYPES),
-                  audio, info)
+                  audio, info, tuple(t.name for t in _of(topics, (CAMERA_INFO_TYPE,))))
+
+
+def camera_info_of(camera: str, infos: Sequence[str]) -> str | None:
+    """The CameraInfo topic of a camera topic: the one in its namespace (``/cam/image_raw`` ->
+    ``/cam/camera_info``), else the only one; None when it cannot be told."""
+    base = camera.rsplit("/", 1)[0]
+    if camera.endswith("/compressed"):
+        base = base.rsplit("/", 1)[0]
+    beside = [t for t in infos if t.rsplit("/", 1)[0] == base]
+    return beside[0] if beside else (infos[0] if len(infos) == 1 else None)
 
 
 def _one(topics: Sequence[Topic], overrides: Mapping[str, Sequence[str]], kind: str, types: Sequence[str]) -> str | None:

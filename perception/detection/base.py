@@ -42,6 +42,8 @@ class Detection:
     crop: np.ndarray | None = None  # small RGB uint8 crop of the box (biometric for faces)
     state: str = ""  # "open"/"closed" of a container when the backend reads it from the crop, else ""
     truth: str | None = None  # the true entity, set only by synthetic tests to score a tracker; no detector sets it
+    position: tuple[float, float] | None = None  # x, y in metres in the stream's pose frame where the detector
+    # measured it (a robot's 3-D detector, placed through tf); None: estimated later, if at all
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

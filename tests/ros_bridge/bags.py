@@ -139,24 +139,7 @@ class BagWriter:
         return self.T["std_msgs/msg/String"](data=text)
 
 
-VISION_ROS2 = {  # vision_msgs as ROS 2 (Humble) defines them
-    "vision_msgs/msg/Point2D": "float64 x\nfloat64 y",
-    "vision_msgs/msg/Pose2D": "vision_msgs/Point2D position\nfloat64 theta",
-    "vision_msgs/msg/BoundingBox2D": "vision_msgs/Pose2D center\nfloat64 size_x\nfloat64 size_y",
-    "vision_msgs/msg/ObjectHypothesis": "string class_id\nfloat64 score",
-    "vision_msgs/msg/ObjectHypothesisWithPose": "vision_msgs/ObjectHypothesis hypothesis\n"
-                                                "geometry_msgs/PoseWithCovariance pose",
-    "vision_msgs/msg/Detection2D": "std_msgs/Header header\nvision_msgs/ObjectHypothesisWithPose[] results\n"
-                                   "vision_msgs/BoundingBox2D bbox\nstring id",
-    "vision_msgs/msg/Detection2DArray": "std_msgs/Header header\nvision_msgs/Detection2D[] detections",
-}
-VISION_ROS1 = {  # and as ROS 1 (Noetic) does: integer class ids, a geometry_msgs/Pose2D centre
-    "vision_msgs/msg/BoundingBox2D": "geometry_msgs/Pose2D center\nfloat64 size_x\nfloat64 size_y",
-    "vision_msgs/msg/ObjectHypothesisWithPose": "int64 id\nfloat64 score\ngeometry_msgs/PoseWithCovariance pose",
-    "vision_msgs/msg/Detection2D": "std_msgs/Header header\nvision_msgs/ObjectHypothesisWithPose[] results\n"
-                                   "vision_msgs/BoundingBox2D bbox\nsensor_msgs/Image source_img",
-    "vision_msgs/msg/Detection2DArray": "std_msgs/Header header\nvision_msgs/Detection2D[] detections",
-}
+from ros_bridge.msgdefs import VISION_ROS1, VISION_ROS2  # noqa: E402 - vision_msgs as ROS 1 and ROS 2 spell them
 
 
 AUDIO_MSGS = {  # audio_common_msgs (ROS 1 and ROS 2 spell them alike)
@@ -232,6 +215,57 @@ def detection_array(bag: "BagWriter", stamp: float, frame: str, boxes) -> object
     return T["vision_msgs/msg/Detection2DArray"](header=bag.header(stamp, frame), detections=detections)
 
 
+CUBE, CUBE_AHEAD = 0.4, 2.0  # a 3-D detection: a cube of this side, this far straight ahead of the camera
+INTRINSICS = (100.0, 100.0, 80.0, 60.0)  # fx, fy, cx, cy of the 160x120 camera
+
+
+def cube_box() -> tuple[float, float, float, float]:
+    """The oracle: the cube's image box (its near face, CUBE_AHEAD - CUBE/2 ahead, bounds it)."""
+    fx, fy, cx, cy = INTRINSICS
+    half_x, half_y = fx * CUBE / 2 / (CUBE_AHEAD - CUBE / 2), fy * CUBE / 2 / (CUBE_AHEAD - CUBE / 2)
+    return cx - half_x, cy - half_y, cx + half_x, cy + half_y
+
+
+def cube_in_map(t: float) -> tuple[float, float]:
+    """The oracle: the cube's centre in the map at media time t."""
+    x, y, yaw = camera_in_map(t)
+    return x + CUBE_AHEAD * math.cos(yaw), y + CUBE_AHEAD * math.sin(yaw)
+
+
+def camera_info(bag: "BagWriter", stamp: float, width: int, height: int):
+    fx, fy, cx, cy = INTRINSICS
+    k = np.array([fx, 0, cx, 0, fy, cy, 0, 0, 1], np.float64)
+    r = np.eye(3).reshape(-1)
+    p = np.array([fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0], np.float64)
+    roi = bag.T["sensor_msgs/msg/RegionOfInterest"](x_offset=0, y_offset=0, height=0, width=0, do_rectify=False)
+    names = ("D", "K", "R", "P") if bag.storage == "ros1" else ("d", "k", "r", "p")
+    fields = dict(zip(names, (np.zeros(5), k, r, p)))
+    return bag.T["sensor_msgs/msg/CameraInfo"](header=bag.header(stamp, "camera_link"), height=height, width=width,
+                                               distortion_model="plumb_bob", binning_x=0, binning_y=0, roi=roi,
+                                               **fields)
+
+
+def detection3d_array(bag: "BagWriter", stamp: float, frame: str, label: str, center, side: float):
+    """A Detection3DArray of one cube of ``side`` m at ``center`` (x, y, z in ``frame``), score 0.8."""
+    T, ros1 = bag.T, bag.storage == "ros1"
+    cov = np.zeros(36)
+    pose = T["geometry_msgs/msg/PoseWithCovariance"](pose=bag.pose(0.0, 0.0, 0.0), covariance=cov)
+    if ros1:
+        result = T["vision_msgs/msg/ObjectHypothesisWithPose"](id=int(label), score=0.8, pose=pose)
+        extra = {"source_cloud": T["sensor_msgs/msg/PointCloud2"](
+            header=bag.header(stamp, frame), height=0, width=0, fields=[], is_bigendian=False, point_step=0,
+            row_step=0, data=np.zeros(0, np.uint8), is_dense=True)}
+    else:
+        result = T["vision_msgs/msg/ObjectHypothesisWithPose"](
+            hypothesis=T["vision_msgs/msg/ObjectHypothesis"](class_id=label, score=0.8), pose=pose)
+        extra = {"id": ""}
+    centre = bag.pose(0.0, 0.0, 0.0)
+    centre.position.x, centre.position.y, centre.position.z = (float(v) for v in center)
+    box = T["vision_msgs/msg/BoundingBox3D"](center=centre, size=T["geometry_msgs/msg/Vector3"](x=side, y=side, z=side))
+    detection = T["vision_msgs/msg/Detection3D"](header=bag.header(stamp, frame), results=[result], bbox=box, **extra)
+    return T["vision_msgs/msg/Detection3DArray"](header=bag.header(stamp, frame), detections=[detection])
+
+
 MUG_RGB = (200, 30, 30)  # a red thing standing still in the view: what the detection topic reports
 
 
@@ -271,14 +305,17 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
                     width: int = 160, height: int = 120, encoding: str = "rgb8", cameras: tuple[str, ...] = ("/camera/image",),
                     texts: tuple[tuple[float, str], ...] = ((5.0, "the red mug is on the table"),),
                     odometry: bool = True, tf: bool = True, detections: str | None = None,
-                    audio: str | None = None) -> Path:
+                    audio: str | None = None, detections3d: str | None = None) -> Path:
     """A robot's bag: cameras (raw ``encoding`` or ``"jpeg"``), /odom, /tf (odom -> base_link and
     map -> odom), /tf_static (base_link -> camera_link), /speech (std_msgs/String), and with
     ``detections`` (a label) /detections: a Detection2DArray boxing the red mug, score 0.9; with
     ``audio`` ("stamped", "plain" or "mp3") /audio/audio (AudioData(Stamped), 0.1 s of ``tone`` each;
     "mp3": the MP3 stream cut in equal pieces) and /audio/audio_info (AudioInfo: 2 channels, 44.1 kHz,
-    S16LE, wave or mp3)."""
+    S16LE, wave or mp3); with ``detections3d`` (a label) /detections3d: a Detection3DArray of a cube
+    (``CUBE``) ``CUBE_AHEAD`` m straight ahead of camera_link, and /camera/camera_info (``INTRINSICS``)."""
     with BagWriter(path, storage) as bag:
+        if detections3d:
+            register_vision(bag)
         if audio:
             register_types(bag, AUDIO_MSGS)
             info = bag.T["audio_common_msgs/msg/AudioInfo"](channels=2, sample_rate=AUDIO_RATE, sample_format="S16LE",
@@ -323,6 +360,11 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
                                   t0 + 0.1 + STAMP_LAG)
                     else:  # recorded when captured: its record time is the audio's end
                         bag.write("/audio/audio", "audio_common_msgs/msg/AudioData", data, t0 + 0.1 + STAMP_LAG)
+            if detections3d:
+                bag.write("/camera/camera_info", "sensor_msgs/msg/CameraInfo", camera_info(bag, stamp, width, height),
+                          record)
+                bag.write("/detections3d", "vision_msgs/msg/Detection3DArray",
+                          detection3d_array(bag, stamp, "camera_link", detections3d, (CUBE_AHEAD, 0.0, 0.0), CUBE), record)
             if detections:
                 box = (*mug_box(width, height), detections, 0.9)
                 bag.write("/detections", "vision_msgs/msg/Detection2DArray",
@@ -330,3 +372,13 @@ def write_robot_bag(path: Path, storage: str = "ros1", seconds: float = 12.0, ra
             while texts and texts[0][0] <= t:
                 bag.write("/speech", "std_msgs/msg/String", bag.string(texts.pop(0)[1]), record)
     return path
+
+
+class Messages(BagWriter):
+    """BagWriter's message helpers without a bag: ROS 2 messages of a type store, for live publishers."""
+
+    def __init__(self, ts):
+        self.ts, self.T, self.storage = ts, ts.types, "ros2"
+
+    def close(self) -> None:
+        pass

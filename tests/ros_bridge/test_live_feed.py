@@ -28,6 +28,14 @@ def _feed(feed: TopicFeed, path, rounds: int) -> None:
                 feed.text(str(message.data))
             elif topic == "/odom":
                 feed.pose(message)
+            elif topic == "/audio/audio_info":
+                feed.audio_info(message)
+            elif topic == "/audio/audio":
+                feed.audio(message)
+            elif topic in ("/detections", "/detections3d"):
+                feed.detections(message)
+            elif topic == "/camera/camera_info":
+                feed.camera_info(message)
 
 
 def _packets(feed: TopicFeed) -> list:
@@ -112,3 +120,70 @@ def test_stamp_clock_continues_an_earlier_session_on_unix_stamps():
     clock.position = 50.0
     assert clock.media("/cam", 3 * NS)[0] == 50.5 and clock.wall_clock is None  # sim time: after it
     assert math.isclose(clock.media("/cam", 4 * NS)[0], 51.5)
+
+
+def test_live_audio_lands_where_it_was_recorded(bags, tmp_path):
+    """AudioDataStamped + AudioInfo (44.1 kHz stereo S16LE) into 16 kHz mono chunks on the stamps' clock."""
+    import numpy as np
+
+    from streams.packets import AudioChunk
+
+    bag = bags.write_robot_bag(tmp_path / "run", "sqlite3", seconds=6.0, rate=5.0, audio="stamped")
+    feed = TopicFeed("ros2:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64, audio=True),
+                     "/camera/image", audio_topic="/audio/audio")
+    assert feed.info.has_audio
+    _feed(feed, bag, rounds=1)
+    chunks = [p for p in _packets(feed) if isinstance(p, AudioChunk)]
+    assert chunks and all(c.sample_rate == 16000 for c in chunks)
+    assert [c.time for c in chunks][:5] == [0.0, 1.0, 2.0, 3.0, 4.0]  # the media-time grid
+    audio = np.concatenate([c.samples for c in chunks])
+    loud = np.flatnonzero(np.abs(audio) > 0.1) / 16000
+    assert loud[0] == pytest.approx(bags.TONE[0], abs=0.002) and loud[-1] == pytest.approx(bags.TONE[1], abs=0.002)
+    middle = audio[int(2.5 * 16000): int(3.5 * 16000)]
+    assert np.fft.rfftfreq(len(middle), 1 / 16000)[np.argmax(np.abs(np.fft.rfft(middle)))] == pytest.approx(440, abs=2)
+
+
+def test_live_audio_without_speech_stages_is_not_read(bags):
+    feed = TopicFeed("ros2:///cam", "s-test", SamplingPolicy(fps=2.0, audio=False), "/cam", audio_topic="/audio/audio")
+    assert not feed.info.has_audio and feed.audio_topic is None
+
+
+def test_live_detections_reach_the_entity_stage_detector(bags, tmp_path):
+    """Detection2DArray messages on the stamps' clock: the detector ``ros-live`` gives the frame nearest in
+    time the red mug's box, scaled from the camera's pixels to the frame's."""
+    import numpy as np
+
+    from perception.detection import create_detector
+
+    bag = bags.write_robot_bag(tmp_path / "run", "mcap", seconds=3.0, rate=5.0, detections="mug")
+    feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
+                     detection_topic="/detections")
+    _feed(feed, bag, rounds=1)
+    options = feed.info.extra["detectors"]["ros-live"]
+    detector = create_detector("ros-live", **options, wait=0.0)
+    frame = np.zeros((60, 80, 3), np.uint8)  # half the camera's 160x120
+    [found], [none] = detector.detect([frame], [1.0]), detector.detect([frame], [30.0])
+    x0, y0, x1, y1 = bags.mug_box(160, 120)
+    [mug] = found
+    assert mug.label == "mug" and mug.kind == "object" and mug.score == pytest.approx(0.9)
+    assert mug.box == pytest.approx((x0 / 2, y0 / 2, min(x1 / 2, 80), min(y1 / 2, 60)))
+    assert none == []  # no message within 0.1 s of 30 s
+
+
+def test_live_3d_detections_are_projected_and_placed(bags, tmp_path):
+    """Detection3DArray + CameraInfo + tf, live: the cube's image box by the pinhole oracle, its map position
+    the camera's pose plus 2 m along its heading."""
+    import numpy as np
+
+    from perception.detection import create_detector
+
+    bag = bags.write_robot_bag(tmp_path / "run", "mcap", seconds=3.0, rate=5.0, detections3d="box")
+    feed = TopicFeed("ros2:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
+                     detection_topic="/detections3d", camera_info="/camera/camera_info")
+    _feed(feed, bag, rounds=1)
+    detector = create_detector("ros-live", **feed.info.extra["detectors"]["ros-live"], wait=0.0)
+    frame = np.zeros((120, 160, 3), np.uint8)
+    for t in (1.0, 2.0):
+        [d] = detector.detect([frame], [t])[0]
+        assert d.label == "box" and d.box == pytest.approx(bags.cube_box(), abs=1e-6)
+        assert d.position == pytest.approx(bags.cube_in_map(t), abs=1e-6)

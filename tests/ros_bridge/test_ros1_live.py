@@ -172,12 +172,13 @@ def _events_until(client: Client, count: int, timeout: float) -> list[dict]:
 
 @pytest.mark.slow
 def test_node_remembers_answers_and_survives_jumps(master, bags, tmp_path):
-    bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=BAG_SECONDS, rate=5.0)
+    bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=BAG_SECONDS, rate=5.0, detections="41")
     memory = tmp_path / "mem"
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     node = subprocess.Popen([sys.executable, "-m", "mnemo", "ros1", "--memory", str(memory), "--profile", "test",
                              "--node-name", "mnemo_test", "--topic", "image=/camera/image", "--topic", "text=/speech",
-                             "--topic", "text=/silent"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             "--topic", "text=/silent", "--topic", "detections=/detections"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     client = None
     try:
@@ -234,6 +235,8 @@ def test_node_remembers_answers_and_survives_jumps(master, bags, tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         events = db.execute('SELECT id, start, "end" FROM events ORDER BY start').fetchall()
         info = json.loads(db.execute("SELECT info FROM streams").fetchone()[0])
+        labels = {row[0] for row in db.execute("SELECT label FROM sightings")}
+    assert labels == {"41"}  # the bag's vision_msgs (no Python classes in Debian: rospy's bytes, rosbags decodes)
     assert len(events) >= 3
     for (_, _, end), (_, start, _) in zip(events, events[1:]):  # one timeline: nothing repeated after the jumps
         assert start >= end - 1e-6, events

@@ -1,0 +1,55 @@
+"""``mnemo ros2``: a live ROS 2 node over DDS (no ROS install: cyclonedds, messages by rosbags) that writes a
+memory from a robot's topics and answers questions over it, as ``mnemo ros1`` does (docs/ros.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from mnemo.commands.app import MemoryOpt, app
+from mnemo.commands.ros1 import PROFILE_HELP, TOPIC_HELP
+from mnemo.commands.rosnode import Transport, run_node
+from mnemo.errors import UserError
+
+
+@app.command("ros2")
+def ros2(
+    memory: Path = MemoryOpt,
+    profile: Optional[str] = typer.Option(None, "--profile", "-p", help=PROFILE_HELP),
+    topic: List[str] = typer.Option([], "--topic", help=TOPIC_HELP),
+    node_name: str = typer.Option("mnemo", "--node-name", help="The node's name (its topics: /NAME/events, ...)."),
+    max_lag: float = typer.Option(2.0, "--max-lag", help="Seconds the analysis may fall behind the newest frame "
+                                  "before frames are thinned."),
+    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for a camera topic to be published."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line."),
+) -> None:
+    """Run a ROS 2 node (domain ROS_DOMAIN_ID): remember the robot's camera, poses and text topics live;
+    publish each committed event on /NAME/events; answer JSON questions from /NAME/ask on /NAME/answer.
+    Ctrl-C or SIGTERM commit what was seen and stop."""
+    run_node(_transport(node_name), memory, profile, topic, node_name, max_lag, wait, quiet)
+
+
+def _transport(node_name: str) -> Transport:
+    from ros_bridge import ros2 as bridge
+    from ros_bridge.dds import DdsUnavailable
+
+    def join(name: str, stop) -> None:
+        try:
+            bridge.check_node_name(name)
+        except ValueError as error:
+            raise UserError(f"--node-name: {error}") from error
+        try:
+            bridge.participant()
+        except (DdsUnavailable, ValueError) as error:
+            raise UserError(str(error)) from error
+
+    def interface(answer, events, prepare=None, finish=None):
+        try:
+            return bridge.Ros2Interface(answer, events, prepare=prepare, finish=finish, node_name=node_name)
+        except ValueError as error:
+            raise UserError(f"--node-name: {error}") from error
+
+    return Transport("ros2", bridge.SCHEME, join, interface, bridge.find_topics, lambda: "/" + node_name,
+                     bridge.shutdown)
