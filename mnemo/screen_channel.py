@@ -10,7 +10,8 @@ observation:
   A slide talk costs about one read per slide; a moving camera, where nothing holds still, none.
 - **the reading**: at the first frame of the still screen, ``1 - Jaccard`` of the character
   trigrams of the words read against those of the last frame read (a new slide: ~0.9; the same
-  slide read again with OCR noise: ~0.1; no text before and after: 0); 0.0 at frames that show the
+  slide read again with OCR noise: ~0.1; no text before and after: 0), over at least
+  ``MIN_TRIGRAMS`` (a short word appearing reads less than a screen of text); 0.0 at frames that show the
   screen last read; NaN elsewhere (the screen changed and was not read: unknown) and at the first
   read (nothing to compare with).
 
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 SCREEN_CHANNEL = "screen"  # the channel's name in SegmenterConfig.channels
 STATE_KEY = "segment.screen"  # the store state holding the signal's state at the last checkpoint
 _SLACK = 1e-6
+# a change of less text than this many trigrams (two or three short words) reads as a share of it: a
+# few characters appearing (a sign, or OCR reading "C1" into a textured wall) are weak evidence of a new scene
+MIN_TRIGRAMS = 12
 _KEEP_S = 120.0  # seconds of per-frame states kept behind the latest frame: a boundary's state needs them
 
 
@@ -59,11 +63,12 @@ def trigrams(lines: Sequence[str]) -> frozenset[str]:
 
 
 def text_change(before: frozenset[str], after: frozenset[str]) -> float:
-    """``1 - Jaccard`` of two trigram sets: 0 for the same words (or none on either side), 1 for no word in common."""
+    """The share of trigrams on one side only (``1 - Jaccard``), of at least ``MIN_TRIGRAMS``: 0 for the same
+    words (or none on either side), 1 for screens of text with no word in common, less when little text changed."""
     union = before | after
     if not union:
         return 0.0
-    return 1.0 - len(before & after) / len(union)
+    return len(before ^ after) / max(len(union), MIN_TRIGRAMS)
 
 
 @dataclass(frozen=True)

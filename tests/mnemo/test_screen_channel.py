@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mnemo.screen_channel import RememberedReader, ScreenSignal, text_change, trigrams
+from mnemo.screen_channel import MIN_TRIGRAMS, RememberedReader, ScreenSignal, text_change, trigrams
 
 SAME_FRAME = 0.002  # the OCR stage's default share of changed pixels for "the same screen"
 
@@ -18,9 +18,11 @@ def test_text_change_is_one_minus_the_jaccard_of_character_trigrams() -> None:
     assert text_change(trigrams(slide), trigrams(slide)) == 0.0
     assert text_change(trigrams([]), trigrams([])) == 0.0  # no text before or after: nothing changed
     assert text_change(trigrams([]), trigrams(slide)) == 1.0
-    assert text_change(trigrams(["abc"]), trigrams(["xyz"])) == 1.0
-    # " ab", "abc", "bc " against " ab", "abd", "bd ": one shared of five
-    assert text_change(trigrams(["abc"]), trigrams(["ABD!"])) == pytest.approx(1 - 1 / 5)
+    assert text_change(trigrams(["surprise boundary"]), trigrams(["speech with voices"])) == 1.0
+    # " ab", "abc", "bc " against " ab", "abd", "bd ": four of five on one side; little text, so a share of 12
+    assert len(trigrams(["abc"]) | trigrams(["ABD!"])) == 5 < MIN_TRIGRAMS
+    assert text_change(trigrams(["abc"]), trigrams(["ABD!"])) == pytest.approx(4 / MIN_TRIGRAMS)
+    assert text_change(trigrams([]), trigrams(["C1"])) == pytest.approx(2 / MIN_TRIGRAMS)
     # a misread letter changes little; another slide of the same template changes most
     noisy = text_change(trigrams(slide), trigrams(["Refinernent", "Move each boundary a litle"]))
     other = text_change(trigrams(slide), trigrams(["Channels", "Speech: a new speaker"]))
