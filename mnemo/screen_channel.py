@@ -38,7 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
-from mnemo.ocr import _changed, _key, _signature
+from mnemo.ocr import screen_changed, screen_signature, text_key
 from perception.ocr import TextLine, TextReader
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def trigrams(lines: Sequence[str]) -> frozenset[str]:
     """The character trigrams of the words of ``lines`` (lower-case letters and digits; each word padded)."""
     grams: set[str] = set()
     for line in lines:
-        for word in _key(line).split():
+        for word in text_key(line).split():
             padded = f" {word} "
             grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
     return frozenset(grams)
@@ -131,17 +131,18 @@ class ScreenSignal:
     # -- one frame -------------------------------------------------------------------------------
 
     def _take(self, when: float, image: np.ndarray) -> None:
-        signature = _signature(image)
+        signature = screen_signature(image)
         last = self._after[-1] if self._after else None
         read_signature = None if last is None else last.read_signature
         read_words = None if last is None else last.read_words
         read_time = -math.inf if last is None else last.read_time
-        if last is not None and self._new_still_screen(last, signature) and when - read_time >= self.interval_s - _SLACK:
+        due = when - read_time >= self.interval_s - _SLACK
+        if last is not None and due and self._new_still_screen(last, signature):
             words = trigrams([line.text for line in self._read(image)])
             if read_words is not None:  # the screen began at the previous frame
                 self._readings[round(last.time, 6)] = text_change(read_words, words)
             read_signature, read_words, read_time = signature, words, when
-        if read_signature is not None and _changed(signature, read_signature) <= self.same_frame:
+        if read_signature is not None and screen_changed(signature, read_signature) <= self.same_frame:
             self._readings.setdefault(round(when, 6), 0.0)  # the screen last read, still showing
         self._after.append(_After(when, signature, read_signature, read_words, read_time))
         while self._after and self._after[0].time < when - _KEEP_S:
@@ -149,9 +150,9 @@ class ScreenSignal:
 
     def _new_still_screen(self, last: _After, signature: np.ndarray) -> bool:
         """The previous frame held still into this one, and shows another screen than the last one read."""
-        if _changed(signature, last.previous) > self.same_frame:
+        if screen_changed(signature, last.previous) > self.same_frame:
             return False
-        return last.read_signature is None or _changed(last.previous, last.read_signature) > self.same_frame
+        return last.read_signature is None or screen_changed(last.previous, last.read_signature) > self.same_frame
 
     def _read(self, image: np.ndarray) -> list[TextLine]:
         t0 = time.perf_counter()
@@ -209,9 +210,9 @@ class RememberedReader(TextReader):
         self.hits = 0
 
     def read(self, image: np.ndarray) -> list[TextLine]:
-        signature = _signature(np.asarray(image))
+        signature = screen_signature(np.asarray(image))
         for key, (seen, lines) in reversed(self._reads.items()):
-            if seen.shape == signature.shape and _changed(signature, seen) <= self.same_frame:
+            if seen.shape == signature.shape and screen_changed(signature, seen) <= self.same_frame:
                 self._reads.move_to_end(key)
                 self.hits += 1
                 return list(lines)
