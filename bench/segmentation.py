@@ -14,6 +14,10 @@ noisy labels, misses and false detections, never the truth's events) on the anal
 through the same ``EntitySignal`` the ingest uses: the profiles' OpenCV detectors see no simulated
 people, so this stands in for the detector the robot would run (see docs/segmentation.md).
 
+The ``screen`` channel reads the episode's frames decoded as standard's ingest decodes them (its
+``ocr.frame_size``) through the same ``ScreenSignal`` and PP-OCR reader (~1 s a read; cached in
+``--work`` as ``screen-<seed>.npz``, dropped with the observations when the episode is rendered again).
+
 Tune only on the dev seeds (1-3): held-out seeds (16-19, 30-37) are the lead's to measure.
 """
 
@@ -43,8 +47,11 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     from mnemo.evaluation.workspace import fresh_memory_dir
     from mnemo.pipeline import Ingestor
 
-    video, truth, _ = prepare_episode(seed, minutes, work / f"episode-{seed}")
+    video, truth, reused = prepare_episode(seed, minutes, work / f"episode-{seed}")
     cache = work / f"observations-{seed}-{profile}.npz"
+    if not reused:  # rendered now: readings cached from an earlier render are not of this video
+        for stale in (cache, work / f"screen-{seed}.npz"):
+            stale.unlink(missing_ok=True)
     if not cache.is_file():
         times, vectors, speech = [], [], []
 
