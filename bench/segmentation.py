@@ -14,6 +14,10 @@ noisy labels, misses and false detections, never the truth's events) on the anal
 through the same ``EntitySignal`` the ingest uses: the profiles' OpenCV detectors see no simulated
 people, so this stands in for the detector the robot would run (see docs/segmentation.md).
 
+The ``screen`` channel reads the episode's frames decoded as standard's ingest decodes them (its
+``ocr.frame_size``) through the same ``ScreenSignal`` and PP-OCR reader (~1 s a read; cached in
+``--work`` as ``screen-<seed>.npz``, dropped with the observations when the episode is rendered again).
+
 Tune only on the dev seeds (1-3): held-out seeds (16-19, 30-37) are the lead's to measure.
 """
 
@@ -32,8 +36,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
-ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose")
-SIDE = ("speech", "entities", "pose")  # channels read outside the segmenter
+ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen")
+SIDE = ("speech", "entities", "pose", "screen")  # channels read outside the segmenter
 
 
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
@@ -43,8 +47,11 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     from mnemo.evaluation.workspace import fresh_memory_dir
     from mnemo.pipeline import Ingestor
 
-    video, truth, _ = prepare_episode(seed, minutes, work / f"episode-{seed}")
+    video, truth, reused = prepare_episode(seed, minutes, work / f"episode-{seed}")
     cache = work / f"observations-{seed}-{profile}.npz"
+    if not reused:  # rendered now: readings cached from an earlier render are not of this video
+        for stale in (cache, work / f"screen-{seed}.npz"):
+            stale.unlink(missing_ok=True)
     if not cache.is_file():
         times, vectors, speech = [], [], []
 
@@ -65,7 +72,40 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
         obs = {k: z[k] for k in z.files}
     obs["entities"] = entity_readings(truth, obs["times"], seed)
     obs["pose"] = pose_readings(truth, obs["times"], seed)
+    obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
+
+
+def screen_readings(video: Path, times: np.ndarray, cache: Path) -> np.ndarray:
+    """The screen channel's reading at each observation: the episode's frames, decoded as standard's ingest
+    decodes them (its ocr.frame_size), through the same ``ScreenSignal`` and PP-OCR reader (cached in ``cache``)."""
+    if not cache.is_file():
+        from mnemo.config import load_profile
+        from mnemo.screen_channel import RememberedReader, ScreenSignal
+        from perception.ocr import create_text_reader
+        from streams.packets import VideoFrame
+        from streams.schemes import open_source
+
+        standard = load_profile("standard")
+        policy = dataclasses.replace(standard.sampling, frame_size=standard.ocr.frame_size, video=True, audio=False)
+        reader = RememberedReader(create_text_reader(standard.ocr.name, **dict(standard.ocr.options)),
+                                  standard.ocr.same_frame)
+        signal = ScreenSignal(reader, standard.ocr.same_frame, standard.segmenter.screen_interval_s)
+        seen, readings = [], []
+        with open_source(str(video), policy) as source:
+            for packet in source.packets(0.0):
+                if isinstance(packet, VideoFrame):
+                    signal.observe([packet])
+                    seen.append(packet.time)
+        for t in seen:
+            readings.append(signal.read(t)["screen"])
+        np.savez(cache, times=np.asarray(seen), screen=np.asarray(readings), reads=signal.read_frames,
+                 seconds=signal.seconds)
+    with np.load(cache) as z:
+        seen, screen = z["times"], z["screen"]
+    if len(seen) != len(times) or not np.allclose(seen, times, atol=1e-6):
+        raise SystemExit(f"{cache}: the frames decoded for the screen channel are not the ingest's observations")
+    return screen
 
 
 def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None) -> np.ndarray:
@@ -126,7 +166,10 @@ def score(runs: list[dict], config) -> dict:
 def variants(base) -> dict:
     """The rows: today's default, vision alone, all channels, and all but each one in turn."""
     everything = {name: 1.0 for name in ALL_CHANNELS}
-    rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0}, "all channels": everything}
+    rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
+            "vision + speech + place (lite)": {"speech": 1.0, "place": 1.0},
+            "vision + speech + place + screen (standard)": {"speech": 1.0, "place": 1.0, "screen": 1.0},
+            "all channels": everything}
     for name in ALL_CHANNELS:
         rows[f"all - {name}"] = {k: w for k, w in everything.items() if k != name}
     for name in ALL_CHANNELS[1:]:

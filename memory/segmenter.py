@@ -11,7 +11,7 @@ modular than ``min_modularity`` (0: than no split at all). ``max_len`` forces a 
 ``min_len`` forbids one. A segment is emitted once ``max(refine_window, 2)`` observations
 past its proposal have been seen (the lag); memory is a bounded window of observations.
 
-Other modalities (speech, entities, pose) join as named side channels: a scalar per observation (NaN:
+Other modalities (speech, entities, pose, screen text) join as named side channels: a scalar per observation (NaN:
 no reading), z-scored against that channel's own last ``tau`` readings; the fused surprise is
 the vision z-score plus ``weight * max(z, 0)`` of each channel in ``channels``. A proposal that
 the side channels carry past ``channel_gamma`` on their own is anchored: the picture need not
@@ -87,6 +87,9 @@ class SegmenterConfig:
     # seconds of analysed frames either side of an instant whose detections the entities channel
     # compares (mnemo.segment_channels); the ingest holds observations this long for it
     entity_window_s: float = 2.0
+    # least media seconds between two frames the screen channel reads (OCR, ~1 s a frame on 2 cores):
+    # its cost bound (mnemo.screen_channel); it reads only frames where the screen changed and held still
+    screen_interval_s: float = 2.0
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -99,7 +102,7 @@ class SegmenterConfig:
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "entity_window_s", "visual_gate"):
+                     "channel_gamma", "entity_window_s", "visual_gate", "screen_interval_s"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -113,6 +116,7 @@ class SegmenterConfig:
         _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
         _check(self.warmup >= 0, "warmup", self.warmup, "an integer >= 0")
         _check(0 < self.entity_window_s < math.inf, "entity_window_s", self.entity_window_s, "seconds > 0")
+        _check(0 <= self.screen_interval_s < math.inf, "screen_interval_s", self.screen_interval_s, "seconds >= 0")
         _check(self.visual_gate >= 0 and math.isfinite(self.visual_gate), "visual_gate", self.visual_gate,
                "a finite number >= 0")
         _check(self.trend_window >= 1, "trend_window", self.trend_window, "an integer >= 1")

@@ -71,7 +71,7 @@ class ScreenTextStage:
         self.config = config
         self.reader = reader
         self.stream = stream
-        self.on_screen = [_key(t) for t in on_screen]  # lines at the last frame read (their match keys)
+        self.on_screen = [text_key(t) for t in on_screen]  # lines at the last frame read (their match keys)
         self.last: np.ndarray | None = None  # signature of the last frame read
         self.seconds = 0.0  # spent reading
         self.read_frames = 0  # frames read
@@ -83,8 +83,8 @@ class ScreenTextStage:
         ``keyframe`` the one read when no screen change held still. Returns lines in time order."""
         picked = self._pick(frames)
         if not picked and keyframe is not None:
-            signature = _signature(keyframe[1])
-            if self.last is None or _changed(signature, self.last) > self.config.same_frame:
+            signature = screen_signature(keyframe[1])
+            if self.last is None or screen_changed(signature, self.last) > self.config.same_frame:
                 picked = [(keyframe[0], keyframe[1], signature)]
         found: list[ScreenText] = []
         for when, image, signature in picked:
@@ -93,7 +93,7 @@ class ScreenTextStage:
             self.seconds += time.perf_counter() - t0
             self.read_frames += 1
             self.last = signature
-            keys = [_key(line.text) for line in lines]
+            keys = [text_key(line.text) for line in lines]
             for line, key in zip(lines, keys):
                 if key and not self._known(key, found):
                     found.append(ScreenText(self.stream, float(when), line.text, line.box, line.score, ORIGIN,
@@ -105,11 +105,11 @@ class ScreenTextStage:
         """Frames where the screen changed since the last pick and the next frame shows the same."""
         picked: list[tuple[float, np.ndarray, np.ndarray]] = []
         last = self.last
-        signatures = [_signature(image) for _, image in frames]
+        signatures = [screen_signature(image) for _, image in frames]
         for (when, image), signature, following in zip(frames, signatures, signatures[1:]):
-            if last is not None and _changed(signature, last) <= self.config.same_frame:
+            if last is not None and screen_changed(signature, last) <= self.config.same_frame:
                 continue  # the screen last read (or picked) still showing
-            if _changed(signature, following) > self.config.same_frame:
+            if screen_changed(signature, following) > self.config.same_frame:
                 continue  # still changing: a transition, a moving camera
             last = signature
             if len(picked) == self.config.frames_per_event:
@@ -121,10 +121,10 @@ class ScreenTextStage:
     def _known(self, key: str, found: list[ScreenText]) -> bool:
         """On screen at the last frame read, or already found in this event."""
         return any(_similar(key, other, self.config.same_text)
-                   for other in [*self.on_screen, *(_key(s.text) for s in found)])
+                   for other in [*self.on_screen, *(text_key(s.text) for s in found)])
 
 
-def _key(text: str) -> str:
+def text_key(text: str) -> str:
     """What two readings of one line are compared by: lower-case letters and digits, single spaces."""
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
@@ -133,11 +133,11 @@ def _similar(a: str, b: str, threshold: float) -> bool:
     return a == b or difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= threshold
 
 
-def _signature(image: np.ndarray) -> np.ndarray:
+def screen_signature(image: np.ndarray) -> np.ndarray:
     grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     return cv2.resize(grey, _SIGNATURE, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
 
-def _changed(a: np.ndarray, b: np.ndarray) -> float:
+def screen_changed(a: np.ndarray, b: np.ndarray) -> float:
     """The share of signature pixels whose brightness changed by more than a tenth."""
     return float(np.mean(np.abs(a - b) > 0.1))

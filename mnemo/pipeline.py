@@ -27,6 +27,8 @@ from mnemo.segment_channels import ENTITIES_CHANNEL, POSE_CHANNEL, EntitySignal,
 from mnemo.segment_channels import STATE_KEY as ENTITY_STATE_KEY
 from mnemo.captions import CACHE_FILE, CaptionStage, Captioner
 from mnemo.ocr import ORIGIN as OCR_ORIGIN, ScreenTextStage
+from mnemo.screen_channel import SCREEN_CHANNEL, RememberedReader, ScreenSignal
+from mnemo.screen_channel import STATE_KEY as SCREEN_STATE_KEY
 from perception.speech.asr import Transcript
 from perception.speech.live import LiveOptions
 from mnemo.speech import SPEECH_CHANNEL, STATE_KEY, AudioBuffer, SpeechSignal, SpeechStage
@@ -188,11 +190,14 @@ class _StreamRun:
         entities = _with_source_detectors(ingestor.profile.entities, info)
         self.entities = (EntityStage(entities, report.stream, ingestor.encoders.frame, ingestor.linker)
                          if entities.enabled and not self.audio_only else None)
-        self.screen = (_screen_stage(ingestor, report.stream, checkpoint)
-                       if ingestor.encoders.ocr is not None and not self.audio_only else None)
+        ocr_on = ingestor.encoders.ocr is not None and not self.audio_only
+        # one reader for the OCR stage and the screen channel: the stage reuses the channel's reads of a screen
+        reader = RememberedReader(ingestor.encoders.ocr, ingestor.profile.ocr.same_frame) if ocr_on else None
+        self.screen = _screen_stage(ingestor, report.stream, checkpoint, reader) if ocr_on else None
         self.captions = (CaptionStage(ingestor.captioner, report.stream)
                          if ingestor.captioner is not None and not self.audio_only else None)
         self.entity_signal = self._entity_signal(checkpoint)
+        self.screen_signal = self._screen_signal(checkpoint, reader)
         self.pose_signal = self._pose_signal()
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
@@ -206,6 +211,18 @@ class _StreamRun:
         signal = EntitySignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state)
         self.entities.on_detections = signal.add
         return signal
+
+    def _screen_signal(self, checkpoint: Checkpoint | None, reader: RememberedReader | None) -> ScreenSignal | None:
+        """The segmenter's screen-text channel: OCR of sampled frames (None without OCR or the channel)."""
+        seg = self.ing.profile.segmenter
+        if not seg.channels.get(SCREEN_CHANNEL):
+            return None
+        if reader is None:
+            logger.info("%s: the screen channel needs OCR (a profile ocr section) and video: it reads nothing",
+                        self.report.uri)
+            return None
+        state = self.ing.store.state(self._screen_state_key) if checkpoint is not None and checkpoint.state else None
+        return ScreenSignal(reader, self.ing.profile.ocr.same_frame, seg.screen_interval_s, state)
 
     def _pose_signal(self) -> PoseSignal | None:
         """The segmenter's pose channel: area changes, when the stream's poses and a map were stored before."""
@@ -224,9 +241,13 @@ class _StreamRun:
     def _entity_state_key(self) -> str:
         return f"{ENTITY_STATE_KEY}:{self.report.stream}"
 
+    @property
+    def _screen_state_key(self) -> str:
+        return f"{SCREEN_STATE_KEY}:{self.report.stream}"
+
     def _signals(self) -> list:
-        """The side channels' sources that observations wait for (speech, entities)."""
-        return [s for s in (self.signal, self.entity_signal, self.pose_signal) if s is not None]
+        """The side channels' sources that observations wait for (speech, entities, pose, screen)."""
+        return [s for s in (self.signal, self.entity_signal, self.pose_signal, self.screen_signal) if s is not None]
 
     def run(self, source: Source, control: IngestControl | None = None) -> None:
         """Read, encode and commit the whole source in this process (the inline runtime).
@@ -311,6 +332,9 @@ class _StreamRun:
         if self.entity_signal is not None:
             self.entity_signal = EntitySignal(self.entity_signal.window_s, self.entity_signal.frame_s)
             self.entities.on_detections = self.entity_signal.add
+        if self.screen_signal is not None:
+            self.screen_signal = ScreenSignal(self.screen_signal.reader, self.screen_signal.same_frame,
+                                              self.screen_signal.interval_s)
         self.pending.clear()
         self.audio = AudioBuffer(gap.end)
         self.position = gap.end
@@ -362,6 +386,10 @@ class _StreamRun:
             self.stages.update({f"speech.{part}": t for part, t in self.speech.timings.items()})
         if self.signal is not None:
             self.stages["speech.surprise"] = self.signal.seconds
+        if self.screen_signal is not None:
+            self.stages["screen"] = self.screen_signal.seconds
+            logger.info("%s: the screen channel read %d frames in %.1f s", self.report.uri,
+                        self.screen_signal.read_frames, self.screen_signal.seconds)
         if self.screen is not None:
             self.stages["ocr"] = self.screen.seconds
             logger.info("%s: OCR read %d frames in %.1f s (%d screen changes over ocr.frames_per_event left unread)",
@@ -440,6 +468,8 @@ class _StreamRun:
             t1 = time.perf_counter()
             self.entities.observe(frames)
             self.stages["entities.detect"] = self.stages.get("entities.detect", 0.0) + time.perf_counter() - t1
+        if self.screen_signal is not None:
+            self.screen_signal.observe(frames)
         for frame, vector in zip(frames, vectors):
             self._observe(frame, vector)
         self.report.frames += len(frames)
@@ -527,6 +557,8 @@ class _StreamRun:
             state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else {}
             if self.entity_signal is not None:
                 state[self._entity_state_key] = self.entity_signal.state(seg.end)
+            if self.screen_signal is not None:
+                state[self._screen_state_key] = self.screen_signal.state(seg.end)
             self.ing.store.add_event(event, checkpoint, state or None)
             self.ing.linker.link(event)
             if self.entities is not None:
@@ -619,14 +651,15 @@ def _leave_a_core_for_decoding():
     return torch_threads((os.cpu_count() or 2) - 1)
 
 
-def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None) -> ScreenTextStage:
+def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None,
+                  reader: RememberedReader) -> ScreenTextStage:
     """The stream's OCR stage; a resumed stream starts with the lines of its last event that had any."""
     on_screen: list[str] = []
     if checkpoint is not None:
         lines = [line for line in ingestor.store.screen_text(stream=stream) if line.origin == OCR_ORIGIN]
         last = max((line.event_id or 0 for line in lines), default=None)
         on_screen = [line.text for line in lines if line.event_id == last]
-    return ScreenTextStage(ingestor.profile.ocr, ingestor.encoders.ocr, stream, on_screen)
+    return ScreenTextStage(ingestor.profile.ocr, reader, stream, on_screen)
 
 
 def _with_source_detectors(config, info: StreamInfo):

@@ -238,7 +238,7 @@ def test_split_modularity() -> None:
 @pytest.mark.parametrize("field,value", [("gamma", -1.0), ("tau", 1), ("k", 0), ("min_len", 0.0),
                                          ("max_len", 1.0), ("refine_window", -1), ("warmup", 2.5),
                                          ("min_modularity", 2.0), ("history_clip", 0.0),
-                                         ("tau", "32")])
+                                         ("tau", "32"), ("screen_interval_s", -1.0)])
 def test_config_errors_name_the_field_and_value(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=rf"SegmenterConfig\.{field} = {value!r}"):
         SegmenterConfig(**{field: value})
