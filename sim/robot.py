@@ -10,7 +10,7 @@ truth: ``truth_*`` methods are for scoring only.
 
 Actions: ``move_to(x, y)`` along the navigation graph (sim/navigation.py; a goal inside furniture
 is taken to that furniture's front, one outside every room to the nearest point inside one),
-``look(yaw)``, ``pick(label)``, ``place(label)``, ``open(label)`` (the nearest such thing in reach),
+``look(yaw)`` (turn, then hold the view ``look_hold_s``), ``pick(label)``, ``place(label)``, ``open(label)`` (the nearest such thing in reach),
 ``stop(answer)``.
 """
 
@@ -44,17 +44,18 @@ class RobotConfig:
     gap_s: float = 300.0  # seconds between the end of that episode and the first task (things move unseen)
     frame_rate: float = 1.0  # camera frames rendered per second of action (the profile's detection rate)
     reach_m: float = 1.5  # pick, place and open work on things within this many metres
+    look_hold_s: float = 2.0  # look(yaw) turns, then holds the view this long (a tracker wants a few frames)
     pose_noise_m: float = 0.05  # localisation error of the reported pose, metres (1 sigma)
     width: int = 320  # frame size, pixels
     height: int = 240
 
     def __post_init__(self) -> None:
         checks = {"minutes": self.minutes > 0, "gap_s": self.gap_s >= 0, "frame_rate": 0 < self.frame_rate <= 10,
-                  "reach_m": self.reach_m > 0, "pose_noise_m": self.pose_noise_m >= 0}
+                  "reach_m": self.reach_m > 0, "look_hold_s": self.look_hold_s >= 0, "pose_noise_m": self.pose_noise_m >= 0}
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"RobotConfig.{name}={getattr(self, name)!r}: expected a positive number "
-                                 f"({'>= 0' if name in ('gap_s', 'pose_noise_m') else '> 0'})")
+                                 f"({'>= 0' if name in ('gap_s', 'pose_noise_m', 'look_hold_s') else '> 0'})")
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ class RobotSim:
             path.walk(route(self.world, s.pose[:2], here.id, goal, goal_room), self.world.agent.speed, turn)
         elif action.kind == "look":
             path.turn_to(action.yaw, turn)
+            path.wait(self.config.look_hold_s)
         elif action.kind == "stop":
             self.answer, self.stopped = action.answer, True
             path.wait(1.0 / self.config.frame_rate)
