@@ -34,6 +34,7 @@ REACHED_M = (0.95, 1.45)  # the robot stops when a thing seen in its last look i
 COST_SCALE_M = 8.0  # metres of travel that halve a goal's worth
 MIN_GAIN = 0.02  # a goal worth less than this (belief per unit cost) is not worth going to: stop
 SCAN_YAWS = 4  # headings of a look around a room
+WALL_M = 0.35  # a standing point keeps this far from its room's walls
 
 
 @dataclass(frozen=True)
@@ -143,15 +144,19 @@ def worth(goal: Candidate, pose) -> float:
 
 def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M) -> tuple[float, float, float]:
     """Where to stand (x, y) and which way to look (yaw) to see the point (x, y) from ``distance`` away:
-    on the side of the room's centre (the free middle of a room)."""
+    towards the room's free middle (or towards the robot when the point is the middle), kept in the room."""
     area = next((a for a in known if a.contains(x, y)), None)
     cx, cy = ((area.x0 + area.x1) / 2, (area.y0 + area.y1) / 2) if area else (pose[0], pose[1]) if pose else (x, y)
     dx, dy = cx - x, cy - y
+    if math.hypot(dx, dy) < 0.2 and pose is not None:
+        dx, dy = pose[0] - x, pose[1] - y
     d = math.hypot(dx, dy)
     if d < 1e-6:
         return x, y, 0.0
-    k = min(distance, d) / d
-    sx, sy = x + dx * k, y + dy * k
+    sx, sy = x + dx * distance / d, y + dy * distance / d
+    if area is not None:
+        sx = min(max(sx, area.x0 + WALL_M), area.x1 - WALL_M)
+        sy = min(max(sy, area.y0 + WALL_M), area.y1 - WALL_M)
     return sx, sy, math.atan2(y - sy, x - sx)
 
 

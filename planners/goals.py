@@ -2,9 +2,9 @@
 and how often it stood there.
 
 Placed sightings of the wanted label are grouped into places (greedy clusters of ``PLACE_RADIUS``).
-Each place gets a confidence from two terms: recency (``exp(-age / RECENCY_S)`` of its latest
-sighting, so the last known place leads and fades with time since seen) and habit (the share of all
-the thing's sightings made there: its usual place). A colour named in the instruction weighs the places
+A thing is in one place: the last known place holds ``r = exp(-age / RECENCY_S)`` of the belief
+(it fades with the time since the thing was last seen), and the rest, ``1 - r``, is shared among all
+its places by habit (the share of the thing's sightings made there: its usual places). A colour named in the instruction weighs the places
 whose sightings mostly read that colour (colour readings err, so others are kept, lower). Rooms of
 the map that memory holds no trace of the thing in are the frontier: the mass memory does not explain
 is spread over the rooms not yet looked at in this task.
@@ -20,7 +20,6 @@ from memory.perceived import Area, areas, sightings
 
 PLACE_RADIUS = 1.2  # metres: sightings this close are one place
 RECENCY_S = 900.0  # seconds over which confidence in a last known place falls by e
-RECENCY_WEIGHT = 0.6  # recency's share of a place's confidence; habit has the rest
 MEMORY_MASS = 0.8  # the most belief memory's places can hold together; the rest is "somewhere else"
 COLOUR_MISMATCH = 0.35  # weight of a place whose sightings read another colour than the one asked
 
@@ -69,6 +68,8 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     places = _cluster(rows)
     total = len(rows)
     known = areas(store)
+    latest = max(r[2] for r in rows)
+    recent = math.exp(-max(now - latest, 0.0) / RECENCY_S)
     out = []
     for members in places:
         xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
@@ -80,7 +81,7 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
         seen_colour = colours.most_common(1)[0][0] if colours else ""
         weight = 1.0 if not colour or not seen_colour or colour in colours and colours[colour] >= 0.3 * len(members) \
             else COLOUR_MISMATCH
-        confidence = weight * (RECENCY_WEIGHT * math.exp(-age / RECENCY_S) + (1 - RECENCY_WEIGHT) * share)
+        confidence = weight * ((recent if last == latest else 0.0) + (1.0 - recent) * share)
         latest = sorted(members, key=lambda r: r[2])[-3:]
         evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
                      "x": round(r[8], 2), "y": round(r[9], 2)} for r in latest]
