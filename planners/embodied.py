@@ -27,10 +27,10 @@ from planners.instruction import Instruction, parse_instruction
 
 logger = logging.getLogger(__name__)
 
-STANDOFF_M = 1.15  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
-BACK_OFF_M = 0.3  # how much further it stands after a look that missed the thing
+STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
-REACHED_M = (0.95, 1.45)  # the robot stops when a thing seen in its last look is this far (metres, min and max)
+REACHED_M = (0.75, 1.2)  # the robot stops when a thing its last look saw is placed this far (metres, min and max)
+BACK_OFF_M = 0.3  # how much further it stands after a look from in range that missed the thing
 COST_SCALE_M = 8.0  # metres of travel that halve a goal's worth
 MIN_GAIN = 0.02  # a goal worth less than this (belief per unit cost) is not worth going to: stop
 SCAN_YAWS = 4  # headings of a look around a room
@@ -379,24 +379,26 @@ class Executor:
             rows = [r for r in rows if r[6] == ins.colour] or ([] if any(r[6] for r in rows) else rows)
         if not rows:
             return None
-        r = rows[-1]
-        return (r[8], r[9])
+        last = rows[-1]
+        near = [r for r in rows if math.hypot(r[8] - last[8], r[9] - last[9]) <= SEEN_NEAR_M][-7:]
+        xs, ys = sorted(r[8] for r in near), sorted(r[9] for r in near)
+        return (xs[len(xs) // 2], ys[len(ys) // 2])
 
     def _approach(self, ins: Instruction, where: tuple[float, float]) -> tuple[float, float]:
-        """Stand STANDOFF_M from where it was seen and look until it is in view at a stopping distance;
-        each look that misses it backs off a little (a low thing leaves the view when too near)."""
-        distance, missed = STANDOFF_M, False
-        for _ in range(4):
+        """Stand STANDOFF_M from where it was seen and look at it, until a look from where the robot stands
+        sees it in stopping range (three tries). A small thing is placed at the depth of what it rests on,
+        so it lies up to the depth of that furniture further than placed: the range allows for that. A look
+        that misses it from in range backs off a little (a low thing leaves the view when too near)."""
+        distance, seen_here = STANDOFF_M, False
+        for _ in range(3):
             d = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1])
-            now = self._look_at(where[0], where[1], "seen just now" if not missed else "back off to see it",
-                                distance, move=missed or not REACHED_M[0] <= d <= REACHED_M[1])
-            if now is not None:
-                where, missed = now, False
-                if REACHED_M[0] <= math.hypot(where[0] - self.pose[0], where[1] - self.pose[1]) <= REACHED_M[1]:
-                    return where
-                distance = sum(REACHED_M) / 2
-            else:
-                distance, missed = max(distance, d) + BACK_OFF_M, True
+            if seen_here and REACHED_M[0] <= d <= REACHED_M[1]:
+                return where
+            if not seen_here and REACHED_M[0] <= d <= REACHED_M[1]:
+                distance = d + BACK_OFF_M
+            now = self._look_at(where[0], where[1], "seen just now", distance)
+            seen_here = now is not None
+            where = now or where
         return where
 
     def _look_at(self, x: float, y: float, why: str, distance: float = STANDOFF_M,

@@ -326,7 +326,8 @@ class RobotSim:
         opened = tuple(OpenSpan(f, 0.0, end + 1.0, "") for f in sorted(self._scene.open))
         paths = tuple(p for p in lived.paths if p.entity != "agent") + (keyframes,)
         return dataclasses.replace(lived, observations=tuple(clip), paths=paths, open_spans=opened,
-                                   duration=float(end), observation_rate=float(self.config.frame_rate))
+                                   duration=float(end), observation_rate=float(self.config.frame_rate),
+                                   width=self.config.width, height=self.config.height)
 
     # --------------------------------------------------------------------------------- scoring
 

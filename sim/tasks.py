@@ -6,7 +6,7 @@ later, some things were moved and some containers opened or closed while it was 
 
 - ``find``: "find X" succeeds when X is in view within 1.5 m when the robot stops;
 - ``last_seen``: "go to where you last saw P" succeeds when the robot stops within 1.5 m of where
-  P was when the camera last had it in view in the recorded episode;
+  P was when the camera last had it in view (for a second or more) in the recorded episode;
 - ``bring``: "bring X to room R" succeeds when X (held or put down) is in R when the robot stops;
 - ``is_open``: "is the C open?" succeeds when the answer is right and C was in view during the task.
 
@@ -97,13 +97,21 @@ def _free_slots(world: World, places: dict[str, tuple[str, int]]) -> list[tuple[
     return [(f.id, i) for f in world.furniture if f.holds_objects for i in range(len(f.slots)) if (f.id, i) not in used]
 
 
+SEEN_FOR_S = 1.0  # a thing counts as seen when in view in frames at least this far apart (not a glimpse)
+
+
 def last_in_view(truth: Truth, entity: str | None = None, kind: str = "") -> tuple[str, float, tuple[float, float]] | None:
-    """(entity, time, position) of the last frame of the episode showing ``entity`` (or any entity of ``kind``)."""
-    for obs in reversed(truth.observations):
-        for seen in obs.entities:
-            if seen.entity == entity or (kind and seen.entity.startswith(kind + ":")):
-                return seen.entity, obs.time, seen.position
-    return None
+    """(entity, time, position) of the last frame of the episode showing ``entity`` (or any entity of
+    ``kind``) that ends a view of at least SEEN_FOR_S (every frame between showing it)."""
+    first: dict[str, float] = {}
+    found = None
+    for obs in truth.observations:
+        here = {s.entity: s for s in obs.entities if s.entity == entity or (kind and s.entity.startswith(kind + ":"))}
+        first = {e: first.get(e, obs.time) for e in here}
+        for e, seen in here.items():
+            if obs.time - first[e] >= SEEN_FOR_S - 1e-9:
+                found = (e, obs.time, seen.position)
+    return found
 
 
 def make_tasks(world: World, scenario: Scenario, truth: Truth, seed: int) -> list[Task]:
@@ -127,10 +135,9 @@ def make_tasks(world: World, scenario: Scenario, truth: Truth, seed: int) -> lis
     person = last_in_view(truth, kind="person")
     if person is not None:
         add("last_seen", person[0], "a person", goal=person[2])
-    for obj in order[3:4]:
-        last = last_in_view(truth, obj.id)
-        add("last_seen", obj.id, f"the {obj.name}", goal=last[2])
-    for obj in order[4:5]:
+    for obj in [o for o in order[3:] if last_in_view(truth, o.id) is not None][:1]:
+        add("last_seen", obj.id, f"the {obj.name}", goal=last_in_view(truth, obj.id)[2])
+    for obj in [o for o in order[3:] if o.id not in {t.target for t in tasks}][:1]:
         here = scenario.object_span(obj.id, scenario.duration).room
         rooms = [r for r in world.rooms if r.id != here]
         room = rooms[int(rng.integers(len(rooms)))]

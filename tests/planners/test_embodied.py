@@ -11,7 +11,7 @@ import pytest
 from memory.perceived import Area, Sighting, add_sightings, set_areas
 from memory.poses import Pose
 from memory.store import MemoryStore
-from planners.embodied import area_path, make_plan, standoff
+from planners.embodied import STANDOFF_M, area_path, make_plan, standoff
 from planners.goals import RECENCY_S, memory_candidates
 
 ROOMS = [Area("kitchen", 0.0, 0.0, 4.0, 4.0), Area("living room", 4.0, 0.0, 8.0, 4.0),
@@ -59,7 +59,7 @@ def test_plan_recalls_from_memory_with_evidence(store):
     assert plan.path == area_path(ROOMS, plan.start[:2], plan.goal_poses[0])
     assert [s.action for s in plan.steps] == ["move_to", "look", "stop"]
     move = plan.steps[0]
-    assert math.dist((move.x, move.y), plan.goal_poses[0]) == pytest.approx(1.15)
+    assert math.dist((move.x, move.y), plan.goal_poses[0]) == pytest.approx(STANDOFF_M)
     data = json.loads(json.dumps(plan.to_dict()))
     assert data["goals"][0]["source"] == "memory" and data["steps"][0]["action"] == "move_to"
     # every room stays a goal to explore, with the belief memory leaves
