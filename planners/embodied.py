@@ -33,7 +33,7 @@ REACHED_M = (0.75, 1.2)  # the robot stops when a thing its last look saw is pla
 BACK_OFF_M = 0.3  # how much further it stands after a look from in range that missed the thing
 COST_SCALE_M = 8.0  # metres of travel that halve a goal's worth
 MIN_GAIN = 0.02  # a goal worth less than this (belief per unit cost) is not worth going to: stop
-SCAN_YAWS = 4  # headings of a look around a room
+SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the camera's 80 degree view)
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
 
 
@@ -375,8 +375,8 @@ class Executor:
         """Where the thing was seen in this task (or since ``since``): its latest placed sighting, of the
         colour asked when any sighting read one."""
         rows = matching_sightings(self.store, ins.label, since=self.start if since is None else since)
-        if ins.colour:
-            rows = [r for r in rows if r[6] == ins.colour] or ([] if any(r[6] for r in rows) else rows)
+        if ins.colour:  # a colour read otherwise rules a sighting out; an unread colour does not
+            rows = [r for r in rows if r[6] in (ins.colour, "")]
         if not rows:
             return None
         last = rows[-1]

@@ -16,7 +16,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from memory.perceived import Area, areas, sightings
+from memory.perceived import Area, areas, seen, sightings
 
 PLACE_RADIUS = 1.2  # metres: sightings this close are one place
 RECENCY_S = 900.0  # seconds over which confidence in a last known place falls by e
@@ -60,9 +60,32 @@ def matching_sightings(store, label: str, since: float | None = None, until: flo
     return [r for r in rows if label_matches(r[5], label) and (since is None or r[2] >= since)]
 
 
+VIEW_M = 1.5  # an unplaced sighting is put this far ahead of the camera that made it
+
+
+def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tuple]:
+    """Sightings of ``label`` that ingest could not place (a small thing with no support in view, a box cut
+    off by the frame), as rows shaped like ``sightings``' rows: put VIEW_M ahead of the camera's pose at
+    that time (the pose log), so that they still tell where the robot stood and which way it looked."""
+    from memory.lookups import pose_near
+
+    out = []
+    for s in seen(store, labels=(), until=until):
+        if not label_matches(s.label, label):
+            continue
+        pose = pose_near(store, s.stream, s.time, within=1.0)
+        if pose is None:
+            continue
+        x, y, yaw = pose
+        out.append((None, s.stream, s.time, s.track, s.kind, s.label, s.colour, s.score,
+                    x + VIEW_M * math.cos(yaw), y + VIEW_M * math.sin(yaw), ""))
+    return out
+
+
 def memory_candidates(store, label: str, colour: str, now: float, until: float | None = None) -> list[Candidate]:
-    """The places memory saw the thing, most believed first (confidence as the module says)."""
-    rows = matching_sightings(store, label, until=until)
+    """The places memory saw the thing, most believed first (confidence as the module says); where no
+    sighting of it was placed, the unplaced ones stand in (``unplaced_as_placed``)."""
+    rows = matching_sightings(store, label, until=until) or unplaced_as_placed(store, label, until)
     if not rows:
         return []
     places = _cluster(rows)

@@ -11,7 +11,7 @@ import pytest
 from memory.perceived import Area, Sighting, add_sightings, set_areas
 from memory.poses import Pose
 from memory.store import MemoryStore
-from planners.embodied import STANDOFF_M, area_path, make_plan, standoff
+from planners.embodied import SCAN_YAWS, STANDOFF_M, area_path, make_plan, standoff
 from planners.goals import RECENCY_S, memory_candidates
 
 ROOMS = [Area("kitchen", 0.0, 0.0, 4.0, 4.0), Area("living room", 4.0, 0.0, 8.0, 4.0),
@@ -70,7 +70,7 @@ def test_plan_recalls_from_memory_with_evidence(store):
 def test_plan_explores_when_memory_never_saw_it(store):
     plan = make_plan(store, "Find the green umbrella", at=110.0)
     assert plan.mode == "explore" and all(g.source == "explore" for g in plan.goals)
-    assert plan.steps[0].action == "move_to" and sum(s.action == "look" for s in plan.steps) == 4
+    assert plan.steps[0].action == "move_to" and sum(s.action == "look" for s in plan.steps) == SCAN_YAWS
 
 
 def test_plan_bring_and_last_seen(store):
@@ -86,3 +86,11 @@ def test_area_path_crosses_shared_walls():
     x, y, yaw = standoff(ROOMS, None, 7.5, 2.0, 1.0)
     assert math.dist((x, y), (7.5, 2.0)) == pytest.approx(1.0)
     assert math.atan2(2.0 - y, 7.5 - x) == pytest.approx(yaw)
+
+
+def test_an_unplaced_sighting_still_tells_where_the_camera_looked(store):
+    add_sightings(store, [Sighting("cam", 60.0, 4, "object", "keys", 0.8, colour="pink")])
+    found = memory_candidates(store, "keys", "", now=110.0)
+    x, y = 2.0 + 60 / 100, 2.0  # the pose log at 60 s, looking along +x
+    assert len(found) == 1 and (found[0].x, found[0].y) == pytest.approx((x + 1.5, y))
+    assert found[0].last_seen == 60.0
