@@ -29,21 +29,35 @@ MINUTES = 0.5
 def looked(tmp_path_factory):
     """(memory, robot, truth, tasks, clip times): the robot looked around its first room; one clip ingested."""
     root = tmp_path_factory.mktemp("embodied")
+    profile = _frames_only_profile(root)
     truth = simulate(SEED, MINUTES, render=RenderConfig(160, 120, fps=1.0, observation_rate=1.0), speech="tones").truth
     robot = RobotSim(RobotConfig(minutes=MINUTES, width=160, height=120))
     world, scenario = robot.lived(SEED)
     tasks = make_tasks(world, scenario, truth, SEED)
-    memory = mnemo.open(root / "memory", profile="lite", create=True)
+    memory = mnemo.open(root / "memory", profile=profile, create=True)
     memory.store.add_stream("map", "map")
     set_areas(memory.store, [Area(r.name, *r.bounds) for r in truth.rooms])
-    body = SimBody(memory, robot, truth, "lite", root / "clips", NoiseConfig(), SEED)
+    body = SimBody(memory, robot, truth, profile, root / "clips", NoiseConfig(), SEED)
     pose, now = body.begin(robot.reset(SEED, tasks[0]))
     for k in range(1, 4):
         body.act(_look(pose[2] + k * math.pi / 2))
     start, end = now, robot._scene.time
     body.perceive()
-    yield memory, robot, truth, tasks, (start, end), root
+    yield memory, robot, truth, tasks, (start, end), root, profile
     memory.close()
+
+
+def _frames_only_profile(root):
+    """lite without its text model: the robot's clips have no words, and loading MiniLM is most of the cost."""
+    import yaml
+
+    from mnemo.config import CONFIG_DIR
+
+    data = yaml.safe_load((CONFIG_DIR / "lite.yaml").read_text())
+    data["text_embedder"] = {"name": None}
+    path = root / "frames-only.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return str(path)
 
 
 def _look(yaw):
@@ -53,7 +67,7 @@ def _look(yaw):
 
 
 def test_what_the_robot_saw_is_stored_by_ingest_where_it_stands(looked):
-    memory, robot, truth, _, (start, end), _ = looked
+    memory, robot, truth, _, (start, end), _, _ = looked
     rows = sightings(memory.store)
     assert rows, "nothing placed from the robot's look around"
     assert all(start <= r[2] <= end + 1e-6 for r in rows)  # the clip's own media times
@@ -70,9 +84,9 @@ def test_what_the_robot_saw_is_stored_by_ingest_where_it_stands(looked):
 
 
 def test_a_task_run_is_scored_against_the_truth(looked, tmp_path):
-    memory, robot, truth, tasks, _, _ = looked
+    memory, robot, truth, tasks, _, _, profile = looked
     task = next(t for t in tasks if t.kind == "last_seen")
-    settings = EmbodiedSettings(minutes=MINUTES, budget=6, methods=("no_memory",))
+    settings = EmbodiedSettings(minutes=MINUTES, profile=profile, budget=6, methods=("no_memory",))
     record = run_task(SEED, task, "no_memory", robot, truth, tmp_path / "unused", tmp_path / "run", settings)
     assert record["steps"] <= 6 and record["trace"][-1]["action"] == "stop"
     assert record["success"] == succeeded(task, robot)
@@ -83,8 +97,8 @@ def test_a_task_run_is_scored_against_the_truth(looked, tmp_path):
 
 
 def test_the_executor_stops_on_request_and_within_its_budget(looked):
-    memory, robot, truth, tasks, _, root = looked
-    body = SimBody(memory, robot, truth, "lite", root / "stopped", NoiseConfig(), SEED)
+    memory, robot, truth, tasks, _, root, profile = looked
+    body = SimBody(memory, robot, truth, profile, root / "stopped", NoiseConfig(), SEED)
     pose, now = body.begin(robot.reset(SEED, tasks[0]))
     executor = Executor(memory.store, body, budget=5)
     executor.stop()
@@ -98,7 +112,7 @@ def test_the_executor_stops_on_request_and_within_its_budget(looked):
 
 
 def test_mnemo_plan_prints_an_inspectable_plan(looked):
-    memory, robot, _, _, _, root = looked
+    memory, robot, _, _, _, root, _ = looked
     label = sightings(memory.store)[-1][5]
     result = CliRunner().invoke(app, ["plan", f"find the {label}", "--memory", str(root / "memory"), "--json"])
     assert result.exit_code == 0, result.output
