@@ -126,7 +126,8 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
                  refuted: Sequence[tuple[float, float]], use_memory: bool = True) -> list[Candidate]:
     """Memory's places (not refuted in this task) and the unexplored rooms, by worth per travel."""
     if instruction.intent == "last_seen":
-        found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
+        found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
+            if use_memory else []
         return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
     found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
     found = [c for c in found if all(math.hypot(c.x - x, c.y - y) > 1.0 for x, y in refuted)]

@@ -69,9 +69,10 @@ def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tu
     that time (the pose log), so that they still tell where the robot stood and which way it looked."""
     from memory.lookups import pose_near
 
+    placed = {(r[1], r[2], r[3]) for r in matching_sightings(store, label, until=until)}
     out = []
     for s in seen(store, labels=(), until=until):
-        if not label_matches(s.label, label):
+        if not label_matches(s.label, label) or (s.stream, s.time, s.track) in placed:
             continue
         pose = pose_near(store, s.stream, s.time, within=1.0)
         if pose is None:
@@ -82,10 +83,14 @@ def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tu
     return out
 
 
-def memory_candidates(store, label: str, colour: str, now: float, until: float | None = None) -> list[Candidate]:
+def memory_candidates(store, label: str, colour: str, now: float, until: float | None = None,
+                      every_sighting: bool = False) -> list[Candidate]:
     """The places memory saw the thing, most believed first (confidence as the module says); where no
-    sighting of it was placed, the unplaced ones stand in (``unplaced_as_placed``)."""
-    rows = matching_sightings(store, label, until=until) or unplaced_as_placed(store, label, until)
+    sighting of it was placed, the unplaced ones stand in (``unplaced_as_placed``); with
+    ``every_sighting`` they count beside the placed ones (when it was seen matters more than how well
+    it was placed: "where did you last see it")."""
+    placed = matching_sightings(store, label, until=until)
+    rows = placed + unplaced_as_placed(store, label, until) if every_sighting or not placed else placed
     if not rows:
         return []
     places = _cluster(rows)

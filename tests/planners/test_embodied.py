@@ -94,3 +94,10 @@ def test_an_unplaced_sighting_still_tells_where_the_camera_looked(store):
     x, y = 2.0 + 60 / 100, 2.0  # the pose log at 60 s, looking along +x
     assert len(found) == 1 and (found[0].x, found[0].y) == pytest.approx((x + 1.5, y))
     assert found[0].last_seen == 60.0
+
+
+def test_last_seen_counts_the_latest_sighting_placed_or_not(store):
+    add_sightings(store, [Sighting("cam", 105.0, 5, "object", "mug", 0.8, colour="red")])
+    plan = make_plan(store, "Go to where you last saw the red mug", at=110.0)
+    x, y = 2.0 + 105 / 100 + 1.5, 2.0  # 1.5 m ahead of the camera at 105 s, later than the placed ones
+    assert plan.goals[0].last_seen == 105.0 and (plan.steps[0].x, plan.steps[0].y) == pytest.approx((x, y))
