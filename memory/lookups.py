@@ -161,3 +161,21 @@ def stamp(store: StoreBase) -> tuple:
     for table in ("sightings", "heard"):
         parts.append(tuple(_rows(store, f"SELECT MAX(id) FROM {table}")))
     return tuple(map(tuple, parts))
+
+
+def last_pose(store: StoreBase) -> tuple[str, float, float, float, float] | None:
+    """(stream, time, x, y, yaw) of the latest pose in the pose log; None when there is none."""
+    rows = _rows(store, "SELECT stream, time, x, y, yaw FROM poses ORDER BY time DESC LIMIT 1")
+    return (rows[0][0], *map(float, rows[0][1:])) if rows else None  # type: ignore[return-value]
+
+
+def sighting_labels(store: StoreBase) -> list[str]:
+    """Every label a stored sighting carries, sorted."""
+    return sorted(r[0] for r in _rows(store, "SELECT DISTINCT label FROM sightings") if r[0])
+
+
+def pose_near(store: StoreBase, stream: str, t: float, within: float = 5.0) -> tuple[float, float, float] | None:
+    """(x, y, yaw) of the stream's pose nearest media time ``t`` (within ``within`` seconds); None when none."""
+    rows = _rows(store, "SELECT x, y, yaw FROM poses WHERE stream = ? AND time BETWEEN ? AND ? "
+                        "ORDER BY ABS(time - ?) LIMIT 1", (stream, t - within, t + within, t))
+    return tuple(map(float, rows[0])) if rows else None  # type: ignore[return-value]

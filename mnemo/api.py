@@ -262,6 +262,15 @@ class Memory:
         a planners.answer.Answer with evidence; ``mnemo ask --json`` prints its to_dict()."""
         return self.reasoner.ask(question, at=at, answerer=answerer)
 
+    def plan(self, instruction: str, at: float | None = None):
+        """Plan a robot instruction ("find the red mug", "bring the mug to the kitchen") over this memory:
+        a planners.embodied.Plan (goal poses with their evidence, the rooms to pass, the steps), made from
+        what memory holds as of media time ``at`` (None: its latest pose); ``mnemo plan --json`` prints
+        its to_dict(). Running it on a robot, re-observing as it goes, is planners.embodied.Executor's."""
+        from planners.embodied import make_plan
+
+        return make_plan(self.store, instruction, at=at)
+
     def search(self, text: str | None = None, image: str | Path | np.ndarray | None = None, k: int = 10,
                stream: str | None = None) -> list[Hit]:
         """Events most like a text and/or an image query, best first."""

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 
 from mnemo.commands import (  # noqa: F401  (importing a command module registers its commands)
-    ingest, browse, entities, evaluate, memories, demo, ask, graph, job, models, serve, sim, ros1, ros2,
+    ingest, browse, entities, evaluate, memories, demo, ask, plan, graph, job, models, serve, sim, ros1, ros2,
 )
 from mnemo.commands.app import JsonOpt, MemoryOpt, app, err, out
 from mnemo.errors import UserError, user_message

@@ -64,7 +64,18 @@ class ColourNamer:
     def _pixel_colours(self, pixels: np.ndarray) -> np.ndarray:
         """Per pixel: the index of the nearest palette colour under some light level, len(names) for a
         dark pixel, -1 for one near no colour."""
-        px = np.asarray(pixels, np.float32).reshape(-1, 3)
+        px = np.asarray(pixels).reshape(-1, 3)
+        if len(px) > 64:  # each distinct colour once (rendered and compressed frames repeat colours a lot)
+            if px.dtype == np.uint8:  # one integer per colour: far faster to sort than rows
+                keys = (px[:, 0].astype(np.int32) << 16) | (px[:, 1].astype(np.int32) << 8) | px[:, 2]
+                codes, inverse = np.unique(keys, return_inverse=True)
+                distinct = np.stack([codes >> 16, (codes >> 8) & 255, codes & 255], axis=1)
+            else:
+                distinct, inverse = np.unique(px, axis=0, return_inverse=True)
+            return self._colours_of(distinct.astype(np.float32))[inverse.reshape(-1)]
+        return self._colours_of(px.astype(np.float32))
+
+    def _colours_of(self, px: np.ndarray) -> np.ndarray:
         best = np.full(len(px), np.inf, np.float32)
         label = np.zeros(len(px), int)
         for k, ref in enumerate(self._rgb):

@@ -14,7 +14,7 @@ from mnemo.commands.app import JsonOpt, UserError, app, err, out
 
 @app.command("eval")
 def evaluate(
-    suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes) or m3bench (a QA file + videos)."),
+    suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes), embodied (robot tasks after a lived episode) or m3bench (a QA file + videos)."),
     seeds: str = typer.Option("", "--seeds", help="Comma-separated episode seeds (sim), e.g. 1,2,3."),
     minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help="Episode length in minutes (sim; default 20: EVAL.md wants 30 questions of every type)."),
     profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with (lite until the simulator's "
@@ -33,6 +33,7 @@ def evaluate(
                                           "llm, the answering model; m3bench, the judge (default: graded by rule)."),
     llm_model: Optional[str] = typer.Option(None, "--llm-model", help="The model's name at --llm-url."),
     llm_key: Optional[str] = typer.Option(None, "--llm-key", envvar="MNEMO_LLM_KEY", help="Bearer token of the API."),
+    budget: int = typer.Option(40, "--budget", min=2, help="embodied: robot steps per task, for every method."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Measure a profile: segmentation, entities, QA accuracy (built-in answerer), speed."""
@@ -47,13 +48,22 @@ def evaluate(
                 raise UserError(f"--wording {wording!r}: expected dev or heldout")
             report = run_sim_suite(chosen, minutes or DEFAULT_MINUTES, profile, out_dir, work_dir, noise=noise,
                                    answerer=_sim_answerer(answerer, llm_url, llm_model, llm_key), wording=wording)
+        elif suite == "embodied":
+            from mnemo.evaluation.embodied import DEFAULT_MINUTES as EMBODIED_MINUTES
+            from mnemo.evaluation.embodied import EmbodiedSettings, run_embodied_suite
+
+            settings = EmbodiedSettings(minutes=minutes or EMBODIED_MINUTES, profile=profile, budget=budget)
+            report = run_embodied_suite(_seeds(seeds) or list(DEFAULT_SEEDS), out_dir, work_dir, settings)
+            if not as_json:
+                _print_embodied(report, out_dir)
+                return
         elif suite == "m3bench":
             if qa is None or videos is None:
                 raise UserError("the m3bench suite needs --qa FILE and --videos DIR")
             report = run_m3bench(qa, videos, profile, out_dir, limit=limit, work_dir=work_dir,
                                  judge=_judge(llm_url, llm_model, llm_key))
         else:
-            raise UserError(f"unknown suite {suite!r}; available: sim, m3bench")
+            raise UserError(f"unknown suite {suite!r}; available: sim, embodied, m3bench")
     if as_json:
         out.print_json(json.dumps(report, default=str))
         return
@@ -122,4 +132,15 @@ def _print_eval(report: dict, out_dir: Path) -> None:
         table.add_row("answerer", str(report["answerer"]))
     for measure, value in baseline_rows(report):
         table.add_row(measure, value)
+    out.print(table)
+
+
+def _print_embodied(report: dict, out_dir: Path) -> None:
+    table = Table(title=f"embodied tasks ({out_dir / 'report.json'}), {report['budget_steps']} steps each")
+    for column in ("method", "tasks", "success", "SPL", "steps", "goals from memory"):
+        table.add_column(column, justify="right")
+    for method, s in report["methods"].items():
+        share = s.get("goals_from_memory_share")
+        table.add_row(method, str(s["tasks"]), f"{s['success']:.3f}", f"{s['spl']:.3f}", f"{s['steps']:.1f}",
+                      "n/a" if share is None else f"{share:.2f}")
     out.print(table)

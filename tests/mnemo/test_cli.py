@@ -268,7 +268,7 @@ def test_eval_sim_suite_reports_the_stable_keys(tmp_path):
 
 def test_eval_refuses_a_bad_suite_and_bad_seeds(tmp_path):
     run = mnemo("eval", "--suite", "nope", "--out", str(tmp_path / "ev"))
-    assert run.returncode == 2 and "unknown suite 'nope'; available: sim, m3bench" in run.stderr
+    assert run.returncode == 2 and "unknown suite 'nope'; available: sim, embodied, m3bench" in run.stderr
     run = mnemo("eval", "--seeds", "1,x", "--out", str(tmp_path / "ev"))
     assert run.returncode == 2 and "--seeds" in run.stderr
     run = mnemo("eval", "--suite", "m3bench", "--out", str(tmp_path / "ev"))

@@ -1,0 +1,453 @@
+"""Embodied planning over memory: an instruction becomes goals, a path over the map and robot steps.
+
+``make_plan`` reads memory once and returns an inspectable ``Plan`` (goal poses with their
+evidence, the rooms to pass, the steps). ``Executor`` runs an instruction on a robot ``Body`` in a
+closed loop: go to the most promising goal (memory's places by confidence per metre of travel, then
+the map's unexplored rooms), look, let the body's sensors go through ingest (``Body.perceive``), read
+what memory now holds, and go on or stop. It stops when the goal is seen and reached, when the
+expected gain of the best remaining goal falls below its cost, at its step budget, or when ``stop()``
+is called from another thread.
+
+Recall or explore: with memory's places believed, it recalls; when memory is empty or stale (its
+places checked and found empty), the frontier rooms hold the remaining belief and it explores.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+from memory.lookups import last_pose, sighting_labels
+from memory.perceived import Area, areas, sightings
+from planners.goals import Candidate, frontier_candidates, label_matches, matching_sightings, memory_candidates
+from planners.instruction import Instruction, parse_instruction
+
+logger = logging.getLogger(__name__)
+
+STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
+SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
+REACHED_M = (0.75, 1.2)  # the robot stops when a thing its last look saw is placed this far (metres, min and max)
+BACK_OFF_M = 0.3  # how much further it stands after a look from in range that missed the thing
+COST_SCALE_M = 8.0  # metres of travel that halve a goal's worth
+MIN_GAIN = 0.02  # a goal worth less than this (belief per unit cost) is not worth going to: stop
+SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the camera's 80 degree view)
+WALL_M = 0.35  # a standing point keeps this far from its room's walls
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One robot command of a plan."""
+
+    action: str  # move_to, look, pick, place, open, stop
+    x: float = 0.0
+    y: float = 0.0
+    yaw: float = 0.0
+    thing: str = ""
+    answer: str = ""
+    why: str = ""
+
+    def to_dict(self) -> dict:
+        keep = {"move_to": ("x", "y"), "look": ("yaw",), "pick": ("thing",), "place": ("thing",),
+                "open": ("thing",), "stop": ("answer",)}[self.action]
+        out = {"action": self.action}
+        for k in keep:
+            v = getattr(self, k)
+            out[k] = round(v, 3) if isinstance(v, float) else v
+        out["why"] = self.why
+        return out
+
+
+@dataclass
+class Plan:
+    """What a planner intends, and why: inspectable as JSON (``to_dict``)."""
+
+    instruction: Instruction
+    mode: str  # "recall" (goals from memory), "explore" (frontier rooms), "none" (nothing to go to)
+    goals: list[Candidate]  # best first
+    path: list[str]  # map areas from the robot's room to the first goal's
+    steps: list[PlanStep]
+    start: tuple[float, float, float] | None  # the robot's pose planned from (the pose log's latest)
+    at: float  # media time the plan was made for
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def goal_poses(self) -> list[tuple[float, float]]:
+        return [(g.x, g.y) for g in self.goals]
+
+    def to_dict(self) -> dict:
+        return {"instruction": self.instruction.to_dict(), "mode": self.mode, "at": self.at,
+                "start": None if self.start is None else [round(v, 3) for v in self.start],
+                "goals": [g.to_dict() for g in self.goals], "path": self.path,
+                "steps": [s.to_dict() for s in self.steps], "notes": self.notes}
+
+
+class Body(Protocol):
+    """A robot the executor drives (the simulator's, a ROS robot's)."""
+
+    def act(self, step: PlanStep) -> dict:
+        """Run one step; returns at least {"result": "ok" or why not, "pose": (x, y, yaw), "time": t,
+        "holding": label or ""}."""
+
+    def perceive(self) -> None:
+        """Send what the sensors gave since the last call through ingest into memory."""
+
+
+# -------------------------------------------------------------------------------------- planning
+
+def read(store, text: str) -> Instruction:
+    """The instruction read with memory's labels and the map's rooms."""
+    return parse_instruction(text, sighting_labels(store), [a.name for a in areas(store)])
+
+
+def make_plan(store, text: str, at: float | None = None, pose: tuple[float, float, float] | None = None) -> Plan:
+    """A plan for ``text`` from memory as it stands (at media time ``at``: default, its latest pose)."""
+    instruction = read(store, text)
+    latest = last_pose(store)
+    if pose is None and latest is not None:
+        pose = latest[2:5]
+    now = at if at is not None else (latest[1] if latest is not None else _latest_sighting(store))
+    goals = ranked_goals(store, instruction, now, pose, visited=set(), refuted=[])
+    known = areas(store)
+    if not goals:
+        return Plan(instruction, "none", [], [], [PlanStep("stop", why="nothing in memory or on the map to go to")],
+                    pose, now, ["no map and no sighting of the thing"])
+    first = goals[0]
+    path = area_path(known, pose[:2], (first.x, first.y)) if pose is not None else [first.room]
+    steps = _steps_for(instruction, first, pose, known)
+    mode = "recall" if first.source == "memory" else "explore"
+    notes = [] if instruction.label else ["no thing could be read from the instruction"]
+    return Plan(instruction, mode, goals, path, steps, pose, now, notes)
+
+
+def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set[str],
+                 refuted: Sequence[tuple[float, float]], use_memory: bool = True) -> list[Candidate]:
+    """Memory's places (not refuted in this task) and the unexplored rooms, by worth per travel."""
+    if instruction.intent == "last_seen":
+        found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
+            if use_memory else []
+        return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
+    found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
+    found = [c for c in found if all(math.hypot(c.x - x, c.y - y) > 1.0 for x, y in refuted)]
+    explained = sum(c.confidence for c in found)
+    goals = found + frontier_candidates(store, explained, visited)
+    return sorted(goals, key=lambda c: -worth(c, pose))
+
+
+def worth(goal: Candidate, pose) -> float:
+    """Belief per unit of travel: confidence / (1 + metres / COST_SCALE_M)."""
+    if pose is None:
+        return goal.confidence
+    return goal.confidence / (1.0 + math.hypot(goal.x - pose[0], goal.y - pose[1]) / COST_SCALE_M)
+
+
+def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M) -> tuple[float, float, float]:
+    """Where to stand (x, y) and which way to look (yaw) to see the point (x, y) from ``distance`` away:
+    towards the room's free middle (or towards the robot when the point is the middle), kept in the room."""
+    area = next((a for a in known if a.contains(x, y)), None)
+    cx, cy = ((area.x0 + area.x1) / 2, (area.y0 + area.y1) / 2) if area else (pose[0], pose[1]) if pose else (x, y)
+    dx, dy = cx - x, cy - y
+    if math.hypot(dx, dy) < 0.2 and pose is not None:
+        dx, dy = pose[0] - x, pose[1] - y
+    d = math.hypot(dx, dy)
+    if d < 1e-6:
+        return x, y, 0.0
+    sx, sy = x + dx * distance / d, y + dy * distance / d
+    if area is not None:
+        sx = min(max(sx, area.x0 + WALL_M), area.x1 - WALL_M)
+        sy = min(max(sy, area.y0 + WALL_M), area.y1 - WALL_M)
+    return sx, sy, math.atan2(y - sy, x - sx)
+
+
+def area_path(known: list[Area], start: tuple[float, float], goal: tuple[float, float]) -> list[str]:
+    """Map areas from the one holding ``start`` to the one holding ``goal`` over areas that share a wall
+    (breadth first): the place graph's route, for the plan's reader and its cost."""
+    def holding(p):
+        inside = [a for a in known if a.contains(*p)]
+        return inside[0] if inside else (min(known, key=lambda a: a.distance(*p)) if known else None)
+
+    a, b = holding(start), holding(goal)
+    if a is None or b is None:
+        return []
+    previous: dict[str, str | None] = {a.name: None}
+    queue = [a]
+    while queue:
+        here = queue.pop(0)
+        if here.name == b.name:
+            break
+        for other in known:
+            if other.name not in previous and _touch(here, other):
+                previous[other.name] = here.name
+                queue.append(other)
+    if b.name not in previous:
+        return [a.name, b.name]
+    path, name = [], b.name
+    while name is not None:
+        path.append(name)
+        name = previous[name]
+    return path[::-1]
+
+
+def _touch(a: Area, b: Area) -> bool:
+    overlap_x = min(a.x1, b.x1) - max(a.x0, b.x0)
+    overlap_y = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return (abs(overlap_x) < 0.05 and overlap_y > 1.0) or (abs(overlap_y) < 0.05 and overlap_x > 1.0)
+
+
+def _steps_for(instruction: Instruction, goal: Candidate, pose, known: list[Area]) -> list[PlanStep]:
+    if instruction.intent == "last_seen":
+        return [PlanStep("move_to", goal.x, goal.y, why="where it was last seen"), PlanStep("stop", why="arrived")]
+    if goal.source == "explore":
+        steps = [PlanStep("move_to", goal.x, goal.y, why=f"explore {goal.room}")]
+        steps += [PlanStep("look", yaw=k * 2 * math.pi / SCAN_YAWS, why="look around") for k in range(SCAN_YAWS)]
+        return steps
+    sx, sy, yaw = standoff(known, pose, goal.x, goal.y)
+    steps = [PlanStep("move_to", sx, sy, why=f"{STANDOFF_M:g} m from where it was seen {goal.age_s:.0f} s ago"),
+             PlanStep("look", yaw=yaw, why="look at it")]
+    if instruction.intent == "bring":
+        room = next((a for a in known if a.name == instruction.room), None)
+        steps.append(PlanStep("pick", thing=instruction.label, why="take it"))
+        if room is not None:
+            steps.append(PlanStep("move_to", (room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2,
+                                  why=f"carry it to the {room.name}"))
+    steps.append(PlanStep("stop", answer="" if instruction.intent != "is_open" else "?", why="done"))
+    return steps
+
+
+def _latest_sighting(store) -> float:
+    rows = sightings(store)
+    return float(rows[-1][2]) if rows else 0.0
+
+
+# ------------------------------------------------------------------------------------- executing
+
+@dataclass
+class Outcome:
+    """What a run did: its steps (with results), the goals it took and why it stopped."""
+
+    instruction: Instruction
+    trace: list[dict] = field(default_factory=list)
+    goals_from_memory: int = 0  # goals taken from memory's places
+    goals_explored: int = 0  # frontier rooms visited
+    answer: str = ""
+    reason: str = ""
+
+    @property
+    def steps(self) -> int:
+        return len(self.trace)
+
+    def to_dict(self) -> dict:
+        return {"instruction": self.instruction.to_dict(), "steps": self.steps, "answer": self.answer,
+                "reason": self.reason, "goals_from_memory": self.goals_from_memory,
+                "goals_explored": self.goals_explored, "trace": self.trace}
+
+
+class _Stopped(Exception):
+    pass
+
+
+class Executor:
+    """Runs one instruction on a body, re-planning from memory after every look (see the module doc).
+
+    ``use_memory=False`` ignores what memory held before the run (the no-memory baseline: it explores
+    and recognises what it sees now); ``fixed_goals`` replaces memory's places with given ones and
+    turns exploration off (a retrieval baseline's goal)."""
+
+    def __init__(self, store, body: Body, budget: int = 40, use_memory: bool = True,
+                 fixed_goals: Sequence[Candidate] | None = None) -> None:
+        if budget < 1:
+            raise ValueError(f"Executor budget={budget!r}: expected at least one step")
+        self.store, self.body, self.budget = store, body, int(budget)
+        self.use_memory = use_memory
+        self.fixed = list(fixed_goals) if fixed_goals is not None else None
+        self._stop = threading.Event()
+        self.pose: tuple[float, float, float] | None = None
+        self.time = 0.0
+        self.holding = ""
+
+    def stop(self) -> None:
+        """Ask the run to stop before its next step (safe from another thread)."""
+        self._stop.set()
+
+    def run(self, text: str, pose: tuple[float, float, float], time: float) -> Outcome:
+        """Carry out ``text`` from ``pose`` at media time ``time``; always ends with a stop step when it can."""
+        self.pose, self.time, self.start = pose, time, time
+        instruction = read(self.store, text)
+        self._ins = instruction
+        out = Outcome(instruction)
+        self._out = out
+        try:
+            answer = self._carry_out(instruction, out)
+            out.reason = out.reason or "done"
+            self._do(PlanStep("stop", answer=answer, why=out.reason), final=True)
+            out.answer = answer
+        except _Stopped as why:
+            out.reason = str(why)
+            if len(out.trace) < self.budget + 1 and not self._stop.is_set():
+                self._do(PlanStep("stop", why=out.reason), final=True)
+        return out
+
+    # -------------------------------------------------------------------------------- intents
+
+    def _carry_out(self, ins: Instruction, out: Outcome) -> str:
+        if not ins.label:
+            out.reason = "no thing could be read from the instruction"
+            return ""
+        if ins.intent == "last_seen":
+            goals = self.fixed if self.fixed is not None else ranked_goals(
+                self.store, ins, self.time, self.pose, set(), [], self.use_memory)
+            if not goals:
+                out.reason = "never seen: nowhere to go"
+                return ""
+            out.goals_from_memory += 1
+            self._do(PlanStep("move_to", goals[0].x, goals[0].y, why="where it was last seen"))
+            return ""
+        found = self._locate(ins, out)
+        if found is None:
+            out.reason = out.reason or "not found"
+            return "no" if ins.intent == "is_open" else ""
+        if ins.intent == "is_open":
+            return self._read_state(ins, found)
+        if ins.intent == "bring":
+            self._bring(ins, found)
+        return ""
+
+    def _bring(self, ins: Instruction, found: tuple[float, float]) -> None:
+        result = self._do(PlanStep("pick", thing=ins.label, why="take it"))
+        if result != "ok":
+            self._do(PlanStep("move_to", *found, why="closer to take it"))
+            result = self._do(PlanStep("pick", thing=ins.label, why="take it again"))
+        if result != "ok":
+            self._out.reason = f"could not take it: {result}"
+            return
+        room = next((a for a in areas(self.store) if a.name == ins.room), None)
+        if room is None:
+            self._out.reason = f"no room {ins.room!r} on the map"
+            return
+        self._do(PlanStep("move_to", (room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2, why=f"to the {room.name}"))
+
+    def _read_state(self, ins: Instruction, found: tuple[float, float]) -> str:
+        rows = [r for r in matching_sightings(self.store, ins.label, since=self.start)
+                if math.hypot(r[8] - found[0], r[9] - found[1]) <= SEEN_NEAR_M and r[10]]
+        states = [r[10] for r in rows[-5:]]
+        if not states:
+            return "no"
+        return "yes" if states.count("open") > len(states) / 2 else "no"
+
+    # ------------------------------------------------------------------------------ locating
+
+    def _locate(self, ins: Instruction, out: Outcome) -> tuple[float, float] | None:
+        """Go to goals until the thing is seen in this task and reached; its position, or None."""
+        visited: set[str] = set()
+        refuted: list[tuple[float, float]] = []
+        opened: set[tuple[float, float]] = set()
+        while True:
+            fresh = self._fresh(ins)
+            if fresh is not None:
+                return self._approach(ins, fresh)
+            goals = self._goals(ins, visited, refuted)
+            if not goals or worth(goals[0], self.pose) < MIN_GAIN:
+                out.reason = "nothing left worth looking at"
+                return None
+            goal = goals[0]
+            if goal.source != "explore":
+                out.goals_from_memory += 1
+            if goal.source == "retrieval":  # a camera pose from memory: look around there
+                self._scan(goal)
+                refuted.append((goal.x, goal.y))
+            elif goal.source == "memory":
+                self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago")
+                if self._fresh(ins) is None and self._open_near(goal, opened):
+                    continue
+                refuted.append((goal.x, goal.y))
+            else:
+                out.goals_explored += 1
+                self._scan(goal)
+                visited.add(goal.room)
+
+    def _goals(self, ins: Instruction, visited: set[str], refuted) -> list[Candidate]:
+        if self.fixed is not None:
+            return [g for g in self.fixed if all(math.hypot(g.x - x, g.y - y) > 1.0 for x, y in refuted)]
+        return ranked_goals(self.store, ins, self.time, self.pose, visited, refuted, self.use_memory)
+
+    def _fresh(self, ins: Instruction, since: float | None = None) -> tuple[float, float] | None:
+        """Where the thing was seen in this task (or since ``since``): its latest placed sighting, of the
+        colour asked when any sighting read one."""
+        rows = matching_sightings(self.store, ins.label, since=self.start if since is None else since)
+        if ins.colour:  # a colour read otherwise rules a sighting out; an unread colour does not
+            rows = [r for r in rows if r[6] in (ins.colour, "")]
+        if not rows:
+            return None
+        last = rows[-1]
+        near = [r for r in rows if math.hypot(r[8] - last[8], r[9] - last[9]) <= SEEN_NEAR_M][-7:]
+        xs, ys = sorted(r[8] for r in near), sorted(r[9] for r in near)
+        return (xs[len(xs) // 2], ys[len(ys) // 2])
+
+    def _approach(self, ins: Instruction, where: tuple[float, float]) -> tuple[float, float]:
+        """Stand STANDOFF_M from where it was seen and look at it, until a look from where the robot stands
+        sees it in stopping range (three tries). A small thing is placed at the depth of what it rests on,
+        so it lies up to the depth of that furniture further than placed: the range allows for that. A look
+        that misses it from in range backs off a little (a low thing leaves the view when too near)."""
+        distance, seen_here = STANDOFF_M, False
+        for _ in range(3):
+            d = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1])
+            if seen_here and REACHED_M[0] <= d <= REACHED_M[1]:
+                return where
+            if not seen_here and REACHED_M[0] <= d <= REACHED_M[1]:
+                distance = d + BACK_OFF_M
+            now = self._look_at(where[0], where[1], "seen just now", distance)
+            seen_here = now is not None
+            where = now or where
+        return where
+
+    def _look_at(self, x: float, y: float, why: str, distance: float = STANDOFF_M,
+                 move: bool = True) -> tuple[float, float] | None:
+        """Stand ``distance`` from (x, y) (unless ``move`` is False), look at it and perceive; where the
+        thing was seen during this look, None when it was not."""
+        if move:
+            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance)
+            self._do(PlanStep("move_to", sx, sy, why=why))
+        since = self.time
+        self._do(PlanStep("look", yaw=math.atan2(y - self.pose[1], x - self.pose[0]), why="look at it"))
+        self.body.perceive()
+        return self._fresh(self._ins, since)
+
+    def _scan(self, goal: Candidate) -> None:
+        self._do(PlanStep("move_to", goal.x, goal.y, why=f"explore the {goal.room or 'place'}"))
+        heading = self.pose[2]
+        for k in range(1, SCAN_YAWS):  # arriving shows the first heading
+            self._do(PlanStep("look", yaw=heading + k * 2 * math.pi / SCAN_YAWS, why="look around"))
+        self.body.perceive()
+
+    def _open_near(self, goal: Candidate, opened: set) -> bool:
+        """Open a container memory saw at the goal (closed things hide what is inside); True when opened."""
+        key = (round(goal.x, 1), round(goal.y, 1))
+        if key in opened:
+            return False
+        rows = [r for r in sightings(self.store) if r[10] in ("open", "closed")
+                and math.hypot(r[8] - goal.x, r[9] - goal.y) <= 1.5]
+        if not rows:
+            return False
+        opened.add(key)
+        label = rows[-1][5]
+        if self._do(PlanStep("open", thing=label, why="it may be inside")) != "ok":
+            return False
+        self._do(PlanStep("look", yaw=self.pose[2], why="look inside"))
+        self.body.perceive()
+        return True
+
+    # ---------------------------------------------------------------------------------- steps
+
+    def _do(self, step: PlanStep, final: bool = False) -> str:
+        if self._stop.is_set():
+            raise _Stopped("stopped on request")
+        if not final and len(self._out.trace) >= self.budget - 1:
+            raise _Stopped("step budget spent")
+        feedback = self.body.act(step)
+        self.pose, self.time = tuple(feedback["pose"]), float(feedback["time"])
+        self.holding = feedback.get("holding", "")
+        self._out.trace.append({**step.to_dict(), "result": feedback["result"], "t": round(self.time, 2),
+                                "pose": [round(v, 2) for v in self.pose]})
+        return feedback["result"]

@@ -1,0 +1,152 @@
+"""Goal candidates for an embodied instruction, read from memory: where a thing was seen, how long ago,
+and how often it stood there.
+
+Placed sightings of the wanted label are grouped into places (greedy clusters of ``PLACE_RADIUS``).
+A thing is in one place: the last known place holds ``r = exp(-age / RECENCY_S)`` of the belief
+(it fades with the time since the thing was last seen), and the rest, ``1 - r``, is shared among all
+its places by habit (the share of the thing's sightings made there: its usual places). A colour named in the instruction weighs the places
+whose sightings mostly read that colour (colour readings err, so others are kept, lower). Rooms of
+the map that memory holds no trace of the thing in are the frontier: the mass memory does not explain
+is spread over the rooms not yet looked at in this task.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from memory.perceived import Area, areas, seen, sightings
+
+PLACE_RADIUS = 1.2  # metres: sightings this close are one place
+RECENCY_S = 900.0  # seconds over which confidence in a last known place falls by e
+MEMORY_MASS = 0.8  # the most belief memory's places can hold together; the rest is "somewhere else"
+COLOUR_MISMATCH = 0.35  # weight of a place whose sightings read another colour than the one asked
+
+
+@dataclass
+class Candidate:
+    """A place the thing may be: from memory (a cluster of sightings) or a room to explore."""
+
+    x: float
+    y: float
+    source: str  # "memory" or "explore"
+    confidence: float  # belief that the thing is there now, in [0, 1]
+    room: str = ""  # the map area holding it
+    last_seen: float | None = None  # media time of the latest sighting there (memory only)
+    age_s: float | None = None  # seconds since then, at planning time
+    sightings: int = 0  # how many sightings make the place
+    share: float = 0.0  # the place's share of all the thing's sightings (habit)
+    colour: str = ""  # the colour most read there
+    evidence: list[dict] = field(default_factory=list)  # a few of its sightings
+
+    def to_dict(self) -> dict:
+        return {"x": round(self.x, 3), "y": round(self.y, 3), "source": self.source,
+                "confidence": round(self.confidence, 4), "room": self.room, "last_seen": self.last_seen,
+                "age_s": None if self.age_s is None else round(self.age_s, 1), "sightings": self.sightings,
+                "share": round(self.share, 3), "colour": self.colour, "evidence": self.evidence}
+
+
+def label_matches(label: str, wanted: str) -> bool:
+    """A sighting's label names the wanted thing: the same, or the wanted word heads it ("cabinet" in
+    "sink cabinet")."""
+    label, wanted = label.lower(), wanted.lower()
+    return bool(wanted) and (label == wanted or label.split()[-1] == wanted or wanted.split()[-1] == label)
+
+
+def matching_sightings(store, label: str, since: float | None = None, until: float | None = None) -> list[tuple]:
+    """Placed sightings (id, stream, time, track, kind, label, colour, score, x, y, state) of ``label``."""
+    rows = sightings(store, until=until)
+    return [r for r in rows if label_matches(r[5], label) and (since is None or r[2] >= since)]
+
+
+VIEW_M = 1.5  # an unplaced sighting is put this far ahead of the camera that made it
+
+
+def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tuple]:
+    """Sightings of ``label`` that ingest could not place (a small thing with no support in view, a box cut
+    off by the frame), as rows shaped like ``sightings``' rows: put VIEW_M ahead of the camera's pose at
+    that time (the pose log), so that they still tell where the robot stood and which way it looked."""
+    from memory.lookups import pose_near
+
+    placed = {(r[1], r[2], r[3]) for r in matching_sightings(store, label, until=until)}
+    out = []
+    for s in seen(store, labels=(), until=until):
+        if not label_matches(s.label, label) or (s.stream, s.time, s.track) in placed:
+            continue
+        pose = pose_near(store, s.stream, s.time, within=1.0)
+        if pose is None:
+            continue
+        x, y, yaw = pose
+        out.append((None, s.stream, s.time, s.track, s.kind, s.label, s.colour, s.score,
+                    x + VIEW_M * math.cos(yaw), y + VIEW_M * math.sin(yaw), ""))
+    return out
+
+
+def memory_candidates(store, label: str, colour: str, now: float, until: float | None = None,
+                      every_sighting: bool = False) -> list[Candidate]:
+    """The places memory saw the thing, most believed first (confidence as the module says); where no
+    sighting of it was placed, the unplaced ones stand in (``unplaced_as_placed``); with
+    ``every_sighting`` they count beside the placed ones (when it was seen matters more than how well
+    it was placed: "where did you last see it")."""
+    placed = matching_sightings(store, label, until=until)
+    rows = placed + unplaced_as_placed(store, label, until) if every_sighting or not placed else placed
+    if not rows:
+        return []
+    places = _cluster(rows)
+    total = len(rows)
+    known = areas(store)
+    latest = max(r[2] for r in rows)
+    recent = math.exp(-max(now - latest, 0.0) / RECENCY_S)
+    out = []
+    for members in places:
+        xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
+        x, y = xs[len(xs) // 2], ys[len(ys) // 2]
+        last = max(r[2] for r in members)
+        age = max(now - last, 0.0)
+        share = len(members) / total
+        colours = Counter(r[6] for r in members if r[6])
+        seen_colour = colours.most_common(1)[0][0] if colours else ""
+        weight = 1.0 if not colour or not seen_colour or colour in colours and colours[colour] >= 0.3 * len(members) \
+            else COLOUR_MISMATCH
+        confidence = weight * ((recent if last == latest else 0.0) + (1.0 - recent) * share)
+        latest = sorted(members, key=lambda r: r[2])[-3:]
+        evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
+                     "x": round(r[8], 2), "y": round(r[9], 2)} for r in latest]
+        out.append(Candidate(x, y, "memory", confidence, _area_of(known, x, y), last, age, len(members), share,
+                             seen_colour, evidence))
+    scale = min(1.0, MEMORY_MASS / max(sum(c.confidence for c in out), 1e-9))
+    for c in out:
+        c.confidence *= scale
+    return sorted(out, key=lambda c: -c.confidence)
+
+
+def frontier_candidates(store, explained: float, visited: set[str]) -> list[Candidate]:
+    """The map's rooms not yet looked at in this task, sharing the belief memory does not explain."""
+    rooms = [a for a in areas(store) if a.name not in visited]
+    if not rooms:
+        return []
+    mass = max(1.0 - explained, 0.0) / len(rooms)
+    return [Candidate((a.x0 + a.x1) / 2, (a.y0 + a.y1) / 2, "explore", mass, a.name) for a in rooms]
+
+
+def _cluster(rows: list[tuple]) -> list[list[tuple]]:
+    """Greedy clusters of sightings by position, newest first so that a place's seed is its latest view."""
+    places: list[list[tuple]] = []
+    centres: list[tuple[float, float]] = []
+    for r in sorted(rows, key=lambda r: -r[2]):
+        for i, (cx, cy) in enumerate(centres):
+            if math.hypot(r[8] - cx, r[9] - cy) <= PLACE_RADIUS:
+                places[i].append(r)
+                break
+        else:
+            places.append([r])
+            centres.append((r[8], r[9]))
+    return places
+
+
+def _area_of(known: list[Area], x: float, y: float) -> str:
+    if not known:
+        return ""
+    inside = [a for a in known if a.contains(x, y)]
+    return (inside[0] if inside else min(known, key=lambda a: a.distance(x, y))).name
