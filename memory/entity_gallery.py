@@ -205,7 +205,12 @@ class EntityGallery(RegistryBase):
         forget reach them), the rest as one blob. Centroids of forgotten entities are never written."""
         kinds = [str(k) for k in np.asarray(state.get("kinds", np.array([], dtype=str))).reshape(-1)]
         rest = {key: np.asarray(value) for key, value in state.items()
-                if not key.endswith(("/ids", "/sums", "/counts"))}
+                if not key.endswith(("/ids", "/sums", "/counts", "/labels", "/places"))}
+        for kind in kinds:  # each entity's label and resting place, by the id it had (resolved when loaded)
+            if f"{kind}/labels" in state:
+                rest[f"{kind}/meta_ids"] = np.asarray(state[f"{kind}/ids"], np.int64).reshape(-1)
+                rest[f"{kind}/meta_labels"] = np.asarray(state[f"{kind}/labels"], dtype=str).reshape(-1)
+                rest[f"{kind}/meta_places"] = np.asarray(state[f"{kind}/places"], np.float64).reshape(-1, 3)
         with self._write() as c:
             c.execute("DELETE FROM entity_reid")
             totals: dict[tuple[int, str], tuple[str, float, np.ndarray]] = {}
@@ -254,4 +259,26 @@ class EntityGallery(RegistryBase):
             state[f"{kind}/sums"] = (np.stack([np.frombuffer(r[4], _SUM_DTYPE) for r in mine]).astype(np.float64)
                                      if mine else np.zeros((0, dim)))
             state[f"{kind}/counts"] = np.asarray([r[3] for r in mine], np.float64)
+            self._load_reid_meta(state, kind)
         return state
+
+    def _load_reid_meta(self, state: dict[str, np.ndarray], kind: str) -> None:
+        """Labels and resting places of the loaded entities, through merges since they were saved (the first
+        label; places averaged by weight); absent from a state saved before they existed."""
+        ids = state.pop(f"{kind}/meta_ids", None)
+        labels, places = state.pop(f"{kind}/meta_labels", None), state.pop(f"{kind}/meta_places", None)
+        if ids is None or labels is None or places is None:
+            return
+        known: dict[int, tuple[str, np.ndarray]] = {}
+        for entity, label, place in zip(ids.tolist(), labels.tolist(), np.asarray(places, np.float64)):
+            try:
+                root = self.resolve(int(entity))
+            except EntityNotFound:
+                continue
+            old_label, old_place = known.get(root, ("", np.zeros(3)))
+            weight = old_place[2] + place[2]
+            mean = (old_place[:2] * old_place[2] + place[:2] * place[2]) / weight if weight > 0 else np.zeros(2)
+            known[root] = (old_label or str(label), np.array([mean[0], mean[1], weight]))
+        rows = [known.get(self.resolve(int(e)), ("", np.zeros(3))) for e in state[f"{kind}/ids"].tolist()]
+        state[f"{kind}/labels"] = np.asarray([r[0] for r in rows], dtype=str).reshape(-1)
+        state[f"{kind}/places"] = np.asarray([r[1] for r in rows], np.float64).reshape(-1, 3)

@@ -450,6 +450,25 @@ def test_reid_state_round_trip_follows_merges(registry, rng):
     assert np.allclose(restored.centroid(ids[0], "face"), reid.centroid(ids[0], "face"), atol=1e-6)
 
 
+def test_reid_labels_and_resting_places_survive_saving_and_merges(registry, rng):
+    from perception.reid import ReidClusterer
+
+    reid = ReidClusterer(id_source=lambda kind: registry.add_entity(kind), center=False, threshold=0.9)
+    desk = reid.assign(_unit(rng.standard_normal(DIM)), "object", space="clip", label="desk", place=(2.0, 1.0))
+    other = reid.assign(_unit(rng.standard_normal(DIM)), "object", space="clip", label="desk", place=(2.4, 1.0))
+    mug = reid.assign(_unit(rng.standard_normal(DIM)), "object", space="clip", label="mug")
+    registry.save_reid(reid.state_dict())
+    restored = ReidClusterer(center=False, threshold=0.9)
+    restored.load_state_dict(registry.load_reid())
+    for key in ("object/labels", "object/places"):
+        assert np.array_equal(restored.state_dict()[key], reid.state_dict()[key]), key
+    registry.merge(desk, other)  # two sightings of one desk, merged by hand: one place between them
+    state = registry.load_reid()
+    rows = dict(zip(state["object/ids"].tolist(), zip(state["object/labels"].tolist(), state["object/places"])))
+    assert set(rows) == {desk, mug} and rows[mug][0] == "mug" and rows[mug][1][2] == 0
+    assert rows[desk][0] == "desk" and np.allclose(rows[desk][1], [2.2, 1.0, 2.0])
+
+
 def test_a_reopened_memory_has_its_entities(tmp_path, rng):
     with MemoryStore(tmp_path / "m") as store:
         registry = EntityRegistry(store)
