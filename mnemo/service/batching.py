@@ -1,9 +1,11 @@
 """Question embeddings computed in batches across concurrent requests.
 
 Answering is one question at a time per memory, and embedding the question is most of its cost
-(MiniLM: 10-30 ms a text on 2 busy cores, about the same for a batch of ten). So the routes hand
-the question to this embedder first: texts that arrive together are embedded in one call on its
-own thread, and the answer then finds its question's vector in the cache.
+(MiniLM: 10-30 ms a text on 2 busy cores). So the routes hand the question, and the text its intent
+is found by, to this embedder first: texts that arrive together are embedded on its own thread, in
+batches of texts of one token count (so that a vector never depends on its batch mates), and the
+answer then finds them in the cache. Sentences of new events are embedded here too, a few per batch,
+before a question recalls them.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ class BatchingEmbedder:
         if not texts:
             return self.inner.embed(texts)
         return np.stack(found)
+
+    def cached(self, text: str) -> bool:
+        """True when ``text``'s vector is in the cache."""
+        with self._lock:
+            return text in self._cache
 
     async def prefetch(self, text: str, expand: Callable[[str], list[str]] | None = None) -> None:
         """Have ``text``'s vector cached, and those of ``expand(text)`` (texts answering it will embed, worked
@@ -112,10 +119,22 @@ class BatchingEmbedder:
             return [t for t in texts if t not in self._cache]
 
     def _compute(self, texts: list[str]) -> np.ndarray:
+        """Vectors of ``texts``, each bit for bit the one it gets embedded alone (on one thread, as the
+        reasoner embeds): batched only with texts of its token count (no padding), when the embedder tells
+        counts; one text a call otherwise. A padded batch shifts vectors in their last bits, enough to
+        change an answer's scores."""
         from mnemo.models import torch_threads
 
+        counts = getattr(self.inner, "token_counts", None)
+        groups: dict[int, list[int]] = {}
+        for i, n in enumerate(counts(texts) if counts is not None else range(len(texts))):
+            groups.setdefault(n, []).append(i)
+        out: list[np.ndarray | None] = [None] * len(texts)
         with torch_threads(1):  # short texts: more threads only spin against the ingest and other requests
-            return np.asarray(self.inner.embed(texts))
+            for rows in groups.values():
+                for i, vector in zip(rows, np.asarray(self.inner.embed([texts[i] for i in rows]))):
+                    out[i] = vector
+        return np.stack(out) if out else np.zeros((0, self.inner.dim), np.float32)
 
     def _store(self, texts: list[str], vectors: np.ndarray) -> None:
         with self._lock:
