@@ -11,6 +11,12 @@ rooms of mnemo/sample.py over and over, 640x360, 25 fps), then measures, each th
   3. the ingest again into a new memory while the clients ask *that* memory questions,
   4. the ingest alone once more (the baseline is the mean of 1 and 4: the machine is shared).
 The built-in answerer answers; questions are paraphrases of lines said in the video.
+
+It prints (and writes to --out/service.json) q/s, p50 and p99 of each phase, the ingest's slowdown
+(its wall time with questions over the mean of 1 and 4), the server's CPU time per question (the
+server process only: a figure the machine's other load moves far less than latency) and the load
+average of the machine at each phase's end (``os.getloadavg``: on a shared machine, read latencies
+beside it).
 """
 
 from __future__ import annotations
@@ -100,12 +106,28 @@ def summary(latencies: list[float], seconds: float) -> dict:
             "mean_ms": round(statistics.fmean(ordered) * 1000, 1)}
 
 
+def server_cpu_s(server: Server) -> float:
+    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_questions(server: Server, memory: str, args, running) -> dict:
+    """Closed-loop clients asking until ``running()`` turns false: latency summary, server CPU, load."""
+    cpu0, t0 = server_cpu_s(server), time.perf_counter()
+    latencies = asyncio.run(ask_loop(server, memory, args.clients, running, args.repeat))
+    seconds, cpu = time.perf_counter() - t0, server_cpu_s(server) - cpu0
+    return {**summary(latencies, seconds), "server_cpu_ms_per_question": round(cpu / max(len(latencies), 1) * 1000, 2),
+            "load_average": [round(x, 1) for x in os.getloadavg()]}
+
+
 def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="mnemo-bench-service-") as tmp:
         tmp_path = Path(tmp)
         media, root = tmp_path / "media", tmp_path / "root"
         root.mkdir()
         video = make_video(media, args.minutes)
+        load_start = [round(x, 1) for x in os.getloadavg()]
         server = Server(root, "--media-root", str(media))
         try:
             with server.client() as c:
@@ -115,10 +137,7 @@ def run(args) -> dict:
                 c.post("/v1/memories/alone1/ask", json={"question": QUESTIONS[0]}).raise_for_status()  # opens it
                 # questions alone, against a memory holding the whole video
                 stop = time.monotonic() + args.query_seconds
-                t0 = time.perf_counter()
-                quiet = asyncio.run(ask_loop(server, "alone1", args.clients, lambda: time.monotonic() < stop,
-                                             args.repeat))
-                quiet_s = time.perf_counter() - t0
+                quiet = timed_questions(server, "alone1", args, lambda: time.monotonic() < stop)
                 # questions while the same video is ingested into a new memory (asked of that memory)
                 c.put("/v1/memories/loaded").raise_for_status()
                 c.post("/v1/memories/loaded/ask", json={"question": QUESTIONS[0]}).raise_for_status()  # opens it
@@ -135,9 +154,7 @@ def run(args) -> dict:
                     return flag["on"]
 
                 watch.last = 0.0
-                t0 = time.perf_counter()
-                loaded = asyncio.run(ask_loop(server, "loaded", args.clients, watch, args.repeat))
-                loaded_s = time.perf_counter() - t0
+                loaded = timed_questions(server, "loaded", args, watch)
                 loaded_job = wait(c, job)
                 alone2 = wait(c, ingest(c, "alone2", video))
         finally:
@@ -145,14 +162,24 @@ def run(args) -> dict:
     baseline = statistics.fmean([ingest_seconds(alone1), ingest_seconds(alone2)])
     return {
         "clients": args.clients, "repeated_questions": args.repeat, "video_minutes": round(loaded_job["media_total"] / 60, 2),
-        "cpu_count": os.cpu_count(),
+        "cpu_count": os.cpu_count(), "load_average_at_start": load_start,
         "ingest_alone_s": [round(ingest_seconds(alone1), 2), round(ingest_seconds(alone2), 2)],
         "ingest_with_questions_s": round(ingest_seconds(loaded_job), 2),
         "ingest_slowdown": round(ingest_seconds(loaded_job) / baseline - 1, 3),
-        "questions_alone": summary(quiet, quiet_s),
-        "questions_during_ingest": summary(loaded, loaded_s),
+        "questions_alone": quiet,
+        "questions_during_ingest": loaded,
         "events": loaded_job["result"]["events"],
     }
+
+
+def headline(result: dict) -> str:
+    """One line: the figures the issue's targets name (p99 <= 100 ms during an ingest; slowdown <= 20%)."""
+    q, a = result["questions_during_ingest"], result["questions_alone"]
+    return (f"during ingest: {q['qps']} q/s, p50 {q['p50_ms']} ms, p99 {q['p99_ms']} ms, "
+            f"{q['server_cpu_ms_per_question']} ms server CPU/question | alone: {a['qps']} q/s, p50 {a['p50_ms']} ms, "
+            f"p99 {a['p99_ms']} ms | ingest {result['ingest_with_questions_s']} s vs {result['ingest_alone_s']} s alone: "
+            f"slowdown {result['ingest_slowdown']:+.1%} | load average {result['load_average_at_start']} -> "
+            f"{q['load_average']}")
 
 
 def main() -> None:
@@ -168,6 +195,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "service.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
+    print(headline(result))
 
 
 if __name__ == "__main__":

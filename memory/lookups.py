@@ -61,6 +61,12 @@ def event_at(store: StoreBase, stream: str, t: float) -> tuple[int, float] | Non
     return (int(rows[0][0]), float(rows[0][1])) if rows else None
 
 
+def event_texts_after(store: StoreBase, event: int) -> list[tuple[int, str]]:
+    """(id, text) of the events with an id above ``event``, oldest first."""
+    return [(int(i), text or "") for i, text in _rows(store, "SELECT id, text FROM events WHERE id > ? ORDER BY id",
+                                                      (event,))]
+
+
 def has_keyframe(store: StoreBase, event: int) -> bool:
     """Whether the event has at least one stored keyframe."""
     return bool(_rows(store, "SELECT 1 FROM keyframes WHERE event_id = ? LIMIT 1", (event,)))

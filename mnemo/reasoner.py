@@ -20,7 +20,8 @@ from memory.store import MemoryStore
 from planners.answer import Answer
 from planners.answerers import Answerer, create_answerer
 from planners.builtin import BuiltinAnswerer
-from planners.recall import recall_answer
+from planners.question import compared_text
+from planners.recall import recall_answer, sentences
 from planners.retrieval import Retriever
 from planners.world import World
 
@@ -49,6 +50,10 @@ class Reasoner:
         self._checked = 0.0
         self._builtin: BuiltinAnswerer | None = None
         self._plugins: dict[str, Answerer] = {}  # registered answerers, built on first use
+        self._seen_event = 0  # the newest event id whose sentences were handed to ``on_new_texts``
+        # called with the sentences of events new since the last refresh (a service embeds them ahead, off
+        # the answering thread, so that recalling them later costs no model call); None: nobody listens
+        self.on_new_texts: Callable[[list[str]], None] | None = None
 
     def close(self) -> None:
         if self._owned:
@@ -74,7 +79,32 @@ class Reasoner:
         self._builtin = BuiltinAnswerer(self.store, World(self.store), self.retriever)
         for space in self.store.spaces():
             self.store.index(space)  # syncs the FAISS index with the new vectors
+        self._announce_new_texts()
         return True
+
+    def _announce_new_texts(self) -> None:
+        if self.on_new_texts is None:
+            return
+        rows = lookups.event_texts_after(self.store, self._seen_event)
+        if rows:
+            self._seen_event = max(event for event, _ in rows)
+            texts = [s for _, text in rows for s in sentences(text)]
+            if texts:
+                self.on_new_texts(texts)
+
+    def texts_to_embed(self, question: str) -> list[str]:
+        """The texts answering ``question`` will embed, as far as known without reading the store: the
+        question, and the text its intent is found by under the latest world's names (a question asked at
+        an earlier time, or one asked before the world changes, may embed others: they are embedded then).
+        Safe to call from any thread; lets a caller embed them ahead, in a batch."""
+        texts = [question]
+        builtin = self._builtin
+        names = getattr(builtin, "_known_names", None) if builtin is not None else None
+        if names is not None:
+            compared = compared_text(question, names)
+            if compared is not None and compared != question:
+                texts.append(compared)
+        return texts
 
     def _current_stamp(self) -> tuple:
         return lookups.stamp(self.store)

@@ -176,13 +176,20 @@ class AnswererBase:
     def _closest(self, text: str, now: float) -> list[Evidence]:
         """Lines heard before now that share most words with the question: the closest evidence."""
         words = set(re.findall(r"\w+", text.lower()))
-        scored = sorted(((len(words & set(re.findall(r"\w+", h[2].lower()))), h) for h in self.world.heard
+        scored = sorted(((len(words & heard), h) for h, heard in zip(self.world.heard, self._heard_word_sets())
                          if h[0] < now), key=lambda x: -x[0])
         out = []
         for n, h in scored[:2]:
             if n:
                 out += self.evidence(h[0], f"{h[3]}: '{h[2]}'", score=n / max(len(words), 1))
         return out
+
+    def _heard_word_sets(self) -> list[set[str]]:
+        """The words of each line heard (``world.heard``), read once per world: every question not
+        understood compares its words with all of them."""
+        if getattr(self, "_heard_sets", None) is None:
+            self._heard_sets = [set(re.findall(r"\w+", h[2].lower())) for h in self.world.heard]
+        return self._heard_sets
 
     # ------------------------------------------------------------------------------ resolve
     def _thing(self, name: str, now: float):

@@ -29,7 +29,6 @@ Embed = Callable[[str], np.ndarray]  # a text embedder: one text -> one vector
 
 MIN_SIMILARITY = 0.45  # cosine (or word overlap) to the nearest exemplar below which a question is not understood
 MIN_OVERLAP = 0.25  # the same, for the word-overlap fallback
-SOLE_INTENT_FLOOR = 0.5  # share of the floor needed when the names and the question word leave one intent only
 PLACEHOLDERS = {"T": "the object", "F": "the cupboard", "R": "the room", "P": "Sam", "P2": "Kim", "C": "10:00",
                 "Q": '"something"'}
 RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
@@ -146,12 +145,17 @@ class Exemplars:
     """The exemplars of every intent, as vectors of one text embedder (or as word sets without one)."""
 
     _cache: dict[str, tuple[list[str], np.ndarray]] = {}  # embedder space -> (intents, unit vectors)
+    _texts: list[tuple[str, str]] | None = None  # (intent, filled exemplar), made once: every question builds one
+    _words: list[tuple[str, set[str]]] = []  # (intent, word set of the exemplar), with _texts
 
     def __init__(self, embed: Embed | None = None, space: str = "") -> None:
         self.embed = embed
         self.space = space
-        self.texts = [(intent, _fill(e)) for intent, examples in EXEMPLARS.items() for e in examples]
-        self.words = [(intent, _bag(t)) for intent, t in self.texts]
+        if Exemplars._texts is None:
+            texts = [(intent, _fill(e)) for intent, examples in EXEMPLARS.items() for e in examples]
+            Exemplars._words = [(intent, _bag(t)) for intent, t in texts]
+            Exemplars._texts = texts
+        self.texts, self.words = Exemplars._texts, Exemplars._words
 
     def nearest(self, text: str, allowed: set[str]) -> list[tuple[float, str]]:
         """(similarity, intent) of the allowed intents, best first (one score per intent: its best exemplar)."""
@@ -194,12 +198,46 @@ def _unit(v) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------- parse
 
+@dataclass(frozen=True)
+class _Unranked:
+    """A question whose intent is the nearest exemplar's, before the exemplars are compared."""
+
+    slots: list[Slot]  # the names it holds
+    asks: str  # what is asked
+    which: str | None  # "first" or "last"
+    allowed: set[str]  # the intents whose names it holds
+    compared: str  # the text compared with the exemplars (its names in placeholders)
+
+
 def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
     """The structured query of a question; None when it is not understood (no intent whose names it holds
     is near enough)."""
     text = " ".join(text.strip().split())
     if not text:
         return None
+    step = _prepare(text, names)
+    if not isinstance(step, _Unranked):
+        return step
+    ranked = exemplars.nearest(step.compared, step.allowed)
+    score, intent = ranked[0]
+    floor = MIN_SIMILARITY if exemplars.embed is not None else MIN_OVERLAP
+    if score < floor:
+        logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
+        return None
+    return Query(intent, SLOTS[intent][0], tuple(step.slots), step.which, None, (), score,
+                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]))
+
+
+def compared_text(text: str, names: Names) -> str | None:
+    """The text ``parse`` would compare with the exemplars for this question (None: it decides without
+    them), so that a caller can embed it ahead of time, together with other texts."""
+    text = " ".join(text.strip().split())
+    step = _prepare(text, names) if text else None
+    return step.compared if isinstance(step, _Unranked) else None
+
+
+def _prepare(text: str, names: Names) -> Query | _Unranked | None:
+    """An order or listing query, None when not understood, else what the exemplars must rank."""
     slots = find_slots(text, names)
     asks = asked(text)
     which = which_of(text)
@@ -215,16 +253,7 @@ def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
     allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks}
     if not allowed:
         return None
-    ranked = exemplars.nearest(delexicalised(text, slots), allowed)
-    score, intent = ranked[0]
-    floor = MIN_SIMILARITY if exemplars.embed is not None else MIN_OVERLAP
-    if len(allowed) == 1:  # the question's structure already names the intent: the wording need only agree less
-        floor *= SOLE_INTENT_FLOOR
-    if score < floor:
-        logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
-        return None
-    return Query(intent, SLOTS[intent][0], tuple(slots), which, None, (), score,
-                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]))
+    return _Unranked(slots, asks, which, allowed, delexicalised(text, slots))
 
 
 def _listing(text: str, slots: Sequence[Slot]) -> Query | None:

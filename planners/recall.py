@@ -44,7 +44,7 @@ def recall_answer(retriever: Retriever, question: str, now: float | None,
             stored = retriever.store.event(event)
             if end is not None and stored.end > end:
                 continue  # still running at the question's time: its words were not all heard yet
-            for sentence in _sentences(stored.text):
+            for sentence in sentences(stored.text):
                 cosine = float(_unit(embed(sentence)) @ query)
                 if best is None or cosine > best[0]:
                     best = (cosine, sentence, event)
@@ -67,7 +67,8 @@ def _ranked(hits: list[tuple[int, float]], chosen: int, cosine: float) -> list[S
     return list(out.values())[:3]
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
+    """The sentences of an event's text that recall compares with a question."""
     return [s.strip() for s in _SENTENCE.split(text or "") if len(s.strip()) > 2]
 
 

@@ -60,14 +60,19 @@ class Reader:
             memory.use_encoders(encoders)
             self._text = encoders.text
             memory.reasoner.refresh_s = self._refresh_s
+            if isinstance(self._text, BatchingEmbedder):  # new events' sentences, embedded off this thread
+                memory.reasoner.on_new_texts = self._text.warm
             self._memory = memory
         return self._memory
 
-    async def prefetch(self, text: str) -> None:
-        """Embed a question ahead of answering it, batched with other requests' (when the memory's
-        encoders are loaded; the first question loads them on the reader's thread)."""
+    async def prefetch(self, text: str, question: bool = False) -> None:
+        """Embed a text ahead of answering it, batched with other requests' (when the memory's encoders
+        are loaded; the first question loads them on the reader's thread). A ``question`` brings the text
+        its intent is found by along (the reasoner tells which, from the names of its latest world)."""
         if isinstance(self._text, BatchingEmbedder):
-            await self._text.prefetch(text)
+            memory = self._memory
+            expand = memory.reasoner.texts_to_embed if question and memory is not None else None
+            await self._text.prefetch(text, expand)
 
     def writable(self) -> Memory:
         """A writable handle for one change (closed by the caller), sharing the encoders."""

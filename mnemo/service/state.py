@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
+import stat
 import threading
 from pathlib import Path
 
@@ -31,6 +33,7 @@ class Service:
         self.jobs = JobManager(options.jobs_dir, self.directory, profile=options.profile, workers=options.max_ingests,
                                worker_class=worker_class)
         self._background = background
+        self._existing: dict[str, Path] = {}  # memory name -> its folder, resolved (questions skip resolving)
 
     def start(self) -> None:
         """Start the ingest worker and load the models questions need (not with ``background=False``)."""
@@ -59,9 +62,13 @@ class Service:
 
     def existing(self, name: str) -> Path:
         """The folder of an existing memory; 404 otherwise."""
+        known = self._existing.get(name)
+        if known is not None and _plain_folder(known) and (known / DB_NAME).is_file():
+            return known  # resolved before and still a folder, not a link: resolving again finds the same
         directory = self.directory(name)
         if not (directory / DB_NAME).is_file():
             raise ApiError(404, f"no memory named {name!r} (create it with PUT /v1/memories/{name})")
+        self._existing[name] = directory
         return directory
 
     def reader(self, name: str) -> Reader:
@@ -87,9 +94,21 @@ class Service:
         if self.jobs.busy(name):
             raise ApiError(409, f"memory {name!r} has an ingest queued or running: cancel it first")
         self.readers.drop(directory)
+        self._existing.pop(name, None)
         shutil.rmtree(directory)
         self.jobs.forget(name)
 
 
-def service(request: Request) -> Service:
+def _plain_folder(path: Path) -> bool:
+    """True when ``path`` is a folder itself (one lstat), not a link to one: a folder resolved before and
+    swapped for a link since must be resolved, and confined, again."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+async def service(request: Request) -> Service:
+    """The service of the app serving ``request`` (async: FastAPI would run a plain function on a thread
+    of its pool, a hop per request)."""
     return request.app.state.service

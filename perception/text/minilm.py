@@ -59,6 +59,13 @@ class MiniLMEmbedder(TextEmbedder):
         )
         return l2_normalize(vectors)
 
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens the model reads of each text (truncated as it truncates). Texts of one count embed
+        together without padding, so each vector is bit for bit the one the text gets alone."""
+        model = self.model
+        ids = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)["input_ids"]
+        return [len(i) for i in ids]
+
     @property
     def model(self) -> Any:
         """The shared SentenceTransformer, loaded on first access."""

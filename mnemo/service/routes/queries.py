@@ -32,7 +32,7 @@ async def ask(name: MemoryName, body: AskBody, svc: Service = Depends(service)) 
         return reader.memory.ask(question, at=body.at).to_dict()
 
     reader = svc.reader(name)
-    await reader.prefetch(question)
+    await reader.prefetch(question, question=True)
     data = await reader.run(answer)
     for evidence in data["evidence"]:
         _urls(name, evidence)
