@@ -1,6 +1,7 @@
 """What a live mnemo node is, whatever ROS carries it (ROS 1 through rospy, ROS 2 through DDS): the topics
 it reads, picked by type as for bags, and its own interface: ``~events`` (each committed event as JSON),
-``~ask`` -> ``~answer`` (questions and answers as JSON strings) and ``~goal`` (a pose to go to).
+``~ask`` -> ``~answer`` (questions and answers as JSON strings; a ``plan`` request gets the plan) and ``~goal``
+(a pose to go to: a plan's best goal, or the pose of an answer's evidence when asked with ``"goal": true``).
 
 A transport subclasses :class:`NodeInterface` with its publishers; the question worker, the replies and
 the goals are here.
@@ -117,15 +118,18 @@ def _one(topics: Mapping[str, str], overrides: Mapping[str, Sequence[str]], kind
 
 
 def parse_request(text: str) -> tuple[dict | None, dict]:
-    """(an error reply or None, the request): ``{"id", "question", "at"?, "goal"?}``; a bare string is a question."""
+    """(an error reply or None, the request): ``{"id", "question", "at"?, "goal"?}`` or, for a robot instruction,
+    ``{"id", "plan": "find the red mug", "at"?}``; a bare string is a question."""
     try:
         request = json.loads(text)
     except ValueError:
         request = {"question": text}
     if isinstance(request, str):
         request = {"question": request}
-    if not isinstance(request, dict) or not isinstance(request.get("question"), str) or not request["question"].strip():
-        return {"error": 'expected JSON {"id": ..., "question": "...", "at": seconds or null}'}, \
+    key = "plan" if isinstance(request, dict) and "plan" in request else "question"
+    if not isinstance(request, dict) or not isinstance(request.get(key), str) or not request[key].strip():
+        return {"error": 'expected JSON {"id": ..., "question": "...", "at": seconds or null} or '
+                         '{"id": ..., "plan": "an instruction", "at": seconds or null}'}, \
             request if isinstance(request, dict) else {}
     at = request.get("at")
     if at is not None and not (isinstance(at, (int, float)) and not isinstance(at, bool) and math.isfinite(at)):
@@ -134,7 +138,11 @@ def parse_request(text: str) -> tuple[dict | None, dict]:
 
 
 def goal_pose(reply: dict) -> dict | None:
-    """The first pose of an answer's evidence ({time, x, y, yaw, frame}), or None."""
+    """Where to go for a reply: a plan's best goal ({x, y} in the map frame), else the first pose of an answer's
+    evidence ({time, x, y, yaw, frame}); None when it has neither."""
+    goals = reply.get("goals")
+    if goals:
+        return {"x": goals[0]["x"], "y": goals[0]["y"], "yaw": 0.0, "frame": "map"}
     return next((e.get("pose") for e in reply.get("evidence", []) if e.get("pose")), None)
 
 
@@ -224,7 +232,8 @@ class NodeInterface:
                 reply = {"error": f"{type(error).__name__}: {error}"}
         reply = {**reply, "id": request.get("id") if isinstance(request, dict) else None}
         self.send_answer(json.dumps(reply, default=str))
-        if isinstance(request, dict) and request.get("goal") and "error" not in reply:
+        wants_goal = isinstance(request, dict) and (request.get("goal") or "plan" in request)
+        if wants_goal and "error" not in reply:
             pose = goal_pose(reply)
             if pose is None:
                 logger.info("~goal: the answer to question %s carries no pose; no goal sent", reply.get("id"))

@@ -106,7 +106,10 @@ class Answers:
             self.memory.close()
 
     def answer(self, request: dict) -> dict:
-        """The Answer JSON (what ``mnemo ask --json`` prints) of ``{"question", "at"}``."""
+        """The Answer JSON (what ``mnemo ask --json`` prints) of ``{"question", "at"}``; the Plan JSON (what
+        ``mnemo plan --json`` prints) of ``{"plan", "at"}``."""
+        if "plan" in request:
+            return self.memory.plan(request["plan"], at=request.get("at")).to_dict()
         return self.memory.ask(request["question"], at=request.get("at")).to_dict()
 
     def new_events(self) -> list[dict]:

@@ -119,3 +119,37 @@ def test_mnemo_plan_prints_an_inspectable_plan(looked):
     plan = json.loads(result.output)
     assert plan["instruction"]["label"] == label and plan["mode"] == "recall"
     assert plan["goals"][0]["evidence"] and plan["steps"][0]["action"] == "move_to"
+
+
+def test_a_ros_node_answers_a_plan_request_with_the_plan_and_sends_its_goal(looked):
+    """The live ROS nodes' interface (ros_bridge/node.py) over the real read-only view they open: a ``plan``
+    request on ~ask gets the plan on ~answer and its best goal on ~goal, in the map frame."""
+    from mnemo.commands.rosnode import Answers
+    from ros_bridge.node import NodeInterface
+
+    memory, _, _, _, _, root, profile = looked
+    sent: dict[str, list] = {"answers": [], "goals": []}
+
+    class Captured(NodeInterface):  # a transport that keeps what it would publish
+        def send_answer(self, text):
+            sent["answers"].append(json.loads(text))
+
+        def send_goal(self, frame, x, y, yaw):
+            sent["goals"].append((frame, x, y, yaw))
+
+        def send_event(self, text):
+            pass
+
+    answers = Answers(root / "memory", profile, memory.encoders)
+    answers.open()
+    try:
+        node = Captured(answers.answer, lambda: [])
+        label = sightings(memory.store)[-1][5]
+        node._reply(json.dumps({"id": 7, "plan": f"find the {label}"}))
+        node._reply(json.dumps({"id": 8, "plan": " "}))
+    finally:
+        answers.close()
+    plan, bad = sent["answers"]
+    assert plan["id"] == 7 and plan["mode"] == "recall" and plan["instruction"]["label"] == label
+    assert sent["goals"] == [("map", plan["goals"][0]["x"], plan["goals"][0]["y"], 0.0)]  # only the plan's
+    assert bad["id"] == 8 and '"plan"' in bad["error"]
