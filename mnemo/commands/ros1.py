@@ -7,27 +7,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from mnemo.commands.app import MemoryOpt, app
-from mnemo.commands.rosnode import Transport, run_node
+from mnemo.commands.rosnode import (MaxLagOpt, NodeNameOpt, ProfileOpt, QuietOpt, TopicOpt, Transport, WaitOpt,
+                                     run_node)
 from mnemo.errors import UserError
 
-PROFILE_HELP = "Profile name (standard, lite, full, test) or YAML path; default: the memory's own, else standard."
-TOPIC_HELP = ("KIND=/topic overrides the topic picked by type (image, pose, text, audio, detections; KIND=none "
-              "reads none), e.g. --topic image=/cam/image_raw.")
 
 
 @app.command("ros1")
 def ros1(
     memory: Path = MemoryOpt,
-    profile: Optional[str] = typer.Option(None, "--profile", "-p", help=PROFILE_HELP),
-    topic: List[str] = typer.Option([], "--topic", help=TOPIC_HELP),
-    node_name: str = typer.Option("mnemo", "--node-name", help="The node's name (its topics: /NAME/events, ...)."),
-    max_lag: float = typer.Option(2.0, "--max-lag", help="Seconds the analysis may fall behind the newest frame "
-                                  "before frames are thinned."),
-    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for a camera topic to be published."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line."),
+    profile: Optional[str] = ProfileOpt,
+    topic: List[str] = TopicOpt,
+    node_name: str = NodeNameOpt,
+    max_lag: float = MaxLagOpt,
+    wait: float = WaitOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Run a ROS 1 node: remember the robot's camera, poses and text topics live; publish each committed
     event on ~events; answer JSON questions from ~ask on ~answer. Ctrl-C, SIGTERM or `rosnode kill`

@@ -6,24 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from mnemo.commands.app import MemoryOpt, app
-from mnemo.commands.ros1 import PROFILE_HELP, TOPIC_HELP
-from mnemo.commands.rosnode import Transport, run_node
+from mnemo.commands.rosnode import (MaxLagOpt, NodeNameOpt, ProfileOpt, QuietOpt, TopicOpt, Transport, WaitOpt,
+                                     run_node)
 from mnemo.errors import UserError
 
 
 @app.command("ros2")
 def ros2(
     memory: Path = MemoryOpt,
-    profile: Optional[str] = typer.Option(None, "--profile", "-p", help=PROFILE_HELP),
-    topic: List[str] = typer.Option([], "--topic", help=TOPIC_HELP),
-    node_name: str = typer.Option("mnemo", "--node-name", help="The node's name (its topics: /NAME/events, ...)."),
-    max_lag: float = typer.Option(2.0, "--max-lag", help="Seconds the analysis may fall behind the newest frame "
-                                  "before frames are thinned."),
-    wait: float = typer.Option(60.0, "--wait", help="Seconds to wait for a camera topic to be published."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress line."),
+    profile: Optional[str] = ProfileOpt,
+    topic: List[str] = TopicOpt,
+    node_name: str = NodeNameOpt,
+    max_lag: float = MaxLagOpt,
+    wait: float = WaitOpt,
+    quiet: bool = QuietOpt,
 ) -> None:
     """Run a ROS 2 node (domain ROS_DOMAIN_ID): remember the robot's camera, poses and text topics live;
     publish each committed event on /NAME/events; answer JSON questions from /NAME/ask on /NAME/answer.

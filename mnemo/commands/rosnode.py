@@ -17,6 +17,17 @@ from rich.markup import escape
 from mnemo.commands.app import err, memory_profile
 from mnemo.errors import UserError
 
+# the options both live nodes take (mnemo ros1, mnemo ros2)
+ProfileOpt = typer.Option(None, "--profile", "-p", help="Profile name (standard, lite, full, test) or YAML path; "
+                          "default: the memory's own, else standard.")
+TopicOpt = typer.Option([], "--topic", help="KIND=/topic overrides the topic picked by type (image, pose, text, "
+                        "audio, detections; KIND=none reads none), e.g. --topic image=/cam/image_raw.")
+NodeNameOpt = typer.Option("mnemo", "--node-name", help="The node's name (its topics: /NAME/events, ...).")
+MaxLagOpt = typer.Option(2.0, "--max-lag", help="Seconds the analysis may fall behind the newest frame before "
+                         "frames are thinned.")
+WaitOpt = typer.Option(60.0, "--wait", help="Seconds to wait for a camera topic to be published.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress line.")
+
 logger = logging.getLogger(__name__)
 
 LIVE_KINDS = ("image", "pose", "text", "audio", "detections")  # --topic kinds the live nodes read
