@@ -15,6 +15,7 @@ from sim import ScenarioConfig, espeak_available
 from sim.audio import AudioTrack
 from sim.episode import plan
 from sim.noise import word_error_rate
+from streams.packets import AUDIO_RATE, AudioChunk
 
 SEED = 9
 GAP = 0.6  # seconds of room tone between two lines
@@ -47,11 +48,13 @@ def heard():
         pytest.skip("espeak-ng is not installed (apt-get install espeak-ng; scripts/setup.sh does)")
     scenario, lines = _script(SEED)
     samples = AudioTrack(scenario, "espeak").render(0.0, scenario.duration)
-    # the standard profile's models; its speech recognised per span here (gated_asr only batches the same
-    # segments into 30 s windows as audio streams in)
-    stage = SpeechStage(dataclasses.replace(load_profile("standard").speech, gated_asr=None))
+    stage = SpeechStage(load_profile("standard").speech)
     if stage.transcriber is None or stage.diarizer is None:
         pytest.skip("the standard profile's speech models are not installed (mnemo models; docs/models.md)")
+    # as ingest runs it: the audio heard as it arrives (recognised in batches), then the span's voices
+    for k in range(0, len(samples), AUDIO_RATE):
+        stage.hear(AudioChunk("sim", k / AUDIO_RATE, samples[k:k + AUDIO_RATE]))
+    stage.finish_hearing()
     return lines, stage.process("sim", samples, 0.0, [])
 
 
