@@ -3,8 +3,8 @@
 EVAL.md: an answerer's figure is worth what it beats. Each baseline is called as the suite calls the
 built-in answerer, ``(memory, question) -> answer``, and graded by ``sim.score``. It reads only the
 question's words, the time it is asked, and what the memory stored before that time (sightings,
-lines heard (ingest's utterances with words, as the world reads them), the map's areas, events by the memory's search); never the truth, nor the question's
-type or answer. The kind of answer a question wants is read from its question word
+lines heard: ingest's utterances with words, as the world reads them; the map's areas, events by the
+memory's search); never the truth, nor the question's type or answer. The kind of answer a question wants is read from its question word
 (``answer_kind``), as any answerer must.
 
 - ``last_room``: where-questions get the room of the latest sighting of the thing named (label, and

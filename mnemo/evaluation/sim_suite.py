@@ -1,9 +1,9 @@
 """The simulator suite: render episodes, ingest them through the real pipeline, measure what can be.
 
 Per seed: render the episode (or reuse it), ingest its mp4 (frames, and its espeak-ng audio through
-the profile's speech stack) into a fresh memory through ``mnemo.open(...).ingest``, score the event boundaries against the visible truth, time the
-retrieval call of every generated question, and, when an answerer is given, score its answers
-with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null). The
+the profile's speech stack) into a fresh memory through ``mnemo.open(...).ingest``, score the event
+boundaries against the visible truth, time the retrieval call of every generated question, and, when
+an answerer is given, score its answers with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null). The
 baselines (``mnemo.evaluation.baselines``) answer the same questions of the same memories and are
 scored the same way, so that every figure stands beside what needs no reasoning.
 """
@@ -171,7 +171,8 @@ def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float, wo
     camera = RenderConfig()
     written = json.loads(truth_path.read_text())  # as written: a setting added since then is missing here
     scenario = ScenarioConfig(duration=float(minutes) * 60.0, wording=wording)
-    same = (written.get("scenario_config") == _as_json(scenario) and written.get("world_config") == _as_json(WorldConfig())
+    same = (written.get("scenario_config") == _as_json(scenario)
+            and written.get("world_config") == _as_json(WorldConfig())
             and truth.seed == seed and truth.speech == ("espeak" if espeak_available() else "tones")
             and (truth.width, truth.height, truth.fps) == (camera.width, camera.height, camera.fps))
     return truth if same else None
