@@ -164,18 +164,24 @@ def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float, wo
     if not (truth_path.is_file() and video.is_file() and video.stat().st_size > 0):
         return None
     try:
-        truth = load_truth(truth_path)
-    except ValueError as err:
+        written = json.loads(truth_path.read_text())  # as written: a setting added since then is missing here
+    except (OSError, json.JSONDecodeError) as err:
         logger.warning("%s is not reusable (%s); rendering again", truth_path, err)
         return None
     camera = RenderConfig()
-    written = json.loads(truth_path.read_text())  # as written: a setting added since then is missing here
     scenario = ScenarioConfig(duration=float(minutes) * 60.0, wording=wording)
-    same = (written.get("scenario_config") == _as_json(scenario)
-            and written.get("world_config") == _as_json(WorldConfig())
-            and truth.seed == seed and truth.speech == ("espeak" if espeak_available() else "tones")
-            and (truth.width, truth.height, truth.fps) == (camera.width, camera.height, camera.fps))
-    return truth if same else None
+    same = (isinstance(written, dict) and written.get("scenario_config") == _as_json(scenario)
+            and written.get("world_config") == _as_json(WorldConfig()) and written.get("seed") == seed
+            and written.get("speech") == ("espeak" if espeak_available() else "tones")
+            and (written.get("width"), written.get("height"), written.get("fps")) == (camera.width, camera.height,
+                                                                                      camera.fps))
+    if not same:
+        return None
+    try:
+        return Truth.from_json(written)
+    except (ValueError, TypeError, KeyError) as err:
+        logger.warning("%s is not reusable (%s); rendering again", truth_path, err)
+        return None
 
 
 def _as_json(config) -> dict:

@@ -150,6 +150,24 @@ def test_report_files_and_plot(suite):
     assert png.read_bytes()[:8] == PNG_SIGNATURE and png.stat().st_size > 5000
 
 
+def test_a_render_made_with_other_settings_is_not_reused(suite, tmp_path):
+    """A render from before a setting changed (no twins, no silent person, other voices) is made again."""
+    from mnemo.evaluation.sim_suite import _reusable_truth
+
+    base, _ = suite
+    video = base / "work" / "episode-1" / "episode.mp4"
+    written = (base / "work" / "episode-1" / "truth.json").read_text()
+    truth = tmp_path / "truth.json"
+    truth.write_text(written)
+    assert _reusable_truth(truth, video, 1, 1.0) is not None
+    for section, key, value in (("world_config", "twin_pairs", 0), ("scenario_config", "silent_people", 0),
+                                (None, "speech", "none")):
+        data = json.loads(written)
+        (data[section] if section else data)[key] = value
+        truth.write_text(json.dumps(data))
+        assert _reusable_truth(truth, video, 1, 1.0) is None, key
+
+
 def _some_types_right(memory, question):
     """Not a reasoner: answers from the truth for three types and "don't know" otherwise, to test the
     scoring and aggregation of the answerer path (and nothing else)."""
