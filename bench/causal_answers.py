@@ -4,7 +4,8 @@
 
 For each seed: the episode rendered by ``mnemo eval --suite sim`` (reused from ``--work``/episode-N,
 rendered there when missing) is ingested as the suite ingests it (the simulator's detector through
-ingest's entity stage at the default noise; poses, heard lines and the map beside; built once into
+ingest's entity stage at the default noise; the episode's audio through lite's speech stack, which
+recognises no words; poses and the map beside; built once into
 ``--work``/perceived-N and reused), and the suite's generated questions are asked of a Reasoner at
 their times. The generated question types' answers read the perceived world (the rule of each is in
 the output), so re-running the answerer costs no new ingest; evidence is not compared. The answering
@@ -28,7 +29,8 @@ sys.path.insert(0, str(REPO))
 
 def perceived_memory(seed: int, minutes: float, work: Path):
     """(memory directory, truth) of the seed's episode, ingested as ``mnemo eval --suite sim`` does (the
-    simulator's detector through ingest's entity stage; poses, heard lines and the map beside)."""
+    simulator's detector through ingest's entity stage; its audio through lite's speech stack; poses and the
+    map beside)."""
     import mnemo
     from mnemo.evaluation.sim_perception import feed_sim_perception
     from mnemo.evaluation.sim_suite import prepare_episode, sim_profile

@@ -15,6 +15,7 @@ import logging
 import re
 import zlib
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -225,14 +226,17 @@ class _Index:
         self.truth = truth
         self.words = words if words is not None else wording("dev")  # the phrasings of questions
         self.names = {e.id: e.name for group in (truth.rooms, truth.furniture, truth.objects, truth.people) for e in group}
-        self.objects = {o.id: o for o in truth.objects}
+        # a thing whose name a twin shares (sim.world.World.ambiguous) is never asked about: "the red mug" of
+        # a home with two red mugs names neither
+        names = Counter(o.name for o in truth.objects)
+        self.objects = {o.id: o for o in truth.objects if names[o.name] == 1}
         self.furniture = {f.id: f for f in truth.furniture}
         self.seen: dict[str, list[float]] = {}
         for obs in truth.observations:
             for s in obs.entities:
                 self.seen.setdefault(s.entity, []).append(obs.time)
         self.spans: dict[str, list] = {}
-        for span in truth.object_locations:
+        for span in (s for s in truth.object_locations if s.object in self.objects):
             self.spans.setdefault(span.object, []).append(span)
         self.events = list(truth.events)
         self.observed = [e for e in truth.events if e.observed]

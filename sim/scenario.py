@@ -53,6 +53,7 @@ class ScenarioConfig:
     start_clock: float = 8 * 3600.0  # the home's clock at media time 0, seconds after midnight (spoken times)
     words_per_second: float = 2.5  # speaking rate: a line lasts words / rate + 0.4 s
     hearing_distance: float = 5.0  # speech from a neighbouring room reaches the agent within this many metres
+    silent_people: int = 1  # people who never speak (drawn from the seed): names that cannot be heard
     wording: str = "dev"  # the phrasings of people's lines (sim/wording.py): "dev" or "heldout"
 
     def __post_init__(self) -> None:
@@ -72,6 +73,8 @@ class ScenarioConfig:
         _check("start_clock", self.start_clock, 0.0 <= self.start_clock < 86400, "seconds after midnight")
         _check("words_per_second", self.words_per_second, 0.5 <= self.words_per_second <= 6, "a rate in [0.5, 6]")
         _check("hearing_distance", self.hearing_distance, self.hearing_distance >= 0, "metres >= 0")
+        _check("silent_people", self.silent_people, isinstance(self.silent_people, int) and self.silent_people >= 0,
+               "a non-negative integer")
         _check("wording", self.wording, self.wording in WORDINGS, f"one of {WORDINGS}")
 
 
@@ -295,8 +298,13 @@ class _Planner:
         self.container_busy: dict[str, float] = {f.id: 0.0 for f in world.furniture if f.container}
         self.speech: list[tuple[float, float]] = []
         self.pending: dict[str, deque[_Request]] = {p.id: deque() for p in world.people}
-        hot = rng.permutation(len(world.objects))[: config.hot_objects]
-        self.hot = {world.objects[k].id for k in hot}
+        # the things that can be moved and spoken of: not a twin pair's (World.ambiguous: names not unique)
+        self.things = [o for o in world.objects if o.id not in world.ambiguous]
+        hot = rng.permutation(len(self.things))[: config.hot_objects]
+        self.hot = {self.things[k].id for k in hot}
+        # people who never speak, from their own generator (the rest of the plan draws as before)
+        silent = np.random.default_rng([world.seed, 8]).permutation(len(world.people))[: config.silent_people]
+        self.silent = {world.people[int(k)].id for k in silent}
 
     # -- main loop
 
@@ -334,7 +342,7 @@ class _Planner:
     # -- activities
 
     def _move_object(self, pid: str, t: float) -> bool:
-        candidates = [o for o in self.world.objects if self._available(o.id, t)]
+        candidates = [o for o in self.things if self._available(o.id, t)]
         if not candidates:
             return False
         weights = np.array([6.0 if o.id in self.hot else 1.0 for o in candidates])
@@ -347,7 +355,7 @@ class _Planner:
         put_furniture = self._carry(pid, obj.id, target)
         room = self.world.get(put_furniture.room)
         self._record_activity(pid, "move_object", f"{self._name(pid)} moves the {obj.name} to the {room.name}", start)
-        if self.rng.random() < 0.5:
+        if self.rng.random() < 0.5 and pid not in self.silent:
             self._say(pid, lines.report(obj.id, obj.name, put_furniture.name, put_furniture.preposition, room.id,
                                         room.name, book=self.book), self.paths[pid].now + 0.3)
         return True
@@ -400,6 +408,8 @@ class _Planner:
         return when
 
     def _talk(self, pid: str, t: float) -> bool:
+        if pid in self.silent:
+            return False
         room = self.room_now[pid]
         others = [q for q in self.paths if q != pid and self._room_of(q, t) == room]
         addressee = others[int(self.rng.integers(len(others)))] if others else None
@@ -436,16 +446,16 @@ class _Planner:
         return True
 
     def _say_opinion(self, pid: str, t: float, addressee: str | None) -> bool:
-        obj = self.world.objects[int(self.rng.integers(len(self.world.objects)))] if self.world.objects else None
+        obj = self.things[int(self.rng.integers(len(self.things)))] if self.things else None
         if obj is None:
             return False
         self._say(pid, lines.opinion(self.rng, obj.id, obj.name), t + 0.2, addressee=addressee)
         return True
 
     def _say_question(self, pid: str, t: float, addressee: str | None) -> bool:
-        if not self.world.objects:
+        if not self.things:
             return False
-        obj = self.world.objects[int(self.rng.integers(len(self.world.objects)))]
+        obj = self.things[int(self.rng.integers(len(self.things)))]
         end = self._say(pid, lines.question(obj.id, obj.name, book=self.book), t + 0.2, addressee=addressee)
         if addressee is None:
             return True
@@ -460,7 +470,7 @@ class _Planner:
 
     def _say_request(self, pid: str, t: float, addressee: str | None) -> bool:
         room = self.world.get(self.room_now[pid])
-        candidates = [o for o in self.world.objects
+        candidates = [o for o in self.things
                       if self._available(o.id, t) and self.world.get(self.object_at[o.id][0]).room != room.id]
         if addressee is None or not candidates:
             return False
@@ -520,7 +530,7 @@ class _Planner:
 
     def _reply(self, pid: str | None, to: str, line: lines.Line, after: float) -> float | None:
         """Another person (busy with their own plan) answers, with some chance."""
-        if pid is None or self.rng.random() >= self.config.reply_probability:
+        if pid is None or pid in self.silent or self.rng.random() >= self.config.reply_probability:
             return None
         return self._speak(pid, line, after + 0.3, to)[1]
 

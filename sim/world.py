@@ -11,6 +11,7 @@ the people. Coordinates are metres on the floor plane: x east, y north, z up. Id
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
@@ -40,15 +41,23 @@ class WorldConfig:
     n_objects: int = 16  # movable objects, 0 to 60
     lookalike_pairs: int = 2  # pairs of look-alike objects of one colour (red mug / red cup) put in different rooms
     similar_people: bool = True  # two people dress alike (a re-identification hard case)
+    # extra things, each with the label and colour of another thing and placed in another room (two red
+    # mugs): names are not unique; neither thing of a pair is moved, spoken of or asked about (ambiguous)
+    twin_pairs: int = 1
 
     def __post_init__(self) -> None:
         _check_int("n_rooms", self.n_rooms, 1, len(cat.ROOM_NAMES))
         _check_int("n_people", self.n_people, 0, len(cat.PERSON_NAMES))
         _check_int("n_objects", self.n_objects, 0, 60)
         _check_int("lookalike_pairs", self.lookalike_pairs, 0, 6)
+        _check_int("twin_pairs", self.twin_pairs, 0, 6)
         if 2 * self.lookalike_pairs > self.n_objects:
             raise ValueError(f"WorldConfig.lookalike_pairs={self.lookalike_pairs}: expected at most "
                              f"n_objects/2 = {self.n_objects // 2}")
+        if self.twin_pairs > self.n_objects - 2 * self.lookalike_pairs:
+            raise ValueError(f"WorldConfig.twin_pairs={self.twin_pairs}: expected at most the objects outside "
+                             f"look-alike pairs, n_objects - 2 * lookalike_pairs = "
+                             f"{self.n_objects - 2 * self.lookalike_pairs}")
 
 
 @dataclass(frozen=True)
@@ -153,7 +162,7 @@ class Object:
     index: int
     category: str  # "mug"
     colour: str  # "red"
-    name: str  # "red mug", unique in the world
+    name: str  # "red mug"; shared only by a twin pair (WorldConfig.twin_pairs: World.ambiguous)
     rgb: RGB
     width: float
     height: float
@@ -255,6 +264,12 @@ class World:
             grid[np.ix_(inside_y, inside_x)] = room.index
         return grid, (x0, y0), resolution
 
+    @property
+    def ambiguous(self) -> frozenset[str]:
+        """Ids of the objects whose name another object has too (twin pairs): no line or question names them."""
+        counts = Counter(o.name for o in self.objects)
+        return frozenset(o.id for o in self.objects if counts[o.name] > 1)
+
     def doors_of(self, room_id: str) -> list[Door]:
         return [d for d in self.doors if room_id in d.rooms]
 
@@ -271,6 +286,8 @@ def build_world(seed: int, config: WorldConfig | None = None) -> World:
     furniture = _furniture(rng, rooms, doors)
     objects = _objects(rng, config)
     initial = _initial_placements(rng, objects, furniture, config.lookalike_pairs)
+    # twins draw from their own generator, so that the rest of a seed's home is the same with or without them
+    objects, initial = _add_twins(np.random.default_rng([int(seed), 7]), objects, initial, furniture, config)
     people = _people(rng, config)
     decorations = _decorations(rng, rooms, doors, furniture)
     world = World(int(seed), config, rooms, doors, furniture, objects, people, decorations, initial)
@@ -543,6 +560,31 @@ def _initial_placements(rng, objects, furniture, lookalike_pairs: int) -> tuple[
             pair_rooms[pair] = f.room
         placements.append(Placement(obj.id, f.id, slot))
     return tuple(placements)
+
+
+def _add_twins(rng: np.random.Generator, objects: tuple[Object, ...], initial: tuple[Placement, ...],
+               furniture: tuple[Furniture, ...], config: WorldConfig) -> tuple[tuple[Object, ...], tuple[Placement, ...]]:
+    """Append ``config.twin_pairs`` objects, each a copy (label, colour) of an object outside the look-alike
+    pairs, on a free slot in a room other than its original's."""
+    where = {p.object: p for p in initial}
+    room_of = {f.id: f.room for f in furniture}
+    taken = {(p.furniture, p.slot) for p in initial}
+    holders = [f for f in furniture if f.holds_objects]
+    originals = objects[2 * config.lookalike_pairs:]
+    objects, initial = list(objects), list(initial)
+    for k in rng.permutation(len(originals))[: config.twin_pairs]:
+        original = originals[int(k)]
+        home = room_of[where[original.id].furniture]
+        free = [(f.id, s) for f in holders if f.room != home for s in range(len(f.slots)) if (f.id, s) not in taken]
+        if not free:
+            raise ValueError(f"no free slot outside the {home} for the twin of the {original.name}: lower "
+                             f"twin_pairs or n_objects, or raise n_rooms")
+        f, slot = free[int(rng.integers(len(free)))]
+        taken.add((f, slot))
+        twin = replace(original, id=f"object:{len(objects)}", index=len(objects))
+        objects.append(twin)
+        initial.append(Placement(twin.id, f, slot))
+    return tuple(objects), tuple(initial)
 
 
 def _people(rng: np.random.Generator, config: WorldConfig) -> tuple[Person, ...]:

@@ -17,8 +17,8 @@ def evaluate(
     suite: str = typer.Option("sim", "--suite", help="sim (simulated episodes), embodied (robot tasks after a lived episode) or m3bench (a QA file + videos)."),
     seeds: str = typer.Option("", "--seeds", help="Comma-separated episode seeds (sim), e.g. 1,2,3."),
     minutes: Optional[float] = typer.Option(None, "--minutes", min=0.1, help="Episode length in minutes (sim; default 20: EVAL.md wants 30 questions of every type)."),
-    profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with (lite until the simulator's "
-                                "speech goes through the real speech stack: issue #26)."),
+    profile: str = typer.Option("lite", "--profile", "-p", help="Profile to ingest with; sim: the episodes' audio "
+                                "goes through its speech stack (lite recognises no words: standard does)."),
     noise: str = typer.Option("default", "--noise", help="Simulated perception noise: default or clean (debug)."),
     wording: str = typer.Option("dev", "--wording", help="sim: the phrasings of questions and people's lines: dev "
                                 "(the answerer's development set) or heldout (a set it never saw)."),
@@ -128,6 +128,10 @@ def _print_eval(report: dict, out_dir: Path) -> None:
         elif isinstance(value, float):
             value = f"{value:.3f}"
         table.add_row(key, str(value))
+    if report.get("profile"):
+        table.add_row("profile", str(report["profile"]))
+    if report.get("speech"):
+        table.add_row("the world hears", str(report["speech"]["world_hears"]))
     if report.get("answerer"):
         table.add_row("answerer", str(report["answerer"]))
     for measure, value in baseline_rows(report):

@@ -3,8 +3,8 @@
 EVAL.md: an answerer's figure is worth what it beats. Each baseline is called as the suite calls the
 built-in answerer, ``(memory, question) -> answer``, and graded by ``sim.score``. It reads only the
 question's words, the time it is asked, and what the memory stored before that time (sightings,
-heard lines, the map's areas, events by the memory's search); never the truth, nor the question's
-type or answer. The kind of answer a question wants is read from its question word
+lines heard: ingest's utterances with words, as the world reads them; the map's areas, events by the
+memory's search); never the truth, nor the question's type or answer. The kind of answer a question wants is read from its question word
 (``answer_kind``), as any answerer must.
 
 - ``last_room``: where-questions get the room of the latest sighting of the thing named (label, and
@@ -31,6 +31,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from memory import perceived
+from memory.spoken import spoken
 from sim import Question, score
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ _INDIRECT = re.compile(r"\b(?:know|seen|see|saw|tell me|remember|recall|notice|n
                        r"((?:where|when|who|whom|whose|which|what|how)\b)", re.I)
 _KINDS = (  # (pattern, answer kind); the earliest match in the question decides, ties in this order
     (re.compile(r"\bhow (many|often)\b", re.I), "count"),
-    (re.compile(r"\bhow long\b", re.I), "duration"),
+    (re.compile(r"\bhow (long|much time)\b", re.I), "duration"),
     (re.compile(r"\b(where|(which|what) (room|place|area))\b", re.I), "room"),
     (re.compile(r"\b(who|whom|whose)\b", re.I), "person"),
     (re.compile(r"\b(when|what time)\b", re.I), "time"),
@@ -84,13 +85,16 @@ def answer_kind(text: str) -> str:
 
 @dataclass
 class _Stored:
-    """A memory's sightings, heard lines and map, read once and extended as new rows arrive."""
+    """A memory's sightings, lines heard and map, read once and extended as new rows arrive. Lines heard
+    are those the world reads: ingest's utterances with words (``memory.spoken``) and a perception
+    log's heard lines."""
 
     sightings: list[tuple] = field(default_factory=list)  # (time, kind, label, colour, x, y), by time
     heard: list[tuple] = field(default_factory=list)  # (start, end, text, speaker), by start
     areas: list[perceived.Area] = field(default_factory=list)
     last_sighting: int = 0  # highest row id read
     last_heard: int = 0
+    logged: list[tuple] = field(default_factory=list)  # the perception log's heard lines, by start
 
     def refresh(self, store) -> "_Stored":
         new = perceived.sightings(store, after_id=self.last_sighting)
@@ -100,8 +104,10 @@ class _Stored:
             self.last_sighting = max(r[0] for r in new)
         lines = perceived.heard(store, after_id=self.last_heard)
         if lines:
-            self.heard = sorted(self.heard + [(r[2], r[3], r[4], r[5]) for r in lines], key=lambda r: r[0])
+            self.logged = sorted(self.logged + [(r[2], r[3], r[4], r[5]) for r in lines], key=lambda r: r[0])
             self.last_heard = max(r[0] for r in lines)
+        said = [(float(a), float(b), text, speaker) for _, a, b, text, speaker in spoken(store)]  # few: read whole
+        self.heard = sorted(self.logged + said, key=lambda r: r[0])
         self.areas = perceived.areas(store)
         return self
 

@@ -97,6 +97,12 @@ def _header(report: dict) -> str:
                                         "tolerance_s", "answerer") if report.get(k) is not None}
     lines = [f"# mnemo evaluation: {report.get('suite', '?')}", ""]
     lines += [f"- {k}: {_plain(v)}" for k, v in settings.items()]
+    speech = report.get("speech")
+    if speech:
+        lines.append(f"- speech (vad {speech['vad']}, recogniser {speech['asr']}, voices {speech['voices']}; audio "
+                     f"{', '.join(speech['audio'])}): the world hears {speech['world_hears']}; "
+                     f"{speech['utterances_with_words']} lines with words stored of {speech['lines_in_earshot']} "
+                     "said in earshot")
     if report.get("retrieval"):
         lines.append(f"- query latency times {report['retrieval']}")
     if report.get("machine"):

@@ -1,9 +1,9 @@
 """The simulator suite: render episodes, ingest them through the real pipeline, measure what can be.
 
-Per seed: render the episode (or reuse it), ingest its mp4 into a fresh memory through
-``mnemo.open(...).ingest``, score the event boundaries against the visible truth, time the
-retrieval call of every generated question, and, when an answerer is given, score its answers
-with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null). The
+Per seed: render the episode (or reuse it), ingest its mp4 (frames, and its espeak-ng audio through
+the profile's speech stack) into a fresh memory through ``mnemo.open(...).ingest``, score the event
+boundaries against the visible truth, time the retrieval call of every generated question, and, when
+an answerer is given, score its answers with ``sim.score`` (the CLI gives the built-in answerer; without one QA accuracy is null). The
 baselines (``mnemo.evaluation.baselines``) answer the same questions of the same memories and are
 scored the same way, so that every figure stands beside what needs no reasoning.
 """
@@ -35,8 +35,9 @@ from mnemo.evaluation.workspace import fresh_memory_dir
 from mnemo.pipeline import IngestReport, decoded_frame_size
 from streams.geometry import scaled_size
 from streams.identity import stream_id
-from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, ScenarioConfig, Truth, generate_questions,
-                 load_truth, render_episode, score)
+from memory.spoken import SAID
+from sim import (QUESTION_TYPES, NoiseConfig, Question, RenderConfig, ScenarioConfig, Truth, WorldConfig,
+                 espeak_available, generate_questions, load_truth, render_episode, score)
 from sim.questions import DURATION_TOLERANCE, TIME_TOLERANCE
 from sim.wording import WORDINGS
 
@@ -101,7 +102,11 @@ def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: s
     if not tolerance >= 0:
         raise ValueError(f"tolerance={tolerance!r}: expected seconds >= 0")
     chosen = tuple(make_baselines(baselines))  # an unknown name fails here, before any work
-    gamma = load_profile(profile).segmenter.gamma  # also fails on a bad profile before rendering anything
+    loaded = load_profile(profile)  # fails on a bad profile before rendering anything
+    gamma = loaded.segmenter.gamma
+    if loaded.speech.asr is not None and not espeak_available():
+        logger.warning("espeak-ng is not installed: the episodes' people speak in tones, which the %s profile's "
+                       "recogniser cannot read (apt-get install espeak-ng; scripts/setup.sh does)", profile)
     load = load_average()
     out = Path(out_dir)
     settings = _Settings(minutes, profile, out, Path(work_dir) if work_dir is not None else out / "work",
@@ -154,18 +159,34 @@ def prepare_episode(seed: int, minutes: float, directory: str | Path, wording: s
 
 
 def _reusable_truth(truth_path: Path, video: Path, seed: int, minutes: float, wording: str = "dev") -> Truth | None:
+    """The truth of a render made as one would be made now: same seed, world and scenario settings (length,
+    wording, twins, silent people), camera and speech (espeak-ng voices where installed)."""
     if not (truth_path.is_file() and video.is_file() and video.stat().st_size > 0):
         return None
     try:
-        truth = load_truth(truth_path)
-    except ValueError as err:
+        written = json.loads(truth_path.read_text())  # as written: a setting added since then is missing here
+    except (OSError, json.JSONDecodeError) as err:
         logger.warning("%s is not reusable (%s); rendering again", truth_path, err)
         return None
     camera = RenderConfig()
-    written = json.loads(truth_path.read_text()).get("scenario_config", {}).get("wording")  # none: before wordings
-    same = (written == wording and truth.seed == seed and abs(truth.duration - float(minutes) * 60.0) < 1e-6
-            and (truth.width, truth.height, truth.fps) == (camera.width, camera.height, camera.fps))
-    return truth if same else None
+    scenario = ScenarioConfig(duration=float(minutes) * 60.0, wording=wording)
+    same = (isinstance(written, dict) and written.get("scenario_config") == _as_json(scenario)
+            and written.get("world_config") == _as_json(WorldConfig()) and written.get("seed") == seed
+            and written.get("speech") == ("espeak" if espeak_available() else "tones")
+            and (written.get("width"), written.get("height"), written.get("fps")) == (camera.width, camera.height,
+                                                                                      camera.fps))
+    if not same:
+        return None
+    try:
+        return Truth.from_json(written)
+    except (ValueError, TypeError, KeyError) as err:
+        logger.warning("%s is not reusable (%s); rendering again", truth_path, err)
+        return None
+
+
+def _as_json(config) -> dict:
+    """A config dataclass as truth.json holds it."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
 
 
 def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
@@ -185,6 +206,7 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
         size = scaled_size(truth.width, truth.height, None, decoded_frame_size(memory.encoders))
         entities = score_stored_entities(memory.store, truth, size, stream=stream)
         perceived.update(sightings=entities["sightings"], placed=_placed(memory, stream))
+        heard = _heard(memory, stream, truth)
         timing = time_searches(memory, [q.text for q in questions])
         scores = _answer(memory, questions, settings.answerer) if settings.answerer is not None else None
         baselines = {b.name: _answer_baseline(memory, questions, b) for b in settings.baselines}
@@ -195,6 +217,7 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     run.detail = _detail(run, truth, video, reused, len(starts), questions, plot)
     run.detail["entities"] = entities
     run.detail["sim_perception"] = perceived
+    run.detail["speech"] = heard
     logger.info("episode %d: %d events, boundary F1 %s, RTF %.1f, p50 %s ms", seed, len(starts),
                 _short(result.score.f1), ingest.realtime_factor, _short(timing.summary()["p50_ms"]))
     return run
@@ -220,6 +243,18 @@ def sim_profile(profile: str, truth: Truth, truth_path: Path, noise: NoiseConfig
     entities = dataclasses.replace(loaded.entities, detectors=("sim",), camera=camera,
                                    detector_options={"sim": {"truth": truth, "noise": noise, "seed": seed}})
     return dataclasses.replace(loaded, entities=entities)
+
+
+def _heard(memory: Memory, stream: str, truth: Truth) -> dict:
+    """What the speech stack made of the episode's audio, beside what was said in earshot: lines with words
+    (the world's ``spoken``), speech turns without words (a profile with no recogniser) and voices."""
+    stored = memory.store.utterances(stream=stream)
+    said = [u for u in stored if u.origin in SAID and u.text.strip()]
+    in_earshot = [u for u in truth.utterances if u.heard]
+    return {"audio": truth.speech, "lines_in_earshot": len(in_earshot),
+            "speakers_in_earshot": len({u.speaker for u in in_earshot}), "people": len(truth.people),
+            "utterances_with_words": len(said), "turns_without_words": len(stored) - len(said),
+            "voices": len({u.voice for u in stored if u.voice})}
 
 
 def _placed(memory: Memory, stream: str) -> int:
@@ -332,7 +367,7 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
     names = list(runs[0].baselines) if runs else []
     baselines = {name: _baseline_qa(_merge_scores(runs, name)) for name in names}
     return {
-        "suite": "sim", **metrics,
+        "suite": "sim", **metrics, "speech": _speech(settings.profile, runs),
         "not_measurable": _not_measurable(metrics, answerer is not None),
         "profile": settings.profile, "wording": settings.wording, "seeds": seeds, "minutes": settings.minutes, "noise": noise,
         "tolerance_s": tolerance, "questions_per_type": settings.per_type,
@@ -347,6 +382,21 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
         "notes": _notes(noise, tolerance, answerer, names),
         "episodes": [r.detail for r in runs],
     }
+
+
+def _speech(profile: str, runs: list[EpisodeRun]) -> dict:
+    """The profile's speech stack and what the world heard through it (summed over episodes)."""
+    config = load_profile(profile).speech
+    totals = {k: sum(r.detail["speech"][k] for r in runs) for k in
+              ("lines_in_earshot", "utterances_with_words", "turns_without_words")}
+    if config.vad is None:
+        heard = "nothing: the profile decodes no audio"
+    elif config.asr is None:
+        heard = "no words: the profile finds speech and voices but recognises none (no recogniser)"
+    else:
+        heard = "what its recogniser made of the rendered audio, under voice labels (voice:N)"
+    return {"vad": config.vad, "asr": config.asr, "voices": config.voices,
+            "audio": sorted({r.detail["speech"]["audio"] for r in runs}), "world_hears": heard, **totals}
 
 
 def _merge_scores(runs: list[EpisodeRun], baseline: str | None = None) -> dict[str, list[float]]:
@@ -390,8 +440,9 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None, baselines: l
         "vectors, keyframes) with the simulator's detector (boxes, labels, scores, container states; no ids, "
         "vectors or positions) in the profile's entity stage at its detection rate: tracker, re-identification, "
         "appearance from the crops, colour from the pixels, positions from the pose log and a level pinhole "
-        "camera; drifting odometry, noisy transcripts (voices, not names) and the map's room rectangles are "
-        "logged beside; the answerer reads only what memory stored, never truth",
+        "camera; its audio (espeak-ng, a voice per person) through the profile's speech stack (`speech`: what "
+        "the world hears; a profile without a recogniser hears no words); drifting odometry and the map's room "
+        "rectangles are logged beside; the answerer reads only what memory stored, never truth",
     ]
     if answerer is not None:
         notes.append(f"answers from {_name(answerer)}, graded by sim.score (time answers within "

@@ -12,7 +12,10 @@ from scipy.optimize import linear_sum_assignment
 from mnemo.evaluation import STABLE_KEYS, run_sim_suite, write_report
 from mnemo.evaluation.boundaries import (BoundaryScore, combine, evaluate_boundaries, match_boundaries,
                                          score_boundaries, visible_boundaries)
-from sim import QUESTION_TYPES, generate_questions, load_truth, score
+from memory import perceived
+from memory.spoken import spoken
+from memory.store import MemoryStore
+from sim import QUESTION_TYPES, espeak_available, generate_questions, load_truth, score
 from sim.truth import Boundary, Observation, Seen
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -114,6 +117,26 @@ def test_episode_detail(suite):
     assert set(episode["questions"]["by_type"]) == set(QUESTION_TYPES)
 
 
+def test_lite_hears_no_words_and_says_so(suite):
+    """The episode's audio goes through lite's speech stack (VAD and voices, no recogniser): speech turns
+    without words are stored, no line with words and no heard line; the report names what the world hears."""
+    base, report = suite
+    speech = report["speech"]
+    assert (speech["vad"], speech["asr"]) == ("energy", None)
+    assert speech["audio"] == ["espeak" if espeak_available() else "tones"]
+    assert speech["world_hears"].startswith("no words") and speech["utterances_with_words"] == 0
+    (episode,) = report["episodes"]
+    assert episode["speech"]["lines_in_earshot"] == speech["lines_in_earshot"] >= 1  # seed 1 speaks in its first minute
+    assert episode["speech"]["turns_without_words"] >= 1 and "sim_perception" in episode
+    store = MemoryStore(base / "work" / "memory-1")
+    try:
+        assert perceived.heard(store) == [] and spoken(store) == []
+        assert store.utterances() and all(u.origin == "vad" and not u.text for u in store.utterances())
+    finally:
+        store.close()
+    assert "the world hears no words" in (base / "out" / "report.md").read_text()
+
+
 def test_report_files_and_plot(suite):
     base, report = suite
     out = base / "out"
@@ -125,6 +148,24 @@ def test_report_files_and_plot(suite):
     png = out / "episode-1.png"
     assert report["episodes"][0]["plot"] == str(png)
     assert png.read_bytes()[:8] == PNG_SIGNATURE and png.stat().st_size > 5000
+
+
+def test_a_render_made_with_other_settings_is_not_reused(suite, tmp_path):
+    """A render from before a setting changed (no twins, no silent person, other voices) is made again."""
+    from mnemo.evaluation.sim_suite import _reusable_truth
+
+    base, _ = suite
+    video = base / "work" / "episode-1" / "episode.mp4"
+    written = (base / "work" / "episode-1" / "truth.json").read_text()
+    truth = tmp_path / "truth.json"
+    truth.write_text(written)
+    assert _reusable_truth(truth, video, 1, 1.0) is not None
+    for section, key, value in (("world_config", "twin_pairs", 0), ("scenario_config", "silent_people", 0),
+                                (None, "speech", "none")):
+        data = json.loads(written)
+        (data[section] if section else data)[key] = value
+        truth.write_text(json.dumps(data))
+        assert _reusable_truth(truth, video, 1, 1.0) is None, key
 
 
 def _some_types_right(memory, question):

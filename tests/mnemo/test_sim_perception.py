@@ -1,11 +1,13 @@
-"""Feeding a memory with what a simulated robot logs beside its camera (poses, heard lines, map): no sightings
-(those come through ingest's entity stage), nothing of the truth."""
+"""Feeding a memory with what a simulated robot logs beside its camera and microphone (poses, map): no
+sightings (those come through ingest's entity stage), no lines heard (those come through ingest's speech
+stack, from the rendered audio), nothing of the truth."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from memory import perceived
+from memory.spoken import spoken
 from memory.store import MemoryStore
 from mnemo.evaluation.sim_perception import feed_sim_perception
 from perception.colour import ColourNamer
@@ -24,14 +26,14 @@ def test_the_catalogue_colours_read_as_their_basic_names_under_room_light():
             assert namer.name(patch) == name, (name, gain)
 
 
-def test_feed_stores_poses_lines_and_map_not_sightings(tmp_path):
-    truth = simulate(7, 2.0, render=RenderConfig(128, 96, fps=1.0, observation_rate=1.0), speech="tones").truth
+def test_feed_stores_poses_and_map_not_sightings_nor_speech(tmp_path):
+    truth = simulate(9, 2.0, render=RenderConfig(128, 96, fps=1.0, observation_rate=1.0), speech="tones").truth
+    assert any(u.heard for u in truth.utterances)  # there was speech in earshot to leak
     store = MemoryStore(tmp_path / "memory", create=True)
     store.add_stream("s", "sim://episode")
-    counts = feed_sim_perception(store, truth, "s", seed=7)
+    counts = feed_sim_perception(store, truth, "s", seed=9)
     assert counts["areas"] == len(truth.rooms) and len(perceived.areas(store)) == len(truth.rooms)
-    assert len(store.poses("s")) == counts["poses"] > 0 and len(perceived.heard(store)) == counts["heard"]
+    assert len(store.poses("s")) == counts["poses"] > 0
     assert perceived.seen(store) == []  # what the camera saw comes only through ingest
-    names = {p.name for p in truth.people}
-    assert all(not any(n in speaker for n in names) for *_, speaker in perceived.heard(store))  # voices, not names
+    assert perceived.heard(store) == [] and store.utterances() == [] and spoken(store) == []  # heard only by ingest
     store.close()

@@ -115,3 +115,18 @@ def test_agent_route_visits_named_rooms_only():
 def test_bad_scenario_config_names_the_field(kwargs, field):
     with pytest.raises(ValueError, match=f"ScenarioConfig.{field}"):
         replace(ScenarioConfig(), **kwargs)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_silent_people_never_speak_and_twins_are_never_moved_nor_named(seed):
+    world = build_world(seed)
+    scenario = build_scenario(world, ScenarioConfig(duration=600.0))
+    speakers = {u.speaker for u in scenario.utterances}
+    silent = [p.id for p in world.people if p.id not in speakers]
+    assert len(silent) >= 1  # ScenarioConfig.silent_people = 1
+    assert world.ambiguous and not any(a.target in world.ambiguous for a in scenario.actions)
+    assert not any(set(u.objects) & world.ambiguous for u in scenario.utterances)
+    names = {world.get(o).name for o in world.ambiguous}
+    assert not any(name in u.text for u in scenario.utterances for name in names)
+    talkative = build_scenario(world, ScenarioConfig(duration=600.0, silent_people=0))
+    assert len({u.speaker for u in talkative.utterances}) > len(speakers)

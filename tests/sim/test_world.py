@@ -47,13 +47,32 @@ def test_furniture_keeps_doors_and_centres_clear(seed):
 
 
 def test_objects_have_unique_names_and_lookalikes_start_in_different_rooms():
-    world = build_world(2, WorldConfig(n_objects=20, lookalike_pairs=3))
+    world = build_world(2, WorldConfig(n_objects=20, lookalike_pairs=3, twin_pairs=0))
     assert len({o.name for o in world.objects}) == 20
     rooms = {p.object: world.get(p.furniture).room for p in world.initial}
     for k in range(3):
         a, b = world.objects[2 * k], world.objects[2 * k + 1]
         assert a.colour == b.colour and a.category != b.category
         assert rooms[a.id] != rooms[b.id]
+    slots = [(p.furniture, p.slot) for p in world.initial]
+    assert len(set(slots)) == len(slots)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_twins_share_label_and_colour_in_different_rooms_and_change_nothing_else(seed):
+    world = build_world(seed, WorldConfig(twin_pairs=2))
+    plain = build_world(seed, WorldConfig(twin_pairs=0))
+    assert world.objects[:len(plain.objects)] == plain.objects and world.initial[:len(plain.initial)] == plain.initial
+    assert (world.people, world.furniture) == (plain.people, plain.furniture)
+    twins = world.objects[len(plain.objects):]
+    rooms = {p.object: world.get(p.furniture).room for p in world.initial}
+    assert len(twins) == 2
+    for twin in twins:
+        original = next(o for o in plain.objects if o.name == twin.name)
+        assert (original.category, original.colour) == (twin.category, twin.colour) and original.index >= 4
+        assert rooms[original.id] != rooms[twin.id]
+    assert world.ambiguous == {o.id for o in world.objects if o.name in {t.name for t in twins}}
+    assert len(world.ambiguous) == 4 and plain.ambiguous == frozenset()
     slots = [(p.furniture, p.slot) for p in world.initial]
     assert len(set(slots)) == len(slots)
 
@@ -69,6 +88,7 @@ def test_people_have_voices_and_two_dress_alike():
 @pytest.mark.parametrize("kwargs, field", [
     ({"n_rooms": 0}, "n_rooms"), ({"n_rooms": 13}, "n_rooms"), ({"n_people": -1}, "n_people"),
     ({"n_objects": 2, "lookalike_pairs": 2}, "lookalike_pairs"), ({"n_objects": 1.5}, "n_objects"),
+    ({"n_objects": 4, "lookalike_pairs": 2, "twin_pairs": 1}, "twin_pairs"), ({"twin_pairs": -1}, "twin_pairs"),
 ])
 def test_bad_world_config_names_the_field(kwargs, field):
     with pytest.raises(ValueError, match=f"WorldConfig.{field}="):
