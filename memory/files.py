@@ -14,7 +14,24 @@ def atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+        durable_replace(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def durable_replace(written: Path, path: Path) -> None:
+    """Rename a finished file or folder over ``path`` so that even a power cut leaves the old or the new
+    one whole: its data reaches the disk (fsync) before the rename, and the rename before we return."""
+    for file in [written] if written.is_file() else [p for p in written.rglob("*") if p.is_file()]:
+        _fsync(file, os.O_RDONLY)
+    os.replace(written, path)
+    _fsync(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+WARM = ("mnemo.cli", "mnemo.memories", "memory.store", "memory.consolidation", "memory.budget")  # no torch: fork-safe
 COUNTS = Path(tempfile.mkdtemp(prefix="mnemo-interrupt-"))  # the child's counters, read by the parent after it ends
 
 
@@ -149,7 +150,8 @@ def run(request: dict) -> dict:
 def main() -> None:
     os.environ.update({"COLUMNS": "400", "NO_COLOR": "1"})
     sys.path.insert(0, str(REPO))
-    import mnemo.cli  # noqa: F401 - imported once, before any fork
+    for module in WARM:  # imported once, before any fork: a child's time is its command's own work
+        importlib.import_module(module)
 
     for line in sys.stdin:
         if line.strip():
