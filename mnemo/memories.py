@@ -13,7 +13,8 @@ from pathlib import Path
 
 from memory.files import durable_replace
 from memory.store import DB_NAME, MemoryStore
-from mnemo.errors import MemoryNotFound
+from memory.store_base import StorageError
+from mnemo.errors import MemoryNotFound, UserError, refused_write
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,12 @@ def export_memory(directory: str | Path, archive: str | Path) -> dict:
             tar.addfile(info, io.BytesIO(text))
             tar.add(copy, arcname=DB_NAME)
         durable_replace(partial, archive)
+    except (OSError, sqlite3.Error) as error:
+        if refused_write(error):
+            raise UserError(f"{archive}: the snapshot could not be written ({error}: a full disk, a file-size "
+                            "limit or a read-only folder?); the memory is unchanged and no archive was left: "
+                            "free space and run the same command again") from error
+        raise
     finally:
         for path in leftovers:
             path.unlink(missing_ok=True)
@@ -105,6 +112,12 @@ def import_memory(archive: str | Path, directory: str | Path) -> dict:
         if directory.exists():
             directory.rmdir()
         durable_replace(staging, directory)
+    except (OSError, sqlite3.Error, StorageError) as error:
+        if isinstance(error, StorageError) or refused_write(error):
+            raise UserError(f"{directory}: the snapshot could not be unpacked here ({error}: a full disk, a "
+                            "file-size limit or a read-only folder?); nothing was created: free space and run "
+                            "the same command again") from error
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     logger.info("imported %s into %s", archive, directory)
@@ -119,6 +132,8 @@ def _unpack(archive: Path, staging: Path) -> dict:
                 raise ValueError(f"{archive}: not a mnemo snapshot (it holds {sorted(names)[:5]})")
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, EOFError, OSError) as error:
+        if refused_write(error):  # the archive is fine: the folder it is unpacked into refused a write
+            raise
         raise ValueError(f"{archive}: not a readable mnemo snapshot ({error})") from error
     try:
         manifest = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))

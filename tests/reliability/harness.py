@@ -73,10 +73,10 @@ class Interrupter:
         self._proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "reliability" / "interrupt.py")],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environ)
 
-    def run(self, *argv: str, kill: dict | None = None) -> dict:
+    def run(self, *argv: str, kill: dict | None = None, fsize: int | None = None) -> dict:
         """The answer of one run: code (-9 when killed), killed, writes, calls, seconds, stdout, stderr."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(json.dumps({"argv": list(argv), "kill": kill}) + "\n")
+        self._proc.stdin.write(json.dumps({"argv": list(argv), "kill": kill, "fsize": fsize}) + "\n")
         self._proc.stdin.flush()
         line = self._proc.stdout.readline()
         if not line:

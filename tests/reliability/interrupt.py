@@ -11,6 +11,8 @@ child is killed (SIGKILL, as ``kill -9`` would: no handler, no ``finally``, no f
 - ``{"call": "module:Qual.name", "n": N, "when": "before" | "after"}``: at the Nth call of that function;
 - ``{"after_s": S}``: by the parent, S seconds after the fork (wherever the child then is).
 
+``"fsize": BYTES`` in a request limits the size of files the child may write (``RLIMIT_FSIZE``): a full disk.
+
 The answer: ``{"code": exit status (-9 when killed), "killed": bool, "writes": transactions committed
 or begun, "calls": calls of the hooked function, "seconds": wall time, "stdout", "stderr"}``.
 """
@@ -92,8 +94,11 @@ def _child(request: dict, out: Path, err: Path) -> None:
         _hook_writes(counts, kill.get("write"), kill.get("when", "inside"))
         if "call" in kill:
             _hook_call(counts, kill["call"], int(kill.get("n", 1)), kill.get("when", "before"))
-        if request.get("env"):
-            os.environ.update(request["env"])
+        if request.get("fsize"):  # a disk that fills up: writes past this many bytes fail (EFBIG)
+            import resource
+
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (request["fsize"], request["fsize"]))
         sys.argv = ["mnemo", *request["argv"]]
         from mnemo.cli import main
 
