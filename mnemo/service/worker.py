@@ -145,11 +145,25 @@ def _outcome(worker: Worker, job: dict, control: IngestControl | None = None) ->
 def _die_with(parent: int) -> None:
     """End this process once ``parent`` is gone (a service killed by ``kill -9`` or a crash): an orphan
     would ingest on for nobody and hold the memory's writer lock, so the restarted service could not
-    resume the job. Ending at once is what ``kill -9`` of an ingest does: what was committed is kept."""
+    resume the job. Ending at once is what ``kill -9`` of an ingest does: what was committed is kept.
+    On Linux the kernel kills it with its parent (``PR_SET_PDEATHSIG``); elsewhere a poll ends it."""
+    _kill_with_parent()
     while os.getppid() == parent:
         time.sleep(PARENT_POLL_S)
     logger.warning("the service (pid %d) is gone: the ingest worker stops; the job resumes when it restarts", parent)
     os._exit(1)
+
+
+def _kill_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL when the thread that started us ends
+    except (OSError, AttributeError) as error:
+        logger.debug("no PR_SET_PDEATHSIG (%s): polling for the parent instead", error)
 
 
 def main() -> None:
