@@ -348,7 +348,7 @@ def test_kill_9_mid_export_leaves_no_archive_that_looks_complete(ingested, inter
              {"call": "tarfile:TarFile.add", "n": 1, "when": "before"},  # the manifest in, the database not
              {"call": "mnemo.memories:durable_replace", "n": 1, "when": "before"}]  # written, not yet renamed
     kills = 0
-    for i, kill in enumerate(moments(done, hooks, seed=3, writes=0, timed=2)):
+    for i, kill in enumerate(moments(done, hooks, seed=3, writes=0, timed=1)):
         archive = tmp_path / f"killed-{i}" / "snapshot.tar.gz"
         run = interrupter.run("export", "-m", str(source), "--out", str(archive), kill=kill)
         kills += run["killed"]
@@ -375,7 +375,7 @@ def test_kill_9_mid_import_leaves_no_half_memory(ingested, interrupter, tmp_path
              {"call": "mnemo.memories:durable_replace", "n": 1, "when": "before"},  # checked, not renamed
              {"call": "os:replace", "n": 1, "when": "after"}]  # renamed: the import is complete
     kills = 0
-    for i, kill in enumerate(moments(done, hooks, seed=4, writes=0, timed=2)):
+    for i, kill in enumerate(moments(done, hooks, seed=4, writes=0, timed=1)):
         folder = tmp_path / f"killed-{i}"
         folder.mkdir()
         memory = folder / "memory"
