@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
@@ -132,8 +133,8 @@ def _unpack(archive: Path, staging: Path) -> dict:
                 raise ValueError(f"{archive}: not a mnemo snapshot (it holds {sorted(names)[:5]})")
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, EOFError, OSError) as error:
-        if refused_write(error):  # the archive is fine: the folder it is unpacked into refused a write
-            raise
+        if getattr(error, "errno", None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):  # the archive is fine:
+            raise  # the folder it is unpacked into is full
         raise ValueError(f"{archive}: not a readable mnemo snapshot ({error})") from error
     try:
         manifest = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))
