@@ -1,6 +1,7 @@
-"""The crash matrix: ``kill -9`` mid-ingest, a disk that fills up, a read-only memory folder, two
-writers at once. Afterwards: a clear message, an intact memory, and a resumed ingest that ends
-identical to an uninterrupted one (same events, same vectors, same text)."""
+"""The crash matrix: ``kill -9`` mid-ingest, mid-consolidate, mid-budget, mid-export, mid-import and of a
+service mid-ingest; a disk that fills up (ingest, export, import); a read-only memory folder; two
+writers at once. Afterwards: a clear message, an intact memory, nothing stored lost, and a rerun that
+ends identical to an uninterrupted one (same rows, same events, same vectors, same text)."""
 
 from __future__ import annotations
 
