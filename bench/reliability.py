@@ -217,7 +217,8 @@ def _commands(crash, source: Path, work: Path) -> dict:
                    and (not p["memory"].exists() or crash.rows(p["memory"]) == expected),
                    lambda p: crash.rows(p["memory"]),
                    [{"call": "tarfile:TarFile.extractall", "n": 1, "when": "after"},
-                    {"call": "mnemo.memories:durable_replace", "n": 1}, {"call": "os:replace", "n": 1, "when": "after"}]),
+                    {"call": "mnemo.memories:durable_replace", "n": 1},
+                    {"call": "os:replace", "n": 1, "when": "after"}]),
     }
 
 
@@ -275,11 +276,13 @@ def service_crashes(tally: Tally, crash, clip: Path, expected: dict, work: Path,
                 c.put(f"/v1/memories/{name}")
                 job = c.post(f"/v1/memories/{name}/videos", json={"path": str(clip)}).json()["job"]
                 deadline = time.monotonic() + 120
-                while not ((memory / "memory.db").exists() and crash.events(memory) >= at) and time.monotonic() < deadline:
+                while time.monotonic() < deadline and not ((memory / "memory.db").exists()
+                                                           and crash.events(memory) >= at):
                     time.sleep(0.005)
             server.kill_and_restart()
             partial = crash.content(memory)["events"]
-            survived = harness.snapshot(memory)["integrity_check"] == "ok" and partial == expected["events"][:len(partial)]
+            intact = harness.snapshot(memory)["integrity_check"] == "ok"
+            survived = intact and partial == expected["events"][:len(partial)]
             with server.client() as c:
                 done = wait_job(c, job, timeout=300)
             try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -158,9 +159,12 @@ def main() -> None:
     for module in WARM:  # imported once, before any fork: a child's time is its command's own work
         importlib.import_module(module)
 
-    for line in sys.stdin:
-        if line.strip():
-            print(json.dumps(run(json.loads(line))), flush=True)
+    try:
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(run(json.loads(line))), flush=True)
+    finally:
+        shutil.rmtree(COUNTS, ignore_errors=True)
 
 
 if __name__ == "__main__":

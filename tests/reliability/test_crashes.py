@@ -416,8 +416,8 @@ def test_a_full_disk_during_export_or_import_is_one_clear_line(command, ingested
     assert harness.snapshot(source) == before
     again = interrupter.run(*argv)
     assert again["code"] == 0, again
-    assert (harness.count(target, "events") if command == "import" else _archive(archive, tmp_path / "x")[0]["events"]) \
-        == harness.count(source, "events")
+    events = harness.count(target, "events") if command == "import" else _archive(archive, tmp_path / "x")[0]["events"]
+    assert events == harness.count(source, "events")
 
 
 def test_kill_9_of_the_service_mid_ingest_then_resume_is_identical(reference, tmp_path):
