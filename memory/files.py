@@ -7,14 +7,18 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file in the same folder, then rename it over ``path``."""
+def atomic_write(path: Path, data: bytes, durable: bool = False) -> None:
+    """Write ``data`` to a temporary file in the same folder, then rename it over ``path``; ``durable``:
+    through to the disk before and after the rename (a record that must survive a power cut, not a cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        durable_replace(Path(tmp), path)
+        if durable:
+            durable_replace(Path(tmp), path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
