@@ -123,6 +123,8 @@ def run(request: dict) -> dict:
     """Fork, run, wait; the answer for one request."""
     work = Path(tempfile.mkdtemp(prefix="run-", dir=COUNTS))
     out, err = work / "stdout", work / "stderr"
+    for path in (out, err):  # there even when the child is killed before it opens them
+        path.touch()
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
