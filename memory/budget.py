@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+PENDING = "budget-vacuum-pending"  # memory_state key: events were compacted and the space is not yet reclaimed
+
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS retrievals (
         event_id INTEGER PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
@@ -133,6 +135,7 @@ def enforce(store: "MemoryStore", max_bytes: int, keep_recent: int = 0) -> Budge
     if max_bytes <= 0:
         raise ValueError(f"budget must be a positive number of bytes, got {max_bytes!r}")
     _checkpoint(store)  # the WAL's copies of pages are not what the memory holds
+    _finish_cut_run(store)
     before = disk_bytes(store.directory)
     report = BudgetReport(budget=int(max_bytes), before=before, after=before)
     if before <= max_bytes:
@@ -202,10 +205,25 @@ def _compact(store: "MemoryStore", ids: list[int]) -> int:
             c.execute("INSERT INTO tombstones(event_id, dropped, compacted) VALUES (?, ?, ?)",
                       (event_id, json.dumps(dropped), time.time()))
             freed += jpeg_bytes + sum(n for _, n in spaces)
+        store._put_state(c, PENDING, b"1")  # cleared by _vacuum: a run cut before it is finished by the next
     for event_id in ids:
         for thumb in (store.directory / "thumbs").glob(f"{event_id}_*.jpg"):
             thumb.unlink(missing_ok=True)
     return freed
+
+
+def _finish_cut_run(store: "MemoryStore") -> None:
+    """What a run killed between its compaction and its vacuum left undone: thumbnails of compacted events
+    and the space of their blobs, so that the next run measures what an uninterrupted one would have."""
+    if store.state(PENDING) is None:
+        return
+    logger.info("finishing the compaction of %s that an earlier run did not finish", store.directory)
+    dropped = set(tombstones(store))
+    for thumb in (store.directory / "thumbs").glob("*.jpg"):
+        head = thumb.stem.split("_")[0]
+        if head.isdigit() and int(head) in dropped:
+            thumb.unlink(missing_ok=True)
+    _vacuum(store)
 
 
 def _checkpoint(store: "MemoryStore") -> None:
@@ -220,6 +238,8 @@ def _vacuum(store: "MemoryStore") -> None:
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("VACUUM")
+        with store._write() as c:
+            c.execute("DELETE FROM memory_state WHERE key = ?", (PENDING,))
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except sqlite3.OperationalError as exc:  # a reader holds the database: the space is reused, not returned
         logger.warning("could not vacuum %s (%s); freed pages will be reused", store.directory, exc)

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
 
 # a write the storage refused: full disk, file-size limit, quota, read-only folder, permissions
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+# SQLite's words for the same
+_STORAGE_SQLITE = ("database or disk is full", "disk I/O error", "attempt to write a readonly database")
+
+
+def refused_write(error: BaseException) -> bool:
+    """True when ``error`` is storage refusing a write (a full disk, a file-size limit, a read-only folder)."""
+    if isinstance(error, OSError):
+        return error.errno in _STORAGE_ERRNOS
+    return isinstance(error, sqlite3.Error) and any(words in str(error) for words in _STORAGE_SQLITE)
 
 
 class ConfigError(ValueError):

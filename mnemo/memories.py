@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import logging
 import shutil
 import sqlite3
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
+from memory.files import durable_replace
 from memory.store import DB_NAME, MemoryStore
-from mnemo.errors import MemoryNotFound
+from memory.store_base import StorageError
+from mnemo.errors import MemoryNotFound, UserError, refused_write
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "mnemo-snapshot.json"
+STAGING = ".import-partial"  # suffix of the folder an import unpacks into before it takes the name
 
 
 def find_memories(root: str | Path, depth: int = 3) -> list[Path]:
@@ -27,7 +31,8 @@ def find_memories(root: str | Path, depth: int = 3) -> list[Path]:
     found, level = [], [root]
     for _ in range(depth + 1):
         found += [d for d in level if (d / DB_NAME).is_file()]
-        level = [c for d in level if not (d / DB_NAME).is_file() for c in sorted(d.iterdir()) if c.is_dir()]
+        level = [c for d in level if not (d / DB_NAME).is_file() for c in sorted(d.iterdir())
+                 if c.is_dir() and not c.name.endswith(STAGING)]  # an import in progress (or killed) is no memory
     return sorted(found)
 
 
@@ -47,43 +52,75 @@ def recorded_profile(directory: str | Path) -> str | None:
 
 
 def export_memory(directory: str | Path, archive: str | Path) -> dict:
-    """Write a consistent snapshot of a memory (its database; caches are rebuilt) to a .tar.gz."""
+    """Write a consistent snapshot of a memory (its database; caches are rebuilt) to a .tar.gz.
+
+    The archive is written beside its final name (``ARCHIVE.partial``, with the database copy in
+    ``ARCHIVE.db.partial``) and renamed into place once complete and on disk: an export that is
+    killed leaves no file under the archive's name, and the next run replaces what it left.
+    """
     directory, archive = Path(directory), Path(archive)
     if not (directory / DB_NAME).is_file():
         raise MemoryNotFound(f"{directory}: no mnemo memory here")
-    with MemoryStore(directory, create=False) as store, tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / DB_NAME
-        store.backup(copy)
-        manifest = {**store.summary(), "format": 1, "exported": time.time(), "source": str(directory.resolve())}
-        (Path(tmp) / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        partial = archive.with_name(archive.name + ".partial")
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    partial, copy = archive.with_name(archive.name + ".partial"), archive.with_name(archive.name + ".db.partial")
+    leftovers = [partial, copy, copy.with_name(copy.name + "-journal")]
+    try:
+        for path in leftovers:  # a killed export's
+            path.unlink(missing_ok=True)
+        with MemoryStore(directory, create=False) as store:
+            store.backup(copy)
+            manifest = {**store.summary(), "format": 1, "exported": time.time(), "source": str(directory.resolve())}
         with tarfile.open(partial, "w:gz") as tar:
-            tar.add(Path(tmp) / MANIFEST, arcname=MANIFEST)
+            text = json.dumps(manifest, indent=1).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime, info.mode = len(text), int(manifest["exported"]), 0o644
+            tar.addfile(info, io.BytesIO(text))
             tar.add(copy, arcname=DB_NAME)
-        partial.replace(archive)
+        durable_replace(partial, archive)
+    except (OSError, sqlite3.Error) as error:
+        if refused_write(error):
+            raise UserError(f"{archive}: the snapshot could not be written ({error}: a full disk, a file-size "
+                            "limit or a read-only folder?); the memory is unchanged and no archive was left: "
+                            "free space and run the same command again") from error
+        raise
+    finally:
+        for path in leftovers:
+            path.unlink(missing_ok=True)
     logger.info("exported %s to %s", directory, archive)
     return manifest
 
 
 def import_memory(archive: str | Path, directory: str | Path) -> dict:
-    """Unpack a snapshot into a new memory directory, checking it before it takes the name."""
+    """Unpack a snapshot into a new memory directory, checking it before it takes the name.
+
+    It is unpacked into ``.NAME.import-partial`` beside the directory and renamed into place once
+    checked and on disk: an import that is killed leaves no memory under the name (and nothing
+    ``mnemo memories`` lists); the next run removes what it left.
+    """
     archive, directory = Path(archive), Path(directory)
     if not archive.is_file():
         raise FileNotFoundError(f"{archive}: no such snapshot file")
     if directory.exists() and any(directory.iterdir()):
         raise FileExistsError(f"{directory}: not empty; import into a new directory")
-    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=directory.parent if directory.parent.exists() else None))
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = directory.with_name(f".{directory.name}{STAGING}")
+    shutil.rmtree(staging, ignore_errors=True)  # a killed import's
+    staging.mkdir()
     try:
         manifest = _unpack(archive, staging)
         _check_database(staging / DB_NAME, archive)
-        directory.parent.mkdir(parents=True, exist_ok=True)
+        (staging / MANIFEST).unlink()
         if directory.exists():
             directory.rmdir()
-        shutil.move(str(staging), directory)
+        durable_replace(staging, directory)
+    except (OSError, sqlite3.Error, StorageError) as error:
+        if isinstance(error, StorageError) or refused_write(error):
+            raise UserError(f"{directory}: the snapshot could not be unpacked here ({error}: a full disk, a "
+                            "file-size limit or a read-only folder?); nothing was created: free space and run "
+                            "the same command again") from error
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    (directory / MANIFEST).unlink(missing_ok=True)
     logger.info("imported %s into %s", archive, directory)
     return manifest
 
@@ -96,6 +133,8 @@ def _unpack(archive: Path, staging: Path) -> dict:
                 raise ValueError(f"{archive}: not a mnemo snapshot (it holds {sorted(names)[:5]})")
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, EOFError, OSError) as error:
+        if getattr(error, "errno", None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):  # the archive is fine:
+            raise  # the folder it is unpacked into is full
         raise ValueError(f"{archive}: not a readable mnemo snapshot ({error})") from error
     try:
         manifest = json.loads((staging / MANIFEST).read_text(encoding="utf-8"))

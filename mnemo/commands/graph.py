@@ -28,11 +28,13 @@ def _reading(memory: Path) -> Iterator:
 
 @contextmanager
 def _writing(memory: Path) -> Iterator:
+    """A writable store, as the memory's one writer (mnemo/writer.py: refused while an ingest runs)."""
     from memory.store import MemoryStore
+    from mnemo.writer import WriterLock
 
     if not (memory / "memory.db").is_file():
         raise UserError(f"--memory {memory}: no mnemo memory here (ingest into it first)")
-    with MemoryStore(memory, create=False) as store:
+    with WriterLock(memory), MemoryStore(memory, create=False) as store:
         yield store
 
 

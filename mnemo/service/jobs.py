@@ -303,5 +303,5 @@ class JobManager:
 
     def _save(self, job: Job) -> None:
         job.version += 1
-        atomic_write(self._dir / f"{job.id}.json", json.dumps(asdict(job)).encode())
+        atomic_write(self._dir / f"{job.id}.json", json.dumps(asdict(job)).encode(), durable=True)
         self._lock.notify_all()

@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 0.2  # seconds between progress lines
+PARENT_POLL_S = 0.25  # seconds between checks that the service which started the worker is alive
 from mnemo.service.options import SURPRISE_DIR
 
 
@@ -140,9 +142,34 @@ def _outcome(worker: Worker, job: dict, control: IngestControl | None = None) ->
         return {"job": job["job"], "error": message}
 
 
+def _die_with(parent: int) -> None:
+    """End this process once ``parent`` is gone (a service killed by ``kill -9`` or a crash): an orphan
+    would ingest on for nobody and hold the memory's writer lock, so the restarted service could not
+    resume the job. Ending at once is what ``kill -9`` of an ingest does: what was committed is kept.
+    On Linux the kernel kills it with its parent (``PR_SET_PDEATHSIG``); elsewhere a poll ends it."""
+    _kill_with_parent()
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    logger.warning("the service (pid %d) is gone: the ingest worker stops; the job resumes when it restarts", parent)
+    os._exit(1)
+
+
+def _kill_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: SIGKILL when the thread that started us ends
+    except (OSError, AttributeError) as error:
+        logger.debug("no PR_SET_PDEATHSIG (%s): polling for the parent instead", error)
+
+
 def main() -> None:
-    """Read jobs from stdin until it closes."""
+    """Read jobs from stdin until it closes (or the service that started the worker is gone)."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="worker: %(levelname)s %(message)s")
+    threading.Thread(target=_die_with, args=(os.getppid(),), name="mnemo-worker-parent", daemon=True).start()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     worker = Worker()
     while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -61,3 +62,34 @@ def count(memory: Path, table: str) -> int:
         return db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608 - a fixed table name
     finally:
         db.close()
+
+
+class Interrupter:
+    """``tests/reliability/interrupt.py`` as a child process: runs ``mnemo`` commands in forks, killing
+    each (``kill -9``) at a moment the request names; one interpreter start for many runs."""
+
+    def __init__(self) -> None:
+        environ = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+        self._proc = subprocess.Popen([sys.executable, str(REPO / "tests" / "reliability" / "interrupt.py")],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environ)
+
+    def run(self, *argv: str, kill: dict | None = None, fsize: int | None = None) -> dict:
+        """The answer of one run: code (-9 when killed), killed, writes, calls, seconds, stdout, stderr."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(json.dumps({"argv": list(argv), "kill": kill, "fsize": fsize}) + "\n")
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the interrupter exited (status {self._proc.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=60)
+
+    def __enter__(self) -> "Interrupter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -51,6 +51,15 @@ class Server:
         self.stop()
         self._start()
 
+    def kill_and_restart(self) -> int:
+        """``kill -9`` the server (no handler runs: its worker is left to notice), then start it again
+        on the same root and port; the pid of the killed server."""
+        killed = self.proc.pid
+        self.proc.kill()
+        self.proc.wait()
+        self._start()
+        return killed
+
     def _wait_up(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
