@@ -63,6 +63,7 @@ class Memory:
         self._encoders = None
         self._registry = None
         self._writer = None  # the writer lock (mnemo/writer.py), taken by the first ingest, held until close
+        self._said_no_text = False  # a search that nothing can answer was warned of once
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -285,9 +286,11 @@ class Memory:
         # the query's words in screen text (OCR lines): names, numbers and rare words that vectors blur
         on_screen = [] if text is None else self.store.search_screen_text(text, k=max(4 * k, 50), stream=stream)
         if not queries and not on_screen:
-            logger.warning("nothing in this memory can answer that query (no text was stored and the "
-                           "frame encoder %r has no text tower); try --image or the full profile",
-                           self.encoders.frame.space)
+            # said once per open memory: a program asking many questions gets one warning, then debug lines
+            log = logger.debug if self._said_no_text else logger.warning
+            self._said_no_text = True
+            log("nothing in this memory can answer that query (no text was stored and the frame encoder %r has "
+                "no text tower); try --image or the full profile", self.encoders.frame.space)
             return []
         ranked = [self.store.search(space, vector, k=max(4 * k, 50), stream=stream) for space, vector in queries]
         if on_screen:
