@@ -44,8 +44,9 @@ def demo(out_dir: Path = typer.Option(Path("out/demo"), "--out", help="Where the
               f"lines {how})")
     memory = out_dir / "memory"
     ingest([str(sample.video)], memory=memory, profile=None, fps=None, keyframes_only=None, quiet=False,
-           use_ray=False, address=None, reconnect=False, reconnect_for=60.0, stall=5.0, max_lag=2.0, topic=[])
+           use_ray=False, address=None, reconnect=False, reconnect_for=60.0, stall=5.0, max_lag=2.0, topic=[],
+           caption_url=None, caption_model=None)
     events(memory=memory, stream=None, as_json=False)
     search(text=query, memory=memory, image=None, k=3, as_json=False)
     ask_command(question=question, memory=memory, at=None, answerer="builtin", llm_url=None, llm_model=None,
-                llm_key=None, as_json=False)
+                llm_key=None, llm_images=0, as_json=False)

@@ -32,9 +32,10 @@ def test_sim_detections_are_boxes_labels_scores_and_states_only(episode):
         assert d.box == pytest.approx(e.box) and d.label == e.label and d.score == e.score and d.state == e.state
         assert d.kind == ("person" if e.label == "person" else "object")
         # nothing a detector cannot know: no identity, vector, track or truth
-        assert d.appearance is None and d.space is None and d.truth is None and d.crop is None
+        # (a position is only a 3-D detector's measurement: a camera's boxes have none)
+        assert d.appearance is None and d.space is None and d.truth is None and d.crop is None and d.position is None
     fields = {f.name for f in dataclasses.fields(Detection)}
-    assert not fields & {"track_hint", "track_id", "position", "name"}
+    assert not fields & {"track_hint", "track_id", "name"}
     (near,) = detector.detect([None], [t + 0.1])  # within half a sampling interval: the same frame
     assert len(near) == len(found) and near[0].time == t + 0.1
     assert detector.detect([None], [episode.truth.duration + 60.0]) == [[]]
