@@ -98,11 +98,16 @@ def main() -> None:
         if node is not None:
             _kill(node, signal.SIGKILL)
         _kill(core)
+    report(output, node.returncode, args, played, stop=args.stop)
+
+
+def report(output: str, exit_status: int | None, args, played: float, **extra) -> dict:
+    """Print (and write to --out) the lag the node's summary line gives; shared with bench/ros2_live.py."""
     line = next((l for l in output.splitlines() if "events committed" in l), output[-500:])
     found = re.search(r"lag p50 ([\d.]+) s, p99 ([\d.]+) s; (\d+) frames dropped", line)
     events = re.search(r"(\d+) events committed", line)
     result = {"seconds": args.seconds, "rate": args.rate, "size": "640x480", "encoding": args.encoding,
-              "profile": args.profile, "stop": args.stop, "played_s": round(played, 1), "exit": node.returncode,
+              "profile": args.profile, **extra, "played_s": round(played, 1), "exit": exit_status,
               "lag_p50": float(found.group(1)) if found else None, "lag_p99": float(found.group(2)) if found else None,
               "dropped": int(found.group(3)) if found else None, "events": int(events.group(1)) if events else None,
               "line": line.strip()}
@@ -110,6 +115,7 @@ def main() -> None:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1))
+    return result
 
 
 if __name__ == "__main__":

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -27,13 +25,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-
-
-def _bench_ros():
-    spec = importlib.util.spec_from_file_location("bench_ros", REPO / "bench" / "ros.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _kill(process: subprocess.Popen, sig=signal.SIGINT) -> None:
@@ -82,7 +73,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="mnemo-ros2-bench-"))
     bag = work / "run"
-    _bench_ros().write_bag(bag, args.seconds, args.rate, "mcap", args.encoding)
+    _sibling("ros").write_bag(bag, args.seconds, args.rate, "mcap", args.encoding)
     os.environ.update(ROS_DOMAIN_ID=str(random.randrange(1, 200)), ROS_LOCALHOST_ONLY="1")
     os.environ.pop("CYCLONEDDS_URI", None)
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -99,18 +90,15 @@ def main() -> None:
         output = node.stdout.read()
     finally:
         _kill(node, signal.SIGKILL)
-    line = next((l for l in output.splitlines() if "events committed" in l), output[-500:])
-    found = re.search(r"lag p50 ([\d.]+) s, p99 ([\d.]+) s; (\d+) frames dropped", line)
-    events = re.search(r"(\d+) events committed", line)
-    result = {"seconds": args.seconds, "rate": args.rate, "size": "640x480", "encoding": args.encoding,
-              "profile": args.profile, "played_s": round(played, 1), "exit": node.returncode,
-              "lag_p50": float(found.group(1)) if found else None, "lag_p99": float(found.group(2)) if found else None,
-              "dropped": int(found.group(3)) if found else None, "events": int(events.group(1)) if events else None,
-              "line": line.strip()}
-    print(json.dumps(result, indent=1))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1))
+    _sibling("ros1_live").report(output, node.returncode, args, played)
+
+
+def _sibling(name: str):
+    """A bench script beside this one, as a module (bench/ is no package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":
