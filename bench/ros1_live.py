@@ -104,12 +104,14 @@ def main() -> None:
 def report(output: str, exit_status: int | None, args, played: float, **extra) -> dict:
     """Print (and write to --out) the lag the node's summary line gives; shared with bench/ros2_live.py."""
     line = next((l for l in output.splitlines() if "events committed" in l), output[-500:])
-    found = re.search(r"lag p50 ([\d.]+) s, p99 ([\d.]+) s; (\d+) frames dropped", line)
+    found = re.search(r"lag p50 ([\d.]+) s, p99 ([\d.]+) s, max ([\d.]+) s; (\d+) frames dropped(?: \((\d+) stale\))?",
+                      line)
     events = re.search(r"(\d+) events committed", line)
     result = {"seconds": args.seconds, "rate": args.rate, "size": "640x480", "encoding": args.encoding,
               "profile": args.profile, **extra, "played_s": round(played, 1), "exit": exit_status,
               "lag_p50": float(found.group(1)) if found else None, "lag_p99": float(found.group(2)) if found else None,
-              "dropped": int(found.group(3)) if found else None, "events": int(events.group(1)) if events else None,
+              "lag_max": float(found.group(3)) if found else None, "dropped": int(found.group(4)) if found else None,
+              "stale": int(found.group(5) or 0) if found else None, "events": int(events.group(1)) if events else None,
               "line": line.strip()}
     print(json.dumps(result, indent=1))
     if args.out:

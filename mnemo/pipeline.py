@@ -349,7 +349,7 @@ class _StreamRun:
             self.info = dataclasses.replace(self.info, wall_clock=source.info.wall_clock)
         report.ending = source.ending or STOPPED
         report.end_reason = source.reason or control.reason
-        report.dropped = reader.dropped
+        report.dropped, report.stale = reader.dropped, reader.stale
         if reader.audio_dropped:
             logger.warning("%s: %.1f s of audio left out: the analysis stalled", report.uri, reader.audio_dropped)
         if reader.lags:

@@ -184,6 +184,11 @@ class Dds:
         self._stop = threading.Event()
         self._published = None
 
+    @property
+    def messages(self):
+        """``"pkg/msg/Type"`` -> rosbags' message class (what :meth:`Writer.publish` takes)."""
+        return self.store.types
+
     def __enter__(self) -> "Dds":
         return self
 

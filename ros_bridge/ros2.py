@@ -1,7 +1,7 @@
-"""A live ROS 2 node over DDS (ros_bridge/dds.py: Cyclone DDS, messages by rosbags, no ROS install):
-camera, pose, tf and text topics into a :class:`ros_bridge.live.TopicFeed`, and the node's own interface,
-as ``mnemo ros1``'s: ``~/events``, ``~/ask`` -> ``~/answer`` (std_msgs/String, JSON) and ``~/goal``
-(geometry_msgs/PoseStamped).
+"""A live ROS 2 node: camera, pose, tf and text topics into a :class:`ros_bridge.live.TopicFeed`, and the node's
+own interface, as ``mnemo ros1``'s: ``~/events``, ``~/ask`` -> ``~/answer`` (std_msgs/String, JSON) and ``~/goal``
+(geometry_msgs/PoseStamped). The graph is reached through rclpy where it is importable (a robot's ROS 2), else
+over pure DDS (ros_bridge/dds.py: Cyclone DDS, messages by rosbags, no ROS install); see ros_bridge/graph.py.
 
 Quality of service as ROS 2 robots publish: sensors (camera, tf, poses, audio, detections) are read
 best-effort (which matches best-effort and reliable publishers), text topics and questions reliably,
@@ -17,7 +17,9 @@ import threading
 import time
 from typing import Callable, Mapping, Sequence
 
-from ros_bridge.dds import Dds, DdsUnavailable
+from ros_bridge.dds import DdsUnavailable
+from ros_bridge.graph import Ros2Graph, open_graph, resolve
+from ros_bridge.rclpy_graph import RclpyUnavailable
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.node import NodeInterface, Topics, pick_topics
 from ros_bridge.topics import AUDIO_INFO_TYPE, CAMERA_INFO_TYPE
@@ -31,15 +33,26 @@ SCHEME = "ros2"
 STRING, POSE_STAMPED, TF = "std_msgs/msg/String", "geometry_msgs/msg/PoseStamped", "tf2_msgs/msg/TFMessage"
 
 _lock = threading.Lock()
-_participant: Dds | None = None
+_participant: Ros2Graph | None = None
+_choice = {"transport": "auto", "node": "mnemo"}
 
 
-def participant() -> Dds:
-    """The process's one DDS participant in the ROS 2 domain (``ROS_DOMAIN_ID``), made when first asked."""
+def use(transport: str = "auto", node_name: str = "mnemo") -> str:
+    """Choose how the process joins the graph (before it joins): ``auto`` (rclpy when importable, else DDS),
+    ``rclpy`` or ``dds``, and the rclpy node's name; returns the transport chosen. ValueError for an unknown one."""
+    chosen = resolve(transport)
+    with _lock:
+        _choice.update(transport=chosen, node=node_name)
+    return chosen
+
+
+def participant() -> Ros2Graph:
+    """The process's one participant in the ROS 2 domain (``ROS_DOMAIN_ID``), made when first asked, through the
+    transport chosen with :func:`use` (auto by default)."""
     global _participant
     with _lock:
         if _participant is None:
-            _participant = Dds()
+            _participant = open_graph(_choice["transport"], _choice["node"])
         return _participant
 
 
@@ -85,7 +98,7 @@ def _domain() -> str:
 
 class Ros2Source(TopicFeed):
     """``ros2:///camera/image_raw?pose=/odom&text=/speech``: live ROS 2 topics as a stream (the process's
-    DDS participant reads them)."""
+    participant reads them: rclpy's node, or DDS)."""
 
     def __init__(self, uri: str, policy: SamplingPolicy, stream: str | None = None, require_video: bool = True,
                  options: FeedOptions | None = None):
@@ -94,7 +107,7 @@ class Ros2Source(TopicFeed):
             dds = participant()
         except ValueError as error:
             raise SourceError(uri, str(error)) from error
-        except DdsUnavailable as error:
+        except (DdsUnavailable, RclpyUnavailable) as error:
             raise SourceError(uri, str(error)) from error
         topics = Topics.parse(uri, SCHEME, dds.published())
         super().__init__(uri, stream or stream_id(f"{SCHEME}://{topics.camera}"), policy, topics.camera, topics.pose,
@@ -104,7 +117,7 @@ class Ros2Source(TopicFeed):
         self._readers: list = []  # their stop events
         self._subscribe(dds, topics)
 
-    def _subscribe(self, dds: Dds, topics: Topics) -> None:
+    def _subscribe(self, dds: Ros2Graph, topics: Topics) -> None:
         read = self._readers.append
         read(dds.reader(topics.camera, topics.camera_type, self.image, depth=1))  # the newest frame only
         read(dds.reader("/tf", TF, lambda m: self.tf(m, False), depth=100))
@@ -143,7 +156,7 @@ class Ros2Interface(NodeInterface):
         check_node_name(node_name)
         dds = participant()
         self.node = "/" + node_name
-        self._dds, self._types = dds, dds.store.types
+        self._dds, self._types = dds, dds.messages
         self._events_out = dds.writer(f"{self.node}/events", STRING, depth=100)
         self._answers_out = dds.writer(f"{self.node}/answer", STRING, depth=100)
         self._goals_out = dds.writer(f"{self.node}/goal", POSE_STAMPED, depth=1, latched=True)

@@ -177,8 +177,10 @@ def _ending_line(report) -> str:
     line += f"; {report.events} events committed"
     if report.live:
         lag = report.lag
-        lag_text = f"lag p50 {lag['p50']:.1f} s, p99 {lag['p99']:.1f} s" if lag else "no frames analysed"
-        line += f"; {lag_text}; {report.dropped} frames dropped; {len(report.gaps)} gap(s)"
+        lag_text = f"lag p50 {lag['p50']:.1f} s, p99 {lag['p99']:.1f} s, max {lag['max']:.1f} s" if lag else \
+            "no frames analysed"
+        stale = f" ({report.stale} stale)" if report.stale else ""
+        line += f"; {lag_text}; {report.dropped} frames dropped{stale}; {len(report.gaps)} gap(s)"
     return line
 
 

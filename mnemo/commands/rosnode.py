@@ -23,8 +23,8 @@ ProfileOpt = typer.Option(None, "--profile", "-p", help="Profile name (standard,
 TopicOpt = typer.Option([], "--topic", help="KIND=/topic overrides the topic picked by type (image, pose, text, "
                         "audio, detections; KIND=none reads none), e.g. --topic image=/cam/image_raw.")
 NodeNameOpt = typer.Option("mnemo", "--node-name", help="The node's name (its topics: /NAME/events, ...).")
-MaxLagOpt = typer.Option(2.0, "--max-lag", help="Seconds the analysis may fall behind the newest frame before "
-                         "frames are thinned.")
+MaxLagOpt = typer.Option(1.0, "--max-lag", help="Seconds a frame may be behind the newest frame when its analysis "
+                         "ends: older frames are skipped (the newest always analysed) and batches thinned to keep it.")
 WaitOpt = typer.Option(60.0, "--wait", help="Seconds to wait for a camera topic to be published.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress line.")
 

@@ -3,6 +3,7 @@ stream's read at its own pace, with bounded lag."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -14,6 +15,8 @@ from mnemo.prefetch import Prefetcher
 from mnemo.runtime.records import PacketBatch, batch_packets
 from streams.packets import AudioChunk, PoseReading, StreamGap, TextCue, VideoFrame
 from streams.source import Source
+
+logger = logging.getLogger(__name__)
 
 
 class ReadStage:
@@ -53,9 +56,13 @@ class LiveReadStage:
 
     A thread reads the source without ever waiting for the analysis, into a queue. Each batch
     takes what is queued (so a batch holds the frames that arrived while the last one was
-    analysed); when analysing them all would put the analysis more than ``max_lag`` behind
-    the live edge, the batch is thinned evenly in time (a lower sampling rate) and the frames
-    left out are counted in ``dropped``. A :class:`streams.packets.StreamGap` comes alone, between
+    analysed). Frames already more than half of ``max_lag`` behind the live edge when a batch is
+    formed are *stale* and skipped (the newest frame is always kept): after a stall (a slow
+    commit, models loading, the machine busy) the analysis resumes at the live edge instead of
+    working through a backlog. When analysing the rest would put the analysis more than
+    ``max_lag`` behind, the batch is thinned evenly in time (a lower sampling rate). Frames left
+    out either way are counted in ``dropped`` (the stale ones also in ``stale``); the queue holds
+    at most ``max_lag`` s of frames. A :class:`streams.packets.StreamGap` comes alone, between
     batches; an empty batch comes every ``heartbeat`` seconds while nothing arrives.
     """
 
@@ -76,7 +83,9 @@ class LiveReadStage:
         self._handed: tuple[list, float] | None = None  # the last batch's frames and when it was handed out
         self._cost = 0.0  # seconds of analysis per frame (moving average)
         self.busy = 0.0
-        self.dropped = 0  # frames left out to keep up
+        self.dropped = 0  # frames left out to keep up (stale or thinned)
+        self.stale = 0  # of those, frames skipped because they were already too far behind the live edge
+        self._warned_stale = False
         self.audio_dropped = 0.0  # seconds of audio left out when the analysis stalled for max_queued
         self.lags: list[float] = []  # seconds behind the live edge of each analysed frame, when analysed
         self._thread = threading.Thread(target=self._read, name="mnemo-live-reader", daemon=True)
@@ -109,8 +118,15 @@ class LiveReadStage:
                 self._cond.notify()
 
     def _bound(self) -> None:
-        """At most ``max_queued`` seconds of frames (else thin the oldest half) and of audio (else drop the oldest)."""
+        """At most ``max_lag`` s of frames (older ones are stale: dropped) and ``max_queued`` s of audio (else
+        the oldest is dropped)."""
         frames = [p for p in self._queue if isinstance(p, VideoFrame)]
+        old = {id(f) for f in frames[:-1] if frames[-1].time - f.time > self._max_lag}
+        if old:
+            self._queue = deque(p for p in self._queue if id(p) not in old)
+            self.stale += len(old)
+            self.dropped += len(old)
+            frames = [f for f in frames if id(f) not in old]
         if len(frames) >= 2 and frames[-1].time - frames[0].time > self._max_queued:
             thinned = set(map(id, frames[1: len(frames) // 2: 2]))
             self._queue = deque(p for p in self._queue if id(p) not in thinned)
@@ -146,9 +162,27 @@ class LiveReadStage:
         self._index += 1
         frames = [p for p in packets if isinstance(p, VideoFrame) and p.time >= self._position]
         batch.others = [p for p in packets if isinstance(p, (AudioChunk, TextCue, PoseReading))]
-        batch.frames = self._thin(frames)
+        batch.frames = self._thin(self._skip_stale(frames))
         self._handed = (batch.frames, time.perf_counter())
         return batch
+
+    def _skip_stale(self, frames: list) -> list:
+        """The frames at most half of ``max_lag`` behind the live edge now, and the newest in any case."""
+        edge = self._source.edge()
+        if edge is None or len(frames) < 2:
+            return frames
+        limit = edge - self._max_lag / 2
+        fresh = [f for f in frames[:-1] if f.time >= limit] + [frames[-1]]
+        skipped = len(frames) - len(fresh)
+        if skipped:
+            self.stale += skipped
+            self.dropped += skipped
+            log = logger.debug if self._warned_stale else logger.warning
+            log("%s: the analysis fell behind: %d frame(s) up to %.1f s behind the live edge skipped, resuming at "
+                "the newest (%d skipped so far; later skips are logged at debug level)", self.stream, skipped,
+                edge - frames[0].time, self.stale)
+            self._warned_stale = True
+        return fresh
 
     def _thin(self, frames: list) -> list:
         """The frames the analysis can take within the lag allowed, evenly spread in time."""

@@ -78,6 +78,7 @@ class IngestReport:
     live: bool = False  # a live stream (media time on the wall clock)
     gaps: list[tuple[float, float, str]] = field(default_factory=list)  # live: (start, end, why) with no media
     dropped: int = 0  # live: frames left out to keep the lag bounded
+    stale: int = 0  # live: of those, frames skipped as already too far behind the live edge (after a stall)
     captions: dict = field(default_factory=dict)  # keyframe captions: asked, cached, stored, skipped, reasons
     lag: dict[str, float] = field(default_factory=dict)  # live: seconds behind the edge (p50, p99, max)
 
