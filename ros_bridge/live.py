@@ -94,6 +94,7 @@ class TopicFeed(LiveStream):
         self.state = f"waiting for {camera}"
         self.received = 0  # camera messages received
         self.skipped = 0  # camera messages that could not be decoded
+        self.sampled = 0  # frames queued for the analysis (the sampling kept them)
         self._frames = FrameClock(policy.fps)
         self._reduce: int | None = None
         self._last_frame = float("-inf")  # media time of the last frame queued
@@ -176,6 +177,7 @@ class TopicFeed(LiveStream):
             if pose is not None:
                 self._queue.append(pose)
             self._queue.append(VideoFrame(self.info.stream, when, pixels, keyframe=True))
+            self.sampled += 1
             self._cond.notify()
         self.state = "receiving"
 

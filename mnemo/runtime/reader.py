@@ -187,7 +187,8 @@ class LiveReadStage:
     def _thin(self, frames: list) -> list:
         """The frames the analysis can take within the lag allowed, evenly spread in time."""
         budget = self._max_lag / 2  # half waiting in the queue, half being analysed
-        keep = len(frames) if self._cost <= 0 else max(1, int(budget / self._cost + 1e-9))
+        # the cost not known yet (the first batch, often the slowest: models warming up): the newest frame only
+        keep = 1 if self._cost <= 0 else max(1, int(budget / self._cost + 1e-9))
         keep = min(keep, self._batch_size)
         if len(frames) <= keep:
             return frames

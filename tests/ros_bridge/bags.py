@@ -382,3 +382,22 @@ class Messages(BagWriter):
 
     def close(self) -> None:
         pass
+
+
+def slow_analysis(reader, per_frame: float, start_after: float = 0.0, until=None) -> list[float]:
+    """Consume a ``LiveReadStage`` as an analysis that starts ``start_after`` s late (models loading) and takes
+    ``per_frame`` s a frame; returns the media times of the frames it analysed. ``until()`` true ends it early."""
+    import time as _time
+
+    from streams.packets import StreamGap
+
+    _time.sleep(start_after)
+    analysed: list[float] = []
+    for batch in reader:
+        if isinstance(batch, StreamGap):
+            continue
+        _time.sleep(per_frame * len(batch.frames))
+        analysed += [f.time for f in batch.frames]
+        if until is not None and until():
+            break
+    return analysed

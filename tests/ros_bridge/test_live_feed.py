@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import pytest
 
@@ -187,3 +188,25 @@ def test_live_3d_detections_are_projected_and_placed(bags, tmp_path):
         [d] = detector.detect([frame], [t])[0]
         assert d.label == "box" and d.box == pytest.approx(bags.cube_box(), abs=1e-6)
         assert d.position == pytest.approx(bags.cube_in_map(t), abs=1e-6)
+
+
+def test_frames_that_fell_behind_the_live_edge_are_skipped(bags, tmp_path):
+    """A backlog (frames received while the analysis was busy): the batch keeps the frames within half of
+    max_lag of the live edge (the newest stamp received), the rest are counted as stale, none analysed twice."""
+    from mnemo.runtime.reader import LiveReadStage
+
+    bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=4.0, rate=5.0, tf=False, odometry=False)
+    feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=5.0, frame_size=64), "/camera/image")
+    _feed(feed, bag, rounds=1)  # 20 frames, 0.0 .. 3.8 s, all received at once: the edge is 3.8 s
+    with LiveReadStage(feed, 0.0, batch_size=32, max_lag=1.0) as reader:
+        deadline = time.monotonic() + 5
+        while feed._queue and time.monotonic() < deadline:  # the reader thread has taken them all
+            time.sleep(0.01)
+        time.sleep(0.05)
+        first = next(iter(reader))
+        feed.stop()
+        rest = [f.time for b in reader if not isinstance(b, StreamGap) for f in b.frames]
+    kept = [f.time for f in first.frames]
+    assert kept == pytest.approx([3.8]) and not rest  # within 0.5 s of the edge (3.8 s), thinned to the newest
+    # (the cost of the analysis is not known yet)
+    assert reader.stale == 17 and reader.dropped == 19  # 0.0 .. 3.2 s stale; 3.4 and 3.6 thinned

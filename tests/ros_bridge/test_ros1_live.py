@@ -259,3 +259,35 @@ def test_no_master_is_one_clear_line(tmp_path):
     assert done.returncode == 2, done.stderr
     assert f"no ROS master at http://127.0.0.1:{port}" in done.stderr and "start roscore" in done.stderr
     assert not (tmp_path / "mem").exists()  # nothing was created
+
+
+def test_a_late_slow_analysis_keeps_the_lag_bounded(master, bags, tmp_path):
+    """Real rospy subscribers fed by `rosbag play` at 10 Hz, read by the live reader for an analysis that starts
+    after 2 s of frames (models loading) and then takes 0.4 s a frame (sampled at 5 per second: twice what it can take):
+    the backlog is skipped as stale, and every frame analysed ends within max_lag (+ one frame's analysis) of
+    the live edge; nothing is analysed twice and every frame is analysed or counted."""
+    from mnemo.runtime.reader import LiveReadStage
+    from ros_bridge.ros1 import Ros1Source
+    from streams.sampling import SamplingPolicy
+
+    bag = bags.write_robot_bag(tmp_path / "lag.bag", "ros1", seconds=6.0, rate=10.0, tf=False, odometry=False,
+                               texts=())
+    source = Ros1Source("ros1:///camera/image", SamplingPolicy(fps=5.0, frame_size=64))
+    _subscribed(master, "/camera/image", "/mnemo", timeout=30)
+    max_lag, per_frame = 1.0, 0.4
+    player = threading.Thread(target=lambda: (_play(bag), time.sleep(0.5), source.stop()))
+    try:
+        with LiveReadStage(source, 0.0, batch_size=32, max_lag=max_lag) as reader:
+            player.start()
+            deadline = time.monotonic() + 30
+            while source.sampled < 10 and time.monotonic() < deadline:  # 2 s of frames wait for the analysis
+                time.sleep(0.05)
+            analysed = bags.slow_analysis(reader, per_frame)
+    finally:
+        player.join(timeout=30)
+        source.close()
+    assert analysed == sorted(set(analysed)) and len(analysed) >= 5
+    assert reader.stale >= 5  # the 2 s backlog, less the frames within max_lag / 2 of the edge
+    assert len(analysed) + reader.dropped == source.sampled
+    assert max(reader.lags) <= max_lag + per_frame + 0.3, reader.lags
+    print(f"analysed {len(analysed)}, stale {reader.stale}, dropped {reader.dropped}, max lag {max(reader.lags):.2f}")
