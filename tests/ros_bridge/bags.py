@@ -401,3 +401,32 @@ def slow_analysis(reader, per_frame: float, start_after: float = 0.0, until=None
         if until is not None and until():
             break
     return analysed
+
+
+def feed_bag(feed, path: Path, rounds: int = 1, spell=None) -> None:
+    """Hand a bag's messages to a live ``TopicFeed``'s callbacks as a node's subscribers would (``rounds``
+    times: the clock jumps back), each message first through ``spell`` (e.g. as rclpy spells it) when given."""
+    from ros_bridge.bag import Bag
+
+    with Bag(path) as bag:
+        messages = list(bag.messages([t.name for t in bag.topics]))
+    spell = spell or (lambda message: message)
+    for _ in range(rounds):
+        for topic, _, message in messages:
+            message = spell(message)
+            if topic in ("/camera/image", "/camera/image/compressed"):
+                feed.image(message)
+            elif topic in ("/tf", "/tf_static"):
+                feed.tf(message, static=topic == "/tf_static")
+            elif topic == "/speech":
+                feed.text(str(message.data))
+            elif topic == "/odom":
+                feed.pose(message)
+            elif topic == "/audio/audio_info":
+                feed.audio_info(message)
+            elif topic == "/audio/audio":
+                feed.audio(message)
+            elif topic in ("/detections", "/detections3d"):
+                feed.detections(message)
+            elif topic == "/camera/camera_info":
+                feed.camera_info(message)

@@ -9,34 +9,10 @@ import time
 
 import pytest
 
-from ros_bridge.bag import Bag
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.stamps import NS, StampClock
 from streams.packets import PoseReading, StreamGap, TextCue, VideoFrame
 from streams.sampling import SamplingPolicy
-
-
-def _feed(feed: TopicFeed, path, rounds: int) -> None:
-    with Bag(path) as bag:
-        messages = list(bag.messages([t.name for t in bag.topics]))
-    for _ in range(rounds):
-        for topic, _, message in messages:
-            if topic == "/camera/image":
-                feed.image(message)
-            elif topic in ("/tf", "/tf_static"):
-                feed.tf(message, static=topic == "/tf_static")
-            elif topic == "/speech":
-                feed.text(str(message.data))
-            elif topic == "/odom":
-                feed.pose(message)
-            elif topic == "/audio/audio_info":
-                feed.audio_info(message)
-            elif topic == "/audio/audio":
-                feed.audio(message)
-            elif topic in ("/detections", "/detections3d"):
-                feed.detections(message)
-            elif topic == "/camera/camera_info":
-                feed.camera_info(message)
 
 
 def _packets(feed: TopicFeed) -> list:
@@ -48,7 +24,7 @@ def test_frames_and_tf_poses_follow_the_stamps_through_a_jump_back(bags, tmp_pat
     bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=4.0, rate=5.0)
     feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
                      pose_topic="/odom")
-    _feed(feed, bag, rounds=2)
+    bags.feed_bag(feed, bag, rounds=2)
     packets = _packets(feed)
     gaps = [p for p in packets if isinstance(p, StreamGap)]
     assert len(gaps) == 1 and "jumped back" in gaps[0].reason
@@ -75,7 +51,7 @@ def test_a_camera_that_falls_silent_closes_the_open_event(bags, tmp_path):
     bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=2.0, rate=5.0, tf=False)
     feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
                      pose_topic="/odom", options=FeedOptions(silence=0.2))
-    _feed(feed, bag, rounds=1)
+    bags.feed_bag(feed, bag, rounds=1)
     threading.Timer(0.8, feed.stop).start()
     packets = list(feed.packets())
     gap = [p for p in packets if isinstance(p, StreamGap)]
@@ -133,7 +109,7 @@ def test_live_audio_lands_where_it_was_recorded(bags, tmp_path):
     feed = TopicFeed("ros2:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64, audio=True),
                      "/camera/image", audio_topic="/audio/audio")
     assert feed.info.has_audio
-    _feed(feed, bag, rounds=1)
+    bags.feed_bag(feed, bag, rounds=1)
     chunks = [p for p in _packets(feed) if isinstance(p, AudioChunk)]
     assert chunks and all(c.sample_rate == 16000 for c in chunks)
     assert [c.time for c in chunks][:5] == [0.0, 1.0, 2.0, 3.0, 4.0]  # the media-time grid
@@ -159,7 +135,7 @@ def test_live_detections_reach_the_entity_stage_detector(bags, tmp_path):
     bag = bags.write_robot_bag(tmp_path / "run", "mcap", seconds=3.0, rate=5.0, detections="mug")
     feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
                      detection_topic="/detections")
-    _feed(feed, bag, rounds=1)
+    bags.feed_bag(feed, bag, rounds=1)
     options = feed.info.extra["detectors"]["ros-live"]
     detector = create_detector("ros-live", **options, wait=0.0)
     frame = np.zeros((60, 80, 3), np.uint8)  # half the camera's 160x120
@@ -181,7 +157,7 @@ def test_live_3d_detections_are_projected_and_placed(bags, tmp_path):
     bag = bags.write_robot_bag(tmp_path / "run", "mcap", seconds=3.0, rate=5.0, detections3d="box")
     feed = TopicFeed("ros2:///camera/image", "s-test", SamplingPolicy(fps=2.0, frame_size=64), "/camera/image",
                      detection_topic="/detections3d", camera_info="/camera/camera_info")
-    _feed(feed, bag, rounds=1)
+    bags.feed_bag(feed, bag, rounds=1)
     detector = create_detector("ros-live", **feed.info.extra["detectors"]["ros-live"], wait=0.0)
     frame = np.zeros((120, 160, 3), np.uint8)
     for t in (1.0, 2.0):
@@ -197,7 +173,7 @@ def test_frames_that_fell_behind_the_live_edge_are_skipped(bags, tmp_path):
 
     bag = bags.write_robot_bag(tmp_path / "run.bag", "ros1", seconds=4.0, rate=5.0, tf=False, odometry=False)
     feed = TopicFeed("ros1:///camera/image", "s-test", SamplingPolicy(fps=5.0, frame_size=64), "/camera/image")
-    _feed(feed, bag, rounds=1)  # 20 frames, 0.0 .. 3.8 s, all received at once: the edge is 3.8 s
+    bags.feed_bag(feed, bag, rounds=1)  # 20 frames, 0.0 .. 3.8 s, all received at once: the edge is 3.8 s
     with LiveReadStage(feed, 0.0, batch_size=32, max_lag=1.0) as reader:
         deadline = time.monotonic() + 5
         while feed._queue and time.monotonic() < deadline:  # the reader thread has taken them all

@@ -270,7 +270,7 @@ def test_a_late_slow_analysis_keeps_the_lag_bounded(master, bags, tmp_path):
     from ros_bridge.ros1 import Ros1Source
     from streams.sampling import SamplingPolicy
 
-    bag = bags.write_robot_bag(tmp_path / "lag.bag", "ros1", seconds=6.0, rate=10.0, tf=False, odometry=False,
+    bag = bags.write_robot_bag(tmp_path / "lag.bag", "ros1", seconds=4.5, rate=10.0, tf=False, odometry=False,
                                texts=())
     source = Ros1Source("ros1:///camera/image", SamplingPolicy(fps=5.0, frame_size=64))
     _subscribed(master, "/camera/image", "/mnemo", timeout=30)
@@ -286,7 +286,7 @@ def test_a_late_slow_analysis_keeps_the_lag_bounded(master, bags, tmp_path):
     finally:
         player.join(timeout=30)
         source.close()
-    assert analysed == sorted(set(analysed)) and len(analysed) >= 5
+    assert analysed == sorted(set(analysed)) and len(analysed) >= 3
     assert reader.stale >= 5  # the 2 s backlog, less the frames within max_lag / 2 of the edge
     assert len(analysed) + reader.dropped == source.sampled
     assert max(reader.lags) <= max_lag + per_frame + 0.3, reader.lags
