@@ -5,8 +5,9 @@
 
 Writes the bag of bench/ros.py (640x480 images at ``--rate`` Hz, /odom at 50 Hz, /tf), starts Debian's
 ``roscore`` on a free loopback port and the node, plays the bag with ``rosbag play --clock``, then stops
-the node (SIGINT, or ``rosnode kill``) and prints its ending line: lag p50/p99 (the live edge's media time
-when a frame's analysis ended minus the frame's own), frames dropped to keep up, events committed.
+the node (SIGINT, or ``rosnode kill``) and prints its ending line: lag p50/p99/max (the live edge's media time
+when a frame's analysis ended minus the frame's own), frames dropped to keep up (and of those, stale ones
+skipped), events committed.
 """
 
 from __future__ import annotations

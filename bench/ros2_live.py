@@ -1,13 +1,13 @@
 """Lag of the live ROS 2 node: `mnemo ros2` fed over DDS, in real time, with a robot's bag played by this process.
 
     python bench/ros2_live.py [--seconds 30] [--rate 10] [--encoding rgb8|jpeg] [--profile lite]
-                              [--out out/bench/ros2_live.json]
+                              [--transport dds|rclpy] [--out out/bench/ros2_live.json]
 
 Writes the bag of bench/ros.py as MCAP (640x480 images at ``--rate`` Hz, /odom at 50 Hz, /tf), starts the node
 in a random ROS domain on loopback, plays the bag's CDR bytes on DDS at the pace of its record times (camera
 best-effort, the rest reliable, as a ROS 2 robot publishes), then stops the node with SIGINT and prints its
-ending line: lag p50/p99 (the live edge's media time when a frame's analysis ended minus the frame's own),
-frames dropped to keep up, events committed.
+ending line: lag p50/p99/max (the live edge's media time when a frame's analysis ended minus the frame's own),
+frames dropped to keep up (and of those, stale ones skipped), events committed.
 """
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--encoding", default="rgb8", choices=("rgb8", "jpeg"))
     parser.add_argument("--profile", default="lite")
+    parser.add_argument("--transport", default="dds", choices=("dds", "rclpy"), help="the node's (the robot plays over DDS)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
@@ -75,13 +76,15 @@ def main() -> None:
     bag = work / "run"
     _sibling("ros").write_bag(bag, args.seconds, args.rate, "mcap", args.encoding)
     os.environ.update(ROS_DOMAIN_ID=str(random.randrange(1, 200)), ROS_LOCALHOST_ONLY="1")
+    if args.transport == "rclpy":  # Fast DDS joining after Cyclone's loopback-only participant is not matched by it
+        os.environ.pop("ROS_LOCALHOST_ONLY")  # (docs/ros.md): discovery by multicast, in a random domain
     os.environ.pop("CYCLONEDDS_URI", None)
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     from ros_bridge.dds import Dds
 
     node = subprocess.Popen([sys.executable, "-m", "mnemo", "ros2", "--memory", str(work / "mem"), "--profile",
-                             args.profile, "--node-name", "mnemo"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                             args.profile, "--node-name", "mnemo", "--transport", args.transport], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         with Dds() as dds:
             played = play(dds, bag)
@@ -90,7 +93,7 @@ def main() -> None:
         output = node.stdout.read()
     finally:
         _kill(node, signal.SIGKILL)
-    _sibling("ros1_live").report(output, node.returncode, args, played)
+    _sibling("ros1_live").report(output, node.returncode, args, played, transport=args.transport)
 
 
 def _sibling(name: str):

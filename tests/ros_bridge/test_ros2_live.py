@@ -39,7 +39,11 @@ def domain():
     saved = {k: os.environ.get(k) for k in ("ROS_DOMAIN_ID", "ROS_LOCALHOST_ONLY", "CYCLONEDDS_URI")}
     os.environ.update(ROS_DOMAIN_ID=str(random.randrange(1, 200)), ROS_LOCALHOST_ONLY="1")
     os.environ.pop("CYCLONEDDS_URI", None)
+    from ros_bridge import ros2
+
+    ros2.use("dds")  # these tests are the DDS backend's (rclpy, where importable, has tests of its own)
     yield os.environ["ROS_DOMAIN_ID"]
+    ros2.use("auto")
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
@@ -143,7 +147,8 @@ def test_node_remembers_and_answers_over_dds(domain, bags, tmp_path):
     robot = Robot(bags)
     robot.tf_static.publish(robot.m.tf(0.0, "base_link", "camera_link", bags.CAMERA_AHEAD, 0.0, 0.0, z=0.3))
     node = subprocess.Popen([sys.executable, "-m", "mnemo", "-v", "ros2", "--memory", str(memory), "--profile", "test",
-                             "--node-name", NODE, "--topic", "text=/speech", "--topic", "text=/silent", "--wait", "60"],
+                             "--node-name", NODE, "--topic", "text=/speech", "--topic", "text=/silent", "--wait", "60",
+                             "--transport", "dds"],
                             cwd=REPO, env={**env}, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
