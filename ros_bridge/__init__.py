@@ -1,6 +1,6 @@
 """ros_bridge: ROS in (the only package that knows ROS): bags through rosbags (ROS 1 bags, ROS 2 sqlite3
-bags and MCAP, without a ROS install), a live ROS 1 node through rospy and a live ROS 2 node over DDS
-(cyclonedds, messages by rosbags).
+bags and MCAP, without a ROS install), a live ROS 1 node through rospy and a live ROS 2 node through rclpy where
+it is importable, else over DDS (cyclonedds, messages by rosbags).
 
 Importing it registers two sources: bag paths (``.bag``, ``.mcap``, ROS 2 bag folders) and ``rosbag://PATH?image=/cam``
 URIs open as :class:`ros_bridge.source.BagSource`; ``ros1:///camera/image_raw?pose=/odom`` opens as
@@ -17,6 +17,6 @@ from streams.schemes import register_source
 
 register_source(SCHEME, claims=is_bag)(BagSource)
 register_source(ROS1_SCHEME)(Ros1Source)  # live ROS 1 topics (rospy is imported when one is opened)
-register_source(ROS2_SCHEME)(Ros2Source)  # live ROS 2 topics over DDS (cyclonedds is imported when one is opened)
+register_source(ROS2_SCHEME)(Ros2Source)  # live ROS 2 topics (rclpy or cyclonedds is imported when one is opened)
 
 __all__ = ["BagSource", "is_bag"]

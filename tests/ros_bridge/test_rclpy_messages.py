@@ -87,7 +87,7 @@ def test_jpeg_images_and_3d_detections_placed_by_tf(bags, store, tmp_path):
 
     theirs, reference = packets_of(bags, bag, make)
     ours, feed = packets_of(bags, bag, make, spell(store))
-    assert sum(type(p).__name__ == "PoseReading" for p in theirs) >= 5  # tf placed the frames
+    assert sum(type(p).__name__ == "PoseReading" for p in theirs) >= 3  # tf placed the frames (2 s at 2 fps)
     assert_same(ours, theirs)
     assert feed.intrinsics == reference.intrinsics and feed.intrinsics is not None
     assert feed.detected.boxes == reference.detected.boxes and any(feed.detected.boxes)
