@@ -19,9 +19,9 @@ from typing import Callable, Mapping, Sequence
 
 from ros_bridge.dds import DdsUnavailable
 from ros_bridge.graph import Ros2Graph, open_graph, resolve
-from ros_bridge.rclpy_graph import RclpyUnavailable
 from ros_bridge.live import FeedOptions, TopicFeed
 from ros_bridge.node import NodeInterface, Topics, pick_topics
+from ros_bridge.rclpy_graph import RclpyUnavailable
 from ros_bridge.topics import AUDIO_INFO_TYPE, CAMERA_INFO_TYPE
 from streams.errors import SourceError
 from streams.identity import stream_id
