@@ -38,9 +38,9 @@ def rclpy_graph():
         import sensor_msgs.msg  # noqa: F401
         import std_msgs.msg  # noqa: F401
     except ImportError as error:
-        pytest.skip(f"rclpy (or a message package) is not importable ({error}): run these tests with `make test-rclpy` "
-                    "(make setup installs PyPI's ros-rclpy wheels into .venv/rclpy; scripts/rclpy_env.sh sets them up), "
-                    "or source a ROS 2 install's setup.bash")
+        pytest.skip(f"rclpy (or a message package) is not importable ({error}): `make setup` installs PyPI's ros-rclpy "
+                    "wheels into .venv/rclpy (where it could not, it warned) and `make test` runs these tests through "
+                    "scripts/rclpy_env.sh (or `make test-rclpy`); or source a ROS 2 install's setup.bash")
     pytest.importorskip("cyclonedds", reason="cyclonedds is not installed: pip install cyclonedds (scripts/setup.sh)")
     from ros_bridge import ros2
 
