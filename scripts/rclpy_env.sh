@@ -25,5 +25,8 @@ unset _rclpy_root _rclpy_venv _rclpy_prefix _rclpy_site _rclpy_libs
 if [ "${BASH_SOURCE[0]:-$0}" != "$0" ]; then  # sourced
   return $_rclpy_ok
 fi
-[ $# -gt 0 ] || { echo "usage: scripts/rclpy_env.sh COMMAND [ARGS...]  (or, in bash: . scripts/rclpy_env.sh)" >&2; exit 2; }
+if [ $# -eq 0 ]; then
+  echo "usage: scripts/rclpy_env.sh COMMAND [ARGS...]  (or, in bash: . scripts/rclpy_env.sh)" >&2
+  exit 2
+fi
 exec "$@"
