@@ -2,20 +2,33 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# the rclpy transport's tests: rclpy's libraries (PyPI's wheels in $(VENV)/rclpy) must be on LD_LIBRARY_PATH before
+# Python starts, so they run in a pytest process of their own that scripts/rclpy_env.sh sets up
+RCLPY_TESTS := tests/ros_bridge/test_ros2_rclpy.py
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup demo test test-rclpy test-all bench clean
 
 setup: $(VENV)/.mnemo-setup
 
-$(VENV)/.mnemo-setup: pyproject.toml constraints.txt scripts/setup.sh
+$(VENV)/.mnemo-setup: pyproject.toml constraints.txt ros2-requirements.txt scripts/setup.sh scripts/setup_rclpy.sh
 	bash scripts/setup.sh
 
 demo: setup
 	$(VENV)/bin/mnemo demo --out out/demo
 
-# everything this machine can run: gpu and browser tests skip themselves when they cannot
+# everything this machine can run: gpu and browser tests skip themselves when they cannot. Without PYTEST_ARGS, two
+# pytest processes: the suite less the rclpy tests, then those (test-rclpy); the status fails when either fails.
+# With PYTEST_ARGS, the one process it names (where rclpy is not importable, the rclpy tests skip there).
 test: setup
+ifeq ($(strip $(PYTEST_ARGS)),)
+	status=0; $(PY) -m pytest -q --ignore=$(RCLPY_TESTS) || status=$$?; \
+	VENV=$(VENV) scripts/rclpy_env.sh $(PY) -m pytest -q $(RCLPY_TESTS) || status=$$?; exit $$status
+else
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+endif
+
+test-rclpy: setup
+	VENV=$(VENV) scripts/rclpy_env.sh $(PY) -m pytest -q $(RCLPY_TESTS) $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) bench/ingest.py

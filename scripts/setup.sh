@@ -48,5 +48,8 @@ if ! command -v roscore >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &&
   { apt-get install -y -qq $ROS1_PACKAGES || { apt-get update -qq && apt-get install -y -qq $ROS1_PACKAGES; }; } \
       >/dev/null 2>&1 || echo "setup: ROS 1 (ros-core, python3-rospy) could not be installed; mnemo ros1 and its tests will not run" >&2
 fi
+# 9. ROS 2's rclpy from PyPI's wheels, in a prefix of its own ($VENV/rclpy), for `mnemo ros2 --transport rclpy` and
+#    its tests: best effort (scripts/setup_rclpy.sh says why)
+VENV=$VENV bash scripts/setup_rclpy.sh
 touch "$VENV/.mnemo-setup"
 echo "setup: ready ($VENV)"

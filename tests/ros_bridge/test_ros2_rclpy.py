@@ -4,8 +4,10 @@ cross two middlewares (rclpy's own, Fast DDS with the PyPI wheels, and Cyclone) 
 
 The camera (best-effort), odometry and a text topic (reliable) become the packets the same messages give the live
 feed directly (the DDS path's objects are the oracle); a question on ~/ask is answered on ~/answer with its id, its
-goal sent on ~/goal, and an event published on ~/events. Skipped where rclpy is not importable (it is not on this
-project's CI: ROS 2 comes with a robot's install, or PyPI's ``ros-rclpy`` wheels; see docs/ros.md).
+goal sent on ~/goal, and an event published on ~/events. ``make test`` runs this file in a pytest process of its own
+through scripts/rclpy_env.sh, with the PyPI ``ros-rclpy`` wheels that ``make setup`` installs into .venv/rclpy
+(rclpy's libraries must be on LD_LIBRARY_PATH before Python starts); skipped, with the reason, where rclpy is not
+importable (set-up could not install it, or another process; see docs/ros.md).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ def rclpy_graph():
         import sensor_msgs.msg  # noqa: F401
         import std_msgs.msg  # noqa: F401
     except ImportError as error:
-        pytest.skip(f"rclpy (or a message package) is not importable ({error}): source a ROS 2 install's setup.bash, "
-                    "or install PyPI's ros-rclpy wheels, to test the rclpy transport")
+        pytest.skip(f"rclpy (or a message package) is not importable ({error}): `make setup` installs PyPI's ros-rclpy "
+                    "wheels into .venv/rclpy (where it could not, it warned) and `make test` runs these tests through "
+                    "scripts/rclpy_env.sh (or `make test-rclpy`); or source a ROS 2 install's setup.bash")
     pytest.importorskip("cyclonedds", reason="cyclonedds is not installed: pip install cyclonedds (scripts/setup.sh)")
     from ros_bridge import ros2
 
