@@ -71,6 +71,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     with np.load(cache) as z:
         obs = {k: z[k] for k in z.files}
     obs["entities"] = entity_readings(truth, obs["times"], seed)
+    obs["entities", (), False] = obs["entities"]
     obs["pose"] = pose_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
@@ -108,8 +109,10 @@ def screen_readings(video: Path, times: np.ndarray, cache: Path) -> np.ndarray:
     return screen
 
 
-def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None) -> np.ndarray:
-    """The entities channel's reading at each observation from the sim backend's detections."""
+def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None,
+                    labels: tuple[str, ...] = (), arrivals: bool = False) -> np.ndarray:
+    """The entities channel's reading at each observation from the sim backend's detections (the detector
+    ``sim``'s boxes and labels, which the entity stage hands the channel during a sim-suite ingest)."""
     from memory.segmenter import SegmenterConfig
     from mnemo.segment_channels import EntitySignal
     from sim.noise import NoiseConfig, SimPerception
@@ -120,7 +123,7 @@ def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, windo
     for d in detections:
         by_time.setdefault(round(float(d.time), 6), []).append(d)
     clock = FrameClock(fps)
-    signal = EntitySignal(window_s or SegmenterConfig().entity_window_s, 1.0 / fps)
+    signal = EntitySignal(window_s or SegmenterConfig().entity_window_s, 1.0 / fps, labels=labels, arrivals=arrivals)
     for t in np.arange(0.0, truth.duration, 1.0 / truth.fps):
         if clock.keep(float(t)):
             signal.add(float(t), [d for d in by_time.get(round(float(t), 6), []) if d.label])
@@ -146,8 +149,11 @@ def replay(run: dict, config) -> list[float]:
 
     seg = SurpriseSegmenter(config)
     obs, starts = run["obs"], []
+    key = ("entities", tuple(config.entity_labels), bool(config.entity_arrivals))
+    if key not in obs:  # the entities channel read as this config reads it
+        obs[key] = entity_readings(run["truth"], obs["times"], run["seed"], labels=key[1], arrivals=key[2])
     for i, t in enumerate(obs["times"]):
-        signals = {name: float(obs[name][i]) for name in SIDE}
+        signals = {name: float(obs[key if name == "entities" else name][i]) for name in SIDE}
         starts += [s.start for s in seg.push(float(t), obs["vectors"][i], signals)]
     starts += [s.start for s in seg.flush(run["truth"].duration)]
     return sorted(starts)[1:]
@@ -174,7 +180,18 @@ def variants(base) -> dict:
         rows[f"all - {name}"] = {k: w for k, w in everything.items() if k != name}
     for name in ALL_CHANNELS[1:]:
         rows[f"vision + {name}"] = {name: 1.0}
-    return {label: dataclasses.replace(base, channels=channels) for label, channels in rows.items()}
+    configs = {label: dataclasses.replace(base, channels=channels) for label, channels in rows.items()}
+    lite = {"speech": 1.0, "place": 1.0}
+    people = {"entity_labels": ("person",), "entity_arrivals": True}
+    configs.update({
+        "vision + people arriving": dataclasses.replace(base, channels={"entities": 1.0}, **people),
+        "lite + pose": dataclasses.replace(base, channels={**lite, "pose": 1.0}),
+        "lite + people arriving": dataclasses.replace(base, channels={**lite, "entities": 1.0}, **people),
+        "lite + pose + people arriving": dataclasses.replace(base, channels={**lite, "pose": 1.0, "entities": 1.0},
+                                                             **people),
+        "lite + gradual (centred 0.2)": dataclasses.replace(base, channels=lite, centred_modularity=0.2),
+    })
+    return configs
 
 
 def table(rows: dict[str, dict]) -> str:

@@ -87,9 +87,22 @@ class SegmenterConfig:
     # seconds of analysed frames either side of an instant whose detections the entities channel
     # compares (mnemo.segment_channels); the ingest holds observations this long for it
     entity_window_s: float = 2.0
+    # labels the entities channel counts (e.g. ("person",)); empty: every label the detectors give
+    entity_labels: tuple[str, ...] = ()
+    # True: the entities channel reads arrivals only (a label's mean count after an instant above its
+    # mean before); False: arrivals and departures alike
+    entity_arrivals: bool = False
     # least media seconds between two frames the screen channel reads (OCR, ~1 s a frame on 2 cores):
     # its cost bound (mnemo.screen_channel); it reads only frames where the screen changed and held still
     screen_interval_s: float = 2.0
+    # gradual changes (a slow walk into another room): a split the modularity check rejects is kept when
+    # the graph of the window's vectors less their mean ("centred": what every frame shares does not count)
+    # splits more modularly than this at it; None: off. It must also pass the absolute gate below
+    centred_modularity: float | None = None
+    # the absolute gate of a centred split: 1 - cos between the mean vectors of its two sides must exceed
+    # this and either side's own spread (mean 1 - cos of its vectors to their mean): compression noise
+    # on a still picture is blocky once centred, but the two sides are nearly the same picture
+    centred_distance: float = 0.05
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -98,11 +111,17 @@ class SegmenterConfig:
                    "channel names that are identifiers")
             _check(isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < math.inf,
                    f"channels[{name!r}]", weight, "a finite weight >= 0")
+        if isinstance(self.entity_labels, list):  # as a profile's YAML gives it
+            object.__setattr__(self, "entity_labels", tuple(self.entity_labels))
+        _check(isinstance(self.entity_labels, tuple) and all(isinstance(x, str) and x for x in self.entity_labels),
+               "entity_labels", self.entity_labels, "a tuple of label names")
+        _check(isinstance(self.entity_arrivals, bool), "entity_arrivals", self.entity_arrivals, "True or False")
         for name in ("tau", "k", "refine_window", "warmup", "trend_window", "place_memory"):
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "entity_window_s", "visual_gate", "screen_interval_s"):
+                     "channel_gamma", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
+                     "centred_distance"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -125,6 +144,10 @@ class SegmenterConfig:
         _check(self.variance_floor > 0, "variance_floor", self.variance_floor, "a number > 0")
         if self.history_clip is not None:
             _check(self.history_clip > 0, "history_clip", self.history_clip, "None or a number > 0")
+        if self.centred_modularity is not None:
+            _check(-0.5 <= self.centred_modularity < 1, "centred_modularity", self.centred_modularity,
+                   "None or a number in [-0.5, 1)")
+        _check(0 <= self.centred_distance < 2, "centred_distance", self.centred_distance, "a number in [0, 2)")
         if self.min_modularity is not None:
             _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
                    "None or a number in [-0.5, 1)")
@@ -457,13 +480,29 @@ class SurpriseSegmenter:
         if proposal.anchored:  # the fused surprise's peak; the picture may not change at all
             split = max(candidates, key=lambda i: (self._obs(i).z, -abs(i - proposal.index), -i))
         elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
-            logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
-            return None
+            gradual = self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
+            if gradual is None:
+                logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
+                return None
+            split = gradual + lo
         end = self._obs(split)
         self._boundary = (split, end.time, end.z)
         self._cursor = split + 1
         self._state = self._encode_state(split)
         return Segment(b_index, split, b_time, end.time, b_z, state=self._state)
+
+    def _centred_split(self, vectors: np.ndarray, splits: list[int], proposed: int) -> int | None:
+        """The split of a gradual change, when ``centred_modularity`` is set and one passes both gates."""
+        c = self.config
+        if c.centred_modularity is None:
+            return None
+        scores = split_modularity(centred(vectors), splits)
+        best = max(range(len(splits)), key=lambda j: (scores[j], -abs(splits[j] - proposed), -splits[j]))
+        split = splits[best]
+        if not scores[best] > c.centred_modularity:
+            return None
+        distance, spread = side_distance(vectors, split)
+        return split if distance > c.centred_distance and distance > spread else None
 
     # ------------------------------------------------------------ state
     def _encode_state(self, at: int | None) -> bytes:
@@ -516,6 +555,29 @@ class SurpriseSegmenter:
         self._boundary = (index, b_time, b_z)
         self._cursor = index + 1
         self._resume_time = b_time
+
+
+def centred(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors less their mean: what every one of them shares does not count."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return x - x.mean(axis=0)
+
+
+def side_distance(vectors: np.ndarray, split: int) -> tuple[float, float]:
+    """(1 - cos between the mean vectors of [:split] and [split:], the larger side's spread: the mean
+    1 - cos of its vectors to its own mean)."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    means, spreads = [], []
+    for side in (x[:split], x[split:]):
+        if not len(side):
+            return 0.0, 0.0
+        mean = side.mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        means.append(mean)
+        spreads.append(float(np.mean(1.0 - side @ mean)))
+    return float(1.0 - means[0] @ means[1]), max(spreads)
 
 
 def split_modularity(vectors: np.ndarray, splits: list[int]) -> list[float]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from memory.segmenter import Segment, SegmenterConfig, SurpriseSegmenter, split_modularity
+from memory.segmenter import Segment, SegmenterConfig, SurpriseSegmenter, centred, side_distance, split_modularity
 
 RATE = 2.0  # observations per second
 
@@ -235,10 +235,33 @@ def test_split_modularity() -> None:
     assert scores[2] == pytest.approx(0.5) and scores[2] == max(scores)
 
 
+def test_a_gradual_change_under_a_shared_picture_splits_once_centred() -> None:
+    """Frames that all share one strong component (every cosine ~0.9) hide a change of the rest from the
+    plain graph; centred, the two rooms are two blocks, and their means lie further apart than their spread.
+    Compression noise on a still picture gives centred blocks too, but not the distance."""
+    rng = np.random.default_rng(5)
+    shared, room_a, room_b = _unit(rng.normal(size=(3, 64)))
+    noise = rng.normal(size=(12, 64)) * 0.06
+    walk = _unit(np.stack([2.5 * shared + (room_a if i < 6 else room_b) for i in range(12)]) + noise)
+    assert split_modularity(walk, [6])[0] < 0.0  # the plain graph: no block
+    assert split_modularity(centred(walk), [6])[0] > 0.2
+    distance, spread = side_distance(walk, 6)
+    assert distance > 0.05 and distance > spread
+    still = _unit(np.stack([shared] * 12) + np.r_[np.zeros((6, 64)), np.full((6, 64), 0.002)])
+    assert split_modularity(centred(still), [6])[0] > 0.2  # blocks in the noise once centred ...
+    assert side_distance(still, 6)[0] < 0.001  # ... but the same picture on both sides
+
+
+def test_profile_yaml_lists_of_entity_labels_become_tuples() -> None:
+    assert SegmenterConfig(entity_labels=["person"]).entity_labels == ("person",)
+
+
 @pytest.mark.parametrize("field,value", [("gamma", -1.0), ("tau", 1), ("k", 0), ("min_len", 0.0),
                                          ("max_len", 1.0), ("refine_window", -1), ("warmup", 2.5),
                                          ("min_modularity", 2.0), ("history_clip", 0.0),
-                                         ("tau", "32"), ("screen_interval_s", -1.0)])
+                                         ("tau", "32"), ("screen_interval_s", -1.0),
+                                         ("centred_modularity", 1.5), ("centred_distance", -0.1),
+                                         ("entity_labels", "person"), ("entity_arrivals", 1)])
 def test_config_errors_name_the_field_and_value(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=rf"SegmenterConfig\.{field} = {value!r}"):
         SegmenterConfig(**{field: value})
