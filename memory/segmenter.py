@@ -79,6 +79,10 @@ class SegmenterConfig:
     # a boundary the side channels carry on their own (weighted z-scores summed above this) is
     # anchored: kept at the fused peak without the modularity check; below it, vision decides
     channel_gamma: float = 3.0
+    # seconds at least between an anchored boundary and the boundary before or after it (min_len elsewhere):
+    # a side channel that marks a change the picture shows too (the camera crossing into a room it saw
+    # through the door a second before) gives one boundary, not two
+    anchor_gap: float = 2.0
     # observations averaged on either side of an instant by the visual channels (trend, place);
     # they delay every decision by trend_window - 1 observations when one of them is weighted
     trend_window: int = 4
@@ -120,7 +124,7 @@ class SegmenterConfig:
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
+                     "channel_gamma", "anchor_gap", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
                      "centred_distance"):
             value = getattr(self, name)
             if value is not None:
@@ -130,6 +134,7 @@ class SegmenterConfig:
         _check(self.channel_gamma >= 0 and math.isfinite(self.channel_gamma), "channel_gamma", self.channel_gamma,
                "a finite number >= 0")
         _check(self.k >= 1, "k", self.k, "an integer >= 1")
+        _check(0 <= self.anchor_gap < math.inf, "anchor_gap", self.anchor_gap, "seconds >= 0")
         _check(0 < self.min_len < math.inf, "min_len", self.min_len, "seconds > 0")
         _check(self.max_len > self.min_len, "max_len", self.max_len, f"seconds > min_len ({self.min_len})")
         _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
@@ -233,6 +238,7 @@ class SurpriseSegmenter:
         self._last_time: float | None = None
         self._dim: int | None = None
         self._boundary: tuple[int, float, float] | None = None  # (index, time, z) of the open segment's start
+        self._anchored = False  # whether the open segment's start is an anchored boundary
         self._resume_time: float | None = None
         self._cursor = 0  # next observation to examine for a proposal
         self._pending: _Proposal | None = None
@@ -441,8 +447,10 @@ class SurpriseSegmenter:
                 forced_at = obs.index - 1 if obs.index - 1 > b_index else obs.index
                 self._pending = _Proposal(forced_at, forced=True)
                 return True
-            if obs.index >= c.warmup and length >= c.min_len and obs.z > c.gamma:
-                self._pending = _Proposal(obs.index, forced=False, anchored=obs.side > c.channel_gamma)
+            anchored = obs.side > c.channel_gamma
+            shortest = max(c.min_len, c.anchor_gap) if anchored or self._anchored else c.min_len
+            if obs.index >= c.warmup and length >= shortest and obs.z > c.gamma:
+                self._pending = _Proposal(obs.index, forced=False, anchored=anchored)
                 return True
         return False
 
@@ -487,6 +495,7 @@ class SurpriseSegmenter:
             split = gradual + lo
         end = self._obs(split)
         self._boundary = (split, end.time, end.z)
+        self._anchored = proposal.anchored
         self._cursor = split + 1
         self._state = self._encode_state(split)
         return Segment(b_index, split, b_time, end.time, b_z, state=self._state)
@@ -523,6 +532,7 @@ class SurpriseSegmenter:
             surprises=np.asarray(surprises, dtype=np.float64),
             steps=np.asarray(steps, dtype=np.float64),
             visual=self._visual.past(at),
+            anchored=np.bool_(self._anchored),
             **{f"channel_{name}": np.asarray(h, dtype=np.float64) for name, h in obs.channels_before.items()},
         )
         return buf.getvalue()
@@ -553,6 +563,7 @@ class SurpriseSegmenter:
         self._next_index = index
         self._last_time = None if math.isnan(last_time) else last_time
         self._boundary = (index, b_time, b_z)
+        self._anchored = bool(arrays.get("anchored", False))  # absent from older states: not anchored
         self._cursor = index + 1
         self._resume_time = b_time
 
