@@ -170,26 +170,34 @@ def score(runs: list[dict], config) -> dict:
 
 
 def variants(base) -> dict:
-    """The rows: today's default, vision alone, all channels, and all but each one in turn."""
+    """The rows: the channels one by one and all but each one in turn (with the profile's other settings less
+    the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
+    options measured but left off (people arriving, gradual changes)."""
+    plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
+                                entity_labels=(), entity_arrivals=False)
     everything = {name: 1.0 for name in ALL_CHANNELS}
+    before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
-            "vision + speech + place (lite)": {"speech": 1.0, "place": 1.0},
-            "vision + speech + place + screen (standard)": {"speech": 1.0, "place": 1.0, "screen": 1.0},
+            "vision + speech + place (lite before)": before,
+            "vision + speech + place + screen (standard before)": {**before, "screen": 1.0},
             "all channels": everything}
     for name in ALL_CHANNELS:
         rows[f"all - {name}"] = {k: w for k, w in everything.items() if k != name}
     for name in ALL_CHANNELS[1:]:
         rows[f"vision + {name}"] = {name: 1.0}
-    configs = {label: dataclasses.replace(base, channels=channels) for label, channels in rows.items()}
-    lite = {"speech": 1.0, "place": 1.0}
-    people = {"entity_labels": ("person",), "entity_arrivals": True}
+    rows["lite before + pose"] = {**before, "pose": 1.0}
+    configs = {label: dataclasses.replace(plain, channels=channels) for label, channels in rows.items()}
+    pose = {**before, "pose": 1.0}
+    people = {"channels": {**pose, "entities": 1.0}, "entity_labels": ("person",), "entity_arrivals": True}
     configs.update({
-        "vision + people arriving": dataclasses.replace(base, channels={"entities": 1.0}, **people),
-        "lite + pose": dataclasses.replace(base, channels={**lite, "pose": 1.0}),
-        "lite + people arriving": dataclasses.replace(base, channels={**lite, "entities": 1.0}, **people),
-        "lite + pose + people arriving": dataclasses.replace(base, channels={**lite, "pose": 1.0, "entities": 1.0},
-                                                             **people),
-        "lite + gradual (centred 0.2)": dataclasses.replace(base, channels=lite, centred_modularity=0.2),
+        "lite before + pose, anchor_gap 3": dataclasses.replace(plain, channels=pose, anchor_gap=3.0),
+        "lite before + pose, anchor_gap 3, anchor_to_picture": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, anchor_to_picture=True),
+        "vision + people arriving": dataclasses.replace(plain, channels={"entities": 1.0},
+                                                        entity_labels=("person",), entity_arrivals=True),
+        "lite before + pose + people arriving, anchor_gap 3": dataclasses.replace(plain, anchor_gap=3.0, **people),
+        "lite before + gradual (centred_modularity 0.2)": dataclasses.replace(plain, channels=before,
+                                                                               centred_modularity=0.2),
     })
     return configs
 

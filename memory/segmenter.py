@@ -83,6 +83,9 @@ class SegmenterConfig:
     # a side channel that marks a change the picture shows too (the camera crossing into a room it saw
     # through the door a second before) gives one boundary, not two
     anchor_gap: float = 2.0
+    # an anchored boundary goes to the picture's own surprise peak within refine_window when that passes
+    # gamma (False: always to the fused peak, i.e. the side channel's reading)
+    anchor_to_picture: bool = False
     # observations averaged on either side of an instant by the visual channels (trend, place);
     # they delay every decision by trend_window - 1 observations when one of them is weighted
     trend_window: int = 4
@@ -485,8 +488,8 @@ class SurpriseSegmenter:
         best = max(range(len(candidates)),
                    key=lambda j: (scores[j], -abs(candidates[j] - proposal.index), -candidates[j]))
         split, score = candidates[best], scores[best]
-        if proposal.anchored:  # the fused surprise's peak; the picture may not change at all
-            split = max(candidates, key=lambda i: (self._obs(i).z, -abs(i - proposal.index), -i))
+        if proposal.anchored:  # the picture's own peak nearby if it has one, else the fused one's
+            split = self._anchor_split(candidates, proposal.index)
         elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
             gradual = self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
             if gradual is None:
@@ -499,6 +502,20 @@ class SurpriseSegmenter:
         self._cursor = split + 1
         self._state = self._encode_state(split)
         return Segment(b_index, split, b_time, end.time, b_z, state=self._state)
+
+    def _anchor_split(self, candidates: list[int], proposed: int) -> int:
+        """Where an anchored boundary goes: where the picture changes most (its surprise without the side
+        channels) when it passes ``gamma`` nearby (a side channel may read the change a little early or late:
+        a drifting pose log), else the fused surprise's peak (the picture need not change at all)."""
+        c = self.config
+
+        def closeness(i: int) -> tuple[float, int]:
+            return -abs(i - proposed), -i
+
+        picture = max(candidates, key=lambda i: (self._obs(i).z - self._obs(i).side, *closeness(i)))
+        if c.anchor_to_picture and self._obs(picture).z - self._obs(picture).side > c.gamma:
+            return picture
+        return max(candidates, key=lambda i: (self._obs(i).z, *closeness(i)))
 
     def _centred_split(self, vectors: np.ndarray, splits: list[int], proposed: int) -> int | None:
         """The split of a gradual change, when ``centred_modularity`` is set and one passes both gates."""
