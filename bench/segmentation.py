@@ -71,6 +71,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     with np.load(cache) as z:
         obs = {k: z[k] for k in z.files}
     obs["entities"] = entity_readings(truth, obs["times"], seed)
+    obs["entities", (), False] = obs["entities"]
     obs["pose"] = pose_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
@@ -108,8 +109,10 @@ def screen_readings(video: Path, times: np.ndarray, cache: Path) -> np.ndarray:
     return screen
 
 
-def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None) -> np.ndarray:
-    """The entities channel's reading at each observation from the sim backend's detections."""
+def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None,
+                    labels: tuple[str, ...] = (), arrivals: bool = False) -> np.ndarray:
+    """The entities channel's reading at each observation from the sim backend's detections (the detector
+    ``sim``'s boxes and labels, which the entity stage hands the channel during a sim-suite ingest)."""
     from memory.segmenter import SegmenterConfig
     from mnemo.segment_channels import EntitySignal
     from sim.noise import NoiseConfig, SimPerception
@@ -120,7 +123,7 @@ def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, windo
     for d in detections:
         by_time.setdefault(round(float(d.time), 6), []).append(d)
     clock = FrameClock(fps)
-    signal = EntitySignal(window_s or SegmenterConfig().entity_window_s, 1.0 / fps)
+    signal = EntitySignal(window_s or SegmenterConfig().entity_window_s, 1.0 / fps, labels=labels, arrivals=arrivals)
     for t in np.arange(0.0, truth.duration, 1.0 / truth.fps):
         if clock.keep(float(t)):
             signal.add(float(t), [d for d in by_time.get(round(float(t), 6), []) if d.label])
@@ -146,8 +149,11 @@ def replay(run: dict, config) -> list[float]:
 
     seg = SurpriseSegmenter(config)
     obs, starts = run["obs"], []
+    key = ("entities", tuple(config.entity_labels), bool(config.entity_arrivals))
+    if key not in obs:  # the entities channel read as this config reads it
+        obs[key] = entity_readings(run["truth"], obs["times"], run["seed"], labels=key[1], arrivals=key[2])
     for i, t in enumerate(obs["times"]):
-        signals = {name: float(obs[name][i]) for name in SIDE}
+        signals = {name: float(obs[key if name == "entities" else name][i]) for name in SIDE}
         starts += [s.start for s in seg.push(float(t), obs["vectors"][i], signals)]
     starts += [s.start for s in seg.flush(run["truth"].duration)]
     return sorted(starts)[1:]
@@ -164,17 +170,36 @@ def score(runs: list[dict], config) -> dict:
 
 
 def variants(base) -> dict:
-    """The rows: today's default, vision alone, all channels, and all but each one in turn."""
+    """The rows: the channels one by one and all but each one in turn (with the profile's other settings less
+    the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
+    options measured but left off (people arriving, gradual changes)."""
+    plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
+                                entity_labels=(), entity_arrivals=False)
     everything = {name: 1.0 for name in ALL_CHANNELS}
+    before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
-            "vision + speech + place (lite)": {"speech": 1.0, "place": 1.0},
-            "vision + speech + place + screen (standard)": {"speech": 1.0, "place": 1.0, "screen": 1.0},
+            "vision + speech + place (lite before)": before,
+            "vision + speech + place + screen (standard before)": {**before, "screen": 1.0},
             "all channels": everything}
     for name in ALL_CHANNELS:
         rows[f"all - {name}"] = {k: w for k, w in everything.items() if k != name}
     for name in ALL_CHANNELS[1:]:
         rows[f"vision + {name}"] = {name: 1.0}
-    return {label: dataclasses.replace(base, channels=channels) for label, channels in rows.items()}
+    rows["lite before + pose"] = {**before, "pose": 1.0}
+    configs = {label: dataclasses.replace(plain, channels=channels) for label, channels in rows.items()}
+    pose = {**before, "pose": 1.0}
+    people = {"channels": {**pose, "entities": 1.0}, "entity_labels": ("person",), "entity_arrivals": True}
+    configs.update({
+        "lite before + pose, anchor_gap 3": dataclasses.replace(plain, channels=pose, anchor_gap=3.0),
+        "lite before + pose, anchor_gap 3, anchor_to_picture": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, anchor_to_picture=True),
+        "vision + people arriving": dataclasses.replace(plain, channels={"entities": 1.0},
+                                                        entity_labels=("person",), entity_arrivals=True),
+        "lite before + pose + people arriving, anchor_gap 3": dataclasses.replace(plain, anchor_gap=3.0, **people),
+        "lite before + gradual (centred_modularity 0.2)": dataclasses.replace(plain, channels=before,
+                                                                               centred_modularity=0.2),
+    })
+    return configs
 
 
 def table(rows: dict[str, dict]) -> str:

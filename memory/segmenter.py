@@ -79,6 +79,13 @@ class SegmenterConfig:
     # a boundary the side channels carry on their own (weighted z-scores summed above this) is
     # anchored: kept at the fused peak without the modularity check; below it, vision decides
     channel_gamma: float = 3.0
+    # seconds at least between an anchored boundary and the boundary before or after it (min_len elsewhere):
+    # a side channel that marks a change the picture shows too (the camera crossing into a room it saw
+    # through the door a second before) gives one boundary, not two
+    anchor_gap: float = 2.0
+    # an anchored boundary goes to the picture's own surprise peak within refine_window when that passes
+    # gamma (False: always to the fused peak, i.e. the side channel's reading)
+    anchor_to_picture: bool = False
     # observations averaged on either side of an instant by the visual channels (trend, place);
     # they delay every decision by trend_window - 1 observations when one of them is weighted
     trend_window: int = 4
@@ -87,9 +94,22 @@ class SegmenterConfig:
     # seconds of analysed frames either side of an instant whose detections the entities channel
     # compares (mnemo.segment_channels); the ingest holds observations this long for it
     entity_window_s: float = 2.0
+    # labels the entities channel counts (e.g. ("person",)); empty: every label the detectors give
+    entity_labels: tuple[str, ...] = ()
+    # True: the entities channel reads arrivals only (a label's mean count after an instant above its
+    # mean before); False: arrivals and departures alike
+    entity_arrivals: bool = False
     # least media seconds between two frames the screen channel reads (OCR, ~1 s a frame on 2 cores):
     # its cost bound (mnemo.screen_channel); it reads only frames where the screen changed and held still
     screen_interval_s: float = 2.0
+    # gradual changes (a slow walk into another room): a split the modularity check rejects is kept when
+    # the graph of the window's vectors less their mean ("centred": what every frame shares does not count)
+    # splits more modularly than this at it; None: off. It must also pass the absolute gate below
+    centred_modularity: float | None = None
+    # the absolute gate of a centred split: 1 - cos between the mean vectors of its two sides must exceed
+    # this and either side's own spread (mean 1 - cos of its vectors to their mean): compression noise
+    # on a still picture is blocky once centred, but the two sides are nearly the same picture
+    centred_distance: float = 0.05
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -98,11 +118,17 @@ class SegmenterConfig:
                    "channel names that are identifiers")
             _check(isinstance(weight, (int, float)) and not isinstance(weight, bool) and 0 <= weight < math.inf,
                    f"channels[{name!r}]", weight, "a finite weight >= 0")
+        if isinstance(self.entity_labels, list):  # as a profile's YAML gives it
+            object.__setattr__(self, "entity_labels", tuple(self.entity_labels))
+        _check(isinstance(self.entity_labels, tuple) and all(isinstance(x, str) and x for x in self.entity_labels),
+               "entity_labels", self.entity_labels, "a tuple of label names")
+        _check(isinstance(self.entity_arrivals, bool), "entity_arrivals", self.entity_arrivals, "True or False")
         for name in ("tau", "k", "refine_window", "warmup", "trend_window", "place_memory"):
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "entity_window_s", "visual_gate", "screen_interval_s"):
+                     "channel_gamma", "anchor_gap", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
+                     "centred_distance"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -111,6 +137,7 @@ class SegmenterConfig:
         _check(self.channel_gamma >= 0 and math.isfinite(self.channel_gamma), "channel_gamma", self.channel_gamma,
                "a finite number >= 0")
         _check(self.k >= 1, "k", self.k, "an integer >= 1")
+        _check(0 <= self.anchor_gap < math.inf, "anchor_gap", self.anchor_gap, "seconds >= 0")
         _check(0 < self.min_len < math.inf, "min_len", self.min_len, "seconds > 0")
         _check(self.max_len > self.min_len, "max_len", self.max_len, f"seconds > min_len ({self.min_len})")
         _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
@@ -125,6 +152,10 @@ class SegmenterConfig:
         _check(self.variance_floor > 0, "variance_floor", self.variance_floor, "a number > 0")
         if self.history_clip is not None:
             _check(self.history_clip > 0, "history_clip", self.history_clip, "None or a number > 0")
+        if self.centred_modularity is not None:
+            _check(-0.5 <= self.centred_modularity < 1, "centred_modularity", self.centred_modularity,
+                   "None or a number in [-0.5, 1)")
+        _check(0 <= self.centred_distance < 2, "centred_distance", self.centred_distance, "a number in [0, 2)")
         if self.min_modularity is not None:
             _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
                    "None or a number in [-0.5, 1)")
@@ -210,6 +241,7 @@ class SurpriseSegmenter:
         self._last_time: float | None = None
         self._dim: int | None = None
         self._boundary: tuple[int, float, float] | None = None  # (index, time, z) of the open segment's start
+        self._anchored = False  # whether the open segment's start is an anchored boundary
         self._resume_time: float | None = None
         self._cursor = 0  # next observation to examine for a proposal
         self._pending: _Proposal | None = None
@@ -418,8 +450,10 @@ class SurpriseSegmenter:
                 forced_at = obs.index - 1 if obs.index - 1 > b_index else obs.index
                 self._pending = _Proposal(forced_at, forced=True)
                 return True
-            if obs.index >= c.warmup and length >= c.min_len and obs.z > c.gamma:
-                self._pending = _Proposal(obs.index, forced=False, anchored=obs.side > c.channel_gamma)
+            anchored = obs.side > c.channel_gamma
+            shortest = max(c.min_len, c.anchor_gap) if anchored or self._anchored else c.min_len
+            if obs.index >= c.warmup and length >= shortest and obs.z > c.gamma:
+                self._pending = _Proposal(obs.index, forced=False, anchored=anchored)
                 return True
         return False
 
@@ -454,16 +488,47 @@ class SurpriseSegmenter:
         best = max(range(len(candidates)),
                    key=lambda j: (scores[j], -abs(candidates[j] - proposal.index), -candidates[j]))
         split, score = candidates[best], scores[best]
-        if proposal.anchored:  # the fused surprise's peak; the picture may not change at all
-            split = max(candidates, key=lambda i: (self._obs(i).z, -abs(i - proposal.index), -i))
+        if proposal.anchored:  # the picture's own peak nearby if it has one, else the fused one's
+            split = self._anchor_split(candidates, proposal.index)
         elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
-            logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
-            return None
+            gradual = self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
+            if gradual is None:
+                logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
+                return None
+            split = gradual + lo
         end = self._obs(split)
         self._boundary = (split, end.time, end.z)
+        self._anchored = proposal.anchored
         self._cursor = split + 1
         self._state = self._encode_state(split)
         return Segment(b_index, split, b_time, end.time, b_z, state=self._state)
+
+    def _anchor_split(self, candidates: list[int], proposed: int) -> int:
+        """Where an anchored boundary goes: where the picture changes most (its surprise without the side
+        channels) when it passes ``gamma`` nearby (a side channel may read the change a little early or late:
+        a drifting pose log), else the fused surprise's peak (the picture need not change at all)."""
+        c = self.config
+
+        def closeness(i: int) -> tuple[float, int]:
+            return -abs(i - proposed), -i
+
+        picture = max(candidates, key=lambda i: (self._obs(i).z - self._obs(i).side, *closeness(i)))
+        if c.anchor_to_picture and self._obs(picture).z - self._obs(picture).side > c.gamma:
+            return picture
+        return max(candidates, key=lambda i: (self._obs(i).z, *closeness(i)))
+
+    def _centred_split(self, vectors: np.ndarray, splits: list[int], proposed: int) -> int | None:
+        """The split of a gradual change, when ``centred_modularity`` is set and one passes both gates."""
+        c = self.config
+        if c.centred_modularity is None:
+            return None
+        scores = split_modularity(centred(vectors), splits)
+        best = max(range(len(splits)), key=lambda j: (scores[j], -abs(splits[j] - proposed), -splits[j]))
+        split = splits[best]
+        if not scores[best] > c.centred_modularity:
+            return None
+        distance, spread = side_distance(vectors, split)
+        return split if distance > c.centred_distance and distance > spread else None
 
     # ------------------------------------------------------------ state
     def _encode_state(self, at: int | None) -> bytes:
@@ -484,6 +549,7 @@ class SurpriseSegmenter:
             surprises=np.asarray(surprises, dtype=np.float64),
             steps=np.asarray(steps, dtype=np.float64),
             visual=self._visual.past(at),
+            anchored=np.bool_(self._anchored),
             **{f"channel_{name}": np.asarray(h, dtype=np.float64) for name, h in obs.channels_before.items()},
         )
         return buf.getvalue()
@@ -514,8 +580,32 @@ class SurpriseSegmenter:
         self._next_index = index
         self._last_time = None if math.isnan(last_time) else last_time
         self._boundary = (index, b_time, b_z)
+        self._anchored = bool(arrays.get("anchored", False))  # absent from older states: not anchored
         self._cursor = index + 1
         self._resume_time = b_time
+
+
+def centred(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors less their mean: what every one of them shares does not count."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return x - x.mean(axis=0)
+
+
+def side_distance(vectors: np.ndarray, split: int) -> tuple[float, float]:
+    """(1 - cos between the mean vectors of [:split] and [split:], the larger side's spread: the mean
+    1 - cos of its vectors to its own mean)."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    means, spreads = [], []
+    for side in (x[:split], x[split:]):
+        if not len(side):
+            return 0.0, 0.0
+        mean = side.mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        means.append(mean)
+        spreads.append(float(np.mean(1.0 - side @ mean)))
+    return float(1.0 - means[0] @ means[1]), max(spreads)
 
 
 def split_modularity(vectors: np.ndarray, splits: list[int]) -> list[float]:

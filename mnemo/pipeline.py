@@ -208,7 +208,8 @@ class _StreamRun:
         if self.entities is None or not seg.channels.get(ENTITIES_CHANNEL):
             return None
         state = self.ing.store.state(self._entity_state_key) if checkpoint is not None and checkpoint.state else None
-        signal = EntitySignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state)
+        signal = EntitySignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state,
+                              seg.entity_labels, seg.entity_arrivals)
         self.entities.on_detections = signal.add
         return signal
 
@@ -330,7 +331,8 @@ class _StreamRun:
         if self.signal is not None:
             self.signal = SpeechSignal(self.ing.speech)
         if self.entity_signal is not None:
-            self.entity_signal = EntitySignal(self.entity_signal.window_s, self.entity_signal.frame_s)
+            old = self.entity_signal
+            self.entity_signal = EntitySignal(old.window_s, old.frame_s, labels=old.labels, arrivals=old.arrivals)
             self.entities.on_detections = self.entity_signal.add
         if self.screen_signal is not None:
             self.screen_signal = ScreenSignal(self.screen_signal.reader, self.screen_signal.same_frame,

@@ -4,7 +4,9 @@ The entity stage reports each analysed frame's detections (``EntityStage.on_dete
 :class:`EntitySignal` turns them into a reading per observation: for each label, the mean count
 over the analysed frames in the next ``window_s`` seconds against the mean over the previous
 ``window_s`` seconds, summed over labels (a person entering: ~1; one leaving while a cup is
-picked up: ~2). Averaging over a window keeps one missed or spurious detection from reading as
+picked up: ~2). ``labels`` restricts the count to some labels (people only: a person coming into
+view, not the things a turning camera sweeps past) and ``arrivals`` to rises (coming into view, not
+going out of it). Averaging over a window keeps one missed or spurious detection from reading as
 an arrival. A reading needs the detections up to ``window_s`` past its instant, so the ingest
 holds observations until they are in (:meth:`ready`), as it does for the speech channel.
 
@@ -32,11 +34,14 @@ _KEEP_S = 120.0  # seconds of analysed frames kept behind the latest reading: a 
 class EntitySignal:
     """Readings of entity arrivals and departures from the analysed frames' detections."""
 
-    def __init__(self, window_s: float, frame_s: float, state: bytes | None = None):
+    def __init__(self, window_s: float, frame_s: float, state: bytes | None = None, labels: Sequence[str] = (),
+                 arrivals: bool = False):
         if not window_s > 0:
             raise ValueError(f"entity channel window_s={window_s!r}: expected seconds > 0")
         self.window_s = window_s
         self.frame_s = frame_s  # seconds between analysed frames: how long a missing frame is waited for
+        self.labels = frozenset(labels)  # labels counted; empty: every label
+        self.arrivals = arrivals  # count only rises of a label's mean count (something coming into view)
         self._frames: deque[tuple[float, Counter]] = deque()
         self._seen_until = -math.inf
         if state:
@@ -64,7 +69,10 @@ class EntitySignal:
         if not before or not after:
             return {ENTITIES_CHANNEL: math.nan}
         labels = set().union(*before, *after)
-        change = sum(abs(_mean(after, label) - _mean(before, label)) for label in labels)
+        if self.labels:
+            labels &= self.labels
+        deltas = (_mean(after, label) - _mean(before, label) for label in labels)
+        change = sum(max(d, 0.0) if self.arrivals else abs(d) for d in deltas)
         return {ENTITIES_CHANNEL: float(change)}
 
     def state(self, before: float) -> bytes:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from memory.segmenter import Segment, SegmenterConfig, SurpriseSegmenter, split_modularity
+from memory.segmenter import Segment, SegmenterConfig, SurpriseSegmenter, centred, side_distance, split_modularity
 
 RATE = 2.0  # observations per second
 
@@ -155,6 +156,37 @@ def test_resume_from_any_boundary_reproduces_the_rest(config: SegmenterConfig) -
         _assert_same(_restored_run(config, stream, full[i]), full[i + 1:])
 
 
+def _late_side_channel(stream: Stream, delay: float) -> list[dict[str, float]]:
+    """A side channel reading 1 ``delay`` seconds after each change of the picture, 0 elsewhere: a pose log
+    crossing into the room the camera saw through the door a moment before."""
+    late = np.asarray(stream.boundaries) + delay
+    return [{"pose": float(np.any(np.abs(late - t) < 0.25))} for t in stream.times]
+
+
+def _run_signals(seg: SurpriseSegmenter, times, vectors, signals) -> list[Segment]:
+    out: list[Segment] = []
+    for t, x, s in zip(times, vectors, signals):
+        out += seg.push(float(t), x, s)
+    return out + seg.flush()
+
+
+def test_a_side_channel_late_on_a_change_the_picture_shows_gives_one_boundary_not_two() -> None:
+    stream = make_stream(11, duration=240.0, lengths=(12.0, 40.0))
+    signals = _late_side_channel(stream, 2.5)
+    config = SegmenterConfig(channels={"pose": 1.0}, anchor_gap=3.0)
+    twice = starts(_run_signals(SurpriseSegmenter(dataclasses.replace(config, anchor_gap=2.0)), stream.times,
+                                stream.vectors, signals))
+    once = _run_signals(SurpriseSegmenter(config), stream.times, stream.vectors, signals)
+    assert len(twice) > len(stream.boundaries) + 2  # the change, and again where the side channel reads it
+    assert boundary_f1(starts(once), stream.boundaries, 1.0) > boundary_f1(twice, stream.boundaries, 1.0)
+    assert boundary_f1(starts(once), stream.boundaries, 1.0) >= 0.9
+    for segment in once[1:-1]:  # resumed after any boundary, the anchored ones included: the same events
+        rest = SurpriseSegmenter.from_state(config, segment.state)
+        k = segment.end_index
+        _assert_same(_run_signals(rest, stream.times[k:], stream.vectors[k:], signals[k:]),
+                     once[once.index(segment) + 1:])
+
+
 def test_state_dict_is_the_state_at_the_last_emitted_boundary() -> None:
     stream = make_stream(7, duration=120.0)
     seg = SurpriseSegmenter()
@@ -235,10 +267,33 @@ def test_split_modularity() -> None:
     assert scores[2] == pytest.approx(0.5) and scores[2] == max(scores)
 
 
+def test_a_gradual_change_under_a_shared_picture_splits_once_centred() -> None:
+    """Frames that all share one strong component (every cosine ~0.9) hide a change of the rest from the
+    plain graph; centred, the two rooms are two blocks, and their means lie further apart than their spread.
+    Compression noise on a still picture gives centred blocks too, but not the distance."""
+    rng = np.random.default_rng(5)
+    shared, room_a, room_b = _unit(rng.normal(size=(3, 64)))
+    noise = rng.normal(size=(12, 64)) * 0.06
+    walk = _unit(np.stack([2.5 * shared + (room_a if i < 6 else room_b) for i in range(12)]) + noise)
+    assert split_modularity(walk, [6])[0] < 0.0  # the plain graph: no block
+    assert split_modularity(centred(walk), [6])[0] > 0.2
+    distance, spread = side_distance(walk, 6)
+    assert distance > 0.05 and distance > spread
+    still = _unit(np.stack([shared] * 12) + np.r_[np.zeros((6, 64)), np.full((6, 64), 0.002)])
+    assert split_modularity(centred(still), [6])[0] > 0.2  # blocks in the noise once centred ...
+    assert side_distance(still, 6)[0] < 0.001  # ... but the same picture on both sides
+
+
+def test_profile_yaml_lists_of_entity_labels_become_tuples() -> None:
+    assert SegmenterConfig(entity_labels=["person"]).entity_labels == ("person",)
+
+
 @pytest.mark.parametrize("field,value", [("gamma", -1.0), ("tau", 1), ("k", 0), ("min_len", 0.0),
                                          ("max_len", 1.0), ("refine_window", -1), ("warmup", 2.5),
                                          ("min_modularity", 2.0), ("history_clip", 0.0),
-                                         ("tau", "32"), ("screen_interval_s", -1.0)])
+                                         ("tau", "32"), ("screen_interval_s", -1.0),
+                                         ("centred_modularity", 1.5), ("anchor_gap", -1.0), ("centred_distance", -0.1),
+                                         ("entity_labels", "person"), ("entity_arrivals", 1)])
 def test_config_errors_name_the_field_and_value(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=rf"SegmenterConfig\.{field} = {value!r}"):
         SegmenterConfig(**{field: value})

@@ -42,6 +42,18 @@ def test_a_person_arriving_reads_one_and_a_missed_detection_little() -> None:
     assert math.isnan(EntitySignal(2.0, 0.5).read(5.0)["entities"])  # nothing analysed: no reading
 
 
+def test_people_arrivals_ignore_other_labels_and_departures() -> None:
+    """A cup going out of view and a person leaving read nothing; a person coming into view reads ~1."""
+    signal = EntitySignal(window_s=2.0, frame_s=1.0 / FPS, labels=("person",), arrivals=True)
+    for t in np.arange(0.0, 30.0, 1.0 / FPS):
+        labels = (["cup"] if t < 6.0 else []) + (["person"] if 10.0 <= t < 20.0 else [])
+        signal.add(float(t), _seen(labels))
+    readings = {float(t): signal.read(float(t))["entities"] for t in np.arange(2.0, 28.0, 0.5)}
+    assert readings[10.0] == pytest.approx(1.0) and max(readings, key=readings.get) == 10.0
+    assert readings[6.0] == 0.0 and readings[20.0] == 0.0  # the cup going, the person leaving
+    assert sum(r > 0 for r in readings.values()) == 7  # the rise is seen only within a window of 10 s
+
+
 def test_readings_wait_for_the_detections_after_them() -> None:
     signal = EntitySignal(window_s=2.0, frame_s=1.0 / FPS)
     for t, detections in _frames(10.0, seconds=11.0):
