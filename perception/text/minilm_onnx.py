@@ -46,13 +46,12 @@ class OnnxMiniLM:
         settings.inter_op_num_threads = 1
         settings.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         self.session = onnxruntime.InferenceSession(str(path), settings, providers=["CPUExecutionProvider"])
-        self.tokenizer, self.max_length = _tokenizer()
+        self.tokenizer = _tokenizer()
+        self.pad = self.tokenizer.token_to_id("[PAD]") or 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` (rows): the model's last hidden states, mean-pooled over real tokens."""
-        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
-                               return_tensors="np")
-        feed = {name: np.asarray(batch[name], dtype=np.int64) for name in INPUTS}
+        feed = self._inputs(texts)
         hidden = self.session.run(None, feed)[0]
         mask = feed["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
@@ -60,8 +59,21 @@ class OnnxMiniLM:
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Tokens the model reads of each text (truncated as it truncates)."""
-        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
-        return [len(i) for i in ids]
+        return [len(self.tokenizer.encode(text).ids) for text in texts]
+
+    def _inputs(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The graph's inputs for ``texts``, padded to the longest. Texts are tokenized one by one:
+        ``encode_batch`` hands them to a thread pool whose wake-ups cost more than tokenizing a question."""
+        encodings = [self.tokenizer.encode(text) for text in texts]
+        width = max(len(e.ids) for e in encodings)
+        feed = {name: np.full((len(texts), width), self.pad if name == "input_ids" else 0, dtype=np.int64)
+                for name in INPUTS}
+        for row, encoding in enumerate(encodings):
+            n = len(encoding.ids)
+            feed["input_ids"][row, :n] = encoding.ids
+            feed["attention_mask"][row, :n] = 1
+            feed["token_type_ids"][row, :n] = encoding.type_ids
+        return feed
 
 
 def load_runtime(threads: int = 1) -> OnnxMiniLM:
@@ -145,14 +157,17 @@ def _hidden(bert: Any) -> Any:
     return Hidden()
 
 
-def _tokenizer() -> tuple[Any, int]:
-    """The bundled fast tokenizer and the model's maximum length (``sentence_bert_config.json``)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoTokenizer
+def _tokenizer() -> Any:
+    """The bundled tokenizer (``tokenizer.json``, as the torch path reads it), truncating at the model's
+    maximum length (``sentence_bert_config.json``), padding nothing."""
+    from tokenizers import Tokenizer
 
     folder = _model_dir()
     max_length = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
-    return AutoTokenizer.from_pretrained(str(folder)), max_length
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer
 
 
 def _model_dir() -> Path:
