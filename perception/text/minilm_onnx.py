@@ -83,12 +83,25 @@ def load_runtime(threads: int = 1) -> OnnxMiniLM:
     with _lock:
         if threads not in _runtimes:
             _require("onnxruntime")
-            path = model_file()
-            if not path.is_file():
-                export(path)
-            _runtimes[threads] = OnnxMiniLM(path, threads)
+            try:
+                path = model_file()
+                if not path.is_file():
+                    export(path)
+                _runtimes[threads] = OnnxMiniLM(path, threads)
+            except _load_errors() as error:
+                raise WeightsUnavailable(f"all-MiniLM-L6-v2 could not be exported to or loaded on onnxruntime: "
+                                         f"{type(error).__name__}: {error}") from error
             logger.info("loaded all-MiniLM-L6-v2 on onnxruntime from %s", path)
         return _runtimes[threads]
+
+
+def _load_errors() -> tuple[type[BaseException], ...]:
+    """What a failed export or session raises: torch's exporter (RuntimeError), files, and onnxruntime's
+    own exception types (plain Exception subclasses: InvalidProtobuf, Fail, ...)."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    native = tuple(v for v in vars(state).values() if isinstance(v, type) and issubclass(v, Exception))
+    return (RuntimeError, OSError, ValueError, ImportError, *native)
 
 
 def model_file() -> Path:

@@ -63,3 +63,14 @@ def test_bad_backend_and_missing_packages_are_named():
         MiniLMEmbedder(backend="tf")
     with pytest.raises(WeightsUnavailable, match="needs no_such_package_mnemo: pip install no_such_package_mnemo"):
         _require("no_such_package_mnemo")
+
+
+def test_a_corrupt_export_is_refused_with_its_cause(tmp_path, monkeypatch):
+    from perception.text.minilm_onnx import load_runtime, model_file
+
+    monkeypatch.setenv("MNEMO_MODELS", str(tmp_path))
+    path = model_file()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not an onnx graph")
+    with pytest.raises(WeightsUnavailable, match="could not be exported to or loaded on onnxruntime"):
+        load_runtime(threads=3)  # a thread count no other test loads: nothing of this process is cached
