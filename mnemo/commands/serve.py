@@ -25,6 +25,9 @@ def serve(
     cors: List[str] = typer.Option([], "--cors-origin", help="An origin allowed by CORS (default: none)."),
     ingest_nice: int = typer.Option(10, "--ingest-nice", min=0, max=19, help="CPU niceness of the ingest worker "
                                     "(0: as the server): questions are answered first on a busy machine."),
+    text_backend: str = typer.Option("onnx", "--text-backend", help="How questions' MiniLM vectors are computed: "
+                                     "onnx (onnxruntime, a third of torch's CPU, vectors within ~1e-7) or torch "
+                                     "(bit for bit `mnemo ask`'s)."),
     use_ray: bool = typer.Option(False, "--ray", help="Run under Ray Serve, ingests on a Ray actor."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="With --ray: a running cluster "
                                               "('auto', 'ray://host:10001') that sees --root; default: a local "
@@ -39,7 +42,8 @@ def serve(
     try:
         options = ServiceOptions(root=root, host=host, port=port, token=token or None, profile=profile,
                                  media_roots=tuple(media_root), max_upload_bytes=int(max_upload_mb * 2**20),
-                                 cors_origins=tuple(cors), ingest_nice=ingest_nice)
+                                 cors_origins=tuple(cors), ingest_nice=ingest_nice,
+                                 text_backend=text_backend)
     except ValueError as error:
         raise UserError(str(error)) from error
     import uvicorn

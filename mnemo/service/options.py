@@ -8,6 +8,7 @@ from pathlib import Path
 
 LOOPBACK_NAMES = ("localhost",)
 SURPRISE_DIR = "surprise"  # per-stream surprise traces written by ingests, in the memory folder
+TEXT_BACKENDS = ("onnx", "torch")  # MiniLM backends for questions (perception/text/minilm.py)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class ServiceOptions:
     max_ingests: int = 1  # ingests running at once (each in the worker process, one per memory at a time)
     refresh_s: float = 0.5  # how often readers look for events committed by an ingest
     ingest_nice: int = 10  # CPU niceness of the ingest worker (0-19; 0: as the server): answers come first
+    # how questions' MiniLM vectors are computed: "onnx" (onnxruntime, one thread, ~1/3 of torch's CPU, vectors
+    # within ~1e-7 of the stored torch ones) or "torch" (bit for bit `mnemo ask`'s); other embedders as the profile
+    text_backend: str = "onnx"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).resolve())
@@ -40,6 +44,8 @@ class ServiceOptions:
                 raise ValueError(f"{name}={getattr(self, name)}: expected a positive number")
         if not (isinstance(self.ingest_nice, int) and 0 <= self.ingest_nice <= 19):
             raise ValueError(f"ingest_nice={self.ingest_nice!r}: expected a niceness from 0 to 19")
+        if self.text_backend not in TEXT_BACKENDS:
+            raise ValueError(f"text_backend={self.text_backend!r}: expected one of {', '.join(TEXT_BACKENDS)}")
         if self.token is not None and len(self.token) < 16:
             raise ValueError("token: expected at least 16 characters (e.g. `python -c 'import secrets; "
                              "print(secrets.token_urlsafe(32))'`)")

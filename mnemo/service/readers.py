@@ -20,11 +20,13 @@ T = TypeVar("T")
 
 
 class EncoderCache:
-    """Encoders by profile, loaded once per process (the text embedder answers every memory's queries)."""
+    """Encoders by profile, loaded once per process (the text embedder answers every memory's queries).
+    With ``text_backend="onnx"`` a MiniLM text embedder runs on onnxruntime (``ServiceOptions.text_backend``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, text_backend: str = "torch") -> None:
         self._lock = threading.Lock()
         self._loaded: dict[str, Any] = {}
+        self._text_backend = text_backend
 
     def get(self, profile) -> Any:
         from mnemo.config import profile_ref
@@ -35,9 +37,19 @@ class EncoderCache:
             if key not in self._loaded:
                 encoders = load_encoders(profile)
                 if encoders.text is not None:  # questions are embedded in batches across requests
-                    encoders = dataclasses.replace(encoders, text=BatchingEmbedder(encoders.text))
+                    text = BatchingEmbedder(_on_backend(encoders.text, self._text_backend))
+                    encoders = dataclasses.replace(encoders, text=text)
                 self._loaded[key] = encoders
             return self._loaded[key]
+
+
+def _on_backend(text, backend: str):
+    """``text``, or the same MiniLM on ``backend`` "onnx" (same weights and space, a third of the CPU)."""
+    from perception.text.minilm import MiniLMEmbedder
+
+    if backend == "onnx" and isinstance(text, MiniLMEmbedder) and text.options.backend != backend:
+        return MiniLMEmbedder(**{**dataclasses.asdict(text.options), "backend": backend})
+    return text
 
 
 class Reader:
@@ -105,8 +117,8 @@ class Reader:
 class Readers:
     """The readers of every memory the service has touched."""
 
-    def __init__(self, refresh_s: float):
-        self.encoders = EncoderCache()
+    def __init__(self, refresh_s: float, text_backend: str = "torch"):
+        self.encoders = EncoderCache(text_backend)
         self._refresh_s = refresh_s
         self._lock = threading.Lock()
         self._readers: dict[Path, Reader] = {}

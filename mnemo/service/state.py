@@ -27,7 +27,7 @@ class Service:
 
     def __init__(self, options: ServiceOptions, background: bool = True, worker_class=WorkerProcess):
         self.options = options
-        self.readers = Readers(options.refresh_s)
+        self.readers = Readers(options.refresh_s, options.text_backend)
         if worker_class is WorkerProcess:  # a process of its own, at the options' lower CPU priority
             worker_class = functools.partial(WorkerProcess, nice=options.ingest_nice)
         self.jobs = JobManager(options.jobs_dir, self.directory, profile=options.profile, workers=options.max_ingests,

@@ -69,3 +69,13 @@ def test_a_niceness_out_of_range_is_refused(tmp_path):
         with pytest.raises(ValueError, match=f"ingest_nice={bad!r}: expected a niceness from 0 to 19"):
             ServiceOptions(root=tmp_path, ingest_nice=bad)
     assert ServiceOptions(root=tmp_path).ingest_nice == 10
+
+
+def test_a_text_backend_must_be_known(tmp_path):
+    import pytest
+
+    from mnemo.service.options import ServiceOptions
+
+    with pytest.raises(ValueError, match="text_backend='tf': expected one of onnx, torch"):
+        ServiceOptions(root=tmp_path, text_backend="tf")
+    assert ServiceOptions(root=tmp_path).text_backend == "onnx"

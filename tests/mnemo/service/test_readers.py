@@ -101,11 +101,19 @@ async def _ask(reader, question: str, at: float | None = None) -> dict:
     return await reader.run(lambda r: r.memory.ask(question, at=at).to_dict())
 
 
-def test_cached_answers_equal_uncached_and_embed_nothing_while_answering(tmp_path, lite):
-    directory = _memory(tmp_path / "m", lite)
-    with mnemo.open(directory, readonly=True) as plain:  # no service caches: every text embedded when needed
+@pytest.fixture(scope="module")
+def answered(tmp_path_factory, lite) -> tuple[Path, list[dict]]:
+    """A memory of the helper's world, and plain ``Memory.ask``'s answers to QUESTIONS over it (no service
+    caches: every text embedded when needed, by torch)."""
+    directory = _memory(tmp_path_factory.mktemp("answered") / "m", lite)
+    with mnemo.open(directory, readonly=True) as plain:
         plain.use_encoders(lite)
         expected = [plain.ask(q, at=(30.0 if "00:00:30" in q else None)).to_dict() for q in QUESTIONS]
+    return directory, expected
+
+
+def test_cached_answers_equal_uncached_and_embed_nothing_while_answering(answered, lite):
+    directory, expected = answered
     assert expected[0]["value"] == "office" and expected[1]["value"] == "kitchen"
     assert expected[2]["detail"]["rule"] == "recall" and "tomato" in expected[2]["value"]
     assert expected[3]["detail"]["rule"] == "recall" and "Carol" in expected[3]["value"]
@@ -168,5 +176,42 @@ def test_questions_see_events_committed_during_an_ingest_within_a_second(tmp_pat
         seen_after, answer = asyncio.run(run())
         assert "doormat" in answer["value"] and answer["evidence"][0]["start"] == 300.0
         assert seen_after < 1.5, seen_after  # refresh_s 0.5: seen at the first look after the commit
+    finally:
+        readers.close()
+
+
+def _agree(got, expected, path: str = "answer") -> None:
+    """Equal but for floats (scores, confidences), which may differ by 1e-5."""
+    if isinstance(expected, float) and isinstance(got, float):
+        assert abs(got - expected) <= 1e-5, (path, got, expected)
+    elif isinstance(expected, dict) and isinstance(got, dict):
+        assert got.keys() == expected.keys(), path
+        for key in expected:
+            _agree(got[key], expected[key], f"{path}.{key}")
+    elif isinstance(expected, list) and isinstance(got, list):
+        assert len(got) == len(expected), path
+        for k, (g, e) in enumerate(zip(got, expected)):
+            _agree(g, e, f"{path}[{k}]")
+    else:
+        assert got == expected, (path, got, expected)
+
+
+def test_onnx_questions_give_the_answers_of_torch(answered):
+    """The service's default text backend (MiniLM on onnxruntime) answers as plain ``Memory.ask`` (torch)
+    does over vectors an ingest stored with torch: same values, rules and evidence; scores within 1e-5."""
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    pytest.importorskip("onnx", reason="onnx is not installed (needed to export MiniLM once)")
+    directory, expected = answered
+    at = lambda q: 30.0 if "00:00:30" in q else None  # noqa: E731
+    readers = Readers(refresh_s=0.5, text_backend="onnx")
+    reader = readers.get(directory)
+    try:
+        async def run() -> list[dict]:
+            return [await _ask(reader, q, at=at(q)) for q in QUESTIONS]
+
+        answers = asyncio.run(run())
+        assert reader.memory.encoders.text.inner.options.backend == "onnx"
+        for got, want in zip(answers, expected):
+            _agree(got, want)
     finally:
         readers.close()
