@@ -94,6 +94,9 @@ class EntitiesConfig:
     still: float = 1.0  # grey levels (of a 32x18 glance) under which a frame is unchanged: detections reused; 0: never
     tracker: Mapping[str, Any] = field(default_factory=dict)  # perception.tracking.TrackerConfig fields
     reid: Mapping[str, Any] = field(default_factory=dict)  # perception.reid.ReidConfig fields
+    # the crop encoder of appearance vectors for re-identification: a registered frame encoder's name ("parts":
+    # colours of a box's stripes, what people wear) or "frame" (the profile's frame encoder: descriptor, CLIP)
+    appearance: str = "parts"
     # perception.geometry.LevelCamera fields (height_m, hfov_deg, ...) of a level camera: with a pose log,
     # sightings get a position from their box's ground contact; empty: no positions
     camera: Mapping[str, Any] = field(default_factory=dict)
@@ -106,6 +109,8 @@ class EntitiesConfig:
             except TypeError as error:
                 raise ValueError(f"entities.camera={dict(self.camera)!r}: {error}; expected LevelCamera fields "
                                  "(height_m, hfov_deg, max_range_m, edge_px)") from error
+        if not self.appearance or not isinstance(self.appearance, str):
+            raise ValueError(f"entities.appearance={self.appearance!r}: expected 'frame' or a frame encoder's name")
         if not self.fps > 0:
             raise ValueError(f"entities.fps must be > 0, got {self.fps!r}")
         if not self.still >= 0:
@@ -129,6 +134,7 @@ class EntityStage:
 
     def __init__(self, config: EntitiesConfig, stream: str, encoder, linker: EntityLinker):
         from perception.detection import create_detector
+        from perception.encoders.registry import create_frame_encoder
         from perception.reid import ReidClusterer
         from perception.tracking import Tracker
         from streams.sampling import FrameClock
@@ -136,7 +142,8 @@ class EntityStage:
         self.stream = stream
         self.store = linker.store
         self.registry = linker.registry
-        self.detectors = [create_detector(name, encoder=encoder, **dict(config.detector_options.get(name, {})))
+        crops = encoder if config.appearance == "frame" else create_frame_encoder(config.appearance)
+        self.detectors = [create_detector(name, encoder=crops, **dict(config.detector_options.get(name, {})))
                           for name in config.detectors]
         self.tracker = Tracker(stream, fps=config.fps, **dict(config.tracker))
         self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **dict(config.reid))
