@@ -95,7 +95,8 @@ class EntitiesConfig:
     tracker: Mapping[str, Any] = field(default_factory=dict)  # perception.tracking.TrackerConfig fields
     reid: Mapping[str, Any] = field(default_factory=dict)  # perception.reid.ReidConfig fields
     # the crop encoder of appearance vectors for re-identification: a registered frame encoder's name ("parts":
-    # colours of a box's stripes, what people wear) or "frame" (the profile's frame encoder: descriptor, CLIP)
+    # colours of a box's stripes, what people wear) or "frame" (the profile's frame encoder: descriptor, CLIP);
+    # face detectors always use the profile's frame encoder
     appearance: str = "parts"
     # perception.geometry.LevelCamera fields (height_m, hfov_deg, ...) of a level camera: with a pose log,
     # sightings get a position from their box's ground contact; empty: no positions
@@ -142,11 +143,15 @@ class EntityStage:
         self.stream = stream
         self.store = linker.store
         self.registry = linker.registry
-        crops = encoder if config.appearance == "frame" else create_frame_encoder(config.appearance)
-        self.detectors = [create_detector(name, encoder=crops, **dict(config.detector_options.get(name, {})))
+        self.detectors = [create_detector(name, encoder=encoder, **dict(config.detector_options.get(name, {})))
                           for name in config.detectors]
+        # re-identification vectors of people's and things' crops (faces keep the detector's: a face is who it
+        # is, not what colours it has); None: the detectors' own (the profile's frame encoder)
+        self.crops = None if config.appearance == "frame" else create_frame_encoder(config.appearance)
         self.tracker = Tracker(stream, fps=config.fps, **dict(config.tracker))
-        self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **dict(config.reid))
+        # thresholds that suit the crop encoder's space, unless the profile sets its own
+        reid = {"kind_thresholds": getattr(self.crops, "reid_thresholds", ()), **dict(config.reid)}
+        self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **reid)
         state = self.registry.load_reid()
         if state is not None:
             self.reid.load_state_dict(state)
@@ -182,7 +187,15 @@ class EntityStage:
         for detector in self.detectors:
             for i, detections in enumerate(detector.detect(images, times)):
                 found[i] += detections
-        return found
+        return found if self.crops is None else self._reid_vectors(found)
+
+    def _reid_vectors(self, found: list[list]) -> list[list]:
+        """People's and things' appearance vectors from the re-identification crop encoder (faces keep theirs)."""
+        from perception.detection.base import with_appearance
+
+        kept = [[d for d in frame if d.kind == "face"] for frame in found]
+        encoded = with_appearance([[d for d in frame if d.kind != "face"] for frame in found], self.crops)
+        return [faces + others for faces, others in zip(kept, encoded)]
 
     def committed(self, event: Event) -> None:
         """An event was stored: track its detections, enter its tracks, bind faces to voices, save."""

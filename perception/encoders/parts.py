@@ -28,6 +28,10 @@ from perception.options import build_options
 logger = logging.getLogger(__name__)
 
 SPACE = "parts:v1"
+# re-identification thresholds (perception.reid.ReidConfig.kind_thresholds) that suit this space: what two people
+# wear differs less than two things' colours (centred cosine of one person's tracks ~0.3-0.6, of two people's
+# ~-0.4-0.1 on the simulator's development seeds 1-3)
+REID_THRESHOLDS = (("person", 0.35),)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class PartsEncoder(FrameEncoder):
         self.bins = o.hue_bins * o.saturation_bins + o.grey_bins
         self.dim = o.stripes * self.bins
         self.space = _space(o)
+        self.reid_thresholds = REID_THRESHOLDS
         width, height = o.work_width, 2 * o.work_width
         x = (np.arange(width) + 0.5) / width - 0.5
         self._column = np.exp(-0.5 * (x / o.centre_sigma) ** 2).astype(np.float32)
