@@ -49,7 +49,7 @@ class PartsOptions:
     # value (0-1) under which a pixel is black-ish: its hue is noise
     dark_value: float = 0.12
     # share of the box's width, on each side of the centre, of the Gaussian column weighting (sigma)
-    centre_sigma: float = 0.3
+    centre_sigma: float = 0.15
     # crops arrive grown by this share of the box on each side (the detectors' crop_pad): trimmed back
     pad: float = 0.1
     # boxes are resampled to work_width x (work_width * 2) pixels before any histogram
