@@ -72,6 +72,16 @@ def _resting(track, where: list) -> tuple[float, float] | None:
     return float(np.median(xs)), float(np.median(ys))
 
 
+def _other_space(state: Mapping[str, Any], space: str) -> str:
+    """The vector space a saved re-identification state holds people or things in, where it is not ``space``."""
+    kinds = {str(k) for k in np.asarray(state.get("kinds", [])).reshape(-1)}
+    for kind in ("person", "object"):
+        held = str(np.asarray(state.get(f"{kind}/space", ""))) if kind in kinds else ""
+        if held and held != space:
+            return held
+    return ""
+
+
 def _key(time: float, box) -> tuple:
     return (round(float(time), 3), *(round(float(v), 1) for v in box))
 
@@ -149,10 +159,15 @@ class EntityStage:
         # is, not what colours it has); None: the detectors' own (the profile's frame encoder)
         self.crops = None if config.appearance == "frame" else create_frame_encoder(config.appearance)
         self.tracker = Tracker(stream, fps=config.fps, **dict(config.tracker))
+        state = self.registry.load_reid()
+        if state is not None and self.crops is not None and _other_space(state, self.crops.space):
+            logger.warning("entities: this memory's people and things were re-identified on %s vectors, not %s: "
+                           "it goes on with the profile's frame encoder (entities.appearance: frame)",
+                           _other_space(state, self.crops.space), self.crops.space)
+            self.crops = None
         # thresholds that suit the crop encoder's space, unless the profile sets its own
         reid = {"kind_thresholds": getattr(self.crops, "reid_thresholds", ()), **dict(config.reid)}
         self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **reid)
-        state = self.registry.load_reid()
         if state is not None:
             self.reid.load_state_dict(state)
         self.clock = FrameClock(config.fps)
