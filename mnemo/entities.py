@@ -72,6 +72,16 @@ def _resting(track, where: list) -> tuple[float, float] | None:
     return float(np.median(xs)), float(np.median(ys))
 
 
+def _other_space(state: Mapping[str, Any], space: str) -> str:
+    """The vector space a saved re-identification state holds people or things in, where it is not ``space``."""
+    kinds = {str(k) for k in np.asarray(state.get("kinds", [])).reshape(-1)}
+    for kind in ("person", "object"):
+        held = str(np.asarray(state.get(f"{kind}/space", ""))) if kind in kinds else ""
+        if held and held != space:
+            return held
+    return ""
+
+
 def _key(time: float, box) -> tuple:
     return (round(float(time), 3), *(round(float(v), 1) for v in box))
 
@@ -94,6 +104,10 @@ class EntitiesConfig:
     still: float = 1.0  # grey levels (of a 32x18 glance) under which a frame is unchanged: detections reused; 0: never
     tracker: Mapping[str, Any] = field(default_factory=dict)  # perception.tracking.TrackerConfig fields
     reid: Mapping[str, Any] = field(default_factory=dict)  # perception.reid.ReidConfig fields
+    # the crop encoder of appearance vectors for re-identification: a registered frame encoder's name ("parts":
+    # colours of a box's stripes, what people wear) or "frame" (the profile's frame encoder: descriptor, CLIP);
+    # face detectors always use the profile's frame encoder
+    appearance: str = "parts"
     # perception.geometry.LevelCamera fields (height_m, hfov_deg, ...) of a level camera: with a pose log,
     # sightings get a position from their box's ground contact; empty: no positions
     camera: Mapping[str, Any] = field(default_factory=dict)
@@ -106,6 +120,8 @@ class EntitiesConfig:
             except TypeError as error:
                 raise ValueError(f"entities.camera={dict(self.camera)!r}: {error}; expected LevelCamera fields "
                                  "(height_m, hfov_deg, max_range_m, edge_px)") from error
+        if not self.appearance or not isinstance(self.appearance, str):
+            raise ValueError(f"entities.appearance={self.appearance!r}: expected 'frame' or a frame encoder's name")
         if not self.fps > 0:
             raise ValueError(f"entities.fps must be > 0, got {self.fps!r}")
         if not self.still >= 0:
@@ -129,6 +145,7 @@ class EntityStage:
 
     def __init__(self, config: EntitiesConfig, stream: str, encoder, linker: EntityLinker):
         from perception.detection import create_detector
+        from perception.encoders.registry import create_frame_encoder
         from perception.reid import ReidClusterer
         from perception.tracking import Tracker
         from streams.sampling import FrameClock
@@ -138,9 +155,19 @@ class EntityStage:
         self.registry = linker.registry
         self.detectors = [create_detector(name, encoder=encoder, **dict(config.detector_options.get(name, {})))
                           for name in config.detectors]
+        # re-identification vectors of people's and things' crops (faces keep the detector's: a face is who it
+        # is, not what colours it has); None: the detectors' own (the profile's frame encoder)
+        self.crops = None if config.appearance == "frame" else create_frame_encoder(config.appearance)
         self.tracker = Tracker(stream, fps=config.fps, **dict(config.tracker))
-        self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **dict(config.reid))
         state = self.registry.load_reid()
+        if state is not None and self.crops is not None and _other_space(state, self.crops.space):
+            logger.warning("entities: this memory's people and things were re-identified on %s vectors, not %s: "
+                           "it goes on with the profile's frame encoder (entities.appearance: frame)",
+                           _other_space(state, self.crops.space), self.crops.space)
+            self.crops = None
+        # thresholds that suit the crop encoder's space, unless the profile sets its own
+        reid = {"kind_thresholds": getattr(self.crops, "reid_thresholds", ()), **dict(config.reid)}
+        self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **reid)
         if state is not None:
             self.reid.load_state_dict(state)
         self.clock = FrameClock(config.fps)
@@ -175,7 +202,15 @@ class EntityStage:
         for detector in self.detectors:
             for i, detections in enumerate(detector.detect(images, times)):
                 found[i] += detections
-        return found
+        return found if self.crops is None else self._reid_vectors(found)
+
+    def _reid_vectors(self, found: list[list]) -> list[list]:
+        """People's and things' appearance vectors from the re-identification crop encoder (faces keep theirs)."""
+        from perception.detection.base import with_appearance
+
+        kept = [[d for d in frame if d.kind == "face"] for frame in found]
+        encoded = with_appearance([[d for d in frame if d.kind != "face"] for frame in found], self.crops)
+        return [faces + others for faces, others in zip(kept, encoded)]
 
     def committed(self, event: Event) -> None:
         """An event was stored: track its detections, enter its tracks, bind faces to voices, save."""

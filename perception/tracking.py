@@ -3,7 +3,7 @@
 Association is Roboflow's ByteTrack (the ``trackers`` package, successor of supervision's
 ``sv.ByteTrack``): Kalman-predicted boxes matched by IoU, high-confidence detections first,
 then low-confidence ones to keep occluded tracks alive. It runs on media time stamps, so
-irregular sampling is fine. One ByteTrack per kind (people, faces, objects). Every detector's
+irregular sampling is fine. One ByteTrack per kind (people, faces, objects) and label. Every detector's
 boxes go through it, the simulator's too: no detector hands in identities.
 
 A closed :class:`Track` is the unit that enters memory: its boxes over time, a mean appearance
@@ -50,6 +50,9 @@ class TrackerConfig:
     max_track_s: float | None = 300.0
     # nominal frames per second of the sampled stream (scales ByteTrack's motion model)
     fps: float = 5.0
+    # one ByteTrack per label within a kind: a box never continues a track of another label (a sofa's track
+    # does not jump onto the armchair beside it when the camera turns); False: one per kind
+    per_label: bool = True
 
     @property
     def lost_budget(self) -> float:
@@ -140,9 +143,9 @@ class Tracker:
         self.stream = stream
         self.config = config or build_options(TrackerConfig, "Tracker", options)
         self._next_id = 0
-        self._open: dict[tuple, _Building] = {}  # (kind, ByteTrack id) -> open track
-        self._bytetrack: dict[str, Any] = {}  # kind -> ByteTrackTracker
-        self._pending: dict[str, list[Detection]] = {}  # kind -> detections not (yet) in a track
+        self._open: dict[tuple, _Building] = {}  # (group, ByteTrack id) -> open track
+        self._bytetrack: dict[tuple, Any] = {}  # group (kind, and label if per_label) -> ByteTrackTracker
+        self._pending: dict[tuple, list[Detection]] = {}  # group -> detections not (yet) in a track
         self._time: float | None = None
 
     def update(self, time: float, detections: Sequence[Detection]) -> list[Track]:
@@ -151,9 +154,9 @@ class Tracker:
         if self._time is not None and time < self._time:
             raise ValueError(f"Tracker.update: time {time} is earlier than the previous frame's {self._time}")
         self._time = time
-        by_kind = self._split(detections)
-        for kind in set(by_kind) | set(self._bytetrack):
-            self._associate(kind, time, by_kind.get(kind, []))
+        by_group = self._split(detections)
+        for group in set(by_group) | set(self._bytetrack):
+            self._associate(group, time, by_group.get(group, []))
         return self._close_stale(time)
 
     def flush(self) -> list[Track]:
@@ -167,18 +170,20 @@ class Tracker:
         return _kept(closed, self.config.min_detections)
 
     # ------------------------------------------------------------------ association
-    def _split(self, detections: Sequence[Detection]) -> dict[str, list[Detection]]:
-        by_kind: dict[str, list[Detection]] = {}
+    def _split(self, detections: Sequence[Detection]) -> dict[tuple, list[Detection]]:
+        """The frame's detections by group: their kind, and their label where tracks keep labels apart."""
+        by_group: dict[tuple, list[Detection]] = {}
         for d in detections:
             if abs(d.time - self._time) > 1e-6:  # type: ignore[operator]
                 raise ValueError(f"Tracker.update: a detection at {d.time} in the frame at {self._time}")
-            by_kind.setdefault(d.kind, []).append(d)
-        return by_kind
+            group = (d.kind, d.label or "") if self.config.per_label else (d.kind, "")
+            by_group.setdefault(group, []).append(d)
+        return by_group
 
-    def _associate(self, kind: str, time: float, detections: list[Detection]) -> None:
+    def _associate(self, group: tuple, time: float, detections: list[Detection]) -> None:
         import supervision as sv
 
-        tracker = self._bytetrack[kind] if kind in self._bytetrack else self._new_bytetrack(kind)
+        tracker = self._bytetrack[group] if group in self._bytetrack else self._new_bytetrack(group)
         if detections:
             boxes = np.asarray([d.box for d in detections], dtype=np.float64)
             given = sv.Detections(xyxy=boxes, confidence=np.asarray([d.score for d in detections], np.float64),
@@ -188,19 +193,19 @@ class Tracker:
         result = tracker.update(given, timestamp=time)
         ids = np.asarray(result.tracker_id if result.tracker_id is not None else [], dtype=np.int64)
         indices = result.data.get("index", np.zeros(0, np.int64)) if len(result) else np.zeros(0, np.int64)
-        pending = self._pending.setdefault(kind, [])
+        pending = self._pending.setdefault(group, [])
         for index, track in zip(indices, ids):
             d = detections[int(index)]
             if track < 0:
                 pending.append(d)
                 continue
-            key = (kind, int(track))
+            key = (group, int(track))
             fresh = key not in self._open
             self._extend(key, d)
             if fresh:
                 self._claim_prefix(self._open[key], pending)
 
-    def _new_bytetrack(self, kind: str) -> Any:
+    def _new_bytetrack(self, group: tuple) -> Any:
         try:
             from trackers import ByteTrackTracker
         except ImportError as error:
@@ -210,7 +215,7 @@ class Tracker:
             lost_track_buffer=max(0, round(c.lost_budget * 30.0)),  # counted in 30 fps frames; seconds with time stamps
             frame_rate=c.fps, track_activation_threshold=c.activation_score, minimum_consecutive_frames=1,
             minimum_iou_threshold=c.min_iou, high_conf_det_threshold=c.high_score)
-        self._bytetrack[kind] = tracker
+        self._bytetrack[group] = tracker
         return tracker
 
     def _claim_prefix(self, building: _Building, pending: list[Detection]) -> None:
@@ -246,10 +251,10 @@ class Tracker:
             too_long = c.max_track_s is not None and building.last - building.first >= c.max_track_s
             if lost or too_long:
                 closed.append(self._finish(self._open.pop(key)))
-        for kind, pending in self._pending.items():
+        for group, pending in self._pending.items():
             expired = [d for d in pending if time - d.time > c.lost_budget + 1e-9]
             if expired:
-                self._pending[kind] = [d for d in pending if time - d.time <= c.lost_budget + 1e-9]
+                self._pending[group] = [d for d in pending if time - d.time <= c.lost_budget + 1e-9]
                 closed += self._singletons(expired)
         closed.sort(key=lambda t: (t.end, t.track_id))
         return _kept(closed, c.min_detections)

@@ -46,7 +46,7 @@ def score_stored_entities(store: Any, truth: Any, size: tuple[int, int], stream:
     overlaps its box best (IoU >= ``min_iou``, one-to-one per frame, best pairs first); a sighting
     matching no true box is a false detection, its own class per track. The frame is the truth's
     sampled frame nearest the sighting (within ``tolerance`` seconds, default half a sampling
-    interval). Per sighting kind and over all.
+    interval). Per sighting kind, per label and over all.
     """
     from memory.perceived import seen
 
@@ -80,8 +80,17 @@ def score_stored_entities(store: Any, truth: Any, size: tuple[int, int], stream:
         pred_all.update(pred)
         true_all.update(true)
     overall = bcubed(pred_all, true_all) if pred_all else None
-    return {"overall": overall.to_dict() if overall else None, "by_kind": out, "sightings": len(rows),
-            "matched": matched, "tracks": len({r.track for r in rows})}
+    return {"overall": overall.to_dict() if overall else None, "by_kind": out, "by_label": _by_label(rows, true_of),
+            "sightings": len(rows), "matched": matched, "tracks": len({r.track for r in rows})}
+
+
+def _by_label(rows: list, true_of: dict[int, Hashable]) -> dict[str, dict]:
+    """B-cubed of the sightings of each detector label (which things of one label are split or merged)."""
+    out = {}
+    for label in sorted({r.label for r in rows}):
+        pred = {i: r.entity for i, r in enumerate(rows) if r.label == label}
+        out[label] = {**bcubed(pred, {i: true_of[i] for i in pred}).to_dict(), "sightings": len(pred)}
+    return out
 
 
 def _observation(frames: dict, time: float, tolerance: float):

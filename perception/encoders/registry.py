@@ -11,6 +11,7 @@ _REGISTRY: Registry[FrameEncoder] = Registry("frame encoder")
 # built-ins are imported on first use, so that `import perception` never imports torch
 _REGISTRY.register_lazy("descriptor", "perception.encoders.descriptor:DescriptorEncoder")
 _REGISTRY.register_lazy("openclip", "perception.encoders.clip:OpenClipEncoder")
+_REGISTRY.register_lazy("parts", "perception.encoders.parts:PartsEncoder")  # crops: colours of a box's stripes
 
 
 def register_frame_encoder(name: str) -> Callable:

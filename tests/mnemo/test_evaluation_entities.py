@@ -66,6 +66,7 @@ def test_stored_sightings_are_scored_against_the_true_boxes(tmp_path):
     size = (truth.width * 2, truth.height * 2)
     perfect = score_stored_entities(store, truth, size)
     assert perfect["overall"]["f1"] == pytest.approx(1.0) and perfect["matched"] == len(rows)
+    assert perfect["by_label"]["thing"]["f1"] == pytest.approx(1.0) and perfect["by_label"]["thing"]["sightings"] == len(rows)
     first, second = sorted(ids.values())[:2]
     store._conn.execute("UPDATE sightings SET entity = ? WHERE entity = ?", (first, second))
     store._conn.commit()

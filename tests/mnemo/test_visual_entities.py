@@ -93,3 +93,25 @@ def test_a_face_alone_on_screen_while_a_voice_speaks_is_bound_to_it(tmp_path):
     people = linker.registry.entities(kind="person")
     assert len(people) == 1 and linker.registry.entity_for("voice:0", "voice") == people[0]["id"]
     store.close()
+
+
+
+def test_a_memory_reidentified_on_frame_vectors_goes_on_with_them(tmp_path):
+    """A memory whose people were re-identified on the frame encoder's vectors (before the parts encoder) is
+    resumed with the frame encoder, not broken by vectors of another space; a new memory gets parts vectors."""
+    import numpy as np
+
+    from memory.store import MemoryStore
+    from mnemo.entities import EntitiesConfig, EntityLinker, EntityStage
+    from perception.encoders.registry import create_frame_encoder
+    from perception.reid import ReidClusterer
+
+    frame = create_frame_encoder("descriptor")
+    store = MemoryStore(tmp_path / "m", create=True)
+    linker = EntityLinker(store)
+    assert EntityStage(EntitiesConfig(), "s", frame, linker).crops.space.startswith("parts")
+    old = ReidClusterer(id_source=linker.registry.add_entity)
+    old.assign(frame.encode_frames([np.full((8, 4, 3), 90, np.uint8)])[0], "person", space=frame.space)
+    linker.registry.save_reid(old.state_dict())
+    assert EntityStage(EntitiesConfig(), "s", frame, EntityLinker(store)).crops is None
+    store.close()

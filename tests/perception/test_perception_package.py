@@ -10,7 +10,7 @@ def test_import_is_cheap():
         "import sys, perception\n"
         "heavy = [m for m in ('torch', 'open_clip', 'sentence_transformers', 'cv2') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
-        "assert perception.list_frame_encoders() == ['descriptor', 'openclip']\n"
+        "assert perception.list_frame_encoders() == ['descriptor', 'openclip', 'parts']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

@@ -103,9 +103,27 @@ def test_a_track_keeps_its_labels_and_states_per_detection():
         state = "open" if 2 <= i < 5 else "closed"
         frames.append((t, [Detection(t, (0, 0, 10, 10), 0.9, "object", "mug" if i != 2 else "cup", state=state,
                                      truth="object:1")]))
-    (track,) = _run(Tracker(), frames)
+    (track,) = _run(Tracker(per_label=False), frames)
     assert track.label == "mug" and track.truth == "object:1" and track.truths == ("object:1",) * 8
     assert track.states == ("closed",) * 2 + ("open",) * 3 + ("closed",) * 3
+    # per label (the default): the one "cup" box stays out of the mug's track, which runs on through it
+    (track,) = _run(Tracker(), frames)
+    assert track.label == "mug" and len(track) == 7 and 1.0 not in track.times
+    assert track.states == ("closed",) * 2 + ("open",) * 2 + ("closed",) * 3
+
+
+def test_a_track_never_jumps_to_a_thing_of_another_label():
+    # at 1 fps the camera turns: the sofa's box lands where the armchair beside it was (and not on its own last box)
+    def seen(t, shift):
+        return (t, [Detection(t, (100 - shift, 50, 160 - shift, 120), 0.9, "object", "armchair", truth="armchair"),
+                    Detection(t, (200 - shift, 50, 300 - shift, 120), 0.9, "object", "sofa", truth="sofa")])
+
+    frames = [seen(0.0, 0), seen(1.0, 90), seen(2.0, 90), seen(3.0, 90)]
+    mixed = _run(Tracker(per_label=False), frames)
+    assert any(len(set(t.truths)) > 1 for t in mixed)  # one tracker for all labels swaps them
+    tracks = _run(Tracker(), frames)
+    assert all(len(set(t.truths)) == 1 and t.label == t.truths[0] for t in tracks)
+    assert sorted((t.label, len(t)) for t in tracks) == [("armchair", 3), ("sofa", 3)]  # the jump breaks a track
 
 
 def test_long_tracks_are_cut_into_pieces():
