@@ -1,9 +1,12 @@
 """Acts read off the perceived world's moves and the people seen by them, and how sure each act is.
 
-- **Handovers**: a thing passed from one person to another, seen three ways: carried by one and then, within
+- **Handovers**: a thing passed from one person to another, seen three ways: held by one and then, within
   HAND_SECONDS, by another, the two seen apart at once (hand to hand); put down by one and taken from
-  there by another within LEFT_FOR seconds (left for them); put down by one with another seen in that
-  room then (brought to them: the weakest).
+  there within LEFT_FOR seconds by another seen in that room as it was put (left for them); put down by
+  one with another seen in that
+  room then (brought to them: the weakest; a candidate that counts only when a line heard raises it to
+  HANDOVER_BAR: in the simulator's short episodes nobody hands anything over, yet a put with someone
+  else in the room is common).
 - **Openings of containers nobody saw open**: a thing that turns up carried at a closed container after
   being out of sight was taken out of it, so the container was opened then.
 - **Confidence**: each act's comes from what was seen (witnessed, or inferred from where things were
@@ -24,16 +27,19 @@ import numpy as np
 from planners.addressing import addressed
 from planners.lexicon import Lexicon
 from planners.opens import ATTENDED_OPEN, MIN_OPEN
-from planners.world_base import CLOSED, NEAR_PERSON, RESTING_SECONDS, UNSEEN_GAP, Action, Thing
+from planners.world_base import CLOSED, MOVE_DISTANCE, NEAR_PERSON, RESTING_SECONDS, UNSEEN_GAP, Action, Thing
 from planners.world_moves import WorldMoves
 
 HAND_SECONDS = 5.0  # seconds between a carried thing's sighting by one person and by another: hand to hand
+HELD = 0.8  # metres from a person within which a carried thing is in their hands
+HOLDS = 2  # sightings in one person's hands, before and after, that make a hand-to-hand pass
 APART = 0.3  # metres two people's sightings within a second of each other must be apart to be two people
-LEFT_FOR = 120.0  # seconds within which a thing put down by one and taken from there by another was left for them
+LEFT_FOR = 60.0  # seconds within which a thing put down and taken from there by another seen by it was left for them
 BROUGHT_SECONDS = 15.0  # seconds around a put within which another person seen in its room had it brought to them
 CUE_BEFORE = 10.0  # seconds before an act a line telling of it may begin (said as it is done)
 CUE_AFTER = 60.0  # ... and after it (told of afterwards)
 ASKED_BEFORE = 300.0  # seconds before a handover a line of the receiver's naming the thing may ask for it
+HANDOVER_BAR = 0.5  # confidence a handover needs to count (answers read no weaker one)
 RAISE = 0.15  # confidence a line naming the act's thing adds (twice that in the doer's own voice)
 LOWER = 0.25  # confidence a line against the act takes away
 CONFIDENCE = {  # from sight alone
@@ -78,34 +84,52 @@ class WorldActs(WorldMoves):
         for put in puts:
             if any(h.target == put.target and abs(h.time - put.time) <= LEFT_FOR for h in found):
                 continue  # seen passed hand to hand then
-            left = [p for p in picks if p.target == put.target and p.actor != put.actor
+            to = self._brought_to(put)
+            left = [p for p in picks if p.target == put.target and p.actor == to
                     and 0 < p.time - put.time <= LEFT_FOR and p.furniture == put.furniture]
             if left:
                 found.append(Action("handover", put.time, left[0].time, put.actor, put.target, put.furniture,
-                                    to=left[0].actor, witnessed=put.witnessed and left[0].witnessed,
+                                    to=to, witnessed=put.witnessed and left[0].witnessed,
                                     confidence=CONFIDENCE["left"]))
-                continue
-            to = self._brought_to(put)
-            if to:
+            elif to:
                 found.append(Action("handover", put.time, put.time, put.actor, put.target, put.furniture, to=to,
                                     witnessed=put.witnessed, confidence=CONFIDENCE["brought"]))
         return found
 
     def _hand_to_hand(self, thing: Thing) -> list[Action]:
-        """The thing, carried (not at a resting place), seen by one person and within HAND_SECONDS by
-        another, the two seen apart at once."""
-        carried = [i for i in range(len(thing.times))
-                   if not any(s.start <= thing.times[i] <= s.end for s in thing.stays)]
-        holders = [(float(thing.times[i]), self.person_near(float(thing.xs[i]), float(thing.ys[i]),
-                                                            float(thing.times[i]) - 0.5, float(thing.times[i]) + 0.5))
-                   for i in carried]
-        holders = [(t, who) for t, who in holders if who]
+        """The thing, carried (not at a resting place, and moving MOVE_DISTANCE over the two holds), held
+        (within HELD metres) by one person for HOLDS sightings and then, within HAND_SECONDS, by another for
+        as many, the two seen apart at once."""
+        runs: list[list] = []  # [holder, first time, last time, sightings, first index, last index]
+        for i in range(len(thing.times)):
+            t = float(thing.times[i])
+            if any(s.start <= t <= s.end for s in thing.stays):
+                continue
+            who = self._holder(float(thing.xs[i]), float(thing.ys[i]), t)
+            if not who:
+                continue
+            if runs and runs[-1][0] == who:
+                runs[-1][2], runs[-1][3], runs[-1][5] = t, runs[-1][3] + 1, i
+            else:
+                runs.append([who, t, t, 1, i, i])
         out: list[Action] = []
-        for (t0, a), (t1, b) in zip(holders, holders[1:]):
-            if a != b and t1 - t0 <= HAND_SECONDS and self._two_people(a, b, t0 - 1.0, t1 + 1.0):
-                if not out or t0 - out[-1].time > HAND_SECONDS:
-                    out.append(Action("handover", t0, t1, a, thing.name, to=b, confidence=CONFIDENCE["hand"]))
+        for (a, _, t0, n0, i, _), (b, t1, _, n1, _, j) in zip(runs, runs[1:]):
+            moved = float(np.hypot(thing.xs[j] - thing.xs[i], thing.ys[j] - thing.ys[i])) >= MOVE_DISTANCE
+            if (moved and n0 >= HOLDS and n1 >= HOLDS and t1 - t0 <= HAND_SECONDS
+                    and self._two_people(a, b, t0 - 1.0, t1 + 1.0)):
+                out.append(Action("handover", t0, t1, a, thing.name, to=b, confidence=CONFIDENCE["hand"]))
         return out
+
+    def _holder(self, x: float, y: float, t: float) -> str:
+        """The person seen nearest (x, y) within half a second of t, within HELD metres; else ""."""
+        best, name = HELD, ""
+        for who, p in self.people.items():
+            m = np.abs(p.times - t) <= 0.5
+            if m.any():
+                d = float(np.min(np.hypot(p.xs[m] - x, p.ys[m] - y)))
+                if d < best:
+                    best, name = d, who
+        return name
 
     def _two_people(self, a: str, b: str, start: float, end: float) -> bool:
         """Whether a and b were seen apart at one moment (within a second) between start and end: two

@@ -6,13 +6,16 @@ A true act and an inferred one match when they are of one kind, on the same thin
 furniture (its label) or room, and within TOLERANCE seconds; each true act matches at most one inferred
 act (nearest in time first). The doer is judged by place, as the world names its people by itself: the
 inferred doer was seen within DOER_RADIUS metres of where the true doer stood, within DOER_SECONDS of the
-act. Pauses while carried are not acts (``Action.resting``), visits are not scored."""
+act. Pauses while carried are not acts (``Action.resting``), visits are not scored, handovers count from
+the confidence answers read them at (``planners.world_acts.HANDOVER_BAR``)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import numpy as np
+
+from planners.world_acts import HANDOVER_BAR
 
 KINDS = ("put", "pick", "open", "enter", "handover")
 TOLERANCE = {"put": 5.0, "pick": 5.0, "open": 3.0, "enter": 3.0, "handover": 10.0}  # seconds
@@ -43,7 +46,8 @@ def acts_score(world, truth) -> dict:
     """Per kind: true (seen), inferred, matched, precision, recall, doer (share of matches with the right doer)."""
     paths = {k.entity: k for k in truth.paths}
     truths = true_acts(truth)
-    inferred = [a for a in world.actions if a.kind in KINDS and a.resting]
+    inferred = [a for a in world.actions if a.kind in KINDS and a.resting
+                and (a.kind != "handover" or a.confidence >= HANDOVER_BAR)]
     out = {}
     for kind in KINDS:
         want = [t for t in truths if t["kind"] == kind]
