@@ -31,6 +31,7 @@ from planners.world_base import CLOSED, MOVE_DISTANCE, NEAR_PERSON, RESTING_SECO
 from planners.world_moves import WorldMoves
 
 HAND_SECONDS = 5.0  # seconds between a carried thing's sighting by one person and by another: hand to hand
+SPARSE_GAP = 0.5  # seconds between a container's sightings (the median) from which its reading is sparse
 HELD = 0.8  # metres from a person within which a carried thing is in their hands
 HOLDS = 2  # sightings in one person's hands, before and after, that make a hand-to-hand pass
 APART = 0.3  # metres two people's sightings within a second of each other must be apart to be two people
@@ -55,13 +56,16 @@ class WorldActs(WorldMoves):
     """Handovers and openings read off the world's moves; every act's confidence."""
 
     def _attend_opens(self) -> None:
-        """Keep the open spans read beyond doubt (a margin of MIN_OPEN), and the thin ones (ATTENDED_OPEN)
-        with a person seen by the container then: sparse reading sees a short opening only twice."""
+        """Keep the open spans read beyond doubt (a margin of MIN_OPEN), and, where the container was read
+        sparsely (SPARSE_GAP s or more between its sightings, as in half), the thin ones (ATTENDED_OPEN) with
+        a person seen by it then: a detector run once a second sees a two-second opening twice, while at
+        five a second it reads one four times or more and two misreadings in a row are mere noise."""
         for f in self.furniture:
             if f.opens:
                 fx, fy = float(f.xs[0]), float(f.ys[0])
+                sparse = len(f.times) > 1 and float(np.median(np.diff(f.times))) >= SPARSE_GAP
                 f.opens = [s for s in f.opens if s.margin >= MIN_OPEN or (
-                    s.margin >= ATTENDED_OPEN and self.someone_near(fx, fy, s.start - 2.0, s.end + 1.0))]
+                    sparse and s.margin >= ATTENDED_OPEN and self.someone_near(fx, fy, s.start - 2.0, s.end + 1.0))]
 
     def someone_near(self, x: float, y: float, start: float, end: float) -> bool:
         """Whether anyone was seen within NEAR_PERSON of (x, y) between start and end: presence, which
