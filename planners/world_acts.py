@@ -176,7 +176,8 @@ class WorldActs(WorldMoves):
     # ----------------------------------------------------------------------------- openings
     def _opened_for(self, acts: list[Action]) -> list[Action]:
         """A container opened to take a thing out: a pick of a thing turning up carried at it after
-        UNSEEN_GAP s out of sight, with no opening read about then."""
+        UNSEEN_GAP s out of sight, with no opening read about then, nor the container seen shut then (a
+        container whose state perception reads, in view then: the thing was carried past it)."""
         out = []
         for a in acts:
             if a.kind != "pick" or not _closed(a.furniture) or a.target not in self.things:
@@ -187,6 +188,9 @@ class WorldActs(WorldMoves):
             if any(o.kind == "open" and o.target == a.furniture and o.time - RESTING_SECONDS <= a.time
                    <= o.end + RESTING_SECONDS for o in acts):
                 continue
+            f = next((f for f in self.furniture if self.furniture_name(f) == a.furniture), None)
+            if f is not None and f.opens is not None and np.any(np.abs(f.times - a.time) <= RESTING_SECONDS):
+                continue  # its state was read then and said closed: carried past it, not taken out of it
             out.append(Action("open", a.time - 1.0, a.time, a.actor, a.furniture, witnessed=a.witnessed,
                               opened_seen=False, closed_seen=False, confidence=CONFIDENCE["opened_for"]))
         return out
