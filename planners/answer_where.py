@@ -160,7 +160,7 @@ class WhereAnswers(AnswererBase):
         if not actions:
             return None, "unknown", [], f"never saw {what}"
         a = actions[0] if which.lower() == "first" else actions[-1]
-        return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}"), ""
+        return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}", a.confidence), ""
 
     def _when_enter(self, now, which, actor, room):
         person, room = self._person(actor), self._room(room)
