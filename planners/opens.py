@@ -8,10 +8,10 @@ outnumber those saying closed by MIN_OPEN: with a share e of readings wrong, k o
 the margin 2k - n is the evidence. Three or four misreadings in four or five come up once or twice in
 an episode's thousands of readings of a cupboard (a margin of 2-3); four straight open readings hardly
 ever. Where the reading is sparse (a detector run once a second sees a two-second opening twice), a
-span with a margin of ATTENDED_OPEN only is kept by the caller when something else says someone was
-there to open it (planners/world_build.py: a person seen by the container then). Its opening was seen when a closed reading comes shortly before it (then it opened midway between
-the two), its closing when one comes shortly after; otherwise the container was already open when it
-came into view, or still open when it went out.
+span with a margin of ATTENDED_OPEN only is kept by the caller when someone was seen by the container
+then (planners/world_acts.py). Its opening was seen when a closed reading comes shortly before it (then
+it opened midway between the two), its closing when one comes shortly after; otherwise the container was
+already open when it came into view, or still open when it went out.
 """
 
 from __future__ import annotations
