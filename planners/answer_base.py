@@ -278,10 +278,12 @@ class AnswererBase:
     def _opens(self, furniture: str, now: float) -> list[Action]:
         """Openings of a piece of furniture seen before ``now``: from the open/closed states perception
         read on it when it read any (planners/opens.py; one that came into view already open counts:
-        it came into view as it was opened, or nearly), else visits (someone lingering at it)."""
+        it came into view as it was opened, or nearly) or read off a thing taken out of it (planners/world_acts.py),
+        else visits (someone lingering at it)."""
         pieces = [f for f in self.world.furniture if self._furniture_matches(furniture, self.world.furniture_name(f))]
-        if any(f.opens is not None for f in pieces):
-            return self._actions("open", now, lambda a: self._furniture_matches(furniture, a.target))
+        opens = self._actions("open", now, lambda a: self._furniture_matches(furniture, a.target))
+        if opens or any(f.opens is not None for f in pieces):
+            return opens
         return self._visits(furniture, now)
 
     def _lexicon(self) -> Lexicon:

@@ -26,8 +26,9 @@ class CountAnswers(AnswererBase):
         return len(actions), "count", ev, ""
 
     def _count_open(self, now, furniture):
-        # "seen someone open": an opening with nobody seen by it was a misread state, or nobody was seen
-        opens = [a for a in self._opens(furniture, now) if a.actor]
+        # "seen someone open": an opening with nobody seen by it (not even a scrap of track) was a misread
+        # state, or nobody was seen
+        opens = [a for a in self._opens(furniture, now) if a.actor or (a.kind == "open" and a.witnessed)]
         return self._count(opens, f"opens the {furniture}")
 
     def _count_enter(self, now, actor, room):

@@ -15,6 +15,7 @@ from planners.seen import sightings_of, wanted
 from planners.time_phrases import clock_seconds
 from planners.addressing import addressed
 from planners.world import Action
+from planners.world_acts import HANDOVER_BAR
 
 SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
 REQUEST = re.compile(r"\b(?:bring|fetch|get|carry|need|want|pass)\b", re.IGNORECASE)  # verbs of asking for a thing
@@ -74,7 +75,7 @@ class WhereAnswers(AnswererBase):
         asks = [h for h in heard if REQUEST.search(h[2]) or addressed(h[2])]
         voice = {h[3] for h in self._heard_from(speaker, now)}
         if not voice:
-            return None, "unknown", [], f"never heard {speaker} speak"
+            return self._handed(now, speaker, addressee) or (None, "unknown", [], f"never heard {speaker} speak")
         spoken_to = [h for h in asks if _spoken_to(h[2], addressee)]
         # a thing named to the speaker by name, in words other than a request's (handed over to them)
         handed = {self._object_in(h[2]) for h in heard
@@ -86,7 +87,21 @@ class WhereAnswers(AnswererBase):
                 if name:
                     value, kind, ev, note = self._where_now(now, name)
                     return value, kind, self.evidence(h[0], f"{h[3]}: '{h[2]}'") + ev, note
-        return None, "unknown", [], "no request heard"
+        return self._handed(now, speaker, addressee) or (None, "unknown", [], "no request heard")
+
+    def _handed(self, now, receiver, giver):
+        """No request heard: where the thing is that the giver was last seen handing to the receiver
+        (a handover read off tracks, planners/world_acts.py; the surest of the latest), if any."""
+        to, by = self._person(receiver), self._person(giver)
+        if to is None or by is None or to == by:
+            return None
+        handed = self._actions("handover", now,
+                               lambda a: a.to == to and a.actor == by and a.confidence >= HANDOVER_BAR)
+        if not handed:
+            return None
+        a = max(handed, key=lambda a: (a.time, a.confidence))
+        value, kind, ev, note = self._where_now(now, a.target)
+        return value, kind, self.evidence(a.time, f"{by} hands the {a.target} to {to}", a.confidence) + ev, note
 
     def _last_put_object(self, now, actor):
         person = self._person(actor)
@@ -145,7 +160,7 @@ class WhereAnswers(AnswererBase):
         if not actions:
             return None, "unknown", [], f"never saw {what}"
         a = actions[0] if which.lower() == "first" else actions[-1]
-        return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}"), ""
+        return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}", a.confidence), ""
 
     def _when_enter(self, now, which, actor, room):
         person, room = self._person(actor), self._room(room)

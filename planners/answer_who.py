@@ -29,14 +29,16 @@ class WhoAnswers(AnswererBase):
         if not puts:
             return None, "unknown", [], f"never saw anyone put the {name} down"
         a = puts[-1]
-        return a.actor, "person", self.evidence(a.time, f"{a.actor} puts the {name} down", entities=(a.actor, name)), ""
+        return a.actor, "person", self.evidence(a.time, f"{a.actor} puts the {name} down", a.confidence,
+                                                entities=(a.actor, name)), ""
 
     def _who_opened(self, now, furniture):
         opens = [a for a in self._opens(furniture, now) if a.actor]
         if not opens:
             return None, "unknown", [], f"never saw anyone open the {furniture}"
         a = opens[-1]
-        return a.actor, "person", self.evidence(a.time, f"{a.actor} at the {furniture}", entities=(a.actor,)), ""
+        return a.actor, "person", self.evidence(a.time, f"{a.actor} at the {furniture}", a.confidence,
+                                                entities=(a.actor,)), ""
 
     def _who_said(self, now, quote):
         quote = quote.lower()

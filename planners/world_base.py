@@ -66,7 +66,7 @@ class Stay:
 
 @dataclass
 class Action:
-    kind: str  # put, pick, enter, visit
+    kind: str  # put, pick, open, enter, visit, handover
     time: float
     end: float
     actor: str  # person name, "" when unseen
@@ -77,6 +77,8 @@ class Action:
     witnessed: bool = True  # pick/put: seen as it happened, not only inferred from where the thing was seen after
     opened_seen: bool = True  # open: the opening itself was seen (not open already when it came into view)
     closed_seen: bool = True  # open: its closing was seen
+    to: str = ""  # handover: the person the thing went to
+    confidence: float = 0.5  # 0-1: how surely it happened so, from what was seen, raised or lowered by what was heard
 
 
 @dataclass

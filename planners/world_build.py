@@ -20,14 +20,14 @@ from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
 from planners.identities import name_things
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_people
-from planners.opens import open_spans
+from planners.opens import ATTENDED_OPEN, MIN_OPEN, open_spans
 from planners.world_base import (
     DEED_WEIGHT, DEED_WINDOW, FIRST_PERSON, SPOKEN_OF_WEIGHT, STAY_RADIUS, STAY_SECONDS, STAY_SIGHTINGS, VISIT_GAP,
     VISIT_RADIUS, VISIT_SECONDS, Action, Stay, Thing)
-from planners.world_moves import WorldMoves
+from planners.world_acts import CONFIDENCE, WorldActs
 
 
-class WorldBuild(WorldMoves):
+class WorldBuild(WorldActs):
     """The pipeline that fills a world's state from its memory (``_build``)."""
 
     # ------------------------------------------------------------------------------ building
@@ -80,8 +80,11 @@ class WorldBuild(WorldMoves):
         self.rooms = Rooms(self.areas, self._doors())
         for thing in self.things.values():
             thing.stays = self._stays(thing)
-        self.actions = sorted(self._moves() + self._entries() + self._visits() + self._opens(), key=lambda a: a.time)
+        self._attend_opens()
+        acts = [_seen_confidence(a) for a in self._moves() + self._entries() + self._visits() + self._opens()]
+        self.actions = sorted(acts + self._derived(acts), key=lambda a: a.time)
         self._name_people()
+        self._heard_cues()
 
     def _thing(self, name: str, kind: str, items: list[tuple]) -> Thing:
         items = sorted(items, key=lambda r: r[2])
@@ -105,7 +108,8 @@ class WorldBuild(WorldMoves):
                 continue
             x, y = float(np.median(xs)), float(np.median(ys))
             read = sorted((t, st == "open") for t, st in zip(ts, states) if st)
-            opens = open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read])) if read else None
+            opens = (open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read]), least=ATTENDED_OPEN)
+                     if read else None)  # thin spans are kept only where someone was by it (_attend_opens)
             out.append(Thing(label, "furniture", np.array(sorted(ts)), np.array([x]), np.array([y]),
                              room=self.seen_from(x, y, np.asarray(ts)), opens=opens))
         return out
@@ -138,7 +142,7 @@ class WorldBuild(WorldMoves):
         rename = {f"person {c + 1}": name for c, name in naming.items()}
         self.people = {rename.get(n, n): replace(p, name=rename.get(n, n)) for n, p in self.people.items()}
         self.person_tracks = {t: rename.get(n, n) for t, n in self.person_tracks.items()}
-        self.actions = [replace(a, actor=rename.get(a.actor, a.actor)) for a in self.actions]
+        self.actions = [replace(a, actor=rename.get(a.actor, a.actor), to=rename.get(a.to, a.to)) for a in self.actions]
 
     def _deeds(self) -> dict[tuple[str, int], float]:
         """(voice, cluster) -> evidence that the voice is the cluster's: a line naming a thing the cluster was
@@ -234,14 +238,17 @@ class WorldBuild(WorldMoves):
                 for t, room in entries(p.times, p.xs, p.ys, self.rooms)]
 
     def _opens(self) -> list[Action]:
-        """Containers seen open (planners/opens.py), by whoever stood at them then."""
+        """Containers seen open (planners/opens.py), by whoever stood at them then; witnessed when anyone
+        (a scrap of track too) was seen by it."""
         out = []
         for f in self.furniture:
             fx, fy = float(f.xs[0]), float(f.ys[0])
             for span in f.opens or ():
                 actor = self.person_near(fx, fy, span.start - 2.0, span.end + 1.0)
                 out.append(Action("open", span.start, span.end, actor, self.furniture_name(f),
-                                  opened_seen=span.opened_seen, closed_seen=span.closed_seen))
+                                  witnessed=bool(actor) or self.someone_near(fx, fy, span.start - 2.0, span.end + 1.0),
+                                  opened_seen=span.opened_seen, closed_seen=span.closed_seen,
+                                  confidence=CONFIDENCE["open" if span.margin >= MIN_OPEN else "thin_open"]))
         return out
 
     def _visits(self) -> list[Action]:
@@ -263,6 +270,15 @@ class WorldBuild(WorldMoves):
                         out.append(Action("visit", start, t, actors.most_common(1)[0][0], self.furniture_name(f)))
                     start = None
         return out
+
+
+def _seen_confidence(a: Action) -> Action:
+    """A put, pick, entry or visit with the confidence what was seen gives it (openings have theirs)."""
+    if a.kind in ("put", "pick"):
+        return replace(a, confidence=CONFIDENCE["witnessed" if a.witnessed else "inferred"])
+    if a.kind in ("enter", "visit"):
+        return replace(a, confidence=CONFIDENCE["witnessed" if a.kind == "enter" else "visit"])
+    return a
 
 
 def _sorted_median(values: list[float]) -> float:

@@ -3,6 +3,8 @@ things over a state given them, the building pipeline; World is the pipeline run
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from planners.world import World
@@ -39,7 +41,8 @@ def test_the_moves_part_alone_finds_the_worlds_puts_and_picks_from_its_state(wor
     for attr in ("things", "people", "furniture", "rooms", "stream", "drift"):
         setattr(moves, attr, getattr(world, attr))
     found = sorted(moves._moves(), key=lambda a: a.time)
-    assert found == [a for a in world.actions if a.kind in ("put", "pick")]
+    # the same acts; how sure each is the world sets after (what was seen, raised or lowered by what was heard)
+    assert found == [replace(a, confidence=0.5) for a in world.actions if a.kind in ("put", "pick")]
     puts = [a for a in found if a.kind == "put" and a.resting]
     assert [(a.target, a.actor, round(a.time)) for a in puts] == [("red mug", "Alice", 60)]
 
