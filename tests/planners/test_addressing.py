@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.addressing import addressed, name_lines, voice_names, votes
+from planners.addressing import addressed, canonical, name_lines, same_name, voice_names, votes
 
 
 @pytest.mark.parametrize("text, name", [
@@ -12,6 +12,14 @@ from planners.addressing import addressed, name_lines, voice_names, votes
     ("Hi Bob.", "Bob"),
     ("Thanks, Carol!", "Carol"),
     ("hello Dana, let's meet at ten.", "Dana"),
+    ("Hi there, Eve.", "Eve"),  # a recogniser's punctuation and an opener before the name
+    ("Excuse me Frank, is this yours?", "Frank"),
+    ("Could you pass me the salt, Gina?", "Gina"),  # called at the end
+    ("I saw it on the table, Hugo.", "Hugo"),
+    ("Ivan. Can you come here?", "Ivan"),  # the recogniser ended a sentence after the name
+    ("We can do it tomorrow, Monday.", None),  # days are no names
+    ("Coming!", None),  # a word alone answers more often than it calls
+    ("Done, it is on the shelf.", None),
     ("Yes, I saw it.", None),
     ("Sure.", None),
     ("Let's meet in the kitchen.", None),
@@ -65,3 +73,35 @@ def test_only_lines_up_to_a_time_name_voices():
     early = [line for line in _conversation() if line[1] <= 5.0]
     assert voice_names(early) == {"voice:2": "Bob"}  # Alice not yet answered to
     assert voice_names([line for line in _conversation() if line[1] <= 2.0]) == {}  # nobody answered yet
+
+
+def test_spellings_of_one_name_are_read_as_one():
+    """A recogniser spells a name as it hears it: alike spellings (one first letter) are one name, the
+    memory's own spelling first, else the one heard most."""
+    assert same_name("Carol", "Carl") and same_name("Carol", "carroll") and not same_name("Bob", "Rob")
+    assert not same_name("voice:1", "voice:1")
+    assert canonical(["Carl", "Carol", "Carol", "Bob"]) == {"Carl": "Carol", "Carol": "Carol", "Bob": "Bob"}
+    assert canonical(["Carl", "Carol"], known=["Carroll"]) == {"Carl": "Carroll", "Carol": "Carroll"}
+
+
+def test_misheard_names_still_name_one_voice():
+    lines = [
+        (0.0, 2.0, "Carol, could you help me?", "voice:1"),
+        (3.0, 4.0, "Sure.", "voice:2"),
+        (10.0, 11.0, "Thanks, Carl.", "voice:1"),  # the same name, misheard
+        (12.0, 13.0, "You're welcome.", "voice:2"),
+    ]
+    assert votes(lines)[("voice:2", "Carol")] == 2
+    assert voice_names(lines) == {"voice:2": "Carol"}
+    # a user named someone Caroline: the heard spellings are hers (alike), and her voice is not given again
+    assert voice_names(lines, taken={"voice:7": "Caroline"}) == {}
+
+
+def test_introductions_name_their_own_voice_and_outweigh_an_answer():
+    lines = [
+        (0.0, 2.0, "Hello everyone, my name is Dana.", "voice:1"),
+        (5.0, 6.0, "Dana, nice to meet you.", "voice:2"),  # answered by voice:3 below: one vote for it
+        (7.0, 8.0, "Likewise.", "voice:3"),
+        (20.0, 21.0, "Hi, Eve here. This is Frank, my colleague.", "voice:3"),  # Frank is introduced, not her
+    ]
+    assert voice_names(lines) == {"voice:1": "Dana", "voice:3": "Eve"}
