@@ -217,3 +217,12 @@ def test_what_someone_said_when_no_voice_goes_by_their_name(world_store):
         "I think the red mug is in the office."
     assert answerer.answer("What did Carol last say about the red mug?", 139.0).value is None
     assert answerer.answer("What did Bob say about the red mug?", 150.0).value is None
+
+
+def test_a_line_of_a_voice_nobody_named_answers_for_a_speaker_never_named(world_store):
+    """Carol's voice is still voice:3: the thing she asked about at 00:02:20 is the one in the line that
+    voice began then; a time when no such line was said finds nothing."""
+    add_heard(world_store, [Heard("s1", 140.0, 142.0, "Has anyone seen the red mug?", "voice:3")])
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("Where is the thing Carol asked about at 00:02:20 now?", 150.0).value == "office"
+    assert answerer.answer("Where is the thing Carol asked about at 00:01:40 now?", 150.0).value is None
