@@ -196,21 +196,31 @@ class EntityNaming(RegistryBase):
         return problems
 
 
-_INTRODUCTION = re.compile(
-    r"\b(?i:i'?m|i am|my name is|my name's|call me|this is)\s+([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)\b")
+_NAME = r"([A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)"
+# the speaker's own name: "I'm Alice", "my name's Bob", "the name is Carol", "they call me Caz"
+_OWN = re.compile(r"\b(?i:i'?m|i am|my name is|my name's|the name's|the name is|call me|i'?m called|i am called|"
+                  r"they call me|people call me|you can call me)\s+" + _NAME + r"\b")
+_HERE = re.compile(r"^\W*(?i:(?:hi|hello|hey|good morning|good evening)[,\s]+)?(?i:it'?s\s+)?" + _NAME
+                   + r"\s+(?i:here|speaking)\b")  # "Hi, Alice here.", "Bob speaking."
+_INTRODUCTION = re.compile(r"\b(?i:this is)\s+" + _NAME + r"\b")  # someone introduced, or oneself on a call
 _SPEAKER = re.compile(r"^\s*(?:\[([A-Z][\w .'-]{0,30})\]|([A-Z][A-Za-z .'-]{0,30}?)\s*:)\s*(.*)$", re.S)
 _NOT_NAMES = {"I", "Im", "Sorry", "Here", "Fine", "Good", "Ok", "Okay", "Not", "Just", "So", "Very", "Going", "The",
-              "Back", "Home", "Done", "Ready", "Sure", "Happy", "Glad", "Tired", "Hungry", "Busy", "Late", "Right"}
+              "Back", "Home", "Done", "Ready", "Sure", "Happy", "Glad", "Tired", "Hungry", "Busy", "Late", "Right",
+              "Afraid", "Off", "Heading", "Looking", "On", "In", "At", "Still", "Almost", "Coming", "Well", "Also",
+              "Trying", "Thinking", "Getting", "About", "Really", "Only", "It", "That", "What", "A", "An", "My", "Your"}
 
 
-def introduced_names(text: str) -> list[str]:
-    """Names people give themselves in ``text``: "I'm Alice", "my name is Bob", "call me Carol"."""
-    found = []
-    for match in _INTRODUCTION.finditer(text.replace("\u2019", "'")):
-        name = match.group(1)
-        if name not in _NOT_NAMES and name not in found:
-            found.append(name)
-    return found
+def introduced_names(text: str, own: bool = False) -> list[str]:
+    """Names people give in ``text``: themselves ("I'm Alice", "my name is Bob", "call me Carol", "Dana
+    here") and, unless ``own``, others too ("this is Eve")."""
+    text = text.replace("\u2019", "'")
+    patterns = (_OWN, _HERE) if own else (_OWN, _HERE, _INTRODUCTION)
+    found = sorted((m.start(1), m.group(1)) for p in patterns for m in p.finditer(text))
+    out: list[str] = []
+    for _, name in found:
+        if name not in _NOT_NAMES and name not in out:
+            out.append(name)
+    return out
 
 
 def speaker_label(text: str) -> tuple[str, str] | None:

@@ -1,53 +1,109 @@
-"""Names for voices from what is said: people are addressed by name, and the one addressed answers.
+"""Names for voices from what is said: people introduce themselves, are addressed by name, and the one
+addressed answers.
 
-A diariser labels voices ("voice:2"), it does not know names. Conversation does: a line that opens
-by calling someone by name ("Maria, have you got a minute?", "Hi Maria.", "Thanks, Maria.") is most
-often answered by them, so the next line in another voice soon after is a vote for that voice being
-called so; the voice that said the name is a vote against (people do not call themselves by name).
-Votes over the lines heard so far are summed and names given one to one, most votes first, to
-voices with at least MIN_VOTES. A name a user gave (or a self-introduction the registry read)
-comes first; this only names the voices nobody named.
+A diariser labels voices ("voice:2"), it does not know names. Conversation does: a line that calls
+someone by name, at its start ("Maria, have you got a minute?", "Hi there, Maria.") or its end ("Could
+you help me, Maria?"), is most often answered by them, so the next line in another voice soon after is
+a vote for that voice being called so; the voice that said the name is a vote against (people do not
+call themselves by name). A self-introduction ("I'm Maria", "my name is Maria") is a strong vote for
+its own voice. A recogniser spells a name it hears as best it can ("Carol", "Carl", "Carroll"): names
+alike in spelling are read as one, the way the memory already spells it (a user's name) or else the
+way it was heard most. Votes over the lines heard so far are summed and names given one to one, most
+votes first, to voices with at least MIN_VOTES. A name a user gave (or a self-introduction the
+registry read) comes first; this only names the voices nobody named.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Iterable, Mapping
+
+from memory.entity_naming import introduced_names
 
 ANSWER_S = 8.0  # seconds after an addressing line within which the next other voice answers it
 MIN_VOTES = 1.0  # net votes a voice needs to take a name (one answer, nothing against)
+INTRODUCTION_VOTES = 2.0  # a self-introduction outweighs one answer given to another voice
+SAME_NAME = 0.75  # difflib ratio from which two spellings (with one first letter) are one name misheard
 VOICE_LABEL = re.compile(r"^voice:\d+$")
-GREETINGS = r"(?:hi|hello|hey|thanks|thank you|sorry|morning|good morning|good evening|excuse me|oh|ok|okay)"
-VOCATIVE = re.compile(rf"^\s*(?:{GREETINGS}[,\s]+)?([A-Z][a-z]+)\s*[,.!?]", re.IGNORECASE)
+# words that may stand before a vocative ("Hi there, Maria", "Thank you, Maria", "Excuse me Maria")
+OPENERS = (r"(?:hi|hello|hey|thanks|thank you|sorry|morning|good morning|good afternoon|good evening|good night|"
+           r"excuse me|oh|ok|okay|well|listen|look|so|right|yes|yeah|no|please|dear|here you are|here you go|"
+           r"there you go|bye|goodbye|see you)")
+_NAME = r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+VOCATIVE = re.compile(rf"^\s*(?:{OPENERS}[,.!\s]+)*(?:there[,\s]+)?{_NAME}\s*(?:[,.!?]|$)", re.IGNORECASE)
+VOCATIVE_END = re.compile(rf",\s*(?:{OPENERS}[,\s]+)?{_NAME}\s*[.!?]*\s*$", re.IGNORECASE)
 NOT_NAMES = frozenset({
     "yes", "no", "yeah", "nope", "ok", "okay", "well", "so", "sure", "right", "now", "please", "sorry", "oh",
     "hmm", "um", "uh", "great", "good", "fine", "thanks", "hi", "hello", "hey", "alright", "really", "wait",
     "look", "listen", "then", "also", "and", "but", "maybe", "perhaps", "actually", "anyway", "indeed", "true",
     "exactly", "agreed", "cheers", "bye", "goodbye", "morning", "evening", "night", "here", "there", "what",
     "why", "how", "when", "where", "who", "everyone", "everybody", "guys", "folks", "sir", "madam", "dear",
+    "today", "tomorrow", "yesterday", "tonight", "again", "too", "though", "thank", "you", "me", "it", "this",
+    "that", "please", "first", "later", "soon", "together", "instead", "definitely", "certainly", "of", "course",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december", "i", "we", "they",
+    "done", "coming", "perfect", "absolutely", "nice", "cool", "wow", "welcome", "excellent", "wonderful", "lovely",
+    "brilliant", "awesome", "gladly", "noted", "understood", "careful", "quick", "hurry", "stop", "come", "go",
 })
 
 
 def addressed(text: str) -> str | None:
-    """The name a line opens by calling someone (capitalised as said), or None."""
-    m = VOCATIVE.match(text or "")
-    if not m:
-        return None
-    name = m.group(1)
-    if name.lower() in NOT_NAMES or not name[0].isupper():
-        return None
-    return name
+    """The name a line calls someone by, at its start or its end (capitalised as heard), or None."""
+    text = (text or "").replace("\u2019", "'")
+    if len(re.findall(r"[A-Za-z']+", text)) < 2:
+        return None  # a word alone ("Coming!", "Done.") is an answer more often than a call
+    for pattern in (VOCATIVE, VOCATIVE_END):
+        m = pattern.search(text)
+        if m:
+            name = m.group(1)
+            if name.lower() not in NOT_NAMES and name[0].isupper():
+                return name
+    return None
 
 
-def votes(lines: Iterable[tuple[float, float, str, str]]) -> dict[tuple[str, str], float]:
-    """(voice, name) -> net votes, from lines (start, end, text, voice) in time order."""
+def same_name(a: str, b: str) -> bool:
+    """Whether two heard spellings are one name (case aside, or alike in spelling from one first letter:
+    "Carol", "Carl", "Carroll"); voice labels are no names."""
+    if not a or not b or VOICE_LABEL.match(a) or VOICE_LABEL.match(b):
+        return False
+    a, b = a.lower(), b.lower()
+    return a == b or (a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= SAME_NAME)
+
+
+def canonical(heard: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]:
+    """Each heard spelling -> the name it stands for: a known name (a user's) it is alike to, else the
+    spelling heard most often among those alike to it (the first heard, on a tie)."""
+    heard = list(heard)
+    counts = Counter(heard)
+    order = {name: i for i, name in reversed(list(enumerate(heard)))}
+    ranked = list(dict.fromkeys(list(known) + sorted(counts, key=lambda n: (-counts[n], order[n]))))
+    group = list(range(len(ranked)))  # spellings alike, joined transitively (Carl ~ Carol ~ Carroll)
+    for i in range(len(ranked)):
+        for j in range(i):
+            if same_name(ranked[i], ranked[j]):
+                keep, drop = sorted((group[i], group[j]))  # a group is named by its first ranked spelling
+                group = [keep if g == drop else g for g in group]
+    return {name: ranked[group[ranked.index(name)]] for name in counts}
+
+
+def votes(lines: Iterable[tuple[float, float, str, str]], known: Iterable[str] = ()) -> dict[tuple[str, str], float]:
+    """(voice, name) -> net votes, from lines (start, end, text, voice) in time order; names spelt as
+    ``canonical`` reads them against the ``known`` names."""
     lines = sorted(lines, key=lambda line: line[0])
+    called = [addressed(text) for _, _, text, _ in lines]
+    introduced = [introduced_names(text, own=True)[:1] for _, _, text, _ in lines]
+    spelt = canonical([n for n in called if n] + [n for names in introduced for n in names], known)
     tally: dict[tuple[str, str], float] = defaultdict(float)
     for i, (start, end, text, voice) in enumerate(lines):
-        name = addressed(text)
-        if name is None or not voice:
+        if not voice:
             continue
+        for name in introduced[i]:
+            tally[(voice, spelt[name])] += INTRODUCTION_VOTES
+        if called[i] is None:
+            continue
+        name = spelt[called[i]]
         tally[(voice, name)] -= 1.0
         for later in lines[i + 1:]:
             if later[0] > end + ANSWER_S:
@@ -62,15 +118,16 @@ def voice_names(lines: Iterable[tuple[float, float, str, str]], taken: Mapping[s
     """Voice label -> name for the voices that conversation names, one to one. ``taken``: voices
     already named (by a user or an introduction), whose voices and names are not given again."""
     taken = dict(taken or {})
-    used_voices, used_names = set(taken), {n.lower() for n in taken.values()}
+    used_voices = set(taken)
+    used_names = list(taken.values())
     out: dict[str, str] = {}
-    ranked = sorted(votes(lines).items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(votes(lines, known=used_names).items(), key=lambda item: (-item[1], item[0]))
     for (voice, name), count in ranked:
-        if count < MIN_VOTES or voice in used_voices or name.lower() in used_names:
+        if count < MIN_VOTES or voice in used_voices or any(same_name(name, n) for n in used_names):
             continue
         out[voice] = name
         used_voices.add(voice)
-        used_names.add(name.lower())
+        used_names.append(name)
     return out
 
 

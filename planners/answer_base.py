@@ -14,6 +14,7 @@ from typing import Callable
 
 from memory import lookups
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
+from planners.addressing import VOICE_LABEL, same_name as _same_name
 from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
 from planners.question import Exemplars, Names, Query, parse
@@ -271,6 +272,16 @@ class AnswererBase:
             return []  # never heard this voice
         # a line calling the voice's own name ("Bob, ...") was said to them: diarisation gave it to the wrong voice
         return [h for h in self.world.heard if h[0] < now and h[3] == match[0] and not _spoken_to(h[2], match[0])]
+
+    def _heard_maybe_from(self, speaker: str, now: float):
+        """The speaker's lines; when no voice goes by that name, the lines of the voices nobody named
+        (``voice:N``: conversation has not told whose they are, so any of them may be the speaker's),
+        less those calling the speaker by name (said to them) and those of voices named otherwise."""
+        own = self._heard_from(speaker, now)
+        if own or any(_same_name(speaker, h[3]) for h in self.world.heard if h[3]):
+            return own
+        return [h for h in self.world.heard if h[0] < now and VOICE_LABEL.match(h[3] or "")
+                and not _spoken_to(h[2], speaker)]
 
     def _visits(self, furniture: str, now: float) -> list[Action]:
         return self._actions("visit", now, lambda a: self._furniture_matches(furniture, a.target))

@@ -73,7 +73,7 @@ class WhereAnswers(AnswererBase):
         heard = [h for h in self.world.heard if h[0] < now]
         # a request: a line with a verb of asking for a thing, or one calling someone by name (naming a thing)
         asks = [h for h in heard if REQUEST.search(h[2]) or addressed(h[2])]
-        voice = {h[3] for h in self._heard_from(speaker, now)}
+        voice = {h[3] for h in self._heard_maybe_from(speaker, now)}
         if not voice:
             return self._handed(now, speaker, addressee) or (None, "unknown", [], f"never heard {speaker} speak")
         spoken_to = [h for h in asks if _spoken_to(h[2], addressee)]
@@ -112,11 +112,12 @@ class WhereAnswers(AnswererBase):
         return value, kind, self.evidence(puts[-1].time, f"{actor} puts the {puts[-1].target} down") + ev, note
 
     def _mentioned(self, speaker, when, now):
-        """(thing, line) of the speaker's line nearest the time that names a thing; else, when the
+        """(thing, line) of the speaker's line nearest the time that names a thing (a line of a voice nobody
+        named when no voice goes by the speaker's name: ``_heard_maybe_from``); else, when the
         speaker was heard at all, of a line in another voice begun within SAID_AT seconds of it (the
         time names the line: diarisation may have given it to the wrong voice)."""
         t = clock_seconds(when)
-        own = self._heard_from(speaker, now)
+        own = self._heard_maybe_from(speaker, now)
         mine = [h for h in own if abs(h[0] - t) <= SPOKE_NEAR]
         others = [h for h in self.world.heard if h[0] < now and abs(h[0] - t) <= SAID_AT and h not in own] if own else []
         for h in sorted(mine, key=lambda h: abs(h[0] - t)) + sorted(others, key=lambda h: abs(h[0] - t)):

@@ -56,7 +56,7 @@ class WhoAnswers(AnswererBase):
         among the lines heard (so "dining" counts more than "room"), misheard words put right with the
         house's words (planners/lexicon.py) and matched loosely."""
         fix = self._lexicon().correct
-        lines = [(h, fix(h[2])) for h in self._heard_from(speaker, now)]
+        lines = [(h, fix(h[2])) for h in self._heard_maybe_from(speaker, now)]
         topic_words = _clean(topic).split()
         every = [re.findall(r"[a-z]+", fix(h[2]).lower()) for h in self.world.heard]
         weights = [1.0 / (1.0 + sum(_best(p, ws) >= 0.8 for ws in every)) for p in topic_words]

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import mnemo
+from mnemo.config import load_profile
 from memory import perceived
 from mnemo.evaluation.entities import _match, score_stored_entities
 from mnemo.evaluation.sim_perception import feed_sim_perception
-from mnemo.evaluation.sim_suite import sim_profile
+from mnemo.evaluation.sim_suite import SIM_DETECTION_FPS, sim_profile
 from mnemo.pipeline import decoded_frame_size
 from sim import NoiseConfig, RenderConfig, load_truth, render_episode
 from streams.geometry import scaled_size
@@ -52,6 +53,16 @@ def test_sightings_come_from_ingest_at_the_profiles_detection_rate(ingested):
     # entities are the registry's: every sighting's entity exists in memory
     known = {row[0] for row in memory.store._conn.execute("SELECT id FROM entities")}
     assert {r.entity for r in rows} <= known
+
+
+def test_the_simulated_detector_runs_at_no_less_than_a_robots_rate_in_every_profile(ingested):
+    """standard prices OpenCV's detectors at 0.5 Hz; the simulator's detector stands for a robot's and runs at
+    SIM_DETECTION_FPS in every profile (more when a profile asks more), so profiles see the same boxes."""
+    _, truth, _, _ = ingested
+    for name in ("lite", "standard"):
+        own = load_profile(name).entities.fps
+        assert sim_profile(name, truth, None, NoiseConfig(), SEED).entities.fps == max(own, SIM_DETECTION_FPS)
+    assert load_profile("standard").entities.fps < SIM_DETECTION_FPS  # what the rule is for
 
 
 def test_stored_entities_match_the_truth(ingested):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.addressing import addressed, name_lines, voice_names, votes
+from planners.addressing import addressed, canonical, name_lines, same_name, voice_names, votes
 
 
 @pytest.mark.parametrize("text, name", [
@@ -12,6 +12,14 @@ from planners.addressing import addressed, name_lines, voice_names, votes
     ("Hi Bob.", "Bob"),
     ("Thanks, Carol!", "Carol"),
     ("hello Dana, let's meet at ten.", "Dana"),
+    ("Hi there, Eve.", "Eve"),  # a recogniser's punctuation and an opener before the name
+    ("Excuse me Frank, is this yours?", "Frank"),
+    ("Could you pass me the salt, Gina?", "Gina"),  # called at the end
+    ("I saw it on the table, Hugo.", "Hugo"),
+    ("Ivan. Can you come here?", "Ivan"),  # the recogniser ended a sentence after the name
+    ("We can do it tomorrow, Monday.", None),  # days are no names
+    ("Coming!", None),  # a word alone answers more often than it calls
+    ("Done, it is on the shelf.", None),
     ("Yes, I saw it.", None),
     ("Sure.", None),
     ("Let's meet in the kitchen.", None),
@@ -65,3 +73,99 @@ def test_only_lines_up_to_a_time_name_voices():
     early = [line for line in _conversation() if line[1] <= 5.0]
     assert voice_names(early) == {"voice:2": "Bob"}  # Alice not yet answered to
     assert voice_names([line for line in _conversation() if line[1] <= 2.0]) == {}  # nobody answered yet
+
+
+def test_spellings_of_one_name_are_read_as_one():
+    """A recogniser spells a name as it hears it: alike spellings (one first letter) are one name, the
+    memory's own spelling first, else the one heard most."""
+    assert same_name("Carol", "Carl") and same_name("Carol", "carroll") and not same_name("Bob", "Rob")
+    assert not same_name("voice:1", "voice:1")
+    assert canonical(["Carl", "Carol", "Carol", "Bob"]) == {"Carl": "Carol", "Carol": "Carol", "Bob": "Bob"}
+    assert canonical(["Carl", "Carol"], known=["Carroll"]) == {"Carl": "Carroll", "Carol": "Carroll"}
+
+
+def test_misheard_names_still_name_one_voice():
+    lines = [
+        (0.0, 2.0, "Carol, could you help me?", "voice:1"),
+        (3.0, 4.0, "Sure.", "voice:2"),
+        (10.0, 11.0, "Thanks, Carl.", "voice:1"),  # the same name, misheard
+        (12.0, 13.0, "You're welcome.", "voice:2"),
+    ]
+    assert votes(lines)[("voice:2", "Carol")] == 2
+    assert voice_names(lines) == {"voice:2": "Carol"}
+    # a user named someone Caroline: the heard spellings are hers (alike), and her voice is not given again
+    assert voice_names(lines, taken={"voice:7": "Caroline"}) == {}
+
+
+def test_introductions_name_their_own_voice_and_outweigh_an_answer():
+    lines = [
+        (0.0, 2.0, "Hello everyone, my name is Dana.", "voice:1"),
+        (5.0, 6.0, "Dana, nice to meet you.", "voice:2"),  # answered by voice:3 below: one vote for it
+        (7.0, 8.0, "Likewise.", "voice:3"),
+        (20.0, 21.0, "Hi, Eve here. This is Frank, my colleague.", "voice:3"),  # Frank is introduced, not her
+    ]
+    assert voice_names(lines) == {"voice:1": "Dana", "voice:3": "Eve"}
+
+
+# A short dialogue written for this test (not the simulator's lines), each line in its speaker's espeak-ng
+# voice, heard by the standard profile's speech stack: Silero VAD, GE2E voices, faster-whisper base.
+DIALOGUE = [  # (speaker, espeak-ng voice, pitch, line)
+    ("Maria", "en+f3", 70, "Good morning everyone, my name is Maria."),
+    ("Maria", "en+f3", 70, "Thomas, could you open the window, please?"),
+    ("Thomas", "en+m3", 20, "Of course, I will do it right away."),
+    ("Thomas", "en+m3", 20, "The window is open now, it was very warm in here."),
+    ("Maria", "en+f3", 70, "That is much better, thank you."),
+]
+
+
+@pytest.fixture(scope="module")
+def heard_dialogue():
+    """(who said each line, (start, end, text, voice) of what the speech stack made of the audio)."""
+    import io
+    import shutil
+    import subprocess
+    import wave
+
+    import numpy as np
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng; scripts/setup.sh does)")
+    from mnemo.config import load_profile
+    from mnemo.speech import SpeechStage
+    from streams.packets import AUDIO_RATE, AudioChunk
+
+    stage = SpeechStage(load_profile("standard").speech)
+    if stage.transcriber is None or stage.diarizer is None:
+        pytest.skip("the standard profile's speech models are not installed (mnemo models; docs/models.md)")
+    rng = np.random.default_rng(0)
+    parts, spans, at = [np.zeros(AUDIO_RATE // 2, np.float32)], [], 0.5
+    for speaker, voice, pitch, line in DIALOGUE:
+        wav = subprocess.run(["espeak-ng", "-v", voice, "-p", str(pitch), "-s", "165", "--stdout", line],
+                             capture_output=True, check=True, timeout=30).stdout
+        with wave.open(io.BytesIO(wav)) as w:
+            rate, data = w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), np.int16) / 32768.0
+        clip = np.interp(np.arange(0, len(data), rate / AUDIO_RATE), np.arange(len(data)), data).astype(np.float32)
+        parts += [clip * 0.5 / np.abs(clip).max(), np.zeros(int(0.8 * AUDIO_RATE), np.float32)]
+        spans.append((speaker, at, at + len(clip) / AUDIO_RATE))
+        at += len(clip) / AUDIO_RATE + 0.8
+    samples = np.concatenate(parts)
+    samples += rng.standard_normal(len(samples)).astype(np.float32) * 0.002  # a faint room tone
+    for k in range(0, len(samples), AUDIO_RATE):
+        stage.hear(AudioChunk("talk", k / AUDIO_RATE, samples[k:k + AUDIO_RATE]))
+    stage.finish_hearing()
+    utterances = stage.process("talk", samples, 0.0, [])
+    return spans, [(u.start, u.end, u.text, u.voice or "") for u in utterances if u.origin == "asr" and u.text]
+
+
+def test_voices_heard_in_a_rendered_dialogue_are_named_by_what_is_said(heard_dialogue):
+    """Maria introduces herself; Thomas is called by name and answers: each voice gets its speaker's name,
+    from the recogniser's own words and the diariser's voices, and no voice gets another's."""
+    spans, lines = heard_dialogue
+    assert lines and all(v.startswith("voice:") for *_, v in lines)
+    names = voice_names(lines)
+    truth = {}
+    for start, end, _, voice in lines:
+        said = max(spans, key=lambda s: min(end, s[2]) - max(start, s[1]))
+        truth.setdefault(voice, said[0])
+    assert names and all(truth[voice] == name for voice, name in names.items()), (names, truth, lines)
+    assert set(names.values()) == {"Maria", "Thomas"}, (names, lines)

@@ -204,3 +204,25 @@ def test_a_piece_of_furniture_is_no_misheard_label():
     assert _bare_kind("tablet", text, colours={"brown"}, labels={"tablet"}) >= WHAT_SAID_MATCH
     assert _bare_kind("tablet", text, colours={"brown"}, labels={"tablet"},
                       places=frozenset({"coffee", "table", "living", "room"})) < WHAT_SAID_MATCH
+
+
+def test_what_someone_said_when_no_voice_goes_by_their_name(world_store):
+    """Nobody called Carol's voice by name, so it is still voice:3: asked what Carol said about the red
+    mug, the line of a voice nobody named is hers as far as anyone knows; Bob's voice is named and spoke
+    of no mug, and a line calling Carol by name was said to her, not by her."""
+    add_heard(world_store, [Heard("s1", 132.0, 134.0, "Carol, the red mug is on the desk.", "voice:4"),
+                            Heard("s1", 140.0, 142.0, "I think the red mug is in the office.", "voice:3")])
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("What did Carol last say about the red mug?", 150.0).value == \
+        "I think the red mug is in the office."
+    assert answerer.answer("What did Carol last say about the red mug?", 139.0).value is None
+    assert answerer.answer("What did Bob say about the red mug?", 150.0).value is None
+
+
+def test_a_line_of_a_voice_nobody_named_answers_for_a_speaker_never_named(world_store):
+    """Carol's voice is still voice:3: the thing she asked about at 00:02:20 is the one in the line that
+    voice began then; a time when no such line was said finds nothing."""
+    add_heard(world_store, [Heard("s1", 140.0, 142.0, "Has anyone seen the red mug?", "voice:3")])
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("Where is the thing Carol asked about at 00:02:20 now?", 150.0).value == "office"
+    assert answerer.answer("Where is the thing Carol asked about at 00:01:40 now?", 150.0).value is None
