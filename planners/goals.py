@@ -107,7 +107,7 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     recent = math.exp(-max(now - latest, 0.0) / RECENCY_S)
     out = []
     for members in places:
-        x, y = place_of(store, members)
+        x, y = place_of(store, members, known, behind=not every_sighting)
         last = max(r[2] for r in members)
         age = max(now - last, 0.0)
         share = len(members) / total
@@ -127,13 +127,14 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     return sorted(out, key=lambda c: -c.confidence)
 
 
-def place_of(store, rows: list[tuple]) -> tuple[float, float]:
+def place_of(store, rows: list[tuple], known: list[Area] | None = None, behind: bool = True) -> tuple[float, float]:
     """Where a group of sightings puts the thing: their median, moved BEHIND_M along the cameras' rays
-    when they are of an object that ingest placed (it rests on what it was placed by; see BEHIND_M)."""
+    (``behind``) when they are of an object that ingest placed (it rests on what it was placed by; see
+    BEHIND_M), never out of the map area the median is in."""
     xs, ys = sorted(r[8] for r in rows), sorted(r[9] for r in rows)
     x, y = xs[len(xs) // 2], ys[len(ys) // 2]
     placed = [r for r in rows if r[0] is not None and r[4] == "object"][-3:]
-    if not placed:
+    if not placed or not behind:
         return x, y
     from memory.lookups import pose_near
 
@@ -144,7 +145,12 @@ def place_of(store, rows: list[tuple]) -> tuple[float, float]:
             d = math.hypot(r[8] - pose[0], r[9] - pose[1])
             ux, uy = ux + (r[8] - pose[0]) / d, uy + (r[9] - pose[1]) / d
     n = math.hypot(ux, uy)
-    return (x + BEHIND_M * ux / n, y + BEHIND_M * uy / n) if n > 1e-6 else (x, y)
+    if n < 1e-6:
+        return x, y
+    moved = (x + BEHIND_M * ux / n, y + BEHIND_M * uy / n)
+    known = areas(store) if known is None else known
+    holding = [a for a in known if a.contains(x, y)]
+    return moved if not holding or any(a.contains(*moved) for a in holding) else (x, y)
 
 
 def frontier_candidates(store, explained: float, visited: set[str],

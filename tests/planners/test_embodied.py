@@ -84,7 +84,8 @@ def test_plan_bring_and_last_seen(store):
     assert [s.action for s in bring.steps] == ["move_to", "look", "pick", "move_to", "stop"]
     assert (bring.steps[3].x, bring.steps[3].y) == (6.0, 6.0)
     last = make_plan(store, "Go to where you last saw the mug", at=110.0)
-    assert len(last.goals) == 1 and (last.steps[0].x, last.steps[0].y) == pytest.approx(LAST_BEHIND)
+    # where it was seen, not where it rests: the robot goes to the sighting itself
+    assert len(last.goals) == 1 and (last.steps[0].x, last.steps[0].y) == pytest.approx(LAST)
 
 
 def test_area_path_crosses_shared_walls():
@@ -107,6 +108,12 @@ def test_last_seen_counts_the_latest_sighting_placed_or_not(store):
     plan = make_plan(store, "Go to where you last saw the red mug", at=110.0)
     x, y = 2.0 + 105 / 100 + 1.5, 2.0  # 1.5 m ahead of the camera at 105 s, later than the placed ones
     assert plan.goals[0].last_seen == 105.0 and (plan.steps[0].x, plan.steps[0].y) == pytest.approx((x, y))
+
+
+def test_the_shift_along_the_ray_stays_in_the_room(store):
+    add_sightings(store, [Sighting("cam", 105.0 + k, 11, "object", "vase", 0.9, 7.9, 2.0) for k in range(2)])
+    (found,) = memory_candidates(store, "vase", "", now=110.0)
+    assert (found.x, found.y) == pytest.approx((7.9, 2.0))  # 0.4 m further would leave the living room
 
 
 def test_a_look_that_missed_keeps_part_of_a_places_belief(store):
