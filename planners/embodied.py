@@ -22,8 +22,8 @@ from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, sighting_labels
 from memory.perceived import Area, areas, sightings
-from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, label_matches,
-                            matching_sightings, memory_candidates, place_of)
+from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, matching_sightings,
+                            memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
 
 logger = logging.getLogger(__name__)

@@ -113,8 +113,8 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
         share = len(members) / total
         colours = Counter(r[6] for r in members if r[6])
         seen_colour = colours.most_common(1)[0][0] if colours else ""
-        weight = 1.0 if not colour or not seen_colour or colour in colours and colours[colour] >= COLOUR_SHARE * len(members) \
-            else COLOUR_MISMATCH
+        fits = not colour or not seen_colour or colours[colour] >= COLOUR_SHARE * len(members)
+        weight = 1.0 if fits else COLOUR_MISMATCH
         confidence = weight * ((recent if last == latest else 0.0) + (1.0 - recent) * share)
         latest = sorted(members, key=lambda r: r[2])[-3:]
         evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
