@@ -22,7 +22,8 @@ from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, sighting_labels
 from memory.perceived import Area, areas, sightings
-from planners.goals import Candidate, frontier_candidates, label_matches, matching_sightings, memory_candidates
+from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, matching_sightings,
+                            memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
 
 logger = logging.getLogger(__name__)
@@ -30,11 +31,13 @@ logger = logging.getLogger(__name__)
 STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
 REACHED_M = (0.75, 1.2)  # the robot stops when a thing its last look saw is placed this far (metres, min and max)
-BACK_OFF_M = 0.3  # how much further it stands after a look from in range that missed the thing
 COST_SCALE_M = 8.0  # metres of travel that halve a goal's worth
 MIN_GAIN = 0.02  # a goal worth less than this (belief per unit cost) is not worth going to: stop
 SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the camera's 80 degree view)
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
+LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
+TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
+SEARCH_STANDOFF_M = 1.3  # how far from a piece of furniture's middle the robot stands to search it
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def make_plan(store, text: str, at: float | None = None, pose: tuple[float, floa
     if pose is None and latest is not None:
         pose = latest[2:5]
     now = at if at is not None else (latest[1] if latest is not None else _latest_sighting(store))
-    goals = ranked_goals(store, instruction, now, pose, visited=set(), refuted=[])
+    goals = ranked_goals(store, instruction, now, pose, visited=set(), looked=[])
     known = areas(store)
     if not goals:
         return Plan(instruction, "none", [], [], [PlanStep("stop", why="nothing in memory or on the map to go to")],
@@ -123,17 +126,26 @@ def make_plan(store, text: str, at: float | None = None, pose: tuple[float, floa
 
 
 def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set[str],
-                 refuted: Sequence[tuple[float, float]], use_memory: bool = True) -> list[Candidate]:
-    """Memory's places (not refuted in this task) and the unexplored rooms, by worth per travel."""
+                 looked: Sequence[tuple[float, float]], use_memory: bool = True,
+                 searched: Sequence[tuple[float, float]] = ()) -> list[Candidate]:
+    """Memory's places, the furniture to search and the rooms to look around, by worth per travel. A look at
+    a place that missed the thing keeps MISS_KEEP of its belief per look (``looked``: the points looked at
+    in this task); rooms looked around (``visited``) and furniture searched (``searched``) are done."""
     if instruction.intent == "last_seen":
         found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
             if use_memory else []
         return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
     found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
-    found = [c for c in found if all(math.hypot(c.x - x, c.y - y) > 1.0 for x, y in refuted)]
+    for c in found:
+        c.confidence *= MISS_KEEP ** looks_at(c, looked)
     explained = sum(c.confidence for c in found)
-    goals = found + frontier_candidates(store, explained, visited)
+    goals = found + frontier_candidates(store, explained, visited, searched, spots=True)
     return sorted(goals, key=lambda c: -worth(c, pose))
+
+
+def looks_at(goal: Candidate, looked: Sequence[tuple[float, float]]) -> int:
+    """How many looks of this task went to a point within LOOKED_M of the goal."""
+    return sum(1 for x, y in looked if math.hypot(goal.x - x, goal.y - y) <= LOOKED_M)
 
 
 def worth(goal: Candidate, pose) -> float:
@@ -143,9 +155,11 @@ def worth(goal: Candidate, pose) -> float:
     return goal.confidence / (1.0 + math.hypot(goal.x - pose[0], goal.y - pose[1]) / COST_SCALE_M)
 
 
-def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M) -> tuple[float, float, float]:
+def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M,
+             turn: float = 0.0) -> tuple[float, float, float]:
     """Where to stand (x, y) and which way to look (yaw) to see the point (x, y) from ``distance`` away:
-    towards the room's free middle (or towards the robot when the point is the middle), kept in the room."""
+    towards the room's free middle (or towards the robot when the point is the middle), turned by ``turn``
+    radians around the point (another angle for another look), kept in the room."""
     area = next((a for a in known if a.contains(x, y)), None)
     cx, cy = ((area.x0 + area.x1) / 2, (area.y0 + area.y1) / 2) if area else (pose[0], pose[1]) if pose else (x, y)
     dx, dy = cx - x, cy - y
@@ -154,6 +168,8 @@ def standoff(known: list[Area], pose, x: float, y: float, distance: float = STAN
     d = math.hypot(dx, dy)
     if d < 1e-6:
         return x, y, 0.0
+    if turn:
+        dx, dy = dx * math.cos(turn) - dy * math.sin(turn), dx * math.sin(turn) + dy * math.cos(turn)
     sx, sy = x + dx * distance / d, y + dy * distance / d
     if area is not None:
         sx = min(max(sx, area.x0 + WALL_M), area.x1 - WALL_M)
@@ -199,6 +215,10 @@ def _touch(a: Area, b: Area) -> bool:
 def _steps_for(instruction: Instruction, goal: Candidate, pose, known: list[Area]) -> list[PlanStep]:
     if instruction.intent == "last_seen":
         return [PlanStep("move_to", goal.x, goal.y, why="where it was last seen"), PlanStep("stop", why="arrived")]
+    if goal.source == "search":
+        sx, sy, yaw = standoff(known, pose, goal.x, goal.y, SEARCH_STANDOFF_M)
+        return [PlanStep("move_to", sx, sy, why=f"search the {goal.evidence[0]['label']} in the {goal.room}"),
+                PlanStep("look", yaw=yaw, why="look at it")]
     if goal.source == "explore":
         steps = [PlanStep("move_to", goal.x, goal.y, why=f"explore {goal.room}")]
         steps += [PlanStep("look", yaw=k * 2 * math.pi / SCAN_YAWS, why="look around") for k in range(SCAN_YAWS)]
@@ -214,6 +234,39 @@ def _steps_for(instruction: Instruction, goal: Candidate, pose, known: list[Area
                                   why=f"carry it to the {room.name}"))
     steps.append(PlanStep("stop", answer="" if instruction.intent != "is_open" else "?", why="done"))
     return steps
+
+
+def seen_place(store, label: str, colour: str, since: float) -> tuple[float, float] | None:
+    """Where the thing was seen since media time ``since``: the place (sightings within SEEN_NEAR_M) most
+    sightings agree on, the latest on a tie, among those that fit the colour asked (``_colour_fits``); its
+    last seven sightings' ``place_of``. None when not seen. One stray sighting (a look-alike, a false box)
+    does not pull the robot away from a place seen often."""
+    rows = matching_sightings(store, label, since=since)
+    places = [g for g in _places(rows) if _colour_fits(g, colour)]
+    if not places:
+        return None
+    best = max(places, key=lambda members: (len(members), max(r[2] for r in members)))[-7:]
+    return place_of(store, best)
+
+
+def _places(rows: list[tuple]) -> list[list[tuple]]:
+    """Sightings grouped by position (greedy, SEEN_NEAR_M around each group's first), in time order."""
+    groups: list[list[tuple]] = []
+    for r in rows:
+        for g in groups:
+            if math.hypot(r[8] - g[0][8], r[9] - g[0][9]) <= SEEN_NEAR_M:
+                g.append(r)
+                break
+        else:
+            groups.append([r])
+    return groups
+
+
+def _colour_fits(rows: list[tuple], colour: str) -> bool:
+    """A place's sightings fit the colour asked: none asked, none read, or at least COLOUR_SHARE of them read
+    it (colour readings err; as ``memory_candidates`` weighs places)."""
+    read = [r[6] for r in rows if r[6]]
+    return not colour or not read or read.count(colour) >= COLOUR_SHARE * len(rows)
 
 
 def _latest_sighting(store) -> float:
@@ -265,6 +318,8 @@ class Executor:
         self._stop = threading.Event()
         self.pose: tuple[float, float, float] | None = None
         self.time = 0.0
+        self._seen_last: tuple[float, float] | None = None  # where the last look at a point saw the thing
+        self.opened_at = 0.0  # media time the robot last opened something (older state readings are stale)
         self.holding = ""
 
     def stop(self) -> None:
@@ -273,7 +328,8 @@ class Executor:
 
     def run(self, text: str, pose: tuple[float, float, float], time: float) -> Outcome:
         """Carry out ``text`` from ``pose`` at media time ``time``; always ends with a stop step when it can."""
-        self.pose, self.time, self.start = pose, time, time
+        self.pose, self.time, self.start, self.opened_at = pose, time, time, time
+        self._seen_last = None
         instruction = read(self.store, text)
         self._ins = instruction
         out = Outcome(instruction)
@@ -329,9 +385,9 @@ class Executor:
         self._do(PlanStep("move_to", (room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2, why=f"to the {room.name}"))
 
     def _read_state(self, ins: Instruction, found: tuple[float, float]) -> str:
-        rows = [r for r in matching_sightings(self.store, ins.label, since=self.start)
+        rows = [r for r in matching_sightings(self.store, ins.label, since=max(self.start, self.opened_at))
                 if math.hypot(r[8] - found[0], r[9] - found[1]) <= SEEN_NEAR_M and r[10]]
-        states = [r[10] for r in rows[-5:]]
+        states = [r[10] for r in rows]  # only the robot changes things in a task: every reading since counts
         if not states:
             return "no"
         return "yes" if states.count("open") > len(states) / 2 else "no"
@@ -341,81 +397,85 @@ class Executor:
     def _locate(self, ins: Instruction, out: Outcome) -> tuple[float, float] | None:
         """Go to goals until the thing is seen in this task and reached; its position, or None."""
         visited: set[str] = set()
-        refuted: list[tuple[float, float]] = []
+        looked: list[tuple[float, float]] = []
+        searched: list[tuple[float, float]] = []
         opened: set[tuple[float, float]] = set()
         while True:
             fresh = self._fresh(ins)
             if fresh is not None:
                 return self._approach(ins, fresh)
-            goals = self._goals(ins, visited, refuted)
+            goals = self._goals(ins, visited, looked, searched)
             if not goals or worth(goals[0], self.pose) < MIN_GAIN:
                 out.reason = "nothing left worth looking at"
                 return None
             goal = goals[0]
-            if goal.source != "explore":
+            if goal.source in ("memory", "retrieval"):
                 out.goals_from_memory += 1
-            if goal.source == "retrieval":  # a camera pose from memory: look around there
-                self._scan(goal)
-                refuted.append((goal.x, goal.y))
-            elif goal.source == "memory":
-                self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago")
-                if self._fresh(ins) is None and self._open_near(goal, opened):
-                    continue
-                refuted.append((goal.x, goal.y))
             else:
                 out.goals_explored += 1
+            if goal.source == "retrieval":  # a camera pose from memory: look around there
+                self._scan(goal)
+                looked.append((goal.x, goal.y))
+            elif goal.source == "memory":
+                turn = TURNS[looks_at(goal, looked) % len(TURNS)]
+                self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago", turn=turn)
+                if self._fresh(ins) is None and self._open_near(goal, opened):
+                    continue
+                looked.append((goal.x, goal.y))
+            elif goal.source == "search":
+                self._look_at(goal.x, goal.y, f"things rest on the {goal.evidence[0]['label']}", SEARCH_STANDOFF_M)
+                searched.append((goal.x, goal.y))
+            else:
                 self._scan(goal)
                 visited.add(goal.room)
 
-    def _goals(self, ins: Instruction, visited: set[str], refuted) -> list[Candidate]:
+    def _goals(self, ins: Instruction, visited: set[str], looked, searched) -> list[Candidate]:
         if self.fixed is not None:
-            return [g for g in self.fixed if all(math.hypot(g.x - x, g.y - y) > 1.0 for x, y in refuted)]
-        return ranked_goals(self.store, ins, self.time, self.pose, visited, refuted, self.use_memory)
+            return [g for g in self.fixed if all(math.hypot(g.x - x, g.y - y) > LOOKED_M for x, y in looked)]
+        return ranked_goals(self.store, ins, self.time, self.pose, visited, looked, self.use_memory, searched)
 
     def _fresh(self, ins: Instruction, since: float | None = None) -> tuple[float, float] | None:
-        """Where the thing was seen in this task (or since ``since``): its latest placed sighting, of the
-        colour asked when any sighting read one."""
-        rows = matching_sightings(self.store, ins.label, since=self.start if since is None else since)
-        if ins.colour:  # a colour read otherwise rules a sighting out; an unread colour does not
-            rows = [r for r in rows if r[6] in (ins.colour, "")]
-        if not rows:
-            return None
-        last = rows[-1]
-        near = [r for r in rows if math.hypot(r[8] - last[8], r[9] - last[9]) <= SEEN_NEAR_M][-7:]
-        xs, ys = sorted(r[8] for r in near), sorted(r[9] for r in near)
-        return (xs[len(xs) // 2], ys[len(ys) // 2])
+        """Where the thing was seen in this task (or since ``since``): ``seen_place``."""
+        return seen_place(self.store, ins.label, ins.colour, self.start if since is None else since)
 
     def _approach(self, ins: Instruction, where: tuple[float, float]) -> tuple[float, float]:
         """Stand STANDOFF_M from where it was seen and look at it, until a look from where the robot stands
-        sees it in stopping range (three tries). A small thing is placed at the depth of what it rests on,
-        so it lies up to the depth of that furniture further than placed: the range allows for that. A look
-        that misses it from in range backs off a little (a low thing leaves the view when too near)."""
-        distance, seen_here = STANDOFF_M, False
-        for _ in range(3):
+        sees it in stopping range (four tries). A look from in range that missed it looks again from where the
+        robot stands (detections of small things come and go), then from another side (``TURNS``)."""
+        last = self._seen_last
+        seen_here = last is not None and math.hypot(last[0] - where[0], last[1] - where[1]) <= SEEN_NEAR_M
+        misses = 0
+        for _ in range(4):
             d = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1])
-            if seen_here and REACHED_M[0] <= d <= REACHED_M[1]:
+            in_range = REACHED_M[0] <= d <= REACHED_M[1]
+            if seen_here and in_range:
                 return where
-            if not seen_here and REACHED_M[0] <= d <= REACHED_M[1]:
-                distance = d + BACK_OFF_M
-            now = self._look_at(where[0], where[1], "seen just now", distance)
+            if in_range:
+                misses += 1
+                now = self._look_at(where[0], where[1], "look again", move=misses > 1,
+                                    turn=TURNS[misses % len(TURNS)] if misses > 1 else 0.0)
+            else:
+                now = self._look_at(where[0], where[1], "seen just now")
             seen_here = now is not None
             where = now or where
         return where
 
     def _look_at(self, x: float, y: float, why: str, distance: float = STANDOFF_M,
-                 move: bool = True) -> tuple[float, float] | None:
-        """Stand ``distance`` from (x, y) (unless ``move`` is False), look at it and perceive; where the
-        thing was seen during this look, None when it was not."""
+                 move: bool = True, turn: float = 0.0) -> tuple[float, float] | None:
+        """Stand ``distance`` from (x, y) (unless ``move`` is False; ``turn``: around it, see ``standoff``),
+        look at it and perceive; where the thing was seen during this look, None when it was not."""
         if move:
-            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance)
+            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance, turn)
             self._do(PlanStep("move_to", sx, sy, why=why))
         since = self.time
         self._do(PlanStep("look", yaw=math.atan2(y - self.pose[1], x - self.pose[0]), why="look at it"))
         self.body.perceive()
-        return self._fresh(self._ins, since)
+        self._seen_last = self._fresh(self._ins, since)
+        return self._seen_last
 
     def _scan(self, goal: Candidate) -> None:
         self._do(PlanStep("move_to", goal.x, goal.y, why=f"explore the {goal.room or 'place'}"))
+        self._seen_last = None  # what a look around sees, it sees from afar
         heading = self.pose[2]
         for k in range(1, SCAN_YAWS):  # arriving shows the first heading
             self._do(PlanStep("look", yaw=heading + k * 2 * math.pi / SCAN_YAWS, why="look around"))
@@ -434,6 +494,7 @@ class Executor:
         label = rows[-1][5]
         if self._do(PlanStep("open", thing=label, why="it may be inside")) != "ok":
             return False
+        self.opened_at = self.time
         self._do(PlanStep("look", yaw=self.pose[2], why="look inside"))
         self.body.perceive()
         return True

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from memory.perceived import Area, areas, seen, sightings
 
@@ -22,6 +23,12 @@ PLACE_RADIUS = 1.2  # metres: sightings this close are one place
 RECENCY_S = 900.0  # seconds over which confidence in a last known place falls by e
 MEMORY_MASS = 0.8  # the most belief memory's places can hold together; the rest is "somewhere else"
 COLOUR_MISMATCH = 0.35  # weight of a place whose sightings read another colour than the one asked
+COLOUR_SHARE = 0.3  # a place reads the colour asked when at least this share of its sightings read it
+MISS_KEEP = 0.35  # belief a place keeps after a look there missed the thing (small things are often missed)
+ROOM_MISS = 0.6  # share of a room's belief left after a look around from its middle missed the thing
+SPOT_RADIUS = 1.0  # metres: furniture sightings this close are one spot to search
+BEHIND_M = 0.4  # a thing resting on furniture is placed at its support's front; it stands about half a
+#                 typical support's depth (0.8 m) further along the camera's ray
 
 
 @dataclass
@@ -30,7 +37,7 @@ class Candidate:
 
     x: float
     y: float
-    source: str  # "memory" or "explore"
+    source: str  # "memory", "explore" (a room to look around), "search" (furniture to look at), "retrieval"
     confidence: float  # belief that the thing is there now, in [0, 1]
     room: str = ""  # the map area holding it
     last_seen: float | None = None  # media time of the latest sighting there (memory only)
@@ -100,15 +107,14 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     recent = math.exp(-max(now - latest, 0.0) / RECENCY_S)
     out = []
     for members in places:
-        xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
-        x, y = xs[len(xs) // 2], ys[len(ys) // 2]
+        x, y = place_of(store, members, known, behind=not every_sighting)
         last = max(r[2] for r in members)
         age = max(now - last, 0.0)
         share = len(members) / total
         colours = Counter(r[6] for r in members if r[6])
         seen_colour = colours.most_common(1)[0][0] if colours else ""
-        weight = 1.0 if not colour or not seen_colour or colour in colours and colours[colour] >= 0.3 * len(members) \
-            else COLOUR_MISMATCH
+        fits = not colour or not seen_colour or colours[colour] >= COLOUR_SHARE * len(members)
+        weight = 1.0 if fits else COLOUR_MISMATCH
         confidence = weight * ((recent if last == latest else 0.0) + (1.0 - recent) * share)
         latest = sorted(members, key=lambda r: r[2])[-3:]
         evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
@@ -121,22 +127,88 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     return sorted(out, key=lambda c: -c.confidence)
 
 
-def frontier_candidates(store, explained: float, visited: set[str]) -> list[Candidate]:
-    """The map's rooms not yet looked at in this task, sharing the belief memory does not explain."""
-    rooms = [a for a in areas(store) if a.name not in visited]
-    if not rooms:
+def place_of(store, rows: list[tuple], known: list[Area] | None = None, behind: bool = True) -> tuple[float, float]:
+    """Where a group of sightings puts the thing: their median, moved BEHIND_M along the cameras' rays
+    (``behind``) when they are of an object that ingest placed (it rests on what it was placed by; see
+    BEHIND_M), never out of the map area the median is in."""
+    xs, ys = sorted(r[8] for r in rows), sorted(r[9] for r in rows)
+    x, y = xs[len(xs) // 2], ys[len(ys) // 2]
+    placed = [r for r in rows if r[0] is not None and r[4] == "object"][-3:]
+    if not placed or not behind:
+        return x, y
+    from memory.lookups import pose_near
+
+    ux = uy = 0.0
+    for r in placed:
+        pose = pose_near(store, r[1], r[2], within=1.0)
+        if pose is not None and math.hypot(r[8] - pose[0], r[9] - pose[1]) > 1e-6:
+            d = math.hypot(r[8] - pose[0], r[9] - pose[1])
+            ux, uy = ux + (r[8] - pose[0]) / d, uy + (r[9] - pose[1]) / d
+    n = math.hypot(ux, uy)
+    if n < 1e-6:
+        return x, y
+    moved = (x + BEHIND_M * ux / n, y + BEHIND_M * uy / n)
+    known = areas(store) if known is None else known
+    holding = [a for a in known if a.contains(x, y)]
+    return moved if not holding or any(a.contains(*moved) for a in holding) else (x, y)
+
+
+def frontier_candidates(store, explained: float, visited: set[str],
+                        searched: Sequence[tuple[float, float]] = (), spots: bool = False) -> list[Candidate]:
+    """The belief memory does not explain, shared by the map's rooms: a room not yet looked around in this
+    task is a goal (look around from its middle). With ``spots``, the furniture memory placed (things rest
+    on furniture) splits a room's share among its spots by habit (``support_spots``): after a look around
+    the room missed it, ROOM_MISS of the share; before, all of it when the room has spots (going to them
+    sees small things that a look from the middle misses). Spots in ``searched`` are done."""
+    known = areas(store)
+    if not known:
         return []
-    mass = max(1.0 - explained, 0.0) / len(rooms)
-    return [Candidate((a.x0 + a.x1) / 2, (a.y0 + a.y1) / 2, "explore", mass, a.name) for a in rooms]
+    mass = max(1.0 - explained, 0.0) / len(known)
+    by_room: dict[str, list[Candidate]] = {}
+    if spots:
+        for spot in support_spots(store, known):
+            if all(math.hypot(spot.x - x, spot.y - y) > SPOT_RADIUS for x, y in searched):
+                by_room.setdefault(spot.room, []).append(spot)
+    out = []
+    for a in known:
+        share = mass * (ROOM_MISS if a.name in visited else 1.0)
+        here = by_room.get(a.name, [])
+        if here:
+            total = sum(c.share for c in here)
+            for c in here:
+                c.confidence = share * c.share / total
+            out += here
+        elif a.name not in visited:
+            out.append(Candidate((a.x0 + a.x1) / 2, (a.y0 + a.y1) / 2, "explore", mass, a.name))
+    return out
 
 
-def _cluster(rows: list[tuple]) -> list[list[tuple]]:
+def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
+    """Furniture memory placed, grouped within SPOT_RADIUS, as places to search for a small thing; ``share``
+    is the spot's habit weight: 1 + the object sightings memory placed within SPOT_RADIUS of it (where
+    things were seen standing is where things stand)."""
+    known = areas(store) if known is None else known
+    rows = sightings(store)
+    furniture = [r for r in rows if r[4] == "furniture"]
+    objects = [(r[8], r[9]) for r in rows if r[4] == "object"]
+    out = []
+    for members in _cluster(furniture, SPOT_RADIUS):
+        xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
+        x, y = xs[len(xs) // 2], ys[len(ys) // 2]
+        held = sum(1 for ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS)
+        label = Counter(r[5] for r in members).most_common(1)[0][0]
+        out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
+                             sightings=len(members), share=1.0 + held, evidence=[{"label": label}]))
+    return out
+
+
+def _cluster(rows: list[tuple], radius: float = PLACE_RADIUS) -> list[list[tuple]]:
     """Greedy clusters of sightings by position, newest first so that a place's seed is its latest view."""
     places: list[list[tuple]] = []
     centres: list[tuple[float, float]] = []
     for r in sorted(rows, key=lambda r: -r[2]):
         for i, (cx, cy) in enumerate(centres):
-            if math.hypot(r[8] - cx, r[9] - cy) <= PLACE_RADIUS:
+            if math.hypot(r[8] - cx, r[9] - cy) <= radius:
                 places[i].append(r)
                 break
         else:

@@ -11,13 +11,14 @@ import pytest
 from memory.perceived import Area, Sighting, add_sightings, set_areas
 from memory.poses import Pose
 from memory.store import MemoryStore
-from planners.embodied import SCAN_YAWS, STANDOFF_M, area_path, make_plan, standoff
-from planners.goals import RECENCY_S, memory_candidates
+from planners.embodied import SCAN_YAWS, STANDOFF_M, area_path, make_plan, ranked_goals, read, seen_place, standoff
+from planners.goals import BEHIND_M, MISS_KEEP, RECENCY_S, memory_candidates, support_spots
 
 ROOMS = [Area("kitchen", 0.0, 0.0, 4.0, 4.0), Area("living room", 4.0, 0.0, 8.0, 4.0),
          Area("bedroom", 4.0, 4.0, 8.0, 8.0)]
 USUAL = (1.0, 1.0)  # where the red mug stood most of the time
 LAST = (6.5, 2.0)  # where it was seen last
+LAST_BEHIND = (LAST[0] + BEHIND_M, LAST[1])  # the camera at y = 2 looked along +x: it rests further on
 
 
 @pytest.fixture()
@@ -37,10 +38,10 @@ def store(tmp_path):
 
 def test_the_last_known_place_leads_and_fades_into_the_usual_one(store):
     soon = memory_candidates(store, "mug", "red", now=110.0)
-    assert (soon[0].x, soon[0].y) == pytest.approx(LAST) and soon[0].age_s == pytest.approx(9.0)
-    assert soon[1].x == pytest.approx(USUAL[0], abs=0.1) and soon[1].sightings == 30
+    assert (soon[0].x, soon[0].y) == pytest.approx(LAST_BEHIND) and soon[0].age_s == pytest.approx(9.0)
+    assert math.dist((soon[1].x, soon[1].y), USUAL) == pytest.approx(BEHIND_M, abs=0.1) and soon[1].sightings == 30
     later = memory_candidates(store, "mug", "red", now=110.0 + 5 * RECENCY_S)
-    assert later[0].x == pytest.approx(USUAL[0], abs=0.1)  # long unseen: habit outweighs the last sighting
+    assert math.dist((later[0].x, later[0].y), USUAL) < BEHIND_M + 0.1  # long unseen: habit outweighs the last sighting
     last_then = next(c for c in later if c.sightings == 2)
     assert last_then.confidence < soon[0].confidence  # confidence falls with time since seen
     assert sum(c.confidence for c in soon) <= 0.8 + 1e-9  # memory never claims certainty
@@ -62,15 +63,20 @@ def test_plan_recalls_from_memory_with_evidence(store):
     assert math.dist((move.x, move.y), plan.goal_poses[0]) == pytest.approx(STANDOFF_M)
     data = json.loads(json.dumps(plan.to_dict()))
     assert data["goals"][0]["source"] == "memory" and data["steps"][0]["action"] == "move_to"
-    # every room stays a goal to explore, with the belief memory leaves
-    explore = [g for g in plan.goals if g.source == "explore"]
+    # every room stays a goal with the belief memory leaves: looked around, or its furniture searched
+    explore = [g for g in plan.goals if g.source in ("explore", "search")]
     assert {g.room for g in explore} == {a.name for a in ROOMS}
+    assert [g.source for g in explore if g.room == "kitchen"] == ["search"]  # the fridge memory placed
 
 
 def test_plan_explores_when_memory_never_saw_it(store):
     plan = make_plan(store, "Find the green umbrella", at=110.0)
-    assert plan.mode == "explore" and all(g.source == "explore" for g in plan.goals)
-    assert plan.steps[0].action == "move_to" and sum(s.action == "look" for s in plan.steps) == SCAN_YAWS
+    assert plan.mode == "explore" and {g.source for g in plan.goals} == {"explore", "search"}
+    # rooms with no furniture in memory are looked around from the middle; the kitchen's fridge is searched
+    assert {g.room for g in plan.goals if g.source == "explore"} == {"living room", "bedroom"}
+    assert sum(g.confidence for g in plan.goals) == pytest.approx(1.0)
+    looks = sum(s.action == "look" for s in plan.steps)
+    assert plan.steps[0].action == "move_to" and looks == (SCAN_YAWS if plan.goals[0].source == "explore" else 1)
 
 
 def test_plan_bring_and_last_seen(store):
@@ -78,6 +84,7 @@ def test_plan_bring_and_last_seen(store):
     assert [s.action for s in bring.steps] == ["move_to", "look", "pick", "move_to", "stop"]
     assert (bring.steps[3].x, bring.steps[3].y) == (6.0, 6.0)
     last = make_plan(store, "Go to where you last saw the mug", at=110.0)
+    # where it was seen, not where it rests: the robot goes to the sighting itself
     assert len(last.goals) == 1 and (last.steps[0].x, last.steps[0].y) == pytest.approx(LAST)
 
 
@@ -101,3 +108,52 @@ def test_last_seen_counts_the_latest_sighting_placed_or_not(store):
     plan = make_plan(store, "Go to where you last saw the red mug", at=110.0)
     x, y = 2.0 + 105 / 100 + 1.5, 2.0  # 1.5 m ahead of the camera at 105 s, later than the placed ones
     assert plan.goals[0].last_seen == 105.0 and (plan.steps[0].x, plan.steps[0].y) == pytest.approx((x, y))
+
+
+def test_the_shift_along_the_ray_stays_in_the_room(store):
+    add_sightings(store, [Sighting("cam", 105.0 + k, 11, "object", "vase", 0.9, 7.9, 2.0) for k in range(2)])
+    (found,) = memory_candidates(store, "vase", "", now=110.0)
+    assert (found.x, found.y) == pytest.approx((7.9, 2.0))  # 0.4 m further would leave the living room
+
+
+def test_a_look_that_missed_keeps_part_of_a_places_belief(store):
+    ins = read(store, "find the red mug")
+    before = ranked_goals(store, ins, 110.0, (3.2, 2.0, 0.0), set(), looked=[])
+    place = next(g for g in before if g.source == "memory")
+    after = ranked_goals(store, ins, 110.0, (3.2, 2.0, 0.0), set(), looked=[(place.x, place.y)])
+    again = next(g for g in after if g.source == "memory" and (g.x, g.y) == (place.x, place.y))
+    assert again.confidence == pytest.approx(MISS_KEEP * place.confidence)  # not refuted by one look
+    def elsewhere(goals):
+        return sum(g.confidence for g in goals if g.source != "memory")
+
+    # what the look took from the place goes to the rooms and furniture not yet searched, not to other places
+    assert elsewhere(after) == pytest.approx(elsewhere(before) + (1 - MISS_KEEP) * place.confidence)
+    assert sum(g.confidence for g in after) == pytest.approx(1.0)
+
+
+def test_furniture_memory_placed_is_searched_by_habit(store):
+    add_sightings(store, [Sighting("cam", 70.0 + k, 6, "furniture", "table", 0.9, 1.3, 1.0) for k in range(3)]
+                  + [Sighting("cam", 80.0 + k, 7, "furniture", "sofa", 0.9, 6.0, 6.5) for k in range(3)])
+    spots = {s.evidence[0]["label"]: s for s in support_spots(store)}
+    assert set(spots) == {"table", "sofa", "fridge"}
+    assert spots["table"].share > spots["sofa"].share == 1.0  # the mug was seen standing by the table
+    goals = ranked_goals(store, read(store, "find the green umbrella"), 110.0, (3.2, 2.0, 0.0), set(), [])
+    searched = [g for g in goals if g.source == "search"]
+    assert {g.room for g in searched} == {"kitchen", "bedroom"}
+    kitchen = [g for g in searched if g.room == "kitchen"]
+    assert sum(g.confidence for g in kitchen) == pytest.approx(1 / 3)  # the room's share, split by habit
+    after = ranked_goals(store, read(store, "find the green umbrella"), 110.0, (3.2, 2.0, 0.0), set(), [],
+                         searched=[(spots["table"].x, spots["table"].y)])
+    assert all(g.evidence[0]["label"] != "table" for g in after if g.source == "search")
+
+
+def test_the_place_seen_most_wins_over_a_stray_sighting(store):
+    rows = [Sighting("cam", 200.0 + k, 8, "object", "mug", 0.9, 2.5, 3.0, "red") for k in range(4)]
+    rows += [Sighting("cam", 210.0, 9, "object", "mug", 0.9, 7.5, 7.0, "red")]  # later, once, far away
+    rows += [Sighting("cam", 211.0, 10, "object", "mug", 0.9, 6.0, 1.0, "blue"),  # another colour
+             Sighting("cam", 212.0, 10, "object", "mug", 0.9, 6.0, 1.0, "blue")]
+    add_sightings(store, rows)
+    x, y = seen_place(store, "mug", "red", since=150.0)
+    assert math.dist((x, y), (2.5, 3.0)) <= BEHIND_M + 1e-9
+    assert seen_place(store, "mug", "blue", since=150.0) is not None
+    assert seen_place(store, "mug", "red", since=300.0) is None
