@@ -7,9 +7,9 @@ A piece of furniture's box bottom is its footprint's nearest edge, not its middl
 resting on it (a mug on a table, placed at its support's depth in its own column), lie ``behind`` that
 contact, half a typical footprint depth (``support_depth_m``: a prior, as one camera cannot see how deep
 furniture is; placing at the contact put things on tables a median 0.5 m short along the line of sight).
-A thing carried by a person is placed at the depth of the person's ground contact. What cannot be placed this way is not placed: a box
-whose bottom is cut off by the frame's edge (its contact is out of view), a contact at or above the
-horizon, or one further than ``max_range_m``.
+A thing carried by a person is placed at the depth of the person's ground contact. What cannot be
+placed this way is not placed: a box whose bottom is cut off by the frame's edge (its contact is out
+of view), a contact at or above the horizon, or one further than ``max_range_m``.
 
 Pure functions of pixels and poses: the caller looks up the camera's pose at the frame's time (the
 pose log) and turns the result into its map frame. Coordinates: the pose (x, y, yaw) is the camera's
@@ -35,7 +35,7 @@ class LevelCamera:
     hfov_deg: float  # horizontal field of view, degrees (focal length = half width / tan(hfov / 2))
     max_range_m: float = 12.0  # contacts further than this are not placed (a row's depth grows fast near the horizon)
     edge_px: float = 1.0  # a box whose bottom is this close to the frame's bottom edge is cut off: not placed
-    support_depth_m: float = 0.6  # assumed footprint depth of furniture behind its box's floor contact (homes: 0.35-0.9 m)
+    support_depth_m: float = 0.6  # furniture's assumed footprint depth behind its box's contact (homes: 0.35-0.9 m)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.height_m) and self.height_m > 0):
