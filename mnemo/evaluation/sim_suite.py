@@ -25,6 +25,8 @@ from mnemo.api import Memory
 from mnemo.config import load_profile
 from mnemo.evaluation.baselines import Baseline, baseline_score, make_baselines
 from mnemo.evaluation.entities import score_stored_entities
+from mnemo.evaluation.placement import placement_errors
+from mnemo.evaluation.placement import summarise as summarise_placement
 from mnemo.evaluation.sim_perception import feed_sim_perception
 from mnemo.evaluation.boundaries import (DEFAULT_MERGE, DEFAULT_TOLERANCE, BoundaryResult, combine, combine_kinds,
                                          evaluate_boundaries, split_visible, visible_boundaries)
@@ -84,6 +86,7 @@ class EpisodeRun:
     scores: dict[str, list[float]] | None  # per question type, when answered
     baselines: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # name -> scores per type
     detail: dict = field(default_factory=dict)
+    placement: dict[str, list[float]] = field(default_factory=dict)  # per sighting kind, placement errors (m)
 
 
 def run_sim_suite(seeds: Sequence[int], minutes: float, profile: str, out_dir: str | Path,
@@ -210,6 +213,7 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
         size = scaled_size(truth.width, truth.height, None, decoded_frame_size(memory.encoders))
         entities = score_stored_entities(memory.store, truth, size, stream=stream)
         perceived.update(sightings=entities["sightings"], placed=_placed(memory, stream))
+        placement = placement_errors(memory.store, truth, size, stream=stream)
         heard = _heard(memory, stream, truth)
         timing = time_searches(memory, [q.text for q in questions])
         scores = _answer(memory, questions, settings.answerer) if settings.answerer is not None else None
@@ -217,10 +221,11 @@ def _run_episode(seed: int, settings: _Settings) -> EpisodeRun:
     predicted = starts[1:]  # the first event starts the stream: not a boundary
     result = evaluate_boundaries(predicted, truth, settings.tolerance)
     plot = _plot(seed, trace, predicted, truth, settings)
-    run = EpisodeRun(seed, result, ingest, timing, scores, baselines)
+    run = EpisodeRun(seed, result, ingest, timing, scores, baselines, placement=placement)
     run.detail = _detail(run, truth, video, reused, len(starts), questions, plot)
     run.detail["entities"] = entities
     run.detail["sim_perception"] = perceived
+    run.detail["placement_error"] = summarise_placement(placement)
     run.detail["speech"] = heard
     logger.info("episode %d: %d events, boundary F1 %s, RTF %.1f, p50 %s ms", seed, len(starts),
                 _short(result.score.f1), ingest.realtime_factor, _short(timing.summary()["p50_ms"]))
@@ -381,6 +386,7 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
         "baselines": baselines, "baseline_margin": baseline_margins(metrics, baselines),
         "retrieval": RETRIEVAL_CALL,
         "boundary_matching": {**total.to_dict(), "tolerance_s": tolerance, "merge_s": DEFAULT_MERGE},
+        "placement_error": summarise_placement(_merge_placement(runs)),
         "boundary_by_kind": {k: c.to_dict() for k, c in combine_kinds(r.boundaries for r in runs).items()},
         "questions": {"total": sum(counts.values()), "by_type": counts},
         "scoring": {"time_tolerance_s": TIME_TOLERANCE, "duration_tolerance": {
@@ -388,6 +394,15 @@ def _report(runs: list[EpisodeRun], seeds: list[int], noise: str, settings: _Set
         "notes": _notes(noise, tolerance, answerer, names),
         "episodes": [r.detail for r in runs],
     }
+
+
+def _merge_placement(runs: list[EpisodeRun]) -> dict[str, list[float]]:
+    """Every episode's placement errors, per sighting kind."""
+    merged: dict[str, list[float]] = {}
+    for r in runs:
+        for kind, errors in r.placement.items():
+            merged.setdefault(kind, []).extend(errors)
+    return merged
 
 
 def _speech(profile: str, runs: list[EpisodeRun]) -> dict:

@@ -52,6 +52,9 @@ def test_a_thing_on_a_support_takes_the_supports_depth():
     # on the floor the cup's own contact would put it much further away: that is why supports matter
     assert place_box(CAMERA, SIZE, pose, cup)[1] > 6.0
     assert support_of(cup, [(0, 0, 5, 5)]) is None
+    # ``behind`` moves the placement that far further along the line of sight, in the cup's own column
+    moved = place_box(CAMERA, SIZE, pose, cup, table, behind=0.4)
+    assert moved == pytest.approx((1.3 * 3.4 / 3.0 - 1.0 * 0.4 / 3.0, 5.4), abs=1e-6)
 
 
 def test_what_cannot_be_placed_is_not():
@@ -63,7 +66,7 @@ def test_what_cannot_be_placed_is_not():
 
 
 @pytest.mark.parametrize("field,value", [("height_m", 0.0), ("hfov_deg", 180.0), ("max_range_m", -1.0),
-                                         ("edge_px", -1.0)])
+                                         ("edge_px", -1.0), ("support_depth_m", -0.1)])
 def test_bad_camera_fields_are_named(field, value):
     with pytest.raises(ValueError, match=f"LevelCamera.{field}"):
         LevelCamera(**{"height_m": 1.2, "hfov_deg": 80.0, field: value})
