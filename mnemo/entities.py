@@ -58,9 +58,10 @@ class EntityLinker:
             self.link(last)
 
 
-# tracker options ingest sets unless the profile's entities.tracker does: a short track (one detection) is kept
-# when it scores this high, or, unconfirmed, when re-identification attaches it to a known entity
-_SHORT_TRACKS = {"short_score": 0.8, "keep_short": True}
+# tracker options ingest sets unless the profile's entities.tracker does: a thing's short track (one detection)
+# is kept when it scores this high, or, unconfirmed, when re-identification attaches it to a known entity;
+# people and faces need two detections (a lone box at 1 Hz split or mixed people: B-cubed 0.81 -> 0.74)
+_SHORT_TRACKS = {"short_score": 0.8, "keep_short": True, "short_kinds": ("object",)}
 
 
 def _kind(track) -> str:

@@ -53,6 +53,9 @@ class TrackerConfig:
     # return unconfirmed short tracks too (Track.confirmed False), for re-identification to keep those that
     # are an entity already known (a thing seen once more where it rests); False: drop them
     keep_short: bool = False
+    # the kinds ("person", "face", "object") whose short tracks short_score and keep_short apply to; the others
+    # need min_detections (a person's lone box at 1 Hz is more often a jump than someone new)
+    short_kinds: tuple[str, ...] = ("person", "face", "object")
     # a track running longer than this many seconds is closed and continued as a new track; None: never
     max_track_s: float | None = 300.0
     # nominal frames per second of the sampled stream (scales ByteTrack's motion model)
@@ -75,6 +78,7 @@ class TrackerConfig:
                 raise ValueError(f"TrackerConfig.{name}={value!r}: expected a value in [0, 1]")
         if self.short_score is not None and not 0.0 <= self.short_score <= 1.0:
             raise ValueError(f"TrackerConfig.short_score={self.short_score!r}: expected a score in [0, 1] or None")
+        object.__setattr__(self, "short_kinds", tuple(self.short_kinds))
         if self.min_detections < 1:
             raise ValueError(f"TrackerConfig.min_detections={self.min_detections!r}: expected >= 1")
         if self.max_track_s is not None and not self.max_track_s > 0:
@@ -274,7 +278,7 @@ class Tracker:
         is 1, their score reaches short_score, or keep_short)."""
         out = []
         for d in detections:
-            if _may_keep(self.config, 1, d.score):
+            if _may_keep(self.config, d.kind, 1, d.score):
                 out.append(self._finish(_Building(self._next_id, d.kind, [d])))
                 self._next_id += 1
         return out
@@ -310,22 +314,23 @@ def make_track(stream: str, track_id: int, kind: str, detections: Sequence[Detec
                  positions=tuple(d.position for d in detections))
 
 
-def _may_keep(config: TrackerConfig, length: int, best_score: float) -> bool:
-    """A track of ``length`` detections whose best scores ``best_score`` is kept (confirmed or not)."""
-    return config.keep_short or _confirmed(config, length, best_score)
+def _may_keep(config: TrackerConfig, kind: str, length: int, best_score: float) -> bool:
+    """A track of ``kind`` and ``length`` detections whose best scores ``best_score`` is kept (confirmed or not)."""
+    return (config.keep_short and kind in config.short_kinds) or _confirmed(config, kind, length, best_score)
 
 
-def _confirmed(config: TrackerConfig, length: int, best_score: float) -> bool:
-    """Long enough, or short but scored at least short_score."""
-    return length >= config.min_detections or (config.short_score is not None and best_score >= config.short_score)
+def _confirmed(config: TrackerConfig, kind: str, length: int, best_score: float) -> bool:
+    """Long enough, or short (of a kind in short_kinds) but scored at least short_score."""
+    return length >= config.min_detections or (
+        kind in config.short_kinds and config.short_score is not None and best_score >= config.short_score)
 
 
 def _kept(tracks: list[Track], config: TrackerConfig) -> list[Track]:
     """The tracks to return: confirmed ones; with keep_short, unconfirmed ones too, marked."""
     kept = []
     for t in tracks:
-        t.confirmed = _confirmed(config, len(t), float(np.max(t.scores)))
-        if t.confirmed or config.keep_short:
+        t.confirmed = _confirmed(config, t.kind, len(t), float(np.max(t.scores)))
+        if t.confirmed or _may_keep(config, t.kind, len(t), float(np.max(t.scores))):
             kept.append(t)
     if len(kept) < len(tracks):
         logger.debug("dropped %d tracks shorter than %d detections", len(tracks) - len(kept), config.min_detections)

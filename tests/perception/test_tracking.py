@@ -81,6 +81,7 @@ def test_a_lone_detection_is_kept_when_confident_or_returned_unconfirmed_when_as
     assert sorted((float(t.scores[0]), t.confirmed) for t in every) == [(0.5, False), (0.85, True), (0.95, True)]
     walker = [(i * 0.5, [Detection(i * 0.5, _walker(i * 0.5, 50, 5), 0.7, "person")]) for i in range(4)]
     assert [t.confirmed for t in _run(Tracker(short_score=0.8, keep_short=True), walker)] == [True]
+    assert _run(Tracker(short_score=0.8, keep_short=True, short_kinds=("person",)), frames) == []  # things need two
     with pytest.raises(ValueError, match="short_score"):
         TrackerConfig(short_score=1.5)
 
