@@ -79,6 +79,10 @@ class TrackerConfig:
         if self.short_score is not None and not 0.0 <= self.short_score <= 1.0:
             raise ValueError(f"TrackerConfig.short_score={self.short_score!r}: expected a score in [0, 1] or None")
         object.__setattr__(self, "short_kinds", tuple(self.short_kinds))
+        unknown = sorted(set(self.short_kinds) - {"person", "face", "object"})
+        if unknown:
+            raise ValueError(f"TrackerConfig.short_kinds={self.short_kinds!r}: {unknown} are not kinds; expected "
+                             "some of person, face, object")
         if self.min_detections < 1:
             raise ValueError(f"TrackerConfig.min_detections={self.min_detections!r}: expected >= 1")
         if self.max_track_s is not None and not self.max_track_s > 0:

@@ -84,6 +84,8 @@ def test_a_lone_detection_is_kept_when_confident_or_returned_unconfirmed_when_as
     assert _run(Tracker(short_score=0.8, keep_short=True, short_kinds=("person",)), frames) == []  # things need two
     with pytest.raises(ValueError, match="short_score"):
         TrackerConfig(short_score=1.5)
+    with pytest.raises(ValueError, match="short_kinds.*cup"):
+        TrackerConfig(short_kinds=("cup",))
 
 
 def test_tracks_close_as_time_passes_and_ids_are_unique():
