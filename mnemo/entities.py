@@ -164,7 +164,7 @@ class EntityStage:
         # re-identification vectors of people's and things' crops (faces keep the detector's: a face is who it
         # is, not what colours it has); None: the detectors' own (the profile's frame encoder)
         self.crops = None if config.appearance == "frame" else create_frame_encoder(config.appearance)
-        # ingest keeps short tracks that re-identification attaches to a known entity (_enter), and confident ones
+        # ingest keeps short tracks that re-identification attaches to a known entity (_known), and confident ones
         self.tracker = Tracker(stream, fps=config.fps, **{**_SHORT_TRACKS, **dict(config.tracker)})
         state = self.registry.load_reid()
         if state is not None and self.crops is not None and _other_space(state, self.crops.space):
