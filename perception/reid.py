@@ -128,7 +128,9 @@ class ReidClusterer:
         placed on the map: the entity of its label resting within ``place_radius`` is it, unless its
         appearance contradicts (below ``place_threshold``); one resting farther away is not."""
         unit = self._centred(vector, kind, space, weight, update)
-        k = self._kinds[kind]
+        k = self._kinds.get(kind)
+        if k is None:  # a probe (update=False) of a kind not seen yet
+            return -1
         sims = self.similarities(unit, kind)
         w = min(float(weight), self.config.max_weight)
         if len(sims):
@@ -184,8 +186,10 @@ class ReidClusterer:
         if kind not in REID_KINDS:
             raise ValueError(f"reid: kind={kind!r}: expected one of {', '.join(REID_KINDS)}")
         k = self._kinds.get(kind)
-        if k is None:
-            k = self._kinds[kind] = _Kind(v.size, space)
+        if k is None:  # a probe (update=False) leaves no empty kind behind
+            k = _Kind(v.size, space)
+            if update:
+                self._kinds[kind] = k
         if v.size != k.dim:
             raise ValueError(f"reid: a {kind} vector of dim {v.size}; {kind} vectors so far have dim {k.dim}")
         if space and k.space and space != k.space:

@@ -44,8 +44,18 @@ class TrackerConfig:
     activation_score: float = 0.5
     # detections scoring at least this are matched first; lower ones only continue tracks
     high_score: float = 0.6
-    # closed tracks with fewer detections are dropped as false alarms
+    # closed tracks with fewer detections are false alarms unless confirmed otherwise (below): dropped, or
+    # returned unconfirmed with keep_short
     min_detections: int = 2
+    # a shorter track whose best detection scores at least this is confirmed all the same (a thing seen once,
+    # clearly); None: length alone confirms
+    short_score: float | None = None
+    # return unconfirmed short tracks too (Track.confirmed False), for re-identification to keep those that
+    # are an entity already known (a thing seen once more where it rests); False: drop them
+    keep_short: bool = False
+    # the kinds ("person", "face", "object") whose short tracks short_score and keep_short apply to; the others
+    # need min_detections (a person's lone box at 1 Hz is more often a jump than someone new)
+    short_kinds: tuple[str, ...] = ("person", "face", "object")
     # a track running longer than this many seconds is closed and continued as a new track; None: never
     max_track_s: float | None = 300.0
     # nominal frames per second of the sampled stream (scales ByteTrack's motion model)
@@ -66,6 +76,13 @@ class TrackerConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"TrackerConfig.{name}={value!r}: expected a value in [0, 1]")
+        if self.short_score is not None and not 0.0 <= self.short_score <= 1.0:
+            raise ValueError(f"TrackerConfig.short_score={self.short_score!r}: expected a score in [0, 1] or None")
+        object.__setattr__(self, "short_kinds", tuple(self.short_kinds))
+        unknown = sorted(set(self.short_kinds) - {"person", "face", "object"})
+        if unknown:
+            raise ValueError(f"TrackerConfig.short_kinds={self.short_kinds!r}: {unknown} are not kinds; expected "
+                             "some of person, face, object")
         if self.min_detections < 1:
             raise ValueError(f"TrackerConfig.min_detections={self.min_detections!r}: expected >= 1")
         if self.max_track_s is not None and not self.max_track_s > 0:
@@ -93,6 +110,7 @@ class Track:
     states: tuple[str, ...] = ()  # per-detection open/closed state as the detector read it ("" when not read)
     truths: tuple[str | None, ...] = ()  # per-detection true entity (synthetic tests only, for scoring)
     positions: tuple[tuple[float, float] | None, ...] = ()  # per-detection measured position (3-D detectors), or None
+    confirmed: bool = True  # False: shorter than min_detections and not scoring short_score (kept by keep_short)
 
     @property
     def start(self) -> float:
@@ -167,7 +185,7 @@ class Tracker:
         self._pending.clear()
         self._bytetrack.clear()
         self._time = None
-        return _kept(closed, self.config.min_detections)
+        return _kept(closed, self.config)
 
     # ------------------------------------------------------------------ association
     def _split(self, detections: Sequence[Detection]) -> dict[tuple, list[Detection]]:
@@ -257,13 +275,14 @@ class Tracker:
                 self._pending[group] = [d for d in pending if time - d.time <= c.lost_budget + 1e-9]
                 closed += self._singletons(expired)
         closed.sort(key=lambda t: (t.end, t.track_id))
-        return _kept(closed, c.min_detections)
+        return _kept(closed, c)
 
     def _singletons(self, detections: Iterable[Detection]) -> list[Track]:
-        """Detections that never joined a track, as one-detection tracks (kept only if min_detections is 1)."""
+        """Detections that never joined a track, as one-detection tracks (dropped by _kept unless min_detections
+        is 1, their score reaches short_score, or keep_short)."""
         out = []
         for d in detections:
-            if self.config.min_detections <= 1:
+            if _may_keep(self.config, d.kind, 1, d.score):
                 out.append(self._finish(_Building(self._next_id, d.kind, [d])))
                 self._next_id += 1
         return out
@@ -299,8 +318,24 @@ def make_track(stream: str, track_id: int, kind: str, detections: Sequence[Detec
                  positions=tuple(d.position for d in detections))
 
 
-def _kept(tracks: list[Track], min_detections: int) -> list[Track]:
-    kept = [t for t in tracks if len(t) >= min_detections]
+def _may_keep(config: TrackerConfig, kind: str, length: int, best_score: float) -> bool:
+    """A track of ``kind`` and ``length`` detections whose best scores ``best_score`` is kept (confirmed or not)."""
+    return (config.keep_short and kind in config.short_kinds) or _confirmed(config, kind, length, best_score)
+
+
+def _confirmed(config: TrackerConfig, kind: str, length: int, best_score: float) -> bool:
+    """Long enough, or short (of a kind in short_kinds) but scored at least short_score."""
+    return length >= config.min_detections or (
+        kind in config.short_kinds and config.short_score is not None and best_score >= config.short_score)
+
+
+def _kept(tracks: list[Track], config: TrackerConfig) -> list[Track]:
+    """The tracks to return: confirmed ones; with keep_short, unconfirmed ones too, marked."""
+    kept = []
+    for t in tracks:
+        t.confirmed = _confirmed(config, t.kind, len(t), float(np.max(t.scores)))
+        if t.confirmed or _may_keep(config, t.kind, len(t), float(np.max(t.scores))):
+            kept.append(t)
     if len(kept) < len(tracks):
-        logger.debug("dropped %d tracks shorter than %d detections", len(tracks) - len(kept), min_detections)
+        logger.debug("dropped %d tracks shorter than %d detections", len(tracks) - len(kept), config.min_detections)
     return kept

@@ -75,6 +75,24 @@ def test_stored_entities_match_the_truth(ingested):
     assert people["f1"] >= 0.85 and people["found"] <= people["true"] + 1, people  # people are not split up
 
 
+def test_things_seen_once_are_kept_when_confident_or_re_identified(ingested):
+    """A thing's one-detection track is stored when it scores tracker.short_score (ingest's 0.8) or when
+    re-identification attaches it to an entity known from a longer track; else it is a false alarm. People
+    still need two detections."""
+    from collections import Counter
+
+    memory, _, stream, _ = ingested
+    rows = perceived.seen(memory.store, stream=stream)
+    per_track = Counter(r.track for r in rows)
+    once = [r for r in rows if per_track[r.track] == 1]
+    assert once, "no thing seen once was stored"
+    tracks_of = {}
+    for r in rows:
+        tracks_of.setdefault(r.entity, set()).add(r.track)
+    for r in once:
+        assert r.kind != "person" and (r.score >= 0.8 or len(tracks_of[r.entity]) > 1), r
+
+
 def test_positions_are_estimated_from_pose_and_box_near_the_truth(ingested):
     memory, truth, stream, size = ingested
     sx, sy = size[0] / truth.width, size[1] / truth.height

@@ -210,6 +210,15 @@ def test_state_round_trip_continues_exactly(rng):
         assert np.array_equal(np.asarray(v), np.asarray(second.state_dict()[k])), k
 
 
+def test_a_probe_of_an_unseen_kind_leaves_no_state(rng):
+    c = ReidClusterer()
+    c.assign(_unit(rng.standard_normal(8)), "person", space="s")
+    assert c.assign(_unit(rng.standard_normal(8)), "object", space="s", update=False) == -1
+    again = ReidClusterer()
+    again.load_state_dict(c.state_dict())  # no empty "object" kind to load
+    assert again.entities() == c.entities() and again.entities("object") == []
+
+
 def test_merge_and_remove(rng):
     c = ReidClusterer(threshold=0.6, merge_threshold=0.6, center=False)
     base = _unit(rng.standard_normal(16))

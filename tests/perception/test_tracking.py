@@ -71,6 +71,23 @@ def test_lone_detections_are_dropped_unless_asked_for():
     assert len({t.track_id for t in singles}) == 3
 
 
+def test_a_lone_detection_is_kept_when_confident_or_returned_unconfirmed_when_asked_for():
+    scores = [0.95, 0.5, 0.85]
+    frames = [(i * 0.5, [Detection(i * 0.5, (10 + 100 * i, 10, 30 + 100 * i, 30), s, "object", "cup")])
+              for i, s in enumerate(scores)]
+    confident = _run(Tracker(short_score=0.8), frames)
+    assert sorted(float(t.scores[0]) for t in confident) == [0.85, 0.95] and all(t.confirmed for t in confident)
+    every = _run(Tracker(short_score=0.8, keep_short=True), frames)
+    assert sorted((float(t.scores[0]), t.confirmed) for t in every) == [(0.5, False), (0.85, True), (0.95, True)]
+    walker = [(i * 0.5, [Detection(i * 0.5, _walker(i * 0.5, 50, 5), 0.7, "person")]) for i in range(4)]
+    assert [t.confirmed for t in _run(Tracker(short_score=0.8, keep_short=True), walker)] == [True]
+    assert _run(Tracker(short_score=0.8, keep_short=True, short_kinds=("person",)), frames) == []  # things need two
+    with pytest.raises(ValueError, match="short_score"):
+        TrackerConfig(short_score=1.5)
+    with pytest.raises(ValueError, match="short_kinds.*cup"):
+        TrackerConfig(short_kinds=("cup",))
+
+
 def test_tracks_close_as_time_passes_and_ids_are_unique():
     tracker = Tracker(lost_s=1.0, fps=2.0)
     closed = []
