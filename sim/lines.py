@@ -32,7 +32,7 @@ REPLIES_AGREE = ("Sounds good.", "Okay.", "Fine by me.", "Sure.")
 @dataclass(frozen=True)
 class Line:
     text: str
-    kind: str  # report, request, plan, appointment, reminder, question, opinion, reply, greeting
+    kind: str  # report, request, plan, appointment, reminder, question, opinion, reply, greeting, introduction
     keywords: tuple[str, ...]  # the words that carry the content, lower case
     objects: tuple[str, ...] = ()  # ids of the objects mentioned
     rooms: tuple[str, ...] = ()  # ids of the rooms mentioned
@@ -118,3 +118,27 @@ def handover(addressee_id: str, addressee: str, obj_id: str, obj_name: str, furn
 def greeting(addressee_id: str, addressee: str, *, book: Phrasebook | None = None) -> Line:
     text, _ = _say(book, "greeting", addressee=addressee)
     return Line(text, "greeting", (), people=(addressee_id,))
+
+
+def greeting_back(addressee_id: str, addressee: str, *, book: Phrasebook | None = None) -> Line:
+    """The answer to a greeting, calling the one who greeted by name."""
+    text, _ = _say(book, "greeting_back", addressee=addressee)
+    return Line(text, "greeting", (), people=(addressee_id,))
+
+
+def introduction(speaker_id: str, name: str, *, book: Phrasebook | None = None) -> Line:
+    """Someone says who they are ("Hello, I'm Dana.")."""
+    text, _ = _say(book, "introduction", name=name)
+    return Line(text, "introduction", (name.lower(),), people=(speaker_id,))
+
+
+def thanks(addressee_id: str, addressee: str, *, book: Phrasebook | None = None) -> Line:
+    """Thanking the one who brought something, by name."""
+    text, _ = _say(book, "thanks", addressee=addressee)
+    return Line(text, "reply", (), people=(addressee_id,))
+
+
+def decline(*, book: Phrasebook | None = None) -> Line:
+    """An answer that puts a request off."""
+    text, _ = _say(book, "decline")
+    return Line(text, "reply", ())

@@ -177,7 +177,8 @@ def generate_questions(truth: Truth, seed: int = 0, per_type: int = 30, wording:
         if len(chosen) < per_type:
             logger.warning("only %d %s questions could be asked of this %.0f-minute episode (asked for %d); "
                            "longer episodes hold more", len(chosen), kind, truth.duration / 60, per_type)
-        for k, q in enumerate(sorted(chosen, key=lambda q: (q.asked_at, q.text))):
+        # ties in time are ordered by what is asked, not by its words: the same ids in either wording
+        for k, q in enumerate(sorted(chosen, key=lambda q: (q.asked_at, repr(q.query), q.text))):
             questions.append(_finish(q, f"question:{kind}:{k}"))
     return questions
 

@@ -44,6 +44,8 @@ class ScenarioConfig:
     open_share: float = 0.15  # share that open a container, look inside and close it; the rest wander
     hot_objects: int = 3  # objects moved six times as often as the others (objects moved many times)
     reply_probability: float = 0.7  # chance an addressee in the same room answers
+    greet_probability: float = 0.5  # chance that two people meeting in a room (one walks in) greet, by name
+    introduce_probability: float = 0.2  # chance that a pair's first meeting starts with "Hello, I'm <name>"
     agent_mode: str = "patrol"  # "patrol" the rooms, "follow" a person, or stay "static" and pan
     agent_route: tuple[str, ...] = ()  # room names to patrol (or stand in), in order; empty = a tour of all
     follow: str = ""  # the name of the person to follow in "follow" mode; empty = the first person
@@ -59,7 +61,8 @@ class ScenarioConfig:
     def __post_init__(self) -> None:
         _check("duration", self.duration, 1.0 <= self.duration <= 7 * 86400, "seconds in [1, 604800]")
         _check("activity_rate", self.activity_rate, 0.0 < self.activity_rate <= 60, "a rate in (0, 60] per minute")
-        for name in ("move_share", "talk_share", "open_share", "reply_probability", "attention"):
+        for name in ("move_share", "talk_share", "open_share", "reply_probability", "greet_probability",
+                     "introduce_probability", "attention"):
             value = getattr(self, name)
             _check(name, value, 0.0 <= value <= 1.0, "a fraction in [0, 1]")
         total = self.move_share + self.talk_share + self.open_share
@@ -305,6 +308,10 @@ class _Planner:
         # people who never speak, from their own generator (the rest of the plan draws as before)
         silent = np.random.default_rng([world.seed, 8]).permutation(len(world.people))[: config.silent_people]
         self.silent = {world.people[int(k)].id for k in silent}
+        # greetings, introductions and answers to being called by name draw from a generator of their own, so
+        # the rest of the plan draws as before (only times shift where a line takes the speech channel)
+        self.social = np.random.default_rng([world.seed, 9])
+        self.met: set[frozenset[str]] = set()  # pairs of people who have met (greeted or introduced) so far
 
     # -- main loop
 
@@ -372,9 +379,10 @@ class _Planner:
         obj = self.world.get(request.object)
         self._record_activity(pid, "fetch", f"{self._name(pid)} brings the {obj.name} to the "
                                             f"{self.world.get(request.room).name}", start)
-        self._say(pid, lines.handover(request.requester, self._name(request.requester), obj.id, obj.name,
-                                      furniture.name, book=self.book), self.paths[pid].now + 0.3,
-                  addressee=request.requester)
+        end = self._say(pid, lines.handover(request.requester, self._name(request.requester), obj.id, obj.name,
+                                            furniture.name, book=self.book), self.paths[pid].now + 0.3,
+                        addressee=request.requester)
+        self._answer_called(request.requester, pid, lines.thanks(pid, self._name(pid), book=self.book), end)
         return True
 
     def _carry(self, pid: str, object_id: str, target: tuple[str, int]) -> Furniture:
@@ -442,7 +450,8 @@ class _Planner:
         who = (addressee, self._name(addressee)) if addressee else None
         end = self._say(pid, lines.appointment(who, room.id, room.name, self._future_clock(t), book=self.book), t + 0.2,
                         addressee=addressee)
-        self._reply(addressee, pid, lines.agree(self.rng, yes=False), end)
+        if self._reply(addressee, pid, lines.agree(self.rng, yes=False), end) is None:
+            self._answer_called(addressee, pid, lines.agree(self.social, yes=False), end)
         return True
 
     def _say_opinion(self, pid: str, t: float, addressee: str | None) -> bool:
@@ -480,6 +489,8 @@ class _Planner:
                         t + 0.2, addressee=addressee)
         if self._reply(addressee, pid, lines.agree(self.rng, yes=True), end) is not None:
             self.pending[addressee].append(_Request(pid, obj.id, room.id))
+        else:
+            self._answer_called(addressee, pid, lines.decline(book=self.book), end)
         return True
 
     def _open_close(self, pid: str, t: float) -> bool:
@@ -512,7 +523,9 @@ class _Planner:
     def _walk_to(self, pid: str, goal: Point, room: str) -> float:
         path = self.paths[pid]
         path.walk(route(self.world, path.here, self.room_now[pid], goal, room), self.world.get(pid).speed)
-        self.room_now[pid] = room
+        entered, self.room_now[pid] = room != self.room_now[pid], room
+        if entered:
+            self._meet(pid, room)
         return path.now
 
     def _act(self, time: float, kind: str, pid: str, target: str, furniture: Furniture, slot: int = -1) -> float:
@@ -533,6 +546,34 @@ class _Planner:
         if pid is None or pid in self.silent or self.rng.random() >= self.config.reply_probability:
             return None
         return self._speak(pid, line, after + 0.3, to)[1]
+
+    def _answer_called(self, pid: str | None, to: str, line: lines.Line, after: float) -> float | None:
+        """One called by name answers when they can hear the caller (same room) and are not silent."""
+        if pid is None or pid in self.silent or self._room_of(pid, after) != self._room_of(to, after):
+            return None
+        return self._speak(pid, line, after + 0.3, to)[1]
+
+    def _meet(self, pid: str, room: str) -> None:
+        """Arriving in a room: sometimes one of the two greets the other by name (or, meeting for the first
+        time, says who they are), and the other, when not silent, answers by name."""
+        now = self.paths[pid].now
+        others = [q for q in self.paths if q != pid and self._room_of(q, now) == room]
+        if not others or self.social.random() >= self.config.greet_probability:
+            return
+        other = others[int(self.social.integers(len(others)))]
+        greeter, greeted = (pid, other) if self.social.random() < 0.5 else (other, pid)
+        if greeter in self.silent:
+            greeter, greeted = greeted, greeter
+            if greeter in self.silent:
+                return
+        pair = frozenset((greeter, greeted))
+        if pair not in self.met and self.social.random() < self.config.introduce_probability:
+            line = lines.introduction(greeter, self._name(greeter), book=self.book)
+        else:
+            line = lines.greeting(greeted, self._name(greeted), book=self.book)
+        self.met.add(pair)
+        end = self._speak(greeter, line, now + 0.3, greeted)[1]  # said while settling in: nobody's path waits
+        self._answer_called(greeted, greeter, lines.greeting_back(greeter, self._name(greeter), book=self.book), end)
 
     def _speak(self, pid: str, line: lines.Line, at: float, addressee: str | None) -> tuple[float, float]:
         duration = round(len(line.text.split()) / self.config.words_per_second + 0.4, 3)

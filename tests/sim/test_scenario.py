@@ -130,3 +130,26 @@ def test_silent_people_never_speak_and_twins_are_never_moved_nor_named(seed):
     assert not any(name in u.text for u in scenario.utterances for name in names)
     talkative = build_scenario(world, ScenarioConfig(duration=600.0, silent_people=0))
     assert len({u.speaker for u in talkative.utterances}) > len(speakers)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_one_called_by_name_within_earshot_answers_and_people_greet_and_introduce(seed):
+    world = build_world(seed)
+    scenario = build_scenario(world, ScenarioConfig(duration=1200.0))
+    speakers = {u.speaker for u in scenario.utterances}
+    names = {p.id: p.name for p in world.people}
+    said = scenario.utterances
+    # lines that call someone by name and are not themselves an answer to them (a greeting back, a thank-you)
+    called = [u for u in said if u.addressee and names[u.addressee] in u.text and not any(
+        v.speaker == u.addressee and v.addressee == u.speaker and u.start - 8.0 <= v.end <= u.start for v in said)]
+    assert called
+    for u in called:
+        near = scenario.person_room(u.addressee, u.end) == scenario.person_room(u.speaker, u.end)
+        answers = [v for v in scenario.utterances if v.speaker == u.addressee and u.end <= v.start <= u.end + 8.0]
+        if u.addressee in speakers and near:
+            assert answers, u.text  # the one called answers soon (the silent stay silent: the test above)
+    kinds = [u.kind for u in scenario.utterances]
+    assert kinds.count("greeting") >= 2
+    intros = [u for u in build_scenario(world, ScenarioConfig(duration=1200.0, introduce_probability=1.0)).utterances
+              if u.kind == "introduction"]
+    assert intros and all(names[u.speaker] in u.text for u in intros)

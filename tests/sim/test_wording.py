@@ -22,7 +22,8 @@ FORMS = {  # question type -> the forms it is asked in
     "multi_hop": ("requested", "last_put_object", "mentioned_where", "mentioned_mover", "mentioned_room"),
     "unanswerable": ("where_now", "what_said"),
 }
-ACTS = ("report", "request", "handover", "plan", "greeting", "question", "reminder", "appointment")
+ACTS = ("report", "request", "handover", "plan", "greeting", "question", "reminder", "appointment", "greeting_back",
+        "introduction", "thanks", "decline")
 
 
 @pytest.mark.parametrize("name", WORDINGS)
