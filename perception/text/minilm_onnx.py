@@ -121,7 +121,7 @@ def export(target: Path) -> Path:
     _require("onnx")
     import torch
 
-    from perception.text.minilm import load_model
+    from perception.text.minilm_model import load_model
 
     model = load_model("cpu")
     bert = model[0].auto_model.eval()
