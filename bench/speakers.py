@@ -117,6 +117,7 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
                                      **config["vad_options"])
         t1 = time.perf_counter()
         speech += [(s.start, s.end) for s in segments]
+        diarizer.hear(file_id, part, start)  # the speaker segmentation, when the options ask for it
         for segment in segments:
             turns += diarizer.push(segment)
         if args.event_s > 0:

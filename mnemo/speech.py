@@ -172,6 +172,7 @@ class SpeechStage:
         t1 = time.perf_counter()
         turns: list[SpeakerTurn] = []
         if self.diarizer is not None and segments:
+            self.diarizer.hear(stream, samples, start)  # speaker segmentation: overlaps, speech the VAD missed
             for segment in segments:
                 turns += self.diarizer.push(segment)
             turns += self.diarizer.finish()

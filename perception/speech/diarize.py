@@ -13,11 +13,12 @@ average voice), so the same clusterer works for any :class:`VoiceEmbedder`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from perception.errors import WeightsUnavailable
 from perception.options import build_options
 from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled, select_clusters
 from perception.speech.vad import SpeechSegment
@@ -36,6 +37,8 @@ class SpeakerTurn:
     start: float
     end: float
     voice: int  # persistent voice id
+    second: bool = False  # a second voice over another turn (overlapped speech)
+    filled: bool = False  # speech the VAD missed, given the voice of the turn beside it
 
     @property
     def entity(self) -> str:
@@ -429,8 +432,20 @@ class DiarizerOptions:
     # end-of-stream pass (finish_stream): two groups of the stream's windows (in the clusterer's
     # space) join while their mean cosine exceeds this; None: no pass (ids stay as decided online)
     recluster_threshold: float | None = None
+    # speaker segmentation (pyannote segmentation-3.0) on the audio given to Diarizer.hear: overlapped
+    # speech gets a second voice, speech the VAD missed next to a turn gets that turn's voice
+    segmentation: bool = False
+    # expected number of speakers above which the segmentation's frame holds two voices
+    overlap_threshold: float = 1.3
+    # give speech the segmentation hears within this many seconds of a turn that turn's voice; 0: never
+    fill_reach_s: float = 1.0
 
     def __post_init__(self) -> None:
+        if not 0.0 < self.overlap_threshold < 2.0:
+            raise ValueError(f"DiarizerOptions.overlap_threshold={self.overlap_threshold!r}: expected a speaker "
+                             f"count in (0, 2)")
+        if self.fill_reach_s < 0:
+            raise ValueError(f"DiarizerOptions.fill_reach_s={self.fill_reach_s!r}: expected seconds >= 0")
         if self.mode not in ("refine", "online"):
             raise ValueError(f"DiarizerOptions.mode={self.mode!r}: expected 'refine' or 'online'")
         if self.clustering not in ("spectral", "cosine", "silhouette"):
@@ -478,6 +493,21 @@ class Diarizer:
         self._segments: list[SpeechSegment] = []
         self._windows: list[VoiceWindows] = []
         self._pending = 0
+        self._heard: list = []  # (stream, SegmentationResult) of the audio heard since the last block closed
+        self._no_segmentation = False  # the segmentation model could not be had: not tried again
+
+    def hear(self, stream: str, samples: np.ndarray, start: float) -> None:
+        """The span's whole audio (16 kHz mono from media time ``start``), before its segments are
+        pushed: with ``segmentation``, the speaker segmentation runs on it (else nothing happens)."""
+        if not self.options.segmentation or self._no_segmentation or len(samples) == 0:
+            return
+        from perception.speech.segmentation import segment_activity
+
+        try:
+            self._heard.append((stream, segment_activity(samples, start)))
+        except WeightsUnavailable as err:  # as for voices: diarisation goes on, one voice per instant
+            logger.warning("speaker segmentation off (overlapped speech gets one voice): %s", err)
+            self._no_segmentation = True
 
     def push(self, segment: SpeechSegment) -> list[SpeakerTurn]:
         """Turns decided with this segment: its own (online), or a whole block's (refine).
@@ -507,9 +537,26 @@ class Diarizer:
         self._segments, self._windows, self._pending = [], [], 0
         windows = VoiceWindows.concatenate(parts, self.embedder.dim)
         if len(windows) == 0:
+            self._heard = []
             return []
         voices = self._refine(windows)
-        return windows_to_turns(windows, voices, segments, min_turn=self.options.min_turn)
+        turns = windows_to_turns(windows, voices, segments, min_turn=self.options.min_turn)
+        return self._with_overlap(turns)
+
+    def _with_overlap(self, turns: list[SpeakerTurn]) -> list[SpeakerTurn]:
+        """``turns`` with second voices and filled speech from the segmentation heard (then dropped)."""
+        heard, self._heard = self._heard, []
+        if not heard or not turns:
+            return turns
+        from perception.speech.overlap import add_overlap_voices
+
+        stream = turns[0].stream
+        for where, result in heard:
+            if where == stream:
+                turns = add_overlap_voices(turns, result, threshold=self.options.overlap_threshold,
+                                           fill=self.options.fill_reach_s > 0,
+                                           fill_reach_s=self.options.fill_reach_s)
+        return turns
 
     def finish_stream(self) -> list[VoiceChange]:
         """End of a stream: the held block is decided, then (with ``recluster_threshold``) all the
@@ -580,6 +627,7 @@ class Diarizer:
     def reset(self) -> None:
         """Drop the held block (the voices stay)."""
         self._segments, self._windows, self._pending = [], [], 0
+        self._heard = []
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """What must persist for voice ids to survive across streams (the clusterer) and for the
@@ -614,7 +662,25 @@ def relabel_turns(turns: Sequence[SpeakerTurn], changes: Sequence[VoiceChange]) 
     if not changes:
         return list(turns)
     voices = relabelled([(t.start, t.end, t.voice) for t in turns], list(changes))
-    return [SpeakerTurn(t.stream, t.start, t.end, int(v)) for t, v in zip(turns, voices)]
+    primary = [(t, int(v)) for t, v in zip(turns, voices) if not (t.second or t.filled)]
+    out = []
+    for turn, voice in zip(turns, voices):
+        if turn.second or turn.filled:  # outside its voice's pieces: takes what its voice's nearest turn took
+            voice = _nearest_new(turn, primary)
+        out.append(replace(turn, voice=int(voice)))
+    return out
+
+
+def _nearest_new(turn: SpeakerTurn, relabelled_turns: Sequence[tuple[SpeakerTurn, int]]) -> int:
+    """The new voice of the turn of ``turn``'s voice nearest it in time (its own voice if none)."""
+    best, gap = turn.voice, None
+    for other, new in relabelled_turns:
+        if other.voice != turn.voice:
+            continue
+        distance = max(other.start - turn.end, turn.start - other.end, 0.0)
+        if gap is None or distance < gap:
+            best, gap = new, distance
+    return best
 
 
 # ---- surprise for the event segmenter
