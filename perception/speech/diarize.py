@@ -495,6 +495,8 @@ class Diarizer:
         self._pending = 0
         self._heard: list = []  # (stream, SegmentationResult) of the audio heard since the last block closed
         self._no_segmentation = False  # the segmentation model could not be had: not tried again
+        self._added = np.zeros((0, 3))  # (start, end, voice) of this stream's second-voice and filled turns
+        self._added_stream = ""  # the stream they belong to
 
     def hear(self, stream: str, samples: np.ndarray, start: float) -> None:
         """The span's whole audio (16 kHz mono from media time ``start``), before its segments are
@@ -556,6 +558,11 @@ class Diarizer:
                 turns = add_overlap_voices(turns, result, threshold=self.options.overlap_threshold,
                                            fill=self.options.fill_reach_s > 0,
                                            fill_reach_s=self.options.fill_reach_s)
+        if self._added_stream != stream:
+            self._added, self._added_stream = np.zeros((0, 3)), stream
+        added = [(t.start, t.end, t.voice) for t in turns if t.second or t.filled]
+        if added:  # remembered for the end-of-stream pass: they follow their voice's nearest piece
+            self._added = np.vstack([self._added, np.array(added, dtype=np.float64)])
         return turns
 
     def finish_stream(self) -> list[VoiceChange]:
@@ -565,6 +572,7 @@ class Diarizer:
         """
         self.finish()
         history, self.history = self.history, StreamHistory(self.embedder.dim)
+        added, self._added = (self._added if self._added_stream == history.stream else np.zeros((0, 3))), np.zeros((0, 3))
         threshold = self.options.recluster_threshold
         if threshold is None or len(history) < 2:
             return []
@@ -574,6 +582,7 @@ class Diarizer:
         fresh: dict[int, int] = {}  # cluster -> the new id it was given
         changes: list[VoiceChange] = []
         final: set[int] = set()  # the stream's voices after the pass
+        after = history.voices.copy()  # each piece's voice after the pass
         for i, label in enumerate(labels):
             old = int(history.voices[i])
             new = kept[label] if kept[label] is not None else fresh.get(int(label))
@@ -583,7 +592,9 @@ class Diarizer:
             new = self.clusterer.move(history.sums[i], int(history.counts[i]), old, new)
             fresh.setdefault(int(label), new)
             final.add(new)
+            after[i] = new
             changes.append(VoiceChange(history.stream, float(history.starts[i]), float(history.ends[i]), old, new))
+        changes += _added_changes(history, after, added)
         if changes:
             logger.info("end of %s: %d of %d pieces of speech change voice (%d voices before, %d after)",
                         history.stream, len(changes), len(history), len(set(history.voices.tolist())), len(final))
@@ -632,12 +643,30 @@ class Diarizer:
     def state_dict(self) -> dict[str, np.ndarray]:
         """What must persist for voice ids to survive across streams (the clusterer) and for the
         end-of-stream pass to survive a resume (the stream's history)."""
-        return {**self.clusterer.state_dict(), **self.history.state_dict()}
+        return {**self.clusterer.state_dict(), **self.history.state_dict(), "added_turns": self._added.copy(),
+                "added_stream": np.array(self._added_stream)}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict` (a clusterer's state alone leaves an empty history)."""
         self.clusterer.load_state_dict(state)
         self.history.load_state_dict(state)
+        self._added = np.asarray(state.get("added_turns", np.zeros((0, 3))), dtype=np.float64).reshape(-1, 3)
+        self._added_stream = str(state.get("added_stream", ""))
+
+
+def _added_changes(history: StreamHistory, after: np.ndarray, added: np.ndarray) -> list[VoiceChange]:
+    """Changes for second-voice and filled turns (which lie outside their voice's pieces): each
+    takes the voice that the nearest piece of its voice took in the pass."""
+    changes = []
+    for start, end, voice in added:
+        mine = np.flatnonzero(history.voices == int(voice))
+        if not len(mine):
+            continue
+        gaps = np.maximum(np.maximum(history.starts[mine] - end, start - history.ends[mine]), 0.0)
+        new = int(after[mine[int(np.argmin(gaps))]])
+        if new != int(voice):
+            changes.append(VoiceChange(history.stream, float(start), float(end), int(voice), new))
+    return changes
 
 
 def _without_samples(segment: SpeechSegment) -> SpeechSegment:
@@ -662,25 +691,7 @@ def relabel_turns(turns: Sequence[SpeakerTurn], changes: Sequence[VoiceChange]) 
     if not changes:
         return list(turns)
     voices = relabelled([(t.start, t.end, t.voice) for t in turns], list(changes))
-    primary = [(t, int(v)) for t, v in zip(turns, voices) if not (t.second or t.filled)]
-    out = []
-    for turn, voice in zip(turns, voices):
-        if turn.second or turn.filled:  # outside its voice's pieces: takes what its voice's nearest turn took
-            voice = _nearest_new(turn, primary)
-        out.append(replace(turn, voice=int(voice)))
-    return out
-
-
-def _nearest_new(turn: SpeakerTurn, relabelled_turns: Sequence[tuple[SpeakerTurn, int]]) -> int:
-    """The new voice of the turn of ``turn``'s voice nearest it in time (its own voice if none)."""
-    best, gap = turn.voice, None
-    for other, new in relabelled_turns:
-        if other.voice != turn.voice:
-            continue
-        distance = max(other.start - turn.end, turn.start - other.end, 0.0)
-        if gap is None or distance < gap:
-            best, gap = new, distance
-    return best
+    return [replace(t, voice=int(v)) for t, v in zip(turns, voices)]
 
 
 # ---- surprise for the event segmenter

@@ -119,8 +119,17 @@ def test_speech_the_vad_missed_beside_a_turn_takes_its_voice():
 
 
 def test_second_and_filled_turns_follow_their_voice_through_the_end_of_stream_pass():
+    """Voice 2's pieces join voice 0 in the pass: its second-voice and filled turns, which lie
+    outside its pieces, get changes of their own and follow it."""
+    from perception.speech.diarize import _added_changes
+    from perception.speech.recluster import StreamHistory
+
+    history = StreamHistory(2)
+    history.add("s", np.array([0.0, 5.0]), np.array([5.0, 10.0]), np.eye(2), np.array([1, 2]))
+    added = np.array([[4.5, 5.0, 2], [10.0, 10.4, 2]], dtype=np.float64)
+    changes = [VoiceChange("s", 5.0, 10.0, 2, 0)] + _added_changes(history, np.array([1, 0]), added)
     turns = [SpeakerTurn("s", 0.0, 5.0, 1), SpeakerTurn("s", 5.0, 10.0, 2),
              SpeakerTurn("s", 4.5, 5.0, 2, second=True), SpeakerTurn("s", 10.0, 10.4, 2, filled=True)]
-    out = relabel_turns(turns, [VoiceChange("s", 5.0, 10.0, 2, 0)])
+    out = relabel_turns(turns, changes)
     assert [(t.voice, t.second, t.filled) for t in out] == [(1, False, False), (0, False, False),
                                                             (0, True, False), (0, False, True)]
