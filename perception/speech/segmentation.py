@@ -33,6 +33,7 @@ MODEL_NAME = "pyannote-segmentation-3.0"  # in perception.model_cache.MODELS
 POWERSET = ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2))
 _SINC_FILTERS, _SINC_KERNEL, _SINC_STRIDE = 80, 251, 10
 _MIN_LOW_HZ, _MIN_BAND_HZ = 50.0, 50.0
+_MIN_WINDOW = SAMPLE_RATE // 2  # shortest window run, samples (shorter audio is padded with zeros)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,8 @@ def segment_activity(samples: np.ndarray, start: float = 0.0, **options) -> Segm
     opts = build_options(SegmentationOptions, "segment_activity", options)
     network = load_network(opts.weights)
     samples = np.asarray(samples, dtype=np.float32).reshape(-1)
-    window = int(round(opts.window_s * SAMPLE_RATE))
+    # a span shorter than a window is one window of its own length (zeros would cost as much as speech)
+    window = min(int(round(opts.window_s * SAMPLE_RATE)), max(len(samples), _MIN_WINDOW))
     step = int(round(opts.step_s * SAMPLE_RATE))
     offsets = list(range(0, max(len(samples) - window, 0) + 1, step))
     if offsets[-1] + window < len(samples):
