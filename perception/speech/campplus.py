@@ -25,6 +25,7 @@ import numpy as np
 
 from perception.errors import BadCheckpoint, WeightsUnavailable
 from perception.options import build_options
+from perception.speech.segmentation import torch_threads
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, register_voice_embedder, window_spans
 from streams.packets import AUDIO_RATE
@@ -45,6 +46,8 @@ class CampplusOptions:
     min_window_s: float = 0.5
     # windows per forward pass
     batch: int = 32
+    # torch threads for the forward passes, restored after (0: leave torch's setting)
+    threads: int = 1
     # the weights file; None: the verified copy in the model cache
     weights: str | None = None
 
@@ -55,6 +58,8 @@ class CampplusOptions:
             raise ValueError(f"CampplusOptions.hop_s={self.hop_s!r}: expected seconds in [0.05, window_s]")
         if not 0.3 <= self.min_window_s <= self.window_s:
             raise ValueError(f"CampplusOptions.min_window_s={self.min_window_s!r}: expected seconds in [0.3, window_s]")
+        if self.threads < 0:
+            raise ValueError(f"CampplusOptions.threads={self.threads!r}: expected >= 0")
         if self.batch < 1:
             raise ValueError(f"CampplusOptions.batch={self.batch!r}: expected >= 1")
 
@@ -280,7 +285,7 @@ class CampplusVoiceEmbedder(VoiceEmbedder):
         by_length: dict[int, list[int]] = {}
         for i, (a, b) in enumerate(frames):
             by_length.setdefault(b - a, []).append(i)
-        with torch.inference_mode():
+        with torch_threads(self.options.threads), torch.inference_mode():
             for indices in by_length.values():
                 for first in range(0, len(indices), self.options.batch):
                     part = indices[first:first + self.options.batch]

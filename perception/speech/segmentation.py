@@ -16,9 +16,11 @@ diarizer needs to give overlapped speech a second voice.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -232,6 +234,20 @@ def _receptive_field() -> tuple[float, float]:
     return (rf - 1) / 2 / SAMPLE_RATE, FRAME_STEP
 
 
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """torch limited to ``count`` threads inside the block, restored after (0: unchanged)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if count:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def segment_activity(samples: np.ndarray, start: float = 0.0, **options) -> SegmentationResult:
     """Slide the model over ``samples`` (16 kHz mono float) beginning at media time ``start``."""
     import torch
@@ -250,15 +266,9 @@ def segment_activity(samples: np.ndarray, start: float = 0.0, **options) -> Segm
         piece = samples[offset:offset + window]
         chunks[i, 0, :len(piece)] = piece
     outputs = []
-    threads = torch.get_num_threads()
-    try:
-        if opts.threads:
-            torch.set_num_threads(opts.threads)
-        with torch.inference_mode():
-            for first in range(0, len(chunks), opts.batch):
-                outputs.append(network(torch.from_numpy(chunks[first:first + opts.batch])).exp().numpy())
-    finally:
-        torch.set_num_threads(threads)
+    with torch_threads(opts.threads), torch.inference_mode():
+        for first in range(0, len(chunks), opts.batch):
+            outputs.append(network(torch.from_numpy(chunks[first:first + opts.batch])).exp().numpy())
     probs = np.concatenate(outputs)  # (windows, frames, 7)
     centre0, frame_step = _receptive_field()
     total = int(np.floor(max(len(samples) - 2 * centre0 * SAMPLE_RATE, 0) / (frame_step * SAMPLE_RATE))) + 1
