@@ -21,29 +21,13 @@ import numpy as np
 from perception.errors import WeightsUnavailable
 from perception.options import build_options
 from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled, select_clusters
+from perception.speech.turns import SpeakerTurn
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
 
 logger = logging.getLogger(__name__)
 
 _STATE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class SpeakerTurn:
-    """One voice speaking from ``start`` to ``end`` (media time, seconds)."""
-
-    stream: str
-    start: float
-    end: float
-    voice: int  # persistent voice id
-    second: bool = False  # a second voice over another turn (overlapped speech)
-    filled: bool = False  # speech the VAD missed, given the voice of the turn beside it
-
-    @property
-    def entity(self) -> str:
-        """The voice's entity name in memory: ``voice:N``."""
-        return f"voice:{self.voice}"
 
 
 @dataclass(frozen=True)
@@ -572,7 +556,8 @@ class Diarizer:
         """
         self.finish()
         history, self.history = self.history, StreamHistory(self.embedder.dim)
-        added, self._added = (self._added if self._added_stream == history.stream else np.zeros((0, 3))), np.zeros((0, 3))
+        added = self._added if self._added_stream == history.stream else np.zeros((0, 3))
+        self._added = np.zeros((0, 3))
         threshold = self.options.recluster_threshold
         if threshold is None or len(history) < 2:
             return []

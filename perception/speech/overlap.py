@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from perception.options import build_options
-from perception.speech.diarize import SpeakerTurn
+from perception.speech.turns import SpeakerTurn
 from perception.speech.segmentation import SegmentationResult
 
 

@@ -50,8 +50,8 @@ def test_two_real_speakers_are_apart(campplus, shared_data):
     starts = (11.0, 12.5, 19.0, 15.0, 22.5, 25.0)
     speakers = [[t.speaker for t in reference if t.start <= s and t.end >= s + 1.5] for s in starts]
     assert all(len(s) == 1 for s in speakers)  # each window lies in one speaker's turn
-    vectors = np.stack([campplus.embed_windows(SpeechSegment("s", s, s + 1.5, samples[int(s * 16000):int((s + 1.5) * 16000)]))
-                        .vectors[0] for s in starts])
+    pieces = [SpeechSegment("s", s, s + 1.5, samples[int(s * 16000):int((s + 1.5) * 16000)]) for s in starts]
+    vectors = np.stack([campplus.embed_windows(piece).vectors[0] for piece in pieces])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     same = np.array([[a[0] == b[0] for b in speakers] for a in speakers])
     cosines = vectors @ vectors.T
