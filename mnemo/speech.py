@@ -48,7 +48,7 @@ class SpeechConfig:
     vad_options: Mapping[str, Any] = field(default_factory=dict)  # perception.speech.VadOptions fields
     asr: str | None = None  # recogniser ("whisper"); None: text only from subtitles
     asr_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. model, checkpoint, download_root
-    voices: str | None = "spectral"  # voice embedder ("spectral", "ge2e", "campplus") for speaker attribution; None: no voices
+    voices: str | None = "spectral"  # voice embedder ("spectral", "ge2e", "campplus"); None: no voices
     # perception.speech.Diarizer options (the embedder's defaults otherwise), and under "clusterer"
     # VoiceClusterer options (threshold, match_threshold, center, ...)
     diarizer_options: Mapping[str, Any] = field(default_factory=dict)
