@@ -1,6 +1,6 @@
 """Speaker diarization scored against RTTM ground truth, with the spectral/energy baseline alongside.
 
-    python bench/speakers.py [--data ../shared/data/audio] [--voices ge2e] [--vad silero] [--event-s 10]
+    python bench/speakers.py [--data ../shared/data/audio] [--voices ge2e|campplus] [--vad silero] [--event-s 10]
 
 For ami-dev/*.wav (ground truth in ami-dev/debug.*.rttm) and two-speakers/sample.wav: decodes
 each file through streams (16 kHz mono chunks), runs voice activity detection, the voice embedding
@@ -117,6 +117,7 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
                                      **config["vad_options"])
         t1 = time.perf_counter()
         speech += [(s.start, s.end) for s in segments]
+        diarizer.hear(file_id, part, start)  # the speaker segmentation, when the options ask for it
         for segment in segments:
             turns += diarizer.push(segment)
         if args.event_s > 0:
@@ -196,7 +197,7 @@ def run_configuration(config: dict, cases, args) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--voices", default="spectral", help="voice embedder: spectral or ge2e")
+    parser.add_argument("--voices", default="spectral", help="voice embedder: spectral, ge2e or campplus")
     parser.add_argument("--voice-options", default="{}", help="JSON options of the voice embedder")
     parser.add_argument("--vad", default="energy", help="voice activity detector: energy, webrtc or silero")
     parser.add_argument("--vad-options", default="{}", help="JSON VadOptions fields")

@@ -90,6 +90,7 @@ _MODEL_OF = {
     ("asr", "faster-whisper"): None,  # the model named in asr_options (base: the verified cache)
     ("vad", "silero"): "silero-vad",
     ("voices", "ge2e"): "ge2e",
+    ("voices", "campplus"): "campplus",
     ("ocr", "rapidocr"): "pp-ocr",
 }
 

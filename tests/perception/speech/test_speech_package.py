@@ -12,7 +12,7 @@ def test_import_is_cheap_and_layered():
         "assert not heavy, heavy\n"
         "assert s.list_vads() == ['energy', 'silero', 'webrtc']\n"
         "assert s.list_transcribers() == ['faster-whisper', 'whisper']\n"
-        "assert s.list_voice_embedders() == ['ge2e', 'spectral']\n"
+        "assert s.list_voice_embedders() == ['campplus', 'ge2e', 'spectral']\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 

@@ -9,9 +9,9 @@ RATE = 16_000
 
 
 def test_registry():
-    assert list_voice_embedders() == ["ge2e", "spectral"]
+    assert list_voice_embedders() == ["campplus", "ge2e", "spectral"]
     assert isinstance(create_voice_embedder("spectral", window_s=2.0, hop_s=1.0), SpectralVoiceEmbedder)
-    with pytest.raises(UnknownComponent, match="available: ge2e, spectral"):
+    with pytest.raises(UnknownComponent, match="available: campplus, ge2e, spectral"):
         create_voice_embedder("ecapa")
     with pytest.raises(ValueError, match="hop_s"):
         create_voice_embedder("spectral", hop_s=3.0)
