@@ -84,7 +84,7 @@ def test_der_on_a_real_meeting_excerpt(shared_data, ge2e_voices):
 
 
 def test_registry_names_and_missing_weights(tmp_path):
-    with pytest.raises(UnknownComponent, match="available: ge2e, spectral"):
+    with pytest.raises(UnknownComponent, match="available: campplus, ge2e, spectral"):
         create_voice_embedder("ecapa")
     with pytest.raises(WeightsUnavailable, match="no weights file"):
         create_voice_embedder("ge2e", weights=str(tmp_path / "absent.pt"))
