@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
 ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen")
-SIDE = ("speech", "entities", "pose", "screen")  # channels read outside the segmenter
+SIDE = ("speech", "entities", "pose", "screen", "turn")  # readings from outside the segmenter (turn: its gate)
 
 
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
@@ -72,7 +72,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
         obs = {k: z[k] for k in z.files}
     obs["entities"] = entity_readings(truth, obs["times"], seed)
     obs["entities", (), False] = obs["entities"]
-    obs["pose"] = pose_readings(truth, obs["times"], seed)
+    obs["pose"], obs["turn"] = pose_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
 
@@ -130,8 +130,9 @@ def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, windo
     return np.asarray([signal.read(float(t))["entities"] for t in times])
 
 
-def pose_readings(truth, times: np.ndarray, seed: int) -> np.ndarray:
-    """The pose channel's reading at each observation: the backend's drifting odometry in the map's rooms."""
+def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pose channel's readings at each observation (area change, degrees turned in place: the turn gate's)
+    from the backend's drifting odometry in the map's rooms."""
     from memory.perceived import Area
     from memory.poses import PoseTrack
     from mnemo.segment_channels import PoseSignal
@@ -140,7 +141,8 @@ def pose_readings(truth, times: np.ndarray, seed: int) -> np.ndarray:
     odo = SimPerception(truth, NoiseConfig(), seed).odometry(rate=5.0)  # as sim_perception logs it
     track = PoseTrack("sim", odo.times, odo.xs, odo.ys, odo.yaws)
     signal = PoseSignal(track, [Area(r.name, *map(float, r.bounds)) for r in truth.rooms])
-    return np.asarray([signal.read(float(t))["pose"] for t in times])
+    readings = [signal.read(float(t)) for t in times]
+    return np.asarray([r["pose"] for r in readings]), np.asarray([r["turn"] for r in readings])
 
 
 def replay(run: dict, config) -> list[float]:
@@ -172,9 +174,9 @@ def score(runs: list[dict], config) -> dict:
 def variants(base) -> dict:
     """The rows: the channels one by one and all but each one in turn (with the profile's other settings less
     the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
-    options measured but left off (people arriving, gradual changes)."""
+    options measured but left off (people arriving, gradual changes), and the turn gate."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
-                                entity_labels=(), entity_arrivals=False)
+                                entity_labels=(), entity_arrivals=False, turn_gate=None)
     everything = {name: 1.0 for name in ALL_CHANNELS}
     before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
@@ -198,6 +200,11 @@ def variants(base) -> dict:
         "lite before + pose + people arriving, anchor_gap 3": dataclasses.replace(plain, anchor_gap=3.0, **people),
         "lite before + gradual (centred_modularity 0.2)": dataclasses.replace(plain, channels=before,
                                                                                centred_modularity=0.2),
+        "lite before + pose, anchor_gap 3, turn_gate 20": dataclasses.replace(plain, channels=pose, anchor_gap=3.0,
+                                                                              turn_gate=20.0),
+        "vision + turn_gate 20": dataclasses.replace(plain, turn_gate=20.0),
+        "lite before + pose + people arriving, anchor_gap 3, turn_gate 20": dataclasses.replace(
+            plain, anchor_gap=3.0, turn_gate=20.0, **people),
     })
     return configs
 
