@@ -37,7 +37,8 @@ import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
 ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen")
-SIDE = ("speech", "entities", "pose", "screen", "turn")  # readings from outside the segmenter (turn: its gate)
+SIDE = ("speech", "entities", "pose", "screen", "turn", "crossing")  # readings from outside the segmenter
+# (turn, crossing: what its gates read)
 
 
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
@@ -72,7 +73,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
         obs = {k: z[k] for k in z.files}
     obs["entities"] = entity_readings(truth, obs["times"], seed)
     obs["entities", (), False] = obs["entities"]
-    obs["pose"], obs["turn"] = pose_readings(truth, obs["times"], seed)
+    obs["pose"], obs["turn"], obs["crossing"] = pose_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
 
@@ -130,9 +131,10 @@ def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, windo
     return np.asarray([signal.read(float(t))["entities"] for t in times])
 
 
-def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The pose channel's readings at each observation (area change, degrees turned in place: the turn gate's)
-    from the backend's drifting odometry in the map's rooms."""
+def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pose signal's readings at each observation (area change; degrees turned in place: the turn gate's;
+    seconds to the nearest area crossing: the crossing gate's) from the backend's drifting odometry in the
+    map's rooms."""
     from memory.perceived import Area
     from memory.poses import PoseTrack
     from mnemo.segment_channels import PoseSignal
@@ -142,7 +144,7 @@ def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.n
     track = PoseTrack("sim", odo.times, odo.xs, odo.ys, odo.yaws)
     signal = PoseSignal(track, [Area(r.name, *map(float, r.bounds)) for r in truth.rooms])
     readings = [signal.read(float(t)) for t in times]
-    return np.asarray([r["pose"] for r in readings]), np.asarray([r["turn"] for r in readings])
+    return tuple(np.asarray([r[name] for r in readings]) for name in ("pose", "turn", "crossing"))
 
 
 def replay(run: dict, config) -> list[float]:
@@ -176,7 +178,8 @@ def variants(base) -> dict:
     the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
     options measured but left off (people arriving, gradual changes), and the turn gate."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
-                                entity_labels=(), entity_arrivals=False, turn_gate=None)
+                                entity_labels=(), entity_arrivals=False, turn_gate=None,
+                                crossing_gate=None)
     everything = {name: 1.0 for name in ALL_CHANNELS}
     before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
@@ -205,6 +208,16 @@ def variants(base) -> dict:
         "vision + turn_gate 20": dataclasses.replace(plain, turn_gate=20.0),
         "lite before + pose + people arriving, anchor_gap 3, turn_gate 20": dataclasses.replace(
             plain, anchor_gap=3.0, turn_gate=20.0, **people),
+        "lite before + pose, anchor_gap 3, crossing_gate 5": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, crossing_gate=5.0),
+        "lite before + pose, anchor_gap 3, turn_gate 20, crossing_gate 3": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, turn_gate=20.0, crossing_gate=3.0),
+        "lite before + pose, anchor_gap 3, turn_gate 20, crossing_gate 5": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0),
+        "... crossing_gate 5 + anchor_to_picture": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0, anchor_to_picture=True),
+        "... crossing_gate 5 + people arriving": dataclasses.replace(
+            plain, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0, **people),
     })
     return configs
 

@@ -47,6 +47,8 @@ from memory.visual_channels import VISUAL_CHANNELS, VisualChannels
 logger = logging.getLogger(__name__)
 
 TURN_READING = "turn"  # the signal that drives turn_gate (not a fused channel): degrees turned in place
+CROSSING_READING = "crossing"  # the signal that drives crossing_gate: seconds to the nearest area crossing
+POSE = "pose"  # the channel whose anchored cuts crossing_gate leaves alone
 ENTITIES = "entities"  # the channel turn_gate silences while the camera turns
 
 _STATE_VERSION = 1
@@ -118,6 +120,11 @@ class SegmenterConfig:
     # scene: no proposal there unless the side channels anchor it, and the entities channel reads nothing
     # there (people swept into view are not arriving). None: off (and nothing changes without a pose log)
     turn_gate: float | None = None
+    # seconds: with a pose log and map areas, a proposal the side channels do not anchor is dropped this close
+    # to the logged pose crossing into another area ("crossing" reading): the pose channel cuts at the crossing,
+    # and what the picture shows around it is the walk through the doorway (the next room seen early, turns on
+    # the way). None: off. Needs the pose channel weighted
+    crossing_gate: float | None = None
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -136,7 +143,7 @@ class SegmenterConfig:
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
                      "channel_gamma", "anchor_gap", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
-                     "centred_distance", "turn_gate"):
+                     "centred_distance", "turn_gate", "crossing_gate"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -165,6 +172,11 @@ class SegmenterConfig:
                    "None or a number in [-0.5, 1)")
         if self.turn_gate is not None:
             _check(0 <= self.turn_gate < math.inf, "turn_gate", self.turn_gate, "None or degrees >= 0")
+        if self.crossing_gate is not None:
+            _check(0 <= self.crossing_gate < math.inf, "crossing_gate", self.crossing_gate, "None or seconds >= 0")
+            _check(self.channels.get(POSE, 0) > 0, "crossing_gate", self.crossing_gate,
+                   "None unless the pose channel is weighted (channels: {pose: 1.0}): it drops the picture's "
+                   "cuts near area crossings that the pose channel cuts")
         _check(0 <= self.centred_distance < 2, "centred_distance", self.centred_distance, "a number in [0, 2)")
         if self.min_modularity is not None:
             _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
@@ -222,6 +234,7 @@ class _Obs:
     before: tuple[tuple[np.ndarray, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]] = ()
     channels_before: dict[str, tuple[float, ...]] = field(default_factory=dict)  # side channel histories
     turning: bool = False  # the camera turned in place past turn_gate around it (no unanchored proposal)
+    crossing: bool = False  # within crossing_gate seconds of an area crossing (no unanchored proposal)
 
     def fuse(self, z: float, weight: float) -> None:
         """Add one channel's z-score to the fused one: ``weight * max(z, 0)``."""
@@ -353,7 +366,7 @@ class SurpriseSegmenter:
         before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
         channels_before = {name: tuple(h) for name, h in self._channels.items()}
         obs = _Obs(self._next_index, time, x, step, residual, surprise, z, 0.0, before, channels_before,
-                   turning=self._turning(signals))
+                   turning=self._turning(signals), crossing=self._crossing(signals))
         self._side_channels(obs, signals)
         if step is not None:
             self._steps.append(step)
@@ -379,6 +392,11 @@ class SurpriseSegmenter:
         """Whether the camera turned in place past ``turn_gate`` around this observation."""
         gate, turn = self.config.turn_gate, signals.get(TURN_READING)
         return gate is not None and turn is not None and math.isfinite(float(turn)) and float(turn) > gate
+
+    def _crossing(self, signals: Mapping[str, float]) -> bool:
+        """Whether the logged pose crosses into another area within ``crossing_gate`` seconds."""
+        gate, seconds = self.config.crossing_gate, signals.get(CROSSING_READING)
+        return gate is not None and seconds is not None and float(seconds) <= gate
 
     def _side_channels(self, obs: _Obs, signals: Mapping[str, float]) -> None:
         """Fuse the given side channels' readings into the observation; their histories take them."""
@@ -470,7 +488,7 @@ class SurpriseSegmenter:
                 self._pending = _Proposal(forced_at, forced=True)
                 return True
             anchored = obs.side > c.channel_gamma
-            if obs.turning and not anchored:
+            if (obs.turning or obs.crossing) and not anchored:
                 continue
             shortest = max(c.min_len, c.anchor_gap) if anchored or self._anchored else c.min_len
             if obs.index >= c.warmup and length >= shortest and obs.z > c.gamma:

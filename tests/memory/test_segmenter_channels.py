@@ -146,3 +146,30 @@ def test_resume_with_the_turn_gate_reproduces_the_rest() -> None:
 def test_a_bad_turn_gate_is_a_clear_error(gate) -> None:
     with pytest.raises(ValueError, match="turn_gate"):
         SegmenterConfig(turn_gate=gate)
+
+
+# -- crossing gate: near a logged area crossing only the pose channel cuts ------------------------------
+
+def test_the_crossing_gate_leaves_one_cut_at_the_crossing_where_the_picture_changes_around_it() -> None:
+    times, vectors = scene_stream(8, changes=(28.0, 31.0, 60.0, 90.0))  # the doorway: views at 28 and 31 s
+    signals = [{"pose": 1.0 if abs(t - 30.0) < 0.25 else 0.0, "crossing": abs(t - 30.0)} for t in times]
+    config = SegmenterConfig(channels={"pose": 1.0}, anchor_gap=3.0)
+    plain = [s.start for s in run_signals(SurpriseSegmenter(config), times, vectors, signals)[1:]]
+    assert sum(1 for c in plain if 25.0 <= c <= 35.0) >= 2, plain  # the picture cuts at the door as well
+    gated = SurpriseSegmenter(SegmenterConfig(channels={"pose": 1.0}, anchor_gap=3.0, crossing_gate=5.0))
+    cuts = [s.start for s in run_signals(gated, times, vectors, signals)[1:]]
+    # one cut for the doorway: the crossing's, anchored at the fused surprise's peak within refine_window
+    assert len(cuts) == 3 and abs(cuts[0] - 30.0) <= 1.5 and abs(cuts[1] - 60.0) <= 1.0 \
+        and abs(cuts[2] - 90.0) <= 1.0, cuts
+    full = run_signals(SurpriseSegmenter(gated.config), times, vectors, signals)
+    start = full[0].end_index  # resumed after the crossing's cut: the same rest
+    rest = run_signals(SurpriseSegmenter.from_state(gated.config, full[0].state), times[start:], vectors[start:],
+                       signals[start:])
+    assert [(s.start_index, s.end_index) for s in rest] == [(s.start_index, s.end_index) for s in full[1:]]
+
+
+def test_the_crossing_gate_needs_the_pose_channel() -> None:
+    with pytest.raises(ValueError, match="crossing_gate.*pose channel"):
+        SegmenterConfig(crossing_gate=5.0)
+    with pytest.raises(ValueError, match="crossing_gate"):
+        SegmenterConfig(channels={"pose": 1.0}, crossing_gate=-1.0)

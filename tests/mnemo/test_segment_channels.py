@@ -100,6 +100,20 @@ def test_pose_signal_reads_turns_in_place_not_turns_while_walking() -> None:
     assert math.isnan(signal.read(19.5)["turn"])  # the window runs past the log
 
 
+
+def test_pose_signal_reads_seconds_to_the_nearest_area_crossing() -> None:
+    times = np.arange(0.0, 20.01, 0.2)
+    xs = np.where(times < 8.0, 1.0, 3.0)  # from the kitchen into the hall between the samples at 7.8 and 8.0 s
+    signal = PoseSignal(PoseTrack("s", times, xs, np.ones_like(times), 0 * times),
+                        [Area("kitchen", 0, 0, 2, 2), Area("hall", 2, 0, 4, 2)])
+    assert signal.read(7.9)["crossing"] == pytest.approx(0.0, abs=1e-9)
+    assert signal.read(2.9)["crossing"] == pytest.approx(5.0) and signal.read(12.9)["crossing"] == pytest.approx(5.0)
+    assert math.isnan(signal.read(25.0)["crossing"])  # no pose there
+    still = PoseSignal(PoseTrack("s", times, 0 * times + 1.0, np.ones_like(times), 0 * times),
+                       [Area("kitchen", 0, 0, 2, 2)])
+    assert still.read(5.0)["crossing"] == math.inf
+
+
 # -- through ingest ----------------------------------------------------------------------------------
 
 def _profile(channels: dict, detectors: list[str]):
