@@ -205,7 +205,7 @@ def variants(base) -> dict:
                                                                                centred_modularity=0.2),
         "lite before + pose, anchor_gap 3, turn_gate 20": dataclasses.replace(plain, channels=pose, anchor_gap=3.0,
                                                                               turn_gate=20.0),
-        "vision + turn_gate 20": dataclasses.replace(plain, turn_gate=20.0),
+        "vision + turn_gate 20": dataclasses.replace(plain, channels={}, turn_gate=20.0),
         "lite before + pose + people arriving, anchor_gap 3, turn_gate 20": dataclasses.replace(
             plain, anchor_gap=3.0, turn_gate=20.0, **people),
         "lite before + pose, anchor_gap 3, crossing_gate 5": dataclasses.replace(

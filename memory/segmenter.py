@@ -109,7 +109,8 @@ class SegmenterConfig:
     screen_interval_s: float = 2.0
     # gradual changes (a slow walk into another room): a split the modularity check rejects is kept when
     # the graph of the window's vectors less their mean ("centred": what every frame shares does not count)
-    # splits more modularly than this at it; None: off. It must also pass the absolute gate below
+    # splits more modularly than this at it; None: off. It must also pass the absolute gate below. Not tried
+    # where a pose log and map cover the stream (the pose signal reads): there the pose channel finds rooms
     centred_modularity: float | None = None
     # the absolute gate of a centred split: 1 - cos between the mean vectors of its two sides must exceed
     # this and either side's own spread (mean 1 - cos of its vectors to their mean): compression noise
@@ -123,7 +124,7 @@ class SegmenterConfig:
     # seconds: with a pose log and map areas, a proposal the side channels do not anchor is dropped this close
     # to the logged pose crossing into another area ("crossing" reading): the pose channel cuts at the crossing,
     # and what the picture shows around it is the walk through the doorway (the next room seen early, turns on
-    # the way). None: off. Needs the pose channel weighted
+    # the way). None: off; inert unless the pose channel is weighted
     crossing_gate: float | None = None
 
     def __post_init__(self) -> None:
@@ -174,9 +175,6 @@ class SegmenterConfig:
             _check(0 <= self.turn_gate < math.inf, "turn_gate", self.turn_gate, "None or degrees >= 0")
         if self.crossing_gate is not None:
             _check(0 <= self.crossing_gate < math.inf, "crossing_gate", self.crossing_gate, "None or seconds >= 0")
-            _check(self.channels.get(POSE, 0) > 0, "crossing_gate", self.crossing_gate,
-                   "None unless the pose channel is weighted (channels: {pose: 1.0}): it drops the picture's "
-                   "cuts near area crossings that the pose channel cuts")
         _check(0 <= self.centred_distance < 2, "centred_distance", self.centred_distance, "a number in [0, 2)")
         if self.min_modularity is not None:
             _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
@@ -235,6 +233,7 @@ class _Obs:
     channels_before: dict[str, tuple[float, ...]] = field(default_factory=dict)  # side channel histories
     turning: bool = False  # the camera turned in place past turn_gate around it (no unanchored proposal)
     crossing: bool = False  # within crossing_gate seconds of an area crossing (no unanchored proposal)
+    posed: bool = False  # a pose log and map cover it (a "crossing" reading): rooms are the pose channel's job
 
     def fuse(self, z: float, weight: float) -> None:
         """Add one channel's z-score to the fused one: ``weight * max(z, 0)``."""
@@ -366,7 +365,7 @@ class SurpriseSegmenter:
         before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
         channels_before = {name: tuple(h) for name, h in self._channels.items()}
         obs = _Obs(self._next_index, time, x, step, residual, surprise, z, 0.0, before, channels_before,
-                   turning=self._turning(signals), crossing=self._crossing(signals))
+                   turning=self._turning(signals), crossing=self._crossing(signals), posed=_posed(signals))
         self._side_channels(obs, signals)
         if step is not None:
             self._steps.append(step)
@@ -396,7 +395,9 @@ class SurpriseSegmenter:
     def _crossing(self, signals: Mapping[str, float]) -> bool:
         """Whether the logged pose crosses into another area within ``crossing_gate`` seconds."""
         gate, seconds = self.config.crossing_gate, signals.get(CROSSING_READING)
-        return gate is not None and seconds is not None and float(seconds) <= gate
+        if gate is None or not self.config.channels.get(POSE) or seconds is None:
+            return False  # without the pose channel nothing would cut at the crossing: no gate
+        return float(seconds) <= gate
 
     def _side_channels(self, obs: _Obs, signals: Mapping[str, float]) -> None:
         """Fuse the given side channels' readings into the observation; their histories take them."""
@@ -530,7 +531,8 @@ class SurpriseSegmenter:
         if proposal.anchored:  # the picture's own peak nearby if it has one, else the fused one's
             split = self._anchor_split(candidates, proposal.index)
         elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
-            gradual = self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
+            gradual = None if self._obs(proposal.index).posed else \
+                self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
             if gradual is None:
                 logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
                 return None
@@ -622,6 +624,12 @@ class SurpriseSegmenter:
         self._anchored = bool(arrays.get("anchored", False))  # absent from older states: not anchored
         self._cursor = index + 1
         self._resume_time = b_time
+
+
+def _posed(signals: Mapping[str, float]) -> bool:
+    """Whether the pose signal reads at this observation (a stored pose log and map cover it)."""
+    seconds = signals.get(CROSSING_READING)
+    return seconds is not None and not math.isnan(float(seconds))
 
 
 def centred(vectors: np.ndarray) -> np.ndarray:

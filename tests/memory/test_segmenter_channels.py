@@ -168,8 +168,12 @@ def test_the_crossing_gate_leaves_one_cut_at_the_crossing_where_the_picture_chan
     assert [(s.start_index, s.end_index) for s in rest] == [(s.start_index, s.end_index) for s in full[1:]]
 
 
-def test_the_crossing_gate_needs_the_pose_channel() -> None:
-    with pytest.raises(ValueError, match="crossing_gate.*pose channel"):
-        SegmenterConfig(crossing_gate=5.0)
+def test_the_crossing_gate_is_inert_without_the_pose_channel() -> None:
+    times, vectors = scene_stream(9, changes=(28.0, 60.0))
+    signals = [{"crossing": abs(t - 30.0)} for t in times]  # nothing would cut at the crossing: keep the picture's
+    gated = SurpriseSegmenter(SegmenterConfig(crossing_gate=5.0))
+    plain = SurpriseSegmenter(SegmenterConfig())
+    assert [s.start for s in run_signals(gated, times, vectors, signals)] == \
+           [s.start for s in run_signals(plain, times, vectors, signals)]
     with pytest.raises(ValueError, match="crossing_gate"):
         SegmenterConfig(channels={"pose": 1.0}, crossing_gate=-1.0)
