@@ -14,6 +14,9 @@ noisy labels, misses and false detections, never the truth's events) on the anal
 through the same ``EntitySignal`` the ingest uses: the profiles' OpenCV detectors see no simulated
 people, so this stands in for the detector the robot would run (see docs/segmentation.md).
 
+The ``pose`` channel and the ``turn_gate`` / ``crossing_gate`` read the backend's drifting odometry in the map's
+rooms through the same ``PoseSignal`` (area changes; degrees turned in place; seconds to the nearest crossing).
+
 The ``screen`` channel reads the episode's frames decoded as standard's ingest decodes them (its
 ``ocr.frame_size``) through the same ``ScreenSignal`` and PP-OCR reader (~1 s a read; cached in
 ``--work`` as ``screen-<seed>.npz``, dropped with the observations when the episode is rendered again).
