@@ -14,6 +14,9 @@ noisy labels, misses and false detections, never the truth's events) on the anal
 through the same ``EntitySignal`` the ingest uses: the profiles' OpenCV detectors see no simulated
 people, so this stands in for the detector the robot would run (see docs/segmentation.md).
 
+The ``pose`` channel and the ``turn_gate`` / ``crossing_gate`` read the backend's drifting odometry in the map's
+rooms through the same ``PoseSignal`` (area changes; degrees turned in place; seconds to the nearest crossing).
+
 The ``screen`` channel reads the episode's frames decoded as standard's ingest decodes them (its
 ``ocr.frame_size``) through the same ``ScreenSignal`` and PP-OCR reader (~1 s a read; cached in
 ``--work`` as ``screen-<seed>.npz``, dropped with the observations when the episode is rendered again).
@@ -37,7 +40,8 @@ import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
 ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen")
-SIDE = ("speech", "entities", "pose", "screen")  # channels read outside the segmenter
+SIDE = ("speech", "entities", "pose", "screen", "turn", "crossing")  # readings from outside the segmenter
+# (turn, crossing: what its gates read)
 
 
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
@@ -72,7 +76,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
         obs = {k: z[k] for k in z.files}
     obs["entities"] = entity_readings(truth, obs["times"], seed)
     obs["entities", (), False] = obs["entities"]
-    obs["pose"] = pose_readings(truth, obs["times"], seed)
+    obs["pose"], obs["turn"], obs["crossing"] = pose_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
 
@@ -130,8 +134,10 @@ def entity_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, windo
     return np.asarray([signal.read(float(t))["entities"] for t in times])
 
 
-def pose_readings(truth, times: np.ndarray, seed: int) -> np.ndarray:
-    """The pose channel's reading at each observation: the backend's drifting odometry in the map's rooms."""
+def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pose signal's readings at each observation (area change; degrees turned in place: the turn gate's;
+    seconds to the nearest area crossing: the crossing gate's) from the backend's drifting odometry in the
+    map's rooms."""
     from memory.perceived import Area
     from memory.poses import PoseTrack
     from mnemo.segment_channels import PoseSignal
@@ -140,7 +146,8 @@ def pose_readings(truth, times: np.ndarray, seed: int) -> np.ndarray:
     odo = SimPerception(truth, NoiseConfig(), seed).odometry(rate=5.0)  # as sim_perception logs it
     track = PoseTrack("sim", odo.times, odo.xs, odo.ys, odo.yaws)
     signal = PoseSignal(track, [Area(r.name, *map(float, r.bounds)) for r in truth.rooms])
-    return np.asarray([signal.read(float(t))["pose"] for t in times])
+    readings = [signal.read(float(t)) for t in times]
+    return tuple(np.asarray([r[name] for r in readings]) for name in ("pose", "turn", "crossing"))
 
 
 def replay(run: dict, config) -> list[float]:
@@ -172,9 +179,10 @@ def score(runs: list[dict], config) -> dict:
 def variants(base) -> dict:
     """The rows: the channels one by one and all but each one in turn (with the profile's other settings less
     the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
-    options measured but left off (people arriving, gradual changes)."""
+    options measured but left off (people arriving, gradual changes), and the turn gate."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
-                                entity_labels=(), entity_arrivals=False)
+                                entity_labels=(), entity_arrivals=False, turn_gate=None,
+                                crossing_gate=None)
     everything = {name: 1.0 for name in ALL_CHANNELS}
     before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
@@ -198,6 +206,21 @@ def variants(base) -> dict:
         "lite before + pose + people arriving, anchor_gap 3": dataclasses.replace(plain, anchor_gap=3.0, **people),
         "lite before + gradual (centred_modularity 0.2)": dataclasses.replace(plain, channels=before,
                                                                                centred_modularity=0.2),
+        "lite before + pose, anchor_gap 3, turn_gate 20": dataclasses.replace(plain, channels=pose, anchor_gap=3.0,
+                                                                              turn_gate=20.0),
+        "vision + turn_gate 20": dataclasses.replace(plain, channels={}, turn_gate=20.0),
+        "lite before + pose + people arriving, anchor_gap 3, turn_gate 20": dataclasses.replace(
+            plain, anchor_gap=3.0, turn_gate=20.0, **people),
+        "lite before + pose, anchor_gap 3, crossing_gate 5": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, crossing_gate=5.0),
+        "lite before + pose, anchor_gap 3, turn_gate 20, crossing_gate 3": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, turn_gate=20.0, crossing_gate=3.0),
+        "lite before + pose, anchor_gap 3, turn_gate 20, crossing_gate 5": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0),
+        "... crossing_gate 5 + anchor_to_picture": dataclasses.replace(
+            plain, channels=pose, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0, anchor_to_picture=True),
+        "... crossing_gate 5 + people arriving": dataclasses.replace(
+            plain, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0, **people),
     })
     return configs
 

@@ -46,6 +46,11 @@ from memory.visual_channels import VISUAL_CHANNELS, VisualChannels
 
 logger = logging.getLogger(__name__)
 
+TURN_READING = "turn"  # the signal that drives turn_gate (not a fused channel): degrees turned in place
+CROSSING_READING = "crossing"  # the signal that drives crossing_gate: seconds to the nearest area crossing
+POSE = "pose"  # the channel whose anchored cuts crossing_gate leaves alone
+ENTITIES = "entities"  # the channel turn_gate silences while the camera turns
+
 _STATE_VERSION = 1
 _STEP_WINDOW = 64  # time steps kept to estimate the median step (end of the final segment)
 _TIME_SLACK = 1e-6  # seconds: observations this much before a resume point still count
@@ -104,12 +109,23 @@ class SegmenterConfig:
     screen_interval_s: float = 2.0
     # gradual changes (a slow walk into another room): a split the modularity check rejects is kept when
     # the graph of the window's vectors less their mean ("centred": what every frame shares does not count)
-    # splits more modularly than this at it; None: off. It must also pass the absolute gate below
+    # splits more modularly than this at it; None: off. It must also pass the absolute gate below. Not tried
+    # where a pose log and map cover the stream (the pose signal reads): there the pose channel finds rooms
     centred_modularity: float | None = None
     # the absolute gate of a centred split: 1 - cos between the mean vectors of its two sides must exceed
     # this and either side's own spread (mean 1 - cos of its vectors to their mean): compression noise
     # on a still picture is blocky once centred, but the two sides are nearly the same picture
     centred_distance: float = 0.05
+    # degrees: where the camera turned in place more than this around an observation (the pose log's "turn"
+    # reading, mnemo.segment_channels.PoseSignal), the picture changes because the camera turns, not the
+    # scene: no proposal there unless the side channels anchor it, and the entities channel reads nothing
+    # there (people swept into view are not arriving). None: off (and nothing changes without a pose log)
+    turn_gate: float | None = None
+    # seconds: with a pose log and map areas, a proposal the side channels do not anchor is dropped this close
+    # to the logged pose crossing into another area ("crossing" reading): the pose channel cuts at the crossing,
+    # and what the picture shows around it is the walk through the doorway (the next room seen early, turns on
+    # the way). None: off; inert unless the pose channel is weighted
+    crossing_gate: float | None = None
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -128,7 +144,7 @@ class SegmenterConfig:
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
                      "channel_gamma", "anchor_gap", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
-                     "centred_distance"):
+                     "centred_distance", "turn_gate", "crossing_gate"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -155,6 +171,10 @@ class SegmenterConfig:
         if self.centred_modularity is not None:
             _check(-0.5 <= self.centred_modularity < 1, "centred_modularity", self.centred_modularity,
                    "None or a number in [-0.5, 1)")
+        if self.turn_gate is not None:
+            _check(0 <= self.turn_gate < math.inf, "turn_gate", self.turn_gate, "None or degrees >= 0")
+        if self.crossing_gate is not None:
+            _check(0 <= self.crossing_gate < math.inf, "crossing_gate", self.crossing_gate, "None or seconds >= 0")
         _check(0 <= self.centred_distance < 2, "centred_distance", self.centred_distance, "a number in [0, 2)")
         if self.min_modularity is not None:
             _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
@@ -211,6 +231,9 @@ class _Obs:
     # what a segmenter resuming at this observation needs (shared references, no copies)
     before: tuple[tuple[np.ndarray, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]] = ()
     channels_before: dict[str, tuple[float, ...]] = field(default_factory=dict)  # side channel histories
+    turning: bool = False  # the camera turned in place past turn_gate around it (no unanchored proposal)
+    crossing: bool = False  # within crossing_gate seconds of an area crossing (no unanchored proposal)
+    posed: bool = False  # a pose log and map cover it (a "crossing" reading): rooms are the pose channel's job
 
     def fuse(self, z: float, weight: float) -> None:
         """Add one channel's z-score to the fused one: ``weight * max(z, 0)``."""
@@ -341,7 +364,8 @@ class SurpriseSegmenter:
         step = None if self._last_time is None else time - self._last_time
         before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
         channels_before = {name: tuple(h) for name, h in self._channels.items()}
-        obs = _Obs(self._next_index, time, x, step, residual, surprise, z, 0.0, before, channels_before)
+        obs = _Obs(self._next_index, time, x, step, residual, surprise, z, 0.0, before, channels_before,
+                   turning=self._turning(signals), crossing=self._crossing(signals), posed=_posed(signals))
         self._side_channels(obs, signals)
         if step is not None:
             self._steps.append(step)
@@ -363,11 +387,25 @@ class SurpriseSegmenter:
         variance = max(float(np.mean(self._residuals)), self.config.variance_floor) / dim
         return 0.5 * (dim * math.log(2 * math.pi * variance) + residual / variance)
 
+    def _turning(self, signals: Mapping[str, float]) -> bool:
+        """Whether the camera turned in place past ``turn_gate`` around this observation."""
+        gate, turn = self.config.turn_gate, signals.get(TURN_READING)
+        return gate is not None and turn is not None and math.isfinite(float(turn)) and float(turn) > gate
+
+    def _crossing(self, signals: Mapping[str, float]) -> bool:
+        """Whether the logged pose crosses into another area within ``crossing_gate`` seconds."""
+        gate, seconds = self.config.crossing_gate, signals.get(CROSSING_READING)
+        if gate is None or not self.config.channels.get(POSE) or seconds is None:
+            return False  # without the pose channel nothing would cut at the crossing: no gate
+        return float(seconds) <= gate
+
     def _side_channels(self, obs: _Obs, signals: Mapping[str, float]) -> None:
         """Fuse the given side channels' readings into the observation; their histories take them."""
         for name in self._channels:
             value = signals.get(name)
             if name in VISUAL_CHANNELS or value is None or not math.isfinite(float(value)):
+                continue
+            if obs.turning and name == ENTITIES:  # things swept into view by the turning camera
                 continue
             z = self._channel_z(name, float(value), _CHANNEL_STD_FLOOR, 1.0)
             if z is not None:
@@ -451,6 +489,8 @@ class SurpriseSegmenter:
                 self._pending = _Proposal(forced_at, forced=True)
                 return True
             anchored = obs.side > c.channel_gamma
+            if (obs.turning or obs.crossing) and not anchored:
+                continue
             shortest = max(c.min_len, c.anchor_gap) if anchored or self._anchored else c.min_len
             if obs.index >= c.warmup and length >= shortest and obs.z > c.gamma:
                 self._pending = _Proposal(obs.index, forced=False, anchored=anchored)
@@ -491,7 +531,8 @@ class SurpriseSegmenter:
         if proposal.anchored:  # the picture's own peak nearby if it has one, else the fused one's
             split = self._anchor_split(candidates, proposal.index)
         elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
-            gradual = self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
+            gradual = None if self._obs(proposal.index).posed else \
+                self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
             if gradual is None:
                 logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
                 return None
@@ -583,6 +624,12 @@ class SurpriseSegmenter:
         self._anchored = bool(arrays.get("anchored", False))  # absent from older states: not anchored
         self._cursor = index + 1
         self._resume_time = b_time
+
+
+def _posed(signals: Mapping[str, float]) -> bool:
+    """Whether the pose signal reads at this observation (a stored pose log and map cover it)."""
+    seconds = signals.get(CROSSING_READING)
+    return seconds is not None and not math.isnan(float(seconds))
 
 
 def centred(vectors: np.ndarray) -> np.ndarray:

@@ -226,8 +226,10 @@ class _StreamRun:
         return ScreenSignal(reader, self.ing.profile.ocr.same_frame, seg.screen_interval_s, state)
 
     def _pose_signal(self) -> PoseSignal | None:
-        """The segmenter's pose channel: area changes, when the stream's poses and a map were stored before."""
-        if not self.ing.profile.segmenter.channels.get(POSE_CHANNEL):
+        """The segmenter's pose channel (area changes) and turn gate (the camera turning in place), when the
+        stream's poses and a map were stored before."""
+        seg = self.ing.profile.segmenter
+        if not seg.channels.get(POSE_CHANNEL) and seg.turn_gate is None:
             return None
         from memory.perceived import areas
 

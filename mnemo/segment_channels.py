@@ -23,6 +23,10 @@ import math
 from collections import Counter, deque
 from typing import Sequence
 
+import numpy as np
+
+from memory.segmenter import CROSSING_READING, TURN_READING
+
 logger = logging.getLogger(__name__)
 
 ENTITIES_CHANNEL = "entities"  # the channel's name in SegmenterConfig.channels
@@ -99,26 +103,63 @@ POSE_CHANNEL = "pose"  # the place channel from the pose log: a reading of 1 whe
 
 
 class PoseSignal:
-    """Readings of area changes from a stream's pose log and the map's areas (stored before the ingest).
+    """Readings of area changes and of the camera turning in place, from a stream's pose log and the map's
+    areas (stored before the ingest).
 
-    The reading at t is 1.0 when the area holding the pose at t differs from the one holding it
-    ``step_s`` earlier (outside every area counts as an area of its own), 0.0 otherwise, NaN where
-    the log has no pose. A pure function of the log: a resumed ingest reads the same values.
+    ``pose`` at t is 1.0 when the area holding the pose at t differs from the one holding it ``step_s``
+    earlier (outside every area counts as an area of its own), 0.0 otherwise, NaN where the log has no pose.
+    ``turn`` at t is how far the camera turned (degrees: the range of its yaw) within ``turn_window_s``
+    of t while it moved less than ``still_m`` metres: a view that changes because the camera turns in place,
+    not because the scene does (0.0 while it walks, NaN without poses). ``crossing`` at t is the seconds
+    from t to the nearest instant the logged pose passes into another area (inf: none in the log). Pure
+    functions of the log, which is stored before the ingest: a resumed ingest reads the same values.
     """
 
-    def __init__(self, track, areas: Sequence, step_s: float = 0.5):
+    def __init__(self, track, areas: Sequence, step_s: float = 0.5, turn_window_s: float = 1.0,
+                 still_m: float = 0.5):
         self.track = track  # memory.poses.PoseTrack
         self.areas = list(areas)  # memory.perceived.Area
         self.step_s = step_s
+        self.turn_window_s = turn_window_s  # seconds either side of an instant over which the turn is read
+        self.still_m = still_m  # metres the camera may move and still count as turning in place
+        self._yaws = np.unwrap(np.asarray(track.yaws, dtype=np.float64)) if len(track) else np.zeros(0)
+        self._crossings = self._crossing_times()
 
     def ready(self, when: float, latest: float) -> bool:
         return True
 
     def read(self, when: float) -> dict[str, float]:
         now, before = self.track.at(when), self.track.at(when - self.step_s)
-        if now is None or before is None:
-            return {POSE_CHANNEL: math.nan}
-        return {POSE_CHANNEL: float(self._area(now) != self._area(before))}
+        pose = math.nan if now is None or before is None else float(self._area(now) != self._area(before))
+        return {POSE_CHANNEL: pose, TURN_READING: self._turn(when), CROSSING_READING: self._to_crossing(when)}
+
+    def _crossing_times(self) -> np.ndarray:
+        """Media times where the logged pose passes into another area (midway between the two log samples)."""
+        times = np.asarray(self.track.times, dtype=np.float64)
+        areas = [self._area((float(x), float(y), 0.0)) for x, y in zip(self.track.xs, self.track.ys)]
+        changed = [i for i in range(1, len(areas)) if areas[i] != areas[i - 1]]
+        return np.asarray([(times[i - 1] + times[i]) / 2 for i in changed], dtype=np.float64)
+
+    def _to_crossing(self, when: float) -> float:
+        if self.track.at(when) is None:
+            return math.nan
+        if not len(self._crossings):
+            return math.inf
+        return float(np.min(np.abs(self._crossings - when)))
+
+    def _turn(self, when: float) -> float:
+        """Degrees turned in place within ``turn_window_s`` of ``when`` (0 when the camera moved on)."""
+        lo, hi = when - self.turn_window_s, when + self.turn_window_s
+        first, last = self.track.at(lo), self.track.at(hi)
+        if first is None or last is None:
+            return math.nan
+        if math.hypot(last[0] - first[0], last[1] - first[1]) >= self.still_m:
+            return 0.0
+        times = np.asarray(self.track.times, dtype=np.float64)
+        inside = (times > lo) & (times < hi)
+        t = np.concatenate([[lo], times[inside], [hi]])
+        yaw = np.interp(t, times, self._yaws)
+        return float(np.degrees(yaw.max() - yaw.min()))
 
     def _area(self, pose: tuple[float, float, float]) -> str | None:
         return next((a.name for a in self.areas if a.contains(pose[0], pose[1])), None)

@@ -79,3 +79,101 @@ def test_a_state_without_channels_resumes_with_empty_channel_histories() -> None
 def test_bad_channels_are_clear_errors(channels) -> None:
     with pytest.raises(ValueError, match="channels"):
         SegmenterConfig(channels=channels)
+
+
+# -- turn gate: the camera turning in place (the pose log's "turn" reading) ------------------------------
+
+def scene_stream(seed: int, changes=(30.0, 60.0, 90.0), seconds: float = 120.0, dim: int = 32):
+    """Pictures with a little noise that change at ``changes`` (clear vision boundaries)."""
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, seconds, 1.0 / RATE)
+    scene = np.searchsorted(np.asarray(changes), times, side="right")
+    centres = rng.standard_normal((len(changes) + 1, dim))
+    vectors = centres[scene] + 0.05 * rng.standard_normal((len(times), dim))
+    return times, vectors.astype(np.float32)
+
+
+def run_signals(seg: SurpriseSegmenter, times, vectors, signals: list[dict]) -> list[Segment]:
+    out: list[Segment] = []
+    for t, x, s in zip(times, vectors, signals):
+        out += seg.push(float(t), x, s)
+    return out + seg.flush()
+
+
+def turning_near(times, at: float, degrees: float = 60.0, within: float = 2.0) -> list[dict]:
+    return [{"turn": degrees if abs(t - at) <= within else 0.0} for t in times]
+
+
+def test_the_turn_gate_drops_picture_cuts_where_the_camera_turns_in_place() -> None:
+    times, vectors = scene_stream(5)
+    signals = turning_near(times, 60.0)
+    plain = [s.start for s in run_signals(SurpriseSegmenter(SegmenterConfig()), times, vectors, signals)[1:]]
+    assert len(plain) == 3 and all(abs(c - t) <= 1.0 for c, t in zip(plain, (30.0, 60.0, 90.0))), plain
+    gated = SurpriseSegmenter(SegmenterConfig(turn_gate=20.0))
+    cuts = [s.start for s in run_signals(gated, times, vectors, signals)[1:]]
+    assert len(cuts) == 2 and abs(cuts[0] - 30.0) <= 1.0 and abs(cuts[1] - 90.0) <= 1.0, cuts
+    below = SurpriseSegmenter(SegmenterConfig(turn_gate=90.0))  # a turn smaller than the gate changes nothing
+    assert [s.start for s in run_signals(below, times, vectors, signals)[1:]] == plain
+
+
+def test_the_turn_gate_keeps_anchored_cuts_and_silences_entities_while_turning() -> None:
+    times, vectors, readings, changes = still_stream(6)
+    config = SegmenterConfig(channels={"speech": 1.0, "entities": 1.0}, turn_gate=20.0)
+    turning = [{"speech": float(r), "turn": 60.0 if abs(t - 52.0) <= 2.0 else 0.0} for t, r in zip(times, readings)]
+    cuts = [s.start for s in run_signals(SurpriseSegmenter(config), times, vectors, turning)[1:]]
+    assert len(cuts) == len(changes) and all(abs(c - t) <= 1.0 for c, t in zip(cuts, changes)), cuts  # anchored
+    as_entities = [{"entities": float(r), "turn": s["turn"]} for r, s in zip(readings, turning)]
+    cuts = [s.start for s in run_signals(SurpriseSegmenter(config), times, vectors, as_entities)[1:]]
+    kept = [t for t in changes if t != 52.0]  # people "arriving" while the camera turns are swept into view
+    assert len(cuts) == len(kept) and all(abs(c - t) <= 1.0 for c, t in zip(cuts, kept)), cuts
+
+
+def test_resume_with_the_turn_gate_reproduces_the_rest() -> None:
+    times, vectors = scene_stream(7, changes=(20.0, 40.0, 60.0, 80.0, 100.0))
+    signals = turning_near(times, 60.0)
+    config = SegmenterConfig(turn_gate=20.0)
+    full = run_signals(SurpriseSegmenter(config), times, vectors, signals)
+    assert len(full) == 5
+    for cut in full[:-1]:
+        start = cut.end_index
+        rest = run_signals(SurpriseSegmenter.from_state(config, cut.state), times[start:], vectors[start:],
+                           signals[start:])
+        assert [(s.start_index, s.end_index) for s in rest] == \
+               [(s.start_index, s.end_index) for s in full[full.index(cut) + 1:]]
+
+
+@pytest.mark.parametrize("gate", [-1.0, float("inf"), "wide", True])
+def test_a_bad_turn_gate_is_a_clear_error(gate) -> None:
+    with pytest.raises(ValueError, match="turn_gate"):
+        SegmenterConfig(turn_gate=gate)
+
+
+# -- crossing gate: near a logged area crossing only the pose channel cuts ------------------------------
+
+def test_the_crossing_gate_leaves_one_cut_at_the_crossing_where_the_picture_changes_around_it() -> None:
+    times, vectors = scene_stream(8, changes=(28.0, 31.0, 60.0, 90.0))  # the doorway: views at 28 and 31 s
+    signals = [{"pose": 1.0 if abs(t - 30.0) < 0.25 else 0.0, "crossing": abs(t - 30.0)} for t in times]
+    config = SegmenterConfig(channels={"pose": 1.0}, anchor_gap=3.0)
+    plain = [s.start for s in run_signals(SurpriseSegmenter(config), times, vectors, signals)[1:]]
+    assert sum(1 for c in plain if 25.0 <= c <= 35.0) >= 2, plain  # the picture cuts at the door as well
+    gated = SurpriseSegmenter(SegmenterConfig(channels={"pose": 1.0}, anchor_gap=3.0, crossing_gate=5.0))
+    cuts = [s.start for s in run_signals(gated, times, vectors, signals)[1:]]
+    # one cut for the doorway: the crossing's, anchored at the fused surprise's peak within refine_window
+    assert len(cuts) == 3 and abs(cuts[0] - 30.0) <= 1.5 and abs(cuts[1] - 60.0) <= 1.0 \
+        and abs(cuts[2] - 90.0) <= 1.0, cuts
+    full = run_signals(SurpriseSegmenter(gated.config), times, vectors, signals)
+    start = full[0].end_index  # resumed after the crossing's cut: the same rest
+    rest = run_signals(SurpriseSegmenter.from_state(gated.config, full[0].state), times[start:], vectors[start:],
+                       signals[start:])
+    assert [(s.start_index, s.end_index) for s in rest] == [(s.start_index, s.end_index) for s in full[1:]]
+
+
+def test_the_crossing_gate_is_inert_without_the_pose_channel() -> None:
+    times, vectors = scene_stream(9, changes=(28.0, 60.0))
+    signals = [{"crossing": abs(t - 30.0)} for t in times]  # nothing would cut at the crossing: keep the picture's
+    gated = SurpriseSegmenter(SegmenterConfig(crossing_gate=5.0))
+    plain = SurpriseSegmenter(SegmenterConfig())
+    assert [s.start for s in run_signals(gated, times, vectors, signals)] == \
+           [s.start for s in run_signals(plain, times, vectors, signals)]
+    with pytest.raises(ValueError, match="crossing_gate"):
+        SegmenterConfig(channels={"pose": 1.0}, crossing_gate=-1.0)

@@ -86,6 +86,34 @@ def test_pose_channel_reads_area_changes() -> None:
     assert math.isnan(signal.read(12.0)["pose"]) and math.isnan(signal.read(0.2)["pose"])
 
 
+
+def test_pose_signal_reads_turns_in_place_not_turns_while_walking() -> None:
+    times = np.arange(0.0, 20.01, 0.2)
+    xs = np.where(times < 10.0, 1.0, 1.0 + (times - 10.0))  # still for 10 s, then walking at 1 m/s
+    yaws = np.where((times > 4.0) & (times < 6.0), (times - 4.0) * math.pi / 4, 0.0)  # a 90 deg turn in place
+    yaws = np.where(times >= 6.0, math.pi / 2, yaws)
+    yaws = np.where(times >= 14.0, math.pi / 2 + np.minimum(times - 14.0, 2.0) * math.pi / 4, yaws)  # and walking
+    signal = PoseSignal(PoseTrack("s", times, xs, np.ones_like(times), yaws), [Area("room", 0, 0, 40, 2)])
+    assert signal.read(5.0)["turn"] == pytest.approx(90.0)  # 4-6 s: the whole turn within 1 s either side
+    assert signal.read(2.0)["turn"] == pytest.approx(0.0, abs=1e-9)
+    assert signal.read(15.0)["turn"] == 0.0  # the camera moved on: its view changes with the walk
+    assert math.isnan(signal.read(19.5)["turn"])  # the window runs past the log
+
+
+
+def test_pose_signal_reads_seconds_to_the_nearest_area_crossing() -> None:
+    times = np.arange(0.0, 20.01, 0.2)
+    xs = np.where(times < 8.0, 1.0, 3.0)  # from the kitchen into the hall between the samples at 7.8 and 8.0 s
+    signal = PoseSignal(PoseTrack("s", times, xs, np.ones_like(times), 0 * times),
+                        [Area("kitchen", 0, 0, 2, 2), Area("hall", 2, 0, 4, 2)])
+    assert signal.read(7.9)["crossing"] == pytest.approx(0.0, abs=1e-9)
+    assert signal.read(2.9)["crossing"] == pytest.approx(5.0) and signal.read(12.9)["crossing"] == pytest.approx(5.0)
+    assert math.isnan(signal.read(25.0)["crossing"])  # no pose there
+    still = PoseSignal(PoseTrack("s", times, 0 * times + 1.0, np.ones_like(times), 0 * times),
+                       [Area("kitchen", 0, 0, 2, 2)])
+    assert still.read(5.0)["crossing"] == math.inf
+
+
 # -- through ingest ----------------------------------------------------------------------------------
 
 def _profile(channels: dict, detectors: list[str]):
