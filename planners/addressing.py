@@ -80,8 +80,8 @@ def same_name(a: str, b: str) -> bool:
     return a == b or (a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= SAME_NAME)
 
 
-_SOUNDS = ((r"^ch(?=r)", "k"), (r"ph", "f"), (r"ck", "k"), (r"c(?=[aouklrt]|$)", "k"), (r"q", "k"), (r"c(?=[eiy])", "s"), (r"z", "s"),
-           (r"x", "ks"), (r"(?<=.)y", "i"), (r"(?<=.)h", ""), (r"(.)\1", r"\1"))
+_SOUNDS = ((r"^ch(?=r)", "k"), (r"ph", "f"), (r"ck", "k"), (r"c(?=[aouklrt]|$)", "k"), (r"q", "k"),
+           (r"c(?=[eiy])", "s"), (r"z", "s"), (r"x", "ks"), (r"(?<=.)y", "i"), (r"(?<=.)h", ""), (r"(.)\1", r"\1"))
 
 
 def sound(name: str) -> str:

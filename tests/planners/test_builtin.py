@@ -244,6 +244,7 @@ def test_someone_nobody_named_is_not_guessed_but_shown(world_store):
     ("Take out the trash by 10.35.", "Take out the trash by 10:35."),
     ("I have 950 coins and 2.5 metres of rope.", "I have 950 coins and 2.5 metres of rope."),
     ("Meet me at 25.10 or at 12.345.", "Meet me at 25.10 or at 12.345."),  # no clock reads so
+    ("Turn it up to 100, about 150 people come.", "Turn it up to 100, about 150 people come."),  # no time word
 ])
 def test_what_was_said_writes_clock_times_as_a_clock_reads(heard, written):
     from planners.answer_who import clock_words
