@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
     from memory.store import MemoryStore
@@ -31,6 +31,18 @@ def spoken(store: "MemoryStore", until: float | None = None) -> list[tuple[str, 
                          f"AND text != '' AND \"end\" <= ? ORDER BY start, id", (*SAID, cut)).fetchall()
         speakers = _speakers(c, {r[4] for r in rows if r[4]})
     return [(s, float(a), float(b), text, speakers[voice] if voice else "") for s, a, b, text, voice in rows]
+
+
+def entity_names(store: "MemoryStore", entities: Iterable[int]) -> dict[int, str]:
+    """Entity id -> the name its entity has now (followed through merges), for those that have one: a
+    person a user named (``mnemo name entity:7 Ana``) is called so wherever they were seen."""
+    out: dict[int, str] = {}
+    with store._read() as c:
+        for entity in {int(e) for e in entities}:
+            named = _one(c, "SELECT name FROM entities WHERE id = ?", (_root(c, entity),))
+            if named and named[0]:
+                out[entity] = named[0]
+    return out
 
 
 def _speakers(c: sqlite3.Connection, voices: set[str]) -> dict[str, str]:

@@ -3,14 +3,19 @@ addressed answers.
 
 A diariser labels voices ("voice:2"), it does not know names. Conversation does: a line that calls
 someone by name, at its start ("Maria, have you got a minute?", "Hi there, Maria.") or its end ("Could
-you help me, Maria?"), is most often answered by them, so the next line in another voice soon after is
-a vote for that voice being called so; the voice that said the name is a vote against (people do not
-call themselves by name). A self-introduction ("I'm Maria", "my name is Maria") is a strong vote for
-its own voice. A recogniser spells a name it hears as best it can ("Carol", "Carl", "Carroll"): names
-alike in spelling are read as one, the way the memory already spells it (a user's name) or else the
-way it was heard most. Votes over the lines heard so far are summed and names given one to one, most
-votes first, to voices with at least MIN_VOTES. A name a user gave (or a self-introduction the
-registry read) comes first; this only names the voices nobody named.
+you help me, Maria?"), is said to the one the speaker is talking with: the voice it answers, when it
+follows another voice's line at once (within REPLY_S: "Hello Bob." - "Hi, Alice."), and the voice that
+answers it, the next line in another voice soon after (within ANSWER_S). The vote for being called so
+goes to these; when both exist and differ it is split between them, so that one exchange alone names
+nobody and a name is given where cues agree (the same voice answers and is answered, or is called so
+in two exchanges). The voice that said the name is a vote against (people do not call themselves by
+name). A self-introduction ("I'm Maria", "my name is Maria") is a strong vote for its own voice. A
+recogniser spells a name it hears as best it can ("Carol", "Carl", "Karol", "Carlo"): names alike in
+spelling or sound are read as one, the way the memory already spells it (a user's name) or else the
+way it was heard most (of those heard as often, the spelling most alike to the others). Votes over the
+lines heard so far are summed and names given one to one, most votes first, to voices with at least
+MIN_VOTES. A name a user gave (or a self-introduction the registry read) comes first; this only names
+the voices nobody named.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Iterable, Mapping
 from memory.entity_naming import introduced_names
 
 ANSWER_S = 8.0  # seconds after an addressing line within which the next other voice answers it
+GREETING_WORDS = 4  # a line of at most this many words, with a name at both ends, is a greeting ending in the name
+REPLY_S = 1.5  # seconds after another voice's line within which a line calling a name answers that voice
 MIN_VOTES = 1.0  # net votes a voice needs to take a name (one answer, nothing against)
 INTRODUCTION_VOTES = 2.0  # a self-introduction outweighs one answer given to another voice
 SAME_NAME = 0.75  # difflib ratio from which two spellings (with one first letter) are one name misheard
@@ -54,22 +61,36 @@ def addressed(text: str) -> str | None:
     text = (text or "").replace("\u2019", "'")
     if len(re.findall(r"[A-Za-z']+", text)) < 2:
         return None  # a word alone ("Coming!", "Done.") is an answer more often than a call
+    found = []
     for pattern in (VOCATIVE, VOCATIVE_END):
         m = pattern.search(text)
-        if m:
-            name = m.group(1)
-            if name.lower() not in NOT_NAMES and name[0].isupper():
-                return name
-    return None
+        if m and m.group(1).lower() not in NOT_NAMES and m.group(1)[0].isupper():
+            found.append(m.group(1))
+    if len(found) == 2 and len(re.findall(r"[A-Za-z']+", text)) <= GREETING_WORDS:
+        return found[1]  # a greeting misheard ("Hello, Ned, Bob."): the name ends it, a misheard word comes first
+    return found[0] if found else None
 
 
 def same_name(a: str, b: str) -> bool:
-    """Whether two heard spellings are one name (case aside, or alike in spelling from one first letter:
-    "Carol", "Carl", "Carroll"); voice labels are no names."""
+    """Whether two heard spellings are one name (case aside, or alike in spelling or sound from one first
+    sound: "Carol", "Carl", "Carroll", "Karol"); voice labels are no names."""
     if not a or not b or VOICE_LABEL.match(a) or VOICE_LABEL.match(b):
         return False
-    a, b = a.lower(), b.lower()
+    a, b = sound(a), sound(b)
     return a == b or (a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= SAME_NAME)
+
+
+_SOUNDS = ((r"^ch(?=r)", "k"), (r"ph", "f"), (r"ck", "k"), (r"c(?=[aouklrt]|$)", "k"), (r"q", "k"),
+           (r"c(?=[eiy])", "s"), (r"z", "s"), (r"x", "ks"), (r"(?<=.)y", "i"), (r"(?<=.)h", ""), (r"(.)\1", r"\1"))
+
+
+def sound(name: str) -> str:
+    """A name as it sounds, roughly, in English spelling: one letter for one sound ("Karol" and "Carol"
+    -> "karol", "Philip" -> "filip"), doubled letters once; what a recogniser varies when it spells a name."""
+    key = name.lower()
+    for pattern, repl in _SOUNDS:
+        key = re.sub(pattern, repl, key)
+    return key or name.lower()
 
 
 def canonical(heard: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]:
@@ -78,7 +99,9 @@ def canonical(heard: Iterable[str], known: Iterable[str] = ()) -> dict[str, str]
     heard = list(heard)
     counts = Counter(heard)
     order = {name: i for i, name in reversed(list(enumerate(heard)))}
-    ranked = list(dict.fromkeys(list(known) + sorted(counts, key=lambda n: (-counts[n], order[n]))))
+    alike = {n: sum(difflib.SequenceMatcher(None, sound(n), sound(m)).ratio() * counts[m] for m in counts if m != n)
+             for n in counts}  # of spellings heard as often, the one most alike to the rest stands for them
+    ranked = list(dict.fromkeys(list(known) + sorted(counts, key=lambda n: (-counts[n], -alike[n], order[n]))))
     group = list(range(len(ranked)))  # spellings alike, joined transitively (Carl ~ Carol ~ Carroll)
     for i in range(len(ranked)):
         for j in range(i):
@@ -105,13 +128,30 @@ def votes(lines: Iterable[tuple[float, float, str, str]], known: Iterable[str] =
             continue
         name = spelt[called[i]]
         tally[(voice, name)] -= 1.0
-        for later in lines[i + 1:]:
-            if later[0] > end + ANSWER_S:
-                break
-            if later[3] and later[3] != voice:
-                tally[(later[3], name)] += 1.0
-                break
+        partners = [p for p in (_answered(lines, i), _answering(lines, i)) if p]
+        for partner in partners:
+            tally[(partner, name)] += 1.0 / len(partners)  # split when the two differ; whole when they agree
     return dict(tally)
+
+
+def _answered(lines: list[tuple[float, float, str, str]], i: int) -> str | None:
+    """The voice line i answers: that of the line just before it, when another's and ended within REPLY_S."""
+    if i == 0:
+        return None
+    start, voice = lines[i][0], lines[i][3]
+    before = lines[i - 1]
+    return before[3] if before[3] and before[3] != voice and start - before[1] <= REPLY_S else None
+
+
+def _answering(lines: list[tuple[float, float, str, str]], i: int) -> str | None:
+    """The voice answering line i: the next line in another voice begun within ANSWER_S of its end."""
+    end, voice = lines[i][1], lines[i][3]
+    for later in lines[i + 1:]:
+        if later[0] > end + ANSWER_S:
+            return None
+        if later[3] and later[3] != voice:
+            return later[3]
+    return None
 
 
 def voice_names(lines: Iterable[tuple[float, float, str, str]], taken: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -1,15 +1,26 @@
 """The built-in answerer's rules for who did and said things: who put a thing somewhere, who opened a
-piece of furniture, who said a line, what someone said about a thing."""
+piece of furniture, who said a line, what someone said about a thing.
+
+A person is answered by name only when something named them: their voice was named (by a user, an
+introduction or being called by name and answering: planners/addressing.py) and tied to what the camera saw
+of them (planners/naming.py). A deed or line of someone nobody has named ("voice:2", "person 3") is not
+guessed at: the answer is "I don't know" with the evidence of that person (the line, the moment of the
+deed) and a note saying whose it was, so that a user can name them (``mnemo name``)."""
 
 from __future__ import annotations
 
 import difflib
 import re
 
+from planners.addressing import VOICE_LABEL
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import _bare_colour, _bare_kind, _best, _clean, _seen_first
 
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
+UNNAMED = re.compile(r"^(?:person \d+|voice:\d+)$")  # the world's labels for people and voices nobody named
+# a clock time as a recogniser writes it after a time word: "at 9.45", "by 950", "at 1035" (said "nine fifty")
+_CLOCK = re.compile(r"\b(at|by|until|till)\s+"
+                    r"([01]?\d|2[0-3])[.:]?([0-5]\d)\b(?![.:]?\d)", re.IGNORECASE)
 
 
 class WhoAnswers(AnswererBase):
@@ -29,16 +40,21 @@ class WhoAnswers(AnswererBase):
         if not puts:
             return None, "unknown", [], f"never saw anyone put the {name} down"
         a = puts[-1]
-        return a.actor, "person", self.evidence(a.time, f"{a.actor} puts the {name} down", a.confidence,
-                                                entities=(a.actor, name)), ""
+        return _person(a.actor, self.evidence(a.time, f"{a.actor} puts the {name} down", a.confidence,
+                                              entities=(a.actor, name)), f"put the {name} down")
 
     def _who_opened(self, now, furniture):
-        opens = [a for a in self._opens(furniture, now) if a.actor]
+        opens = self._opens(furniture, now)
         if not opens:
-            return None, "unknown", [], f"never saw anyone open the {furniture}"
-        a = opens[-1]
-        return a.actor, "person", self.evidence(a.time, f"{a.actor} at the {furniture}", a.confidence,
-                                                entities=(a.actor,)), ""
+            return None, "unknown", [], f"never saw the {furniture} open"
+        seen = [a for a in opens if a.actor]
+        if not seen:  # opened, but nobody was seen at it: say when, not who
+            a = opens[-1]
+            return None, "unknown", self.evidence(a.time, f"the {furniture} open, nobody seen at it", a.confidence), \
+                f"saw the {furniture} open, never saw who opened it"
+        a = seen[-1]
+        return _person(a.actor, self.evidence(a.time, f"{a.actor} at the {furniture}", a.confidence,
+                                              entities=(a.actor,)), f"opened the {furniture}")
 
     def _who_said(self, now, quote):
         quote = quote.lower()
@@ -49,7 +65,7 @@ class WhoAnswers(AnswererBase):
         ratio, h = max(scored, key=lambda x: x[0])
         if ratio < 0.5 or not h[3]:
             return None, "unknown", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio), "no line like that was heard"
-        return h[3], "person", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio, entities=(h[3],)), ""
+        return _person(h[3], self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio, entities=(h[3],)), "said it")
 
     def _what_said(self, now, speaker, topic):
         """The latest line of the speaker about the topic, topic words weighted by how rare they are
@@ -79,4 +95,18 @@ class WhoAnswers(AnswererBase):
             return None, "unknown", [], f"never heard {speaker} speak of the {topic}"
         top = max(score for score, *_ in scored)
         _, h, text = [x for x in scored if x[0] >= top - 0.1][-1]
-        return text, "text", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), ""
+        return clock_words(text), "text", self.evidence(h[0], f"{h[3]}: '{h[2]}'"), ""
+
+
+def _person(who: str, evidence: list, did: str) -> tuple:
+    """(value, kind, evidence, note) answering "who": the person's name, or, for someone nobody named (a
+    voice or a person seen, by the world's label), "I don't know" with the evidence of them and a note."""
+    if UNNAMED.match(who) or VOICE_LABEL.match(who):
+        return None, "unknown", evidence, f"{who} {did}, someone nobody has named yet (mnemo name gives a name)"
+    return who, "person", evidence, ""
+
+
+def clock_words(text: str) -> str:
+    """A line with the clock times a recogniser wrote after a time word as a clock reads ("at 9.45", "by 950"
+    -> "at 9:45", "by 9:50"); other numbers stay as heard."""
+    return _CLOCK.sub(lambda m: f"{m.group(1)} {int(m.group(2))}:{m.group(3)}", text)

@@ -13,8 +13,8 @@ from dataclasses import replace
 import numpy as np
 
 from memory import perceived
-from memory.spoken import spoken
-from planners.addressing import addressed, name_lines
+from memory.spoken import entity_names, spoken
+from planners.addressing import VOICE_LABEL, addressed, name_lines
 from planners.drift import fit_drift
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
 from planners.identities import name_things
@@ -140,9 +140,30 @@ class WorldBuild(WorldActs):
         naming = name_people(self._clusters, [Line(s, e, sp) for s, e, _, sp in self.heard], self._span(),
                              self._deeds())
         rename = {f"person {c + 1}": name for c, name in naming.items()}
+        given = self._given_names()  # a name a user gave the person seen wins, and names the voice tied to them
+        voices = {naming[c]: name for c, name in given.items() if VOICE_LABEL.match(naming.get(c, ""))}
+        rename = {k: v for k, v in rename.items() if v not in given.values()}  # one person of a name: the user's
+        rename.update({f"person {c + 1}": name for c, name in given.items()})
+        self.heard = [(s, e, t, voices.get(sp, sp)) for s, e, t, sp in self.heard]
         self.people = {rename.get(n, n): replace(p, name=rename.get(n, n)) for n, p in self.people.items()}
         self.person_tracks = {t: rename.get(n, n) for t, n in self.person_tracks.items()}
         self.actions = [replace(a, actor=rename.get(a.actor, a.actor), to=rename.get(a.to, a.to)) for a in self.actions]
+
+    def _given_names(self) -> dict[int, str]:
+        """Cluster index -> the name the memory's entities give it: that of the entity most of its tracks'
+        sightings were re-identified as, when that entity has a name (a user's, ``mnemo name``)."""
+        tracks = {t: int(n.split()[1]) - 1 for t, n in self.person_tracks.items() if n.startswith("person ")}
+        votes: dict[int, Counter] = defaultdict(Counter)
+        for s in perceived.seen(self.store, kinds=("person",), until=self.until):
+            if s.entity is not None and s.track in tracks:
+                votes[tracks[s.track]][int(s.entity)] += 1
+        names = entity_names(self.store, {e for v in votes.values() for e in v})
+        out = {}
+        for cluster, counted in votes.items():
+            entity = counted.most_common(1)[0][0]
+            if entity in names and names[entity] not in out.values():
+                out[cluster] = names[entity]
+        return out
 
     def _deeds(self) -> dict[tuple[str, int], float]:
         """(voice, cluster) -> evidence that the voice is the cluster's: a line naming a thing the cluster was

@@ -47,3 +47,15 @@ def test_named_merged_and_forgotten_voices(tmp_path):
     assert speakers == {"Hello, I am Ana.": "Ana", "Nice to meet you.": "Ana", "[music]": "",
                         "See you later.": "voice:2"}
     store.close()
+
+
+def test_entity_names_follow_merges_and_skip_the_unnamed(tmp_path):
+    from memory.spoken import entity_names
+
+    store = _store(tmp_path)
+    registry = EntityRegistry(store)
+    dana, twin, nobody = (registry.add_entity("person") for _ in range(3))
+    registry.name(dana, "Dana")
+    registry.merge(dana, twin)  # re-identification split one person in two
+    assert entity_names(store, [dana, twin, nobody]) == {dana: "Dana", twin: "Dana"}
+    store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.addressing import addressed, canonical, name_lines, same_name, voice_names, votes
+from planners.addressing import addressed, canonical, name_lines, same_name, sound, voice_names, votes
 
 
 @pytest.mark.parametrize("text, name", [
@@ -17,6 +17,8 @@ from planners.addressing import addressed, canonical, name_lines, same_name, voi
     ("Could you pass me the salt, Gina?", "Gina"),  # called at the end
     ("I saw it on the table, Hugo.", "Hugo"),
     ("Ivan. Can you come here?", "Ivan"),  # the recogniser ended a sentence after the name
+    ("Hello, Ned, Bob.", "Bob"),  # a greeting misheard ("Hello there, Bob."): the name ends it
+    ("Bob, here is the mug, Alice.", "Bob"),  # a longer line: the name it opens with
     ("We can do it tomorrow, Monday.", None),  # days are no names
     ("Coming!", None),  # a word alone answers more often than it calls
     ("Done, it is on the shelf.", None),
@@ -82,6 +84,34 @@ def test_spellings_of_one_name_are_read_as_one():
     assert not same_name("voice:1", "voice:1")
     assert canonical(["Carl", "Carol", "Carol", "Bob"]) == {"Carl": "Carol", "Carol": "Carol", "Bob": "Bob"}
     assert canonical(["Carl", "Carol"], known=["Carroll"]) == {"Carl": "Carroll", "Carol": "Carroll"}
+
+
+def test_names_alike_in_sound_are_one():
+    """A recogniser spells one name many ways, from one first sound written with other letters too."""
+    assert sound("Karol") == sound("Carol") == "karol" and sound("Philip") == "filip" and sound("Chris") == "kris"
+    assert same_name("Karol", "Carol") and same_name("Kalo", "Carlo") and same_name("Alyce", "Alice")
+    assert not same_name("Bob", "Mom") and not same_name("Carol", "Sarah") and not same_name("Cecil", "Carl")
+    # of spellings heard as often, the one most alike to the others stands for them
+    assert set(canonical(["Kalo", "Carlo", "Carlok", "Carlos"]).values()) == {"Carlo"}
+
+
+def test_a_name_called_in_an_answer_is_the_answered_voice_s():
+    """ "Hello Bob." - "Hi, Alice.": the second line answers the first, so Alice is the voice it answers; the
+    next voice after it (voice:3 here) may be anyone, so one exchange splits that vote and names nobody
+    Alice; a second exchange where voice:1 is called Alice again names it."""
+    lines = [
+        (0.0, 1.0, "Hello Bob.", "voice:1"),
+        (1.3, 2.3, "Hi, Alice.", "voice:2"),
+        (5.0, 7.0, "I left the keys in the car.", "voice:3"),
+    ]
+    tally = votes(lines)
+    assert tally[("voice:2", "Bob")] == 1 and tally[("voice:1", "Alice")] == 0.5 and tally[("voice:3", "Alice")] == 0.5
+    assert voice_names(lines) == {"voice:2": "Bob"}
+    again = lines + [(60.0, 61.0, "Alice, have you seen my phone?", "voice:3"), (62.0, 63.0, "No, sorry.", "voice:1")]
+    assert voice_names(again) == {"voice:2": "Bob", "voice:1": "Alice"}
+    # the voice answered and the voice answering agree: a whole vote
+    agree = [(0.0, 1.0, "Morning.", "voice:1"), (1.2, 2.0, "Morning, Dana.", "voice:2"), (3.0, 4.0, "Hi.", "voice:1")]
+    assert votes(agree)[("voice:1", "Dana")] == 1
 
 
 def test_misheard_names_still_name_one_voice():

@@ -226,3 +226,27 @@ def test_a_line_of_a_voice_nobody_named_answers_for_a_speaker_never_named(world_
     answerer = BuiltinAnswerer(world_store)
     assert answerer.answer("Where is the thing Carol asked about at 00:02:20 now?", 150.0).value == "office"
     assert answerer.answer("Where is the thing Carol asked about at 00:01:40 now?", 150.0).value is None
+
+
+def test_someone_nobody_named_is_not_guessed_but_shown(world_store):
+    """A line of a voice nobody has named: who said it is not known by name; the answer says so and cites
+    the line, so that a user can name the voice."""
+    add_heard(world_store, [Heard("s1", 140.0, 142.0, "The plumber comes on Friday.", "voice:3")])
+    answer = BuiltinAnswerer(world_store).answer('Who said "The plumber comes on Friday"?', 150.0)
+    assert answer.value is None and answer.kind == "unknown"
+    assert "voice:3" in answer.detail["note"] and "nobody has named" in answer.detail["note"]
+    assert any("plumber" in e.note for e in answer.evidence)
+
+
+@pytest.mark.parametrize("heard, written", [
+    ("Let's meet in the bathroom at 9.45", "Let's meet in the bathroom at 9:45"),
+    ("Don't forget the dentist at 950.", "Don't forget the dentist at 9:50."),
+    ("Take out the trash by 10.35.", "Take out the trash by 10:35."),
+    ("I have 950 coins and 2.5 metres of rope.", "I have 950 coins and 2.5 metres of rope."),
+    ("Meet me at 25.10 or at 12.345.", "Meet me at 25.10 or at 12.345."),  # no clock reads so
+    ("Turn it up to 100, about 150 people come.", "Turn it up to 100, about 150 people come."),  # no time word
+])
+def test_what_was_said_writes_clock_times_as_a_clock_reads(heard, written):
+    from planners.answer_who import clock_words
+
+    assert clock_words(heard) == written
