@@ -186,9 +186,9 @@ class WhereAnswers(AnswererBase):
         thing = self._thing(name, now)
         seen = thing.seen_before(now) if thing else np.array([])
         if not len(seen):
-            if not (self.world.things or self.world.people):  # no map of things (a plain video): any sighting
-                return self._seen_when(now, "first", name)
-            return None, "unknown", [], f"the {name} was never seen"
+            # no thing of that name in the world (a plain video has no map of things; a thing seen only in
+            # glimpses the tracker never joined makes none): the first sighting a detector made of it
+            return self._seen_when(now, "first", name)
         return float(seen[0]), "time", self.evidence(float(seen[0]), f"the {name} in view"), ""
 
     def _seen_when(self, now, which, phrase):
