@@ -93,7 +93,8 @@ class CountAnswers(AnswererBase):
                 return round(stay, 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
         seen = self._seen_entering(room, t, now, exclude=person)
         if seen is None:
-            return None, "unknown", [], f"never saw {actor} in the {room} then" if p is not None else f"never saw {actor}"
+            note = f"never saw {actor} in the {room} then" if p is not None else f"never saw {actor}"
+            return None, "unknown", [], note
         name, stay = seen
         return round(stay, 1), "duration", self.evidence(t, f"{name} (asked after as {actor}) enters the {room}"), \
             f"{actor}'s track is not known by that name: {name}, seen entering the {room} then"

@@ -40,3 +40,15 @@ def test_a_piece_of_furniture_named_by_its_room_is_the_one_of_that_label(answere
     base = answerer.cut(150.0)
     assert base._pieces_named("kitchen fridge") == {"fridge"} == base._pieces_named("the fridge")
     assert base._pieces_named("office desk") == {"desk"} and base._pieces_named("kitchen sofa") == set()
+
+
+def test_a_thing_is_first_seen_at_the_first_glimpse_of_its_label_and_colour(world_store):
+    """A glimpse of a red mug at 2 s (a track of its own) comes before the red mug's first resting sighting
+    (5 s): joined to the thing or not, it is when a red mug was first seen; a label never seen is unknown."""
+    from memory.perceived import Sighting, add_sightings
+
+    add_sightings(world_store, [Sighting("s1", 2.0, 99, "object", "mug", 0.8, 3.0, 3.0, "red")])
+    answerer = BuiltinAnswerer(world_store)
+    answer = answerer.answer("When did you first see the red mug?", 150.0)
+    assert answer.kind == "time" and answer.value == 2.0, answer
+    assert not answerer.answer("When did you first see the green kettle?", 150.0).known

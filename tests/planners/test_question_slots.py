@@ -22,7 +22,8 @@ def test_names_resolve_against_the_house_words():
 
 
 def test_a_room_before_a_furniture_label_names_the_piece_in_that_room():
-    names = Names(rooms=("kitchen", "office", "dining room"), furniture=("cabinet", "sink cabinet", "dining room chair"))
+    names = Names(rooms=("kitchen", "office", "dining room"),
+                  furniture=("cabinet", "sink cabinet", "dining room chair"))
     # said as the memory calls it, or by a room the memory never put a piece of that label in: one piece, kept as said
     assert [(s.kind, s.text) for s in find_slots("How often was the office cabinet opened?", names)] == [
         ("F", "office cabinet")]
