@@ -24,6 +24,7 @@ logger = logging.getLogger("planners.builtin")  # the answerer's log, as before 
 
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"  # a clock time in a question: 10:02, 00:10:02, 00:10:02.5
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
+ROOM_EDGE = 1.0  # metres outside a room within which a piece of furniture named by that room may stand
 WORLDS = 4  # worlds cut at questions' times kept (least recently used dropped): questions at one time share one
 
 
@@ -284,15 +285,34 @@ class AnswererBase:
                 and not _spoken_to(h[2], speaker)]
 
     def _visits(self, furniture: str, now: float) -> list[Action]:
-        return self._actions("visit", now, lambda a: self._furniture_matches(furniture, a.target))
+        named = self._pieces_named(furniture)
+        return self._actions("visit", now, lambda a: a.target in named)
+
+    def _pieces_named(self, furniture: str) -> set[str]:
+        """The world's names of the pieces of furniture a name denotes: by name ("cabinet" for "office
+        cabinet" too); else, for "<room> <label>", the one piece of that label standing within ROOM_EDGE
+        metres of that room (a piece by a wall may have been put in the room behind it)."""
+        names = {self.world.furniture_name(f) for f in self.world.furniture}
+        named = {n for n in names if self._furniture_matches(furniture, n)}
+        if named:
+            return named
+        words = _clean(furniture)
+        area = next((a for a in self.world.areas if words.startswith(a.name + " ")), None)
+        if area is None:
+            return set()
+        label = words[len(area.name) + 1:]
+        near = {self.world.furniture_name(f) for f in self.world.furniture if f.name == label
+                and area.distance(float(f.xs[0]), float(f.ys[0])) <= ROOM_EDGE}
+        return near if len(near) == 1 else set()
 
     def _opens(self, furniture: str, now: float) -> list[Action]:
         """Openings of a piece of furniture seen before ``now``: from the open/closed states perception
         read on it when it read any (planners/opens.py; one that came into view already open counts:
         it came into view as it was opened, or nearly) or read off a thing taken out of it (planners/world_acts.py),
         else visits (someone lingering at it)."""
-        pieces = [f for f in self.world.furniture if self._furniture_matches(furniture, self.world.furniture_name(f))]
-        opens = self._actions("open", now, lambda a: self._furniture_matches(furniture, a.target))
+        named = self._pieces_named(furniture)
+        pieces = [f for f in self.world.furniture if self.world.furniture_name(f) in named]
+        opens = self._actions("open", now, lambda a: a.target in named)
         if opens or any(f.opens is not None for f in pieces):
             return opens
         return self._visits(furniture, now)

@@ -11,6 +11,9 @@ from planners.time_phrases import clock_seconds, parse_time
 from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action
 
 
+ENTRY_SEEN = 5.0  # seconds after an entry time named within which whoever was seen in the room then entered it
+
+
 class CountAnswers(AnswererBase):
     """How many, how long, in which order, what in a window or near a place."""
 
@@ -33,6 +36,8 @@ class CountAnswers(AnswererBase):
 
     def _count_enter(self, now, actor, room):
         person, room = self._person(actor), self._room(room)
+        if person is None or room is None:  # nobody seen goes by that name (or no such room): no count of 0
+            return None, "unknown", [], f"never saw {actor}" if person is None else f"no {room} on the map"
         return self._count(self._actions("enter", now, lambda a: a.actor == person and a.target == room),
                            f"enters the {room}")
 
@@ -44,6 +49,8 @@ class CountAnswers(AnswererBase):
 
     def _count_speak(self, now, speaker):
         lines = self._heard_from(speaker, now)
+        if not lines and self._heard_maybe_from(speaker, now):  # voices nobody named may be theirs: not "0"
+            return None, "unknown", [], f"no voice heard is known as {speaker}; voices nobody named may be theirs"
         ev = [e for h in lines[-5:] for e in self.evidence(h[0], f"{h[3]}: '{h[2]}'")]
         return len(lines), "count", ev, ""
 
@@ -72,27 +79,59 @@ class CountAnswers(AnswererBase):
         return round(end - start, 1), "duration", self.evidence(start, f"the camera in the {room}"), ""
 
     def _person_stay(self, now, actor, room, when):
+        """How long the person stayed in the room from the entry time named: measured on their track
+        (``_stay``); when their name was never learned, or their track shows no stay then, on the track of
+        whoever was seen in that room by that time (the question names the room and the time of the entry:
+        the one seen there then is the one asked about, whatever they are called)."""
+        t, person, room = clock_seconds(when), self._person(actor), self._room(room)
+        if room is None:
+            return None, "unknown", [], "no such room on the map"
+        p = self.world.people.get(person)
+        if p is not None:
+            stay = self._stay(p, person, room, t, now)
+            if stay is not None:
+                return round(stay, 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
+        seen = self._seen_entering(room, t, now, exclude=person)
+        if seen is None:
+            note = f"never saw {actor} in the {room} then" if p is not None else f"never saw {actor}"
+            return None, "unknown", [], note
+        name, stay = seen
+        return round(stay, 1), "duration", self.evidence(t, f"{name} (asked after as {actor}) enters the {room}"), \
+            f"{actor}'s track is not known by that name: {name}, seen entering the {room} then"
+
+    def _seen_entering(self, room: str, t: float, now: float, exclude: str | None) -> tuple[str, float] | None:
+        """(name, stay) of the one person seen in ``room`` within ENTRY_SEEN seconds of the entry time t
+        whose track shows a stay from t; None when nobody, or more than one such person, was."""
+        found = []
+        for name, p in self.world.people.items():
+            if name == exclude:
+                continue
+            m = (p.times >= t - 2.0) & (p.times <= min(t + ENTRY_SEEN, now))
+            if not any(self.world.room_at(x, y) == room for x, y in zip(p.xs[m], p.ys[m])):
+                continue
+            stay = self._stay(p, name, room, t, now)
+            if stay is not None:
+                found.append((name, stay))
+        return found[0] if len(found) == 1 else None
+
+    def _stay(self, p, person: str, room: str, t: float, now: float) -> float | None:
         """From the entry time named to the person's entry into another room seen after their last
         sighting in this one (before they are next seen elsewhere), else to that last sighting (before
         they are seen elsewhere or unseen for long); when they are seen elsewhere before any sighting in
-        this room, the stay went unseen and ends at the next room reached."""
-        t, person, room = clock_seconds(when), self._person(actor), self._room(room)
-        p = self.world.people.get(person)
-        if p is None:
-            return None, "unknown", [], f"never saw {actor}"
+        this room, the stay went unseen and ends at the next room reached. None: not seen there then."""
         m = (p.times < now) & (p.times >= t - 2.0)
         times = p.times[m]
         rooms = [self.world.room_at(x, y) for x, y in zip(p.xs[m], p.ys[m])]
         i = rooms.index(room) if room in rooms else len(rooms)
         away = [j for j in range(i) if times[j] > t + 1.0 and rooms[j] != room]  # (times named to the second)
         if len(away) < 2 and i == len(rooms):
-            return None, "unknown", [], f"never saw {actor} in the {room} then"
+            return None
         if len(away) >= 2:  # seen elsewhere twice after the entry, before any sighting in the room: it went unseen
             elsewhere = float(times[away[0]])
             out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
                    if t <= a.time <= elsewhere + 1.0]
             end = out[0] if out else elsewhere
-            return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
+            return max(end - t, 0.0)
         end = float(times[i])
         for j in range(i + 1, len(times)):
             if times[j] - end > VISIT_GAP * 3:
@@ -111,7 +150,7 @@ class CountAnswers(AnswererBase):
                if end - 1.0 <= a.time <= elsewhere + 1.0]
         if out:
             end = out[0]
-        return round(max(end - t, 0.0), 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
+        return max(end - t, 0.0)
 
     # ------------------------------------------------------------------------------- order
     def _order(self, now, first: Deed, second: Deed, relation: str = "before"):

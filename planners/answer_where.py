@@ -185,10 +185,11 @@ class WhereAnswers(AnswererBase):
     def _first_seen(self, now, name):
         thing = self._thing(name, now)
         seen = thing.seen_before(now) if thing else np.array([])
-        if not len(seen):
-            if not (self.world.things or self.world.people):  # no map of things (a plain video): any sighting
-                return self._seen_when(now, "first", name)
-            return None, "unknown", [], f"the {name} was never seen"
+        # a detector's first sighting of the name's label and colour, when earlier than the thing's: a glimpse
+        # appearance joined to no thing, or no thing of that name at all (a plain video has no map of things)
+        glimpse = self._seen_when(now, "first", name)
+        if not len(seen) or (glimpse[0] is not None and glimpse[0] < float(seen[0])):
+            return glimpse
         return float(seen[0]), "time", self.evidence(float(seen[0]), f"the {name} in view"), ""
 
     def _seen_when(self, now, which, phrase):

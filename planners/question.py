@@ -33,6 +33,9 @@ PLACEHOLDERS = {"T": "the object", "F": "the cupboard", "R": "the room", "P": "S
                 "Q": '"something"'}
 RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
              ("after", ("after", "later than", "following", "since", "once")))
+INTENT_DEEDS = {  # the deed of DEED_VERBS an intent asks about, where it asks about one
+    "when_enter": "enter", "count_enter": "enter", "when_open": "open", "count_open": "open",
+    "who_opened": "open", "open_duration": "open", "when_put": "put", "who_put": "put", "count_pick": "pick"}
 FIRST = ("first", "earliest", "initially", "for the first time")
 LAST = ("last", "latest", "most recent", "most recently", "lately", "recently")
 
@@ -251,9 +254,26 @@ def _prepare(text: str, names: Names) -> Query | _Unranked | None:
         return None
     have = _signature(slots)
     allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks}
+    allowed = _agreeing(allowed, _verb_kinds(text, slots))
     if not allowed:
         return None
     return _Unranked(slots, asks, which, allowed, delexicalised(text, slots))
+
+
+def _verb_kinds(text: str, slots: Sequence[Slot]) -> set[str]:
+    """The kinds of deed (DEED_VERBS) whose verbs the question holds outside its names."""
+    low = text.lower()
+    return {kind for kind, phrases in DEED_VERBS.items() for p in phrases
+            for m in re.finditer(rf"\b{re.escape(p)}\b", low) if not any(s.start <= m.start() < s.end for s in slots)}
+
+
+def _agreeing(allowed: set[str], kinds: set[str]) -> set[str]:
+    """The intents whose deed (INTENT_DEEDS) is one the question's verbs name, when any is. A name the memory
+    lacks fits a thing, a room or furniture alike: the verb tells which was meant ("how many times was the
+    wardrobe opened" counts openings, not picks; "when did someone open it" asks after the opening, not after
+    a sighting)."""
+    agree = {i for i in allowed if INTENT_DEEDS.get(i) in kinds}
+    return agree or allowed
 
 
 def _listing(text: str, slots: Sequence[Slot]) -> Query | None:

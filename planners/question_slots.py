@@ -84,6 +84,7 @@ def find_slots(text: str, names: Names) -> list[Slot]:
     for m in re.finditer(_CLOCK, text):
         claim("C", m.group(0), m.start(), m.end())
     known = [(n, "R") for n in names.rooms] + [(n, "F") for n in names.furniture] + [(n, "T") for n in names.things]
+    _room_furniture(text, names, claim)
     for name, kind in sorted(set(known), key=lambda x: -len(x[0])):
         if not name.strip():
             continue
@@ -96,6 +97,19 @@ def find_slots(text: str, names: Names) -> list[Slot]:
         for m in re.finditer(r"\b(?:someone|somebody|anyone|anybody|people)\b", text, re.I):
             claim("N", m.group(0).lower(), m.start(), m.end())
     return sorted(slots, key=lambda s: s.start)
+
+
+def _room_furniture(text: str, names: Names, claim) -> None:
+    """A room's name before a furniture label the memory knows ("the kitchen cabinet", "the office desk") is
+    one piece of furniture, the one in that room: people tell pieces of one label apart by their rooms. It
+    keeps the memory's name when the memory has one so called, else the words as said."""
+    labels = {f.split()[-1] for f in names.furniture if f.strip()}
+    known = {f.lower(): f for f in names.furniture}
+    for room in sorted((r for r in names.rooms if r.strip()), key=len, reverse=True):
+        for label in labels:
+            for m in re.finditer(rf"(?:\b{_ARTICLE}\s+)?\b{re.escape(room)}\s+{re.escape(label)}\b", text, re.I):
+                said = f"{room} {label}".lower()
+                claim("F", known.get(said, said), m.start(), m.end())
 
 
 def _colour_things(text: str, names: Names, claim) -> None:

@@ -26,6 +26,13 @@ from planners.world_base import (
     VISIT_RADIUS, VISIT_SECONDS, Action, Stay, Thing)
 from planners.world_acts import CONFIDENCE, WorldActs
 
+# sightings a track needs to count: one. A one-frame track was dropped as a likely false detection, but at the
+# profiles' detection rate (1 Hz) a moving camera breaks most tracks after a frame, so that dropped most of
+# what was seen (things seen in glimpses, people walking); false detections that persist are not one-frame
+# anyway (EVAL.md). Things and people are made from tracks joined by appearance, and a thing of fewer than
+# MIN_SIGHTINGS sightings has no resting place, so a lone false detection still places nothing.
+MIN_TRACK = 1
+
 
 class WorldBuild(WorldActs):
     """The pipeline that fills a world's state from its memory (``_build``)."""
@@ -57,8 +64,8 @@ class WorldBuild(WorldActs):
         person_tracks: list[tuple[int, list[tuple]]] = []
         object_tracks: list[tuple[str, list[tuple]]] = []
         for track, items in tracks.items():
-            if len(items) < 2:
-                continue  # a one-frame track is most likely a false detection
+            if len(items) < MIN_TRACK:
+                continue
             kind = Counter(r[4] for r in items).most_common(1)[0][0]
             label = Counter(r[5] for r in items).most_common(1)[0][0]
             if kind == "person":

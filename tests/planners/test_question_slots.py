@@ -19,3 +19,15 @@ def test_names_resolve_against_the_house_words():
     assert [(s.kind, s.text) for s in find_slots("Carol left; when did Dave come back?", NAMES)] == [
         ("P", "Carol"), ("P", "Dave")]
     assert find_slots("Count the times.", NAMES) == []
+
+
+def test_a_room_before_a_furniture_label_names_the_piece_in_that_room():
+    names = Names(rooms=("kitchen", "office", "dining room"),
+                  furniture=("cabinet", "sink cabinet", "dining room chair"))
+    # said as the memory calls it, or by a room the memory never put a piece of that label in: one piece, kept as said
+    assert [(s.kind, s.text) for s in find_slots("How often was the office cabinet opened?", names)] == [
+        ("F", "office cabinet")]
+    assert [(s.kind, s.text) for s in find_slots("When did Bob sit on the dining room chair?", names)] == [
+        ("P", "Bob"), ("F", "dining room chair")]
+    assert [(s.kind, s.text) for s in find_slots("Did Alice go into the kitchen after the cabinet?", names)] == [
+        ("P", "Alice"), ("R", "kitchen"), ("F", "cabinet")]  # a room alone is a room
