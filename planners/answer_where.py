@@ -6,20 +6,42 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import _seen_first, _spoken_to
-from planners.seen import sightings_of, wanted
+from planners.seen import placed_sightings, sightings_of, wanted
 from planners.time_phrases import clock_seconds
 from planners.addressing import addressed
 from planners.world import Action
+from planners.world_base import MOVE_DISTANCE, STAY_RADIUS
 from planners.world_acts import HANDOVER_BAR
 
 SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
 REQUEST = re.compile(r"\b(?:bring|fetch|get|carry|need|want|pass)\b", re.IGNORECASE)  # verbs of asking for a thing
 SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
+AT_GAP = 2.0  # seconds: a thing seen this shortly before a time was where it was seen then
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a thing was seen: a room, the sightings that say so, and why."""
+
+    room: str
+    start: float  # the first of the sightings that say so
+    end: float  # ... the last
+    count: int  # how many
+    x: float  # metres, drift taken out
+    y: float
+    note: str  # what was seen, as evidence says it
+    entities: tuple[str, ...] = ()  # the world's thing, when one was seen
+
+    @property
+    def confidence(self) -> float:
+        """How surely the thing is there: more sightings say more (a world's thing's more than a label's)."""
+        return min(1.0, 0.4 + 0.1 * self.count + (0.2 if self.entities else 0.0))
 
 
 class WhereAnswers(AnswererBase):
@@ -35,21 +57,73 @@ class WhereAnswers(AnswererBase):
 
     # ------------------------------------------------------------------------------- where
     def _where_now(self, now, name):
-        thing = self._thing(name, now)
-        stay = self.world.stay_at(thing, now) if thing else None
-        if stay is None:
+        place = self._place(name, now, now)
+        if place is None:
             return self._not_seen(name, now, f"the {name} was not seen before")
-        return stay.room, "room", self.evidence(min(stay.end, now), f"the {name} in the {stay.room}",
-                                                entities=(thing.name,)), ""
+        return place.room, "room", self.evidence(min(place.end, now), place.note, place.confidence,
+                                                 entities=place.entities), ""
 
     def _where_at(self, now, name, when):
         t = clock_seconds(when)
-        thing = self._thing(name, now)
-        stay = self.world.stay_at(thing, min(t + 1.0, now)) if thing else None
-        if stay is None:
+        place = self._place(name, min(t + 1.0, now), now)
+        if place is None:
             return self._not_seen(name, min(t + 1.0, now), f"the {name} was not seen by {when}")
-        return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}",
-                                                entities=(thing.name,)), ""
+        return place.room, "room", self.evidence(min(place.start, now), place.note, place.confidence,
+                                                 entities=place.entities), ""
+
+    def _place(self, name: str, t: float, now: float) -> "Place | None":
+        """Where the thing was at time t, from what was seen before ``now``: the world's thing of that name
+        (its resting place, or where it was seen after it), else every detection of its label and colour;
+        when it was not seen by t, where it was first seen after t (things mostly stay where they are)."""
+        thing = self._thing(name, now)
+        times = xs = ys = None
+        if thing is not None:
+            times, xs, ys = thing.times, thing.xs, thing.ys
+        if thing is None or not np.any(times < now):
+            want = wanted(name)
+            if not want.labels:
+                return None
+            found = placed_sightings(self.store, want, until=now)
+            if not len(found):
+                return None
+            dxs, dys = self.world.drift.at(found.times)
+            times, xs, ys, thing = found.times, found.xs + dxs, found.ys + dys, None
+        before = self._seen_place(times, xs, ys, times < t, last=True)
+        if before is not None and thing is not None:
+            before = self._rested(thing, t, before)
+        if before is not None and before.end >= t - AT_GAP:
+            return before
+        after = self._seen_place(times, xs, ys, (times >= t) & (times < now), last=False)
+        if after is None or (before is not None and t - before.end <= after.start - t):
+            return before
+        return replace(after, note=f"{after.note} after that time")
+
+    def _seen_place(self, times, xs, ys, among, last: bool) -> "Place | None":
+        """The place of the latest (``last``) or earliest sighting among ``among``, with the sightings next
+        to it in time that lie within STAY_RADIUS of it (its run there); its room as the camera saw it."""
+        idx = np.flatnonzero(among)
+        if not len(idx):
+            return None
+        order = idx[::-1] if last else idx
+        anchor = int(order[0])
+        run = []
+        for i in order:
+            if np.hypot(xs[i] - xs[anchor], ys[i] - ys[anchor]) > STAY_RADIUS:
+                break
+            run.append(int(i))
+        run.sort()
+        x, y = float(np.median(xs[run])), float(np.median(ys[run]))
+        room = self.world.seen_from(x, y, times[run])
+        return Place(room, float(times[run[0]]), float(times[run[-1]]), len(run), x, y, "seen")
+
+    def _rested(self, thing, t: float, seen: "Place") -> "Place":
+        """The thing's resting place by t when its latest sightings are there (many sightings say more than
+        a few), else where those sightings were: it was moved after it last rested."""
+        stay = self.world.stay_at(thing, t)
+        if stay is None or np.hypot(stay.x - seen.x, stay.y - seen.y) > MOVE_DISTANCE:
+            return replace(seen, entities=(thing.name,), note=f"the {thing.name} seen in the {seen.room}")
+        return Place(stay.room, stay.start, max(stay.end, seen.end), stay.count, stay.x, stay.y,
+                     f"the {thing.name} in the {stay.room}", (thing.name,))
 
     def _object_in(self, text: str) -> str | None:
         """The known thing a heard line names (robust to a misheard word)."""

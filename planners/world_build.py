@@ -56,19 +56,27 @@ class WorldBuild(WorldActs):
         by_name: dict[tuple[str, str], list[tuple]] = defaultdict(list)
         person_tracks: list[tuple[int, list[tuple]]] = []
         object_tracks: list[tuple[str, list[tuple]]] = []
+        objects: dict[int | tuple, list[tuple]] = defaultdict(list)
+        entity_of = perceived.track_entities(self.store, until=self.until)
         for track, items in tracks.items():
+            kind = Counter(r[4] for r in items).most_common(1)[0][0]
+            if kind == "object":  # the tracks ingest re-identified as one entity are one thing's
+                objects[entity_of.get(track, ("track", track))].extend(items)
+                continue
             if len(items) < 2:
                 continue  # a one-frame track is most likely a false detection
-            kind = Counter(r[4] for r in items).most_common(1)[0][0]
             label = Counter(r[5] for r in items).most_common(1)[0][0]
             if kind == "person":
                 person_tracks.append((track, items))
-                continue
-            if kind == "object":
-                object_tracks.append((label, items))
             else:
                 by_name[(kind, label)].extend(items)
         vectors = dict(self._track_appearance("object"))
+        for items in objects.values():
+            if len(items) < 2:
+                continue  # a thing seen once is most likely a false detection
+            items.sort(key=lambda r: (r[2], r[0]))
+            object_tracks.append((Counter(r[5] for r in items).most_common(1)[0][0], items))
+        vectors = _group_vectors(object_tracks, vectors)
         for name, items in name_things(object_tracks, vectors, [h[2] for h in self.heard]):
             by_name[("object", name)].extend(items)
         for (kind, name), items in by_name.items():
@@ -270,6 +278,19 @@ class WorldBuild(WorldActs):
                         out.append(Action("visit", start, t, actors.most_common(1)[0][0], self.furniture_name(f)))
                     start = None
         return out
+
+
+def _group_vectors(groups: list[tuple[str, list[tuple]]], vectors: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """The unit mean appearance vector of each group of tracks' sightings (its tracks' vectors weighted by
+    their sightings), keyed by the track of the group's first sighting, as planners/identities.py reads it."""
+    out = {}
+    for _, items in groups:
+        counts = Counter(r[3] for r in items)
+        have = [(vectors[t], n) for t, n in counts.items() if t in vectors]
+        if have:
+            v = sum(n * vec for vec, n in have)
+            out[items[0][3]] = v / max(float(np.linalg.norm(v)), 1e-9)
+    return out
 
 
 def _seen_confidence(a: Action) -> Action:
