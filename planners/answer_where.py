@@ -73,30 +73,51 @@ class WhereAnswers(AnswererBase):
 
     def _place(self, name: str, t: float, now: float) -> "Place | None":
         """Where the thing was at time t, from what was seen before ``now``: the world's thing of that name
-        (its resting place, or where it was seen after it), else every detection of its label and colour;
-        when it was not seen by t, where it was first seen after t (things mostly stay where they are)."""
+        (its resting place, or where it was seen after it); else every placed detection of its label and
+        colour; else the room the camera was in when one was in view without a position."""
         thing = self._thing(name, now)
-        times = xs = ys = None
-        if thing is not None:
-            times, xs, ys = thing.times, thing.xs, thing.ys
-        if thing is None or not np.any(times < now):
-            want = wanted(name)
-            if not want.labels:
-                return None
-            found = placed_sightings(self.store, want, until=now)
-            if not len(found):
-                return None
-            dxs, dys = self.world.drift.at(found.times)
-            times, xs, ys, thing = found.times, found.xs + dxs, found.ys + dys, None
+        if thing is not None and np.any(thing.times < now):
+            return self._nearest_place(thing.times, thing.xs, thing.ys, t, now, thing, name)
+        want = wanted(name)
+        if not want.labels:
+            return None
+        found = placed_sightings(self.store, want, until=now)
+        if not len(found):
+            return self._in_view(want, name, t, now)
+        dxs, dys = self.world.drift.at(found.times)
+        return self._nearest_place(found.times, found.xs + dxs, found.ys + dys, t, now, None, name)
+
+    def _nearest_place(self, times, xs, ys, t: float, now: float, thing, name: str) -> "Place | None":
+        """Where the sightings (before ``now``) nearest in time to t put the thing: the latest before t (its
+        resting place there, for a world's thing), unless it ended more than AT_GAP seconds before t and
+        the first sighting after t is nearer in time (not seen by t: things mostly stay where they are)."""
         before = self._seen_place(times, xs, ys, times < t, last=True)
         if before is not None and thing is not None:
             before = self._rested(thing, t, before)
+        elif before is not None:
+            before = replace(before, note=f"a {name} detected in the {before.room}")
         if before is not None and before.end >= t - AT_GAP:
             return before
         after = self._seen_place(times, xs, ys, (times >= t) & (times < now), last=False)
         if after is None or (before is not None and t - before.end <= after.start - t):
             return before
-        return replace(after, note=f"{after.note} after that time")
+        what = f"the {thing.name}" if thing is not None else f"a {name}"
+        return replace(after, entities=(thing.name,) if thing is not None else (),
+                       note=f"{what} first seen after that time, in the {after.room}")
+
+    def _in_view(self, want, name: str, t: float, now: float) -> "Place | None":
+        """No placed detection: the room the camera was in at the detection (without a position: too near,
+        cut by the frame's edge) nearest in time to t; what is in view is mostly in the camera's room."""
+        hits = [s for s in sightings_of(self.store, want, until=now) if s.time < now]
+        if not hits:
+            return None
+        before, after = [s for s in hits if s.time < t], [s for s in hits if s.time >= t]
+        near = before[-1] if before and (not after or t - before[-1].time <= after[0].time - t) else after[0]
+        room = self.world.agent_room(near.time)
+        if not room:
+            return None
+        return Place(room, near.time, near.time, 1, float("nan"), float("nan"),
+                     f"a {name} in view while the camera was in the {room}")
 
     def _seen_place(self, times, xs, ys, among, last: bool) -> "Place | None":
         """The place of the latest (``last``) or earliest sighting among ``among``, with the sightings next
@@ -122,8 +143,10 @@ class WhereAnswers(AnswererBase):
         stay = self.world.stay_at(thing, t)
         if stay is None or np.hypot(stay.x - seen.x, stay.y - seen.y) > MOVE_DISTANCE:
             return replace(seen, entities=(thing.name,), note=f"the {thing.name} seen in the {seen.room}")
-        return Place(stay.room, stay.start, max(stay.end, seen.end), stay.count, stay.x, stay.y,
-                     f"the {thing.name} in the {stay.room}", (thing.name,))
+        during = thing.times[(thing.times >= stay.start) & (thing.times <= stay.end)]
+        room = self.world.seen_from(stay.x, stay.y, during)  # near a wall, the room it was seen from
+        return Place(room, stay.start, max(stay.end, seen.end), stay.count, stay.x, stay.y,
+                     f"the {thing.name} in the {room}", (thing.name,))
 
     def _object_in(self, text: str) -> str | None:
         """The known thing a heard line names (robust to a misheard word)."""
