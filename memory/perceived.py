@@ -217,6 +217,17 @@ def appearances(store: "MemoryStore", kind: str, until: float | None = None) -> 
                          "AND time <= ?", (kind, _until(until))).fetchall()
 
 
+def track_entities(store: "MemoryStore", until: float | None = None) -> dict[int, int]:
+    """track -> the entity ingest re-identified it as, for the tracks seen by ``until`` that have one (none
+    in a memory that predates entities, or written by a log that knows no entities)."""
+    with store._read() as c:
+        if "entity" not in _sighting_columns(c):
+            return {}
+        rows = c.execute("SELECT DISTINCT track, entity FROM sightings WHERE entity IS NOT NULL AND time <= ?",
+                         (_until(until),)).fetchall()
+    return {int(track): int(entity) for track, entity in rows}
+
+
 def heard(store: "MemoryStore", after_id: int = 0, until: float | None = None) -> list[tuple]:
     """Rows (id, stream, start, end, text, speaker) with id > after_id (and ended by ``until``, when given:
     a recogniser gives a line once it ends), by start."""

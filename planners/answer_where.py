@@ -6,20 +6,42 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import _seen_first, _spoken_to
-from planners.seen import sightings_of, wanted
+from planners.seen import placed_sightings, sightings_of, wanted
 from planners.time_phrases import clock_seconds
 from planners.addressing import addressed
 from planners.world import Action
+from planners.world_base import MOVE_DISTANCE, STAY_RADIUS
 from planners.world_acts import HANDOVER_BAR
 
 SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
 REQUEST = re.compile(r"\b(?:bring|fetch|get|carry|need|want|pass)\b", re.IGNORECASE)  # verbs of asking for a thing
 SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
+AT_GAP = 2.0  # seconds: a thing seen this shortly before a time was where it was seen then
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a thing was seen: a room, the sightings that say so, and why."""
+
+    room: str
+    start: float  # the first of the sightings that say so
+    end: float  # ... the last
+    count: int  # how many
+    x: float  # metres, drift taken out
+    y: float
+    note: str  # what was seen, as evidence says it
+    entities: tuple[str, ...] = ()  # the world's thing, when one was seen
+
+    @property
+    def confidence(self) -> float:
+        """How surely the thing is there: more sightings say more (a world's thing's more than a label's)."""
+        return min(1.0, 0.4 + 0.1 * self.count + (0.2 if self.entities else 0.0))
 
 
 class WhereAnswers(AnswererBase):
@@ -35,21 +57,96 @@ class WhereAnswers(AnswererBase):
 
     # ------------------------------------------------------------------------------- where
     def _where_now(self, now, name):
-        thing = self._thing(name, now)
-        stay = self.world.stay_at(thing, now) if thing else None
-        if stay is None:
+        place = self._place(name, now, now)
+        if place is None:
             return self._not_seen(name, now, f"the {name} was not seen before")
-        return stay.room, "room", self.evidence(min(stay.end, now), f"the {name} in the {stay.room}",
-                                                entities=(thing.name,)), ""
+        return place.room, "room", self.evidence(min(place.end, now), place.note, place.confidence,
+                                                 entities=place.entities), ""
 
     def _where_at(self, now, name, when):
         t = clock_seconds(when)
-        thing = self._thing(name, now)
-        stay = self.world.stay_at(thing, min(t + 1.0, now)) if thing else None
-        if stay is None:
+        place = self._place(name, min(t + 1.0, now), now)
+        if place is None:
             return self._not_seen(name, min(t + 1.0, now), f"the {name} was not seen by {when}")
-        return stay.room, "room", self.evidence(stay.start, f"the {name} in the {stay.room}",
-                                                entities=(thing.name,)), ""
+        return place.room, "room", self.evidence(min(place.start, now), place.note, place.confidence,
+                                                 entities=place.entities), ""
+
+    def _place(self, name: str, t: float, now: float) -> "Place | None":
+        """Where the thing was at time t, from what was seen before ``now``: the world's thing of that name
+        (its resting place, or where it was seen after it); else every placed detection of its label and
+        colour; else the room the camera was in when one was in view without a position."""
+        thing = self._thing(name, now)
+        if thing is not None and np.any(thing.times < now):
+            return self._nearest_place(thing.times, thing.xs, thing.ys, t, now, thing, name)
+        want = wanted(name)
+        if not want.labels:
+            return None
+        found = placed_sightings(self.store, want, until=now)
+        if not len(found):
+            return self._in_view(want, name, t, now)
+        dxs, dys = self.world.drift.at(found.times)
+        return self._nearest_place(found.times, found.xs + dxs, found.ys + dys, t, now, None, name)
+
+    def _nearest_place(self, times, xs, ys, t: float, now: float, thing, name: str) -> "Place | None":
+        """Where the sightings (before ``now``) nearest in time to t put the thing: the latest before t (its
+        resting place there, for a world's thing), unless it ended more than AT_GAP seconds before t and
+        the first sighting after t is nearer in time (not seen by t: things mostly stay where they are)."""
+        before = self._seen_place(times, xs, ys, times < t, last=True)
+        if before is not None and thing is not None:
+            before = self._rested(thing, t, before)
+        elif before is not None:
+            before = replace(before, note=f"a {name} detected in the {before.room}")
+        if before is not None and before.end >= t - AT_GAP:
+            return before
+        after = self._seen_place(times, xs, ys, (times >= t) & (times < now), last=False)
+        if after is None or (before is not None and t - before.end <= after.start - t):
+            return before
+        what = f"the {thing.name}" if thing is not None else f"a {name}"
+        return replace(after, entities=(thing.name,) if thing is not None else (),
+                       note=f"{what} first seen after that time, in the {after.room}")
+
+    def _in_view(self, want, name: str, t: float, now: float) -> "Place | None":
+        """No placed detection: the room the camera was in at the detection (without a position: too near,
+        cut by the frame's edge) nearest in time to t; what is in view is mostly in the camera's room."""
+        hits = [s for s in sightings_of(self.store, want, until=now) if s.time < now]
+        if not hits:
+            return None
+        before, after = [s for s in hits if s.time < t], [s for s in hits if s.time >= t]
+        near = before[-1] if before and (not after or t - before[-1].time <= after[0].time - t) else after[0]
+        room = self.world.agent_room(near.time)
+        if not room:
+            return None
+        return Place(room, near.time, near.time, 1, float("nan"), float("nan"),
+                     f"a {name} in view while the camera was in the {room}")
+
+    def _seen_place(self, times, xs, ys, among, last: bool) -> "Place | None":
+        """The place of the latest (``last``) or earliest sighting among ``among``, with the sightings next
+        to it in time that lie within STAY_RADIUS of it (its run there); its room as the camera saw it."""
+        idx = np.flatnonzero(among)
+        if not len(idx):
+            return None
+        order = idx[::-1] if last else idx
+        anchor = int(order[0])
+        run = []
+        for i in order:
+            if np.hypot(xs[i] - xs[anchor], ys[i] - ys[anchor]) > STAY_RADIUS:
+                break
+            run.append(int(i))
+        run.sort()
+        x, y = float(np.median(xs[run])), float(np.median(ys[run]))
+        room = self.world.seen_from(x, y, times[run])
+        return Place(room, float(times[run[0]]), float(times[run[-1]]), len(run), x, y, "seen")
+
+    def _rested(self, thing, t: float, seen: "Place") -> "Place":
+        """The thing's resting place by t when its latest sightings are there (many sightings say more than
+        a few), else where those sightings were: it was moved after it last rested."""
+        stay = self.world.stay_at(thing, t)
+        if stay is None or np.hypot(stay.x - seen.x, stay.y - seen.y) > MOVE_DISTANCE:
+            return replace(seen, entities=(thing.name,), note=f"the {thing.name} seen in the {seen.room}")
+        during = thing.times[(thing.times >= stay.start) & (thing.times <= stay.end)]
+        room = self.world.seen_from(stay.x, stay.y, during)  # near a wall, the room it was seen from
+        return Place(room, stay.start, max(stay.end, seen.end), stay.count, stay.x, stay.y,
+                     f"the {thing.name} in the {room}", (thing.name,))
 
     def _object_in(self, text: str) -> str | None:
         """The known thing a heard line names (robust to a misheard word)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from memory.perceived import Seen, seen
+import numpy as np
+
+from memory.perceived import Seen, seen, sightings
 
 PEOPLE = frozenset({"person", "people", "persons", "someone", "somebody", "anyone", "anybody", "man", "men",
                     "woman", "women", "child", "children", "kid", "kids", "human", "humans", "boy", "girl"})
@@ -58,3 +60,25 @@ def sightings_of(store, want: Wanted, until: float | None = None) -> list[Seen]:
         return []
     rows = seen(store, kinds=want.kinds, labels=want.labels, until=until)
     return [s for s in rows if not want.colour or s.colour == want.colour]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The placed sightings of what a phrase names, by time (positions as stored: raw odometry frame)."""
+
+    times: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
+def placed_sightings(store, want: Wanted, until: float | None = None) -> Placed:
+    """The sightings with a position of the things ``want`` names (labels, and colour when one is named;
+    never people), up to ``until``: every detection, whatever track or entity it was given, as a
+    detector read it."""
+    rows = [r for r in sightings(store, until=until)
+            if r[4] not in ("person", "face") and r[5] in want.labels and (not want.colour or r[6] == want.colour)]
+    return Placed(np.array([r[2] for r in rows], float), np.array([r[8] for r in rows], float),
+                  np.array([r[9] for r in rows], float))

@@ -122,7 +122,9 @@ class WorldBase:
 
     def seen_from(self, x: float, y: float, times: np.ndarray) -> str:
         """The room of a thing at (x, y) seen at ``times``: where its position falls, unless that is
-        near a wall and the camera saw it from the other side (walls hide; the camera's room wins)."""
+        near a wall and the camera saw it from the other side (walls hide; the camera's room wins). Only
+        a room within WALL_MARGIN of the position is the other side: a camera in a room farther away saw
+        the thing through a doorway, and an outer wall has no other side."""
         room = self.room_at(x, y)
         inside = [a for a in self.areas if a.name == room]
         margin = min(x - inside[0].x0, inside[0].x1 - x, y - inside[0].y0, inside[0].y1 - y) if inside else 0.0
@@ -133,9 +135,11 @@ class WorldBase:
         # seen through a doorway from afar says little: the nearer the camera, the more its room counts
         cx, cy = self._camera_xy
         far = np.maximum(np.hypot(cx[idx] - x, cy[idx] - y), 0.5)
+        behind = {a.name for a in self.areas if a.distance(x, y) <= WALL_MARGIN}
         votes: Counter = Counter()
         for i, d in zip(idx, far):
-            votes[rooms[i]] += 1.0 / d ** 2
+            if rooms[i] in behind:
+                votes[rooms[i]] += 1.0 / d ** 2
         return votes.most_common(1)[0][0] if votes else room
 
     @property

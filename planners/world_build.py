@@ -26,11 +26,12 @@ from planners.world_base import (
     VISIT_RADIUS, VISIT_SECONDS, Action, Stay, Thing)
 from planners.world_acts import CONFIDENCE, WorldActs
 
-# sightings a track needs to count: one. A one-frame track was dropped as a likely false detection, but at the
-# profiles' detection rate (1 Hz) a moving camera breaks most tracks after a frame, so that dropped most of
-# what was seen (things seen in glimpses, people walking); false detections that persist are not one-frame
-# anyway (EVAL.md). Things and people are made from tracks joined by appearance, and a thing of fewer than
-# MIN_SIGHTINGS sightings has no resting place, so a lone false detection still places nothing.
+# sightings a person's or a piece of furniture's track needs to count: one. A one-frame track was dropped as a
+# likely false detection, but at the profiles' detection rate (1 Hz) a moving camera breaks most tracks after a
+# frame, so that dropped most of what was seen (people walking, furniture in glimpses); false detections that
+# persist are not one-frame anyway (EVAL.md). A thing's tracks are first joined by the entity ingest
+# re-identified them as, and a thing seen once in all is dropped (below); a thing of fewer than MIN_SIGHTINGS
+# sightings has no resting place, so a lone false detection still places nothing.
 MIN_TRACK = 1
 
 
@@ -63,19 +64,27 @@ class WorldBuild(WorldActs):
         by_name: dict[tuple[str, str], list[tuple]] = defaultdict(list)
         person_tracks: list[tuple[int, list[tuple]]] = []
         object_tracks: list[tuple[str, list[tuple]]] = []
+        objects: dict[int | tuple, list[tuple]] = defaultdict(list)
+        entity_of = perceived.track_entities(self.store, until=self.until)
         for track, items in tracks.items():
+            kind = Counter(r[4] for r in items).most_common(1)[0][0]
+            if kind == "object":  # the tracks ingest re-identified as one entity are one thing's
+                objects[entity_of.get(track, ("track", track))].extend(items)
+                continue
             if len(items) < MIN_TRACK:
                 continue
-            kind = Counter(r[4] for r in items).most_common(1)[0][0]
             label = Counter(r[5] for r in items).most_common(1)[0][0]
             if kind == "person":
                 person_tracks.append((track, items))
-                continue
-            if kind == "object":
-                object_tracks.append((label, items))
             else:
                 by_name[(kind, label)].extend(items)
         vectors = dict(self._track_appearance("object"))
+        for items in objects.values():
+            if len(items) < 2:
+                continue  # a thing seen once is most likely a false detection
+            items.sort(key=lambda r: (r[2], r[0]))
+            object_tracks.append((Counter(r[5] for r in items).most_common(1)[0][0], items))
+        vectors = _group_vectors(object_tracks, vectors)
         for name, items in name_things(object_tracks, vectors, [h[2] for h in self.heard]):
             by_name[("object", name)].extend(items)
         for (kind, name), items in by_name.items():
@@ -298,6 +307,19 @@ class WorldBuild(WorldActs):
                         out.append(Action("visit", start, t, actors.most_common(1)[0][0], self.furniture_name(f)))
                     start = None
         return out
+
+
+def _group_vectors(groups: list[tuple[str, list[tuple]]], vectors: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """The unit mean appearance vector of each group of tracks' sightings (its tracks' vectors weighted by
+    their sightings), keyed by the track of the group's first sighting, as planners/identities.py reads it."""
+    out = {}
+    for _, items in groups:
+        counts = Counter(r[3] for r in items)
+        have = [(vectors[t], n) for t, n in counts.items() if t in vectors]
+        if have:
+            v = sum(n * vec for vec, n in have)
+            out[items[0][3]] = v / max(float(np.linalg.norm(v)), 1e-9)
+    return out
 
 
 def _seen_confidence(a: Action) -> Action:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from memory.perceived import Seen, Sighting, add_sightings, seen, sightings
+from memory.perceived import Seen, Sighting, add_sightings, seen, sightings, track_entities
 from memory.store import MemoryStore
 
 
@@ -87,4 +87,16 @@ def test_a_memory_whose_positions_were_required_is_rebuilt_with_its_rows(tmp_pat
     assert [(s.label, s.colour, s.entity) for s in seen(store)] == [("mug", "red", None), ("person", "", 1)]
     columns = {r[1]: r[3] for r in store._conn.execute("PRAGMA table_info(sightings)")}
     assert columns["x"] == 0 and "entity" in columns and "box" in columns
+    store.close()
+
+
+def test_track_entities_maps_each_track_to_its_entity_by_a_time(tmp_path):
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("s", "test://s")
+    add_sightings(store, [Sighting("s", 1.0, 1, "object", "mug", 0.8, 1.0, 2.0, "red", entity=7),
+                          Sighting("s", 2.0, 2, "object", "mug", 0.8, None, None, "red", entity=7),
+                          Sighting("s", 3.0, 3, "object", "cup", 0.8, 1.0, 2.0, "blue", entity=9),
+                          Sighting("s", 4.0, 4, "object", "pen", 0.8, 1.0, 2.0)])  # no entity: not mapped
+    assert track_entities(store) == {1: 7, 2: 7, 3: 9}
+    assert track_entities(store, until=2.5) == {1: 7, 2: 7}
     store.close()
