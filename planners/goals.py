@@ -59,10 +59,42 @@ def label_matches(label: str, wanted: str) -> bool:
     return bool(wanted) and (label == wanted or label.split()[-1] == wanted or wanted.split()[-1] == label)
 
 
+def named_tracks(store, name: str, until: float | None = None) -> set[tuple[str, float, int]]:
+    """(stream, time, track) of the sightings of the entities memory named or aliased ``name`` (a person
+    a user or a transcript named: "Alice"), through merges; empty when memory names no entity so."""
+    from memory.entities import EntityNotFound, EntityRegistry
+
+    if not name:
+        return set()
+    try:
+        registry = EntityRegistry(store)
+    except PermissionError:  # a read-only memory made before entities: nothing is named in it
+        return set()
+    ids = set(registry.find(name))
+    if not ids:
+        return set()
+    out = set()
+    roots: dict[int, int | None] = {}
+    for s in seen(store, until=until):
+        if s.entity is None:
+            continue
+        if s.entity not in roots:
+            try:
+                roots[s.entity] = registry.resolve(s.entity)
+            except EntityNotFound:
+                roots[s.entity] = None
+        if roots[s.entity] in ids:
+            out.add((s.stream, s.time, s.track))
+    return out
+
+
 def matching_sightings(store, label: str, since: float | None = None, until: float | None = None) -> list[tuple]:
-    """Placed sightings (id, stream, time, track, kind, label, colour, score, x, y, state) of ``label``."""
+    """Placed sightings (id, stream, time, track, kind, label, colour, score, x, y, state) of ``label``: a
+    detector's label, or the name of an entity memory named (``named_tracks``)."""
     rows = sightings(store, until=until)
-    return [r for r in rows if label_matches(r[5], label) and (since is None or r[2] >= since)]
+    named = named_tracks(store, label, until)
+    return [r for r in rows if (label_matches(r[5], label) or (r[1], r[2], r[3]) in named)
+            and (since is None or r[2] >= since)]
 
 
 VIEW_M = 1.5  # an unplaced sighting is put this far ahead of the camera that made it
@@ -75,9 +107,11 @@ def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tu
     from memory.lookups import pose_near
 
     placed = {(r[1], r[2], r[3]) for r in matching_sightings(store, label, until=until)}
+    named = named_tracks(store, label, until)
     out = []
     for s in seen(store, labels=(), until=until):
-        if not label_matches(s.label, label) or (s.stream, s.time, s.track) in placed:
+        key = (s.stream, s.time, s.track)
+        if not (label_matches(s.label, label) or key in named) or key in placed:
             continue
         pose = pose_near(store, s.stream, s.time, within=1.0)
         if pose is None:

@@ -90,6 +90,22 @@ def test_plan_bring_and_last_seen(store):
     assert len(last.goals) == 1 and (last.steps[0].x, last.steps[0].y) == pytest.approx(LAST)
 
 
+def test_last_seen_a_named_person_follows_that_entity(store):
+    from memory.entities import EntityRegistry
+
+    registry = EntityRegistry(store)
+    alice, other = registry.add_entity("person", name="Alice"), registry.add_entity("person")
+    add_sightings(store, [Sighting("cam", 90.0 + k, 20, "person", "person", 0.9, 1.5, 6.5, entity=alice)
+                          for k in range(2)]
+                  + [Sighting("cam", 104.0, 21, "person", "person", 0.9, 6.0, 1.0, entity=other)])
+    plan = make_plan(store, "Go to where you last saw Alice.", at=110.0)
+    assert plan.instruction.label == "alice" and plan.goals[0].last_seen == 91.0
+    assert (plan.steps[0].x, plan.steps[0].y) == pytest.approx((1.5, 6.5))  # not the later, other person
+    anyone = make_plan(store, "Go to where you last saw a person.", at=110.0)
+    assert (anyone.steps[0].x, anyone.steps[0].y) == pytest.approx((6.0, 1.0))
+    assert make_plan(store, "Go to where you last saw Bob.", at=110.0).mode == "none"  # no one is named so
+
+
 def test_area_path_crosses_shared_walls():
     assert area_path(ROOMS, (1.0, 1.0), (6.0, 6.0)) == ["kitchen", "living room", "bedroom"]
     x, y, yaw = standoff(ROOMS, None, 7.5, 2.0, 1.0)
