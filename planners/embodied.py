@@ -30,11 +30,12 @@ logger = logging.getLogger(__name__)
 
 STANDOFF_M = 1.2  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
-STOP_M = 1.3  # the robot stops when its latest look saw the thing placed at most this far (success: in view
+STOP_M = 1.4  # the robot stops when its latest look saw the thing placed at most this far (success: in view
 #               within 1.5 m; estimates err by a few tenths of a metre)
 APPROACH_M = 1.25  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
 #                    thing on a low surface leaves a camera 1.2 m high with a 64 degree vertical view)
 APPROACH_TRIES = 5  # looks the approach may take before the run stops where it stands
+NO_CLOSER_M = 0.15  # an approach that brought the robot less than this nearer to a thing it sees ends there
 METRES_PER_STEP = 4.0  # metres of travel that cost as much as one robot step (the budget counts steps, SPL metres)
 GOAL_STEPS = {"memory": 2, "search": 2, "retrieval": 5, "explore": 5}  # steps a goal takes: move and look(s)
 MIN_GAIN = 0.002  # a goal worth less than this (belief per step of cost) is not worth going to: stop
@@ -457,14 +458,20 @@ class Executor:
         """Get the thing in view within STOP_M: the run may stop once the latest look saw it that near (the
         look itself is the evidence that it is in view from here; an estimate alone is not: things near a
         low camera leave the view). Seen farther: stand APPROACH_M from it on the side it was seen from and
-        look. A look from near that missed it looks again from APPROACH_M on the robot's side (detections of
-        small things come and go; too near, a thing leaves the view), then from other sides (``TURNS``).
-        Gives up after APPROACH_TRIES looks."""
-        misses = 0
+        look; a thing seen again after a move that brought the robot no nearer (furniture in the way: the
+        route ends at its front) ends the approach. A look from near that missed it looks again from
+        APPROACH_M on the robot's side (detections of small things come and go; too near, a thing leaves
+        the view), then from other sides (``TURNS``). Gives up after APPROACH_TRIES looks."""
+        misses, before = 0, math.inf
         for _ in range(APPROACH_TRIES):
             seen = self._seen_last
-            if seen is not None and math.hypot(seen[0] - self.pose[0], seen[1] - self.pose[1]) <= STOP_M:
-                return seen
+            if seen is not None:
+                d = math.hypot(seen[0] - self.pose[0], seen[1] - self.pose[1])
+                if d <= STOP_M or d > before - NO_CLOSER_M:  # near, or the map lets it come no nearer
+                    return seen
+                before = d
+            else:
+                before = math.inf
             where = seen or where
             near = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1]) <= STOP_M
             if seen is None and near:
