@@ -184,3 +184,58 @@ def test_the_place_seen_most_wins_over_a_stray_sighting(store):
     assert (x, y) == pytest.approx((2.5, 3.0))
     assert seen_place(store, "mug", "blue", since=150.0) is not None
     assert seen_place(store, "mug", "red", since=300.0) is None
+
+
+class _GeometricBody:
+    """A robot for the executor's closed loop without rendering: it moves where told, and its camera (80
+    degrees wide) sees the thing from 0.9 to 4 m (nearer, a thing on low furniture leaves the view of a
+    camera 1.2 m high); a sighting from under 1.5 m is placed ``overshoot`` metres beyond the thing along
+    the ray, as ingest's near looks are (docs/embodied.md, second round)."""
+
+    def __init__(self, store, thing, overshoot: float) -> None:
+        self.store, self.thing, self.overshoot = store, thing, overshoot
+        self.pose, self.time, self.track = (1.0, 2.0, 0.0), 500.0, 100
+        self.looked: list[tuple[float, float, float]] = []
+
+    def in_view(self, pose) -> bool:
+        dx, dy = self.thing[0] - pose[0], self.thing[1] - pose[1]
+        off = abs(math.remainder(math.atan2(dy, dx) - pose[2], 2 * math.pi))
+        return 0.9 <= math.hypot(dx, dy) <= 4.0 and off <= math.radians(40)
+
+    def act(self, step) -> dict:
+        x, y, yaw = self.pose
+        if step.action == "move_to":
+            yaw = math.atan2(step.y - y, step.x - x) if math.hypot(step.x - x, step.y - y) > 1e-6 else yaw
+            x, y = step.x, step.y
+        elif step.action == "look":
+            yaw = step.yaw
+            self.looked.append((x, y, yaw))
+        self.pose, self.time = (x, y, yaw), self.time + 3.0
+        return {"result": "ok", "pose": self.pose, "time": self.time, "holding": ""}
+
+    def perceive(self) -> None:
+        seen = [p for p in self.looked if self.in_view(p)]
+        self.looked = []
+        if not seen:
+            return
+        x, y, _ = seen[-1]
+        d = math.hypot(self.thing[0] - x, self.thing[1] - y)
+        extra = self.overshoot if d < 1.5 else 0.0
+        px, py = self.thing[0] + extra * (self.thing[0] - x) / d, self.thing[1] + extra * (self.thing[1] - y) / d
+        self.track += 1
+        add_sightings(self.store, [Sighting("cam", self.time - k, self.track, "object", "vase", 0.9, px, py, "green")
+                                   for k in range(2)])
+
+
+@pytest.mark.parametrize("overshoot", [0.0, pytest.param(1.0, marks=pytest.mark.xfail(
+    strict=True, reason="near looks that place a thing 1 m beyond it lead the approach past it (a perception "
+    "bias the planner does not model; docs/embodied.md, second round)"))])
+def test_the_executor_stops_with_the_thing_in_view(store, overshoot):
+    from planners.embodied import Executor
+
+    thing = (6.5, 3.2)  # in the living room; memory never saw it
+    body = _GeometricBody(store, thing, overshoot)
+    out = Executor(store, body, budget=40).run("Find the green vase.", body.pose, body.time)
+    assert out.reason == "done" and out.trace[-1]["action"] == "stop", out.trace
+    # the success rule of sim.tasks: in view within 1.5 m when it stops, whatever near looks estimated
+    assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5
