@@ -28,11 +28,17 @@ from planners.instruction import Instruction, parse_instruction
 
 logger = logging.getLogger(__name__)
 
-STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
+STANDOFF_M = 1.2  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
-REACHED_M = (0.75, 1.2)  # the robot stops when a thing its last look saw is placed this far (metres, min and max)
-COST_SCALE_M = 8.0  # metres of travel that halve a goal's worth
-MIN_GAIN = 0.02  # a goal worth less than this (belief per unit cost) is not worth going to: stop
+STOP_M = 1.4  # the robot stops when its latest look saw the thing placed at most this far (success: in view
+#               within 1.5 m; estimates err by a few tenths of a metre)
+APPROACH_M = 1.25  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
+#                    thing on a low surface leaves a camera 1.2 m high with a 64 degree vertical view)
+APPROACH_TRIES = 5  # looks the approach may take before the run stops where it stands
+NO_CLOSER_M = 0.15  # an approach that brought the robot less than this nearer to a thing it sees ends there
+METRES_PER_STEP = 4.0  # metres of travel that cost as much as one robot step (the budget counts steps, SPL metres)
+GOAL_STEPS = {"memory": 2, "search": 2, "retrieval": 5, "explore": 5}  # steps a goal takes: move and look(s)
+MIN_GAIN = 0.002  # a goal worth less than this (belief per step of cost) is not worth going to: stop
 SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the camera's 80 degree view)
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
@@ -127,15 +133,19 @@ def make_plan(store, text: str, at: float | None = None, pose: tuple[float, floa
 
 def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set[str],
                  looked: Sequence[tuple[float, float]], use_memory: bool = True,
-                 searched: Sequence[tuple[float, float]] = ()) -> list[Candidate]:
-    """Memory's places, the furniture to search and the rooms to look around, by worth per travel. A look at
-    a place that missed the thing keeps MISS_KEEP of its belief per look (``looked``: the points looked at
-    in this task); rooms looked around (``visited``) and furniture searched (``searched``) are done."""
+                 searched: Sequence[tuple[float, float]] = (), since: float | None = None) -> list[Candidate]:
+    """Memory's places, the furniture to search and the rooms to look around, by worth per cost (``worth``).
+    A look at a place that missed the thing keeps MISS_KEEP of its belief per look (``looked``: the points
+    looked at in this task); rooms looked around (``visited``) and furniture searched (``searched``) are
+    done. A place seen since media time ``since`` (this task) that reads another colour than the one asked
+    is another thing of the same kind: dropped."""
     if instruction.intent == "last_seen":
         found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
             if use_memory else []
         return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
     found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
+    if since is not None and instruction.colour:
+        found = [c for c in found if not (c.colour and c.colour != instruction.colour and (c.last_seen or 0) >= since)]
     for c in found:
         c.confidence *= MISS_KEEP ** looks_at(c, looked)
     explained = sum(c.confidence for c in found)
@@ -149,19 +159,24 @@ def looks_at(goal: Candidate, looked: Sequence[tuple[float, float]]) -> int:
 
 
 def worth(goal: Candidate, pose) -> float:
-    """Belief per unit of travel: confidence / (1 + metres / COST_SCALE_M)."""
-    if pose is None:
-        return goal.confidence
-    return goal.confidence / (1.0 + math.hypot(goal.x - pose[0], goal.y - pose[1]) / COST_SCALE_M)
+    """Expected gain per cost: the belief that the thing is there over the goal's cost in steps (its moves
+    and looks, ``GOAL_STEPS``, plus its metres of travel at METRES_PER_STEP). Visiting goals by this index
+    finds a thing soonest when looks do not miss (the classic rule for searching boxes)."""
+    metres = 0.0 if pose is None else math.hypot(goal.x - pose[0], goal.y - pose[1])
+    return goal.confidence / (GOAL_STEPS.get(goal.source, 2) + metres / METRES_PER_STEP)
 
 
 def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M,
-             turn: float = 0.0) -> tuple[float, float, float]:
+             turn: float = 0.0, towards_robot: bool = False) -> tuple[float, float, float]:
     """Where to stand (x, y) and which way to look (yaw) to see the point (x, y) from ``distance`` away:
-    towards the room's free middle (or towards the robot when the point is the middle), turned by ``turn``
-    radians around the point (another angle for another look), kept in the room."""
+    towards the room's free middle (or towards the robot when the point is the middle, or with
+    ``towards_robot``), turned by ``turn`` radians around the point (another angle for another look), kept
+    in the room."""
     area = next((a for a in known if a.contains(x, y)), None)
-    cx, cy = ((area.x0 + area.x1) / 2, (area.y0 + area.y1) / 2) if area else (pose[0], pose[1]) if pose else (x, y)
+    if towards_robot and pose is not None and math.hypot(pose[0] - x, pose[1] - y) > 0.2:
+        cx, cy = pose[0], pose[1]
+    else:
+        cx, cy = ((area.x0 + area.x1) / 2, (area.y0 + area.y1) / 2) if area else (pose[0], pose[1]) if pose else (x, y)
     dx, dy = cx - x, cy - y
     if math.hypot(dx, dy) < 0.2 and pose is not None:
         dx, dy = pose[0] - x, pose[1] - y
@@ -246,7 +261,7 @@ def seen_place(store, label: str, colour: str, since: float) -> tuple[float, flo
     if not places:
         return None
     best = max(places, key=lambda members: (len(members), max(r[2] for r in members)))[-7:]
-    return place_of(store, best)
+    return place_of(best)
 
 
 def _places(rows: list[tuple]) -> list[list[tuple]]:
@@ -432,40 +447,52 @@ class Executor:
     def _goals(self, ins: Instruction, visited: set[str], looked, searched) -> list[Candidate]:
         if self.fixed is not None:
             return [g for g in self.fixed if all(math.hypot(g.x - x, g.y - y) > LOOKED_M for x, y in looked)]
-        return ranked_goals(self.store, ins, self.time, self.pose, visited, looked, self.use_memory, searched)
+        return ranked_goals(self.store, ins, self.time, self.pose, visited, looked, self.use_memory, searched,
+                            since=self.start)
 
     def _fresh(self, ins: Instruction, since: float | None = None) -> tuple[float, float] | None:
         """Where the thing was seen in this task (or since ``since``): ``seen_place``."""
         return seen_place(self.store, ins.label, ins.colour, self.start if since is None else since)
 
     def _approach(self, ins: Instruction, where: tuple[float, float]) -> tuple[float, float]:
-        """Stand STANDOFF_M from where it was seen and look at it, until a look from where the robot stands
-        sees it in stopping range (four tries). A look from in range that missed it looks again from where the
-        robot stands (detections of small things come and go), then from another side (``TURNS``)."""
-        last = self._seen_last
-        seen_here = last is not None and math.hypot(last[0] - where[0], last[1] - where[1]) <= SEEN_NEAR_M
-        misses = 0
-        for _ in range(4):
-            d = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1])
-            in_range = REACHED_M[0] <= d <= REACHED_M[1]
-            if seen_here and in_range:
-                return where
-            if in_range:
-                misses += 1
-                now = self._look_at(where[0], where[1], "look again", move=misses > 1,
-                                    turn=TURNS[misses % len(TURNS)] if misses > 1 else 0.0)
+        """Get the thing in view within STOP_M: the run may stop once the latest look saw it that near (the
+        look itself is the evidence that it is in view from here; an estimate alone is not: things near a
+        low camera leave the view). Seen farther: stand APPROACH_M from it on the side it was seen from and
+        look; a thing seen again after a move that brought the robot no nearer (furniture in the way: the
+        route ends at its front) ends the approach. A look from near that missed it looks again from
+        APPROACH_M on the robot's side (detections of small things come and go; too near, a thing leaves
+        the view), then from other sides (``TURNS``). Gives up after APPROACH_TRIES looks."""
+        misses, before = 0, math.inf
+        for _ in range(APPROACH_TRIES):
+            seen = self._seen_last
+            if seen is not None:
+                d = math.hypot(seen[0] - self.pose[0], seen[1] - self.pose[1])
+                if d <= STOP_M or d > before - NO_CLOSER_M:  # near, or the map lets it come no nearer
+                    return seen
+                before = d
             else:
-                now = self._look_at(where[0], where[1], "seen just now")
-            seen_here = now is not None
-            where = now or where
-        return where
+                before = math.inf
+            where = seen or where
+            near = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1]) <= STOP_M
+            if seen is None and near:
+                misses += 1
+                turn = TURNS[misses % len(TURNS)] if misses > 1 else 0.0
+                spot = standoff(areas(self.store), self.pose, where[0], where[1], APPROACH_M, turn,
+                                towards_robot=misses <= 1)
+                moved = math.hypot(spot[0] - self.pose[0], spot[1] - self.pose[1]) > 0.25
+                self._look_at(where[0], where[1], "look again", APPROACH_M, move=moved, turn=turn,
+                              side=misses <= 1)
+            else:
+                self._look_at(where[0], where[1], "seen just now", APPROACH_M, side=True)
+        return self._seen_last or where
 
     def _look_at(self, x: float, y: float, why: str, distance: float = STANDOFF_M,
-                 move: bool = True, turn: float = 0.0) -> tuple[float, float] | None:
-        """Stand ``distance`` from (x, y) (unless ``move`` is False; ``turn``: around it, see ``standoff``),
-        look at it and perceive; where the thing was seen during this look, None when it was not."""
+                 move: bool = True, turn: float = 0.0, side: bool = False) -> tuple[float, float] | None:
+        """Stand ``distance`` from (x, y) (unless ``move`` is False; ``turn``: around it, see ``standoff``;
+        ``side``: on the robot's side of it, where it was seen from), look at it and perceive; where the
+        thing was seen during this look, None when it was not."""
         if move:
-            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance, turn)
+            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance, turn, towards_robot=side)
             self._do(PlanStep("move_to", sx, sy, why=why))
         since = self.time
         self._do(PlanStep("look", yaw=math.atan2(y - self.pose[1], x - self.pose[0]), why="look at it"))

@@ -27,8 +27,6 @@ COLOUR_SHARE = 0.3  # a place reads the colour asked when at least this share of
 MISS_KEEP = 0.35  # belief a place keeps after a look there missed the thing (small things are often missed)
 ROOM_MISS = 0.6  # share of a room's belief left after a look around from its middle missed the thing
 SPOT_RADIUS = 1.0  # metres: furniture sightings this close are one spot to search
-BEHIND_M = 0.4  # a thing resting on furniture is placed at its support's front; it stands about half a
-#                 typical support's depth (0.8 m) further along the camera's ray
 
 
 @dataclass
@@ -61,10 +59,42 @@ def label_matches(label: str, wanted: str) -> bool:
     return bool(wanted) and (label == wanted or label.split()[-1] == wanted or wanted.split()[-1] == label)
 
 
+def named_tracks(store, name: str, until: float | None = None) -> set[tuple[str, float, int]]:
+    """(stream, time, track) of the sightings of the entities memory named or aliased ``name`` (a person
+    a user or a transcript named: "Alice"), through merges; empty when memory names no entity so."""
+    from memory.entities import EntityNotFound, EntityRegistry
+
+    if not name:
+        return set()
+    try:
+        registry = EntityRegistry(store)
+    except PermissionError:  # a read-only memory made before entities: nothing is named in it
+        return set()
+    ids = set(registry.find(name))
+    if not ids:
+        return set()
+    out = set()
+    roots: dict[int, int | None] = {}
+    for s in seen(store, until=until):
+        if s.entity is None:
+            continue
+        if s.entity not in roots:
+            try:
+                roots[s.entity] = registry.resolve(s.entity)
+            except EntityNotFound:
+                roots[s.entity] = None
+        if roots[s.entity] in ids:
+            out.add((s.stream, s.time, s.track))
+    return out
+
+
 def matching_sightings(store, label: str, since: float | None = None, until: float | None = None) -> list[tuple]:
-    """Placed sightings (id, stream, time, track, kind, label, colour, score, x, y, state) of ``label``."""
+    """Placed sightings (id, stream, time, track, kind, label, colour, score, x, y, state) of ``label``: a
+    detector's label, or the name of an entity memory named (``named_tracks``)."""
     rows = sightings(store, until=until)
-    return [r for r in rows if label_matches(r[5], label) and (since is None or r[2] >= since)]
+    named = named_tracks(store, label, until)
+    return [r for r in rows if (label_matches(r[5], label) or (r[1], r[2], r[3]) in named)
+            and (since is None or r[2] >= since)]
 
 
 VIEW_M = 1.5  # an unplaced sighting is put this far ahead of the camera that made it
@@ -77,9 +107,11 @@ def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tu
     from memory.lookups import pose_near
 
     placed = {(r[1], r[2], r[3]) for r in matching_sightings(store, label, until=until)}
+    named = named_tracks(store, label, until)
     out = []
     for s in seen(store, labels=(), until=until):
-        if not label_matches(s.label, label) or (s.stream, s.time, s.track) in placed:
+        key = (s.stream, s.time, s.track)
+        if not (label_matches(s.label, label) or key in named) or key in placed:
             continue
         pose = pose_near(store, s.stream, s.time, within=1.0)
         if pose is None:
@@ -107,7 +139,7 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     recent = math.exp(-max(now - latest, 0.0) / RECENCY_S)
     out = []
     for members in places:
-        x, y = place_of(store, members, known, behind=not every_sighting)
+        x, y = place_of(members)
         last = max(r[2] for r in members)
         age = max(now - last, 0.0)
         share = len(members) / total
@@ -127,59 +159,41 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     return sorted(out, key=lambda c: -c.confidence)
 
 
-def place_of(store, rows: list[tuple], known: list[Area] | None = None, behind: bool = True) -> tuple[float, float]:
-    """Where a group of sightings puts the thing: their median, moved BEHIND_M along the cameras' rays
-    (``behind``) when they are of an object that ingest placed (it rests on what it was placed by; see
-    BEHIND_M), never out of the map area the median is in."""
+def place_of(rows: list[tuple]) -> tuple[float, float]:
+    """Where a group of sightings puts the thing: the median of their positions (ingest places a thing
+    resting on furniture at the middle of its support's depth, ``LevelCamera.support_depth_m``, so no
+    correction along the camera's ray is made here)."""
     xs, ys = sorted(r[8] for r in rows), sorted(r[9] for r in rows)
-    x, y = xs[len(xs) // 2], ys[len(ys) // 2]
-    placed = [r for r in rows if r[0] is not None and r[4] == "object"][-3:]
-    if not placed or not behind:
-        return x, y
-    from memory.lookups import pose_near
-
-    ux = uy = 0.0
-    for r in placed:
-        pose = pose_near(store, r[1], r[2], within=1.0)
-        if pose is not None and math.hypot(r[8] - pose[0], r[9] - pose[1]) > 1e-6:
-            d = math.hypot(r[8] - pose[0], r[9] - pose[1])
-            ux, uy = ux + (r[8] - pose[0]) / d, uy + (r[9] - pose[1]) / d
-    n = math.hypot(ux, uy)
-    if n < 1e-6:
-        return x, y
-    moved = (x + BEHIND_M * ux / n, y + BEHIND_M * uy / n)
-    known = areas(store) if known is None else known
-    holding = [a for a in known if a.contains(x, y)]
-    return moved if not holding or any(a.contains(*moved) for a in holding) else (x, y)
+    return xs[len(xs) // 2], ys[len(ys) // 2]
 
 
 def frontier_candidates(store, explained: float, visited: set[str],
                         searched: Sequence[tuple[float, float]] = (), spots: bool = False) -> list[Candidate]:
     """The belief memory does not explain, shared by the map's rooms: a room not yet looked around in this
-    task is a goal (look around from its middle). With ``spots``, the furniture memory placed (things rest
-    on furniture) splits a room's share among its spots by habit (``support_spots``): after a look around
-    the room missed it, ROOM_MISS of the share; before, all of it when the room has spots (going to them
-    sees small things that a look from the middle misses). Spots in ``searched`` are done."""
+    task is a goal (look around from its middle). With ``spots``, things rest on furniture: the furniture
+    memory placed (``support_spots``) holds the belief by habit weight, so a room's share is the sum of its
+    spots' weights (a room with no furniture in memory weighs as the mean room that has some), split among
+    its spots; after a look around the room missed it, ROOM_MISS of the share. A spot in ``searched`` is
+    done: its part of the room's share is spent, not passed to the room's other spots."""
     known = areas(store)
     if not known:
         return []
-    mass = max(1.0 - explained, 0.0) / len(known)
     by_room: dict[str, list[Candidate]] = {}
-    if spots:
-        for spot in support_spots(store, known):
-            if all(math.hypot(spot.x - x, spot.y - y) > SPOT_RADIUS for x, y in searched):
-                by_room.setdefault(spot.room, []).append(spot)
+    for spot in support_spots(store, known) if spots else []:
+        by_room.setdefault(spot.room, []).append(spot)
+    weights = {name: sum(c.share for c in here) for name, here in by_room.items()}
+    typical = sum(weights.values()) / len(weights) if weights else 1.0
+    room_weight = {a.name: weights.get(a.name, typical) for a in known}
+    mass = max(1.0 - explained, 0.0) / sum(room_weight.values())
     out = []
     for a in known:
-        share = mass * (ROOM_MISS if a.name in visited else 1.0)
+        share = mass * room_weight[a.name] * (ROOM_MISS if a.name in visited else 1.0)
         here = by_room.get(a.name, [])
-        if here:
-            total = sum(c.share for c in here)
-            for c in here:
-                c.confidence = share * c.share / total
-            out += here
-        elif a.name not in visited:
-            out.append(Candidate((a.x0 + a.x1) / 2, (a.y0 + a.y1) / 2, "explore", mass, a.name))
+        for c in here:
+            c.confidence = share * c.share / weights[a.name]
+        out += [c for c in here if all(math.hypot(c.x - x, c.y - y) > SPOT_RADIUS for x, y in searched)]
+        if not here and a.name not in visited:
+            out.append(Candidate((a.x0 + a.x1) / 2, (a.y0 + a.y1) / 2, "explore", share, a.name))
     return out
 
 

@@ -11,14 +11,15 @@ import pytest
 from memory.perceived import Area, Sighting, add_sightings, set_areas
 from memory.poses import Pose
 from memory.store import MemoryStore
-from planners.embodied import SCAN_YAWS, STANDOFF_M, area_path, make_plan, ranked_goals, read, seen_place, standoff
-from planners.goals import BEHIND_M, MISS_KEEP, RECENCY_S, memory_candidates, support_spots
+from planners.embodied import (SCAN_YAWS, STANDOFF_M, area_path, make_plan, ranked_goals, read, seen_place, standoff,
+                               worth)
+from planners.goals import MISS_KEEP, Candidate, RECENCY_S, memory_candidates, support_spots
 
 ROOMS = [Area("kitchen", 0.0, 0.0, 4.0, 4.0), Area("living room", 4.0, 0.0, 8.0, 4.0),
          Area("bedroom", 4.0, 4.0, 8.0, 8.0)]
 USUAL = (1.0, 1.0)  # where the red mug stood most of the time
 LAST = (6.5, 2.0)  # where it was seen last
-LAST_BEHIND = (LAST[0] + BEHIND_M, LAST[1])  # the camera at y = 2 looked along +x: it rests further on
+USUAL_MEDIAN = (USUAL[0] + 0.05, USUAL[1])  # the median of the sightings there (x + 0, 0.05, 0.1)
 
 
 @pytest.fixture()
@@ -38,10 +39,11 @@ def store(tmp_path):
 
 def test_the_last_known_place_leads_and_fades_into_the_usual_one(store):
     soon = memory_candidates(store, "mug", "red", now=110.0)
-    assert (soon[0].x, soon[0].y) == pytest.approx(LAST_BEHIND) and soon[0].age_s == pytest.approx(9.0)
-    assert math.dist((soon[1].x, soon[1].y), USUAL) == pytest.approx(BEHIND_M, abs=0.1) and soon[1].sightings == 30
+    # a place is where ingest placed its sightings (their median): no shift along the camera's ray
+    assert (soon[0].x, soon[0].y) == pytest.approx(LAST) and soon[0].age_s == pytest.approx(9.0)
+    assert (soon[1].x, soon[1].y) == pytest.approx(USUAL_MEDIAN) and soon[1].sightings == 30
     later = memory_candidates(store, "mug", "red", now=110.0 + 5 * RECENCY_S)
-    assert math.dist((later[0].x, later[0].y), USUAL) < BEHIND_M + 0.1  # long unseen: habit outweighs the last sighting
+    assert (later[0].x, later[0].y) == pytest.approx(USUAL_MEDIAN)  # long unseen: habit outweighs the last sighting
     last_then = next(c for c in later if c.sightings == 2)
     assert last_then.confidence < soon[0].confidence  # confidence falls with time since seen
     assert sum(c.confidence for c in soon) <= 0.8 + 1e-9  # memory never claims certainty
@@ -88,6 +90,22 @@ def test_plan_bring_and_last_seen(store):
     assert len(last.goals) == 1 and (last.steps[0].x, last.steps[0].y) == pytest.approx(LAST)
 
 
+def test_last_seen_a_named_person_follows_that_entity(store):
+    from memory.entities import EntityRegistry
+
+    registry = EntityRegistry(store)
+    alice, other = registry.add_entity("person", name="Alice"), registry.add_entity("person")
+    add_sightings(store, [Sighting("cam", 90.0 + k, 20, "person", "person", 0.9, 1.5, 6.5, entity=alice)
+                          for k in range(2)]
+                  + [Sighting("cam", 104.0, 21, "person", "person", 0.9, 6.0, 1.0, entity=other)])
+    plan = make_plan(store, "Go to where you last saw Alice.", at=110.0)
+    assert plan.instruction.label == "alice" and plan.goals[0].last_seen == 91.0
+    assert (plan.steps[0].x, plan.steps[0].y) == pytest.approx((1.5, 6.5))  # not the later, other person
+    anyone = make_plan(store, "Go to where you last saw a person.", at=110.0)
+    assert (anyone.steps[0].x, anyone.steps[0].y) == pytest.approx((6.0, 1.0))
+    assert make_plan(store, "Go to where you last saw Bob.", at=110.0).mode == "none"  # no one is named so
+
+
 def test_area_path_crosses_shared_walls():
     assert area_path(ROOMS, (1.0, 1.0), (6.0, 6.0)) == ["kitchen", "living room", "bedroom"]
     x, y, yaw = standoff(ROOMS, None, 7.5, 2.0, 1.0)
@@ -110,10 +128,13 @@ def test_last_seen_counts_the_latest_sighting_placed_or_not(store):
     assert plan.goals[0].last_seen == 105.0 and (plan.steps[0].x, plan.steps[0].y) == pytest.approx((x, y))
 
 
-def test_the_shift_along_the_ray_stays_in_the_room(store):
-    add_sightings(store, [Sighting("cam", 105.0 + k, 11, "object", "vase", 0.9, 7.9, 2.0) for k in range(2)])
-    (found,) = memory_candidates(store, "vase", "", now=110.0)
-    assert (found.x, found.y) == pytest.approx((7.9, 2.0))  # 0.4 m further would leave the living room
+def test_goals_are_taken_by_belief_per_cost():
+    here, near, far = (1.0, 1.0, 0.0), Candidate(3.0, 1.0, "search", 0.1), Candidate(13.0, 1.0, "search", 0.1)
+    assert worth(near, here) > worth(far, here)  # the same belief: the nearer first
+    likely = Candidate(13.0, 1.0, "search", 0.4)  # four times the belief for 10 m more (2.5 steps' worth)
+    assert worth(likely, here) > worth(near, here)
+    # a look around a room takes five steps, a look at one place two: the same belief is worth less
+    assert worth(Candidate(3.0, 1.0, "explore", 0.1), here) < worth(near, here)
 
 
 def test_a_look_that_missed_keeps_part_of_a_places_belief(store):
@@ -140,11 +161,17 @@ def test_furniture_memory_placed_is_searched_by_habit(store):
     goals = ranked_goals(store, read(store, "find the green umbrella"), 110.0, (3.2, 2.0, 0.0), set(), [])
     searched = [g for g in goals if g.source == "search"]
     assert {g.room for g in searched} == {"kitchen", "bedroom"}
+    # rooms weigh by their spots' habit: kitchen 31 (table) + 1 (fridge), bedroom 1 (sofa), and the living
+    # room, with no furniture in memory, the mean of those two (16.5)
+    total = 32 + 1 + 16.5
     kitchen = [g for g in searched if g.room == "kitchen"]
-    assert sum(g.confidence for g in kitchen) == pytest.approx(1 / 3)  # the room's share, split by habit
+    assert sum(g.confidence for g in kitchen) == pytest.approx(32 / total)
+    assert next(g for g in goals if g.source == "explore").confidence == pytest.approx(16.5 / total)
     after = ranked_goals(store, read(store, "find the green umbrella"), 110.0, (3.2, 2.0, 0.0), set(), [],
                          searched=[(spots["table"].x, spots["table"].y)])
     assert all(g.evidence[0]["label"] != "table" for g in after if g.source == "search")
+    # a searched spot's belief is spent, not handed to the room's other spots
+    assert sum(g.confidence for g in after if g.room == "kitchen") == pytest.approx(1 / total)
 
 
 def test_the_place_seen_most_wins_over_a_stray_sighting(store):
@@ -154,6 +181,61 @@ def test_the_place_seen_most_wins_over_a_stray_sighting(store):
              Sighting("cam", 212.0, 10, "object", "mug", 0.9, 6.0, 1.0, "blue")]
     add_sightings(store, rows)
     x, y = seen_place(store, "mug", "red", since=150.0)
-    assert math.dist((x, y), (2.5, 3.0)) <= BEHIND_M + 1e-9
+    assert (x, y) == pytest.approx((2.5, 3.0))
     assert seen_place(store, "mug", "blue", since=150.0) is not None
     assert seen_place(store, "mug", "red", since=300.0) is None
+
+
+class _GeometricBody:
+    """A robot for the executor's closed loop without rendering: it moves where told, and its camera (80
+    degrees wide) sees the thing from 0.9 to 4 m (nearer, a thing on low furniture leaves the view of a
+    camera 1.2 m high); a sighting from under 1.5 m is placed ``overshoot`` metres beyond the thing along
+    the ray, as ingest's near looks are (docs/embodied.md, second round)."""
+
+    def __init__(self, store, thing, overshoot: float) -> None:
+        self.store, self.thing, self.overshoot = store, thing, overshoot
+        self.pose, self.time, self.track = (1.0, 2.0, 0.0), 500.0, 100
+        self.looked: list[tuple[float, float, float]] = []
+
+    def in_view(self, pose) -> bool:
+        dx, dy = self.thing[0] - pose[0], self.thing[1] - pose[1]
+        off = abs(math.remainder(math.atan2(dy, dx) - pose[2], 2 * math.pi))
+        return 0.9 <= math.hypot(dx, dy) <= 4.0 and off <= math.radians(40)
+
+    def act(self, step) -> dict:
+        x, y, yaw = self.pose
+        if step.action == "move_to":
+            yaw = math.atan2(step.y - y, step.x - x) if math.hypot(step.x - x, step.y - y) > 1e-6 else yaw
+            x, y = step.x, step.y
+        elif step.action == "look":
+            yaw = step.yaw
+            self.looked.append((x, y, yaw))
+        self.pose, self.time = (x, y, yaw), self.time + 3.0
+        return {"result": "ok", "pose": self.pose, "time": self.time, "holding": ""}
+
+    def perceive(self) -> None:
+        seen = [p for p in self.looked if self.in_view(p)]
+        self.looked = []
+        if not seen:
+            return
+        x, y, _ = seen[-1]
+        d = math.hypot(self.thing[0] - x, self.thing[1] - y)
+        extra = self.overshoot if d < 1.5 else 0.0
+        px, py = self.thing[0] + extra * (self.thing[0] - x) / d, self.thing[1] + extra * (self.thing[1] - y) / d
+        self.track += 1
+        add_sightings(self.store, [Sighting("cam", self.time - k, self.track, "object", "vase", 0.9, px, py, "green")
+                                   for k in range(2)])
+
+
+@pytest.mark.parametrize("overshoot", [0.0, pytest.param(1.0, marks=pytest.mark.xfail(
+    strict=True, reason="near looks that place a thing 1 m beyond it lead the approach past it (a perception "
+    "bias the planner does not model; docs/embodied.md, second round)"))])
+def test_the_executor_stops_with_the_thing_in_view(store, overshoot):
+    from planners.embodied import Executor
+
+    thing = (6.5, 3.2)  # in the living room; memory never saw it
+    body = _GeometricBody(store, thing, overshoot)
+    out = Executor(store, body, budget=40).run("Find the green vase.", body.pose, body.time)
+    assert out.reason == "done" and out.trace[-1]["action"] == "stop", out.trace
+    # the success rule of sim.tasks: in view within 1.5 m when it stops, whatever near looks estimated
+    assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5
