@@ -119,7 +119,7 @@ def test_home_walkthrough_room_changes_need_the_gradual_change_rescue(shared_dat
     """Without it, a jerky hand-held walk at 2 fps gives a cosine similarity graph without blocks (every frame
     alike, modularity < 0) and the modularity check rejects every proposal (docs/segmentation.md); with it, a
     split is kept when the centred graph splits (> 0.2) and the two sides' mean pictures lie further apart than
-    0.05 and than either side's spread: the slow walks between rooms."""
+    0.1 (the profiles' centred_distance) and than either side's spread: the slow walks between rooms."""
     home = _video(shared_data, "home-walkthrough.mp4")
     assert _found(_starts(home, tmp_path / "plain", **WITHOUT_GRADUAL), HOME_ROOMS) == 0
     # the cuts and fades of nature-cuts are what they were without it: none lost, none added
