@@ -259,7 +259,7 @@ def frozen_network(weights: str | None = None, threads: int = 1):
     network = load_network(weights)
     example = torch.zeros(2, 148, _N_MELS)
     with torch_threads(threads), torch.no_grad(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "`torch.jit.optimize_for_inference` is deprecated", DeprecationWarning)
+        warnings.filterwarnings("ignore", r"`torch\.jit\.\w+` is deprecated", DeprecationWarning)
         traced = torch.jit.trace(network, example, check_trace=False)
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
 
