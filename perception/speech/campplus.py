@@ -16,6 +16,7 @@ their mean over the window; windows are 1.5 s every ``hop_s``.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,6 +49,9 @@ class CampplusOptions:
     batch: int = 32
     # torch threads for the forward passes, restored after (0: leave torch's setting)
     threads: int = 1
+    # run a frozen TorchScript trace (batch norms folded into the convolutions, oneDNN kernels;
+    # outputs equal the eager network's within 1e-5): ~2x faster; False: the eager network
+    frozen: bool = True
     # the weights file; None: the verified copy in the model cache
     weights: str | None = None
 
@@ -244,6 +248,22 @@ def load_network(weights: str | None = None):
     return _build_network(state)
 
 
+@lru_cache(maxsize=2)
+def frozen_network(weights: str | None = None, threads: int = 1):
+    """The CAM++ network traced, frozen and optimised for inference (cached per weights file).
+
+    Tracing records no shape: the trace runs any batch size and window length (checked in the
+    tests against the eager network)."""
+    import torch
+
+    network = load_network(weights)
+    example = torch.zeros(2, 148, _N_MELS)
+    with torch_threads(threads), torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"`torch\.jit\.\w+` is deprecated", DeprecationWarning)
+        traced = torch.jit.trace(network, example, check_trace=False)
+        return torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
+
+
 @register_voice_embedder("campplus")
 class CampplusVoiceEmbedder(VoiceEmbedder):
     """Pretrained CAM++ speaker vectors of 1.5 s windows, compared by cosine."""
@@ -261,7 +281,8 @@ class CampplusVoiceEmbedder(VoiceEmbedder):
         self.window_s = self.options.window_s
         self.hop_s = self.options.hop_s
         self.min_window_s = self.options.min_window_s
-        self.network = load_network(self.options.weights)
+        self.network = (frozen_network(self.options.weights, self.options.threads) if self.options.frozen
+                        else load_network(self.options.weights))
 
     def embed(self, samples: np.ndarray) -> np.ndarray | None:
         """One vector for ``samples`` as a whole: the normalised mean of its windows' vectors."""

@@ -60,6 +60,32 @@ def test_two_real_speakers_are_apart(campplus, shared_data):
     assert within.min() > between.max(), (within.min(), between.max())  # 0.51 > 0.42 measured
 
 
+def test_frozen_network_equals_the_eager_one(campplus, shared_data):
+    """Oracle: the eager network. The frozen trace (batch norms folded, oneDNN) gives the same unit
+    vectors within float noise on real speech, for a full batch, a short segment and a long window
+    (the trace records no shape)."""
+    from perception.speech.campplus import CampplusVoiceEmbedder, load_network
+
+    path = shared_data / "audio" / "two-speakers" / "sample.wav"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    import wave
+
+    with wave.open(str(path)) as f:
+        assert f.getframerate() == 16000 and f.getnchannels() == 1 and f.getsampwidth() == 2
+        samples = np.frombuffer(f.readframes(f.getnframes()), np.int16).astype(np.float32) / 32768
+    assert campplus.options.frozen
+    eager = CampplusVoiceEmbedder(frozen=False)
+    assert eager.network is load_network(None) and campplus.network is not eager.network
+    long = CampplusVoiceEmbedder(window_s=3.0, hop_s=3.0)
+    for embedder, start, seconds in ((campplus, 10.0, 3.0), (campplus, 20.0, 0.8), (long, 12.0, 3.0)):
+        piece = SpeechSegment("s", start, start + seconds, samples[int(start * 16000):int((start + seconds) * 16000)])
+        reference = CampplusVoiceEmbedder(frozen=False, window_s=embedder.window_s, hop_s=embedder.hop_s)
+        fast, slow = embedder.embed_windows(piece), reference.embed_windows(piece)
+        assert len(fast) == len(slow) > 0
+        assert np.abs(fast.vectors - slow.vectors).max() < 1e-5
+
+
 def test_foreign_weights_are_refused(tmp_path):
     from perception.speech.campplus import _build_network
 
