@@ -22,7 +22,7 @@ import numpy as np
 
 import mnemo
 from mnemo.api import Memory
-from mnemo.config import load_profile
+from mnemo.config import Profile, load_profile
 from mnemo.evaluation.baselines import Baseline, baseline_score, make_baselines
 from mnemo.evaluation.entities import score_stored_entities
 from mnemo.evaluation.placement import placement_errors
@@ -51,16 +51,16 @@ DEFAULT_SEEDS = (1, 2, 3)
 DEFAULT_MINUTES = 20.0  # EVAL.md wants >= 30 questions of every type per episode: 10 minutes hold too few
 QUESTIONS_PER_TYPE = 30  # EVAL.md: at least 30 of every type per episode (short episodes hold fewer)
 NOISE_PRESETS: dict[str, Callable[[], NoiseConfig]] = {"default": NoiseConfig, "clean": NoiseConfig.clean}
-# The simulated robot's detector (a detection topic) runs at the profile's frame rate (sampling.fps), as
-# issue #26 asks, not at its entities.fps: that prices the profile's own detectors on a CPU (standard's OpenCV
-# people and faces: 0.5 Hz), which the suite does not run; at 0.5 or 1 Hz a moving camera's boxes rarely link
-# into tracks and most acts go unseen (docs/evaluation.md, "The detection rate")
-
-
-def sim_detection_fps(profile) -> float:
-    """Frames per second the simulated detector looks at under a loaded profile: its frame rate."""
-    return float(profile.sampling.fps)
 EPISODE_NAME = "episode"  # render_episode's file stem: episode.mp4 beside truth.json
+
+
+def sim_detection_fps(profile: Profile) -> float:
+    """Frames per second the simulated detector (a robot's detection topic) looks at under a loaded profile:
+    its frame rate (sampling.fps), as issue #26 asks, not its entities.fps, which prices the profile's own
+    detectors on a CPU (standard's OpenCV people and faces: 0.5 Hz) that the suite does not run. At 1 Hz a
+    moving camera's boxes rarely link into tracks and most acts go unseen (docs/evaluation.md, "The
+    detection rate")."""
+    return float(profile.sampling.fps)
 
 
 @dataclass(frozen=True)
