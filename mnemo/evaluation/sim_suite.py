@@ -22,7 +22,7 @@ import numpy as np
 
 import mnemo
 from mnemo.api import Memory
-from mnemo.config import load_profile
+from mnemo.config import Profile, load_profile
 from mnemo.evaluation.baselines import Baseline, baseline_score, make_baselines
 from mnemo.evaluation.entities import score_stored_entities
 from mnemo.evaluation.placement import placement_errors
@@ -51,11 +51,16 @@ DEFAULT_SEEDS = (1, 2, 3)
 DEFAULT_MINUTES = 20.0  # EVAL.md wants >= 30 questions of every type per episode: 10 minutes hold too few
 QUESTIONS_PER_TYPE = 30  # EVAL.md: at least 30 of every type per episode (short episodes hold fewer)
 NOISE_PRESETS: dict[str, Callable[[], NoiseConfig]] = {"default": NoiseConfig, "clean": NoiseConfig.clean}
-# The simulated robot's detector (a detection topic's rate) in every profile: a profile's own entities.fps
-# prices its detectors on a CPU (standard's OpenCV people and faces: 0.5 Hz), which the suite does not run,
-# and at 0.5 Hz a moving camera's boxes two seconds apart rarely link into tracks (issue #26's figures)
-SIM_DETECTION_FPS = 1.0
 EPISODE_NAME = "episode"  # render_episode's file stem: episode.mp4 beside truth.json
+
+
+def sim_detection_fps(profile: Profile) -> float:
+    """Frames per second the simulated detector (a robot's detection topic) looks at under a loaded profile:
+    its frame rate (sampling.fps), as issue #26 asks, not its entities.fps, which prices the profile's own
+    detectors on a CPU (standard's OpenCV people and faces: 0.5 Hz) that the suite does not run. At 1 Hz a
+    moving camera's boxes rarely link into tracks and most acts go unseen (docs/evaluation.md, "The
+    detection rate")."""
+    return float(profile.sampling.fps)
 
 
 @dataclass(frozen=True)
@@ -242,8 +247,8 @@ def without_subtitles(profile: str):
 
 def sim_profile(profile: str, truth: Truth, truth_path: Path, noise: NoiseConfig, seed: int):
     """The profile as the simulated robot runs it: no subtitles (``without_subtitles``); the simulator's
-    detector (boxes, labels, scores) in place of the profile's detectors, at the profile's detection
-    rate but never under SIM_DETECTION_FPS, through its tracker and re-identification; and the robot's
+    detector (boxes, labels, scores) in place of the profile's detectors, at the profile's frame rate
+    (``sim_detection_fps``), through its tracker and re-identification; and the robot's
     camera model (a level pinhole at the agent's height, its field of view), so that sightings are
     placed from the pose log."""
     import sim.detector  # noqa: F401  (registers the detector "sim")
@@ -251,7 +256,7 @@ def sim_profile(profile: str, truth: Truth, truth_path: Path, noise: NoiseConfig
     loaded = without_subtitles(profile)
     camera = {"height_m": float(truth.agent.camera_height), "hfov_deg": float(truth.agent.hfov_deg)}
     entities = dataclasses.replace(loaded.entities, detectors=("sim",), camera=camera,
-                                   fps=max(float(loaded.entities.fps), SIM_DETECTION_FPS),
+                                   fps=sim_detection_fps(loaded),
                                    detector_options={"sim": {"truth": truth, "noise": noise, "seed": seed}})
     return dataclasses.replace(loaded, entities=entities)
 
@@ -459,7 +464,7 @@ def _notes(noise: str, tolerance: float, answerer: Answerer | None, baselines: l
         "mean over episodes (per kind in each episode's detail)",
         f"noise={noise!r} sets the simulator's sensors: the rendered mp4 goes through the real pipeline (events, "
         "vectors, keyframes) with the simulator's detector (boxes, labels, scores, container states; no ids, "
-        f"vectors or positions) in the profile's entity stage at its detection rate (at least {SIM_DETECTION_FPS:g} Hz): "
+        "vectors or positions) in the profile's entity stage at the profile's frame rate (sampling.fps): "
         "tracker, re-identification, "
         "appearance from the crops, colour from the pixels, positions from the pose log and a level pinhole "
         "camera; its audio (espeak-ng, a voice per person) through the profile's speech stack (`speech`: what "
