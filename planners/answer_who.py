@@ -3,9 +3,9 @@ piece of furniture, who said a line, what someone said about a thing.
 
 A person is answered by name only when something named them: their voice was named (by a user, an
 introduction or being called by name and answering: planners/addressing.py) and tied to what the camera saw
-of them (planners/naming.py). A deed or line of someone nobody has named ("voice:2", "person 3") is not
-guessed at: the answer is "I don't know" with the evidence of that person (the line, the moment of the
-deed) and a note saying whose it was, so that a user can name them (``mnemo name``)."""
+of them (planners/naming.py). A deed or line of someone nobody has named is answered with the world's
+label for them ("voice:2", "person 3": what `mnemo entities` lists and `mnemo name` takes), never with a
+guessed name, and a note saying that nobody has named them yet."""
 
 from __future__ import annotations
 
@@ -100,9 +100,9 @@ class WhoAnswers(AnswererBase):
 
 def _person(who: str, evidence: list, did: str) -> tuple:
     """(value, kind, evidence, note) answering "who": the person's name, or, for someone nobody named (a
-    voice or a person seen, by the world's label), "I don't know" with the evidence of them and a note."""
+    voice or a person seen), the world's label for them with a note saying so."""
     if UNNAMED.match(who) or VOICE_LABEL.match(who):
-        return None, "unknown", evidence, f"{who} {did}, someone nobody has named yet (mnemo name gives a name)"
+        return who, "person", evidence, f"{who} {did}, someone nobody has named yet (mnemo name gives a name)"
     return who, "person", evidence, ""
 
 

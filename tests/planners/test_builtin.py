@@ -229,11 +229,11 @@ def test_a_line_of_a_voice_nobody_named_answers_for_a_speaker_never_named(world_
 
 
 def test_someone_nobody_named_is_not_guessed_but_shown(world_store):
-    """A line of a voice nobody has named: who said it is not known by name; the answer says so and cites
-    the line, so that a user can name the voice."""
+    """A line of a voice nobody has named: the answer is the voice (no name is made up), says that nobody
+    has named it and cites the line, so that a user can name the voice."""
     add_heard(world_store, [Heard("s1", 140.0, 142.0, "The plumber comes on Friday.", "voice:3")])
     answer = BuiltinAnswerer(world_store).answer('Who said "The plumber comes on Friday"?', 150.0)
-    assert answer.value is None and answer.kind == "unknown"
+    assert answer.value == "voice:3" and answer.kind == "person"
     assert "voice:3" in answer.detail["note"] and "nobody has named" in answer.detail["note"]
     assert any("plumber" in e.note for e in answer.evidence)
 
