@@ -28,7 +28,8 @@ from perception.errors import BadCheckpoint, WeightsUnavailable
 from perception.options import build_options
 from perception.speech.segmentation import torch_threads
 from perception.speech.vad import SpeechSegment
-from perception.speech.voice import VoiceEmbedder, VoiceWindows, register_voice_embedder, window_spans
+from perception.speech.voice import (VoiceEmbedder, VoiceWindows, mean_of_windows, register_voice_embedder,
+                                     window_spans)
 from streams.packets import AUDIO_RATE
 
 logger = logging.getLogger(__name__)
@@ -286,11 +287,7 @@ class CampplusVoiceEmbedder(VoiceEmbedder):
 
     def embed(self, samples: np.ndarray) -> np.ndarray | None:
         """One vector for ``samples`` as a whole: the normalised mean of its windows' vectors."""
-        windows = self.embed_windows(SpeechSegment("", 0.0, len(samples) / AUDIO_RATE, np.asarray(samples, np.float32)))
-        if len(windows) == 0:
-            return None
-        mean = windows.vectors.mean(axis=0)
-        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        return mean_of_windows(self, samples)
 
     def embed_windows(self, segment: SpeechSegment) -> VoiceWindows:
         """Unit vectors of the segment's windows, every ``hop_s``."""

@@ -23,7 +23,8 @@ import numpy as np
 from perception.errors import BadCheckpoint, WeightsUnavailable
 from perception.options import build_options
 from perception.speech.vad import SpeechSegment
-from perception.speech.voice import VoiceEmbedder, VoiceWindows, register_voice_embedder, window_spans
+from perception.speech.voice import (VoiceEmbedder, VoiceWindows, mean_of_windows, register_voice_embedder,
+                                     window_spans)
 from streams.packets import AUDIO_RATE
 
 logger = logging.getLogger(__name__)
@@ -126,11 +127,7 @@ class Ge2eVoiceEmbedder(VoiceEmbedder):
 
     def embed(self, samples: np.ndarray) -> np.ndarray | None:
         """One vector for ``samples`` as a whole: the normalised mean of its windows' vectors."""
-        windows = self.embed_windows(SpeechSegment("", 0.0, len(samples) / AUDIO_RATE, np.asarray(samples, np.float32)))
-        if len(windows) == 0:
-            return None
-        mean = windows.vectors.mean(axis=0)
-        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        return mean_of_windows(self, samples)
 
     def embed_windows(self, segment: SpeechSegment) -> VoiceWindows:
         """Vectors of the segment's 1.6 s windows, every ``hop_s``, in one forward pass per batch."""

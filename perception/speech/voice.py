@@ -90,6 +90,17 @@ class VoiceEmbedder(ABC):
 
 
 
+def mean_of_windows(embedder: VoiceEmbedder, samples: np.ndarray) -> np.ndarray | None:
+    """One vector for ``samples`` as a whole: the normalised mean of ``embedder``'s window vectors (for
+    embedders whose network sees fixed windows: GE2E, CAM++); None when no window has a vector."""
+    segment = SpeechSegment("", 0.0, len(samples) / AUDIO_RATE, np.asarray(samples, np.float32))
+    windows = embedder.embed_windows(segment)
+    if len(windows) == 0:
+        return None
+    mean = windows.vectors.mean(axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+
+
 def window_spans(n_samples: int, rate: int, window_s: float, hop_s: float, min_window_s: float) -> list[tuple[int, int]]:
     """Sample spans of sliding windows over ``n_samples``; the last window ends at the end."""
     window, hop, shortest = int(window_s * rate), max(1, int(hop_s * rate)), int(min_window_s * rate)
