@@ -279,7 +279,7 @@ class _StreamRun:
         return f"{SCREEN_STATE_KEY}:{self.report.stream}"
 
     def _signals(self) -> list:
-        """The side channels' sources that observations wait for (speech, entities, pose, screen)."""
+        """The side channels' sources that observations wait for (speech, entities, pose, screen, entries)."""
         return [s for s in (self.signal, self.entity_signal, self.pose_signal, self.screen_signal, self.entries_signal)
                 if s is not None]
 
@@ -369,7 +369,7 @@ class _StreamRun:
         if self.entries_signal is not None:
             old = self.entries_signal
             self.entries_signal = RoomEntrySignal(old.track, old.areas, old.camera, old.window_s, old.counts.frame_s,
-                                                  old.margin_m, old.labels)
+                                                  old.margin_m, old.labels, against_most=old.counts.against_most)
         if self.screen_signal is not None:
             self.screen_signal = ScreenSignal(self.screen_signal.reader, self.screen_signal.same_frame,
                                               self.screen_signal.interval_s)

@@ -13,6 +13,10 @@ holds observations until they are in (:meth:`ready`), as it does for the speech 
 Resume: readings are a pure function of the analysed frames within ``window_s`` of their
 instant; :meth:`state` keeps those before a boundary with the event that ends there, and a
 resumed ingest starts from it, so it reads exactly what the uninterrupted one read.
+
+The entries channel (:class:`RoomEntrySignal`) reads the same detections as a change of room relation:
+people coming to the threshold of the map area the camera is in, their boxes placed from the stored pose
+log; the pose channel (:class:`PoseSignal`) reads the pose log itself.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from memory.segmenter import CROSSING_READING, TURN_READING
+from perception.geometry import place_box
 
 logger = logging.getLogger(__name__)
 
@@ -187,9 +192,11 @@ class RoomEntrySignal:
     (its ground contact under a level pinhole camera at the pose logged at that frame,
     ``perception.geometry.place_box``), and counted when it lies within ``margin_m`` of the boundary of the
     map area the camera is in, on either side: at the room's threshold. The reading at t is the rise of that
-    count's mean over the analysed frames in the next ``window_s`` seconds against the previous ones
-    (``EntitySignal``'s arrivals over one label): a person coming up to or through a doorway of the camera's
-    room reads ~1; people deep inside the room (swept into view by a turn) or far beyond it read nothing.
+    count's mean over the analysed frames in the next ``window_s`` seconds against the most counted in one
+    frame of the previous ``window_s`` (``EntitySignal``'s arrivals over one label, ``against_most``): a person
+    coming up to or through a doorway of the camera's room reads ~1, one standing there and missed by the
+    detector for a frame reads nothing; people deep inside the room (swept into view by a turn) or far beyond
+    it read nothing.
 
     A detection that carries its own ``position`` (a 3-D detector's, in the pose log's frame) is counted there.
     Needs a pose log, map areas and a camera model; boxes that cannot be placed (cut off by the frame's
@@ -220,8 +227,6 @@ class RoomEntrySignal:
 
     def at_threshold(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> int:
         """How many of the frame's people are placed within ``margin_m`` of the camera's area's boundary."""
-        from perception.geometry import place_box
-
         pose = self.track.at(time) if size is not None else None
         here = None if pose is None else next((a for a in self.areas if a.contains(pose[0], pose[1])), None)
         if here is None:
