@@ -216,7 +216,8 @@ def score(runs: list[dict], config) -> dict:
 def variants(base) -> dict:
     """The rows: the channels one by one and all but each one in turn (with the profile's other settings less
     the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
-    options measured but left off (people arriving, gradual changes), the turn and crossing gates, and the entries channel (people coming to the camera's room)."""
+    options measured but left off (people arriving, gradual changes), the turn and crossing gates, and the
+    entries channel (people coming to the camera's room)."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
                                 entity_labels=(), entity_arrivals=False, turn_gate=None,
                                 crossing_gate=None)

@@ -148,7 +148,8 @@ class SegmenterConfig:
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "anchor_gap", "entity_window_s", "entry_margin_m", "visual_gate", "screen_interval_s", "centred_modularity",
+                     "channel_gamma", "anchor_gap", "entity_window_s", "entry_margin_m", "visual_gate",
+                     "screen_interval_s", "centred_modularity",
                      "centred_distance", "turn_gate", "crossing_gate"):
             value = getattr(self, name)
             if value is not None:

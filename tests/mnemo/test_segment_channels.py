@@ -193,10 +193,11 @@ def test_entries_need_a_pose_and_resume_from_the_state() -> None:
     resumed = RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 1.0 / FPS, state=whole.state(before=16.0))
     for t in np.arange(0.0, 30.0, 1.0 / FPS):
         where = walking(float(t))
-        boxes = [] if where is None else [SimpleNamespace(label="person", box=_person_box(_still().at(float(t)), *where))]
+        boxes = [] if where is None else \
+            [SimpleNamespace(label="person", box=_person_box(_still().at(float(t)), *where))]
         resumed.add(float(t), boxes, SIZE)
     assert [resumed.read(float(t))["entries"] for t in np.arange(16.0, 28.0, 0.5)] == expected
-    unposed = _entry_signal(_still(seconds=5.0), walking, seen_from=_still())  # the log ends at 5 s: nothing placed after it
+    unposed = _entry_signal(_still(seconds=5.0), walking, seen_from=_still())  # the log ends at 5 s: nothing after
     assert all(unposed.read(float(t))["entries"] == 0.0 for t in np.arange(8.0, 28.0, 0.5))
     with pytest.raises(ValueError, match="margin_m"):
         RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 0.5, margin_m=0.0)
