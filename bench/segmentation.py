@@ -14,6 +14,10 @@ noisy labels, misses and false detections, never the truth's events) on the anal
 through the same ``EntitySignal`` the ingest uses: the profiles' OpenCV detectors see no simulated
 people, so this stands in for the detector the robot would run (see docs/segmentation.md).
 
+The ``entries`` channel reads the same detector's boxes as the entity stage gets them (``sim.detector``: no
+positions), placed from the backend's drifting odometry with the robot's camera model, through the same
+``RoomEntrySignal``.
+
 The ``pose`` channel and the ``turn_gate`` / ``crossing_gate`` read the backend's drifting odometry in the map's
 rooms through the same ``PoseSignal`` (area changes; degrees turned in place; seconds to the nearest crossing).
 
@@ -39,8 +43,8 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
-ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen")
-SIDE = ("speech", "entities", "pose", "screen", "turn", "crossing")  # readings from outside the segmenter
+ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen", "entries")
+SIDE = ("speech", "entities", "pose", "screen", "entries", "turn", "crossing")  # readings from outside the segmenter
 # (turn, crossing: what its gates read)
 
 
@@ -77,6 +81,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     obs["entities"] = entity_readings(truth, obs["times"], seed)
     obs["entities", (), False] = obs["entities"]
     obs["pose"], obs["turn"], obs["crossing"] = pose_readings(truth, obs["times"], seed)
+    obs["entries"] = obs["entries", 1.0] = entries_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
 
@@ -150,6 +155,34 @@ def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.n
     return tuple(np.asarray([r[name] for r in readings]) for name in ("pose", "turn", "crossing"))
 
 
+def entries_readings(truth, times: np.ndarray, seed: int, margin_m: float = 1.0, fps: float = 2.0,
+                     window_s: float | None = None) -> np.ndarray:
+    """The entries channel's reading at each observation: the simulated detector's boxes (as the entity stage
+    gets them at ``fps``: ``sim.detector``, no positions) placed from the backend's drifting odometry with the
+    robot's camera model, through the same ``RoomEntrySignal`` the ingest uses."""
+    from memory.perceived import Area
+    from memory.poses import PoseTrack
+    from memory.segmenter import SegmenterConfig
+    from mnemo.segment_channels import RoomEntrySignal
+    from perception.geometry import LevelCamera
+    from sim.detector import SimDetector
+    from sim.noise import NoiseConfig, SimPerception
+    from streams.sampling import FrameClock
+
+    odo = SimPerception(truth, NoiseConfig(), seed).odometry(rate=5.0)  # as sim_perception logs it
+    track = PoseTrack("sim", odo.times, odo.xs, odo.ys, odo.yaws)
+    areas = [Area(r.name, *map(float, r.bounds)) for r in truth.rooms]
+    camera = LevelCamera(height_m=float(truth.agent.camera_height), hfov_deg=float(truth.agent.hfov_deg))
+    detector = SimDetector(truth, NoiseConfig(), seed)
+    signal = RoomEntrySignal(track, areas, camera, window_s or SegmenterConfig().entity_window_s, 1.0 / fps,
+                             margin_m=margin_m)
+    clock = FrameClock(fps)
+    kept = [float(t) for t in np.arange(0.0, truth.duration, 1.0 / truth.fps) if clock.keep(float(t))]
+    for t, found in zip(kept, detector.detect([None] * len(kept), kept)):
+        signal.add(t, found, (int(truth.width), int(truth.height)))
+    return np.asarray([signal.read(float(t))["entries"] for t in times])
+
+
 def replay(run: dict, config) -> list[float]:
     """Boundary times (event starts after the first) of the segmenter with ``config``."""
     from memory.segmenter import SurpriseSegmenter
@@ -159,8 +192,12 @@ def replay(run: dict, config) -> list[float]:
     key = ("entities", tuple(config.entity_labels), bool(config.entity_arrivals))
     if key not in obs:  # the entities channel read as this config reads it
         obs[key] = entity_readings(run["truth"], obs["times"], run["seed"], labels=key[1], arrivals=key[2])
+    entries = ("entries", float(config.entry_margin_m))
+    if entries not in obs:
+        obs[entries] = entries_readings(run["truth"], obs["times"], run["seed"], margin_m=entries[1])
+    keys = {"entities": key, "entries": entries}
     for i, t in enumerate(obs["times"]):
-        signals = {name: float(obs[key if name == "entities" else name][i]) for name in SIDE}
+        signals = {name: float(obs[keys.get(name, name)][i]) for name in SIDE}
         starts += [s.start for s in seg.push(float(t), obs["vectors"][i], signals)]
     starts += [s.start for s in seg.flush(run["truth"].duration)]
     return sorted(starts)[1:]
@@ -179,7 +216,8 @@ def score(runs: list[dict], config) -> dict:
 def variants(base) -> dict:
     """The rows: the channels one by one and all but each one in turn (with the profile's other settings less
     the #31 placement rules: ``anchor_gap`` at ``min_len``, no picture placement), then those rules and the
-    options measured but left off (people arriving, gradual changes), and the turn gate."""
+    options measured but left off (people arriving, gradual changes), the turn and crossing gates, and the
+    entries channel (people coming to the camera's room)."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
                                 entity_labels=(), entity_arrivals=False, turn_gate=None,
                                 crossing_gate=None)
@@ -222,6 +260,11 @@ def variants(base) -> dict:
         "... crossing_gate 5 + people arriving": dataclasses.replace(
             plain, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0, **people),
     })
+    gated = dataclasses.replace(plain, anchor_gap=3.0, turn_gate=20.0, crossing_gate=5.0)
+    for weight, margin in ((0.5, 1.0), (1.0, 1.0), (0.5, 0.5), (0.5, 2.0)):
+        configs[f"... crossing_gate 5 + entries {weight:g} (margin {margin:g} m)"] = dataclasses.replace(
+            gated, channels={**pose, "entries": weight}, entry_margin_m=margin)
+    configs["vision + entries 1 (margin 1 m)"] = dataclasses.replace(plain, channels={"entries": 1.0})
     return configs
 
 

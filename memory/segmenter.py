@@ -49,7 +49,9 @@ logger = logging.getLogger(__name__)
 TURN_READING = "turn"  # the signal that drives turn_gate (not a fused channel): degrees turned in place
 CROSSING_READING = "crossing"  # the signal that drives crossing_gate: seconds to the nearest area crossing
 POSE = "pose"  # the channel whose anchored cuts crossing_gate leaves alone
-ENTITIES = "entities"  # the channel turn_gate silences while the camera turns
+ENTITIES = "entities"  # the channel turn_gate silences while the camera turns ...
+ENTRIES = "entries"  # ... and this one (people at the threshold of the camera's room: mnemo.segment_channels)
+SWEPT = (ENTITIES, ENTRIES)  # channels whose readings a turning camera makes by sweeping people into view
 
 _STATE_VERSION = 1
 _STEP_WINDOW = 64  # time steps kept to estimate the median step (end of the final segment)
@@ -104,6 +106,9 @@ class SegmenterConfig:
     # True: the entities channel reads arrivals only (a label's mean count after an instant above its
     # mean before); False: arrivals and departures alike
     entity_arrivals: bool = False
+    # metres: the entries channel counts a person placed this close to the boundary of the camera's map area
+    # (either side: at its threshold); mnemo.segment_channels.RoomEntrySignal
+    entry_margin_m: float = 1.0
     # least media seconds between two frames the screen channel reads (OCR, ~1 s a frame on 2 cores):
     # its cost bound (mnemo.screen_channel); it reads only frames where the screen changed and held still
     screen_interval_s: float = 2.0
@@ -143,7 +148,8 @@ class SegmenterConfig:
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "anchor_gap", "entity_window_s", "visual_gate", "screen_interval_s", "centred_modularity",
+                     "channel_gamma", "anchor_gap", "entity_window_s", "entry_margin_m", "visual_gate",
+                     "screen_interval_s", "centred_modularity",
                      "centred_distance", "turn_gate", "crossing_gate"):
             value = getattr(self, name)
             if value is not None:
@@ -159,6 +165,7 @@ class SegmenterConfig:
         _check(self.refine_window >= 0, "refine_window", self.refine_window, "an integer >= 0")
         _check(self.warmup >= 0, "warmup", self.warmup, "an integer >= 0")
         _check(0 < self.entity_window_s < math.inf, "entity_window_s", self.entity_window_s, "seconds > 0")
+        _check(0 < self.entry_margin_m < math.inf, "entry_margin_m", self.entry_margin_m, "metres > 0")
         _check(0 <= self.screen_interval_s < math.inf, "screen_interval_s", self.screen_interval_s, "seconds >= 0")
         _check(self.visual_gate >= 0 and math.isfinite(self.visual_gate), "visual_gate", self.visual_gate,
                "a finite number >= 0")
@@ -405,7 +412,7 @@ class SurpriseSegmenter:
             value = signals.get(name)
             if name in VISUAL_CHANNELS or value is None or not math.isfinite(float(value)):
                 continue
-            if obs.turning and name == ENTITIES:  # things swept into view by the turning camera
+            if obs.turning and name in SWEPT:  # things swept into view by the turning camera
                 continue
             z = self._channel_z(name, float(value), _CHANNEL_STD_FLOOR, 1.0)
             if z is not None:

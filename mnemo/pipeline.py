@@ -23,7 +23,8 @@ from mnemo.runtime.control import STOPPED, IngestControl
 from mnemo.runtime.reader import LiveReadStage, ReadStage
 from mnemo.runtime.records import IngestReport, PacketBatch  # noqa: F401  (IngestReport: mnemo.pipeline's API)
 from mnemo.entities import EntityLinker, EntityStage
-from mnemo.segment_channels import ENTITIES_CHANNEL, POSE_CHANNEL, EntitySignal, PoseSignal
+from mnemo.segment_channels import ENTITIES_CHANNEL, ENTRIES_CHANNEL, POSE_CHANNEL, EntitySignal, PoseSignal
+from mnemo.segment_channels import ENTRIES_STATE_KEY, RoomEntrySignal
 from mnemo.segment_channels import STATE_KEY as ENTITY_STATE_KEY
 from mnemo.captions import CACHE_FILE, CaptionStage, Captioner
 from mnemo.ocr import ORIGIN as OCR_ORIGIN, ScreenTextStage
@@ -199,6 +200,9 @@ class _StreamRun:
         self.entity_signal = self._entity_signal(checkpoint)
         self.screen_signal = self._screen_signal(checkpoint, reader)
         self.pose_signal = self._pose_signal()
+        self.entries_signal = self._entries_signal(checkpoint)
+        if self.entities is not None and (self.entity_signal is not None or self.entries_signal is not None):
+            self.entities.on_detections = self._on_detections
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
 
@@ -208,10 +212,32 @@ class _StreamRun:
         if self.entities is None or not seg.channels.get(ENTITIES_CHANNEL):
             return None
         state = self.ing.store.state(self._entity_state_key) if checkpoint is not None and checkpoint.state else None
-        signal = EntitySignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state,
-                              seg.entity_labels, seg.entity_arrivals)
-        self.entities.on_detections = signal.add
-        return signal
+        return EntitySignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state,
+                            seg.entity_labels, seg.entity_arrivals)
+
+    def _entries_signal(self, checkpoint: Checkpoint | None) -> RoomEntrySignal | None:
+        """The segmenter's entries channel (people coming to the camera's room): the entity stage's person boxes
+        placed from the stored pose log with its camera model, against the map's areas (None when any is missing)."""
+        seg = self.ing.profile.segmenter
+        if self.entities is None or not seg.channels.get(ENTRIES_CHANNEL):
+            return None
+        from memory.perceived import areas
+
+        track, known = self.ing.store.poses(self.report.stream), areas(self.ing.store)
+        if self.entities.camera is None or not len(track) or not known:
+            logger.info("%s: the entries channel needs a camera model, a stored pose log and map areas: it reads "
+                        "nothing", self.report.uri)
+            return None
+        state = self.ing.store.state(self._entries_state_key) if checkpoint is not None and checkpoint.state else None
+        return RoomEntrySignal(track, known, self.entities.camera, seg.entity_window_s,
+                               1.0 / self.ing.profile.entities.fps, seg.entry_margin_m, state=state)
+
+    def _on_detections(self, when: float, detections: list) -> None:
+        """An analysed frame's detections, to the side channels that read them (entities, entries)."""
+        if self.entity_signal is not None:
+            self.entity_signal.add(when, detections)
+        if self.entries_signal is not None:
+            self.entries_signal.add(when, detections, self.entities.size if self.entities is not None else None)
 
     def _screen_signal(self, checkpoint: Checkpoint | None, reader: RememberedReader | None) -> ScreenSignal | None:
         """The segmenter's screen-text channel: OCR of sampled frames (None without OCR or the channel)."""
@@ -245,12 +271,17 @@ class _StreamRun:
         return f"{ENTITY_STATE_KEY}:{self.report.stream}"
 
     @property
+    def _entries_state_key(self) -> str:
+        return f"{ENTRIES_STATE_KEY}:{self.report.stream}"
+
+    @property
     def _screen_state_key(self) -> str:
         return f"{SCREEN_STATE_KEY}:{self.report.stream}"
 
     def _signals(self) -> list:
-        """The side channels' sources that observations wait for (speech, entities, pose, screen)."""
-        return [s for s in (self.signal, self.entity_signal, self.pose_signal, self.screen_signal) if s is not None]
+        """The side channels' sources that observations wait for (speech, entities, pose, screen, entries)."""
+        return [s for s in (self.signal, self.entity_signal, self.pose_signal, self.screen_signal, self.entries_signal)
+                if s is not None]
 
     def run(self, source: Source, control: IngestControl | None = None) -> None:
         """Read, encode and commit the whole source in this process (the inline runtime).
@@ -335,7 +366,10 @@ class _StreamRun:
         if self.entity_signal is not None:
             old = self.entity_signal
             self.entity_signal = EntitySignal(old.window_s, old.frame_s, labels=old.labels, arrivals=old.arrivals)
-            self.entities.on_detections = self.entity_signal.add
+        if self.entries_signal is not None:
+            old = self.entries_signal
+            self.entries_signal = RoomEntrySignal(old.track, old.areas, old.camera, old.window_s, old.counts.frame_s,
+                                                  old.margin_m, old.labels, against_most=old.counts.against_most)
         if self.screen_signal is not None:
             self.screen_signal = ScreenSignal(self.screen_signal.reader, self.screen_signal.same_frame,
                                               self.screen_signal.interval_s)
@@ -561,6 +595,8 @@ class _StreamRun:
             state = {STATE_KEY: self.speech.state()} if self.speech is not None and self.speech.diarizer else {}
             if self.entity_signal is not None:
                 state[self._entity_state_key] = self.entity_signal.state(seg.end)
+            if self.entries_signal is not None:
+                state[self._entries_state_key] = self.entries_signal.state(seg.end)
             if self.screen_signal is not None:
                 state[self._screen_state_key] = self.screen_signal.state(seg.end)
             self.ing.store.add_event(event, checkpoint, state or None)

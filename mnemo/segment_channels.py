@@ -13,6 +13,10 @@ holds observations until they are in (:meth:`ready`), as it does for the speech 
 Resume: readings are a pure function of the analysed frames within ``window_s`` of their
 instant; :meth:`state` keeps those before a boundary with the event that ends there, and a
 resumed ingest starts from it, so it reads exactly what the uninterrupted one read.
+
+The entries channel (:class:`RoomEntrySignal`) reads the same detections as a change of room relation:
+people coming to the threshold of the map area the camera is in, their boxes placed from the stored pose
+log; the pose channel (:class:`PoseSignal`) reads the pose log itself.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from memory.segmenter import CROSSING_READING, TURN_READING
+from perception.geometry import place_box
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +44,16 @@ class EntitySignal:
     """Readings of entity arrivals and departures from the analysed frames' detections."""
 
     def __init__(self, window_s: float, frame_s: float, state: bytes | None = None, labels: Sequence[str] = (),
-                 arrivals: bool = False):
+                 arrivals: bool = False, against_most: bool = False):
         if not window_s > 0:
             raise ValueError(f"entity channel window_s={window_s!r}: expected seconds > 0")
         self.window_s = window_s
         self.frame_s = frame_s  # seconds between analysed frames: how long a missing frame is waited for
         self.labels = frozenset(labels)  # labels counted; empty: every label
         self.arrivals = arrivals  # count only rises of a label's mean count (something coming into view)
+        # the mean count after an instant is compared with the most seen in one frame before it, not the mean:
+        # a detection missed for a frame or two and found again is not an arrival
+        self.against_most = against_most
         self._frames: deque[tuple[float, Counter]] = deque()
         self._seen_until = -math.inf
         if state:
@@ -75,7 +83,8 @@ class EntitySignal:
         labels = set().union(*before, *after)
         if self.labels:
             labels &= self.labels
-        deltas = (_mean(after, label) - _mean(before, label) for label in labels)
+        past = _most if self.against_most else _mean
+        deltas = (_mean(after, label) - past(before, label) for label in labels)
         change = sum(max(d, 0.0) if self.arrivals else abs(d) for d in deltas)
         return {ENTITIES_CHANNEL: float(change)}
 
@@ -97,6 +106,10 @@ class EntitySignal:
 
 def _mean(frames: list[Counter], label: str) -> float:
     return sum(c.get(label, 0) for c in frames) / len(frames)
+
+
+def _most(frames: list[Counter], label: str) -> float:
+    return float(max(c.get(label, 0) for c in frames))
 
 
 POSE_CHANNEL = "pose"  # the place channel from the pose log: a reading of 1 where the camera enters another area
@@ -163,3 +176,93 @@ class PoseSignal:
 
     def _area(self, pose: tuple[float, float, float]) -> str | None:
         return next((a.name for a in self.areas if a.contains(pose[0], pose[1])), None)
+
+
+ENTRIES_CHANNEL = "entries"  # people coming to the camera's room: a change of room relation, read from placed boxes
+ENTRIES_STATE_KEY = "segment.entries"  # the store state holding its frames before the last checkpoint
+THRESHOLD = "threshold"  # the relation token counted: a person placed at the edge of the camera's area
+
+
+class RoomEntrySignal:
+    """Readings of people coming to the camera's room, from the analysed frames' person boxes placed on the map.
+
+    A person walking into the room the camera is in is a change of where they are, not of the picture: they
+    are often in view through the doorway before they cross it, and a camera turning inside a room sweeps
+    people into view as often as they arrive. So each person box of an analysed frame is placed on the map
+    (its ground contact under a level pinhole camera at the pose logged at that frame,
+    ``perception.geometry.place_box``), and counted when it lies within ``margin_m`` of the boundary of the
+    map area the camera is in, on either side: at the room's threshold. The reading at t is the rise of that
+    count's mean over the analysed frames in the next ``window_s`` seconds against the most counted in one
+    frame of the previous ``window_s`` (``EntitySignal``'s arrivals over one label, ``against_most``): a person
+    coming up to or through a doorway of the camera's room reads ~1, one standing there and missed by the
+    detector for a frame reads nothing; people deep inside the room (swept into view by a turn) or far beyond
+    it read nothing.
+
+    A detection that carries its own ``position`` (a 3-D detector's, in the pose log's frame) is counted there.
+    Needs a pose log, map areas and a camera model; boxes that cannot be placed (cut off by the frame's
+    bottom, above the horizon) and frames without a pose or outside every area count nothing. Resume as for
+    ``EntitySignal``: the readings are a pure function of the frames within ``window_s`` and of the stored
+    log, and :meth:`state` keeps those frames before a boundary.
+    """
+
+    def __init__(self, track, areas: Sequence, camera, window_s: float, frame_s: float, margin_m: float = 1.0,
+                 labels: Sequence[str] = ("person",), state: bytes | None = None, against_most: bool = True):
+        if not margin_m > 0:
+            raise ValueError(f"entries channel margin_m={margin_m!r}: expected metres > 0")
+        self.track = track  # memory.poses.PoseTrack
+        self.areas = list(areas)  # memory.perceived.Area
+        self.camera = camera  # perception.geometry.LevelCamera
+        self.margin_m = margin_m
+        self.labels = frozenset(labels)
+        self.counts = EntitySignal(window_s, frame_s, state, labels=(THRESHOLD,), arrivals=True,
+                                   against_most=against_most)
+
+    @property
+    def window_s(self) -> float:
+        return self.counts.window_s
+
+    def add(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> None:
+        """One analysed frame (``size``: its (width, height), the boxes' pixels) and what was detected in it."""
+        self.counts.add(time, [_Token(THRESHOLD)] * self.at_threshold(time, detections, size))
+
+    def at_threshold(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> int:
+        """How many of the frame's people are placed within ``margin_m`` of the camera's area's boundary."""
+        pose = self.track.at(time) if size is not None else None
+        here = None if pose is None else next((a for a in self.areas if a.contains(pose[0], pose[1])), None)
+        if here is None:
+            return 0
+        n = 0
+        for d in detections:
+            if str(getattr(d, "label", None) or getattr(d, "kind", "")) not in self.labels:
+                continue
+            placed = getattr(d, "position", None)  # where a 3-D detector measured it, else from its box
+            placed = place_box(self.camera, size, pose, tuple(d.box)) if placed is None else placed
+            if placed is not None and _to_edge(here, *placed) <= self.margin_m:
+                n += 1
+        return n
+
+    def ready(self, when: float, latest: float) -> bool:
+        return self.counts.ready(when, latest)
+
+    def read(self, when: float) -> dict[str, float]:
+        """The reading at ``when`` ({"entries": value}; NaN without analysed frames on both sides)."""
+        return {ENTRIES_CHANNEL: self.counts.read(when)[ENTITIES_CHANNEL]}
+
+    def state(self, before: float) -> bytes:
+        return self.counts.state(before)
+
+
+class _Token:
+    """A counted relation, as ``EntitySignal`` counts labels."""
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+
+def _to_edge(area, x: float, y: float) -> float:
+    """Metres from (x, y) to the boundary of ``area``, inside or outside it."""
+    if area.contains(x, y):
+        return min(x - area.x0, area.x1 - x, y - area.y0, area.y1 - y)
+    return area.distance(x, y)

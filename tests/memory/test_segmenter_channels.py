@@ -116,13 +116,14 @@ def test_the_turn_gate_drops_picture_cuts_where_the_camera_turns_in_place() -> N
     assert [s.start for s in run_signals(below, times, vectors, signals)[1:]] == plain
 
 
-def test_the_turn_gate_keeps_anchored_cuts_and_silences_entities_while_turning() -> None:
+@pytest.mark.parametrize("swept", ["entities", "entries"])
+def test_the_turn_gate_keeps_anchored_cuts_and_silences_people_arriving_while_turning(swept: str) -> None:
     times, vectors, readings, changes = still_stream(6)
-    config = SegmenterConfig(channels={"speech": 1.0, "entities": 1.0}, turn_gate=20.0)
+    config = SegmenterConfig(channels={"speech": 1.0, swept: 1.0}, turn_gate=20.0)
     turning = [{"speech": float(r), "turn": 60.0 if abs(t - 52.0) <= 2.0 else 0.0} for t, r in zip(times, readings)]
     cuts = [s.start for s in run_signals(SurpriseSegmenter(config), times, vectors, turning)[1:]]
     assert len(cuts) == len(changes) and all(abs(c - t) <= 1.0 for c, t in zip(cuts, changes)), cuts  # anchored
-    as_entities = [{"entities": float(r), "turn": s["turn"]} for r, s in zip(readings, turning)]
+    as_entities = [{swept: float(r), "turn": s["turn"]} for r, s in zip(readings, turning)]
     cuts = [s.start for s in run_signals(SurpriseSegmenter(config), times, vectors, as_entities)[1:]]
     kept = [t for t in changes if t != 52.0]  # people "arriving" while the camera turns are swept into view
     assert len(cuts) == len(kept) and all(abs(c - t) <= 1.0 for c, t in zip(cuts, kept)), cuts
@@ -177,3 +178,9 @@ def test_the_crossing_gate_is_inert_without_the_pose_channel() -> None:
            [s.start for s in run_signals(plain, times, vectors, signals)]
     with pytest.raises(ValueError, match="crossing_gate"):
         SegmenterConfig(channels={"pose": 1.0}, crossing_gate=-1.0)
+
+
+@pytest.mark.parametrize("margin", [0.0, -1.0, float("inf"), "1 m"])
+def test_a_bad_entry_margin_is_a_clear_error(margin) -> None:
+    with pytest.raises(ValueError, match="entry_margin_m"):
+        SegmenterConfig(entry_margin_m=margin)

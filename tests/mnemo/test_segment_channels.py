@@ -13,7 +13,8 @@ import mnemo
 from memory.perceived import Area
 from memory.poses import PoseTrack
 from mnemo.config import load_profile
-from mnemo.segment_channels import EntitySignal, PoseSignal
+from mnemo.segment_channels import EntitySignal, PoseSignal, RoomEntrySignal
+from perception.geometry import LevelCamera, project
 
 FPS = 2.0  # analysed frames per second
 
@@ -114,6 +115,94 @@ def test_pose_signal_reads_seconds_to_the_nearest_area_crossing() -> None:
     assert still.read(5.0)["crossing"] == math.inf
 
 
+def test_against_the_most_seen_before_a_missed_detection_found_again_is_not_an_arrival() -> None:
+    frames = _frames(10.0, missing=(14.0,))
+    plain = EntitySignal(2.0, 1.0 / FPS, labels=("person",), arrivals=True)
+    most = EntitySignal(2.0, 1.0 / FPS, labels=("person",), arrivals=True, against_most=True)
+    for t, detections in frames:
+        plain.add(t, detections)
+        most.add(t, detections)
+    assert plain.read(14.5)["entities"] == pytest.approx(0.25)  # the mean before dipped with the miss
+    assert most.read(14.5)["entities"] == 0.0 and most.read(15.0)["entities"] == 0.0
+    assert most.read(10.0)["entities"] == pytest.approx(1.0)  # a person coming into view still reads 1
+
+
+# -- entries: people coming to the camera's room, from person boxes placed on the map ----------------------
+
+ROOMS = [Area("hall", 0, 0, 6, 4), Area("kitchen", 6, 0, 12, 4)]
+CAMERA = LevelCamera(height_m=1.2, hfov_deg=90.0)
+SIZE = (640, 480)
+
+
+def _person_box(pose, x: float, y: float) -> tuple[float, float, float, float]:
+    """The box a detector gives for a person standing at map (x, y), seen from ``pose``."""
+    u, v = project(CAMERA, SIZE, pose, x, y)
+    top = project(CAMERA, SIZE, pose, x, y, z=1.7)[1]
+    return (u - 20.0, top, u + 20.0, v)
+
+
+def _entry_signal(track: PoseTrack, people, seconds: float = 30.0, missing=(), margin: float = 1.0,
+                  seen_from: PoseTrack | None = None):
+    """A RoomEntrySignal fed a frame per 0.5 s with a person at ``people(t)`` (None: nobody), seen from the poses
+    of ``seen_from`` (default: ``track``, the pose log the signal reads)."""
+    seen_from = seen_from or track
+    signal = RoomEntrySignal(track, ROOMS, CAMERA, window_s=2.0, frame_s=1.0 / FPS, margin_m=margin)
+    for t in np.arange(0.0, seconds, 1.0 / FPS):
+        where = people(float(t))
+        boxes = [] if where is None or round(float(t), 3) in missing else \
+            [SimpleNamespace(label="person", kind="person", box=_person_box(seen_from.at(float(t)), *where))]
+        signal.add(float(t), boxes + _seen(["cup"]), SIZE)
+    return signal
+
+
+def _still(x: float = 0.5, y: float = 2.0, yaw: float = 0.0, seconds: float = 30.0) -> PoseTrack:
+    times = np.arange(0.0, seconds + 0.01, 0.2)
+    return PoseTrack("s", times, 0 * times + x, 0 * times + y, 0 * times + yaw)
+
+
+def test_a_person_walking_into_the_cameras_room_reads_at_its_threshold() -> None:
+    track = _still()  # in the hall, looking down it at the kitchen's door (x = 6)
+
+    def walking(t: float):  # from the kitchen's far end (11 m) at 0.5 m/s, through the door at 20 s, to 3 m
+        return (max(11.0 - 0.5 * (t - 10.0), 3.0), 2.0) if t >= 10.0 else None
+
+    signal = _entry_signal(track, walking)
+    readings = {float(t): signal.read(float(t))["entries"] for t in np.arange(2.0, 28.0, 0.5)}
+    peak = max(readings, key=readings.get)
+    assert readings[peak] == pytest.approx(1.0) and 17.0 <= peak <= 21.0, readings  # within 1 m of the door
+    assert all(r == 0.0 for t, r in readings.items() if t < 15.0)  # in view far beyond the door: nothing
+    assert signal.read(27.0)["entries"] == 0.0  # standing 3 m inside: nothing
+
+
+def test_people_inside_the_room_and_missed_detections_read_nothing() -> None:
+    track = _still()
+    deep = _entry_signal(track, lambda t: (3.0, 2.0) if t >= 10.0 else None)  # comes into view 2.5 m from the walls
+    assert all(deep.read(float(t))["entries"] == 0.0 for t in np.arange(2.0, 28.0, 0.5))
+    at_door = _entry_signal(track, lambda t: (5.5, 2.0), missing=(14.0, 14.5))  # stands at the door, missed twice
+    assert all(at_door.read(float(t))["entries"] == 0.0 for t in np.arange(4.0, 28.0, 0.5))
+    beyond = _entry_signal(track, lambda t: (9.0, 0.5 + 0.1 * t) if t >= 10.0 else None)  # crossing the kitchen
+    assert all(beyond.read(float(t))["entries"] == 0.0 for t in np.arange(2.0, 28.0, 0.5))
+
+
+def test_entries_need_a_pose_and_resume_from_the_state() -> None:
+    def walking(t: float):
+        return (max(11.0 - 0.5 * (t - 10.0), 3.0), 2.0) if t >= 10.0 else None
+
+    whole = _entry_signal(_still(), walking)
+    expected = [whole.read(float(t))["entries"] for t in np.arange(16.0, 28.0, 0.5)]
+    resumed = RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 1.0 / FPS, state=whole.state(before=16.0))
+    for t in np.arange(0.0, 30.0, 1.0 / FPS):
+        where = walking(float(t))
+        boxes = [] if where is None else \
+            [SimpleNamespace(label="person", box=_person_box(_still().at(float(t)), *where))]
+        resumed.add(float(t), boxes, SIZE)
+    assert [resumed.read(float(t))["entries"] for t in np.arange(16.0, 28.0, 0.5)] == expected
+    unposed = _entry_signal(_still(seconds=5.0), walking, seen_from=_still())  # the log ends at 5 s: nothing after
+    assert all(unposed.read(float(t))["entries"] == 0.0 for t in np.arange(8.0, 28.0, 0.5))
+    with pytest.raises(ValueError, match="margin_m"):
+        RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 0.5, margin_m=0.0)
+
+
 # -- through ingest ----------------------------------------------------------------------------------
 
 def _profile(channels: dict, detectors: list[str]):
@@ -178,3 +267,59 @@ def test_the_pose_channel_cuts_a_still_picture_where_the_stored_poses_change_are
             memory.ingest(path)
             starts = [e.start for e in memory.events()[1:]]
         assert len(starts) == len(expected) and all(abs(s - e) <= 0.5 for s, e in zip(starts, expected)), starts
+
+
+def test_the_entries_channel_cuts_a_still_picture_where_a_detected_person_comes_through_the_door(tmp_path) -> None:
+    """A still video; a detector that sees a person walk down the kitchen and through the door into the camera's
+    hall at 12 s (boxes only: the entity stage places them from the stored pose log with the camera model)."""
+    import av
+
+    from memory.perceived import set_areas
+    from memory.poses import Pose
+    from mnemo.entities import EntitiesConfig
+    from perception.detection import Detection, Detector, register_detector
+    from streams.identity import stream_id
+
+    pose = (0.5, 2.0, 0.0)
+
+    @register_detector("test-walker-through-door")
+    class Walker(Detector):
+        kind = "person"
+
+        def __init__(self, **options) -> None:  # the entity stage's crop encoder and settings: not needed
+            pass
+
+        def detect(self, frames, times):
+            out = []
+            for frame, t in zip(frames, times):
+                x = max(12.0 - 0.5 * float(t), 3.0)  # at 0.5 m/s from 12 m: the door (6 m) at 12 s
+                sx = frame.shape[1] / SIZE[0] if frame is not None else 1.0
+                sy = frame.shape[0] / SIZE[1] if frame is not None else 1.0
+                x0, y0, x1, y1 = _person_box(pose, x, 2.0)
+                out.append([Detection(float(t), (x0 * sx, y0 * sy, x1 * sx, y1 * sy), 0.9, "person", "person")])
+            return out
+
+    path = tmp_path / "still.mp4"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=5)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        grey = np.full((48, 64, 3), 128, np.uint8)
+        for i in range(5 * 24):
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    camera = {"height_m": CAMERA.height_m, "hfov_deg": CAMERA.hfov_deg}
+    for channels, expected in (({"entries": 1.0}, [(10.0, 13.0)]), ({}, [])):
+        base = load_profile("lite")
+        profile = dataclasses.replace(
+            base, segmenter=dataclasses.replace(base.segmenter, channels=channels),
+            entities=EntitiesConfig(detectors=("test-walker-through-door",), fps=2.0, camera=camera))
+        with mnemo.open(tmp_path / f"m{len(channels)}", profile=profile, create=True) as memory:
+            stream = stream_id(str(path))
+            memory.store.add_stream(stream, str(path), {})
+            memory.store.add_poses([Pose(stream, t, *pose) for t in np.arange(0.0, 24.0, 0.2)])
+            set_areas(memory.store, ROOMS)
+            memory.ingest(path)
+            starts = [e.start for e in memory.events()[1:]]
+        assert len(starts) == len(expected) and all(lo <= s <= hi for s, (lo, hi) in zip(starts, expected)), starts
