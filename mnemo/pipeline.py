@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from memory.segmenter import Segment, SurpriseSegmenter
 from memory.store import MemoryStore
 from memory.thumbnails import encode_jpeg
 from mnemo.config import profile_ref
-from mnemo.models import Encoders, torch_threads
+from mnemo.models import Encoders, blas_threads, torch_threads
 from mnemo.runtime.control import STOPPED, IngestControl
 from mnemo.runtime.reader import LiveReadStage, ReadStage
 from mnemo.runtime.records import IngestReport, PacketBatch  # noqa: F401  (IngestReport: mnemo.pipeline's API)
@@ -686,9 +687,12 @@ class _StreamRun:
 _DRAIN_S = 2.0  # seconds a stopped live ingest goes on analysing what was already read
 
 
-def _leave_a_core_for_decoding():
-    """torch gets one thread fewer than the machine has while decoding runs in its own thread."""
-    return torch_threads((os.cpu_count() or 2) - 1)
+@contextlib.contextmanager
+def _leave_a_core_for_decoding() -> Iterator[None]:
+    """While decoding runs in its own threads: torch gets one thread fewer than the machine has,
+    BLAS one thread (its calls here are small; a pool only spins against the decoder)."""
+    with torch_threads((os.cpu_count() or 2) - 1), blas_threads(1):
+        yield
 
 
 def _screen_stage(ingestor: Ingestor, stream: str, checkpoint: Checkpoint | None,

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from mnemo.config import load_profile
-from mnemo.models import check_models, load_encoders, required_models
+from mnemo.models import blas_threads, check_models, load_encoders, required_models
 from perception import model_cache
 
 
@@ -67,3 +67,20 @@ def test_models_command_lists_verifies_and_refuses_a_bad_file(tmp_path):
     assert bad.returncode == 1
     assert "tokenizer.json has SHA-256" in bad.stderr and "expected fb7b6319" in bad.stderr
     assert _mnemo("models", "nonsense", env=env).returncode == 2
+
+
+def blas_thread_counts() -> list[int]:
+    """Threads of each BLAS library loaded in this process (numpy's, scipy's)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    return [pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_blas_threads_limits_blas_inside_the_block_and_restores_it_after():
+    import numpy as np
+
+    np.ones((4, 4)) @ np.ones((4, 4))  # numpy's BLAS is loaded
+    before = blas_thread_counts()
+    assert before
+    with blas_threads(1):
+        assert set(blas_thread_counts()) == {1}
+    assert blas_thread_counts() == before

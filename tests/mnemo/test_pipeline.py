@@ -27,8 +27,24 @@ def boundary_f1(found: list[float], truth: list[float], tolerance: float) -> flo
 def lite_memory(sample, tmp_path_factory):
     directory = tmp_path_factory.mktemp("lite")
     with mnemo.open(directory, profile="lite", create=True) as memory:
-        report = memory.ingest(sample.video)
+        report = memory.ingest(sample.video, progress=_note_blas_threads)
     return directory, report
+
+
+BLAS_THREADS_SEEN: set[int] = set()  # BLAS thread counts seen by lite_memory's ingest as it analysed
+
+
+def _note_blas_threads(done: float, total: float | None) -> None:
+    try:
+        import threadpoolctl
+    except ImportError:
+        return
+    BLAS_THREADS_SEEN.update(p["num_threads"] for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas")
+
+
+def test_ingest_runs_blas_on_one_thread_beside_the_decoder(lite_memory):
+    pytest.importorskip("threadpoolctl")
+    assert BLAS_THREADS_SEEN == {1}
 
 
 def test_events_follow_the_cuts(sample, lite_memory):

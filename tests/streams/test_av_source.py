@@ -97,6 +97,44 @@ def test_frame_size_bounds_the_shorter_side_and_never_upscales(clip, frame_size,
     assert {f.image.shape for f in sampled} == {shape}
 
 
+def _noise(width: int, height: int):
+    """Frames of seeded noise, another each second: downscaling them depends on every filter tap."""
+    def image(time: float) -> np.ndarray:
+        return np.random.default_rng(int(time)).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+    return image
+
+
+def _scaled_alone(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """The oracle: ``frame`` scaled by a scaler of its own, as ``frame.reformat`` does."""
+    return frame.reformat(width=width, height=height, format="rgb24", interpolation="AREA").to_ndarray()
+
+
+def test_frames_share_one_scaler_and_equal_each_frame_scaled_alone(tmp_path, media):
+    path = media.make_video(tmp_path / "noise.mp4", seconds=2.0, width=160, height=120, audio=False,
+                            pattern=_noise(160, 120))
+    sampled = frames(read(path, fps=None, frame_size=64))
+    with av.open(str(path)) as container:
+        alone = [_scaled_alone(f, 86, 64) for f in container.decode(video=0)]
+    assert len(sampled) == len(alone) == 50
+    for got, want in zip(sampled, alone):
+        np.testing.assert_array_equal(got.image, want)
+
+
+def test_the_shared_scaler_follows_a_change_of_frame_size():
+    """A stream may change resolution midway (adaptive streaming, a camera's new mode)."""
+    from streams.av_source import _FrameSampler, _Layout
+
+    sampler = _FrameSampler("s", SamplingPolicy(fps=None, frame_size=32), _Layout())
+    shapes = [(120, 160), (64, 64), (120, 160)]
+    for i, (height, width) in enumerate(shapes):
+        frame = av.VideoFrame.from_ndarray(_noise(width, height)(i), format="rgb24").reformat(format="yuv420p")
+        frame.pts, frame.time_base = i, Fraction(1)
+        (got,) = sampler.take(frame, 0.0)
+        target = (42, 32) if width > height else (32, 32)
+        np.testing.assert_array_equal(got.image, _scaled_alone(frame, *target))
+
+
 def test_non_square_pixels_display_wider(tmp_path, media):
     # 176x144 with a 16:11 pixel aspect shows as 256x144 (16:9), like PAL 704x576 shows as 1024x576.
     path = media.make_video(tmp_path / "sar.mp4", seconds=1, width=176, height=144, sar=Fraction(16, 11), audio=False)
