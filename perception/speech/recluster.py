@@ -190,12 +190,14 @@ def merge_levels(sums: np.ndarray, counts: np.ndarray, floor: float = -1.0, leve
     return partitions
 
 
-def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> float:
+def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, lone_cos: float | None = None) -> float:
     """Mean silhouette (cosine distance) of a partition of groups of unit vectors (windows), each
-    group weighted by its windows. A group's distances are its windows' mean distances (to the other
-    windows of its cluster; to the nearest other cluster), exact from the sums; the silhouette of
-    those means stands for the mean of its windows' (exact for one window per group). A window
-    alone in its cluster scores 0."""
+    group weighted by its windows. A group's distances are its windows' mean distances (to the
+    windows of the other groups of its cluster; to the nearest other cluster), exact from the sums;
+    the silhouette of those means stands for the mean of its windows' (exact for one window per
+    group). A group alone in its cluster scores 0: a group's own windows are left out of its
+    cohesion, since windows of one piece overlap in time and share their audio (counted, they make
+    any piece look like a voice of its own)."""
     sums = np.asarray(sums, np.float64)
     counts = np.asarray(counts, np.float64)
     k = int(labels.max()) + 1 if len(labels) else 0
@@ -205,12 +207,16 @@ def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> floa
     sizes = np.array([counts[labels == j].sum() for j in range(k)])
     mean_cos = (sums @ totals.T) / np.outer(counts, sizes)  # (groups, clusters)
     rows = np.arange(len(labels))
-    others = sizes[labels] - 1  # the other windows of each window's cluster
-    own_cos = ((sums * totals[labels]).sum(axis=1) - counts) / np.maximum(counts * others, 1e-12)
+    others = sizes[labels] - counts  # the windows of the other groups of each group's cluster
+    own_cos = (sums * (totals[labels] - sums)).sum(axis=1) / np.maximum(counts * others, 1e-12)
+    scored = others > 0
+    if lone_cos is not None:  # a group of several windows alone in its cluster: as cohesive as lone_cos
+        lone = ~scored & (counts > 1)
+        own_cos, scored = np.where(lone, lone_cos, own_cos), scored | lone
     a = 1.0 - own_cos
     mean_cos[rows, labels] = -np.inf
     b = 1.0 - mean_cos.max(axis=1)
-    score = np.where(others > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    score = np.where(scored, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
     return float(np.sum(score * counts) / counts.sum())
 
 
@@ -232,7 +238,7 @@ def select_clusters(sums: np.ndarray, counts: np.ndarray, min_windows: float = 1
         if key in seen or not 2 <= labels.max() + 1 <= max_clusters:
             continue
         seen.add(key)
-        score = silhouette(sums, counts, labels)
+        score = silhouette(sums, counts, labels, lone_cos=floor)
         if score > best:
             best, chosen = score, labels
     return chosen

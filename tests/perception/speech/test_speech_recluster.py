@@ -126,16 +126,32 @@ def test_silhouette_of_single_windows_is_scikit_learns(rng):
     assert ours == pytest.approx(metrics.silhouette_score(windows, labels, metric="cosine"), abs=1e-9)
 
 
-def test_a_piece_scores_as_the_mean_distances_of_its_windows(rng):
-    """A piece's own-cluster and other-cluster distances are its windows' means, exact from the sums:
-    two pieces of one window each score as the same two windows."""
+def test_a_piece_scores_by_the_windows_of_the_other_pieces_of_its_cluster(rng):
+    """Oracle, window by window: a piece's cohesion is its windows' mean distance to the windows of
+    the other pieces of its cluster (its own windows overlap in time: left out), its separation
+    their mean distance to the nearest other cluster; a piece alone in its cluster scores 0, or as
+    cohesive as ``lone_cos`` when given."""
     a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, 8)))
-    windows = np.concatenate([_units(rng, a, 4), _units(rng, b, 4)])
-    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    pieces = np.stack([windows[:2].sum(0), windows[2:4].sum(0), windows[4:].sum(0)])
-    whole = silhouette(windows, np.ones(8), labels)
-    grouped = silhouette(pieces, np.array([2, 2, 4]), np.array([0, 0, 1]))
-    assert 0.5 < grouped and abs(grouped - whole) < 0.05  # the same partition, seen by pieces
+    windows = np.concatenate([_units(rng, a, 6, 0.4), _units(rng, b, 6, 0.4)])
+    piece = np.repeat([0, 1, 2, 3, 4], [2, 2, 2, 3, 3])
+    labels = np.array([0, 0, 0, 1, 1])
+    sums = np.stack([windows[piece == p].sum(0) for p in range(5)])
+    counts = np.bincount(piece)
+    distance = 1 - windows @ windows.T
+    expected = []
+    for p in range(5):
+        mine = piece == p
+        same = (labels[piece] == labels[p]) & ~mine
+        other = labels[piece] != labels[p]
+        own, apart = distance[np.ix_(mine, same)].mean(), distance[np.ix_(mine, other)].mean()
+        expected += [(apart - own) / max(own, apart)] * int(mine.sum())
+    assert silhouette(sums, counts, labels) == pytest.approx(np.mean(expected), abs=1e-9)
+    # scored as cohesive as the floor, lone pieces of one voice gain nothing by being split, and
+    # two lone pieces of two voices are still told apart
+    alone = np.array([0, 0, 0, 1, 2])  # b's pieces 3 and 4 each alone in a cluster
+    assert silhouette(sums, counts, alone, lone_cos=0.5) < silhouette(sums, counts, labels, lone_cos=0.5)
+    two = sums[[0, 3]], counts[[0, 3]], np.array([0, 1])
+    assert silhouette(*two) == 0.0 and silhouette(*two, lone_cos=0.5) > 0.3
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
