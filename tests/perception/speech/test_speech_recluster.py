@@ -230,8 +230,8 @@ def test_pieces_of_overlapped_speech_are_kept_apart_and_take_the_nearest_cluster
     labels, kept = recluster(history, 0.5, select=True, min_seconds=2.0)
     assert labels.tolist() == [0, 0, 1] and kept == [0, 1]
     nearer_b = StreamHistory(dim)
-    nearer_b.add("s", starts, starts + 1.5, np.concatenate([units[:10], _units(rng, 0.4 * a + 0.6 * b, 8, 0.05), units[18:]]),
-                  np.repeat([0, 0, 1], [10, 8, 10]), mixed)
+    shifted = np.concatenate([units[:10], _units(rng, 0.4 * a + 0.6 * b, 8, 0.05), units[18:]])
+    nearer_b.add("s", starts, starts + 1.5, shifted, np.repeat([0, 0, 1], [10, 8, 10]), mixed)
     assert recluster(nearer_b, 0.5, select=True, min_seconds=2.0)[0].tolist() == [0, 1, 1]
     # saved and restored with the history; a state saved before these fields existed still loads
     again = StreamHistory(dim)
