@@ -276,8 +276,10 @@ def drop_voices(state: bytes, voices: Sequence[str]) -> bytes:
         data[name] = data[name][keep]
     if "history_voices" in data:  # the stream's pieces of speech kept for the end-of-stream pass
         keep = ~np.isin(data["history_voices"], list(drop))
-        for name in ("history_starts", "history_ends", "history_voices", "history_counts", "history_sums"):
-            data[name] = data[name][keep]
+        for name in ("history_starts", "history_ends", "history_voices", "history_counts", "history_sums",
+                     "history_mixed", "history_seconds"):
+            if name in data:  # history_mixed, history_seconds: not in states saved before they existed
+                data[name] = data[name][keep]
     buffer = io.BytesIO()
     np.savez(buffer, **data)
     return buffer.getvalue()

@@ -20,7 +20,8 @@ import numpy as np
 
 from perception.errors import WeightsUnavailable
 from perception.options import build_options
-from perception.speech.recluster import StreamHistory, VoiceChange, recluster, relabelled, select_clusters
+from perception.speech.recluster import (StreamHistory, VoiceChange, recluster, relabelled, select_clusters,
+                                         speech_seconds)
 from perception.speech.turns import SpeakerTurn
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
@@ -413,6 +414,9 @@ class DiarizerOptions:
     # cosine clustering: a cluster of fewer windows than this joins the cluster nearest it (average
     # linkage): a voice needs a few seconds of speech before it counts
     min_cluster_windows: int = 1
+    # silhouette clustering and the end-of-stream pass: when > 0, the least speech a cluster needs,
+    # in seconds its windows cover (overlapping windows counted once), instead of min_cluster_windows
+    min_cluster_s: float = 0.0
     # end-of-stream pass (finish_stream): two groups of the stream's windows (in the clusterer's
     # space) join while their mean cosine exceeds this; None: no pass (ids stay as decided online)
     recluster_threshold: float | None = None
@@ -421,6 +425,9 @@ class DiarizerOptions:
     segmentation: bool = False
     # expected number of speakers above which the segmentation's frame holds two voices
     overlap_threshold: float = 1.3
+    # silhouette clustering with segmentation: a window with more than this share of its frames
+    # holding two voices is a mixture, left out of the clustering (it takes the nearest cluster); 1: none
+    max_overlap_share: float = 1.0
     # give speech the segmentation hears within this many seconds of a turn that turn's voice; 0: never
     fill_reach_s: float = 1.0
 
@@ -563,18 +570,23 @@ class Diarizer:
             return []
         labels, kept = recluster(history, threshold, self.options.min_cluster_windows,
                                  select=self.options.clustering == "silhouette",
-                                 max_clusters=self.options.max_clusters, rounds=self.options.resegment)
+                                 max_clusters=self.options.max_clusters, rounds=self.options.resegment,
+                                 min_seconds=self.options.min_cluster_s)
         fresh: dict[int, int] = {}  # cluster -> the new id it was given
         changes: list[VoiceChange] = []
         final: set[int] = set()  # the stream's voices after the pass
         after = history.voices.copy()  # each piece's voice after the pass
-        for i, label in enumerate(labels):
+        # clean pieces first: a cluster's new id comes from them; pieces of overlapped speech were
+        # never in a centroid, so they only change label
+        for i in sorted(range(len(labels)), key=lambda i: bool(history.mixed[i])):
+            label = labels[i]
             old = int(history.voices[i])
             new = kept[label] if kept[label] is not None else fresh.get(int(label))
             if new == old:
                 final.add(old)
                 continue
-            new = self.clusterer.move(history.sums[i], int(history.counts[i]), old, new)
+            if not history.mixed[i]:
+                new = self.clusterer.move(history.sums[i], int(history.counts[i]), old, new)
             fresh.setdefault(int(label), new)
             final.add(new)
             after[i] = new
@@ -593,11 +605,20 @@ class Diarizer:
             voices = [self.clusterer.assign_unit(u) for u in units]
             self._remember(windows, units, voices)
             return voices
+        mixed = np.zeros(len(vectors), bool)
         if self.options.clustering == "silhouette":
             units = self.clusterer.center(vectors)
-            labels = select_clusters(units, np.ones(len(units), np.int64), self.options.min_cluster_windows,
-                                     self.options.link_threshold, self.options.max_clusters)
-            labels = resegment(units, labels, self.options.resegment)
+            mixed = self._overlapped(windows)
+            clean = ~mixed
+            labels = np.zeros(len(units), np.int64)
+            least, sizes = self._least_cluster(windows, clean)
+            found = select_clusters(units[clean], np.ones(int(clean.sum()), np.int64), least,
+                                    self.options.link_threshold, self.options.max_clusters, sizes=sizes)
+            labels[clean] = resegment(units[clean], found, self.options.resegment)
+            if mixed.any():
+                centroids = _unit(np.stack([units[clean][labels[clean] == j].sum(axis=0)
+                                            for j in range(int(labels[clean].max()) + 1)]))
+                labels[mixed] = np.argmax(units[mixed] @ centroids.T, axis=1)
         elif self.options.clustering == "cosine":
             units = self.clusterer.center(vectors)
             labels = _agglomerate(units, self.options.link_threshold)
@@ -609,16 +630,35 @@ class Diarizer:
             units = _unit(vectors - vectors.mean(axis=0))  # the clusterer's space: centred, unit
             self.clusterer.observe_mean(vectors)
         k = int(labels.max()) + 1
-        means = np.stack([units[labels == j].mean(axis=0) for j in range(k)])
-        counts = [int(np.sum(labels == j)) for j in range(k)]
+        means = np.stack([units[(labels == j) & ~mixed].mean(axis=0) for j in range(k)])
+        counts = [int(np.sum((labels == j) & ~mixed)) for j in range(k)]
         ids = self.clusterer.assign_groups(means, counts)
         voices = [ids[label] for label in labels]
-        self._remember(windows, units, voices)
+        self._remember(windows, units, voices, mixed)
         return voices
 
-    def _remember(self, windows: VoiceWindows, units: np.ndarray, voices: Sequence[int]) -> None:
+    def _least_cluster(self, windows: VoiceWindows, keep: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """The least size of a block cluster, and each kept window's size in its unit (None: one)."""
+        if self.options.min_cluster_s <= 0:
+            return self.options.min_cluster_windows, None
+        return self.options.min_cluster_s, speech_seconds(windows.starts[keep], windows.ends[keep])
+
+    def _overlapped(self, windows: VoiceWindows) -> np.ndarray:
+        """Per window: whether the segmentation heard two voices in more than ``max_overlap_share``
+        of it (such a window is a mixture: it is not clustered, it takes its nearest cluster). All
+        False when fewer than ``min_block_windows`` windows would be left to cluster."""
+        share = np.zeros(len(windows))
+        for stream, result in self._heard:
+            if stream == windows.stream and len(result.speakers):
+                share = np.maximum(share, result.share_above(windows.starts, windows.ends,
+                                                             self.options.overlap_threshold))
+        mixed = share > self.options.max_overlap_share
+        return mixed if np.sum(~mixed) >= self.options.min_block_windows else np.zeros(len(windows), bool)
+
+    def _remember(self, windows: VoiceWindows, units: np.ndarray, voices: Sequence[int],
+                  mixed: np.ndarray | None = None) -> None:
         if self.options.recluster_threshold is not None and len(windows):
-            self.history.add(windows.stream, windows.starts, windows.ends, units, np.asarray(voices))
+            self.history.add(windows.stream, windows.starts, windows.ends, units, np.asarray(voices), mixed)
 
     def reset(self) -> None:
         """Drop the held block (the voices stay)."""

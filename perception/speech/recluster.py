@@ -48,27 +48,38 @@ class StreamHistory:
         self.voices = np.zeros(0, np.int64)
         self.counts = np.zeros(0, np.int64)
         self.sums = np.zeros((0, dim), np.float32)
+        self.mixed = np.zeros(0, bool)  # pieces of windows heard as two voices at once (overlap)
+        self.seconds = np.zeros(0)  # seconds of speech each piece's windows add to the stream's
 
     def __len__(self) -> int:
         return len(self.voices)
 
-    def add(self, stream: str, starts: np.ndarray, ends: np.ndarray, units: np.ndarray, voices: np.ndarray) -> None:
-        """Record windows (in time order) with their unit vectors and voices, as runs of one voice."""
+    def add(self, stream: str, starts: np.ndarray, ends: np.ndarray, units: np.ndarray, voices: np.ndarray,
+            mixed: np.ndarray | None = None) -> None:
+        """Record windows (in time order) with their unit vectors and voices, as runs of one voice
+        (and of one kind: ``mixed`` marks windows of overlapped speech, kept apart)."""
         if len(voices) == 0:
             return
         if self.stream and stream != self.stream:
             logger.info("voice history of %s dropped without its end-of-stream pass: %s began", self.stream, stream)
             self.clear()
         self.stream = stream
+        covered = self.ends.max() if len(self.ends) else -np.inf  # the stream's speech already held
         voices = np.asarray(voices, np.int64)
-        bounds = np.concatenate([[0], np.flatnonzero(np.diff(voices)) + 1, [len(voices)]])
+        mixed = np.zeros(len(voices), bool) if mixed is None else np.asarray(mixed, bool)
+        starts, ends = np.asarray(starts, np.float64), np.asarray(ends, np.float64)
+        change = (np.diff(voices) != 0) | (np.diff(mixed.astype(np.int8)) != 0)
+        bounds = np.concatenate([[0], np.flatnonzero(change) + 1, [len(voices)]])
         first, last = bounds[:-1], bounds[1:]
         self.starts = np.concatenate([self.starts, np.asarray(starts)[first]])
         self.ends = np.concatenate([self.ends, np.asarray(ends)[last - 1]])
         self.voices = np.concatenate([self.voices, voices[first]])
         self.counts = np.concatenate([self.counts, last - first])
         sums = np.add.reduceat(np.asarray(units, np.float64), first, axis=0).astype(np.float32)
+        added = np.add.reduceat(speech_seconds(starts, ends, covered), first)
+        self.seconds = np.concatenate([self.seconds, added])
         self.sums = np.concatenate([self.sums, sums])
+        self.mixed = np.concatenate([self.mixed, mixed[first]])
 
     def forget(self, voices: set[int]) -> None:
         """Drop the pieces of ``voices`` (a forgotten voice leaves no trace)."""
@@ -81,12 +92,14 @@ class StreamHistory:
 
     def _keep(self, keep: np.ndarray) -> None:
         self.starts, self.ends, self.voices = self.starts[keep], self.ends[keep], self.voices[keep]
-        self.counts, self.sums = self.counts[keep], self.sums[keep]
+        self.counts, self.sums, self.mixed = self.counts[keep], self.sums[keep], self.mixed[keep]
+        self.seconds = self.seconds[keep]
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"history_stream": np.array(self.stream), "history_starts": self.starts.copy(),
                 "history_ends": self.ends.copy(), "history_voices": self.voices.copy(),
-                "history_counts": self.counts.copy(), "history_sums": self.sums.astype(np.float16)}
+                "history_counts": self.counts.copy(), "history_sums": self.sums.astype(np.float16),
+                "history_mixed": self.mixed.copy(), "history_seconds": self.seconds.copy()}
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore :meth:`state_dict`; a state without history (older memories) gives an empty one."""
@@ -99,6 +112,17 @@ class StreamHistory:
         self.voices = np.asarray(state["history_voices"], np.int64)
         self.counts = np.asarray(state["history_counts"], np.int64)
         self.sums = np.asarray(state["history_sums"], np.float32).reshape(-1, self.dim)
+        self.mixed = np.asarray(state.get("history_mixed", np.zeros(len(self.voices), bool)), bool)
+        self.seconds = np.asarray(state.get("history_seconds", self.ends - self.starts), np.float64)
+
+
+def speech_seconds(starts: np.ndarray, ends: np.ndarray, covered: float = -np.inf) -> np.ndarray:
+    """Per window (in time order), the seconds it adds to the union of the spans before it (and of
+    what is covered up to ``covered``): their sum is the speech the windows cover, however much
+    they overlap."""
+    starts, ends = np.asarray(starts, np.float64), np.asarray(ends, np.float64)
+    before = np.maximum.accumulate(np.concatenate([[covered], ends]))[:-1]
+    return np.maximum(ends - np.maximum(starts, before), 0.0)
 
 
 def cluster_pieces(sums: np.ndarray, counts: np.ndarray, threshold: float) -> np.ndarray:
@@ -166,12 +190,14 @@ def merge_levels(sums: np.ndarray, counts: np.ndarray, floor: float = -1.0, leve
     return partitions
 
 
-def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> float:
+def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, lone_cos: float | None = None) -> float:
     """Mean silhouette (cosine distance) of a partition of groups of unit vectors (windows), each
-    group weighted by its windows. A group's distances are its windows' mean distances (to the other
-    windows of its cluster; to the nearest other cluster), exact from the sums; the silhouette of
-    those means stands for the mean of its windows' (exact for one window per group). A window
-    alone in its cluster scores 0."""
+    group weighted by its windows. A group's distances are its windows' mean distances (to the
+    windows of the other groups of its cluster; to the nearest other cluster), exact from the sums;
+    the silhouette of those means stands for the mean of its windows' (exact for one window per
+    group). A group alone in its cluster scores 0: a group's own windows are left out of its
+    cohesion, since windows of one piece overlap in time and share their audio (counted, they make
+    any piece look like a voice of its own)."""
     sums = np.asarray(sums, np.float64)
     counts = np.asarray(counts, np.float64)
     k = int(labels.max()) + 1 if len(labels) else 0
@@ -181,32 +207,38 @@ def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray) -> floa
     sizes = np.array([counts[labels == j].sum() for j in range(k)])
     mean_cos = (sums @ totals.T) / np.outer(counts, sizes)  # (groups, clusters)
     rows = np.arange(len(labels))
-    others = sizes[labels] - 1  # the other windows of each window's cluster
-    own_cos = ((sums * totals[labels]).sum(axis=1) - counts) / np.maximum(counts * others, 1e-12)
+    others = sizes[labels] - counts  # the windows of the other groups of each group's cluster
+    own_cos = (sums * (totals[labels] - sums)).sum(axis=1) / np.maximum(counts * others, 1e-12)
+    scored = others > 0
+    if lone_cos is not None:  # a group of several windows alone in its cluster: as cohesive as lone_cos
+        lone = ~scored & (counts > 1)
+        own_cos, scored = np.where(lone, lone_cos, own_cos), scored | lone
     a = 1.0 - own_cos
     mean_cos[rows, labels] = -np.inf
     b = 1.0 - mean_cos.max(axis=1)
-    score = np.where(others > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    score = np.where(scored, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
     return float(np.sum(score * counts) / counts.sum())
 
 
-def select_clusters(sums: np.ndarray, counts: np.ndarray, min_windows: int = 1, floor: float = -1.0,
-                    max_clusters: int = 10, min_silhouette: float = 0.0) -> np.ndarray:
+def select_clusters(sums: np.ndarray, counts: np.ndarray, min_windows: float = 1, floor: float = -1.0,
+                    max_clusters: int = 10, min_silhouette: float = 0.0,
+                    sizes: np.ndarray | None = None) -> np.ndarray:
     """Labels of groups of windows, the number of clusters found: of the partitions along the
     average-linkage tree (groups whose windows' mean cosine exceeds ``floor`` always join), each
     with clusters under ``min_windows`` given to their nearest, the one of highest silhouette
-    with at most ``max_clusters`` clusters; one cluster when none scores above ``min_silhouette``."""
+    with at most ``max_clusters`` clusters; one cluster when none scores above ``min_silhouette``.
+    ``sizes``: each group's size for ``min_windows`` (e.g. seconds of speech; default ``counts``)."""
     n = len(counts)
     if n < 2:
         return np.zeros(n, np.int64)
     best, chosen, seen = min_silhouette, np.zeros(n, np.int64), set()
     for labels in merge_levels(sums, counts, floor):
-        labels = absorb_small(sums, counts, labels, min_windows)
+        labels = absorb_small(sums, counts, labels, min_windows, sizes)
         key = labels.tobytes()
         if key in seen or not 2 <= labels.max() + 1 <= max_clusters:
             continue
         seen.add(key)
-        score = silhouette(sums, counts, labels)
+        score = silhouette(sums, counts, labels, lone_cos=floor)
         if score > best:
             best, chosen = score, labels
     return chosen
@@ -227,18 +259,21 @@ def stable_ids(labels: np.ndarray, voices: np.ndarray, counts: np.ndarray) -> li
     return kept
 
 
-def absorb_small(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, min_windows: int) -> np.ndarray:
-    """Clusters of fewer than ``min_windows`` windows join the cluster of highest mean cosine with
-    them (over windows), smallest first, until all are large enough or one is left."""
+def absorb_small(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, min_windows: float,
+                 sizes: np.ndarray | None = None) -> np.ndarray:
+    """Clusters of fewer than ``min_windows`` windows (of ``sizes`` under it, when given: e.g.
+    seconds of speech per group) join the cluster of highest mean cosine with them (over windows),
+    smallest first, until all are large enough or one is left."""
     labels = labels.copy()
     sums = np.asarray(sums, np.float64)
+    weights = np.asarray(counts if sizes is None else sizes, np.float64)
     while True:
         names = np.unique(labels)
-        sizes = np.array([counts[labels == name].sum() for name in names])
-        if len(names) < 2 or sizes.min() >= min_windows:
+        sizes_ = np.array([weights[labels == name].sum() for name in names])
+        if len(names) < 2 or sizes_.min() >= min_windows:
             _, labels = np.unique(labels, return_inverse=True)
             return labels.astype(np.int64)
-        small = names[int(np.argmin(sizes))]
+        small = names[int(np.argmin(sizes_))]
         total = sums[labels == small].sum(axis=0)
         others = [name for name in names if name != small]
         scores = [float(sums[labels == name].sum(axis=0) @ total) / counts[labels == name].sum() for name in others]
@@ -265,19 +300,29 @@ def resegment_pieces(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, r
 
 
 def recluster(history: StreamHistory, threshold: float, min_windows: int = 1,
-              select: bool = False, max_clusters: int = 10, rounds: int = 0) -> tuple[np.ndarray, list[int | None]]:
+              select: bool = False, max_clusters: int = 10, rounds: int = 0,
+              min_seconds: float = 0.0) -> tuple[np.ndarray, list[int | None]]:
     """Cluster labels of the history's pieces and the id each cluster keeps (see :func:`stable_ids`).
 
     ``select``: pieces joined above ``threshold``, then the number of clusters chosen by silhouette
     (:func:`select_clusters`), then ``rounds`` of :func:`resegment_pieces`; otherwise joined while
     above ``threshold``."""
+    clean = ~history.mixed if np.sum(~history.mixed) >= 2 else np.ones(len(history), bool)
+    sums, counts = history.sums[clean], history.counts[clean]
+    least, sizes = (min_seconds, history.seconds[clean]) if min_seconds > 0 else (min_windows, None)
     if select:
-        labels = select_clusters(history.sums, history.counts, min_windows, threshold, max_clusters)
-        labels = resegment_pieces(history.sums, history.counts, labels, rounds)
+        found = select_clusters(sums, counts, least, threshold, max_clusters, sizes=sizes)
+        found = resegment_pieces(sums, counts, found, rounds)
     else:
-        labels = cluster_pieces(history.sums, history.counts, threshold)
-        labels = absorb_small(history.sums, history.counts, labels, min_windows)
-    return labels, stable_ids(labels, history.voices, history.counts)
+        found = cluster_pieces(sums, counts, threshold)
+        found = absorb_small(sums, counts, found, least, sizes)
+    labels = np.zeros(len(history), np.int64)
+    labels[clean] = found
+    if not clean.all():  # pieces of overlapped speech take the cluster their windows are nearest
+        totals = np.stack([np.asarray(sums, np.float64)[found == j].sum(axis=0) for j in range(int(found.max()) + 1)])
+        centroids = totals / np.maximum(np.linalg.norm(totals, axis=1, keepdims=True), 1e-12)
+        labels[~clean] = np.argmax(np.asarray(history.sums[~clean], np.float64) @ centroids.T, axis=1)
+    return labels, stable_ids(labels[clean], history.voices[clean], history.counts[clean])
 
 
 def relabelled(spans: list[tuple[float, float, int | None]], changes: list[VoiceChange]) -> list[int | None]:

@@ -82,6 +82,16 @@ class SegmentationResult:
         out[inside] = self.speakers[index[inside]]
         return out
 
+    def share_above(self, starts: np.ndarray, ends: np.ndarray, threshold: float) -> np.ndarray:
+        """Per span [start, end): the share of its frames whose expected speaker count exceeds
+        ``threshold`` (frames outside the result count as below it)."""
+        starts, ends = np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
+        above = np.concatenate([[0], np.cumsum(self.speakers > threshold)])
+        first = np.clip(np.ceil((starts - self.start) / self.step), 0, len(self.speakers)).astype(np.int64)
+        last = np.clip(np.ceil((ends - self.start) / self.step), 0, len(self.speakers)).astype(np.int64)
+        frames = np.maximum((ends - starts) / self.step, 1e-12)
+        return np.clip((above[np.maximum(last, first)] - above[first]) / frames, 0.0, 1.0)
+
     def overlap_spans(self, threshold: float = 1.5, min_s: float = 0.1) -> list[tuple[float, float]]:
         """Spans where at least two speakers talk (expected count above ``threshold``), at least ``min_s`` long."""
         return _spans(self.speakers > threshold, self.start, self.step, min_s)

@@ -57,13 +57,15 @@ def test_ingest_finds_the_two_voices_and_ends_with_the_pass(two_speakers, tmp_pa
     assert str(state["space"]) == "voice:ge2e-v1"
     # forgetting a voice also drops it from the history of a stream being read
     state["history_voices"] = np.array([0, 1, 0])
-    for name in ("history_starts", "history_ends", "history_counts"):
+    for name in ("history_starts", "history_ends", "history_counts", "history_seconds"):
         state[name] = np.zeros(3)
+    state["history_mixed"] = np.zeros(3, bool)
     state["history_sums"] = np.zeros((3, 256), np.float16)
     buffer = io.BytesIO()
     np.savez(buffer, **state)
     with np.load(io.BytesIO(drop_voices(buffer.getvalue(), ["voice:0"]))) as left:
         assert left["history_voices"].tolist() == [1] and 0 not in left["ids"].tolist()
+        assert len(left["history_mixed"]) == len(left["history_seconds"]) == 1
 
 
 def test_voice_ids_survive_kill_9_and_resume(two_speakers, tmp_path):

@@ -234,3 +234,32 @@ def test_silhouette_clustering_finds_synthetic_voices_in_a_block(rng):
     starts = np.arange(len(vectors)) * 0.5
     voices = np.array(diarizer._refine(VoiceWindows("s", starts, starts + 1.5, vectors.astype(np.float32))))
     assert same_partition(voices, truth) and len(diarizer.clusterer.voices) == 3
+
+
+def test_windows_of_overlapped_speech_are_not_clustered(rng):
+    """Two voices and windows where both speak (a mixture of the two and of what overlap adds, which
+    the segmentation hears as two speakers): they take the nearer voice instead of making a third,
+    and stay out of the voices' centroids."""
+    from perception.speech.segmentation import SegmentationResult
+
+    a, b, c = (v / np.linalg.norm(v) for v in rng.standard_normal((3, DIM)))
+    def voice(centre, n):
+        v = centre[None] + 0.05 * rng.standard_normal((n, DIM))
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+    vectors = np.concatenate([voice(a, 12), voice(0.4 * a + 0.3 * b + c, 8), voice(b, 12)]).astype(np.float32)
+    starts = np.arange(32) * 0.5
+    windows = VoiceWindows("s", starts, starts + 1.5, vectors)
+    step = 0.02
+    count = np.ones(int(18.0 / step))
+    times = step / 2 + step * np.arange(len(count))
+    count[(times >= 6.75) & (times < 10.25)] = 2.0  # two speakers: half of the first and last mixed windows
+    heard = ("s", SegmentationResult(step / 2, step, count, [], 0.0))
+    options = dict(clustering="silhouette", link_threshold=0.5, min_cluster_s=2.0)
+    plain = Diarizer("spectral", VoiceClusterer(DIM, "test", center=False), **options)
+    plain._heard = [heard]
+    assert len(set(plain._refine(windows))) == 3  # the mixture is a voice of its own
+    diarizer = Diarizer("spectral", VoiceClusterer(DIM, "test", center=False), max_overlap_share=0.33, **options)
+    diarizer._heard = [heard]
+    voices = np.array(diarizer._refine(windows))
+    assert len(set(voices)) == 2 and len(set(voices[:20])) == 1 and voices[-1] != voices[0]
+    assert sorted(diarizer.clusterer.count(v) for v in set(voices)) == [12, 12]

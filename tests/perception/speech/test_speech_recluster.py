@@ -126,16 +126,32 @@ def test_silhouette_of_single_windows_is_scikit_learns(rng):
     assert ours == pytest.approx(metrics.silhouette_score(windows, labels, metric="cosine"), abs=1e-9)
 
 
-def test_a_piece_scores_as_the_mean_distances_of_its_windows(rng):
-    """A piece's own-cluster and other-cluster distances are its windows' means, exact from the sums:
-    two pieces of one window each score as the same two windows."""
+def test_a_piece_scores_by_the_windows_of_the_other_pieces_of_its_cluster(rng):
+    """Oracle, window by window: a piece's cohesion is its windows' mean distance to the windows of
+    the other pieces of its cluster (its own windows overlap in time: left out), its separation
+    their mean distance to the nearest other cluster; a piece alone in its cluster scores 0, or as
+    cohesive as ``lone_cos`` when given."""
     a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, 8)))
-    windows = np.concatenate([_units(rng, a, 4), _units(rng, b, 4)])
-    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    pieces = np.stack([windows[:2].sum(0), windows[2:4].sum(0), windows[4:].sum(0)])
-    whole = silhouette(windows, np.ones(8), labels)
-    grouped = silhouette(pieces, np.array([2, 2, 4]), np.array([0, 0, 1]))
-    assert 0.5 < grouped and abs(grouped - whole) < 0.05  # the same partition, seen by pieces
+    windows = np.concatenate([_units(rng, a, 6, 0.4), _units(rng, b, 6, 0.4)])
+    piece = np.repeat([0, 1, 2, 3, 4], [2, 2, 2, 3, 3])
+    labels = np.array([0, 0, 0, 1, 1])
+    sums = np.stack([windows[piece == p].sum(0) for p in range(5)])
+    counts = np.bincount(piece)
+    distance = 1 - windows @ windows.T
+    expected = []
+    for p in range(5):
+        mine = piece == p
+        same = (labels[piece] == labels[p]) & ~mine
+        other = labels[piece] != labels[p]
+        own, apart = distance[np.ix_(mine, same)].mean(), distance[np.ix_(mine, other)].mean()
+        expected += [(apart - own) / max(own, apart)] * int(mine.sum())
+    assert silhouette(sums, counts, labels) == pytest.approx(np.mean(expected), abs=1e-9)
+    # scored as cohesive as the floor, lone pieces of one voice gain nothing by being split, and
+    # two lone pieces of two voices are still told apart
+    alone = np.array([0, 0, 0, 1, 2])  # b's pieces 3 and 4 each alone in a cluster
+    assert silhouette(sums, counts, alone, lone_cos=0.5) < silhouette(sums, counts, labels, lone_cos=0.5)
+    two = sums[[0, 3]], counts[[0, 3]], np.array([0, 1])
+    assert silhouette(*two) == 0.0 and silhouette(*two, lone_cos=0.5) > 0.3
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
@@ -170,3 +186,57 @@ def test_resegment_pieces_moves_a_piece_to_its_nearest_centroid(rng):
     counts = np.array([6, 6, 6, 2])
     assert resegment_pieces(sums, counts, np.array([0, 0, 1, 1]), 2).tolist() == [0, 0, 1, 0]
     assert resegment_pieces(sums, counts, np.array([0, 0, 1, 1]), 0).tolist() == [0, 0, 1, 1]
+
+
+def test_speech_seconds_sum_to_the_union_of_the_windows(rng):
+    """Oracle: the length of the union of the spans, counted on a fine grid."""
+    from perception.speech.recluster import speech_seconds
+
+    starts = np.sort(rng.uniform(0, 20, 30)).round(2)
+    ends = starts + rng.choice([0.5, 1.0, 1.5], 30)
+    grid = np.arange(0, 25, 0.001) + 0.0005
+    union = np.any((grid[:, None] >= starts[None]) & (grid[:, None] < ends[None]), axis=1).sum() * 0.001
+    assert speech_seconds(starts, ends).sum() == pytest.approx(union, abs=0.01)
+    assert np.allclose(speech_seconds(np.array([0.0, 0.5, 0.9]), np.array([1.5, 2.0, 2.4])), [1.5, 0.5, 0.4])
+    assert np.allclose(speech_seconds(np.array([1.0]), np.array([2.5]), covered=2.0), [0.5])
+
+
+def test_small_clusters_can_be_measured_in_seconds(rng):
+    """Three windows of one short segment (2.4 s of speech) are fewer than 4 windows but more
+    than 2 s: measured in seconds they stay a cluster."""
+    dim = 8
+    a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, dim)))
+    sums = np.stack([_units(rng, a, 8).sum(0), _units(rng, b, 3).sum(0)])
+    counts, seconds = np.array([8, 3]), np.array([5.0, 2.4])
+    assert list(absorb_small(sums, counts, np.array([0, 1]), 4)) == [0, 0]
+    assert list(absorb_small(sums, counts, np.array([0, 1]), 2.0, seconds)) == [0, 1]
+
+
+def test_pieces_of_overlapped_speech_are_kept_apart_and_take_the_nearest_cluster(rng):
+    """Windows heard as two voices at once are their own pieces; the pass clusters the clean pieces
+    (two voices) and gives a mixed piece, which sits between them, the nearer one."""
+    from perception.speech.recluster import recluster
+
+    dim = 32
+    a, b = (c / np.linalg.norm(c) for c in rng.standard_normal((2, dim)))
+    mixture = _units(rng, 0.6 * a + 0.4 * b, 8, 0.05)
+    units = np.concatenate([_units(rng, a, 10, 0.1), mixture, _units(rng, b, 10, 0.1)]).astype(np.float32)
+    mixed = np.repeat([False, True, False], [10, 8, 10])
+    starts = np.arange(28) * 0.5
+    history = StreamHistory(dim)
+    history.add("s", starts, starts + 1.5, units, np.repeat([0, 0, 1], [10, 8, 10]), mixed)
+    assert history.mixed.tolist() == [False, True, False] and history.counts.tolist() == [10, 8, 10]
+    assert history.seconds.sum() == pytest.approx(28 * 0.5 + 1.0)
+    labels, kept = recluster(history, 0.5, select=True, min_seconds=2.0)
+    assert labels.tolist() == [0, 0, 1] and kept == [0, 1]
+    nearer_b = StreamHistory(dim)
+    shifted = np.concatenate([units[:10], _units(rng, 0.4 * a + 0.6 * b, 8, 0.05), units[18:]])
+    nearer_b.add("s", starts, starts + 1.5, shifted, np.repeat([0, 0, 1], [10, 8, 10]), mixed)
+    assert recluster(nearer_b, 0.5, select=True, min_seconds=2.0)[0].tolist() == [0, 1, 1]
+    # saved and restored with the history; a state saved before these fields existed still loads
+    again = StreamHistory(dim)
+    again.load_state_dict(history.state_dict())
+    assert again.mixed.tolist() == history.mixed.tolist() and np.allclose(again.seconds, history.seconds)
+    old = {k: v for k, v in history.state_dict().items() if k not in ("history_mixed", "history_seconds")}
+    again.load_state_dict(old)
+    assert not again.mixed.any() and np.allclose(again.seconds, history.ends - history.starts)

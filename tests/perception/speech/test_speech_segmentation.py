@@ -133,3 +133,14 @@ def test_second_and_filled_turns_follow_their_voice_through_the_end_of_stream_pa
     out = relabel_turns(turns, changes)
     assert [(t.voice, t.second, t.filled) for t in out] == [(1, False, False), (0, False, False),
                                                             (0, True, False), (0, False, True)]
+
+
+def test_share_of_frames_above_a_count():
+    """Oracle: the frames whose centres lie in each span, counted one by one."""
+    seg = _result([(0.0, 10.0, 1.0), (2.0, 3.0, 2.0), (6.0, 6.5, 1.6)], 10.0)
+    times = seg.start + seg.step * np.arange(len(seg.speakers))
+    starts, ends = np.array([0.0, 1.5, 2.0, 5.5, 9.0, 12.0]), np.array([1.5, 3.0, 2.5, 7.0, 11.0, 13.5])
+    expected = [np.sum((times >= a) & (times < b) & (seg.speakers > 1.3)) / ((b - a) / seg.step)
+                for a, b in zip(starts, ends)]
+    assert np.allclose(seg.share_above(starts, ends, 1.3), expected)
+    assert np.allclose(seg.share_above(starts, ends, 1.3)[:4], [0.0, 2 / 3, 1.0, 1 / 3])
