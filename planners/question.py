@@ -5,8 +5,10 @@ a quote, yes or no, a listing; of which deed), the names it holds (things, peopl
 memory knows, clock times, a quote), and its constraints (first or last, before or after). Names are found
 with the memory's own words (``Names``: the things' colours and labels, the voices and people, rooms,
 furniture), not with patterns; a noun phrase the memory has no name for is kept as said. The intent is the
-nearest exemplar's (planners/exemplars.py) among those of the same names, compared once the question's
-names are put in placeholders: by the profile's text embedder when there is one, else by word overlap.
+nearest exemplar's (planners/exemplars.py) among those that ask the same (by English question words, read
+past a polite frame: ``asked``) and hold the same names (a quote's addressee left out), compared once the
+question's names are put in placeholders: by the profile's text embedder when there is one, else by word
+overlap.
 Order questions ("did A before B?") are read as two deeds, each a verb with its doer and objects, and the
 relation word between them. What it cannot parse is None: the caller falls back to retrieval.
 """
@@ -42,6 +44,7 @@ SEEING = ("see", "saw", "seen", "spot", "spotted", "notice", "noticed", "sight",
           "observe", "caught sight", "laid eyes", "lay eyes")
 INTENT_WHICH = {"first_seen": "first", "last_put_object": "last"}  # intents that are about one of first or last
 ADDRESSED = r"\b(?:tell|tells|told|telling|to|ask|asks|asked|asking|with|for)"  # words before the person spoken to
+TELLING = r"\b(?:tell|tells|told|telling|ask|asks|asked|asking|to)"  # before one spoken to who is no name
 FIRST = ("first", "earliest", "initially", "for the first time")
 LAST = ("last", "latest", "most recent", "most recently", "lately", "recently")
 
@@ -306,19 +309,25 @@ def _unframed(text: str) -> str:
 
 
 def _without_addressee(text: str, slots: list[Slot]) -> list[Slot]:
-    """A quote's speaker without the person it was said to: of two people named, the one told ("told Bob",
-    "said to Bob", "asked Bob"), or the other than the one it was said by ("Bob was told by Alice")."""
-    people = [s for s in slots if s.kind == "P"]
-    if len({s.text for s in people}) != 2:
-        return slots
+    """A quote's speaker and topic without whom it was said to: of two people named, the one told ("told Bob",
+    "said to Bob", "asked Bob"), or the other than the one it was said by ("Bob was told by Alice"); and a noun
+    phrase right after a verb of telling ("told her brother", "said to the kids") where a topic is named too."""
     low = text.lower()
-    told = [s for s in people if re.search(rf"{ADDRESSED}\s+$", low[:s.start])]
-    by = [s for s in people if re.search(r"\bby\s+$", low[:s.start])]
-    addressee = told[0].text if len(told) == 1 else next((s.text for s in people if by and s.text != by[0].text),
-                                                         None)
-    if addressee is None:
-        return slots
-    return [s for s in slots if not (s.kind == "P" and s.text == addressee)]
+    people = [s for s in slots if s.kind == "P"]
+    addressee = None
+    if len({s.text for s in people}) == 2:
+        told = [s for s in people if re.search(rf"{ADDRESSED}\s+$", low[:s.start])]
+        by = [s for s in people if re.search(r"\bby\s+$", low[:s.start])]
+        if len(told) == 1:
+            addressee = told[0].text
+        elif len(by) == 1:
+            addressee = next(s.text for s in people if s.text != by[0].text)
+    kept = [s for s in slots if not (s.kind == "P" and s.text == addressee)]
+    topics = [s for s in kept if s.kind in "TRFN"]
+    told = [s for s in topics if s.kind == "N" and re.search(rf"{TELLING}\s+$", low[:s.start])]
+    if len(topics) > 1 and len(told) == 1:
+        kept.remove(told[0])
+    return kept
 
 
 def _verb_kinds(text: str, slots: Sequence[Slot]) -> set[str]:

@@ -31,15 +31,17 @@ DEED_VERBS: dict[str, tuple[str, ...]] = {
               "arrived in", "arrive in", "made it into"),
 }
 PAST_VERBS = frozenset("said spoke told asked talked went came took put set left got gave brought saw was had".split())
-_ARTICLE = r"(?:the|a|an|your|my|our)"
+_ARTICLE = r"(?:the|a|an|your|my|our|his|her|their|its)"
 _CLOCK = r"\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\b"
 _STOP = frozenset("the a an your my our this that in on at to into onto under inside from of for by with and or "
                   "before after when while was is were be been did do does has have had it its then now you he she "
                   "they we i me him her them us someone anyone somebody anybody something who what which where "
-                  "how why that this".split())
+                  "how why that this about around over near behind regarding concerning since until through across "
+                  "up down off out back again just still already ever never also too there here".split())
 _GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
-    "latest earliest previous next same other whole rest".split())
+    "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
+    "evening eye eyes mind attention".split())
 
 
 @dataclass(frozen=True)
@@ -163,11 +165,11 @@ def _opens_sentence(text: str, at: int) -> bool:
 
 
 def _unknown_phrases(text: str, names: Names, claim) -> None:
-    """"the <words>" up to a word that ends a noun phrase: a name the memory lacks (a thing never seen, a
-    piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends.
+    """"the <words>" ("a", "her", "their") up to a word that ends a noun phrase: a name the memory lacks (a thing never
+    seen, a piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends.
     A phrase followed by "of" ("the number of times", "the location of the box", "the subject of") is what
     the question asks about the name after it, not a name."""
-    for m in re.finditer(r"\b(?:the|a|an)\s+((?:[A-Za-z]+\s*){1,3})", text, re.I):
+    for m in re.finditer(r"\b(?:the|a|an|his|her|their)\s+((?:[A-Za-z]+\s*){1,3})", text, re.I):
         words = []
         for w in m.group(1).split():
             if w.lower() in _STOP or _deed_kind(w.lower()) or w.lower() in _GENERIC:

@@ -72,6 +72,8 @@ PARAPHRASES: list[tuple[str, str, tuple]] = [
     ("Tell me Bob's remark about the dining table.", "what_said", ("Bob", "dining table")),
     ("About the white box, what did Alice last mention?", "what_said", ("Alice", "white box")),
     ("What did Bob have to say on the subject of the red mug?", "what_said", ("Bob", "red mug")),
+    ("What did Alice tell her brother about her teal wallet?", "what_said", ("Alice", "teal wallet")),
+    ("Did Bob mention anything about his keys?", "what_said", ("Bob", "keys")),
     # when_enter: when a person came into a room
     ("At what point did Bob walk into the kitchen for the first time?", "when_enter", ("first", "Bob", "kitchen")),
     ("When was Alice last in the living room?", "when_enter", ("last", "Alice", "living room")),
