@@ -100,7 +100,7 @@ def delexicalised(text: str, slots: Sequence[Slot]) -> str:
 # follows it is the question
 FRAMES = (r"^(?:(?:can|could|would|will) you |please )*(?:tell|remind|show|give) (?:me|us)\b(?: again)?",
           r"^(?:do|did) you (?:know|remember|recall|happen to know)\b",
-          r"^(?:can|could) you (?:say|remember|recall|repeat)\b",
+          r"^(?:can|could) you (?:say|remember|recall|repeat|find out|check)\b",
           r"^(?:any|no) (?:idea|clue)\b", r"^(?:i (?:wonder|forget|forgot)|i'd like to know|i want to know|"
           r"let me know|have you (?:any|an) idea)\b")
 # verbs and nouns of saying (English): a question holding one, and asking "what", asks for a quote
@@ -108,6 +108,9 @@ SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|ment
        r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? about|sp(?:oke|eak|eaks|oken|eaking) "
        r"(?:about|of)|utter(?:s|ed)?|bring up|brought up|bringing up|have to say|had to say|go on about|"
        r"went on about)\b")
+# "when" asks a time where it opens or ends the question or an auxiliary follows it ("..., when did she");
+# elsewhere it joins a clause ("what did she say when he came in")
+AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
 STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     ("time", r"\bhow long ago\b"),
     ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
@@ -116,13 +119,14 @@ STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     ("place", r"\bwhere\b|\bwhich room\b|\bwhat room\b|\bwhich place\b|\bwhereabouts\b|\banywhere\b"),
     ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b|\bwhich (?:one )?of (?:them|those|you|us|"
                r"the (?:people|two|three))\b"),
-    ("time", r"\bwhen\b|\bwhat time\b|\bsince when\b|\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
+    ("time", rf"^ when\b|\bwhen(?:'s|\s+{AUXILIARY})\b|\bwhen\s*\?|\bwhat time\b|\bsince when\b|"
+             r"\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
     ("quote", rf"\b(?:what|which)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
               r"\b(?:remark|comment|words)\b"),
     ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
 )
 WEAK_CUES = (  # what a question with no question word asks ("Could you locate the mug?")
-    ("place", r"\blocation\b|\bfind\b|\blocate\b|\bwhich part of\b"),
+    ("place", r"\blocation\b|\bfind\b(?! out)|\blocate\b|\bwhich part of\b"),
     ("time", r"\bthe (?:first|last|most recent|latest|earliest) time\b|\bwhat day\b"),
 )
 

@@ -254,3 +254,16 @@ def test_order_paraphrases_read_two_deeds(minilm, text, relation, subject, refer
     assert query is not None and query.intent == "order" and query.relation == relation, (text, query)
     got = [(d.kind, d.actor, [s.text for s in d.objects]) for d in query.deeds]
     assert got == [subject, reference], got
+
+
+def test_what_is_asked_past_a_polite_frame():
+    from planners.question import asked
+
+    assert asked("Could you tell me who opened it?") == "person"
+    assert asked("Do you remember when Bob came in?") == "time"
+    assert asked("Tell me the last time anyone opened it.") == "time"
+    assert asked("How long ago did Bob leave?") == "time" and asked("How long did Bob stay?") == "duration"
+    assert asked("Did Bob say anything about it?") == "quote" and asked("Did Bob open it?") == "yes_no"
+    assert asked("Alice mentioned it, what was it?") == "quote"
+    assert asked("Had Bob left by the time Alice came in?") == "yes_no"
+    assert asked("Tell me a joke.") is None
