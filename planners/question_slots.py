@@ -41,7 +41,8 @@ _STOP = frozenset("the a an your my our this that in on at to into onto under in
 _GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
     "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
-    "evening eye eyes mind attention".split())
+    "evening eye eyes mind attention end start beginning day house home people person persons family everyone "
+    "everybody robot".split())
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ PARAPHRASES: list[tuple[str, str, tuple]] = [
     ("Tell me the location of the white box.", "where_now", ("white box",)),
     ("Which room has the red mug in it now?", "where_now", ("red mug",)),
     ("Could you locate the teal wallet for me?", "where_now", ("teal wallet",)),
+    ("Where did the red mug end up in the end?", "where_now", ("red mug",)),
     # where_at: a thing's place at a clock time
     ("Where could the red mug be found at 10:15?", "where_at", ("red mug", "10:15")),
     ("What was the location of the teal wallet at 00:03:20?", "where_at", ("teal wallet", "00:03:20")),
@@ -110,12 +111,14 @@ PARAPHRASES: list[tuple[str, str, tuple]] = [
     ("The white box on the dining table, who put it there last?", "who_put", ("white box", "dining table")),
     ("Who's the last person to set the red mug down on the dining table?", "who_put", ("red mug", "dining table")),
     ("By whom was the white box last put in the office cabinet?", "who_put", ("white box", "office cabinet")),
+    ("Who was the person who put the red mug on the dining table last?", "who_put", ("red mug", "dining table")),
     # who_opened: who opened a piece of furniture
     ("Who was the last one to open the fridge?", "who_opened", ("fridge",)),
     ("Which person opened up the office cabinet most recently?", "who_opened", ("office cabinet",)),
     ("The fridge was opened a while ago, who did it?", "who_opened", ("fridge",)),
     ("Do you know who last opened the office cabinet?", "who_opened", ("office cabinet",)),
     ("Who had the fridge open last?", "who_opened", ("fridge",)),
+    ("Who in the house opened the fridge last?", "who_opened", ("fridge",)),
     # who_said: whose voice said a quote
     ('Who was it that said "I like the new fridge."?', "who_said", ("I like the new fridge.",)),
     ('"Could you pass the salt", whose words were those?', "who_said", ("Could you pass the salt",)),
