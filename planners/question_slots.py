@@ -41,8 +41,8 @@ _STOP = frozenset("the a an your my our this that in on at to into onto under in
 _GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
     "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
-    "evening eye eyes mind attention end start beginning day house home people person persons family everyone "
-    "everybody robot".split())
+    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot".split())
+PEOPLE_WORDS = frozenset("person persons people man woman".split())  # a name only where nothing else is named
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,9 @@ def find_slots(text: str, names: Names) -> list[Slot]:
     _colour_things(text, names, claim)
     _people(text, names, claim)
     _unknown_phrases(text, names, claim)
+    if any(s.kind in "TRFP" or (s.kind == "N" and s.text not in PEOPLE_WORDS) for s in slots):
+        # "the person who put the mug ...", "which of the people here": a thing seen only where nothing else is
+        slots = [s for s in slots if not (s.kind == "N" and s.text in PEOPLE_WORDS)]
     if not any(s.kind in "TRFNPQ" for s in slots):  # nobody and nothing named: "someone" is what is asked after
         for m in re.finditer(r"\b(?:someone|somebody|anyone|anybody|people)\b", text, re.I):
             claim("N", m.group(0).lower(), m.start(), m.end())
@@ -170,7 +173,8 @@ def _unknown_phrases(text: str, names: Names, claim) -> None:
     seen, a piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends.
     A phrase followed by "of" ("the number of times", "the location of the box", "the subject of") is what
     the question asks about the name after it, not a name."""
-    for m in re.finditer(r"\b(?:the|a|an|his|her|their)\s+((?:[A-Za-z]+\s*){1,3})", text, re.I):
+    # the words after an article are looked ahead at, not consumed: "the house opened the wardrobe" has two
+    for m in re.finditer(r"\b(?:the|a|an|his|her|their)\s+(?=((?:[A-Za-z]+\s*){1,3}))", text, re.I):
         words = []
         for w in m.group(1).split():
             if w.lower() in _STOP or _deed_kind(w.lower()) or w.lower() in _GENERIC:
