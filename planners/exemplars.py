@@ -49,6 +49,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "Do you know where {thing} is?",
         "Where did someone leave {thing}?",
         "In which room is {thing} right now?",
+        "I'm looking for {thing}, where is it?",
+        "Have you come across {thing} anywhere?",
     ),
     "where_at": (
         "Where was {thing} at {clock}?",
@@ -149,6 +151,11 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
         "What was the last thing {person} said about {thing}?",
         "What has {person} said about {thing}?",
         "Tell me what {person} said about {thing}.",
+        "What did {person} mention regarding {thing}?",
+        "Repeat what {person} told us about {thing}.",
+        "Which remark did {person} make about {thing}?",
+        "Anything {person} said about {thing}?",
+        "{person} spoke about {thing}: what did they say?",
     ),
     "count_open": (
         "How many times did you see someone open {furniture}?",

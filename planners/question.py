@@ -5,8 +5,10 @@ a quote, yes or no, a listing; of which deed), the names it holds (things, peopl
 memory knows, clock times, a quote), and its constraints (first or last, before or after). Names are found
 with the memory's own words (``Names``: the things' colours and labels, the voices and people, rooms,
 furniture), not with patterns; a noun phrase the memory has no name for is kept as said. The intent is the
-nearest exemplar's (planners/exemplars.py) among those of the same names, compared once the question's
-names are put in placeholders: by the profile's text embedder when there is one, else by word overlap.
+nearest exemplar's (planners/exemplars.py) among those that ask the same (by English question words, read
+past a polite frame: ``asked``) and hold the same names (a quote's addressee left out), compared once the
+question's names are put in placeholders: by the profile's text embedder when there is one, else by word
+overlap.
 Order questions ("did A before B?") are read as two deeds, each a verb with its doer and objects, and the
 relation word between them. What it cannot parse is None: the caller falls back to retrieval.
 """
@@ -35,7 +37,14 @@ RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "a
              ("after", ("after", "later than", "following", "since", "once")))
 INTENT_DEEDS = {  # the deed of DEED_VERBS an intent asks about, where it asks about one
     "when_enter": "enter", "count_enter": "enter", "when_open": "open", "count_open": "open",
-    "who_opened": "open", "open_duration": "open", "when_put": "put", "who_put": "put", "count_pick": "pick"}
+    "who_opened": "open", "open_duration": "open", "when_put": "put", "who_put": "put", "count_pick": "pick",
+    "first_seen": "see", "seen_when": "see"}
+# verbs of seeing: no deed of an order question, but they tell a sighting asked after from a deed asked after
+SEEING = ("see", "saw", "seen", "spot", "spotted", "notice", "noticed", "sight", "view", "glimpse", "observed",
+          "observe", "caught sight", "laid eyes", "lay eyes")
+INTENT_WHICH = {"first_seen": "first", "last_put_object": "last"}  # intents that are about one of first or last
+ADDRESSED = r"\b(?:tell|tells|told|telling|to|ask|asks|asked|asking|with|for)"  # words before the person spoken to
+TELLING = r"\b(?:tell|tells|told|telling|ask|asks|asked|asking|to)"  # before one spoken to who is no name
 FIRST = ("first", "earliest", "initially", "for the first time")
 LAST = ("last", "latest", "most recent", "most recently", "lately", "recently")
 
@@ -87,19 +96,51 @@ def delexicalised(text: str, slots: Sequence[Slot]) -> str:
     return " ".join("".join(out).split())
 
 
+# a polite or indirect frame in front of a question ("could you tell me", "do you know", "any idea"): what
+# follows it is the question
+FRAMES = (r"^(?:(?:can|could|would|will) you |please )*(?:tell|remind|show|give) (?:me|us)\b(?: again)?",
+          r"^(?:do|did) you (?:know|remember|recall|happen to know)\b",
+          r"^(?:can|could) you (?:say|remember|recall|repeat|find out|check)\b",
+          r"^(?:any|no) (?:idea|clue)\b", r"^(?:i (?:wonder|forget|forgot)|i'd like to know|i want to know|"
+          r"let me know|have you (?:any|an) idea)\b")
+# verbs and nouns of saying (English): a question holding one, and asking "what", asks for a quote
+SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|mentioned|mentioning|remark|remarks|"
+       r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? about|sp(?:oke|eak|eaks|oken|eaking) "
+       r"(?:about|of)|utter(?:s|ed)?|bring up|brought up|bringing up|have to say|had to say|go on about|"
+       r"went on about)\b")
+# "when" asks a time where it opens or ends the question or an auxiliary follows it ("..., when did she");
+# elsewhere it joins a clause ("what did she say when he came in")
+AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
+STRONG_CUES = (  # what is asked, by question words; the first that holds wins
+    ("time", r"\bhow long ago\b"),
+    ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
+                 r"\blength of time\b|\bduration\b"),
+    ("count", r"\bhow many\b|\bhow (?:often|frequently)\b|\bcount\b|\bnumber of\b|\bhow many times\b"),
+    ("place", r"\bwhere\b|\bwhich room\b|\bwhat room\b|\bwhich place\b|\bwhereabouts\b|\banywhere\b"),
+    ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b|\bwhich (?:one )?of (?:them|those|you|us|"
+               r"the (?:people|two|three))\b"),
+    ("time", rf"^ when\b|\bwhen(?:'s|\s+{AUXILIARY})\b|\bwhen\s*\?|\bwhat time\b|\bsince when\b|"
+             r"\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
+    ("quote", rf"\b(?:what|which)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
+              r"\b(?:remark|comment|words)\b"),
+    ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
+)
+WEAK_CUES = (  # what a question with no question word asks ("Could you locate the mug?")
+    ("place", r"\blocation\b|\bfind\b(?! out)|\blocate\b|\bwhich part of\b"),
+    ("time", r"\bthe (?:first|last|most recent|latest|earliest) time\b|\bwhat day\b"),
+)
+
+
 def asked(text: str) -> str | None:
-    """What a question asks by its question words (English, whatever the phrasing); None when unclear."""
-    q = " " + " ".join(re.sub(r"[\"“][^\"”]*[\"”]", " ", text.lower()).split()) + " "
-    cues = [
-        ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b"),
-        ("count", r"\bhow many\b|\bhow (?:often|frequently)\b|\bcount\b|\bnumber of\b|\bhow many times\b"),
-        ("place", r"\bwhere\b|\bwhich room\b|\bwhat room\b|\bwhich place\b"),
-        ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b"),
-        ("time", r"\bwhen\b|\bwhat time\b|\bsince when\b|\bwhat moment\b|\bthe time\b"),
-        ("quote", r"\b(?:what|which)\b.*\b(?:say|said|says|words|mention|mentioned|told|tell)\b"),
-        ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
-    ]
-    for kind, pattern in cues:
+    """What a question asks by its question words (English, whatever the phrasing); None when unclear. A polite
+    frame in front ("could you tell me", "do you know", "any idea") is read past; cues of saying with "what"
+    in either order ask for a quote; weaker cues ("the location of", "find", "the last time") only where no
+    question word says."""
+    q = " ".join(re.sub(r"[\"“][^\"”]*[\"”]", " ", text.lower()).split())
+    for frame in FRAMES:
+        q = re.sub(frame, "", q).strip(" ,")
+    q = f" {q} "
+    for kind, pattern in STRONG_CUES + WEAK_CUES:
         if re.search(pattern, q):
             return kind
     return None
@@ -252,26 +293,66 @@ def _prepare(text: str, names: Names) -> Query | _Unranked | None:
         return listing
     if asks is None:  # no question word says what is asked (a place, a time, a person, ...): not understood
         return None
+    if asks == "quote":
+        slots = _without_addressee(text, slots)
     have = _signature(slots)
-    allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks}
+    allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks
+               and (which is None or INTENT_WHICH.get(i, which) == which)}
     allowed = _agreeing(allowed, _verb_kinds(text, slots))
     if not allowed:
         return None
-    return _Unranked(slots, asks, which, allowed, delexicalised(text, slots))
+    return _Unranked(slots, asks, which, allowed, _unframed(delexicalised(text, slots)))
+
+
+def _unframed(text: str) -> str:
+    """The question without a polite frame in front ("Could you tell me where ..." -> "where ..."): the
+    exemplars are compared with what is asked, not with how politely."""
+    for frame in FRAMES:
+        text = re.sub(frame, "", text, flags=re.I).strip(" ,")
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _without_addressee(text: str, slots: list[Slot]) -> list[Slot]:
+    """A quote's speaker and topic without whom it was said to: of two people named, the one told ("told Bob",
+    "said to Bob", "asked Bob"), or the other than the one it was said by ("Bob was told by Alice"); and a noun
+    phrase right after a verb of telling ("told her brother", "said to the kids") where a topic is named too."""
+    low = text.lower()
+    people = [s for s in slots if s.kind == "P"]
+    addressee = None
+    if len({s.text for s in people}) == 2:
+        told = [s for s in people if re.search(rf"{ADDRESSED}\s+$", low[:s.start])]
+        by = [s for s in people if re.search(r"\bby\s+$", low[:s.start])]
+        if len(told) == 1:
+            addressee = told[0].text
+        elif len(by) == 1:
+            addressee = next(s.text for s in people if s.text != by[0].text)
+    kept = [s for s in slots if not (s.kind == "P" and s.text == addressee)]
+    topics = [s for s in kept if s.kind in "TRFN"]
+    told = [s for s in topics if s.kind == "N" and re.search(rf"{TELLING}\s+$", low[:s.start])]
+    if len(topics) > 1 and len(told) == 1:
+        kept.remove(told[0])
+    return kept
 
 
 def _verb_kinds(text: str, slots: Sequence[Slot]) -> set[str]:
     """The kinds of deed (DEED_VERBS) whose verbs the question holds outside its names."""
     low = text.lower()
-    return {kind for kind, phrases in DEED_VERBS.items() for p in phrases
-            for m in re.finditer(rf"\b{re.escape(p)}\b", low) if not any(s.start <= m.start() < s.end for s in slots)}
+    spans = [(s.start, s.end) for s in slots] + [m.span() for p in SEEING if " " in p
+                                                 for m in re.finditer(rf"\b{p}\b", low)]  # "lay eyes on": seeing
+    kinds = {kind for kind, phrases in DEED_VERBS.items() for p in phrases
+             for m in re.finditer(rf"\b{re.escape(p)}\b", low) if not any(a <= m.start() < b for a, b in spans)}
+    seen = any(re.search(rf"\b{p}\b", low) for p in SEEING)
+    return kinds | {"see"} if seen else kinds
 
 
 def _agreeing(allowed: set[str], kinds: set[str]) -> set[str]:
     """The intents whose deed (INTENT_DEEDS) is one the question's verbs name, when any is. A name the memory
     lacks fits a thing, a room or furniture alike: the verb tells which was meant ("how many times was the
     wardrobe opened" counts openings, not picks; "when did someone open it" asks after the opening, not after
-    a sighting)."""
+    a sighting). A deed seen is asked after as the deed ("when did you see someone open it"): seeing counts
+    only where no deed is named."""
+    if kinds - {"see"}:
+        kinds = kinds - {"see"}
     agree = {i for i in allowed if INTENT_DEEDS.get(i) in kinds}
     return agree or allowed
 

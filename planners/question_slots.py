@@ -20,21 +20,29 @@ COLOURS = frozenset(  # colour words of English (a thing named by colour and lab
 # verbs of the deeds a question may name, by the world's action kinds (English, any phrasing)
 DEED_VERBS: dict[str, tuple[str, ...]] = {
     "put": ("put down", "set down", "put", "placed", "place", "set", "laid", "lay", "left", "leave", "dropped",
-            "drop", "stored", "store", "moved", "move"),
-    "pick": ("picked up", "pick up", "took", "take", "grabbed", "grab", "lifted", "lift", "removed", "remove",
-             "fetched", "fetch"),
-    "open": ("opened up", "open up", "pulled open", "pull open", "opened", "open"),
+            "drop", "stored", "store", "moved", "move", "stashed", "stash", "tucked", "tuck", "popped", "pop",
+            "stuck", "stick", "parked", "park", "hid", "hide", "hidden", "dumped", "dump"),
+    "pick": ("picked up", "pick up", "took", "take", "taken", "grabbed", "grab", "lifted", "lift", "removed",
+             "remove", "fetched", "fetch", "collected", "collect", "snatched", "snatch", "got hold of"),
+    "open": ("opened up", "open up", "pulled open", "pull open", "swung open", "opened", "open", "unlocked"),
     "enter": ("walked into", "walk into", "went into", "go into", "came into", "come into", "stepped into",
-              "step into", "got into", "get into", "entered", "enter"),
+              "step into", "got into", "get into", "headed into", "head into", "wandered into", "wander into",
+              "walked in to", "went in to", "came in to", "entered", "enter", "showed up in", "show up in",
+              "arrived in", "arrive in", "made it into"),
 }
 PAST_VERBS = frozenset("said spoke told asked talked went came took put set left got gave brought saw was had".split())
-_ARTICLE = r"(?:the|a|an|your|my|our)"
+_ARTICLE = r"(?:the|a|an|your|my|our|his|her|their|its)"
 _CLOCK = r"\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\b"
 _STOP = frozenset("the a an your my our this that in on at to into onto under inside from of for by with and or "
                   "before after when while was is were be been did do does has have had it its then now you he she "
                   "they we i me him her them us someone anyone somebody anybody something who what which where "
-                  "how why that this".split())
-_GENERIC = frozenset("thing things object objects item items time times one moment last first".split())  # no names
+                  "how why that this about around over near behind regarding concerning since until through across "
+                  "up down off out back again just still already ever never also too there here".split())
+_GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
+    "thing things object objects item items stuff time times one ones moment while bit last first most recent "
+    "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
+    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot".split())
+PEOPLE_WORDS = frozenset("person persons people man woman".split())  # a name only where nothing else is named
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,10 @@ def find_slots(text: str, names: Names) -> list[Slot]:
     _colour_things(text, names, claim)
     _people(text, names, claim)
     _unknown_phrases(text, names, claim)
-    if not any(s.kind in "TRFNP" for s in slots):  # nobody and nothing named: "someone" is what is asked after
+    if any(s.kind in "TRFP" or (s.kind == "N" and s.text not in PEOPLE_WORDS) for s in slots):
+        # "the person who put the mug ...", "which of the people here": a thing seen only where nothing else is
+        slots = [s for s in slots if not (s.kind == "N" and s.text in PEOPLE_WORDS)]
+    if not any(s.kind in "TRFNPQ" for s in slots):  # nobody and nothing named: "someone" is what is asked after
         for m in re.finditer(r"\b(?:someone|somebody|anyone|anybody|people)\b", text, re.I):
             claim("N", m.group(0).lower(), m.start(), m.end())
     return sorted(slots, key=lambda s: s.start)
@@ -158,9 +169,12 @@ def _opens_sentence(text: str, at: int) -> bool:
 
 
 def _unknown_phrases(text: str, names: Names, claim) -> None:
-    """"the <words>" up to a word that ends a noun phrase: a name the memory lacks (a thing never seen, a
-    piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends."""
-    for m in re.finditer(r"\b(?:the|a|an)\s+((?:[A-Za-z]+\s*){1,3})", text, re.I):
+    """"the <words>" ("a", "her", "their") up to a word that ends a noun phrase: a name the memory lacks (a thing never
+    seen, a piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends.
+    A phrase followed by "of" ("the number of times", "the location of the box", "the subject of") is what
+    the question asks about the name after it, not a name."""
+    # the words after an article are looked ahead at, not consumed: "the house opened the wardrobe" has two
+    for m in re.finditer(r"\b(?:the|a|an|his|her|their)\s+(?=((?:[A-Za-z]+\s*){1,3}))", text, re.I):
         words = []
         for w in m.group(1).split():
             if w.lower() in _STOP or _deed_kind(w.lower()) or w.lower() in _GENERIC:
@@ -171,6 +185,8 @@ def _unknown_phrases(text: str, names: Names, claim) -> None:
         phrase = " ".join(words)
         start = m.start()
         end = m.start(1) + len(" ".join(m.group(1).split()[:len(words)]))
+        if re.match(r"\s+of\b", text[end:], re.I):  # "the number of ...", "the location of ...": what is asked
+            continue
         place = _ends(phrase, names.furniture) or _ends(phrase, names.rooms)
         if place:
             claim("F" if place in names.furniture else "R", place, start, end)
