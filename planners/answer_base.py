@@ -15,7 +15,7 @@ from typing import Callable
 from memory import lookups
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
 from planners.addressing import VOICE_LABEL, same_name as _same_name
-from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
+from planners.answer_helpers import _CONFUSABLE, UNNAMED, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
 from planners.question import Exemplars, Names, Query, parse
 from planners.world import Action, World
@@ -247,6 +247,22 @@ class AnswererBase:
             return match[0]
         unnamed = [n for n, p in self.world.people.items() if n.startswith("person ") and len(p.times) >= 50]
         return unnamed[0] if len(unnamed) == 1 else None
+
+    def _done_by(self, name: str) -> tuple[Callable[[str], bool], str] | None:
+        """(whether an act's doer may be the person called ``name``, a note): that person when memory knows
+        them (``_person``); else, when someone was seen or heard whom nobody has named, anyone nobody has
+        named ("person 3", "voice:1", or nobody seen at all), for any of them may be the one asked after
+        (names are learned only from what is said, and most people are never called by name in earshot),
+        never someone known by another name; the note says so. None when everyone seen and heard has a
+        name and none is this one: nobody seen was them."""
+        person = self._person(name)
+        if person is not None:
+            return (lambda actor: actor == person), ""
+        labels = set(self.world.people) | {h[3] for h in self.world.heard if h[3]}
+        if not any(UNNAMED.match(label) for label in labels):
+            return None
+        return ((lambda actor: not actor or UNNAMED.match(actor) is not None),
+                f"nobody is known as {name}: this is what someone nobody has named did")
 
     def _room(self, name: str) -> str | None:
         rooms = [a.name for a in self.world.areas]
