@@ -38,13 +38,18 @@ class CountAnswers(AnswererBase):
         return self._count(opens, f"opens the {furniture}")
 
     def _count_enter(self, now, actor, room):
-        doer, room = self._done_by(actor), self._room(room)
-        if doer is None or room is None:  # nobody seen goes by that name (or no such room): no count of 0
-            return None, "unknown", [], f"never saw {actor}" if doer is None else "no such room on the map"
-        by, who = doer
-        value, kind, ev, _ = self._count(self._actions("enter", now, lambda a: by(a.actor) and a.target == room),
-                                         f"enters the {room}")
-        return value, kind, ev, who
+        room = self._room(room)
+        done = self._done_by(actor, self._actions("enter", now, lambda a: a.target == room))
+        if done is None or room is None:  # nobody seen goes by that name (or no such room): no count of 0
+            return None, "unknown", [], f"never saw {actor}" if done is None else "no such room on the map"
+        entries, note = done
+        if note:  # others' entries, any one of whom may be the person asked after: summed they count several people
+            by: dict[str, list[Action]] = {}
+            for a in entries:
+                by.setdefault(a.actor, []).append(a)
+            entries = max(by.values(), key=len, default=[])
+        value, kind, ev, _ = self._count(entries, f"enters the {room}")
+        return value, kind, ev, note
 
     def _count_pick(self, now, name):
         name = self._name(name, now)
@@ -171,7 +176,8 @@ class CountAnswers(AnswererBase):
             told = ""
         elif seen:
             told = "; ".join(f"'{d.text}' was " + (f"seen done {len(x)} times, any of which may be it" if x
-                                                   else "not seen") for x, d in zip(acts, (first, second)) if len(x) != 1)
+                                                   else "not seen")
+                             for x, d in zip(acts, (first, second)) if len(x) != 1)
         else:
             told = "neither was seen"
         if p is None or max(p, 1.0 - p) < DECISIVE:
@@ -184,8 +190,6 @@ class CountAnswers(AnswererBase):
         """The actions a deed of an order question may be, of its kind, on its thing (at its piece of
         furniture), its piece of furniture, or into its room: its doer's when seen done by them, else those
         of anyone who may be them (``_done_by``), else anyone's."""
-        doer = self._done_by(deed.actor) if deed.actor else None
-        by = doer[0] if doer is not None else (lambda actor: False)
         kind = {"put": "put", "pick": "pick", "open": "visit", "enter": "enter"}[deed.kind]
         named = list(deed.objects)
         if kind in ("put", "pick"):
@@ -208,7 +212,8 @@ class CountAnswers(AnswererBase):
             room = self._room(next((s.text for s in named if s.kind in ("R", "N")), named[0].text))
             cands = self._actions("enter", now, lambda x: x.target == room)
             better = cands
-        return [x for x in better if by(x.actor)] or better or cands
+        done = self._done_by(deed.actor, better) if deed.actor else None
+        return (done[0] if done is not None else []) or better or cands
 
     def _lookalike_deed(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
         """A put or pick at a piece of furniture done to a thing of the same label but another colour,

@@ -201,8 +201,7 @@ class WhereAnswers(AnswererBase):
         return value, kind, self.evidence(a.time, f"{by} hands the {a.target} to {to}", a.confidence) + ev, note
 
     def _last_put_object(self, now, actor):
-        by, who = self._done_by(actor) or ((lambda actor: False), "")
-        puts = self._actions("put", now, lambda a: by(a.actor))
+        puts, who = self._done_by(actor, self._actions("put", now)) or ([], "")
         if not puts:
             return None, "unknown", [], f"never saw {actor} put anything down"
         value, kind, ev, note = self._where_now(now, puts[-1].target)
@@ -263,10 +262,10 @@ class WhereAnswers(AnswererBase):
         return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}", a.confidence), ""
 
     def _when_enter(self, now, which, actor, room):
-        (by, who), room = self._done_by(actor) or ((lambda actor: False), ""), self._room(room)
-        value, kind, ev, note = self._pick(self._actions("enter", now, lambda a: by(a.actor) and a.target == room),
-                                           which, f"{actor} enter the {room}")
-        return value, kind, ev, "; ".join(n for n in (note, who if value is not None else "") if n)
+        room = self._room(room)
+        entries, who = self._done_by(actor, self._actions("enter", now, lambda a: a.target == room)) or ([], "")
+        value, kind, ev, note = self._pick(entries, which, f"{actor} enter the {room}")
+        return value, kind, ev, "; ".join(n for n in (note, who) if n)
 
     def _when_open(self, now, which, furniture):
         return self._pick(self._opens(furniture, now), which, f"the {furniture} opened")

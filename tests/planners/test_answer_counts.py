@@ -93,3 +93,20 @@ def test_a_deed_of_someone_memory_knows_by_no_name_is_that_of_someone_nobody_nam
     assert answerer.answer("How many times did Dave go into the office?", 190.0).value == 1
     assert answerer.answer("How many times did Alice go into the office?", 190.0).value == 1
     assert not answerer.answer("When did Dave first go into the office?", 140.0).known  # not yet seen
+    # Bob is known, but never seen entering the office: his track may be among the pieces nobody named
+    bob = answerer.answer("When did Bob last go into the office?", 190.0)
+    assert bob.value == pytest.approx(154.0, abs=2.0) and "never saw Bob do it" in bob.detail["note"], bob
+
+
+def test_a_count_for_someone_nobody_named_is_one_persons_not_everyones(world_store):
+    """Two people nobody named each walk into the office once: asked how often Dave did, the answer is one
+    person's count (either may be Dave), not the two entries of both."""
+    for track, start in ((12, 150.0), (13, 170.0)):
+        look = np.zeros(16, np.float16)
+        look[track - 10] = 1
+        walk = np.arange(start, start + 8.0, 0.2)
+        add_sightings(world_store, [Sighting("s1", float(t), track, "person", "person", 0.9, 3.0 + (t - start) * 0.5,
+                                             2.0, appearance=look.tobytes()) for t in walk])
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("How many times did Dave go into the office?", 190.0).value == 1
+    assert answerer.answer("When did Dave last go into the office?", 190.0).value == pytest.approx(174.0, abs=2.0)
