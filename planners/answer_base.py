@@ -76,6 +76,7 @@ class AnswererBase:
     def _answer(self, question: str, now: float) -> Answer:
         text = " ".join(question.strip().split())
         self._question, self._now = text, now
+        self._chance = None  # a rule answering the likelier of two answers sets how likely (planners/answer_counts.py)
         query = parse(text, self._names(), self._exemplars())
         rule = self._rules.get(query.intent) if query is not None else None
         if rule is not None:
@@ -150,6 +151,8 @@ class AnswererBase:
             kind = "unknown"
         words = _words(value, kind) if known else UNKNOWN_TEXT
         confidence = (0.8 if evidence else 0.5) if known else 0.0
+        if known and getattr(self, "_chance", None) is not None:
+            confidence = min(confidence, self._chance)
         return Answer(question, words, value if known else None, kind, confidence, tuple(evidence), now, self.name,
                       {"rule": rule, "note": note})
 

@@ -14,7 +14,6 @@ from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action
 
 
 ENTRY_SEEN = 5.0  # seconds after an entry time named within which whoever was seen in the room then entered it
-DECISIVE = 0.6  # chance from which one order of two deeds, one or both unseen, is answered (else "I don't know")
 
 
 class CountAnswers(AnswererBase):
@@ -165,9 +164,11 @@ class CountAnswers(AnswererBase):
     # ------------------------------------------------------------------------------- order
     def _order(self, now, first: Deed, second: Deed, relation: str = "before"):
         """Whether the first deed came before (after) the second, from when each was done (``_when_done``):
-        the order at least DECISIVE likely, else unknown. Two deeds each seen once by their doer are ordered by
-        their times; one seen done by several people nobody named may be any of those acts; one never seen may
-        have been done at any time before the question (so one seen early was likely first)."""
+        the likelier order, its chance the answer's confidence; unknown when neither is likelier. Two deeds
+        each seen once by their doer are ordered by their times; one seen done by several people nobody named
+        may be any of those acts; one never seen may have been done at any time before the question (so one
+        seen early was likely first). (Answering only from a chance of 0.6 left 23-24 more of 90 unknown on
+        dev seeds 1-3 and 4-6, and those answered were right 85% and 88% of the time.)"""
         acts = self._described(first, now), self._described(second, now)
         p = _earlier(_when_done(acts[0], now), _when_done(acts[1], now))
         seen = [(x[-1], d.text) for x, d in zip(acts, (first, second)) if x]
@@ -180,9 +181,10 @@ class CountAnswers(AnswererBase):
                              for x, d in zip(acts, (first, second)) if len(x) != 1)
         else:
             told = "neither was seen"
-        if p is None or max(p, 1.0 - p) < DECISIVE:
+        if p is None or abs(p - 0.5) < 1e-6:
             return None, "unknown", evidence, f"{told or 'seen at the same time'}: their order is not known"
-        earlier = p >= 0.5
+        earlier = p > 0.5
+        self._chance = max(p, 1.0 - p)
         note = f"{told}: the first came {'before' if earlier else 'after'} with a chance of {max(p, 1.0 - p):.2f}"
         return (earlier if relation == "before" else not earlier), "yes_no", evidence, note if told else ""
 

@@ -110,3 +110,12 @@ def test_a_count_for_someone_nobody_named_is_one_persons_not_everyones(world_sto
     answerer = BuiltinAnswerer(world_store)
     assert answerer.answer("How many times did Dave go into the office?", 190.0).value == 1
     assert answerer.answer("When did Dave last go into the office?", 190.0).value == pytest.approx(174.0, abs=2.0)
+
+
+def test_an_order_read_off_a_deed_never_seen_is_as_sure_as_its_chance(answerer):
+    """The put was seen at about 60 s, the wardrobe never: asked at 190 s, it opened at any second before
+    with even chances, after the put with about 129.5 / 190; the answer's confidence is that chance."""
+    answer = answerer.answer("Did Alice put the red mug on the desk before Bob opened the wardrobe?", 190.0)
+    assert answer.value is True and answer.confidence == pytest.approx(129.5 / 190.0, abs=0.02), answer
+    assert "not seen" in answer.detail["note"]
+    assert not answerer.answer("Did Carol open the wardrobe before Bob opened the sideboard?", 190.0).known
