@@ -317,14 +317,19 @@ def test_a_put_seen_of_the_thing_misread_in_colour(tmp_path):
 
 def test_two_lookalikes_seen_put_there_leave_the_deed_unknown(tmp_path):
     """A grey mug and a blue mug both seen resting on the desk, the red mug never seen put anywhere:
-    which of them is the red mug asked about is not known, so neither is taken for it."""
+    which of them is the red mug asked about is not known, so neither is taken for it: the put went
+    unseen, and the order is only as likely as the time before the question says (the entry at about
+    65 s of 150: the put likelier after it), not known from a put at 80 s."""
     objects, path = _mug_moves(("grey", "blue"))
     objects = [o for o in objects if not (o[1] == "red" and o[2] >= 40.0)]
     store = _furnished(tmp_path, [(float(t), 5.0, 2.5) for t in np.arange(0.0, 200.0, 0.5)],
                        [("fridge", 1.0, 4.6), ("bench", 3.5, 0.4), ("desk", 8.5, 2.6)], objects, path)
     answerer = BuiltinAnswerer(store)
     q = "Did Alice put the red mug on the desk before Alice entered the office?"
-    assert not answerer.answer(q, 150.0).known
+    answer = answerer.answer(q, 150.0)
+    note = answer.detail["note"]
+    assert note.startswith("'Alice put the red mug on the desk") and "was not seen" in note, note
+    assert answer.value is False and answer.confidence < 0.6, answer
     store.close()
 
 
