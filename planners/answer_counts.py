@@ -167,8 +167,7 @@ class CountAnswers(AnswererBase):
         the likelier order, its chance the answer's confidence; unknown when neither is likelier. Two deeds
         each seen once by their doer are ordered by their times; one seen done by several people nobody named
         may be any of those acts; one never seen may have been done at any time before the question (so one
-        seen early was likely first). (Answering only from a chance of 0.6 left 23-24 more of 90 unknown on
-        dev seeds 1-3 and 4-6, and those answered were right 85% and 88% of the time.)"""
+        seen early was likely first); docs/reasoning.md has what was tried."""
         acts = self._described(first, now), self._described(second, now)
         p = _earlier(_when_done(acts[0], now), _when_done(acts[1], now))
         seen = [(x[-1], d.text) for x, d in zip(acts, (first, second)) if x]
