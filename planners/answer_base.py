@@ -12,10 +12,12 @@ import re
 from collections import OrderedDict
 from typing import Callable
 
+import numpy as np
+
 from memory import lookups
 from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
 from planners.addressing import VOICE_LABEL, same_name as _same_name
-from planners.answer_helpers import _CONFUSABLE, _clean, _spoken_to, _words
+from planners.answer_helpers import _CONFUSABLE, UNNAMED, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
 from planners.question import Exemplars, Names, Query, parse
 from planners.world import Action, World
@@ -25,6 +27,8 @@ logger = logging.getLogger("planners.builtin")  # the answerer's log, as before 
 _T = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"  # a clock time in a question: 10:02, 00:10:02, 00:10:02.5
 SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it stands for
 ROOM_EDGE = 1.0  # metres outside a room within which a piece of furniture named by that room may stand
+ELIMINATION_SECONDS = 10  # seconds in view (50 sightings at the 5 Hz it was set at) from which the only person
+# nobody named is the one a name never heard names
 WORLDS = 4  # worlds cut at questions' times kept (least recently used dropped): questions at one time share one
 
 
@@ -72,6 +76,7 @@ class AnswererBase:
     def _answer(self, question: str, now: float) -> Answer:
         text = " ".join(question.strip().split())
         self._question, self._now = text, now
+        self._chance = None  # a rule answering the likelier of two answers sets how likely (planners/answer_counts.py)
         query = parse(text, self._names(), self._exemplars())
         rule = self._rules.get(query.intent) if query is not None else None
         if rule is not None:
@@ -146,6 +151,8 @@ class AnswererBase:
             kind = "unknown"
         words = _words(value, kind) if known else UNKNOWN_TEXT
         confidence = (0.8 if evidence else 0.5) if known else 0.0
+        if known and getattr(self, "_chance", None) is not None:
+            confidence = min(confidence, self._chance)
         return Answer(question, words, value if known else None, kind, confidence, tuple(evidence), now, self.name,
                       {"rule": rule, "note": note})
 
@@ -239,14 +246,35 @@ class AnswererBase:
                                               entities=(near.name,)), f"{note}; the closest seen: the {near.name}"
 
     def _person(self, name: str) -> str | None:
-        """A person by name; a name never heard goes to the one person seen often whose name was never
-        learned (elimination), when there is exactly one."""
+        """A person by name; a name never heard goes to the one person seen often (in view ELIMINATION_SECONDS
+        or more, whatever the detection rate) whose name was never learned (elimination), when there is
+        exactly one."""
         people = list(self.world.people) + sorted({h[3] for h in self.world.heard if h[3]})
         match = difflib.get_close_matches(name, people, n=1, cutoff=0.75)
         if match:
             return match[0]
-        unnamed = [n for n, p in self.world.people.items() if n.startswith("person ") and len(p.times) >= 50]
+        unnamed = [n for n, p in self.world.people.items()
+                   if n.startswith("person ") and _seconds_seen(p.times) >= ELIMINATION_SECONDS]
         return unnamed[0] if len(unnamed) == 1 else None
+
+    def _done_by(self, name: str, acts: list[Action]) -> tuple[list[Action], str] | None:
+        """(the acts of ``acts`` the person called ``name`` may have done, a note): theirs, when memory knows
+        them (``_person``) and saw them do any; else those of anyone nobody has named ("person 3", "voice:1",
+        or nobody seen at all), for any of them may be the one asked after: names are learned only from what
+        is said, most people are never called by name in earshot, and a person's track splits into pieces of
+        which one at most bears their name. Never acts of someone known by another name; the note says when
+        the acts are not the person's own. None when nobody seen or heard goes by that name and everyone
+        seen and heard has one: nobody seen was them."""
+        person = self._person(name)
+        own = [a for a in acts if person is not None and a.actor == person]
+        if own:
+            return own, ""
+        labels = set(self.world.people) | {h[3] for h in self.world.heard if h[3]}
+        if not any(UNNAMED.match(label) for label in labels):
+            return None if person is None else ([], "")
+        others = [a for a in acts if not a.actor or UNNAMED.match(a.actor)]
+        known = f"never saw {person} do it" if person is not None else f"nobody is known as {name}"
+        return others, f"{known}: this is what someone nobody has named did" if others else ""
 
     def _room(self, name: str) -> str | None:
         rooms = [a.name for a in self.world.areas]
@@ -325,3 +353,7 @@ class AnswererBase:
                                         rooms=[a.name for a in w.areas], furniture=[f.name for f in w.furniture])
         return self._house_words
 
+
+def _seconds_seen(times) -> int:
+    """The whole seconds in which something was seen: how long it was in view, whatever the detection rate."""
+    return len(np.unique(np.floor(np.asarray(times, float))))

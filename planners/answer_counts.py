@@ -4,6 +4,8 @@ or near a place."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import _one_per_handling
 from planners.question import Deed
@@ -35,11 +37,18 @@ class CountAnswers(AnswererBase):
         return self._count(opens, f"opens the {furniture}")
 
     def _count_enter(self, now, actor, room):
-        person, room = self._person(actor), self._room(room)
-        if person is None or room is None:  # nobody seen goes by that name (or no such room): no count of 0
-            return None, "unknown", [], f"never saw {actor}" if person is None else f"no {room} on the map"
-        return self._count(self._actions("enter", now, lambda a: a.actor == person and a.target == room),
-                           f"enters the {room}")
+        room = self._room(room)
+        done = self._done_by(actor, self._actions("enter", now, lambda a: a.target == room))
+        if done is None or room is None:  # nobody seen goes by that name (or no such room): no count of 0
+            return None, "unknown", [], f"never saw {actor}" if done is None else "no such room on the map"
+        entries, note = done
+        if note:  # others' entries, any one of whom may be the person asked after: summed they count several people
+            by: dict[str, list[Action]] = {}
+            for a in entries:
+                by.setdefault(a.actor, []).append(a)
+            entries = max(by.values(), key=len, default=[])
+        value, kind, ev, _ = self._count(entries, f"enters the {room}")
+        return value, kind, ev, note
 
     def _count_pick(self, now, name):
         name = self._name(name, now)
@@ -154,28 +163,40 @@ class CountAnswers(AnswererBase):
 
     # ------------------------------------------------------------------------------- order
     def _order(self, now, first: Deed, second: Deed, relation: str = "before"):
-        """Whether the first deed came before (after) the second; unknown when either was not recognised."""
-        a, b = self._described(first, now), self._described(second, now)
-        if a is None and b is None:
-            return None, "unknown", [], "neither was seen"
-        if a is None or b is None:  # only one of them recognised: no evidence for an order, say so
-            seen, which = (a, first.text) if a is not None else (b, second.text)
-            return None, "unknown", self.evidence(seen.time, which), \
-                f"only '{which}' was recognised; the other was not, so their order is not known"
-        earlier = bool(a.time < b.time)
-        return (earlier if relation == "before" else not earlier), "yes_no", (
-            self.evidence(a.time, first.text) + self.evidence(b.time, second.text)), ""
+        """Whether the first deed came before (after) the second, from when each was done (``_when_done``):
+        the likelier order, its chance the answer's confidence; unknown when neither is likelier. Two deeds
+        each seen once by their doer are ordered by their times; one seen done by several people nobody named
+        may be any of those acts; one never seen may have been done at any time before the question (so one
+        seen early was likely first); docs/reasoning.md has what was tried."""
+        acts = self._described(first, now), self._described(second, now)
+        p = _earlier(_when_done(acts[0], now), _when_done(acts[1], now))
+        seen = [(x[-1], d.text) for x, d in zip(acts, (first, second)) if x]
+        evidence = [e for x, text in seen for e in self.evidence(x.time, text)]
+        if all(len(x) == 1 for x in acts):
+            told = ""
+        elif seen:
+            told = "; ".join(f"'{d.text}' was " + (f"seen done {len(x)} times, any of which may be it" if x
+                                                   else "not seen")
+                             for x, d in zip(acts, (first, second)) if len(x) != 1)
+        else:
+            told = "neither was seen"
+        if p is None or abs(p - 0.5) < 1e-6:
+            return None, "unknown", evidence, f"{told or 'seen at the same time'}: their order is not known"
+        earlier = p > 0.5
+        self._chance = max(p, 1.0 - p)
+        note = f"{told}: the first came {'before' if earlier else 'after'} with a chance of {max(p, 1.0 - p):.2f}"
+        return (earlier if relation == "before" else not earlier), "yes_no", evidence, note if told else ""
 
-    def _described(self, deed: Deed, now: float) -> Action | None:
-        """The action a deed of an order question names: its doer's, of its kind, on its thing (at its piece
-        of furniture), its piece of furniture, or into its room."""
-        actor = self._person(deed.actor) if deed.actor else None
+    def _described(self, deed: Deed, now: float) -> list[Action]:
+        """The actions a deed of an order question may be, of its kind, on its thing (at its piece of
+        furniture), its piece of furniture, or into its room: its doer's when seen done by them, else those
+        of anyone who may be them (``_done_by``), else anyone's."""
         kind = {"put": "put", "pick": "pick", "open": "visit", "enter": "enter"}[deed.kind]
         named = list(deed.objects)
         if kind in ("put", "pick"):
             thing = next((s for s in named if s.kind in ("T", "N")), None)
             if thing is None:
-                return None
+                return []
             place = next((s for s in named if s is not thing and s.kind in ("F", "N")), None)
             name, furniture = self._name(thing.text, now), place.text if place is not None else ""
             cands = self._actions(kind, now, lambda x: x.target == name)
@@ -192,8 +213,8 @@ class CountAnswers(AnswererBase):
             room = self._room(next((s.text for s in named if s.kind in ("R", "N")), named[0].text))
             cands = self._actions("enter", now, lambda x: x.target == room)
             better = cands
-        best = [x for x in better if x.actor == actor] or better or cands
-        return best[0] if len(best) == 1 else (best[-1] if best else None)
+        done = self._done_by(deed.actor, better) if deed.actor else None
+        return (done[0] if done is not None else []) or better or cands
 
     def _lookalike_deed(self, kind: str, name: str, furniture: str, now: float) -> list[Action]:
         """A put or pick at a piece of furniture done to a thing of the same label but another colour,
@@ -250,3 +271,27 @@ class CountAnswers(AnswererBase):
             return None, "unknown", [], f"nothing in memory {where}"
         evidence = self.retriever.evidence(hits[:20], where, until=self._now)
         return [h.event for h in hits], "events", evidence, ""
+
+
+def _earlier(first: np.ndarray | None, second: np.ndarray | None) -> float | None:
+    """The chance that a deed with chances ``first`` over whole seconds was done before one with ``second``
+    (one second each: a tie counts half); None when either is not known."""
+    if first is None or second is None or len(first) != len(second):
+        return None
+    later = np.cumsum(second[::-1])[::-1]  # chance the second was done in this second or after
+    after = np.append(later[1:], 0.0)
+    return float(np.sum(first * (after + 0.5 * second)))
+
+
+def _when_done(acts: list[Action], now: float) -> np.ndarray | None:
+    """Chances over the whole seconds before ``now`` that the deed was done in each: any of the acts seen
+    that may be it, evenly; none seen, any second (a deed goes unseen as often in the camera's room, where
+    a door or a back hides it, as elsewhere)."""
+    if now <= 0 or not np.isfinite(now):
+        return None
+    bins = np.zeros(int(np.ceil(now)))
+    if acts:
+        for act in acts:
+            bins[min(int(act.time), len(bins) - 1)] += 1.0 / len(acts)
+        return bins
+    return np.full(len(bins), 1.0 / len(bins))

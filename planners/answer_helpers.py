@@ -10,6 +10,7 @@ from planners.lexicon import ARTICLES, COMMON
 from planners.world import Action
 
 PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice
+UNNAMED = re.compile(r"^(?:person \d+|voice:\d+)$")  # the world's labels for people and voices nobody named
 
 
 def _bare_kind(kind: str, text: str, colours: set[str], labels: set[str],

@@ -201,12 +201,13 @@ class WhereAnswers(AnswererBase):
         return value, kind, self.evidence(a.time, f"{by} hands the {a.target} to {to}", a.confidence) + ev, note
 
     def _last_put_object(self, now, actor):
-        person = self._person(actor)
-        puts = self._actions("put", now, lambda a: a.actor == person)
+        puts, who = self._done_by(actor, self._actions("put", now)) or ([], "")
         if not puts:
             return None, "unknown", [], f"never saw {actor} put anything down"
         value, kind, ev, note = self._where_now(now, puts[-1].target)
-        return value, kind, self.evidence(puts[-1].time, f"{actor} puts the {puts[-1].target} down") + ev, note
+        note = "; ".join(n for n in (who, note) if n)
+        return value, kind, self.evidence(puts[-1].time, f"{puts[-1].actor or 'someone'} puts the {puts[-1].target} "
+                                                         f"down") + ev, note
 
     def _mentioned(self, speaker, when, now):
         """(thing, line) of the speaker's line nearest the time that names a thing (a line of a voice nobody
@@ -261,9 +262,10 @@ class WhereAnswers(AnswererBase):
         return a.time, "time", self.evidence(a.time, f"{a.actor or 'someone'} {a.kind} {a.target}", a.confidence), ""
 
     def _when_enter(self, now, which, actor, room):
-        person, room = self._person(actor), self._room(room)
-        return self._pick(self._actions("enter", now, lambda a: a.actor == person and a.target == room), which,
-                          f"{actor} enter the {room}")
+        room = self._room(room)
+        entries, who = self._done_by(actor, self._actions("enter", now, lambda a: a.target == room)) or ([], "")
+        value, kind, ev, note = self._pick(entries, which, f"{actor} enter the {room}")
+        return value, kind, ev, "; ".join(n for n in (note, who) if n)
 
     def _when_open(self, now, which, furniture):
         return self._pick(self._opens(furniture, now), which, f"the {furniture} opened")

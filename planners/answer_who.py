@@ -14,10 +14,9 @@ import re
 
 from planners.addressing import VOICE_LABEL
 from planners.answer_base import AnswererBase
-from planners.answer_helpers import _bare_colour, _bare_kind, _best, _clean, _seen_first
+from planners.answer_helpers import UNNAMED, _bare_colour, _bare_kind, _best, _clean, _seen_first
 
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
-UNNAMED = re.compile(r"^(?:person \d+|voice:\d+)$")  # the world's labels for people and voices nobody named
 # a clock time as a recogniser writes it after a time word: "at 9.45", "by 950", "at 1035" (said "nine fifty")
 _CLOCK = re.compile(r"\b(at|by|until|till)\s+"
                     r"([01]?\d|2[0-3])[.:]?([0-5]\d)\b(?![.:]?\d)", re.IGNORECASE)

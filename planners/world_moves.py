@@ -154,8 +154,9 @@ class WorldMoves(WorldBase):
 
     def _gone(self, thing: Thing) -> list[Action]:
         """A pick inferred from the thing missing from where it last rested: the piece of furniture it
-        rested on (an open one: a table, a shelf, not a cabinet) seen GONE_VIEWS times since, the thing
-        never. Known only from the last of those views on; not witnessed (it happened out of sight)."""
+        rested on (an open one: a table, a shelf, not a cabinet) seen in GONE_VIEWS whole seconds since (so
+        alike at any detection rate), the thing never. Known only from the last of those views on; not
+        witnessed (it happened out of sight)."""
         if not thing.stays or not self.furniture:
             return []
         last = thing.stays[-1]
@@ -165,11 +166,12 @@ class WorldMoves(WorldBase):
         if f is None or any(f.name == c or f.name.endswith(" " + c) for c in CLOSED):
             return []
         views = f.times[f.times > last.end + GONE_AFTER]
-        if len(views) < GONE_VIEWS:
+        seconds = np.unique(np.floor(views))
+        if len(seconds) < GONE_VIEWS:
             return []
         picker = self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
         return [Action("pick", last.end, last.end, picker, thing.name, self.furniture_name(f),
-                       known=float(views[GONE_VIEWS - 1]), witnessed=False)]
+                       known=float(views[np.floor(views) >= seconds[GONE_VIEWS - 1]][0]), witnessed=False)]
 
 
 def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:

@@ -4,8 +4,10 @@ stands at the fridge in the kitchen (120-130 s)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from memory.perceived import Sighting, add_sightings
 from planners.builtin import BuiltinAnswerer
 
 
@@ -52,3 +54,68 @@ def test_a_thing_is_first_seen_at_the_first_glimpse_of_its_label_and_colour(worl
     answer = answerer.answer("When did you first see the red mug?", 150.0)
     assert answer.kind == "time" and answer.value == 2.0, answer
     assert not answerer.answer("When did you first see the green kettle?", 150.0).known
+
+
+def test_the_chance_one_deed_came_first_is_read_off_when_each_may_have_been_done():
+    """``_earlier`` against sums done by hand: certain times are ordered; a deed never seen (even over the
+    seconds before the question) came after one seen at second s of n with a chance of (n - s - 0.5) / n."""
+    from planners.answer_counts import _earlier
+
+    seen_at = lambda s, n: np.eye(n)[s]  # noqa: E731
+    anytime = np.full(100, 0.01)
+    assert _earlier(seen_at(10, 100), seen_at(20, 100)) == 1.0
+    assert _earlier(seen_at(20, 100), seen_at(10, 100)) == 0.0
+    assert _earlier(seen_at(20, 100), seen_at(20, 100)) == 0.5  # one second: no order
+    assert _earlier(seen_at(20, 100), anytime) == pytest.approx(79.5 / 100)
+    assert _earlier(anytime, seen_at(20, 100)) == pytest.approx(20.5 / 100)
+    assert _earlier(anytime, anytime) == pytest.approx(0.5)
+    assert _earlier(None, anytime) is None
+
+
+@pytest.fixture
+def with_someone_unnamed(world_store):
+    """The hand-built world and a third person, never heard, who walks from the kitchen into the office at
+    150-158 s (crossing x = 5 at 154 s): "person N", nobody has named them."""
+    carol = np.zeros(16, np.float16)
+    carol[2] = 1
+    add_sightings(world_store, [Sighting("s1", float(t), 12, "person", "person", 0.9, 3.0 + (t - 150.0) * 0.5, 2.0,
+                                         appearance=carol.tobytes()) for t in np.arange(150.0, 158.0, 0.2)])
+    return BuiltinAnswerer(world_store)
+
+
+def test_a_deed_of_someone_memory_knows_by_no_name_is_that_of_someone_nobody_named(with_someone_unnamed):
+    """Asked after a name nobody was heard called, the answer reads the deeds of the people nobody has named
+    (any of them may be the one asked after), never those of someone known by another name, and says so."""
+    answerer = with_someone_unnamed
+    when = answerer.answer("When did Dave first go into the office?", 190.0)
+    assert when.kind == "time" and when.value == pytest.approx(154.0, abs=2.0), when  # not Alice's, at 52 s
+    assert "nobody is known as Dave" in when.detail["note"]
+    assert answerer.answer("How many times did Dave go into the office?", 190.0).value == 1
+    assert answerer.answer("How many times did Alice go into the office?", 190.0).value == 1
+    assert not answerer.answer("When did Dave first go into the office?", 140.0).known  # not yet seen
+    # Bob is known, but never seen entering the office: his track may be among the pieces nobody named
+    bob = answerer.answer("When did Bob last go into the office?", 190.0)
+    assert bob.value == pytest.approx(154.0, abs=2.0) and "never saw Bob do it" in bob.detail["note"], bob
+
+
+def test_a_count_for_someone_nobody_named_is_one_persons_not_everyones(world_store):
+    """Two people nobody named each walk into the office once: asked how often Dave did, the answer is one
+    person's count (either may be Dave), not the two entries of both."""
+    for track, start in ((12, 150.0), (13, 170.0)):
+        look = np.zeros(16, np.float16)
+        look[track - 10] = 1
+        walk = np.arange(start, start + 8.0, 0.2)
+        add_sightings(world_store, [Sighting("s1", float(t), track, "person", "person", 0.9, 3.0 + (t - start) * 0.5,
+                                             2.0, appearance=look.tobytes()) for t in walk])
+    answerer = BuiltinAnswerer(world_store)
+    assert answerer.answer("How many times did Dave go into the office?", 190.0).value == 1
+    assert answerer.answer("When did Dave last go into the office?", 190.0).value == pytest.approx(174.0, abs=2.0)
+
+
+def test_an_order_read_off_a_deed_never_seen_is_as_sure_as_its_chance(answerer):
+    """The put was seen at about 60 s, the wardrobe never: asked at 190 s, it opened at any second before
+    with even chances, after the put with about 129.5 / 190; the answer's confidence is that chance."""
+    answer = answerer.answer("Did Alice put the red mug on the desk before Bob opened the wardrobe?", 190.0)
+    assert answer.value is True and answer.confidence == pytest.approx(129.5 / 190.0, abs=0.02), answer
+    assert "not seen" in answer.detail["note"]
+    assert not answerer.answer("Did Carol open the wardrobe before Bob opened the sideboard?", 190.0).known
