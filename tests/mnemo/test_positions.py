@@ -10,7 +10,7 @@ import numpy as np
 
 from memory.poses import PoseTrack
 from mnemo.positions import estimate_positions
-from perception.geometry import LevelCamera, project, to_map
+from perception.geometry import LevelCamera, cut_off, project, to_map
 
 CAMERA = LevelCamera(height_m=1.2, hfov_deg=80.0)
 SIZE = (640, 480)
@@ -48,7 +48,7 @@ def _views(n: int, seed: int = 0):
         px, py = to_map(pose, r - 0.5, 1.0)
         person = _box(pose, [(px, py, 0.0), (px, py, 1.7)])
         boxes = [table, cup, person]
-        if any(b is None or b[0] < 0 or b[2] > SIZE[0] or b[3] >= SIZE[1] for b in boxes):
+        if any(b is None or b[0] < 0 or b[2] > SIZE[0] or cut_off(CAMERA, SIZE, b) for b in boxes):
             continue
         n -= 1
         yield pose, {"furniture": table, "object": cup, "person": person}, {
