@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
-from memory.lookups import last_pose, sighting_labels
+from memory.lookups import last_pose, pose_near, sighting_labels
 from memory.perceived import Area, areas, sightings
 from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, matching_sightings,
                             memory_candidates, place_of)
@@ -44,6 +44,8 @@ WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
 SEARCH_STANDOFF_M = 1.3  # how far from a piece of furniture's middle the robot stands to search it
+NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
+#                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
 
 
 @dataclass(frozen=True)
@@ -268,8 +270,26 @@ def in_view_since(store, label: str, colour: str, since: float) -> list[tuple]:
     """The sightings of the thing made since media time ``since``, placed or not (a thing seen from near
     has its support's floor contact below the frame: ingest cannot place it, yet it was in view), when
     they fit the colour asked (``_colour_fits``); empty when none do."""
-    rows = [r for r in matching_sightings(store, label, since=since, placed_only=False)]
+    rows = matching_sightings(store, label, since=since, placed_only=False)
     return rows if rows and _colour_fits(rows, colour) else []
+
+
+def state_readings(store, label: str, found: tuple[float, float], since: float) -> list[str]:
+    """The open/closed states read since media time ``since`` of the thing at ``found``: its sightings placed
+    within SEEN_NEAR_M of it, and its unplaced ones made from a camera within NEAR_VIEW_M of it (the pose
+    log; ingest cannot place what the camera saw from near, so the looks at it are mostly unplaced)."""
+    out = []
+    for r in matching_sightings(store, label, since=since, placed_only=False):
+        if not r[10]:
+            continue
+        if r[8] is not None:
+            near = math.hypot(r[8] - found[0], r[9] - found[1]) <= SEEN_NEAR_M
+        else:
+            pose = pose_near(store, r[1], r[2], within=1.0)
+            near = pose is not None and math.hypot(pose[0] - found[0], pose[1] - found[1]) <= NEAR_VIEW_M
+        if near:
+            out.append(r[10])
+    return out
 
 
 def _places(rows: list[tuple]) -> list[list[tuple]]:
@@ -344,7 +364,6 @@ class Executor:
         self._seen_last: tuple[float, float] | None = None  # where the last look at a point placed the thing
         self._in_view = False  # the last look at a point saw the thing, placed or not
         self._looked_at: tuple[float, float] | None = None  # the point the last look was at
-        self._look_start = 0.0  # media time the last look at a point began
         self.opened_at = 0.0  # media time the robot last opened something (older state readings are stale)
         self.holding = ""
 
@@ -355,7 +374,7 @@ class Executor:
     def run(self, text: str, pose: tuple[float, float, float], time: float) -> Outcome:
         """Carry out ``text`` from ``pose`` at media time ``time``; always ends with a stop step when it can."""
         self.pose, self.time, self.start, self.opened_at = pose, time, time, time
-        self._seen_last, self._in_view, self._looked_at, self._look_start = None, False, None, time
+        self._seen_last, self._in_view, self._looked_at = None, False, None
         instruction = read(self.store, text)
         self._ins = instruction
         out = Outcome(instruction)
@@ -411,11 +430,8 @@ class Executor:
         self._do(PlanStep("move_to", (room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2, why=f"to the {room.name}"))
 
     def _read_state(self, ins: Instruction, found: tuple[float, float]) -> str:
-        since = max(self.start, self.opened_at)
-        rows = [r for r in matching_sightings(self.store, ins.label, since=since, placed_only=False) if r[10] and (
-            math.hypot(r[8] - found[0], r[9] - found[1]) <= SEEN_NEAR_M if r[8] is not None
-            else r[2] >= self._look_start)]  # unplaced: read by the last look, the one at it
-        states = [r[10] for r in rows]  # only the robot changes things in a task: every reading since counts
+        # only the robot changes things in a task: every reading since it last opened something counts
+        states = state_readings(self.store, ins.label, found, max(self.start, self.opened_at))
         if not states:
             return "no"
         return "yes" if states.count("open") > len(states) / 2 else "no"
@@ -516,7 +532,7 @@ class Executor:
         self.body.perceive()
         self._seen_last = self._fresh(self._ins, since)
         self._in_view = bool(in_view_since(self.store, self._ins.label, self._ins.colour, since))
-        self._looked_at, self._look_start = (x, y), since
+        self._looked_at = (x, y)
         return self._seen_last
 
     def _scan(self, goal: Candidate) -> None:

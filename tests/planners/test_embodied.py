@@ -250,3 +250,19 @@ def test_a_thing_seen_from_near_but_not_placed_ends_the_search(store):
     out = Executor(store, body, budget=40).run("Find the green vase.", body.pose, body.time)
     assert [s["action"] for s in out.trace] == ["move_to", "look", "stop"], out.trace
     assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5
+
+
+def test_state_readings_count_the_unplaced_looks_from_near(store):
+    from planners.embodied import state_readings
+
+    # the fridge at (0.5, 3.5) was placed once, at 50 s; then read from a camera 0.9 m from it (unplaced: its
+    # floor contact below the frame) and from one 7.8 m away (unplaced: another fridge, not this one)
+    for stream, x, y in (("near", 1.2, 3.0), ("far", 7.0, 7.0)):
+        store.add_stream(stream, stream)
+        store.add_poses([Pose(stream, float(t), x, y, 3.0) for t in range(60, 71)])
+    add_sightings(store, [Sighting("near", 61.0, 30, "furniture", "fridge", 0.9, state="open"),
+                          Sighting("near", 62.0, 30, "furniture", "fridge", 0.9, state="open"),
+                          Sighting("far", 63.0, 31, "furniture", "fridge", 0.9, state="closed"),  # another, far
+                          Sighting("near", 64.0, 30, "furniture", "fridge", 0.9)])  # no state read
+    assert state_readings(store, "fridge", (0.5, 3.5), since=55.0) == ["open", "open"]
+    assert state_readings(store, "fridge", (0.5, 3.5), since=40.0) == ["closed", "open", "open"]  # + the placed one
