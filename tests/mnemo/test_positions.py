@@ -111,3 +111,23 @@ def test_a_thing_seen_from_near_rests_on_the_furniture_memory_placed():
         aside = to_map(pose, r, 1.5)  # 1.5 m left of the line of sight
         assert estimate_positions(CAMERA, SIZE, poses, items, ["table", "cup"], [("table", *aside)])[1] is None
     assert float(np.median(errors)) < 0.25 and max(errors) < 0.6, errors
+
+
+def test_the_furniture_placed_moments_before_comes_before_memorys():
+    """The robot drives up to a table (a frame from 3.5 m sees its contact) and looks at the cup on it from
+    1.2 m: the cup rests on the table as placed in the far frame, not on memory's older place of it (0.7 m
+    short: another localisation, hours ago)."""
+    tx, ty, yaw = 1.0, 2.0, 0.3
+    near = (tx - 1.2 * math.cos(yaw), ty - 1.2 * math.sin(yaw), yaw)
+    far = (tx - 3.5 * math.cos(yaw), ty - 3.5 * math.sin(yaw), yaw)
+    clip = lambda b: (max(b[0], 0.0), max(b[1], 0.0), min(b[2], SIZE[0]), min(b[3], SIZE[1]))
+    table = _cuboid(tx, ty, 1.2, 0.6, yaw + math.pi / 2, 0.0, 0.75)
+    cup = _cuboid(tx, ty, 0.08, 0.08, yaw, 0.75, 0.85)
+    items = [(0.0, "furniture", clip(_box(far, table))), (1.0, "furniture", clip(_box(near, table))),
+             (1.0, "object", clip(_box(near, cup)))]
+    poses = PoseTrack("s", np.array([0.0, 1.0]), *(np.array([far[k], near[k]]) for k in range(3)))
+    old = to_map(near, 0.5, 0.0)  # memory's place of the table: 0.7 m short along the line of sight
+    got = estimate_positions(CAMERA, SIZE, poses, items, ["table", "table", "cup"], [("table", *old)])
+    assert got[1] is None and math.dist(got[2], (tx, ty)) < 0.05
+    only_memory = estimate_positions(CAMERA, SIZE, poses, items[1:], ["table", "cup"], [("table", *old)])
+    assert math.dist(only_memory[1], old) < 0.05
