@@ -28,12 +28,12 @@ from planners.instruction import Instruction, parse_instruction
 
 logger = logging.getLogger(__name__)
 
-STANDOFF_M = 1.2  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
+STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (the estimate's error adds to it; success: 1.5 m)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
-STOP_M = 1.4  # the robot stops when its latest look saw the thing placed at most this far (success: in view
-#               within 1.5 m; estimates err by a few tenths of a metre)
-APPROACH_M = 1.25  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
-#                    thing on a low surface leaves a camera 1.2 m high with a 64 degree vertical view)
+STOP_M = 1.4  # the robot stops when its latest look saw the thing and its estimate is at most this far
+#               (success: in view within 1.5 m; estimates err by a few tenths of a metre)
+APPROACH_M = 1.0  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
+#                   thing on a sofa seat leaves a camera 1.2 m high with a 64 degree vertical view)
 APPROACH_TRIES = 5  # looks the approach may take before the run stops where it stands
 NO_CLOSER_M = 0.15  # an approach that brought the robot less than this nearer to a thing it sees ends there
 METRES_PER_STEP = 4.0  # metres of travel that cost as much as one robot step (the budget counts steps, SPL metres)
@@ -43,7 +43,7 @@ SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the c
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
-SEARCH_STANDOFF_M = 1.3  # how far from a piece of furniture's middle the robot stands to search it
+SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it
 NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
 #                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
 
