@@ -156,14 +156,16 @@ def set_areas(store: "MemoryStore", areas: Sequence[Area]) -> None:
                       [(a.name, a.x0, a.y0, a.x1, a.y1) for a in areas])
 
 
-def sightings(store: "MemoryStore", after_id: int = 0, until: float | None = None) -> list[tuple]:
+def sightings(store: "MemoryStore", after_id: int = 0, until: float | None = None,
+              placed_only: bool = True) -> list[tuple]:
     """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id, a position
-    (and time <= until, when given), by time (state '' throughout in a memory opened read-only that predates
-    states)."""
+    (any, with ``placed_only`` False: x and y None where none was estimated) and time <= until, when given,
+    by time (state '' throughout in a memory opened read-only that predates states)."""
     with store._read() as c:
         state = "state" if "state" in _sighting_columns(c) else "''"
+        placed = "x IS NOT NULL AND " if placed_only else ""
         return c.execute(f"SELECT id, stream, time, track, kind, label, colour, score, x, y, {state} FROM sightings "
-                         "WHERE id > ? AND x IS NOT NULL AND time <= ? ORDER BY time, id",
+                         f"WHERE id > ? AND {placed}time <= ? ORDER BY time, id",
                          (int(after_id), _until(until))).fetchall()
 
 

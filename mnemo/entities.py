@@ -10,13 +10,13 @@ import numpy as np
 
 from memory.entities import EntityRegistry, introduced_names, speaker_label
 from memory.event import Event
-from memory.perceived import Sighting, add_sightings
+from memory.perceived import Sighting, add_sightings, sightings
 from memory.store import MemoryStore
 from mnemo.positions import estimate_positions
 from perception.categories import is_furniture
 from perception.colour import ColourNamer
 from perception.detection.still import StillFrames
-from perception.geometry import LevelCamera
+from perception.geometry import LevelCamera, cut_off
 
 logger = logging.getLogger(__name__)
 
@@ -291,17 +291,21 @@ class EntityStage:
     def _places(self, tracks: list) -> list[list[tuple[float, float] | None]]:
         """Per track, per detection: its map position, measured by the detector (3-D) or else estimated where
         the profile gives a camera and the pose log covers it (mnemo/positions.py; the detections of one frame
-        together, as small things rest on others)."""
+        together, as small things rest on others; the furniture memory placed before, for things seen from near,
+        read only when a frame cuts a piece of furniture off)."""
         places = [list(track.positions or (None,) * len(track)) for track in tracks]
         if self.camera is None or self.size is None or not tracks:
             return places
         items = [(float(t), _kind(track), tuple(float(v) for v in box)) for track in tracks
                  for t, box in zip(track.times, track.boxes)]
+        labels = [track.label or track.kind for track in tracks for _ in track.times]
         times = [t for t, _, _ in items]
         poses = self.store.poses(self.stream, min(times) - 1.0, max(times) + 1.0)
         if not len(poses):
             return places
-        flat = iter(estimate_positions(self.camera, self.size, poses, items))
+        cut = any(kind == "furniture" and cut_off(self.camera, self.size, box) for _, kind, box in items)
+        known = [(r[5], float(r[8]), float(r[9])) for r in sightings(self.store) if r[4] == "furniture"] if cut else []
+        flat = iter(estimate_positions(self.camera, self.size, poses, items, labels, known))
         # zip stops at the track's last detection before drawing from flat: each track takes its own
         return [[estimated if measured is None else measured for measured, estimated in zip(where, flat)]
                 for where in places]

@@ -36,6 +36,8 @@ class LevelCamera:
     max_range_m: float = 12.0  # contacts further than this are not placed (a row's depth grows fast near the horizon)
     edge_px: float = 1.0  # a box whose bottom is this close to the frame's bottom edge is cut off: not placed
     support_depth_m: float = 0.6  # furniture's assumed footprint depth behind its box's contact (homes: 0.35-0.9 m)
+    edge_share: float = 0.15  # ... or closer than this share of the box's own height: a detector's box edges err by
+    #                           a few per cent of its size (3 sigma of 5%), so a box cut off by the frame ends inside it
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.height_m) and self.height_m > 0):
@@ -46,6 +48,8 @@ class LevelCamera:
             raise ValueError(f"LevelCamera.max_range_m={self.max_range_m!r}: expected metres > 0")
         if not self.edge_px >= 0:
             raise ValueError(f"LevelCamera.edge_px={self.edge_px!r}: expected pixels >= 0")
+        if not (math.isfinite(self.edge_share) and 0 <= self.edge_share < 1):
+            raise ValueError(f"LevelCamera.edge_share={self.edge_share!r}: expected a share in [0, 1)")
         if not (math.isfinite(self.support_depth_m) and self.support_depth_m >= 0):
             raise ValueError(f"LevelCamera.support_depth_m={self.support_depth_m!r}: expected metres >= 0")
 
@@ -89,6 +93,17 @@ def project(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, x: float, 
     return width / 2.0 - f * left / forward, height / 2.0 + f * (camera.height_m - z) / forward
 
 
+def cut_off(camera: LevelCamera, size: tuple[int, int], box: Box) -> bool:
+    """Whether ``box``'s bottom may be the frame's bottom edge rather than where the thing meets the floor: it
+    lies within ``edge_px`` or ``edge_share`` of the box's height of the frame's last row. A detector's box of a
+    thing the frame cuts off ends at the edge give or take its own error (a few per cent of its size), so a
+    bottom row just inside the frame is no contact: read as one, it puts the thing at the nearest floor
+    distance the camera sees (about 1.9 m for a camera 1.2 m high with a 64 degree vertical view) however near
+    it is: a thing on a table 1.2 m away is placed 2.2 m away."""
+    margin = max(camera.edge_px, camera.edge_share * max(box[3] - box[1], 0.0))
+    return box[3] >= size[1] - margin
+
+
 def place_box(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box,
               support: Box | None = None, behind: float = 0.0) -> tuple[float, float] | None:
     """Map position of what ``box`` shows: its bottom centre on the floor, or, when it rests on
@@ -96,7 +111,7 @@ def place_box(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box
     further along the line of sight (a footprint's centre lies behind its nearest contact). None where it
     cannot be placed (the contact cut off by the frame, at or above the horizon, out of range)."""
     contact = support if support is not None else box
-    if contact[3] >= size[1] - camera.edge_px:
+    if cut_off(camera, size, contact):
         return None
     on_floor = ground_point(camera, size, (contact[0] + contact[2]) / 2.0, contact[3])
     if on_floor is None:

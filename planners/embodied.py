@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
-from memory.lookups import last_pose, sighting_labels
+from memory.lookups import last_pose, pose_near, sighting_labels
 from memory.perceived import Area, areas, sightings
 from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, matching_sightings,
                             memory_candidates, place_of)
@@ -28,12 +28,12 @@ from planners.instruction import Instruction, parse_instruction
 
 logger = logging.getLogger(__name__)
 
-STANDOFF_M = 1.2  # how far from a thing the robot stands to look at it (nearer, a low shelf leaves the view)
+STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (the estimate's error adds to it; success: 1.5 m)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
-STOP_M = 1.4  # the robot stops when its latest look saw the thing placed at most this far (success: in view
-#               within 1.5 m; estimates err by a few tenths of a metre)
-APPROACH_M = 1.25  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
-#                    thing on a low surface leaves a camera 1.2 m high with a 64 degree vertical view)
+STOP_M = 1.4  # the robot stops when its latest look saw the thing and its estimate is at most this far
+#               (success: in view within 1.5 m; estimates err by a few tenths of a metre)
+APPROACH_M = 1.0  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
+#                   thing on a sofa seat leaves a camera 1.2 m high with a 64 degree vertical view)
 APPROACH_TRIES = 5  # looks the approach may take before the run stops where it stands
 NO_CLOSER_M = 0.15  # an approach that brought the robot less than this nearer to a thing it sees ends there
 METRES_PER_STEP = 4.0  # metres of travel that cost as much as one robot step (the budget counts steps, SPL metres)
@@ -43,7 +43,9 @@ SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the c
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
-SEARCH_STANDOFF_M = 1.3  # how far from a piece of furniture's middle the robot stands to search it
+SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it
+NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
+#                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,32 @@ def seen_place(store, label: str, colour: str, since: float) -> tuple[float, flo
     return place_of(best)
 
 
+def in_view_since(store, label: str, colour: str, since: float) -> list[tuple]:
+    """The sightings of the thing made since media time ``since``, placed or not (a thing seen from near
+    has its support's floor contact below the frame: ingest cannot place it, yet it was in view), when
+    they fit the colour asked (``_colour_fits``); empty when none do."""
+    rows = matching_sightings(store, label, since=since, placed_only=False)
+    return rows if rows and _colour_fits(rows, colour) else []
+
+
+def state_readings(store, label: str, found: tuple[float, float], since: float) -> list[str]:
+    """The open/closed states read since media time ``since`` of the thing at ``found``: its sightings placed
+    within SEEN_NEAR_M of it, and its unplaced ones made from a camera within NEAR_VIEW_M of it (the pose
+    log; ingest cannot place what the camera saw from near, so the looks at it are mostly unplaced)."""
+    out = []
+    for r in matching_sightings(store, label, since=since, placed_only=False):
+        if not r[10]:
+            continue
+        if r[8] is not None:
+            near = math.hypot(r[8] - found[0], r[9] - found[1]) <= SEEN_NEAR_M
+        else:
+            pose = pose_near(store, r[1], r[2], within=1.0)
+            near = pose is not None and math.hypot(pose[0] - found[0], pose[1] - found[1]) <= NEAR_VIEW_M
+        if near:
+            out.append(r[10])
+    return out
+
+
 def _places(rows: list[tuple]) -> list[list[tuple]]:
     """Sightings grouped by position (greedy, SEEN_NEAR_M around each group's first), in time order."""
     groups: list[list[tuple]] = []
@@ -333,7 +361,9 @@ class Executor:
         self._stop = threading.Event()
         self.pose: tuple[float, float, float] | None = None
         self.time = 0.0
-        self._seen_last: tuple[float, float] | None = None  # where the last look at a point saw the thing
+        self._seen_last: tuple[float, float] | None = None  # where the last look at a point placed the thing
+        self._in_view = False  # the last look at a point saw the thing, placed or not
+        self._looked_at: tuple[float, float] | None = None  # the point the last look was at
         self.opened_at = 0.0  # media time the robot last opened something (older state readings are stale)
         self.holding = ""
 
@@ -344,7 +374,7 @@ class Executor:
     def run(self, text: str, pose: tuple[float, float, float], time: float) -> Outcome:
         """Carry out ``text`` from ``pose`` at media time ``time``; always ends with a stop step when it can."""
         self.pose, self.time, self.start, self.opened_at = pose, time, time, time
-        self._seen_last = None
+        self._seen_last, self._in_view, self._looked_at = None, False, None
         instruction = read(self.store, text)
         self._ins = instruction
         out = Outcome(instruction)
@@ -400,9 +430,8 @@ class Executor:
         self._do(PlanStep("move_to", (room.x0 + room.x1) / 2, (room.y0 + room.y1) / 2, why=f"to the {room.name}"))
 
     def _read_state(self, ins: Instruction, found: tuple[float, float]) -> str:
-        rows = [r for r in matching_sightings(self.store, ins.label, since=max(self.start, self.opened_at))
-                if math.hypot(r[8] - found[0], r[9] - found[1]) <= SEEN_NEAR_M and r[10]]
-        states = [r[10] for r in rows]  # only the robot changes things in a task: every reading since counts
+        # only the robot changes things in a task: every reading since it last opened something counts
+        states = state_readings(self.store, ins.label, found, max(self.start, self.opened_at))
         if not states:
             return "no"
         return "yes" if states.count("open") > len(states) / 2 else "no"
@@ -419,6 +448,8 @@ class Executor:
             fresh = self._fresh(ins)
             if fresh is not None:
                 return self._approach(ins, fresh)
+            if self._in_view and self._looked_at is not None:  # seen from near, not placed: where it looked
+                return self._approach(ins, self._looked_at)
             goals = self._goals(ins, visited, looked, searched)
             if not goals or worth(goals[0], self.pose) < MIN_GAIN:
                 out.reason = "nothing left worth looking at"
@@ -434,7 +465,7 @@ class Executor:
             elif goal.source == "memory":
                 turn = TURNS[looks_at(goal, looked) % len(TURNS)]
                 self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago", turn=turn)
-                if self._fresh(ins) is None and self._open_near(goal, opened):
+                if not self._in_view and self._open_near(goal, opened):
                     continue
                 looked.append((goal.x, goal.y))
             elif goal.source == "search":
@@ -455,26 +486,28 @@ class Executor:
         return seen_place(self.store, ins.label, ins.colour, self.start if since is None else since)
 
     def _approach(self, ins: Instruction, where: tuple[float, float]) -> tuple[float, float]:
-        """Get the thing in view within STOP_M: the run may stop once the latest look saw it that near (the
-        look itself is the evidence that it is in view from here; an estimate alone is not: things near a
-        low camera leave the view). Seen farther: stand APPROACH_M from it on the side it was seen from and
-        look; a thing seen again after a move that brought the robot no nearer (furniture in the way: the
+        """Get the thing in view within STOP_M: the run may stop once the latest look saw it (placed or not)
+        and the best estimate of where it is lies that near (the look itself is the evidence that it is in view
+        from here; an estimate alone is not: things near a low camera leave the view). The estimate is where
+        the latest look placed it, else the one before (a thing seen from near is not placed: its support's
+        floor contact is below the frame). Seen farther: stand APPROACH_M from it on the side it was seen from
+        and look; a thing seen again after a move that brought the robot no nearer (furniture in the way: the
         route ends at its front) ends the approach. A look from near that missed it looks again from
         APPROACH_M on the robot's side (detections of small things come and go; too near, a thing leaves
         the view), then from other sides (``TURNS``). Gives up after APPROACH_TRIES looks."""
         misses, before = 0, math.inf
         for _ in range(APPROACH_TRIES):
-            seen = self._seen_last
-            if seen is not None:
-                d = math.hypot(seen[0] - self.pose[0], seen[1] - self.pose[1])
+            if self._seen_last is not None:
+                where = self._seen_last
+            d = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1])
+            if self._in_view:
                 if d <= STOP_M or d > before - NO_CLOSER_M:  # near, or the map lets it come no nearer
-                    return seen
+                    return where
                 before = d
-            else:
-                before = math.inf
-            where = seen or where
-            near = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1]) <= STOP_M
-            if seen is None and near:
+                self._look_at(where[0], where[1], "seen just now", APPROACH_M, side=True)
+                continue
+            before = math.inf
+            if d <= STOP_M:
                 misses += 1
                 turn = TURNS[misses % len(TURNS)] if misses > 1 else 0.0
                 spot = standoff(areas(self.store), self.pose, where[0], where[1], APPROACH_M, turn,
@@ -498,11 +531,13 @@ class Executor:
         self._do(PlanStep("look", yaw=math.atan2(y - self.pose[1], x - self.pose[0]), why="look at it"))
         self.body.perceive()
         self._seen_last = self._fresh(self._ins, since)
+        self._in_view = bool(in_view_since(self.store, self._ins.label, self._ins.colour, since))
+        self._looked_at = (x, y)
         return self._seen_last
 
     def _scan(self, goal: Candidate) -> None:
         self._do(PlanStep("move_to", goal.x, goal.y, why=f"explore the {goal.room or 'place'}"))
-        self._seen_last = None  # what a look around sees, it sees from afar
+        self._seen_last, self._in_view, self._looked_at = None, False, None  # a look around sees from afar
         heading = self.pose[2]
         for k in range(1, SCAN_YAWS):  # arriving shows the first heading
             self._do(PlanStep("look", yaw=heading + k * 2 * math.pi / SCAN_YAWS, why="look around"))

@@ -88,10 +88,12 @@ def named_tracks(store, name: str, until: float | None = None) -> set[tuple[str,
     return out
 
 
-def matching_sightings(store, label: str, since: float | None = None, until: float | None = None) -> list[tuple]:
+def matching_sightings(store, label: str, since: float | None = None, until: float | None = None,
+                       placed_only: bool = True) -> list[tuple]:
     """Placed sightings (id, stream, time, track, kind, label, colour, score, x, y, state) of ``label``: a
-    detector's label, or the name of an entity memory named (``named_tracks``)."""
-    rows = sightings(store, until=until)
+    detector's label, or the name of an entity memory named (``named_tracks``); with ``placed_only`` False
+    the unplaced ones too (x and y None)."""
+    rows = sightings(store, until=until, placed_only=placed_only)
     named = named_tracks(store, label, until)
     return [r for r in rows if (label_matches(r[5], label) or (r[1], r[2], r[3]) in named)
             and (since is None or r[2] >= since)]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from perception.geometry import LevelCamera, ground_point, place_box, project, support_of, to_map
+from perception.geometry import LevelCamera, cut_off, ground_point, place_box, project, support_of, to_map
 
 CAMERA = LevelCamera(height_m=1.2, hfov_deg=80.0)
 SIZE = (320, 240)
@@ -65,8 +65,51 @@ def test_what_cannot_be_placed_is_not():
     assert ground_point(CAMERA, SIZE, 160, 120) is None  # the horizon itself
 
 
+def _table_and_cup(pose, distance: float, rng) -> tuple[tuple, tuple]:
+    """The boxes a detector gives of a 1.2 x 0.8 m table 0.75 m high whose front edge is ``distance`` ahead
+    and of a cup on its middle: the projections of their corners clipped to the frame, then each edge moved
+    by a detector's error (5% of the box's size, as sim.noise and typical detectors err)."""
+    x, y, _ = pose
+    def box(points):
+        pixels = [project(CAMERA, SIZE, pose, px, py, z) for px, py, z in points]
+        us, vs = [p[0] for p in pixels], [p[1] for p in pixels]
+        clipped = (max(min(us), 0.0), max(min(vs), 0.0), min(max(us), SIZE[0]), min(max(vs), SIZE[1]))
+        w, h = clipped[2] - clipped[0], clipped[3] - clipped[1]
+        return tuple(float(v + rng.normal(0, 0.05 * s)) for v, s in zip(clipped, (w, h, w, h)))
+    table = box([(x + distance + dx, y + dy, z) for dx in (0.0, 0.8) for dy in (-0.6, 0.6) for z in (0.0, 0.75)])
+    cup = box([(x + distance + 0.4 + dx, y + dy, z) for dx in (-0.04, 0.04) for dy in (-0.04, 0.04)
+               for z in (0.75, 0.85)])
+    return table, cup
+
+
+def test_a_support_cut_off_by_the_frame_places_nothing_rather_than_too_far():
+    """Oracle: a cup on a table seen from near (the table's floor contact below the frame) with a detector's
+    box noise. Read as a contact, the table's bottom just inside the frame put the cup at the nearest floor
+    distance the camera sees, about 1 m beyond it; now it is not placed. From further away the contact is in
+    view and the cup is placed near its truth."""
+    rng = np.random.default_rng(3)
+    pose = (0.0, 0.0, 0.0)
+    careless = LevelCamera(height_m=1.2, hfov_deg=80.0, edge_share=0.0)
+    near_errors, far_errors = [], []
+    for _ in range(60):
+        distance = float(rng.uniform(0.4, 1.2))  # the cup 0.8-1.6 m away; the floor is seen from 1.9 m
+        table, cup = _table_and_cup(pose, distance, rng)
+        assert cut_off(CAMERA, SIZE, table)
+        assert place_box(CAMERA, SIZE, pose, cup, table, behind=0.3) is None
+        wrong = place_box(careless, SIZE, pose, cup, table, behind=0.3)
+        if wrong is not None:
+            near_errors.append(wrong[0] - (distance + 0.4))
+        distance = float(rng.uniform(2.2, 5.0))
+        table, cup = _table_and_cup(pose, distance, rng)
+        assert not cut_off(CAMERA, SIZE, table)
+        got = place_box(CAMERA, SIZE, pose, cup, table, behind=0.4)
+        far_errors.append(math.hypot(got[0] - (distance + 0.4), got[1]))
+    assert len(near_errors) > 10 and float(np.median(near_errors)) > 0.7  # the overshoot this guards against
+    assert float(np.median(far_errors)) < 0.25
+
+
 @pytest.mark.parametrize("field,value", [("height_m", 0.0), ("hfov_deg", 180.0), ("max_range_m", -1.0),
-                                         ("edge_px", -1.0), ("support_depth_m", -0.1)])
+                                         ("edge_px", -1.0), ("support_depth_m", -0.1), ("edge_share", 1.0)])
 def test_bad_camera_fields_are_named(field, value):
     with pytest.raises(ValueError, match=f"LevelCamera.{field}"):
         LevelCamera(**{"height_m": 1.2, "hfov_deg": 80.0, field: value})
