@@ -354,7 +354,11 @@ def _agreeing(allowed: set[str], kinds: set[str]) -> set[str]:
     if kinds - {"see"}:
         kinds = kinds - {"see"}
     agree = {i for i in allowed if INTENT_DEEDS.get(i) in kinds}
-    return agree or allowed
+    if agree:
+        return agree
+    # no deed of theirs named: asking who did something else ("who repaired the lamp?") is not asking who
+    # put or opened it; such a question goes to retrieval
+    return {i for i in allowed if not (SLOTS[i][0] == "person" and INTENT_DEEDS.get(i) not in (None, "see"))}
 
 
 def _listing(text: str, slots: Sequence[Slot]) -> Query | None:
