@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -242,22 +243,11 @@ def test_resume_with_entity_and_visual_channels_equals_one_run(shared_data, tmp_
 
 def test_the_pose_channel_cuts_a_still_picture_where_the_stored_poses_change_area(tmp_path) -> None:
     """A still video whose pose log (stored before the ingest) walks from one area into another at 12 s."""
-    import av
-
     from memory.perceived import set_areas
     from memory.poses import Pose
     from streams.identity import stream_id
 
-    path = tmp_path / "still.mp4"
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=5)
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        grey = np.full((48, 64, 3), 128, np.uint8)
-        for i in range(5 * 24):
-            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+    path = _still_video(tmp_path / "still.mp4")
     for channels, expected in (({"pose": 1.0}, [12.0]), ({}, [])):
         with mnemo.open(tmp_path / f"m{len(channels)}", profile=_profile(channels, []), create=True) as memory:
             stream = stream_id(str(path))
@@ -272,8 +262,6 @@ def test_the_pose_channel_cuts_a_still_picture_where_the_stored_poses_change_are
 def test_the_entries_channel_cuts_a_still_picture_where_a_detected_person_comes_through_the_door(tmp_path) -> None:
     """A still video; a detector that sees a person walk down the kitchen and through the door into the camera's
     hall at 12 s (boxes only: the entity stage places them from the stored pose log with the camera model)."""
-    import av
-
     from memory.perceived import set_areas
     from memory.poses import Pose
     from mnemo.entities import EntitiesConfig
@@ -299,16 +287,7 @@ def test_the_entries_channel_cuts_a_still_picture_where_a_detected_person_comes_
                 out.append([Detection(float(t), (x0 * sx, y0 * sy, x1 * sx, y1 * sy), 0.9, "person", "person")])
             return out
 
-    path = tmp_path / "still.mp4"
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=5)
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        grey = np.full((48, 64, 3), 128, np.uint8)
-        for i in range(5 * 24):
-            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+    path = _still_video(tmp_path / "still.mp4")
     camera = {"height_m": CAMERA.height_m, "hfov_deg": CAMERA.hfov_deg}
     for channels, expected in (({"entries": 1.0}, [(10.0, 13.0)]), ({}, [])):
         base = load_profile("lite")
@@ -323,3 +302,19 @@ def test_the_entries_channel_cuts_a_still_picture_where_a_detected_person_comes_
             memory.ingest(path)
             starts = [e.start for e in memory.events()[1:]]
         assert len(starts) == len(expected) and all(lo <= s <= hi for s, (lo, hi) in zip(starts, expected)), starts
+
+
+def _still_video(path: Path) -> Path:
+    """24 s of one grey 64x48 picture at 5 fps: only side channels can cut it."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=5)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        grey = np.full((48, 64, 3), 128, np.uint8)
+        for i in range(5 * 24):
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    return path
