@@ -169,6 +169,18 @@ def sightings(store: "MemoryStore", after_id: int = 0, until: float | None = Non
                          (int(after_id), _until(until))).fetchall()
 
 
+def placed(store: "MemoryStore", kind: str, labels: Sequence[str]) -> list[tuple[str, float, float]]:
+    """(label, x, y) of every placed sighting of ``kind`` with one of ``labels``, by id: where memory placed,
+    say, the tables, read without the rest of the sightings."""
+    if not labels:
+        return []
+    with store._read() as c:
+        marks = ", ".join("?" * len(labels))
+        rows = c.execute(f"SELECT label, x, y FROM sightings WHERE kind = ? AND label IN ({marks}) AND x IS NOT NULL "
+                         "ORDER BY id", (kind, *labels)).fetchall()
+    return [(label, float(x), float(y)) for label, x, y in rows]
+
+
 @dataclass(frozen=True)
 class Seen:
     """A sighting as a question about what was in view reads it."""

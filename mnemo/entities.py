@@ -10,7 +10,7 @@ import numpy as np
 
 from memory.entities import EntityRegistry, introduced_names, speaker_label
 from memory.event import Event
-from memory.perceived import Sighting, add_sightings, sightings
+from memory.perceived import Sighting, add_sightings, placed
 from memory.store import MemoryStore
 from mnemo.positions import estimate_positions
 from perception.categories import is_furniture
@@ -303,8 +303,9 @@ class EntityStage:
         poses = self.store.poses(self.stream, min(times) - 1.0, max(times) + 1.0)
         if not len(poses):
             return places
-        cut = any(kind == "furniture" and cut_off(self.camera, self.size, box) for _, kind, box in items)
-        known = [(r[5], float(r[8]), float(r[9])) for r in sightings(self.store) if r[4] == "furniture"] if cut else []
+        cut = {label for (_, kind, box), label in zip(items, labels)
+               if kind == "furniture" and cut_off(self.camera, self.size, box)}
+        known = placed(self.store, "furniture", sorted(cut))
         flat = iter(estimate_positions(self.camera, self.size, poses, items, labels, known))
         # zip stops at the track's last detection before drawing from flat: each track takes its own
         return [[estimated if measured is None else measured for measured, estimated in zip(where, flat)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from memory.perceived import Seen, Sighting, add_sightings, seen, sightings, track_entities
+from memory.perceived import Seen, Sighting, add_sightings, placed, seen, sightings, track_entities
 from memory.store import MemoryStore
 
 
@@ -68,6 +68,21 @@ def test_unplaced_sightings_keep_entity_and_box_and_stay_out_of_the_map(tmp_path
     assert [s.label for s in seen(store, labels=("mug",))] == ["mug"]
     assert [s.time for s in seen(store, kinds=("face",), labels=("mug",))] == [3.0, 4.0]
     assert len(seen(store)) == 3 and seen(store, stream="other") == []
+    store.close()
+
+
+def test_placed_reads_only_the_asked_labels_placed_as_a_filter_of_all_sightings_would(tmp_path):
+    """Oracle: every placed sighting read and filtered in Python."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("s", "test://s")
+    rows = [Sighting("s", t * 0.5, t % 4, kind, label, 0.9, x, y) for t, (kind, label, x, y) in enumerate([
+        ("furniture", "table", 1.0, 2.0), ("furniture", "table", None, None), ("furniture", "sofa", 3.0, 1.0),
+        ("object", "table", 5.0, 5.0), ("furniture", "table", 1.5, 2.5), ("furniture", "bed", 0.0, 0.0)])]
+    add_sightings(store, rows)
+    for labels in (["table"], ["table", "sofa"], ["lamp"], []):
+        brute = [(r[5], r[8], r[9]) for r in sorted(sightings(store)) if r[4] == "furniture" and r[5] in labels]
+        assert placed(store, "furniture", labels) == brute
+    assert placed(store, "furniture", ["table"]) == [("table", 1.0, 2.0), ("table", 1.5, 2.5)]
     store.close()
 
 
