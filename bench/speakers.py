@@ -11,7 +11,9 @@ their speech). Unless ``--no-baseline``, the spectral voices on the energy VAD r
 invocation. ``--event-s N`` processes the audio as ingest does: per span of N seconds (a fresh VAD
 and one block each), then the end-of-stream pass relabels what was decided. Each file is its own
 memory (a fresh clusterer) unless ``--one-memory``. ``--oracle-vad`` uses the reference speech
-regions instead of the VAD, to separate clustering errors from detection errors. ``--floors``
+regions instead of the VAD, to separate clustering errors from detection errors. ``--set dev`` runs only
+the development files (and meeting.wav's voice count); ``--set short`` the short excerpts and
+concatenations of few seconds per person built from them (``bench/short_speech.py``). ``--floors``
 adds, per file, the lowest DER any answer that gives each instant one voice can have: over the
 whole file (what overlapped speech alone costs) and over the speech the VAD found (what the VAD and
 overlap cost together, with perfect clustering).
@@ -35,6 +37,8 @@ from perception.speech.der import DERResult, Turn, diarization_error, read_rttm,
 from perception.speech.diarize import Diarizer, VoiceClusterer, relabel_turns  # noqa: E402
 from perception.speech.vad import SpeechSegment, detect_speech  # noqa: E402
 from perception.speech.voice import create_voice_embedder  # noqa: E402
+
+from bench.short_speech import dev_cases, short_cases  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "audio"
 
@@ -91,13 +95,29 @@ def single_voice_oracle(reference: list[Turn], spans: list[tuple[float, float]],
     return turns
 
 
-def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict,
+def speech_recall(reference: list[Turn], speech: list[tuple[float, float]], step: float = 0.01) -> float:
+    """Share of the reference speech (speakers merged) inside the VAD's segments."""
+    end = max([t.end for t in reference] + [b for _, b in speech] + [0.0])
+    times = np.arange(0.0, end, step) + step / 2
+    spoken = np.zeros(len(times), bool)
+    for t in reference:
+        spoken |= (times >= t.start) & (times < t.end)
+    found = np.zeros(len(times), bool)
+    for a, b in speech:
+        found |= (times >= a) & (times < b)
+    return float((spoken & found).sum() / max(spoken.sum(), 1))
+
+
+def run_file(file_id: str, audio: Path | np.ndarray, reference: list[Turn] | None, args, config: dict,
              clusterer: VoiceClusterer | None):
+    """Diarise one file (a path, or 16 kHz samples); ``reference`` None: no DER (count only)."""
     embedder = config["embedder"]
     diarizer = Diarizer(embedder, clusterer, clusterer_options=config["clusterer_options"],
                         **{"mode": args.mode, "block_windows": args.block_windows, **config["diarizer_options"]})
-    chunks = list(read_chunks(path))  # decoded before timing: the bench measures perception
-    samples = np.concatenate([c.samples for c in chunks])
+    if isinstance(audio, np.ndarray):
+        samples = audio
+    else:  # decoded before timing: the bench measures perception
+        samples = np.concatenate([c.samples for c in read_chunks(audio)])
     duration = len(samples) / 16000
     timings = {"vad": 0.0, "voices": 0.0}
     if args.oracle_vad:
@@ -130,18 +150,21 @@ def run_file(file_id: str, path: Path, reference: list[Turn], args, config: dict
     timings["voices"] += time.perf_counter() - t1
     turns = relabel_turns(turns, changes)
     hypothesis = [Turn(t.start, t.end, t.entity) for t in turns]
+    found = len({t.voice for t in turns})
+    per_minute = {part: 60.0 * seconds / max(duration, 1e-9) for part, seconds in timings.items()}
+    if reference is None:
+        return None, found, None, per_minute, duration, diarizer.clusterer, None, None
     result = diarization_error(reference, hypothesis, collar=args.collar)
     if args.rttm_out:
         Path(args.rttm_out).mkdir(parents=True, exist_ok=True)
         write_rttm(hypothesis, file_id, Path(args.rttm_out) / f"{file_id}.rttm")
-    found = len({t.voice for t in turns})
     true = len({t.speaker for t in reference})
-    per_minute = {part: 60.0 * seconds / max(duration, 1e-9) for part, seconds in timings.items()}
     floors = None
     if args.floors:
         floors = (diarization_error(reference, single_voice_oracle(reference, [(0.0, duration)]), collar=args.collar),
                   diarization_error(reference, single_voice_oracle(reference, speech), collar=args.collar))
-    return result, found, true, per_minute, duration, diarizer.clusterer, floors
+    recall = speech_recall(reference, speech)
+    return result, found, true, per_minute, duration, diarizer.clusterer, floors, recall
 
 
 def line(name: str, result: DERResult, extra: str = "") -> str:
@@ -166,19 +189,28 @@ def configurations(args) -> list[dict]:
 
 
 def run_configuration(config: dict, cases, args) -> None:
+    """Each case's line, then the overall DER, the voice counts within 1 of the truth and the VAD's
+    recall. A case is (id, path or samples, reference turns or None, number of people)."""
     print(f"== voices={config['name']} {config['diarizer_options'] or ''}{config['clusterer_options'] or ''}")
-    results, clusterer, costs, durations, floors = [], None, [], [], []
-    for file_id, path, reference in cases:
-        result, found, true, cost, duration, used, floor = run_file(file_id, path, reference, args, config, clusterer)
+    results, clusterer, costs, durations, floors, recalls, counts = [], None, [], [], [], [], []
+    for file_id, audio, reference, people in cases:
+        result, found, true, cost, duration, used, floor, recall = run_file(file_id, audio, reference, args, config,
+                                                                            clusterer)
         clusterer = used if args.one_memory else None
-        results.append(result)
         costs.append(cost)
         durations.append(duration)
+        counts.append((found, people))
+        if result is None:
+            print(f"{file_id:<8} no reference  voices {found}/{people}  vad {cost['vad']:.2f} s/min  "
+                  f"voices {cost['voices']:.2f} s/min")
+            continue
+        results.append(result)
+        recalls.append((recall, result.total))
         mapping = ""
         if args.one_memory:
             mapping = "  " + ", ".join(f"{h}={r}" for h, r in sorted(result.mapping.items()))
-        print(line(file_id, result, f"voices {found}/{true}  vad {cost['vad']:.2f} s/min  "
-                                    f"voices {cost['voices']:.2f} s/min{mapping}"))
+        print(line(file_id, result, f"voices {found}/{true}  vad recall {100 * recall:5.1f}%  "
+                                    f"vad {cost['vad']:.2f} s/min  voices {cost['voices']:.2f} s/min{mapping}"))
         if floor is not None:
             floors.append(floor)
             print(line("  floor", floor[0], "(one voice at a time, never wrong, whole file: overlap)"))
@@ -187,6 +219,11 @@ def run_configuration(config: dict, cases, args) -> None:
     vad = float(sum(w * c["vad"] for w, c in zip(weights, costs)))
     voices = float(sum(w * c["voices"] for w, c in zip(weights, costs)))
     print(line("overall", total_error(results), f"vad {vad:.2f} s/min  voices {voices:.2f} s/min of audio"))
+    within = sum(abs(found - people) <= 1 for found, people in counts)
+    exact = sum(found == people for found, people in counts)
+    recall = sum(r * w for r, w in recalls) / max(sum(w for _, w in recalls), 1e-9)
+    print(f"voices within 1 of the truth: {within}/{len(counts)} (exact {exact}); "
+          f"VAD recall of the reference speech {100 * recall:.1f}%")
     if floors:
         print(line("  floor", total_error(f[0] for f in floors), "(overall: overlap)"))
         print(line("  floor", total_error(f[1] for f in floors), "(overall: VAD + overlap)"))
@@ -217,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one-memory", action="store_true", help="one clusterer for all files (ids persist)")
     parser.add_argument("--rttm-out", default=None, help="write hypothesis RTTM files here")
     parser.add_argument("--files", default="", help="comma-separated file ids to run (default: all)")
+    parser.add_argument("--set", default="all", choices=("all", "dev", "short"),
+                        help="all: every file with an RTTM; dev: dev00, dev01, sample and meeting.wav (count only), "
+                             "no held-out file read; short: excerpts and concatenations of the dev files "
+                             "(bench/short_speech.py)")
+    parser.add_argument("--seed", type=int, default=0, help="--set short: the seed of the concatenations")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (ingest gives torch one core beside the decoder)")
     args = parser.parse_args(argv)
@@ -226,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    cases = find_cases(args.data)
+    if args.set == "short":
+        cases = short_cases(args.data, args.seed)
+    elif args.set == "dev":
+        cases = dev_cases(args.data)
+    else:
+        cases = [(f, path, reference, len({t.speaker for t in reference}))
+                 for f, path, reference in find_cases(args.data)]
     if args.files:
         cases = [c for c in cases if c[0] in set(args.files.split(","))]
     if not cases:
