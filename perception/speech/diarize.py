@@ -20,8 +20,8 @@ import numpy as np
 
 from perception.errors import WeightsUnavailable
 from perception.options import build_options
-from perception.speech.recluster import (StreamHistory, VoiceChange, recluster, relabelled, select_clusters,
-                                         speech_seconds)
+from perception.speech.recluster import (StreamHistory, VoiceChange, least_speech, recluster, relabelled,
+                                         select_clusters, speech_seconds)
 from perception.speech.turns import SpeakerTurn
 from perception.speech.vad import SpeechSegment
 from perception.speech.voice import VoiceEmbedder, VoiceWindows, create_voice_embedder
@@ -417,6 +417,13 @@ class DiarizerOptions:
     # silhouette clustering and the end-of-stream pass: when > 0, the least speech a cluster needs,
     # in seconds its windows cover (overlapping windows counted once), instead of min_cluster_windows
     min_cluster_s: float = 0.0
+    # with min_cluster_s: when > 0, the least speech a cluster needs is at most this share of the
+    # speech of what is clustered (a block, or the stream in the end-of-stream pass): where each
+    # person says a second in all, a voice of a second is enough
+    min_cluster_share: float = 0.0
+    # silhouette clustering: a single window alone in its cluster counts as cohesive as the floor
+    # (link_threshold), as a lone piece of several windows does (else it scores 0)
+    lone_windows: bool = False
     # end-of-stream pass (finish_stream): two groups of the stream's windows (in the clusterer's
     # space) join while their mean cosine exceeds this; None: no pass (ids stay as decided online)
     recluster_threshold: float | None = None
@@ -446,6 +453,9 @@ class DiarizerOptions:
             raise ValueError(f"DiarizerOptions.max_clusters={self.max_clusters!r}: expected >= 1")
         if self.resegment < 0:
             raise ValueError(f"DiarizerOptions.resegment={self.resegment!r}: expected rounds >= 0")
+        if not 0.0 <= self.min_cluster_share <= 1.0:
+            raise ValueError(f"DiarizerOptions.min_cluster_share={self.min_cluster_share!r}: expected a share "
+                             f"in [0, 1]")
         if self.min_cluster_windows < 1:
             raise ValueError(f"DiarizerOptions.min_cluster_windows={self.min_cluster_windows!r}: expected >= 1")
         if self.block_windows < 2:
@@ -571,7 +581,8 @@ class Diarizer:
         labels, kept = recluster(history, threshold, self.options.min_cluster_windows,
                                  select=self.options.clustering == "silhouette",
                                  max_clusters=self.options.max_clusters, rounds=self.options.resegment,
-                                 min_seconds=self.options.min_cluster_s)
+                                 min_seconds=self.options.min_cluster_s, min_share=self.options.min_cluster_share,
+                                 lone_windows=self.options.lone_windows)
         fresh: dict[int, int] = {}  # cluster -> the new id it was given
         changes: list[VoiceChange] = []
         final: set[int] = set()  # the stream's voices after the pass
@@ -613,7 +624,8 @@ class Diarizer:
             labels = np.zeros(len(units), np.int64)
             least, sizes = self._least_cluster(windows, clean)
             found = select_clusters(units[clean], np.ones(int(clean.sum()), np.int64), least,
-                                    self.options.link_threshold, self.options.max_clusters, sizes=sizes)
+                                    self.options.link_threshold, self.options.max_clusters, sizes=sizes,
+                                    lone_windows=self.options.lone_windows)
             labels[clean] = resegment(units[clean], found, self.options.resegment)
             if mixed.any():
                 centroids = _unit(np.stack([units[clean][labels[clean] == j].sum(axis=0)
@@ -641,7 +653,8 @@ class Diarizer:
         """The least size of a block cluster, and each kept window's size in its unit (None: one)."""
         if self.options.min_cluster_s <= 0:
             return self.options.min_cluster_windows, None
-        return self.options.min_cluster_s, speech_seconds(windows.starts[keep], windows.ends[keep])
+        sizes = speech_seconds(windows.starts[keep], windows.ends[keep])
+        return least_speech(self.options.min_cluster_s, self.options.min_cluster_share, sizes), sizes
 
     def _overlapped(self, windows: VoiceWindows) -> np.ndarray:
         """Per window: whether the segmentation heard two voices in more than ``max_overlap_share``

@@ -190,14 +190,25 @@ def merge_levels(sums: np.ndarray, counts: np.ndarray, floor: float = -1.0, leve
     return partitions
 
 
-def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, lone_cos: float | None = None) -> float:
+def least_speech(seconds: float, share: float, sizes: np.ndarray) -> float:
+    """The least speech a cluster needs: ``seconds``, or ``share`` of all the speech ``sizes``
+    hold when that is less (``share`` 0: ``seconds``)."""
+    if share <= 0:
+        return seconds
+    return min(seconds, share * float(np.sum(sizes)))
+
+
+def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, lone_cos: float | None = None,
+               lone_windows: bool = False) -> float:
     """Mean silhouette (cosine distance) of a partition of groups of unit vectors (windows), each
     group weighted by its windows. A group's distances are its windows' mean distances (to the
     windows of the other groups of its cluster; to the nearest other cluster), exact from the sums;
     the silhouette of those means stands for the mean of its windows' (exact for one window per
     group). A group alone in its cluster scores 0: a group's own windows are left out of its
     cohesion, since windows of one piece overlap in time and share their audio (counted, they make
-    any piece look like a voice of its own)."""
+    any piece look like a voice of its own). With ``lone_cos``, a group of several windows alone in
+    its cluster counts as that cohesive; with ``lone_windows`` too, so does a single window alone
+    (people who say a second each: else no split of them scores above 0)."""
     sums = np.asarray(sums, np.float64)
     counts = np.asarray(counts, np.float64)
     k = int(labels.max()) + 1 if len(labels) else 0
@@ -211,7 +222,7 @@ def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, lone_co
     own_cos = (sums * (totals[labels] - sums)).sum(axis=1) / np.maximum(counts * others, 1e-12)
     scored = others > 0
     if lone_cos is not None:  # a group of several windows alone in its cluster: as cohesive as lone_cos
-        lone = ~scored & (counts > 1)
+        lone = ~scored & (counts > (0 if lone_windows else 1))
         own_cos, scored = np.where(lone, lone_cos, own_cos), scored | lone
     a = 1.0 - own_cos
     mean_cos[rows, labels] = -np.inf
@@ -222,7 +233,7 @@ def silhouette(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, lone_co
 
 def select_clusters(sums: np.ndarray, counts: np.ndarray, min_windows: float = 1, floor: float = -1.0,
                     max_clusters: int = 10, min_silhouette: float = 0.0,
-                    sizes: np.ndarray | None = None) -> np.ndarray:
+                    sizes: np.ndarray | None = None, lone_windows: bool = False) -> np.ndarray:
     """Labels of groups of windows, the number of clusters found: of the partitions along the
     average-linkage tree (groups whose windows' mean cosine exceeds ``floor`` always join), each
     with clusters under ``min_windows`` given to their nearest, the one of highest silhouette
@@ -238,7 +249,7 @@ def select_clusters(sums: np.ndarray, counts: np.ndarray, min_windows: float = 1
         if key in seen or not 2 <= labels.max() + 1 <= max_clusters:
             continue
         seen.add(key)
-        score = silhouette(sums, counts, labels, lone_cos=floor)
+        score = silhouette(sums, counts, labels, lone_cos=floor, lone_windows=lone_windows)
         if score > best:
             best, chosen = score, labels
     return chosen
@@ -301,17 +312,23 @@ def resegment_pieces(sums: np.ndarray, counts: np.ndarray, labels: np.ndarray, r
 
 def recluster(history: StreamHistory, threshold: float, min_windows: int = 1,
               select: bool = False, max_clusters: int = 10, rounds: int = 0,
-              min_seconds: float = 0.0) -> tuple[np.ndarray, list[int | None]]:
+              min_seconds: float = 0.0, min_share: float = 0.0,
+              lone_windows: bool = False) -> tuple[np.ndarray, list[int | None]]:
     """Cluster labels of the history's pieces and the id each cluster keeps (see :func:`stable_ids`).
 
     ``select``: pieces joined above ``threshold``, then the number of clusters chosen by silhouette
     (:func:`select_clusters`), then ``rounds`` of :func:`resegment_pieces`; otherwise joined while
-    above ``threshold``."""
+    above ``threshold``. A cluster needs ``min_seconds`` of speech (when > 0; else ``min_windows``
+    windows), or ``min_share`` of the stream's speech when that is less (see :func:`least_speech`)."""
     clean = ~history.mixed if np.sum(~history.mixed) >= 2 else np.ones(len(history), bool)
     sums, counts = history.sums[clean], history.counts[clean]
-    least, sizes = (min_seconds, history.seconds[clean]) if min_seconds > 0 else (min_windows, None)
+    if min_seconds > 0:
+        sizes = history.seconds[clean]
+        least = least_speech(min_seconds, min_share, sizes)
+    else:
+        least, sizes = min_windows, None
     if select:
-        found = select_clusters(sums, counts, least, threshold, max_clusters, sizes=sizes)
+        found = select_clusters(sums, counts, least, threshold, max_clusters, sizes=sizes, lone_windows=lone_windows)
         found = resegment_pieces(sums, counts, found, rounds)
     else:
         found = cluster_pieces(sums, counts, threshold)

@@ -240,3 +240,45 @@ def test_pieces_of_overlapped_speech_are_kept_apart_and_take_the_nearest_cluster
     old = {k: v for k, v in history.state_dict().items() if k not in ("history_mixed", "history_seconds")}
     again.load_state_dict(old)
     assert not again.mixed.any() and np.allclose(again.seconds, history.ends - history.starts)
+
+
+def test_the_least_speech_of_a_voice_is_a_share_of_little_speech():
+    from perception.speech.recluster import least_speech
+
+    assert least_speech(1.5, 0.1, np.array([8.0, 6.0, 5.0])) == 1.5  # 19 s of speech: the absolute floor
+    assert least_speech(1.5, 0.1, np.array([1.0, 0.8, 1.2, 1.0])) == pytest.approx(0.4)  # 4 s: a tenth
+    assert least_speech(1.5, 0.0, np.array([1.0, 1.0])) == 1.5  # share 0: off
+
+
+def test_lone_windows_of_several_voices_are_told_apart(rng):
+    """One window per person (people who say a second each): a lone window scored 0 (no cohesion),
+    four people cannot be four voices; scored as cohesive as the floor, windows of
+    different people (cosine ~0) are apart, and windows of one person (above the floor) still join."""
+    dim = 32
+    centres = np.linalg.qr(rng.standard_normal((dim, 4)))[0].T  # people apart (CAM++: cosine ~0.1)
+    people = np.stack([_units(rng, c, 1, 0.1)[0] for c in centres])
+    assert _partition(select_clusters(people, np.ones(4), 1, floor=0.5)) != _partition(range(4))
+    assert _partition(select_clusters(people, np.ones(4), 1, floor=0.5, lone_windows=True)) == _partition(range(4))
+    one = _units(rng, centres[0], 3, 0.1)  # one person, three windows alike above the floor
+    assert len(set(select_clusters(one, np.ones(3), 1, floor=0.5, lone_windows=True))) == 1
+    two = np.concatenate([_units(rng, centres[0], 6, 0.1), _units(rng, centres[1], 6, 0.1)])
+    assert _partition(select_clusters(two, np.ones(12), 1, floor=0.5, lone_windows=True)) == \
+        _partition(np.repeat([0, 1], 6))
+
+
+def test_the_end_of_stream_pass_keeps_voices_of_little_speech(rng):
+    """Four people, one 1.2 s window each (4.8 s of speech): under an absolute least of 1.5 s they
+    are all absorbed into one voice; with the least a tenth of the speech (0.48 s) and lone windows
+    scored, four voices, ids kept."""
+    from perception.speech.recluster import recluster
+
+    dim = 32
+    centres = np.linalg.qr(rng.standard_normal((dim, 4)))[0].T
+    units = np.stack([_units(rng, c, 1, 0.1)[0] for c in centres]).astype(np.float32)
+    starts = np.array([0.5, 2.5, 4.5, 6.5])
+    history = StreamHistory(dim)
+    history.add("s", starts, starts + 1.2, units, np.arange(4))
+    labels, _ = recluster(history, 0.5, select=True, min_seconds=1.5)
+    assert len(set(labels.tolist())) == 1
+    labels, kept = recluster(history, 0.5, select=True, min_seconds=1.5, min_share=0.1, lone_windows=True)
+    assert labels.tolist() == [0, 1, 2, 3] and kept == [0, 1, 2, 3]
