@@ -588,12 +588,13 @@ class Diarizer:
         final: set[int] = set()  # the stream's voices after the pass
         after = history.voices.copy()  # each piece's voice after the pass
         # clean pieces first: a cluster's new id comes from them; pieces of overlapped speech were
-        # never in a centroid, so they only change label
+        # never in a centroid, so they only change label (and keep theirs in a cluster of no clean
+        # piece, which has no id: with fewer than two clean pieces every piece is clustered)
         for i in sorted(range(len(labels)), key=lambda i: bool(history.mixed[i])):
             label = labels[i]
             old = int(history.voices[i])
             new = kept[label] if kept[label] is not None else fresh.get(int(label))
-            if new == old:
+            if new == old or (new is None and history.mixed[i]):
                 final.add(old)
                 continue
             if not history.mixed[i]:

@@ -282,3 +282,21 @@ def test_the_end_of_stream_pass_keeps_voices_of_little_speech(rng):
     assert len(set(labels.tolist())) == 1
     labels, kept = recluster(history, 0.5, select=True, min_seconds=1.5, min_share=0.1, lone_windows=True)
     assert labels.tolist() == [0, 1, 2, 3] and kept == [0, 1, 2, 3]
+
+
+def test_overlapped_speech_alone_in_a_cluster_keeps_its_voice(rng):
+    """Constructed: a stream of one clean piece (voice 0) and one piece of overlapped speech, given
+    voice 0 too but unlike it. With fewer than two clean pieces the pass clusters every piece, and
+    the overlapped one is a cluster of its own, holding no id's majority: as it was never in a
+    centroid, it keeps its voice instead of failing (it was given no id at all)."""
+    dim = 39  # the spectral embedder's: only the clusterer and the history are exercised
+    a, b = np.linalg.qr(rng.standard_normal((dim, 2)))[0].T
+    diarizer = Diarizer("spectral", VoiceClusterer(dim, "test", center=False), clustering="silhouette",
+                        link_threshold=0.5, recluster_threshold=0.5, min_cluster_windows=1)
+    clean = _units(rng, a, 10, 0.1)
+    diarizer.clusterer._add_voice(clean.sum(axis=0), len(clean))
+    units = np.concatenate([clean, _units(rng, b, 4, 0.1)]).astype(np.float32)
+    starts = np.arange(14) * 0.5
+    diarizer.history.add("s", starts, starts + 1.5, units, np.zeros(14, np.int64), np.arange(14) >= 10)
+    assert diarizer.finish_stream() == []
+    assert diarizer.clusterer.voices == [0] and diarizer.clusterer.count(0) == 10
