@@ -535,7 +535,10 @@ class SurpriseSegmenter:
         for i in range(proposal.index - r, min(proposal.index + r, last) + 1):
             if i <= b_index:
                 continue
-            length = self._obs(i).time - b_time
+            obs = self._obs(i)
+            if not proposal.anchored and (obs.turning or obs.crossing):
+                continue  # the gates hold for the split as for the proposal: refinement does not move a cut there
+            length = obs.time - b_time
             if c.min_len <= length <= c.max_len:
                 out.append(i)
         return out or [proposal.index]

@@ -129,6 +129,22 @@ def test_the_turn_gate_keeps_anchored_cuts_and_silences_people_arriving_while_tu
     assert len(cuts) == len(kept) and all(abs(c - t) <= 1.0 for c, t in zip(cuts, kept)), cuts
 
 
+@pytest.mark.parametrize("seed,turning", [(1, (29.5, 31.0)), (2, (29.0, 30.5)), (4, (30.0, 32.0))])
+def test_refinement_does_not_move_a_cut_into_a_turn(seed: int, turning: tuple[float, float]) -> None:
+    """A gradual change (28-32 s) whose proposal lies outside the turn: the split it is moved to does not either."""
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, 60.0, 1.0 / RATE)
+    a, b = rng.standard_normal(32), rng.standard_normal(32)
+    w = np.clip((times - 28.0) / 4.0, 0.0, 1.0)[:, None]
+    vectors = ((1 - w) * a + w * b + 0.05 * rng.standard_normal((len(times), 32))).astype(np.float32)
+    signals = [{"turn": 60.0 if turning[0] <= t <= turning[1] else 0.0} for t in times]
+    plain = [s.start for s in run_signals(SurpriseSegmenter(SegmenterConfig()), times, vectors, signals)[1:]]
+    assert any(28.0 <= c <= 32.0 for c in plain), plain
+    gated = [s.start for s in run_signals(SurpriseSegmenter(SegmenterConfig(turn_gate=20.0)), times, vectors,
+                                          signals)[1:]]
+    assert any(27.0 <= c <= 33.0 for c in gated) and not any(turning[0] <= c <= turning[1] for c in gated), gated
+
+
 def test_resume_with_the_turn_gate_reproduces_the_rest() -> None:
     times, vectors = scene_stream(7, changes=(20.0, 40.0, 60.0, 80.0, 100.0))
     signals = turning_near(times, 60.0)
