@@ -18,6 +18,9 @@ The ``entries`` channel reads the same detector's boxes as the entity stage gets
 positions), placed from the backend's drifting odometry with the robot's camera model, through the same
 ``RoomEntrySignal``.
 
+The ``people`` reading (the still-view rescue's condition: ``still_spread``) counts the same detector's person boxes
+in the 2 s before each observation through the same ``PeopleSignal``.
+
 The ``pose`` channel and the ``turn_gate`` / ``crossing_gate`` read the backend's drifting odometry in the map's
 rooms through the same ``PoseSignal`` (area changes; degrees turned in place; seconds to the nearest crossing).
 
@@ -44,8 +47,8 @@ import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
 ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen", "entries")
-SIDE = ("speech", "entities", "pose", "screen", "entries", "turn", "crossing")  # readings from outside the segmenter
-# (turn, crossing: what its gates read)
+SIDE = ("speech", "entities", "pose", "screen", "entries", "turn", "crossing", "people")  # readings from outside
+# the segmenter (turn, crossing: what its gates read; people: the still-view rescue's condition)
 
 
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
@@ -82,6 +85,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     obs["entities", (), False] = obs["entities"]
     obs["pose"], obs["turn"], obs["crossing"] = pose_readings(truth, obs["times"], seed)
     obs["entries"] = obs["entries", 1.0] = entries_readings(truth, obs["times"], seed)
+    obs["people"] = people_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
 
@@ -183,6 +187,24 @@ def entries_readings(truth, times: np.ndarray, seed: int, margin_m: float = 1.0,
     return np.asarray([signal.read(float(t))["entries"] for t in times])
 
 
+def people_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None) -> np.ndarray:
+    """The people reading at each observation (the still-view rescue's condition): the simulated detector's person
+    boxes, as the entity stage gets them at ``fps``, through the same ``PeopleSignal`` the ingest uses."""
+    from memory.segmenter import SegmenterConfig
+    from mnemo.segment_channels import PeopleSignal
+    from sim.detector import SimDetector
+    from sim.noise import NoiseConfig
+    from streams.sampling import FrameClock
+
+    detector = SimDetector(truth, NoiseConfig(), seed)
+    signal = PeopleSignal(window_s or SegmenterConfig().entity_window_s, 1.0 / fps)
+    clock = FrameClock(fps)
+    kept = [float(t) for t in np.arange(0.0, truth.duration, 1.0 / truth.fps) if clock.keep(float(t))]
+    for t, found in zip(kept, detector.detect([None] * len(kept), kept)):
+        signal.add(t, found)
+    return np.asarray([signal.read(float(t))["people"] for t in times])
+
+
 def replay(run: dict, config) -> list[float]:
     """Boundary times (event starts after the first) of the segmenter with ``config``."""
     from memory.segmenter import SurpriseSegmenter
@@ -220,7 +242,7 @@ def variants(base) -> dict:
     entries channel (people coming to the camera's room)."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
                                 entity_labels=(), entity_arrivals=False, turn_gate=None,
-                                crossing_gate=None)
+                                crossing_gate=None, still_spread=None)
     everything = {name: 1.0 for name in ALL_CHANNELS}
     before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
@@ -265,6 +287,11 @@ def variants(base) -> dict:
         configs[f"... crossing_gate 5 + entries {weight:g} (margin {margin:g} m)"] = dataclasses.replace(
             gated, channels={**pose, "entries": weight}, entry_margin_m=margin)
     configs["vision + entries 1 (margin 1 m)"] = dataclasses.replace(plain, channels={"entries": 1.0})
+    entries = dataclasses.replace(gated, channels={**pose, "entries": 0.5})  # shipped before the still-view rescue
+    configs["shipped before still (... + entries 0.5)"] = entries
+    for spread, ratio in ((0.01, 10.0), (0.01, 5.0), (0.02, 10.0), (0.005, 10.0)):
+        configs[f"... + entries 0.5 + still view {spread:g} / {ratio:g}"] = dataclasses.replace(
+            entries, still_spread=spread, still_ratio=ratio)
     return configs
 
 

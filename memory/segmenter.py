@@ -24,6 +24,10 @@ like the others, but only the part of their z-score beyond ``visual_gate`` count
 much of what the vision surprise sees), never anchoring, and they add ``trend_window - 1``
 observations to the lag (the similarity graph refinement looks at stays as it was).
 
+A proposal the modularity check rejects is kept where a still view with someone in it ends (``still_spread``: the
+observations before it held still, a ``people`` reading says a person was in view, and the next ones depart from
+them): an activity starting in front of a camera that holds still, which no block of its own follows.
+
 Resume: every emitted :class:`Segment` carries the segmenter state as of its end boundary
 (``Segment.state``, also :meth:`SurpriseSegmenter.state_dict` after the last one). A
 segmenter rebuilt with :meth:`SurpriseSegmenter.from_state` and fed the observations from
@@ -48,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 TURN_READING = "turn"  # the signal that drives turn_gate (not a fused channel): degrees turned in place
 CROSSING_READING = "crossing"  # the signal that drives crossing_gate: seconds to the nearest area crossing
+PEOPLE_READING = "people"  # the still-view rescue's condition: people in view just before (mean person boxes a frame)
 POSE = "pose"  # the channel whose anchored cuts crossing_gate leaves alone
 ENTITIES = "entities"  # the channel turn_gate silences while the camera turns ...
 ENTRIES = "entries"  # ... and this one (people at the threshold of the camera's room: mnemo.segment_channels)
@@ -59,6 +64,9 @@ _TIME_SLACK = 1e-6  # seconds: observations this much before a resume point stil
 _CHANNEL_WARMUP = 4  # readings a side channel needs before its z-scores count
 _CHANNEL_STD_FLOOR = 0.1  # a side channel's spread is at least this share of (1 + |mean|)
 _VISUAL_STD_FLOOR = 0.25  # a visual channel's spread is at least this share of its |mean| (readings ~ 0 when still)
+_STILL_BEFORE = 3  # observations before a proposal the still-view rescue needs (the still view)
+_STILL_AFTER = 2  # observations from the proposal on whose departure from the still view it reads
+_STILL_FLOOR = 1e-4  # least spread of a still view (identical frames: a departure must still be a change)
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,12 @@ class SegmenterConfig:
     # and what the picture shows around it is the walk through the doorway (the next room seen early, turns on
     # the way). None: off; inert unless the pose channel is weighted
     crossing_gate: float | None = None
+    # someone in a still view starting to do something: a split the modularity check rejects is kept where the
+    # observations before it held still (mean 1 - cos to their mean below this), a person was in view there (the
+    # "people" reading, from a person detector), and the next observations depart from them by more than
+    # still_ratio times that spread. None: off; inert without a people reading (no person detector)
+    still_spread: float | None = None
+    still_ratio: float = 10.0
 
     def __post_init__(self) -> None:
         _check(isinstance(self.channels, Mapping), "channels", self.channels, "a mapping of name to weight")
@@ -150,7 +164,7 @@ class SegmenterConfig:
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
                      "channel_gamma", "anchor_gap", "entity_window_s", "entry_margin_m", "visual_gate",
                      "screen_interval_s", "centred_modularity",
-                     "centred_distance", "turn_gate", "crossing_gate"):
+                     "centred_distance", "turn_gate", "crossing_gate", "still_spread", "still_ratio"):
             value = getattr(self, name)
             if value is not None:
                 _check(isinstance(value, (int, float)) and not isinstance(value, bool), name, value, "a number")
@@ -182,6 +196,9 @@ class SegmenterConfig:
             _check(0 <= self.turn_gate < math.inf, "turn_gate", self.turn_gate, "None or degrees >= 0")
         if self.crossing_gate is not None:
             _check(0 <= self.crossing_gate < math.inf, "crossing_gate", self.crossing_gate, "None or seconds >= 0")
+        if self.still_spread is not None:
+            _check(0 < self.still_spread < 2, "still_spread", self.still_spread, "None or a number in (0, 2)")
+        _check(1 <= self.still_ratio < math.inf, "still_ratio", self.still_ratio, "a finite number >= 1")
         _check(0 <= self.centred_distance < 2, "centred_distance", self.centred_distance, "a number in [0, 2)")
         if self.min_modularity is not None:
             _check(-0.5 <= self.min_modularity < 1, "min_modularity", self.min_modularity,
@@ -241,6 +258,7 @@ class _Obs:
     turning: bool = False  # the camera turned in place past turn_gate around it (no unanchored proposal)
     crossing: bool = False  # within crossing_gate seconds of an area crossing (no unanchored proposal)
     posed: bool = False  # a pose log and map cover it (a "crossing" reading): rooms are the pose channel's job
+    people: float = math.nan  # people in view just before it (the "people" reading; NaN: no person detector)
 
     def fuse(self, z: float, weight: float) -> None:
         """Add one channel's z-score to the fused one: ``weight * max(z, 0)``."""
@@ -372,7 +390,8 @@ class SurpriseSegmenter:
         before = (tuple(self._predictor), tuple(self._residuals), tuple(self._surprises), tuple(self._steps))
         channels_before = {name: tuple(h) for name, h in self._channels.items()}
         obs = _Obs(self._next_index, time, x, step, residual, surprise, z, 0.0, before, channels_before,
-                   turning=self._turning(signals), crossing=self._crossing(signals), posed=_posed(signals))
+                   turning=self._turning(signals), crossing=self._crossing(signals), posed=_posed(signals),
+                   people=_reading(signals, PEOPLE_READING))
         self._side_channels(obs, signals)
         if step is not None:
             self._steps.append(step)
@@ -516,7 +535,10 @@ class SurpriseSegmenter:
         for i in range(proposal.index - r, min(proposal.index + r, last) + 1):
             if i <= b_index:
                 continue
-            length = self._obs(i).time - b_time
+            obs = self._obs(i)
+            if not proposal.anchored and (obs.turning or obs.crossing):
+                continue  # the gates hold for the split as for the proposal: refinement does not move a cut there
+            length = obs.time - b_time
             if c.min_len <= length <= c.max_len:
                 out.append(i)
         return out or [proposal.index]
@@ -538,12 +560,16 @@ class SurpriseSegmenter:
         if proposal.anchored:  # the picture's own peak nearby if it has one, else the fused one's
             split = self._anchor_split(candidates, proposal.index)
         elif not proposal.forced and c.min_modularity is not None and not score > c.min_modularity:
-            gradual = None if self._obs(proposal.index).posed else \
-                self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
-            if gradual is None:
-                logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
-                return None
-            split = gradual + lo
+            proposed = self._obs(proposal.index)
+            if self._still_onset(vectors, proposal.index - lo, proposed.people):
+                split = proposal.index
+            else:
+                gradual = None if proposed.posed else \
+                    self._centred_split(vectors, [i - lo for i in candidates], proposal.index - lo)
+                if gradual is None:
+                    logger.debug("boundary proposed at observation %d rejected: modularity %.4f", proposal.index, score)
+                    return None
+                split = gradual + lo
         end = self._obs(split)
         self._boundary = (split, end.time, end.z)
         self._anchored = proposal.anchored
@@ -564,6 +590,22 @@ class SurpriseSegmenter:
         if c.anchor_to_picture and self._obs(picture).z - self._obs(picture).side > c.gamma:
             return picture
         return max(candidates, key=lambda i: (self._obs(i).z, *closeness(i)))
+
+    def _still_onset(self, vectors: np.ndarray, proposed: int, people: float) -> bool:
+        """Whether a rejected proposal ends a still view with someone in it (``still_spread``): the observations
+        before it (at least 3 of the graph's window) held still, a person was in view, and the next two depart
+        from them by more than ``still_ratio`` times their spread. The change that follows is often no block
+        of its own (the person walks off, the camera turns after them), so the modularity check rejects it."""
+        c = self.config
+        if c.still_spread is None or not people > 0 or proposed < _STILL_BEFORE:
+            return False
+        x = np.asarray(vectors, dtype=np.float64)
+        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        mean = x[:proposed].mean(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-12)
+        spread = float(np.mean(1.0 - x[:proposed] @ mean))
+        departure = float(np.mean(1.0 - x[proposed:proposed + _STILL_AFTER] @ mean))
+        return spread < c.still_spread and departure > c.still_ratio * max(spread, _STILL_FLOOR)
 
     def _centred_split(self, vectors: np.ndarray, splits: list[int], proposed: int) -> int | None:
         """The split of a gradual change, when ``centred_modularity`` is set and one passes both gates."""
@@ -631,6 +673,12 @@ class SurpriseSegmenter:
         self._anchored = bool(arrays.get("anchored", False))  # absent from older states: not anchored
         self._cursor = index + 1
         self._resume_time = b_time
+
+
+def _reading(signals: Mapping[str, float], name: str) -> float:
+    """A reading that is no fused channel (NaN when absent)."""
+    value = signals.get(name)
+    return math.nan if value is None else float(value)
 
 
 def _posed(signals: Mapping[str, float]) -> bool:

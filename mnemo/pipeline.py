@@ -25,7 +25,7 @@ from mnemo.runtime.reader import LiveReadStage, ReadStage
 from mnemo.runtime.records import IngestReport, PacketBatch  # noqa: F401  (IngestReport: mnemo.pipeline's API)
 from mnemo.entities import EntityLinker, EntityStage
 from mnemo.segment_channels import ENTITIES_CHANNEL, ENTRIES_CHANNEL, POSE_CHANNEL, EntitySignal, PoseSignal
-from mnemo.segment_channels import ENTRIES_STATE_KEY, RoomEntrySignal
+from mnemo.segment_channels import ENTRIES_STATE_KEY, PEOPLE_STATE_KEY, PeopleSignal, RoomEntrySignal
 from mnemo.segment_channels import STATE_KEY as ENTITY_STATE_KEY
 from mnemo.captions import CACHE_FILE, CaptionStage, Captioner
 from mnemo.ocr import ORIGIN as OCR_ORIGIN, ScreenTextStage
@@ -202,7 +202,9 @@ class _StreamRun:
         self.screen_signal = self._screen_signal(checkpoint, reader)
         self.pose_signal = self._pose_signal()
         self.entries_signal = self._entries_signal(checkpoint)
-        if self.entities is not None and (self.entity_signal is not None or self.entries_signal is not None):
+        self.people_signal = self._people_signal(checkpoint)
+        if self.entities is not None and any(s is not None for s in (self.entity_signal, self.entries_signal,
+                                                                     self.people_signal)):
             self.entities.on_detections = self._on_detections
         self.last_time: float | None = None
         self.stages = {"decode": 0.0, "encode": 0.0, "segment": 0.0, "store": 0.0}
@@ -233,8 +235,19 @@ class _StreamRun:
         return RoomEntrySignal(track, known, self.entities.camera, seg.entity_window_s,
                                1.0 / self.ing.profile.entities.fps, seg.entry_margin_m, state=state)
 
+    def _people_signal(self, checkpoint: Checkpoint | None) -> PeopleSignal | None:
+        """The people reading of the segmenter's still-view rescue: the entity stage's person boxes (None when
+        either is off)."""
+        seg = self.ing.profile.segmenter
+        if self.entities is None or seg.still_spread is None:
+            return None
+        state = self.ing.store.state(self._people_state_key) if checkpoint is not None and checkpoint.state else None
+        return PeopleSignal(seg.entity_window_s, 1.0 / self.ing.profile.entities.fps, state)
+
     def _on_detections(self, when: float, detections: list) -> None:
-        """An analysed frame's detections, to the side channels that read them (entities, entries)."""
+        """An analysed frame's detections, to the side channels that read them (entities, entries, people)."""
+        if self.people_signal is not None:
+            self.people_signal.add(when, detections)
         if self.entity_signal is not None:
             self.entity_signal.add(when, detections)
         if self.entries_signal is not None:
@@ -276,13 +289,17 @@ class _StreamRun:
         return f"{ENTRIES_STATE_KEY}:{self.report.stream}"
 
     @property
+    def _people_state_key(self) -> str:
+        return f"{PEOPLE_STATE_KEY}:{self.report.stream}"
+
+    @property
     def _screen_state_key(self) -> str:
         return f"{SCREEN_STATE_KEY}:{self.report.stream}"
 
     def _signals(self) -> list:
         """The side channels' sources that observations wait for (speech, entities, pose, screen, entries)."""
-        return [s for s in (self.signal, self.entity_signal, self.pose_signal, self.screen_signal, self.entries_signal)
-                if s is not None]
+        return [s for s in (self.signal, self.entity_signal, self.pose_signal, self.screen_signal, self.entries_signal,
+                            self.people_signal) if s is not None]
 
     def run(self, source: Source, control: IngestControl | None = None) -> None:
         """Read, encode and commit the whole source in this process (the inline runtime).
@@ -371,6 +388,8 @@ class _StreamRun:
             old = self.entries_signal
             self.entries_signal = RoomEntrySignal(old.track, old.areas, old.camera, old.window_s, old.counts.frame_s,
                                                   old.margin_m, old.labels, against_most=old.counts.against_most)
+        if self.people_signal is not None:
+            self.people_signal = PeopleSignal(self.people_signal.window_s, self.people_signal.counts.frame_s)
         if self.screen_signal is not None:
             self.screen_signal = ScreenSignal(self.screen_signal.reader, self.screen_signal.same_frame,
                                               self.screen_signal.interval_s)
@@ -598,6 +617,8 @@ class _StreamRun:
                 state[self._entity_state_key] = self.entity_signal.state(seg.end)
             if self.entries_signal is not None:
                 state[self._entries_state_key] = self.entries_signal.state(seg.end)
+            if self.people_signal is not None:
+                state[self._people_state_key] = self.people_signal.state(seg.end)
             if self.screen_signal is not None:
                 state[self._screen_state_key] = self.screen_signal.state(seg.end)
             self.ing.store.add_event(event, checkpoint, state or None)

@@ -16,7 +16,8 @@ resumed ingest starts from it, so it reads exactly what the uninterrupted one re
 
 The entries channel (:class:`RoomEntrySignal`) reads the same detections as a change of room relation:
 people coming to the threshold of the map area the camera is in, their boxes placed from the stored pose
-log; the pose channel (:class:`PoseSignal`) reads the pose log itself.
+log; the pose channel (:class:`PoseSignal`) reads the pose log itself. :class:`PeopleSignal` reads how many
+people were in view just before each instant: the condition of the segmenter's still-view rescue.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from memory.segmenter import CROSSING_READING, TURN_READING
+from memory.segmenter import CROSSING_READING, PEOPLE_READING, TURN_READING
 from perception.geometry import place_box
 
 logger = logging.getLogger(__name__)
@@ -72,12 +73,28 @@ class EntitySignal:
         return self._seen_until >= when + self.window_s - _SLACK or \
             latest - when > self.window_s + 2 * self.frame_s
 
-    def read(self, when: float) -> dict[str, float]:
-        """The reading at ``when`` ({"entities": value}; NaN without analysed frames on both sides)."""
-        before = [c for t, c in self._frames if when - self.window_s - _SLACK <= t < when - _SLACK]
-        after = [c for t, c in self._frames if when - _SLACK <= t < when + self.window_s - _SLACK]
+    def seen_through(self, when: float) -> bool:
+        """Whether the analysed frames up to ``when`` are in."""
+        return self._seen_until >= when - _SLACK
+
+    def mean_before(self, when: float, label: str) -> float:
+        """The mean count of ``label`` over the analysed frames of the ``window_s`` before ``when`` (NaN: none)."""
+        before = self._before(when)
+        self._forget(when)
+        return _mean(before, label) if before else math.nan
+
+    def _before(self, when: float) -> list[Counter]:
+        return [c for t, c in self._frames if when - self.window_s - _SLACK <= t < when - _SLACK]
+
+    def _forget(self, when: float) -> None:
         while self._frames and self._frames[0][0] < when - self.window_s - _KEEP_S:
             self._frames.popleft()
+
+    def read(self, when: float) -> dict[str, float]:
+        """The reading at ``when`` ({"entities": value}; NaN without analysed frames on both sides)."""
+        before = self._before(when)
+        after = [c for t, c in self._frames if when - _SLACK <= t < when + self.window_s - _SLACK]
+        self._forget(when)
         if not before or not after:
             return {ENTITIES_CHANNEL: math.nan}
         labels = set().union(*before, *after)
@@ -102,6 +119,41 @@ class EntitySignal:
             raise ValueError(f"entity channel state is not readable ({len(state)} bytes): {exc}") from exc
         if self._frames:
             self._seen_until = self._frames[-1][0]
+
+
+PEOPLE_STATE_KEY = "segment.people"  # the store state holding the people reading's frames before the last checkpoint
+
+
+class PeopleSignal:
+    """The ``people`` reading at t: the mean number of person boxes in the analysed frames of the ``window_s``
+    seconds before t (NaN without such frames). Not a fused channel: the segmenter's still-view rescue
+    (``still_spread``) keeps a cut where a still view with someone in it starts to change. It reads only frames
+    before its instant, so an observation waits at most for its own frame's detections; resume as for
+    ``EntitySignal`` (:meth:`state` keeps the frames before a boundary)."""
+
+    def __init__(self, window_s: float, frame_s: float, state: bytes | None = None,
+                 labels: Sequence[str] = ("person",)):
+        self.labels = frozenset(labels)
+        self.counts = EntitySignal(window_s, frame_s, state, labels=tuple(self.labels))
+
+    @property
+    def window_s(self) -> float:
+        return self.counts.window_s
+
+    def add(self, time: float, detections: Sequence) -> None:
+        """One analysed frame and what was detected in it (people: a ``label`` or ``kind`` in ``labels``)."""
+        self.counts.add(time, [_Token(PEOPLE_READING)] * sum(
+            str(getattr(d, "label", None) or getattr(d, "kind", "")) in self.labels for d in detections))
+
+    def ready(self, when: float, latest: float) -> bool:
+        return self.counts.seen_through(when) or latest - when > 2 * self.counts.frame_s
+
+    def read(self, when: float) -> dict[str, float]:
+        """{"people": mean person boxes a frame over the ``window_s`` before ``when``} (NaN: no frames there)."""
+        return {PEOPLE_READING: self.counts.mean_before(when, PEOPLE_READING)}
+
+    def state(self, before: float) -> bytes:
+        return self.counts.state(before)
 
 
 def _mean(frames: list[Counter], label: str) -> float:

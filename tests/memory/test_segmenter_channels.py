@@ -129,6 +129,22 @@ def test_the_turn_gate_keeps_anchored_cuts_and_silences_people_arriving_while_tu
     assert len(cuts) == len(kept) and all(abs(c - t) <= 1.0 for c, t in zip(cuts, kept)), cuts
 
 
+@pytest.mark.parametrize("seed,turning", [(1, (29.5, 31.0)), (2, (29.0, 30.5)), (4, (30.0, 32.0))])
+def test_refinement_does_not_move_a_cut_into_a_turn(seed: int, turning: tuple[float, float]) -> None:
+    """A gradual change (28-32 s) whose proposal lies outside the turn: the split it is moved to does not either."""
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, 60.0, 1.0 / RATE)
+    a, b = rng.standard_normal(32), rng.standard_normal(32)
+    w = np.clip((times - 28.0) / 4.0, 0.0, 1.0)[:, None]
+    vectors = ((1 - w) * a + w * b + 0.05 * rng.standard_normal((len(times), 32))).astype(np.float32)
+    signals = [{"turn": 60.0 if turning[0] <= t <= turning[1] else 0.0} for t in times]
+    plain = [s.start for s in run_signals(SurpriseSegmenter(SegmenterConfig()), times, vectors, signals)[1:]]
+    assert any(28.0 <= c <= 32.0 for c in plain), plain
+    gated = [s.start for s in run_signals(SurpriseSegmenter(SegmenterConfig(turn_gate=20.0)), times, vectors,
+                                          signals)[1:]]
+    assert any(27.0 <= c <= 33.0 for c in gated) and not any(turning[0] <= c <= turning[1] for c in gated), gated
+
+
 def test_resume_with_the_turn_gate_reproduces_the_rest() -> None:
     times, vectors = scene_stream(7, changes=(20.0, 40.0, 60.0, 80.0, 100.0))
     signals = turning_near(times, 60.0)
@@ -184,3 +200,67 @@ def test_the_crossing_gate_is_inert_without_the_pose_channel() -> None:
 def test_a_bad_entry_margin_is_a_clear_error(margin) -> None:
     with pytest.raises(ValueError, match="entry_margin_m"):
         SegmenterConfig(entry_margin_m=margin)
+
+
+# -- still-view rescue: someone in a still view starts to do something ---------------------------------
+
+def onset_stream(seed: int, onset: float = 30.0, still_noise: float = 0.003, seconds: float = 60.0, dim: int = 32):
+    """A still view (one picture, a little noise) until ``onset``, then a picture that keeps changing, each view
+    unlike the last and further from the still one (a person starts to walk off, the camera turns after them):
+    no block after the onset, so no split there is modular."""
+    rng = np.random.default_rng(seed)
+    times = np.arange(0.0, seconds, 1.0 / RATE)
+    centre = rng.standard_normal(dim)
+    centre /= np.linalg.norm(centre)
+    vectors = centre + still_noise * rng.standard_normal((len(times), dim))
+    after = times >= onset
+    growth = np.minimum(0.3 * (times[after] - onset + 0.5), 1.5)[:, None]
+    vectors[after] += growth * rng.standard_normal((int(after.sum()), dim)) / np.sqrt(dim)
+    return times, vectors.astype(np.float32)
+
+
+def cut_times(config: SegmenterConfig, times, vectors, people: float) -> list[float]:
+    signals = [{"people": people} for _ in times]
+    return [round(s.start, 1) for s in run_signals(SurpriseSegmenter(config), times, vectors, signals)[1:]]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_still_view_rescue_cuts_where_a_still_view_with_someone_in_it_starts_to_change(seed: int) -> None:
+    times, vectors = onset_stream(seed)
+    plain = cut_times(SegmenterConfig(), times, vectors, 1.0)
+    assert 30.0 not in plain  # the modularity check rejects the onset: nothing after it is a block
+    rescued = cut_times(SegmenterConfig(still_spread=0.01), times, vectors, 1.0)
+    assert rescued == sorted(plain + [30.0]), (plain, rescued)
+    # nobody in view (0) or no person detector (NaN): a still view that changes may be the camera starting to move
+    assert cut_times(SegmenterConfig(still_spread=0.01), times, vectors, 0.0) == plain
+    assert cut_times(SegmenterConfig(still_spread=0.01), times, vectors, float("nan")) == plain
+
+
+def test_the_still_view_rescue_needs_a_still_view() -> None:
+    times, vectors = onset_stream(3, still_noise=0.04)  # a view that moves a little all along (spread ~0.02)
+    plain = cut_times(SegmenterConfig(), times, vectors, 1.0)
+    # the spread gate alone (any departure counts): a view that was never still is never "a still view ending"
+    assert cut_times(SegmenterConfig(still_spread=0.01, still_ratio=1.0), times, vectors, 1.0) == plain
+    loose = cut_times(SegmenterConfig(still_spread=0.1, still_ratio=1.0), times, vectors, 1.0)
+    assert len(loose) > len(plain) + 3  # without it, its noise would be rescued all along
+
+
+def test_resume_with_the_still_view_rescue_reproduces_the_rest() -> None:
+    times, vectors = onset_stream(4)
+    config = SegmenterConfig(still_spread=0.01)
+    signals = [{"people": 1.0} for _ in times]
+    full = run_signals(SurpriseSegmenter(config), times, vectors, signals)
+    assert any(abs(s.start - 30.0) < 0.01 for s in full)
+    for cut in full[:-1]:
+        start = cut.end_index
+        rest = run_signals(SurpriseSegmenter.from_state(config, cut.state), times[start:], vectors[start:],
+                           signals[start:])
+        assert [(s.start_index, s.end_index) for s in rest] == \
+               [(s.start_index, s.end_index) for s in full[full.index(cut) + 1:]]
+
+
+@pytest.mark.parametrize("field,value", [("still_spread", 0.0), ("still_spread", 2.0), ("still_spread", "low"),
+                                         ("still_ratio", 0.5), ("still_ratio", float("inf"))])
+def test_bad_still_view_settings_are_clear_errors(field: str, value) -> None:
+    with pytest.raises(ValueError, match=field):
+        SegmenterConfig(**{field: value})

@@ -14,7 +14,7 @@ import mnemo
 from memory.perceived import Area
 from memory.poses import PoseTrack
 from mnemo.config import load_profile
-from mnemo.segment_channels import EntitySignal, PoseSignal, RoomEntrySignal
+from mnemo.segment_channels import EntitySignal, PeopleSignal, PoseSignal, RoomEntrySignal
 from perception.geometry import LevelCamera, project
 
 FPS = 2.0  # analysed frames per second
@@ -126,6 +126,33 @@ def test_against_the_most_seen_before_a_missed_detection_found_again_is_not_an_a
     assert plain.read(14.5)["entities"] == pytest.approx(0.25)  # the mean before dipped with the miss
     assert most.read(14.5)["entities"] == 0.0 and most.read(15.0)["entities"] == 0.0
     assert most.read(10.0)["entities"] == pytest.approx(1.0)  # a person coming into view still reads 1
+
+
+# -- people: how many people were in view just before (the still-view rescue's condition) ---------------
+
+def test_people_reads_the_mean_person_count_of_the_frames_before_it() -> None:
+    signal = PeopleSignal(window_s=2.0, frame_s=1.0 / FPS)
+    assert math.isnan(signal.read(5.0)["people"])  # nothing analysed: no reading
+    for t, detections in _frames(10.0, missing=(14.0,)):
+        signal.add(t, detections + ([SimpleNamespace(label=None, kind="person")] if t >= 16.0 else []))
+    assert signal.read(10.0)["people"] == 0.0  # a cup alone before: nobody in view (the person comes at 10 s)
+    assert signal.read(12.0)["people"] == pytest.approx(1.0)
+    assert signal.read(15.0)["people"] == pytest.approx(0.75)  # missed in one frame of four
+    assert signal.read(19.0)["people"] == pytest.approx(2.0)  # a second person (a detector's kind, no label)
+    assert signal.ready(19.5, latest=19.5) and not signal.ready(20.5, latest=20.5)  # its own frame is waited for
+    assert signal.ready(20.5, latest=20.5 + 2 * 0.5 + 0.1)  # ... but not a frame that never comes
+
+
+def test_people_resumes_from_the_state_before_a_boundary() -> None:
+    frames = _frames(10.0, seconds=30.0, missing=(12.0, 13.5))
+    whole = PeopleSignal(2.0, 1.0 / FPS)
+    for t, detections in frames:
+        whole.add(t, detections)
+    expected = [whole.read(float(t))["people"] for t in np.arange(11.0, 28.0, 0.5)]
+    resumed = PeopleSignal(2.0, 1.0 / FPS, whole.state(before=11.0))
+    for t, detections in frames:
+        resumed.add(t, detections)  # frames before the state's end are ignored, as a resumed reader skips them
+    assert [resumed.read(float(t))["people"] for t in np.arange(11.0, 28.0, 0.5)] == expected
 
 
 # -- entries: people coming to the camera's room, from person boxes placed on the map ----------------------
@@ -302,6 +329,37 @@ def test_the_entries_channel_cuts_a_still_picture_where_a_detected_person_comes_
             memory.ingest(path)
             starts = [e.start for e in memory.events()[1:]]
         assert len(starts) == len(expected) and all(lo <= s <= hi for s, (lo, hi) in zip(starts, expected)), starts
+
+
+def test_the_people_reading_reaches_the_segmenter_from_the_entity_stage(tmp_path) -> None:
+    """A detector that sees a person from 10 s on: with the still-view rescue on (lite), the segmenter gets the
+    people reading with each observation."""
+    from mnemo.entities import EntitiesConfig
+    from mnemo.pipeline import Ingestor
+    from perception.detection import Detection, Detector, register_detector
+
+    @register_detector("test-person-from-10s")
+    class Arrives(Detector):
+        kind = "person"
+
+        def __init__(self, **options) -> None:
+            pass
+
+        def detect(self, frames, times):
+            return [[Detection(float(t), (10.0, 5.0, 30.0, 40.0), 0.9, "person", "person")] if t >= 10.0 else []
+                    for t in times]
+
+    base = load_profile("lite")
+    assert base.segmenter.still_spread is not None
+    profile = dataclasses.replace(base, entities=EntitiesConfig(detectors=("test-person-from-10s",), fps=2.0))
+    readings: dict[float, float] = {}
+    with mnemo.open(tmp_path / "m", profile=profile, create=True) as memory:
+        ingestor = Ingestor(memory.store, memory.encoders)
+        ingestor.on_observation = lambda t, v, signals: readings.__setitem__(t, signals.get("people"))
+        ingestor.ingest(str(_still_video(tmp_path / "still.mp4")))
+    assert len(readings) >= 40
+    assert all(r == 0.0 for t, r in readings.items() if 2.5 <= t <= 10.0), readings
+    assert all(r == pytest.approx(1.0) for t, r in readings.items() if t >= 12.5), readings
 
 
 def _still_video(path: Path) -> Path:
