@@ -29,7 +29,6 @@ SPOKEN_MATCH = 0.7  # similarity of each word of a name to the heard word it sta
 ROOM_EDGE = 1.0  # metres outside a room within which a piece of furniture named by that room may stand
 ELIMINATION_SECONDS = 10  # seconds in view (50 sightings at the 5 Hz it was set at) from which the only person
 # nobody named is the one a name never heard names
-VISIT_NEAR = 5.0  # seconds: a visit this near an opening read is that opening, not another
 WORLDS = 4  # worlds cut at questions' times kept (least recently used dropped): questions at one time share one
 
 
@@ -339,17 +338,13 @@ class AnswererBase:
         """Openings of a piece of furniture seen before ``now``: from the open/closed states perception
         read on it when it read any (planners/opens.py; one that came into view already open counts:
         it came into view as it was opened, or nearly) or read off a thing taken out of it (planners/world_acts.py),
-        with the visits (someone lingering at it) made while it was out of view, when its state could not be
-        read; else visits."""
+        else visits (someone lingering at it)."""
         named = self._pieces_named(furniture)
         pieces = [f for f in self.world.furniture if self.world.furniture_name(f) in named]
         opens = self._actions("open", now, lambda a: a.target in named)
-        if not any(f.opens is not None for f in pieces):
-            return opens or self._visits(furniture, now)
-        unread = [v for v in self._visits(furniture, now)
-                  if not any(_in_view(f, v.time, v.end) for f in pieces if self.world.furniture_name(f) == v.target)
-                  and not any(o.time - VISIT_NEAR <= v.time <= o.end + VISIT_NEAR for o in opens)]
-        return sorted(opens + unread, key=lambda a: a.time)
+        if opens or any(f.opens is not None for f in pieces):
+            return opens
+        return self._visits(furniture, now)
 
     def _lexicon(self) -> Lexicon:
         """The house's words: things' colours and labels, furniture, rooms and voices, built once."""
@@ -358,12 +353,6 @@ class AnswererBase:
             self._house_words = Lexicon(list(w.things) + [h[3] for h in w.heard if h[3]], heard=[h[2] for h in w.heard],
                                         rooms=[a.name for a in w.areas], furniture=[f.name for f in w.furniture])
         return self._house_words
-
-
-def _in_view(thing, start: float, end: float) -> bool:
-    """Whether the thing was seen from ``start`` to ``end`` (a second either side): its state could be read."""
-    times = np.asarray(thing.times, float)
-    return bool(np.any((times >= start - 1.0) & (times <= end + 1.0)))
 
 
 def _seconds_seen(times) -> int:

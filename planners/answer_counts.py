@@ -67,8 +67,8 @@ class CountAnswers(AnswererBase):
     # ---------------------------------------------------------------------------- how long
     def _open_duration(self, now, furniture):
         opens = self._opens(furniture, now)
-        if any(a.kind == "open" for a in opens):  # states read: the last opening whose closing was seen
-            whole = [a for a in opens if a.kind == "open" and a.closed_seen and a.end < now]
+        if opens and opens[0].kind == "open":  # states read: the last opening whose closing was seen
+            whole = [a for a in opens if a.closed_seen and a.end < now]
             if not whole:
                 return None, "unknown", [], f"never saw the {furniture} both opened and closed"
             a = whole[-1]
