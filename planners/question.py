@@ -429,11 +429,10 @@ def _placed(text: str, slots: Sequence[Slot], deeds: list[tuple[int, Deed]]) -> 
             if gap >= 0 and not any(0 <= a - end < gap for a, _ in deeds if a != at) and (best is None or gap < best[0]):
                 best = (gap, k, relation)
     if best is None:  # "A; did B after that?": the deed the back-referring word follows is placed against A
-        backs = [(start, relation) for start, _, relation, back in found if back and deeds[1][0] < start]
+        backs = [relation for start, _, relation, back in found if back and deeds[1][0] < start]
         if not backs:
             return None
-        start, relation = backs[0]
-        best = (0, 0, relation)  # the deed said first is the one referred back to
+        best = (0, 0, backs[0])  # the deed said first is the one referred back to
     _, ref, relation = best
     subject = deeds[1 - ref][1]
     reference = deeds[ref][1]
