@@ -137,7 +137,8 @@ class AnswererBase:
             "count_pick": lambda: (first("T", "N"),), "count_speak": lambda: (people[0],),
             "open_duration": lambda: (first("F", "N"),), "agent_stay": lambda: (first("R", "N"), clocks[0]),
             "person_stay": lambda: (people[0], first("R", "N"), clocks[0]),
-            "order": lambda: (q.deeds[0], q.deeds[1], q.relation), "between": lambda: (),
+            "order": lambda: (q.deeds[0], q.deeds[1], q.relation),
+            "order_choice": lambda: (q.deeds[0], q.deeds[1], q.which or "first"), "between": lambda: (),
             "near": lambda: (q.of("X")[0], q.of("Y")[0]),
         }
         return args[q.intent]()

@@ -1,6 +1,6 @@
 """The built-in answerer's rules for counts, durations, order and listings: how many times something was
-seen, how long something lasted, whether one deed came before another, what happened in a time window
-or near a place."""
+seen, how long something lasted, whether one deed came before another (which of two came first), what
+happened in a time window or near a place."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ class CountAnswers(AnswererBase):
     RULES: list[tuple[str, str]] = [  # (intent of planners/exemplars.py, the method answering it)
         ("count_open", "_count_open"), ("count_enter", "_count_enter"), ("count_pick", "_count_pick"),
         ("count_speak", "_count_speak"), ("open_duration", "_open_duration"), ("agent_stay", "_agent_stay"),
-        ("person_stay", "_person_stay"), ("order", "_order"), ("between", "_between"), ("near", "_near"),
+        ("person_stay", "_person_stay"), ("order", "_order"), ("order_choice", "_order_choice"), ("between", "_between"),
+        ("near", "_near"),
     ]
 
     # ---------------------------------------------------------------------------- how many
@@ -186,6 +187,15 @@ class CountAnswers(AnswererBase):
         self._chance = max(p, 1.0 - p)
         note = f"{told}: the first came {'before' if earlier else 'after'} with a chance of {max(p, 1.0 - p):.2f}"
         return (earlier if relation == "before" else not earlier), "yes_no", evidence, note if told else ""
+
+    def _order_choice(self, now, one: Deed, other: Deed, which: str = "first"):
+        """Which of two deeds came first (last), as said in the question: the likelier by ``_order``'s
+        reading of when each was done, its chance the answer's confidence; unknown when neither is likelier."""
+        earlier, kind, evidence, note = self._order(now, one, other, "before")
+        if earlier is None:
+            return None, "unknown", evidence, note
+        first, last = (one, other) if earlier else (other, one)
+        return (first if which == "first" else last).text, "text", evidence, note
 
     def _described(self, deed: Deed, now: float) -> list[Action]:
         """The actions a deed of an order question may be, of its kind, on its thing (at its piece of

@@ -9,8 +9,9 @@ nearest exemplar's (planners/exemplars.py) among those that ask the same (by Eng
 past a polite frame: ``asked``) and hold the same names (a quote's addressee left out), compared once the
 question's names are put in placeholders: by the profile's text embedder when there is one, else by word
 overlap.
-Order questions ("did A before B?") are read as two deeds, each a verb with its doer and objects, and the
-relation word between them. What it cannot parse is None: the caller falls back to retrieval.
+Order questions ("did A before B?", "A; did B after that?") are read as two deeds, each a verb with its doer
+and objects, and the relation word between them; a choice ("which came first, A or B?") as the two deeds either
+side of "or" and the order word asked for. What it cannot parse is None: the caller falls back to retrieval.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ PLACEHOLDERS = {"T": "the object", "F": "the cupboard", "R": "the room", "P": "S
                 "Q": '"something"'}
 RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
              ("after", ("after", "later than", "following", "since", "once")))
+BACK_WORDS = r"that|this"  # after a relation word, the deed said before it ("did Bob come in after that?")
+BACK_ADVERBS = (("before", ("beforehand", "previously")),  # relation words that refer back to a deed said before
+                ("after", ("afterwards", "afterward", "later", "subsequently")))
+CHOICE_WORDS = (("first", ("first", "earlier", "earliest", "sooner", "before the other")),  # a choice of two deeds
+                ("last", ("last", "later", "latest", "second", "after the other", "more recently", "most recently",
+                          "more recent")))
 INTENT_DEEDS = {  # the deed of DEED_VERBS an intent asks about, where it asks about one
     "when_enter": "enter", "count_enter": "enter", "when_open": "open", "count_open": "open",
     "who_opened": "open", "open_duration": "open", "when_put": "put", "who_put": "put", "count_pick": "pick",
@@ -63,12 +70,13 @@ class Deed:
 class Query:
     """What a question asks, about what, when, under which constraints."""
 
-    intent: str  # an intent of planners/exemplars.py, or "order"
-    asks: str  # place, time, person, count, duration, quote, yes_no, listing
+    intent: str  # an intent of planners/exemplars.py, "order" or "order_choice"
+    asks: str  # place, time, person, count, duration, quote, yes_no, listing, choice (of two deeds)
     slots: tuple[Slot, ...]  # the names it holds, in the order said
-    which: str | None = None  # "first" or "last"
+    which: str | None = None  # "first" or "last" (a choice: which of its two deeds is asked for)
     relation: str | None = None  # "before" or "after" (order questions)
-    deeds: tuple[Deed, ...] = ()  # order questions: (the deed asked about, the one it is placed against)
+    deeds: tuple[Deed, ...] = ()  # order questions: (the deed asked about, the one it is placed against); a
+    # choice: its two deeds as said
     score: float = 0.0  # similarity to the nearest exemplar
     how: str = ""  # "embedding" or "overlap": how the intent was found
     alternatives: tuple[str, ...] = field(default=(), compare=False)  # the next nearest intents
@@ -375,51 +383,156 @@ def _listing(text: str, slots: Sequence[Slot]) -> Query | None:
 
 def _order(text: str, slots: Sequence[Slot], asks: str | None) -> Query | None:
     """Two deeds and a relation word between them ("did A before B?", "was it after B that A?"): the deed
-    the relation word goes with is the one the other is placed against."""
+    the relation word goes with is the one the other is placed against; a relation word referring back
+    ("A; did B after that?", "... B afterwards?") places the deed it follows against the one said before. Else
+    a choice between two deeds ("which came first, A or B?")."""
     if asks not in (None, "yes_no"):
         return None
+    choice = _choice(text, slots)
+    if choice is not None:
+        return choice
     deeds = _deeds(text, slots)
-    if len(deeds) != 2:
-        return None
+    return _placed(text, slots, deeds) if len(deeds) == 2 else None
+
+
+def _relation_words(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, relation, whether it refers back) of each relation word, the longest at a place: "after
+    that", "later than this" and adverbs ("afterwards", "beforehand") refer back to a deed said before."""
     low = text.lower()
     found = []
     for relation, words in RELATIONS:
         for w in words:
             for m in re.finditer(rf"\b{w}\b", low):
-                found.append((m.start(), m.end(), relation))
-    if not found:
-        return None
-    # the relation word nearest in front of a deed introduces it: that deed is the reference
+                back = re.match(rf"\s+(?:{BACK_WORDS})\b", low[m.end():]) is not None
+                found.append((m.start(), m.end(), relation, back))
+    for relation, words in BACK_ADVERBS:
+        for w in words:
+            for m in re.finditer(rf"\b{w}\b(?!\s+(?:than|to|on)\b)", low):
+                found.append((m.start(), m.end(), relation, True))
+    found.sort(key=lambda f: (f[0], -f[1]))
+    kept: list[tuple[int, int, str, bool]] = []
+    for f in found:
+        if not kept or f[0] >= kept[-1][1]:
+            kept.append(f)
+    return kept
+
+
+def _placed(text: str, slots: Sequence[Slot], deeds: list[tuple[int, Deed]]) -> Query | None:
+    """The order query of two deeds and the relation word that places one against the other."""
     best = None
-    for start, end, relation in found:
+    found = _relation_words(text)
+    for start, end, relation, back in found:
+        if back:
+            continue
         for k, (at, _) in enumerate(deeds):
             gap = at - end
             if gap >= 0 and not any(0 <= a - end < gap for a, _ in deeds if a != at) and (best is None or gap < best[0]):
                 best = (gap, k, relation)
-    if best is None:
-        return None
+    if best is None:  # "A; did B after that?": the deed the back-referring word follows is placed against A
+        backs = [relation for start, _, relation, back in found if back and deeds[1][0] < start]
+        if not backs:
+            return None
+        best = (0, 0, backs[0])  # the deed said first is the one referred back to
     _, ref, relation = best
     subject = deeds[1 - ref][1]
     reference = deeds[ref][1]
     return Query("order", "yes_no", tuple(slots), None, relation, (subject, reference), 1.0, "deeds")
 
 
-def _deeds(text: str, slots: Sequence[Slot]) -> list[tuple[int, Deed]]:
-    """(where the clause begins, the deed) for each deed verb in the question, with the person named just
-    before it (its doer) and the names after it up to the next deed."""
+def _choice(text: str, slots: Sequence[Slot]) -> Query | None:
+    """"Which came first, Alice opening the fridge or Bob walking into the kitchen?", "Did the red mug get
+    picked up or the fridge get opened first?": two deeds either side of "or", and an order word outside both
+    saying which is asked for (the first or the last). A deed needs no doer here: "the fridge being opened"."""
     low = text.lower()
+    for m in re.finditer(r"\bor\b", low):
+        left = _clause_deed(text, slots, 0, m.start(), last=True)
+        right = _clause_deed(text, slots, m.end(), len(text), last=False)
+        if left is not None and right is None:
+            right = _same_deed_on(text, slots, m.end(), len(text), left[2])
+        if left is None or right is None:
+            continue
+        named = [(x.start, x.end) for x in slots] + [(a, b) for a, b, _ in _verbs(text, slots)]
+        outside = "".join(" " if any(a <= i < b for a, b in named) else c for i, c in enumerate(low))
+        which = _which_of_two(outside)
+        if which is None:
+            continue
+        # "which did Alice do first": both deeds hers
+        shared = [s for s in slots if s.kind == "P" and re.search(r"\b(?:did|does|has)\s+$", low[:s.start])
+                  and re.match(r"\s+do(?:ne)?\b", low[s.end:])]
+        deeds = [d if d.actor or not shared else Deed(d.kind, shared[0].text, d.objects, d.text)
+                 for d in (left[2], right[2])]
+        return Query("order_choice", "choice", tuple(slots), which, None, tuple(deeds), 1.0, "deeds")
+    return None
+
+
+def _which_of_two(text: str) -> str | None:
+    """"first" or "last": which of two deeds a choice asks for, by its order word ("came first", "happened
+    later", "was more recent")."""
+    for which, words in CHOICE_WORDS:
+        if any(re.search(rf"\b{w}\b", text) for w in words):
+            return which
+    return None
+
+
+def _clause_deed(text: str, slots: Sequence[Slot], lo: int, hi: int, last: bool) -> tuple[int, int, Deed] | None:
+    """(start, end, deed) of the deed verb nearest the "or" in text[lo:hi] (the last before it, the first
+    after it), with the names in that stretch as its doer (a person before the verb or after "by") and objects."""
+    verbs = _verbs(text, slots, lo, hi)
+    if not verbs:
+        return None
+    v_start, v_end, kind = verbs[-1] if last else verbs[0]
+    a = max([lo] + [e for _, e, _ in verbs if e <= v_start]) if last else lo
+    b = hi if last else min([hi] + [s for s, _, _ in verbs if s > v_start])
+    inside = [s for s in slots if a <= s.start and s.end <= b]
+    objects = tuple(s for s in inside if s.kind in ("T", "F", "R", "N"))
+    if not objects:
+        return None
+    doers = [s for s in inside if s.kind == "P" and (s.end <= v_start or re.search(r"\bby\s+$", text[:s.start]))]
+    start = min([v_start] + [s.start for s in objects])
+    end = max([v_end] + [s.end for s in inside])
+    said = text[start:end]
+    if doers and doers[0].start < start:  # "Alice opening the fridge", "Alice do first, open the fridge"
+        said = f"{doers[0].text} {said}"
+    return min([start] + [s.start for s in doers]), end, Deed(kind, doers[0].text if doers else None, objects, said)
+
+
+def _same_deed_on(text: str, slots: Sequence[Slot], lo: int, hi: int, deed: Deed) -> tuple[int, int, Deed] | None:
+    """"Did Alice open the fridge or the cabinet first?": the other side of "or" names only what the deed was
+    done to; it is the same deed (verb and doer) on that, the deed's other names kept where it names none of
+    their kind."""
+    inside = [s for s in slots if lo <= s.start and s.end <= hi]
+    if not inside or any(s.kind not in ("T", "F", "R", "N") for s in inside):
+        return None
+    kinds = {s.kind for s in inside}
+    objects = tuple(inside) + tuple(s for s in deed.objects if s.kind not in kinds and "N" not in kinds)
+    start, end = inside[0].start, inside[-1].end
+    return start, end, Deed(deed.kind, deed.actor, objects, text[start:end])
+
+
+def _verbs(text: str, slots: Sequence[Slot], lo: int = 0, hi: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of the deed verbs in text[lo:hi] outside names, the longest at a place ("picked up"
+    over "picked")."""
+    low = text.lower()
+    hi = len(text) if hi is None else hi
     verbs = []
     for kind, phrases in DEED_VERBS.items():
         for p in phrases:
             for m in re.finditer(rf"\b{re.escape(p)}\b", low):
-                if not any(s.start <= m.start() < s.end for s in slots):
+                if lo <= m.start() and m.end() <= hi and not any(s.start <= m.start() < s.end for s in slots):
                     verbs.append((m.start(), m.end(), kind))
-    verbs.sort()
-    kept = []
-    for v in verbs:  # the longest verb phrase at a place ("picked up" over "picked")
+    verbs.sort(key=lambda v: (v[0], -v[1]))
+    kept: list[tuple[int, int, str]] = []
+    for v in verbs:
         if kept and v[0] < kept[-1][1]:
             continue
         kept.append(v)
+    return kept
+
+
+def _deeds(text: str, slots: Sequence[Slot]) -> list[tuple[int, Deed]]:
+    """(where the clause begins, the deed) for each deed verb in the question, with the person named just
+    before it (its doer) and the names after it up to the next deed."""
+    kept = _verbs(text, slots)
     # a deed's doer is a person named right before its verb
     out = []
     for k, (start, end, kind) in enumerate(kept):
@@ -431,5 +544,5 @@ def _deeds(text: str, slots: Sequence[Slot]) -> list[tuple[int, Deed]]:
         if not objects:
             continue
         doer = doers[-1]
-        out.append((doer.start, Deed(kind, doer.text, objects, text[doer.start:limit])))
+        out.append((doer.start, Deed(kind, doer.text, objects, text[doer.start:objects[-1].end])))
     return out

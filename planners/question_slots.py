@@ -1,6 +1,7 @@
 """The names a question holds, found with the memory's own words (planners/question.py reads the rest).
 
-Known rooms, furniture, things and people first (longest first, a slip allowed in a person's name), then
+A quote and clock times first (in digits, or in words: "half past two" is "2:30"), known rooms, furniture, things
+and people next (longest first, a slip allowed in a person's name), then
 things named by colour or by a label the memory knows, capitalised names the memory never heard, and noun
 phrases after an article that the memory has no name for, kept as said (``N``).
 """
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from planners.time_phrases import spoken_clocks
 
 NAME_MATCH = 0.8  # difflib ratio from which a word is read as a known person's name
 COLOURS = frozenset(  # colour words of English (a thing named by colour and label: "the teal wallet")
@@ -19,16 +21,20 @@ COLOURS = frozenset(  # colour words of English (a thing named by colour and lab
     "silver gold golden maroon olive turquoise cream lime".split())
 # verbs of the deeds a question may name, by the world's action kinds (English, any phrasing)
 DEED_VERBS: dict[str, tuple[str, ...]] = {
-    "put": ("put down", "set down", "put", "placed", "place", "set", "laid", "lay", "left", "leave", "dropped",
-            "drop", "stored", "store", "moved", "move", "stashed", "stash", "tucked", "tuck", "popped", "pop",
-            "stuck", "stick", "parked", "park", "hid", "hide", "hidden", "dumped", "dump"),
-    "pick": ("picked up", "pick up", "took", "take", "taken", "grabbed", "grab", "lifted", "lift", "removed",
-             "remove", "fetched", "fetch", "collected", "collect", "snatched", "snatch", "got hold of"),
-    "open": ("opened up", "open up", "pulled open", "pull open", "swung open", "opened", "open", "unlocked"),
-    "enter": ("walked into", "walk into", "went into", "go into", "came into", "come into", "stepped into",
-              "step into", "got into", "get into", "headed into", "head into", "wandered into", "wander into",
-              "walked in to", "went in to", "came in to", "entered", "enter", "showed up in", "show up in",
-              "arrived in", "arrive in", "made it into"),
+    "put": ("put down", "set down", "putting down", "setting down", "put", "placed", "place", "set", "laid", "lay",
+            "left", "leave", "dropped", "drop", "stored", "store", "moved", "move", "stashed", "stash", "tucked",
+            "tuck", "popped", "pop", "stuck", "stick", "parked", "park", "hid", "hide", "hidden", "dumped", "dump",
+            "putting", "placing", "laying", "leaving", "dropping", "storing", "moving", "stashing", "hiding"),
+    "pick": ("picked up", "pick up", "picking up", "took", "take", "taken", "taking", "grabbed", "grab", "grabbing",
+             "lifted", "lift", "lifting", "removed", "remove", "removing", "fetched", "fetch", "fetching", "collected",
+             "collect", "collecting", "snatched", "snatch", "got hold of"),
+    "open": ("opened up", "open up", "opening up", "pulled open", "pull open", "pulling open", "swung open",
+             "opened", "open", "opening", "unlocked", "unlocking"),
+    "enter": ("walked into", "walk into", "walking into", "went into", "go into", "going into", "came into",
+              "come into", "coming into", "stepped into", "step into", "stepping into", "got into", "get into",
+              "getting into", "headed into", "head into", "heading into", "wandered into", "wander into",
+              "walked in to", "went in to", "came in to", "entered", "enter", "entering", "showed up in",
+              "show up in", "arrived in", "arrive in", "made it into"),
 }
 PAST_VERBS = frozenset("said spoke told asked talked went came took put set left got gave brought saw was had".split())
 _ARTICLE = r"(?:the|a|an|your|my|our|his|her|their|its)"
@@ -66,7 +72,7 @@ class Names:
 @dataclass(frozen=True)
 class Slot:
     kind: str  # "T" thing, "P" person, "R" room, "F" furniture, "C" clock, "Q" quote, "N" a name the memory lacks
-    text: str  # as it stands in the memory (a known name) or in the question
+    text: str  # as it stands in the memory (a known name) or in the question; a clock as a clock reads ("2:30")
     start: int  # character span in the question
     end: int
 
@@ -91,6 +97,8 @@ def find_slots(text: str, names: Names) -> list[Slot]:
         claim("Q", m.group(1).strip(), m.start(), m.end())
     for m in re.finditer(_CLOCK, text):
         claim("C", m.group(0), m.start(), m.end())
+    for start, end, clock in spoken_clocks(text):  # "at half past two": the time as a clock reads, "2:30"
+        claim("C", clock, start, end)
     known = [(n, "R") for n in names.rooms] + [(n, "F") for n in names.furniture] + [(n, "T") for n in names.things]
     _room_furniture(text, names, claim)
     for name, kind in sorted(set(known), key=lambda x: -len(x[0])):

@@ -1,6 +1,7 @@
 """Time phrases in questions turned into media-time windows.
 
-"at 00:03:20" / "at 10:32" (a clock time, with the stream's clock at media time 0 as ``anchor``),
+"at 00:03:20" / "at 10:32" (a clock time, with the stream's clock at media time 0 as ``anchor``), a clock time
+in words ("at half past two", "ten to three", "a quarter past four", "three o'clock", "at two thirty pm", "noon"),
 "2 minutes ago", "this morning", "before lunch", "between 10:00 and 10:05", "the first time",
 "the last time". Times are media seconds; ``now`` is when the question is asked.
 """
@@ -15,6 +16,89 @@ _PARTS = {"this morning": (6 * 3600, 12 * 3600), "before lunch": (0, 12 * 3600),
           "this afternoon": (12 * 3600, 18 * 3600), "this evening": (18 * 3600, 24 * 3600),
           "tonight": (18 * 3600, 24 * 3600), "today": (0, 24 * 3600)}
 _CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?\s*(am|pm)?"
+
+# clock times in words (English): the numbers one to fifty-nine, the hours, the parts of an hour said before one
+_ONES = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+NUMBER_WORDS: dict[str, int] = {w: i + 1 for i, w in enumerate(_ONES)} | {w: i + 10 for i, w in enumerate(_TEENS)}
+for _word, _tens in _TENS.items():
+    NUMBER_WORDS[_word] = _tens
+    for _i, _one in enumerate(_ONES):
+        NUMBER_WORDS[f"{_word}-{_one}"] = NUMBER_WORDS[f"{_word} {_one}"] = _tens + _i + 1
+_NUMBER = "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True))
+_HOUR = rf"(?P<hour>{_NUMBER}|\d{{1,2}}|noon|midday|midnight)(?![:.]?\d)"
+_NOT_A_COUNT = r"(?!\s*(?:-|of\b)|\s+(?:people|persons|times|minutes|hours|seconds|days|things|items|ones)\b)"
+_HALF = r"(?:\s*(?P<half>a\.?m\.?|p\.?m\.?|in the morning|in the afternoon|in the evening|at night)(?![a-z]))?"
+_BEFORE_TIME = r"(?P<lead>\b(?:at|by|around|about|from|until|till|since|before|after|near|towards?)\s+)"
+_SPOKEN = (  # (pattern, how its minutes are read)
+    (rf"\b(?P<part>(?:a\s+)?quarter|half|{_NUMBER}|\d{{1,2}})(?:\s+minutes?)?\s+(?P<way>past|after|to|till)\s+"
+     rf"{_HOUR}{_NOT_A_COUNT}{_HALF}", "part"),  # "half past two", "ten to three", "a quarter after four"
+    (rf"{_BEFORE_TIME}half\s+{_HOUR}{_NOT_A_COUNT}{_HALF}", "half"),  # "at half two": 2:30
+    (rf"\b{_HOUR}\s+o'?\s?clock{_HALF}", "hour"),  # "three o'clock"
+    (rf"{_BEFORE_TIME}{_HOUR}\s+(?P<minute>oh\s+(?:{'|'.join(_ONES)})|{_NUMBER}){_NOT_A_COUNT}{_HALF}",
+     "minute"),  # "at two thirty", "at nine oh five"
+    (rf"\b(?P<noon>noon|midday|midnight)\b", "noon"),
+)
+
+
+def spoken_clocks(text: str) -> list[tuple[int, int, str]]:
+    """Clock times said in words, as (start, end, "h:mm") in the order said: "half past two" -> "2:30",
+    "ten to three" -> "2:50", "a quarter past four pm" -> "16:15", "at two thirty" -> "2:30", "noon" -> "12:00".
+    A time with no morning or afternoon said keeps its hour as said (1 to 12)."""
+    found: list[tuple[int, int, str]] = []
+    low = text.lower()
+    for pattern, how in _SPOKEN:
+        for m in re.finditer(pattern, low):
+            start = m.end("lead") if "lead" in m.groupdict() else m.start()  # the word before a time is no part of it
+            if any(a < m.end() and start < b for a, b, _ in found):
+                continue
+            value = _spoken_value(m, how)
+            if value is not None:
+                found.append((start, m.end(), value))
+    return sorted(found)
+
+
+def _number(word: str) -> int:
+    word = " ".join(word.split())
+    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+def _spoken_value(m: re.Match, how: str) -> str | None:
+    """"h:mm" of a clock time in words; None when it is no time of day ("twenty past fifteen")."""
+    named = m.group("noon") if how == "noon" else m.group("hour")
+    if named in ("noon", "midday", "midnight"):  # a time of day as it stands: no morning or afternoon to add
+        hour, half = (0 if named == "midnight" else 12), None
+    else:
+        hour, half = _number(named), (m.group("half") or "").replace(".", "")
+        if not 1 <= hour <= 12:
+            return None
+        if half in ("pm", "in the afternoon", "in the evening", "at night") and hour < 12:
+            hour += 12
+        elif half in ("am", "in the morning") and hour == 12:
+            hour = 0
+    if how == "part":
+        part = m.group("part").replace("a ", "").strip()
+        minutes = 15 if part == "quarter" else 30 if part == "half" else _number(part)
+        if not 0 < minutes < 60:
+            return None
+        minutes = -minutes if m.group("way") in ("to", "till") else minutes
+    else:
+        minutes = {"half": 30, "hour": 0, "noon": 0}.get(how)
+        minutes = _number(m.group("minute").replace("oh", "")) if minutes is None else minutes
+        if minutes >= 60:
+            return None
+    total = (hour * 60 + minutes) % (24 * 60)
+    if half is not None and not half and how == "part" and total < 60 and hour != 0:
+        total += 12 * 60  # "ten to one" said without a half of the day: 12:50, as the clock face reads
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def with_digits(text: str) -> str:
+    """The text with its clock times in words written as a clock reads ("at half past two" -> "at 2:30")."""
+    for start, end, value in reversed(spoken_clocks(text)):
+        text = text[:start] + value + text[end:]
+    return text
 
 
 @dataclass(frozen=True)
@@ -52,7 +136,7 @@ def _media(text: str, anchor: float | None) -> float:
 
 def parse_time(text: str, now: float, anchor: float | None = None) -> TimeWindow:
     """The time window a question names (all of [0, now] when it names none)."""
-    q = text.lower()
+    q = with_digits(text.lower())
     order = "first" if re.search(r"\bfirst\b", q) else "last" if re.search(r"\blast\b", q) else None
     m = re.search(r"between\s+(" + _CLOCK + r")\s+and\s+(" + _CLOCK + ")", q)
     if m:

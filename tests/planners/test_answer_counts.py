@@ -119,3 +119,27 @@ def test_an_order_read_off_a_deed_never_seen_is_as_sure_as_its_chance(answerer):
     assert answer.value is True and answer.confidence == pytest.approx(129.5 / 190.0, abs=0.02), answer
     assert "not seen" in answer.detail["note"]
     assert not answerer.answer("Did Carol open the wardrobe before Bob opened the sideboard?", 190.0).known
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Which came first, Bob opening the fridge or Alice putting the red mug on the desk?",
+     "Alice putting the red mug on the desk"),
+    ("Which happened more recently: Alice putting the red mug on the desk, or Bob opening the fridge?",
+     "Bob opening the fridge"),
+    ("Did Bob open the fridge or did Alice put the red mug on the desk first?", "Alice put the red mug on the desk"),
+])
+def test_which_of_two_deeds_came_first_is_the_earlier_said_as_asked(answerer, question, expected):
+    """A choice between two deeds is answered with the one asked for (the first or the last), in the words
+    the question used for it: the put was seen at 60 s, Bob at the fridge at 120-130 s."""
+    answer = answerer.answer(question, 150.0)
+    assert answer.kind == "text" and answer.value == expected, answer
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Bob opened the fridge. Had Alice put the red mug on the desk before that?", True),
+    ("Alice put the red mug on the desk; did Bob open the fridge afterwards?", True),
+    ("Bob opened the fridge; did Alice put the red mug on the desk after that?", False),
+])
+def test_a_deed_referred_back_to_by_that_is_the_one_said_before(answerer, question, expected):
+    answer = answerer.answer(question, 150.0)
+    assert answer.kind == "yes_no" and answer.value is expected, answer

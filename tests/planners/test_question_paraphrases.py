@@ -1,6 +1,7 @@
 """The question parser on questions as people put them: an independent set of paraphrases, several per intent of
 planners/exemplars.py, written for this test from ordinary English (requests, reported speech, the time phrase
-first, "could you tell me", "any idea", a name's possessive, an addressee named beside the speaker), never taken
+first, "could you tell me", "any idea", a name's possessive, an addressee named beside the speaker, a clock time in
+words), never taken
 from the simulator's wordings. Each must parse to its intent and the answerer's arguments with the bundled MiniLM
 embedder; with word overlap alone (no embedder) a question may go unparsed (to retrieval) but is never read as
 another intent. A question about a name the memory lacks parses as one about a name it knows: answerable and
@@ -34,6 +35,10 @@ PARAPHRASES: list[tuple[str, str, tuple]] = [
     ("Which room was the red mug in around 10:15?", "where_at", ("red mug", "10:15")),
     ("At 10:02 the white box was in which room?", "where_at", ("white box", "10:02")),
     ("Do you know where the teal wallet was at 10:30?", "where_at", ("teal wallet", "10:30")),
+    # ... a clock time in words: as a clock reads it
+    ("Where was the white box at half past two?", "where_at", ("white box", "2:30")),
+    ("Which room was the teal wallet in at ten to three?", "where_at", ("teal wallet", "2:50")),
+    ("At a quarter past four, where was the red mug?", "where_at", ("red mug", "4:15")),
     # requested: what one person asked another for, where it is now
     ("Alice asked Bob to fetch something; where is it now?", "requested", ("Alice", "Bob")),
     ("Where is the thing Alice wanted Bob to bring her?", "requested", ("Alice", "Bob")),
@@ -169,6 +174,10 @@ PARAPHRASES: list[tuple[str, str, tuple]] = [
     ("After Alice came into the living room at 10:02, how much time did she spend there?", "person_stay",
      ("Alice", "living room", "10:02")),
     ("Once Bob entered the office at 10:15, for how long was he there?", "person_stay", ("Bob", "office", "10:15")),
+    ("Bob walked into the kitchen at twenty past ten; how long was he in there?", "person_stay",
+     ("Bob", "kitchen", "10:20")),
+    ("How long were you in the office after you went in at three o'clock?", "agent_stay", ("office", "3:00")),
+    ("What Alice brought up at five to eleven, where is it now?", "mentioned_where", ("Alice", "10:55")),
 ]
 # the same questions about names the memory lacks (a thing never seen, a room never mapped): parsed alike
 UNKNOWN = {"red mug": "pink mug", "teal wallet": "brown umbrella", "kitchen": "garage", "fridge": "wardrobe"}
@@ -255,12 +264,21 @@ def test_unknown_names_parse_as_known_ones(minilm):
      ("pick", "Alice", ["teal wallet"]), ("enter", "Bob", ["kitchen"])),
     ("Had Bob already taken the white box by the time Alice opened up the office cabinet?", "before",
      ("pick", "Bob", ["white box"]), ("open", "Alice", ["office cabinet"])),
-    ("Alice popped the red mug on the dining table; did Bob walk into the office later than that?", None, None, None),
+    # a relation word referring back ("later than that", "afterwards", "before that") to a deed said before it
+    ("Alice popped the red mug on the dining table; did Bob walk into the office later than that?", "after",
+     ("enter", "Bob", ["office"]), ("put", "Alice", ["red mug", "dining table"])),
+    ("Bob opened the fridge. Did Alice go into the kitchen afterwards?", "after",
+     ("enter", "Alice", ["kitchen"]), ("open", "Bob", ["fridge"])),
+    ("Alice grabbed the teal wallet; had Bob already opened the office cabinet before that?", "before",
+     ("open", "Bob", ["office cabinet"]), ("pick", "Alice", ["teal wallet"])),
+    ("Bob walked into the kitchen, and was that prior to Alice taking the white box?", "before",
+     ("enter", "Bob", ["kitchen"]), ("pick", "Alice", ["white box"])),
+    ("Alice put the red mug down; what did Bob say after that?", None, None, None),  # no second deed
 ])
 def test_order_paraphrases_read_two_deeds(minilm, text, relation, subject, reference):
     """Order questions in other verbs and frames: two deeds, each a verb with its doer and objects, and the
-    relation word that introduces the deed the other is placed against. A deed referred back to by "that" is
-    not read: no order query rather than a wrong one."""
+    relation word that introduces the deed the other is placed against; a relation word followed by "that"
+    (or an adverb: "afterwards", "beforehand") places the deed it follows against the one said before."""
     query = parse(text, NAMES, minilm)
     if relation is None:
         assert query is None or query.intent != "order", (text, query)
@@ -281,3 +299,32 @@ def test_what_is_asked_past_a_polite_frame():
     assert asked("Alice mentioned it, what was it?") == "quote"
     assert asked("Had Bob left by the time Alice came in?") == "yes_no"
     assert asked("Tell me a joke.") is None
+
+
+@pytest.mark.parametrize("text, which, one, other", [
+    ("Which came first, Alice opening the fridge or Bob walking into the kitchen?", "first",
+     ("open", "Alice", ["fridge"]), ("enter", "Bob", ["kitchen"])),
+    ("What happened earlier: the red mug being picked up, or the office cabinet being opened?", "first",
+     ("pick", None, ["red mug"]), ("open", None, ["office cabinet"])),
+    ("Did Bob grab the teal wallet or did Alice go into the office first?", "first",
+     ("pick", "Bob", ["teal wallet"]), ("enter", "Alice", ["office"])),
+    ("Which did Alice do first, open the fridge or pick up the white box?", "first",
+     ("open", "Alice", ["fridge"]), ("pick", "Alice", ["white box"])),
+    ("Bob taking the white box or Alice leaving the red mug on the dining table: which was more recent?", "last",
+     ("pick", "Bob", ["white box"]), ("put", "Alice", ["red mug", "dining table"])),
+    ("Did Bob open the fridge or the office cabinet first?", "first",
+     ("open", "Bob", ["fridge"]), ("open", "Bob", ["office cabinet"])),
+    ("Did Alice take the white box or the red mug?", None, None, None),  # no order asked: no choice of order
+    ("Where did Alice put the red mug, on the dining table or in the office cabinet?", None, None, None),
+])
+def test_which_of_two_deeds_came_first_reads_both_and_the_order_asked(minilm, text, which, one, other):
+    """"Which came first, A or B?" in several frames: the two deeds either side of "or" (each a verb with its
+    objects, and its doer where one is said: "the fridge being opened" has none; "which did Alice do" gives both
+    hers), and the order word outside them that says whether the first or the last is asked for."""
+    query = parse(text, NAMES, minilm)
+    if which is None:
+        assert query is None or query.intent != "order_choice", (text, query)
+        return
+    assert query is not None and query.intent == "order_choice" and query.which == which, (text, query)
+    got = [(d.kind, d.actor, [s.text for s in d.objects]) for d in query.deeds]
+    assert got == [one, other], got

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.time_phrases import TimeWindow, clock_seconds, parse_time
+from planners.time_phrases import TimeWindow, clock_seconds, parse_time, spoken_clocks
 
 NOW = 4000.0
 TABLE = [  # (phrase, anchor, expected window)
@@ -22,6 +22,10 @@ TABLE = [  # (phrase, anchor, expected window)
     ("when did I see it the first time?", None, TimeWindow(0.0, NOW, None, "first")),
     ("when did I see it the last time?", None, TimeWindow(0.0, NOW, None, "last")),
     ("where is the mug?", None, TimeWindow(0.0, NOW, None, None)),
+    # clock times in words, with the stream's clock at 2:00 pm
+    ("where was it at half past two in the afternoon?", 14 * 3600.0, TimeWindow(None, NOW, 1800.0, None)),
+    ("what happened between ten past two pm and a quarter to three pm?", 14 * 3600.0,
+     TimeWindow(600.0, 2700.0, None, None)),
 ]
 
 
@@ -34,3 +38,27 @@ def test_parse_time(phrase, anchor, expected):
                                            ("12:00 am", 0.0), ("3:07:09.5", 11229.5), ("soon", None)])
 def test_clock_seconds(text, seconds):
     assert clock_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text, clocks", [
+    ("Where was it at half past two?", ["2:30"]),
+    ("at ten to three", ["2:50"]),
+    ("a quarter past four pm", ["16:15"]),
+    ("twenty-five minutes to twelve", ["11:35"]),
+    ("at two thirty in the morning", ["2:30"]),
+    ("at nine oh five", ["9:05"]),
+    ("five past 3", ["3:05"]),
+    ("at half two", ["2:30"]),  # British: half past two
+    ("three o'clock in the afternoon", ["15:00"]),
+    ("quarter to one", ["12:45"]),
+    ("at noon", ["12:00"]),
+    ("five to midnight", ["23:55"]),
+    ("between half past two and three o'clock", ["2:30", "3:00"]),
+    # numbers that are no clock: counts, people, "one of them"
+    ("after one of them left", []),
+    ("ten to three people came in", []),
+    ("how many times did two people enter", []),
+    ("at 10:15", []),  # in digits: clock_seconds reads those
+])
+def test_clock_times_in_words(text, clocks):
+    assert [c for _, _, c in spoken_clocks(text)] == clocks
