@@ -12,6 +12,11 @@ from planners.world_base import (
     WATCHED, WATCHED_SECONDS, WITNESS_GAP, Action, Stay, Thing, WorldBase)
 
 
+PLACEMENT_NOISE = 2.0  # metres two resting places of a thing may lie apart by placement error alone (on a long
+# support, read from afar): a change this small that nobody was seen making, the thing never seen on its way, is
+# no move; nor is one to a place it is found back at later (two things alike, one in each place)
+
+
 class WorldMoves(WorldBase):
     """The moves of the world's things (its things' resting places and its people set)."""
 
@@ -22,17 +27,19 @@ class WorldMoves(WorldBase):
             for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
                 if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
                     continue
-                when, actor, seen = self._handling(thing, after, put=True)
+                put_at, actor, put_seen = self._handling(thing, after, put=True)
+                pick_at, picker, pick_seen = self._handling(thing, before, put=False)
+                if not (actor or picker) and _unseen_jitter(thing, k):
+                    continue
                 lasted, to_last = _settled(thing.stays, k + 1, +1)
-                out.append(Action("put", when, when, actor, thing.name,
+                out.append(Action("put", put_at, put_at, actor, thing.name,
                                   self.furniture_near(after.x, after.y),
-                                  resting=lasted >= RESTING_SECONDS or to_last, witnessed=seen))
-                when, picker, seen = self._handling(thing, before, put=False)
+                                  resting=lasted >= RESTING_SECONDS or to_last, witnessed=put_seen))
                 lasted, from_first = _settled(thing.stays, k, -1)
-                out.append(Action("pick", when, when, picker, thing.name,
+                out.append(Action("pick", pick_at, pick_at, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
                                   resting=lasted >= RESTING_SECONDS or (from_first and not self._arrived(thing)),
-                                  witnessed=seen))
+                                  witnessed=pick_seen))
             out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
             out += self._put_away(thing, out)
         return out
@@ -78,12 +85,18 @@ class WorldMoves(WorldBase):
 
     def _arrived(self, thing: Thing) -> bool:
         """Whether the thing was seen away from its first resting place shortly before it rested there
-        (carried there): that place is no resting place it was found at, a short stay there a pause."""
+        (carried there): within CARRIED_GAP s, plus the walk from where it was seen at WALKING_SPEED (from
+        farther off it takes longer to bring). That place is no resting place it was found at, a short stay
+        there a pause."""
         if not thing.stays:
             return False
         first = thing.stays[0]
-        away = (thing.times < first.start) & (np.hypot(thing.xs - first.x, thing.ys - first.y) > MOVE_DISTANCE)
-        return bool(away.any()) and first.start - float(thing.times[away].max()) <= CARRIED_GAP
+        far = np.hypot(thing.xs - first.x, thing.ys - first.y)
+        away = np.flatnonzero((thing.times < first.start) & (far > MOVE_DISTANCE))
+        if not len(away):
+            return False
+        i = int(away[-1])
+        return first.start - float(thing.times[i]) <= CARRIED_GAP + float(far[i]) / WALKING_SPEED
 
     def _carried_in(self, thing: Thing) -> list[Action]:
         """A put seen as the thing's first resting place reached from elsewhere: seen away from it
@@ -145,6 +158,19 @@ class WorldMoves(WorldBase):
             out.append(Action("put", when, when, actor, thing.name, self.furniture_name(f), witnessed=bool(actor)))
         return out
 
+    def _within_sight(self, thing: Thing, stay: Stay, views: np.ndarray) -> np.ndarray:
+        """The times of ``views`` (of the thing's place) when the camera stood no farther from the stay's
+        place than it ever did when it saw the thing there; all of them when no pose says where it stood."""
+        pose = self.poses() if self.stream is not None else None
+        if pose is None or len(pose) < 2 or not len(views):
+            return views
+        at = (thing.times >= stay.start) & (thing.times <= stay.end)
+
+        def far(ts: np.ndarray) -> np.ndarray:
+            return np.hypot(np.interp(ts, pose.times, pose.xs) - stay.x, np.interp(ts, pose.times, pose.ys) - stay.y)
+
+        return views[far(views) <= float(np.max(far(thing.times[at])))]
+
     def _watched(self, person: str, t: float) -> bool:
         """Whether the person was in view for a while just before ``t`` (at least WATCHED sightings in the
         WATCHED_SECONDS before): a pick of a thing that turns up carried then was done in view (only the
@@ -155,7 +181,8 @@ class WorldMoves(WorldBase):
     def _gone(self, thing: Thing) -> list[Action]:
         """A pick inferred from the thing missing from where it last rested: the piece of furniture it
         rested on (an open one: a table, a shelf, not a cabinet) seen in GONE_VIEWS whole seconds since (so
-        alike at any detection rate), the thing never. Known only from the last of those views on; not
+        alike at any detection rate) from no farther than the thing was ever seen from there, the thing
+        never (from farther, a small thing is missed while it still lies there). Known only from the last of those views on; not
         witnessed (it happened out of sight)."""
         if not thing.stays or not self.furniture:
             return []
@@ -165,7 +192,7 @@ class WorldMoves(WorldBase):
         f = self._nearest_furniture(last.x, last.y, within=ON_FURNITURE)
         if f is None or any(f.name == c or f.name.endswith(" " + c) for c in CLOSED):
             return []
-        views = f.times[f.times > last.end + GONE_AFTER]
+        views = self._within_sight(thing, last, f.times[f.times > last.end + GONE_AFTER])
         seconds = np.unique(np.floor(views))
         if len(seconds) < GONE_VIEWS:
             return []
@@ -178,6 +205,25 @@ def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:
     """Indices of the thing's sightings away from its resting place (carried) strictly between t0 and t1."""
     soon = (thing.times > t0) & (thing.times < t1)
     return np.flatnonzero(soon & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
+
+
+def _unseen_jitter(thing: Thing, k: int) -> bool:
+    """Whether the change from resting place k to k + 1 of a thing (both RESTING_SECONDS long: no pauses
+    while carried), with nobody seen by it, is no move: the thing never seen on its way between, and the
+    places within PLACEMENT_NOISE of each other, or the thing found back at the first later (two things
+    alike, one in each place)."""
+    before, after = thing.stays[k], thing.stays[k + 1]
+    if min(before.end - before.start, after.end - after.start) < RESTING_SECONDS:
+        return False
+    on_way = (thing.times > before.end) & (thing.times < after.start)
+    if np.any(on_way & (np.hypot(thing.xs - before.x, thing.ys - before.y) > STAY_RADIUS)
+              & (np.hypot(thing.xs - after.x, thing.ys - after.y) > STAY_RADIUS)):
+        return False
+    return _near(before, after, PLACEMENT_NOISE) or any(_near(s, before, MOVE_DISTANCE) for s in thing.stays[k + 2:])
+
+
+def _near(a: Stay, b: Stay, metres: float) -> bool:
+    return bool(np.hypot(a.x - b.x, a.y - b.y) < metres)
 
 
 def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:
