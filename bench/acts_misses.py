@@ -63,7 +63,6 @@ def explain(world, truth) -> tuple[Counter, list[dict], dict]:
     from planners.world_acts import HANDOVER_BAR
 
     paths = {k.entity: k for k in truth.paths}
-    names = {o.id: o.name for o in truth.objects}
     ids = {o.name: o.id for o in truth.objects}
     seen_at: dict[str, list[float]] = defaultdict(list)
     for obs in truth.observations:
@@ -96,7 +95,6 @@ def explain(world, truth) -> tuple[Counter, list[dict], dict]:
             tally[(kind, cause)] += 1
             rows.append({"kind": kind, "cause": cause, "time": round(t["time"], 1), "target": t["target"],
                          "doer": t["doer"], **detail})
-    del names
     return tally, rows, {k: dict(v) for k, v in doers.items()}
 
 

@@ -281,8 +281,8 @@ class WorldBuild(WorldActs):
         clusters' across its seams (planners/stitch.py), each credited to whoever was seen in the room entered."""
         out = []
         for name, track in stitched(self.people).items():
-            out += [Action("enter", t, t, name, room) for t, room in entries(track.times, track.xs, track.ys, self.rooms)
-                    if track.owner_at(t) == name]
+            found = entries(track.times, track.xs, track.ys, self.rooms)
+            out += [Action("enter", t, t, name, room) for t, room in found if track.owner_at(t) == name]
         return out
 
     def _opens(self) -> list[Action]:

@@ -182,8 +182,8 @@ class WorldMoves(WorldBase):
         """A pick inferred from the thing missing from where it last rested: the piece of furniture it
         rested on (an open one: a table, a shelf, not a cabinet) seen in GONE_VIEWS whole seconds since (so
         alike at any detection rate) from no farther than the thing was ever seen from there, the thing
-        never (from farther, a small thing is missed while it still lies there). Known only from the last of those views on; not
-        witnessed (it happened out of sight)."""
+        never (from farther, a small thing is missed while it still lies there). Known only from the last
+        of those views on; not witnessed (it happened out of sight)."""
         if not thing.stays or not self.furniture:
             return []
         last = thing.stays[-1]
