@@ -12,6 +12,7 @@ that an entry read on it is credited once: to the cluster seen in the room just 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,7 +73,13 @@ def seams(people: dict) -> list[tuple[Stretch, Stretch]]:
         b_before = np.any((pb.times >= te - SEAM_GAP) & (pb.times < ts))  # the second seen already
         return not (a_on or b_before)
 
-    pairs = [(a, b) for a in runs for b in runs if fits(a, b)]
+    ends = sorted(runs, key=lambda r: float(people[r.who].times[r.last]))
+    end_times = [float(people[r.who].times[r.last]) for r in ends]
+    pairs = []
+    for b in runs:  # only stretches that ended within SEAM_GAP before b began can be its other half
+        ts = float(people[b.who].times[b.first])
+        lo, hi = bisect_left(end_times, ts - SEAM_GAP), bisect_left(end_times, ts)
+        pairs += [(a, b) for a in ends[lo:hi] if fits(a, b)]
     out = []
     for a, b in pairs:
         if sum(1 for x, _ in pairs if x == a) == 1 and sum(1 for _, y in pairs if y == b) == 1:

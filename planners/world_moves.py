@@ -161,7 +161,9 @@ class WorldMoves(WorldBase):
     def _within_sight(self, thing: Thing, stay: Stay, views: np.ndarray) -> np.ndarray:
         """The times of ``views`` (of the thing's place) when the camera stood no farther from the stay's
         place than it ever did when it saw the thing there; all of them when no pose says where it stood."""
-        pose = self.poses() if self.stream is not None else None
+        if not hasattr(self, "_pose_log"):  # read once a build (it is the same for every thing)
+            self._pose_log = self.poses() if self.stream is not None else None
+        pose = self._pose_log
         if pose is None or len(pose) < 2 or not len(views):
             return views
         at = (thing.times >= stay.start) & (thing.times <= stay.end)
