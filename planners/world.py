@@ -9,7 +9,7 @@ attributed to the person seen with the thing as it was carried in (off), else to
 that position noise split); a change of resting place nobody was seen making, the thing never seen on its way, is
 none when the two lie within placement error of each other or the thing is found back at the first later (two alike
 things); a thing seen carried shortly before its first resting place (a walk from there) was put there, and one gone
-from an open piece of furniture (not a container) seen often since without it, from as near as it was seen from, was
+from an open piece of furniture (not a container) seen often since without it was
 picked up (known only from those views on; nobody saw that pick). A thing that turns up carried at a piece of
 furniture, with someone by it, after being out of sight (inside a closed cupboard, or only not looked at) was just
 picked up there (seen so when that someone had been in view the seconds before, not only come upon carrying it); one

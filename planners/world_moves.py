@@ -158,21 +158,6 @@ class WorldMoves(WorldBase):
             out.append(Action("put", when, when, actor, thing.name, self.furniture_name(f), witnessed=bool(actor)))
         return out
 
-    def _within_sight(self, thing: Thing, stay: Stay, views: np.ndarray) -> np.ndarray:
-        """The times of ``views`` (of the thing's place) when the camera stood no farther from the stay's
-        place than it ever did when it saw the thing there; all of them when no pose says where it stood."""
-        if not hasattr(self, "_pose_log"):  # read once a build (it is the same for every thing)
-            self._pose_log = self.poses() if self.stream is not None else None
-        pose = self._pose_log
-        if pose is None or len(pose) < 2 or not len(views):
-            return views
-        at = (thing.times >= stay.start) & (thing.times <= stay.end)
-
-        def far(ts: np.ndarray) -> np.ndarray:
-            return np.hypot(np.interp(ts, pose.times, pose.xs) - stay.x, np.interp(ts, pose.times, pose.ys) - stay.y)
-
-        return views[far(views) <= float(np.max(far(thing.times[at])))]
-
     def _watched(self, person: str, t: float) -> bool:
         """Whether the person was in view for a while just before ``t`` (at least WATCHED sightings in the
         WATCHED_SECONDS before): a pick of a thing that turns up carried then was done in view (only the
@@ -183,9 +168,8 @@ class WorldMoves(WorldBase):
     def _gone(self, thing: Thing) -> list[Action]:
         """A pick inferred from the thing missing from where it last rested: the piece of furniture it
         rested on (an open one: a table, a shelf, not a cabinet) seen in GONE_VIEWS whole seconds since (so
-        alike at any detection rate) from no farther than the thing was ever seen from there, the thing
-        never (from farther, a small thing is missed while it still lies there). Known only from the last
-        of those views on; not witnessed (it happened out of sight)."""
+        alike at any detection rate), the thing never. Known only from the last of those views on; not
+        witnessed (it happened out of sight)."""
         if not thing.stays or not self.furniture:
             return []
         last = thing.stays[-1]
@@ -194,7 +178,7 @@ class WorldMoves(WorldBase):
         f = self._nearest_furniture(last.x, last.y, within=ON_FURNITURE)
         if f is None or any(f.name == c or f.name.endswith(" " + c) for c in CLOSED):
             return []
-        views = self._within_sight(thing, last, f.times[f.times > last.end + GONE_AFTER])
+        views = f.times[f.times > last.end + GONE_AFTER]
         seconds = np.unique(np.floor(views))
         if len(seconds) < GONE_VIEWS:
             return []

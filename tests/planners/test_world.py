@@ -379,19 +379,6 @@ def test_a_thing_is_known_gone_after_as_many_seconds_of_views_at_any_detection_r
     store.close()
 
 
-@pytest.mark.parametrize("camera_x, gone", [(7.5, True), (1.0, False)])
-def test_a_thing_is_gone_only_where_the_camera_came_as_near_as_it_saw_it_from(tmp_path, camera_x, gone):
-    """The red mug rests on the desk (x = 8.5) 0-40 s, seen from 3.5 m; after, the camera looks at the desk
-    from 1 m (it would see the mug: it is gone) or only from 7.5 m, farther than it ever saw the mug
-    from (a small thing is missed from afar while it still lies there): no pick then."""
-    objects = [(2, "red", t, 8.5, 2.0) for t in np.arange(0.0, 40.0, 0.2)]
-    camera = [(float(t), 5.0 if t < 40 else camera_x, 2.5) for t in np.arange(0.0, 200.0, 0.5)]
-    store = _furnished(tmp_path, camera, [("desk", 8.5, 2.6)], objects)
-    picks = [a for a in World(store).actions if a.kind == "pick"]
-    assert [round(a.time) for a in picks] == ([40] if gone else [])
-    store.close()
-
-
 @pytest.mark.parametrize("someone, moves", [(False, 0), (True, 1)])
 def test_a_resting_place_that_shifts_a_metre_with_nobody_by_it_is_no_move(tmp_path, someone, moves):
     """The red mug rests at (8.5, 2.0) 0-40 s, then is placed at (7.3, 2.6) from 60 s on, never seen between:
