@@ -38,6 +38,7 @@ DOOR_GAP = 5.0  # seconds: lost at a door and found beyond it this soon, the per
 STOPPED = 1.0  # metres: seen again this close to where a walk out of view began, it never went out
 REENTER_GAP = 8.0  # seconds unseen after which someone walking in from a wall of their room had gone out
 VELOCITY_SPAN = 1.0  # seconds of sightings the walking velocity is measured over
+WALK_SIGHTINGS = 2  # sightings within VELOCITY_SPAN that measure a walk (a 2 Hz detector: two or three)
 DOOR_STEP = 1.0  # seconds at most between the two sightings either side of a crossing that place a door
 CROSS_DEPTH = 0.2  # metres inside both rooms a person's sightings either side of a crossing must be
 DOOR_MERGE = 1.0  # metres: crossings between two rooms this close together went through one door
@@ -276,7 +277,7 @@ def _velocity(times, xs, ys, i: int, direction: int) -> tuple[float, float, floa
     t0 = float(times[i])
     near = np.flatnonzero(np.abs(times - t0) <= VELOCITY_SPAN)
     near = near[(times[near] - t0) * direction <= 0]  # only sightings on the seen side
-    if len(near) < 3 or times[near[-1]] <= times[near[0]]:
+    if len(near) < WALK_SIGHTINGS or times[near[-1]] <= times[near[0]]:
         return None
     ts = times[near] - t0
     A = np.stack([np.ones_like(ts), ts], axis=1)

@@ -1,28 +1,30 @@
 """The world as perception saw it: things, people, furniture and what they did, from the memory's
 sightings, heard lines, poses and map (memory/perceived.py), never from anything truer.
 
-Every position first has the odometry's drift taken out, furniture serving as landmarks (planners/drift.py).
-Object tracks are joined into things by appearance and named by colour and label ("orange box",
-planners/identities.py); their resting places ("stays") are runs of sightings close together; a new resting place
-elsewhere is a move, attributed to the person seen with the thing as it was carried in (off), else to the one
-seen nearest the place then (short stays are pauses while carried, unless the stays next to them at about the
-same place make up a resting place that position noise split); a thing seen carried shortly before its first
-resting place was put there, and one gone from an open piece of furniture (not a container) seen often since
-without it was picked up (known only from those views on; nobody saw that pick). A thing that turns up carried at
-a piece of furniture, with someone by it, after being out of sight (inside a closed cupboard, or only not looked
-at) was just picked up there (seen so when that someone had been in view the seconds before, not only come upon
-carrying it); one last seen carried by a container that opens then, and out of sight long after, was put inside
-it. A put is witnessed when the thing was seen carried in just before it rested (not only found at rest when the
-camera came by), a pick when it was seen carried off just after (its place seen without it says little: a small
-thing is missed at the edge of view or behind someone while it still lies there). A thing last seen carried and
-found at rest later was put down when its carrier could walk there; one last seen at rest and first seen again
-carried, taken when its carrier walked off with it: witnessed when someone was seen at the place then (the thing
-itself is often out of view while the person is not). People are tracks clustered by appearance (average linkage,
-cosine 0.9), named by the voices heard and by what those voices said they did (planners/naming.py). A person's
-room entries come from their track over the map's rooms (planners/entries.py); a person lingering by a piece of
-furniture is a visit (containers are opened in visits). Furniture by a wall belongs to the room the camera saw it
-from, near views counting more than views through a doorway from afar. Everything is cut at a question's time by
-the callers.
+Every position first has the odometry's drift taken out, furniture serving as landmarks (planners/drift.py). Object
+tracks are joined into things by appearance and named by colour and label ("orange box", planners/identities.py);
+their resting places ("stays") are runs of sightings close together; a new resting place elsewhere is a move,
+attributed to the person seen with the thing as it was carried in (off), else to the one seen nearest the place then
+(short stays are pauses while carried, unless the stays next to them at about the same place make up a resting place
+that position noise split); a change of resting place nobody was seen making, the thing never seen on its way, is
+none when the two lie within placement error of each other or the thing is found back at the first later (two alike
+things); a thing seen carried shortly before its first resting place (a walk from there) was put there, and one gone
+from an open piece of furniture (not a container) seen often since without it was
+picked up (known only from those views on; nobody saw that pick). A thing that turns up carried at a piece of
+furniture, with someone by it, after being out of sight (inside a closed cupboard, or only not looked at) was just
+picked up there (seen so when that someone had been in view the seconds before, not only come upon carrying it); one
+last seen carried by a container that opens then, and out of sight long after, was put inside it. A put is witnessed
+when the thing was seen carried in just before it rested (not only found at rest when the camera came by), a pick
+when it was seen carried off just after (its place seen without it says little: a small thing is missed at the edge
+of view or behind someone while it still lies there). A thing last seen carried and found at rest later was put down
+when its carrier could walk there; one last seen at rest and first seen again carried, taken when its carrier walked
+off with it: witnessed when someone was seen at the place then (the thing itself is often out of view while the
+person is not). People are tracks clustered by appearance (average linkage, cosine 0.9), named by the voices heard
+and by what those voices said they did (planners/naming.py). A person's room entries come from their track over the
+map's rooms (planners/entries.py), read across the seams where a walk passes from one cluster's track to another's
+(planners/stitch.py); a person lingering by a piece of furniture is a visit (containers are opened in visits).
+Furniture by a wall belongs to the room the camera saw it from, near views counting more than views through a
+doorway from afar. Everything is cut at a question's time by the callers.
 
 Its parts, each a class of its own: planners/world_base.py (the records Stay, Action and Thing, the tunables,
 the world's state and its look-ups), planners/world_moves.py (puts and picks of things),

@@ -21,6 +21,7 @@ from planners.identities import name_things
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_people
 from planners.opens import ATTENDED_OPEN, MIN_OPEN, open_spans
+from planners.stitch import stitched
 from planners.world_base import (
     DEED_WEIGHT, DEED_WINDOW, FIRST_PERSON, SPOKEN_OF_WEIGHT, STAY_RADIUS, STAY_SECONDS, STAY_SIGHTINGS, VISIT_GAP,
     VISIT_RADIUS, VISIT_SECONDS, Action, Stay, Thing)
@@ -40,7 +41,9 @@ class WorldBuild(WorldActs):
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        rows = perceived.sightings(self.store, until=self.until)
+        rows = perceived.sightings(self.store, until=self.until, placed_only=False)
+        unplaced = [r for r in rows if r[8] is None and r[4] == "object"]  # named by, never placed
+        rows = [r for r in rows if r[8] is not None]
         if self._fitted is not None and self.until is not None:  # fitted online: its part up to the cut
             self.drift = self._fitted.until(self.until)
         else:
@@ -78,6 +81,9 @@ class WorldBuild(WorldActs):
                 person_tracks.append((track, items))
             else:
                 by_name[(kind, label)].extend(items)
+        for r in unplaced:  # a thing in view that could not be placed (held, cut off) still shows its colour
+            if r[3] in entity_of or r[3] in tracks:
+                objects[entity_of.get(r[3], ("track", r[3]))].append(r)
         vectors = dict(self._track_appearance("object"))
         for items in objects.values():
             if len(items) < 2:
@@ -86,10 +92,11 @@ class WorldBuild(WorldActs):
             object_tracks.append((Counter(r[5] for r in items).most_common(1)[0][0], items))
         vectors = _group_vectors(object_tracks, vectors)
         for name, items in name_things(object_tracks, vectors, [h[2] for h in self.heard]):
-            by_name[("object", name)].extend(items)
+            by_name[("object", name)].extend(r for r in items if r[8] is not None)
         for (kind, name), items in by_name.items():
             if kind == "object":
-                self.things[name] = self._thing(name, kind, items)
+                if items:
+                    self.things[name] = self._thing(name, kind, items)
             else:
                 self.furniture.extend(self._furniture(name, items))
         self._people(person_tracks)
@@ -270,9 +277,13 @@ class WorldBuild(WorldActs):
         return walked + doors(seen, least=2, known=walked)
 
     def _entries(self) -> list[Action]:
-        """Room entries of every person (planners/entries.py)."""
-        return [Action("enter", t, t, name, room) for name, p in self.people.items()
-                for t, room in entries(p.times, p.xs, p.ys, self.rooms)]
+        """Room entries of every person (planners/entries.py), read on their track stitched to the other
+        clusters' across its seams (planners/stitch.py), each credited to whoever was seen in the room entered."""
+        out = []
+        for name, track in stitched(self.people).items():
+            found = entries(track.times, track.xs, track.ys, self.rooms)
+            out += [Action("enter", t, t, name, room) for t, room in found if track.owner_at(t) == name]
+        return out
 
     def _opens(self) -> list[Action]:
         """Containers seen open (planners/opens.py), by whoever stood at them then; witnessed when anyone

@@ -12,6 +12,11 @@ from planners.world_base import (
     WATCHED, WATCHED_SECONDS, WITNESS_GAP, Action, Stay, Thing, WorldBase)
 
 
+PLACEMENT_NOISE = 2.0  # metres two resting places of a thing may lie apart by placement error alone (on a long
+# support, read from afar): a change this small that nobody was seen making, the thing never seen on its way, is
+# no move; nor is one to a place it is found back at later (two things alike, one in each place)
+
+
 class WorldMoves(WorldBase):
     """The moves of the world's things (its things' resting places and its people set)."""
 
@@ -22,17 +27,19 @@ class WorldMoves(WorldBase):
             for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
                 if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
                     continue
-                when, actor, seen = self._handling(thing, after, put=True)
+                put_at, actor, put_seen = self._handling(thing, after, put=True)
+                pick_at, picker, pick_seen = self._handling(thing, before, put=False)
+                if not (actor or picker) and _unseen_jitter(thing, k):
+                    continue
                 lasted, to_last = _settled(thing.stays, k + 1, +1)
-                out.append(Action("put", when, when, actor, thing.name,
+                out.append(Action("put", put_at, put_at, actor, thing.name,
                                   self.furniture_near(after.x, after.y),
-                                  resting=lasted >= RESTING_SECONDS or to_last, witnessed=seen))
-                when, picker, seen = self._handling(thing, before, put=False)
+                                  resting=lasted >= RESTING_SECONDS or to_last, witnessed=put_seen))
                 lasted, from_first = _settled(thing.stays, k, -1)
-                out.append(Action("pick", when, when, picker, thing.name,
+                out.append(Action("pick", pick_at, pick_at, picker, thing.name,
                                   self.furniture_near(before.x, before.y),
                                   resting=lasted >= RESTING_SECONDS or (from_first and not self._arrived(thing)),
-                                  witnessed=seen))
+                                  witnessed=pick_seen))
             out += self._gone(thing) + self._carried_in(thing) + self._taken_unseen(thing)
             out += self._put_away(thing, out)
         return out
@@ -78,12 +85,18 @@ class WorldMoves(WorldBase):
 
     def _arrived(self, thing: Thing) -> bool:
         """Whether the thing was seen away from its first resting place shortly before it rested there
-        (carried there): that place is no resting place it was found at, a short stay there a pause."""
+        (carried there): within CARRIED_GAP s, plus the walk from where it was seen at WALKING_SPEED (from
+        farther off it takes longer to bring). That place is no resting place it was found at, a short stay
+        there a pause."""
         if not thing.stays:
             return False
         first = thing.stays[0]
-        away = (thing.times < first.start) & (np.hypot(thing.xs - first.x, thing.ys - first.y) > MOVE_DISTANCE)
-        return bool(away.any()) and first.start - float(thing.times[away].max()) <= CARRIED_GAP
+        far = np.hypot(thing.xs - first.x, thing.ys - first.y)
+        away = np.flatnonzero((thing.times < first.start) & (far > MOVE_DISTANCE))
+        if not len(away):
+            return False
+        i = int(away[-1])
+        return first.start - float(thing.times[i]) <= CARRIED_GAP + float(far[i]) / WALKING_SPEED
 
     def _carried_in(self, thing: Thing) -> list[Action]:
         """A put seen as the thing's first resting place reached from elsewhere: seen away from it
@@ -178,6 +191,25 @@ def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:
     """Indices of the thing's sightings away from its resting place (carried) strictly between t0 and t1."""
     soon = (thing.times > t0) & (thing.times < t1)
     return np.flatnonzero(soon & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
+
+
+def _unseen_jitter(thing: Thing, k: int) -> bool:
+    """Whether the change from resting place k to k + 1 of a thing (both RESTING_SECONDS long: no pauses
+    while carried), with nobody seen by it, is no move: the thing never seen on its way between, and the
+    places within PLACEMENT_NOISE of each other, or the thing found back at the first later (two things
+    alike, one in each place)."""
+    before, after = thing.stays[k], thing.stays[k + 1]
+    if min(before.end - before.start, after.end - after.start) < RESTING_SECONDS:
+        return False
+    on_way = (thing.times > before.end) & (thing.times < after.start)
+    if np.any(on_way & (np.hypot(thing.xs - before.x, thing.ys - before.y) > STAY_RADIUS)
+              & (np.hypot(thing.xs - after.x, thing.ys - after.y) > STAY_RADIUS)):
+        return False
+    return _near(before, after, PLACEMENT_NOISE) or any(_near(s, before, MOVE_DISTANCE) for s in thing.stays[k + 2:])
+
+
+def _near(a: Stay, b: Stay, metres: float) -> bool:
+    return bool(np.hypot(a.x - b.x, a.y - b.y) < metres)
 
 
 def _settled(stays: list[Stay], k: int, step: int) -> tuple[float, bool]:

@@ -126,3 +126,16 @@ def test_last_seen_walking_to_a_door_went_through_it(start, end, entered):
     times, xs, ys = _track([start, end], speed=0.7)
     found = entries(times, xs, ys, rooms)
     assert found == ([(pytest.approx(times[-1] + (5.0 - xs[-1]) / 0.7, abs=0.15), "office")] if entered else [])
+
+
+@pytest.mark.parametrize("second, entered", [((6.3, 1.0), True), ((5.7, 1.0), False)])
+def test_two_sightings_half_a_second_apart_measure_a_walk_from_the_door(second, entered):
+    """At a 2 Hz detector someone is seen just inside the office, by the door at (5, 1), twice (0.5 s apart)
+    after being out of view: walking away from the door (0.6 m in half a second) they just came in, at about
+    the door; standing there (0.1 m) they did not."""
+    rooms = Rooms([KITCHEN, OFFICE], [Door(5.0, 1.0, frozenset({"kitchen", "office"}))])
+    times, xs, ys = np.array([0.0, 0.5, 20.0, 20.5]), np.array([2.0, 2.0, 5.6, second[0]]), np.array([1.0] * 4)
+    found = entries(times, xs, ys, rooms)
+    assert [room for _, room in found] == (["office"] if entered else [])
+    if entered:
+        assert 19.0 <= found[0][0] <= 20.0
