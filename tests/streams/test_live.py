@@ -50,7 +50,8 @@ def test_udp_sender_that_stops_and_comes_back_leaves_one_gap(senders, live_clip)
     port = senders.free_port()
     uri = f"udp://127.0.0.1:{port}"
     processes = []
-    options = LiveOptions(stall=1.0, reconnect_for=2.5, backoff=0.2)
+    # reconnecting for 5 s: the sender back after its 2 s pause, with room for ffmpeg's start on a busy machine
+    options = LiveOptions(stall=1.0, reconnect_for=5.0, backoff=0.2)
     source = _open_while_sending(uri, lambda: processes.append(senders.send_udp(live_clip.video, port, 3)), options)
     assert isinstance(source, LiveSource)
 
