@@ -60,9 +60,10 @@ def estimate_positions(camera: LevelCamera, size: tuple[int, int], poses: PoseTr
             if pose is not None and items[i][1] in SUPPORTS:
                 out[i] = place_box(camera, size, pose, items[i][2], behind=_behind(camera, items[i][1]))
     # furniture placed in these frames (moments ago, from further away, in the same localisation) before
-    # what memory placed earlier
+    # what memory placed earlier; not a piece whose own bottom may be the frame's edge (placed from that row, it
+    # stands at the nearest floor the frame shows however near it is: what rests on it would too)
     recent = [(labels[i], *out[i]) for i in range(len(items)) if labels and out[i] is not None
-              and items[i][1] == "furniture"]
+              and items[i][1] == "furniture" and not cut_off(camera, size, items[i][2])]
     for time, members in frames.items():
         pose = poses.at(time)
         if pose is None:

@@ -168,3 +168,21 @@ def test_a_thing_on_furniture_of_a_usual_height_is_placed_from_its_own_box():
     assert cut >= 5 and len(errors["surface"]) >= 40
     assert max(errors["surface"]) < 0.1, errors["surface"]
     assert float(np.median(errors["middle"])) > 0.25 and max(errors["middle"]) > 0.6, errors["middle"]
+
+
+def test_a_thing_does_not_rest_on_furniture_placed_from_the_frames_edge():
+    """A cart (no usual top height) 1.2 m away whose box's bottom the detector put 4 px inside the frame: the
+    cart is placed from that row (at the nearest floor the frame shows, 0.8 m too far), but the cup on it is
+    not placed there: it rests on memory's cart, or with none is not placed."""
+    tx, ty, yaw = 1.0, 2.0, 0.3
+    pose = (tx - 1.2 * math.cos(yaw), ty - 1.2 * math.sin(yaw), yaw)
+    table = _box(pose, _cuboid(tx, ty, 1.2, 0.6, yaw + math.pi / 2, 0.0, 0.75))
+    table = (max(table[0], 0.0), table[1], min(table[2], SIZE[0]), SIZE[1] - 4.0)
+    cup = _box(pose, _cuboid(tx, ty, 0.08, 0.08, yaw, 0.75, 0.85))
+    poses = PoseTrack("s", np.array([0.0, 1.0]), *(np.array([pose[k]] * 2) for k in range(3)))
+    items = [(0.0, "furniture", table), (0.0, "object", cup)]
+    got = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"])
+    assert got[0] is not None and math.dist(got[0], (tx, ty)) > 0.6  # placed from its bottom row: too far
+    assert got[1] is None
+    got = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"], [("cart", tx + 0.1, ty - 0.1)])
+    assert math.dist(got[1], (tx, ty)) < 0.2
