@@ -16,18 +16,26 @@ batch (moments ago, from further away), else where memory placed it before (``kn
 in its own column at the median depth of those placements near its line of sight (within KNOWN_RAY_M of it,
 and no further than the support's contact can be: the frame's nearest floor point plus the support's depth).
 With none it is not placed.
+
+A thing on furniture whose label has a usual top height (``perception.geometry.SURFACE_M``: tables, counters,
+sofas, beds) is placed from its own box first (``on_surface``): its bottom row on that plane gives its depth
+wherever on the top it stands (at the back of a deep sofa or bed, at the far end of one seen from its side,
+where the support's middle puts it short), and whether or not the support's floor contact is in the frame;
+it is kept between the support's contact and FOOTPRINT_M behind it. Other supports (shelves, unknown labels)
+are read as above.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from memory.poses import PoseTrack
-from perception.geometry import Box, LevelCamera, Pose2D, cut_off, ground_point, place_box, support_of, to_map
+from perception.geometry import (FOOTPRINT_M, SURFACE_M, Box, LevelCamera, Pose2D, cut_off, ground_point,
+                                 on_surface, place_box, support_of, to_map)
 
 SUPPORTS = ("furniture", "person")  # kinds a small object can rest on or be carried by
 KNOWN_RAY_M = 0.8  # a known piece of furniture this near a thing's line of sight can be what it rests on
@@ -36,9 +44,11 @@ NEAREST_M = 0.3  # nothing nearer the camera than this is a support (the robot's
 
 def estimate_positions(camera: LevelCamera, size: tuple[int, int], poses: PoseTrack,
                        items: Sequence[tuple[float, str, Box]], labels: Sequence[str] = (),
-                       known: Sequence[tuple[str, float, float]] = ()) -> list[tuple[float, float] | None]:
+                       known: Sequence[tuple[str, float, float]] = (),
+                       surfaces: Mapping[str, float] = SURFACE_M) -> list[tuple[float, float] | None]:
     """Per (time, kind, box) item, its map position or None; items of one time are one frame. ``labels``
-    (per item) and ``known`` ((label, x, y) of furniture memory placed before) place a thing whose support's
+    (per item) name the furniture a thing rests on: one of ``surfaces`` (label: usual top height) places it
+    on that height; ``known`` ((label, x, y) of furniture memory placed before) places a thing whose support's
     contact the frame cuts off (see the module doc)."""
     frames: dict[float, list[int]] = defaultdict(list)
     for i, (time, _, _) in enumerate(items):
@@ -50,9 +60,10 @@ def estimate_positions(camera: LevelCamera, size: tuple[int, int], poses: PoseTr
             if pose is not None and items[i][1] in SUPPORTS:
                 out[i] = place_box(camera, size, pose, items[i][2], behind=_behind(camera, items[i][1]))
     # furniture placed in these frames (moments ago, from further away, in the same localisation) before
-    # what memory placed earlier
+    # what memory placed earlier; not a piece whose own bottom may be the frame's edge (placed from that row, it
+    # stands at the nearest floor the frame shows however near it is: what rests on it would too)
     recent = [(labels[i], *out[i]) for i in range(len(items)) if labels and out[i] is not None
-              and items[i][1] == "furniture"]
+              and items[i][1] == "furniture" and not cut_off(camera, size, items[i][2])]
     for time, members in frames.items():
         pose = poses.at(time)
         if pose is None:
@@ -64,6 +75,10 @@ def estimate_positions(camera: LevelCamera, size: tuple[int, int], poses: PoseTr
             k = support_of(box, supports) if kind not in SUPPORTS else None
             if k is None:
                 continue
+            if labels and items[held[k]][1] == "furniture":
+                out[i] = on_known_surface(camera, size, pose, box, supports[k], labels[held[k]], surfaces)
+                if out[i] is not None:
+                    continue
             out[i] = place_box(camera, size, pose, box, supports[k], behind=_behind(camera, items[held[k]][1]))
             if out[i] is None and labels and items[held[k]][1] == "furniture" and cut_off(camera, size, supports[k]):
                 for pool in (recent, known):
@@ -72,6 +87,27 @@ def estimate_positions(camera: LevelCamera, size: tuple[int, int], poses: PoseTr
                     if out[i] is not None:
                         break
     return out
+
+
+def on_known_surface(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box, support: Box,
+                     label: str, surfaces: Mapping[str, float] = SURFACE_M) -> tuple[float, float] | None:
+    """A thing on furniture of ``label`` placed on the label's usual top height in ``surfaces`` (``on_surface``),
+    no nearer than the support's floor contact (less a tenth of a metre of box error) and no further than
+    FOOTPRINT_M behind it; with the contact below the frame, between NEAREST_M and FOOTPRINT_M beyond the frame's
+    nearest floor point. None when the label has no usual height or the box cannot be read."""
+    surface = surfaces.get(label.strip().lower())
+    if surface is None:
+        return None
+    width, height = size
+    if cut_off(camera, size, support):
+        edge = ground_point(camera, size, width / 2.0, height - 1.0)
+        nearest, furthest = NEAREST_M, (edge[0] if edge is not None else 0.0) + FOOTPRINT_M
+    else:
+        contact = ground_point(camera, size, (support[0] + support[2]) / 2.0, support[3])
+        if contact is None:
+            return None
+        nearest, furthest = max(contact[0] - 0.1, NEAREST_M), contact[0] + FOOTPRINT_M
+    return on_surface(camera, size, pose, box, surface, nearest, furthest)
 
 
 def on_known_support(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box,

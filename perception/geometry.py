@@ -7,7 +7,12 @@ A piece of furniture's box bottom is its footprint's nearest edge, not its middl
 resting on it (a mug on a table, placed at its support's depth in its own column), lie ``behind`` that
 contact, half a typical footprint depth (``support_depth_m``: a prior, as one camera cannot see how deep
 furniture is; placing at the contact put things on tables a median 0.5 m short along the line of sight).
-A thing carried by a person is placed at the depth of the person's ground contact. What cannot be
+A thing on furniture whose top surface has a usual height (``SURFACE_M``: a dining table's 0.75 m, a
+sofa seat's 0.45 m) is placed from its own box instead: its bottom row lies on that plane, so the row below
+the horizon gives its depth as a floor contact does (``depth = f * (height - surface) / (v - cy)``), wherever
+on the furniture's top it stands (the back of a deep sofa or bed, the far end of one seen from its side) and
+even when the furniture's floor contact is below the frame (``on_surface``). A thing carried by a person is
+placed at the depth of the person's ground contact. What cannot be
 placed this way is not placed: a box whose bottom is cut off by the frame's edge (its contact is out
 of view), a contact at or above the horizon, or one further than ``max_range_m``.
 
@@ -23,6 +28,21 @@ from dataclasses import dataclass
 from typing import Sequence
 
 Box = tuple[float, float, float, float]
+
+# metres above the floor at which things rest on furniture of a label: the usual heights of home furniture
+# (dining and work tables and desks 72-76 cm, kitchen counters and workbenches 86-91 cm, sofa and armchair
+# seats 40-48 cm, coffee tables 40-46 cm, beds with a mattress 50-63 cm, bedside tables 55-70 cm, TV stands
+# 45-60 cm, console tables 76-81 cm): priors, not measurements, as one camera cannot see how high a top is.
+# Shelves and bookshelves hold things at several heights: no prior, so they are placed by their contact.
+SURFACE_M: dict[str, float] = {
+    "table": 0.75, "dining table": 0.75, "kitchen table": 0.75, "desk": 0.75,
+    "counter": 0.9, "kitchen counter": 0.9, "countertop": 0.9, "kitchen island": 0.9, "workbench": 0.9,
+    "sofa": 0.45, "couch": 0.45, "armchair": 0.45, "coffee table": 0.45,
+    "bed": 0.55, "nightstand": 0.6, "bedside table": 0.6, "side table": 0.6,
+    "tv stand": 0.5, "console table": 0.8,
+}
+MIN_DROP_M = 0.25  # a surface less than this below the camera is too near the horizon to read depth from
+FOOTPRINT_M = 2.0  # the furthest a thing on furniture can lie behind the furniture's nearest floor contact
 Pose2D = tuple[float, float, float]  # x, y metres; yaw radians, counter-clockwise from +x
 
 
@@ -123,6 +143,24 @@ def place_box(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box
         return None
     forward = on_floor[0] + behind
     left = -((box[0] + box[2]) / 2.0 - size[0] / 2.0) * forward / camera.focal(size[0])
+    return to_map(pose, forward, left)
+
+
+def on_surface(camera: LevelCamera, size: tuple[int, int], pose: Pose2D, box: Box, surface_m: float,
+               nearest: float = 0.0, furthest: float = math.inf) -> tuple[float, float] | None:
+    """Map position of a thing resting on a top ``surface_m`` metres above the floor: its box's bottom centre
+    lies on that plane, so its row below the horizon gives its depth (``f * (height - surface) / (v - cy)``),
+    clamped to [``nearest``, ``furthest``] metres (where its support's footprint can be). None when the box's
+    bottom may be the frame's edge, the surface is within MIN_DROP_M of the camera's height (the row says
+    little there), or the bottom is at or above the horizon."""
+    width, height = size
+    drop = camera.height_m - surface_m
+    below = box[3] - height / 2.0
+    if drop < MIN_DROP_M or below <= 0 or cut_off(camera, size, box):
+        return None
+    f = camera.focal(width)
+    forward = min(max(f * drop / below, nearest), furthest, camera.max_range_m)
+    left = -((box[0] + box[2]) / 2.0 - width / 2.0) * forward / f
     return to_map(pose, forward, left)
 
 

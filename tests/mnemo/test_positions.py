@@ -86,9 +86,10 @@ def test_a_cup_on_a_table_and_the_table_are_placed_at_the_tables_middle():
 
 
 def test_a_thing_seen_from_near_rests_on_the_furniture_memory_placed():
-    """Oracle: a cup on a table seen from 1.0-1.6 m (the table's floor contact below the frame). The frame
-    alone cannot place it; with where memory placed the table (its middle, 0.2 m off) it is placed in its
-    own column at that depth; a known piece of another kind, or one off its line of sight, places nothing."""
+    """Oracle: a cup on a table-high cart (a label with no usual top height, ``SURFACE_M``) seen from 1.0-1.6 m
+    (the cart's floor contact below the frame). The frame alone cannot place it; with where memory placed the
+    cart (its middle, 0.2 m off) it is placed in its own column at that depth; a known piece of another kind,
+    or one off its line of sight, places nothing."""
     rng = np.random.default_rng(5)
     errors = []
     for _ in range(30):
@@ -104,19 +105,19 @@ def test_a_thing_seen_from_near_rests_on_the_furniture_memory_placed():
         items = [(0.0, "furniture", table), (0.0, "object", cup)]
         assert estimate_positions(CAMERA, SIZE, poses, items) == [None, None]
         memory_placed = (tx + rng.normal(0, 0.15), ty + rng.normal(0, 0.15))
-        got = estimate_positions(CAMERA, SIZE, poses, items, ["table", "cup"], [("table", *memory_placed)])
+        got = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"], [("cart", *memory_placed)])
         assert got[0] is None  # the furniture itself keeps no position from its cut-off box
         errors.append(math.hypot(got[1][0] - cx, got[1][1] - cy))
-        assert estimate_positions(CAMERA, SIZE, poses, items, ["table", "cup"], [("sofa", *memory_placed)])[1] is None
+        assert estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"], [("sofa", *memory_placed)])[1] is None
         aside = to_map(pose, r, 1.5)  # 1.5 m left of the line of sight
-        assert estimate_positions(CAMERA, SIZE, poses, items, ["table", "cup"], [("table", *aside)])[1] is None
+        assert estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"], [("cart", *aside)])[1] is None
     assert float(np.median(errors)) < 0.25 and max(errors) < 0.6, errors
 
 
 def test_the_furniture_placed_moments_before_comes_before_memorys():
-    """The robot drives up to a table (a frame from 3.5 m sees its contact) and looks at the cup on it from
-    1.2 m: the cup rests on the table as placed in the far frame, not on memory's older place of it (0.7 m
-    short: another localisation, hours ago)."""
+    """The robot drives up to a cart (no usual top height; a frame from 3.5 m sees its contact) and looks at the
+    cup on it from 1.2 m: the cup rests on the cart as placed in the far frame, not on memory's older place of
+    it (0.7 m short: another localisation, hours ago)."""
     tx, ty, yaw = 1.0, 2.0, 0.3
     near = (tx - 1.2 * math.cos(yaw), ty - 1.2 * math.sin(yaw), yaw)
     far = (tx - 3.5 * math.cos(yaw), ty - 3.5 * math.sin(yaw), yaw)
@@ -127,7 +128,61 @@ def test_the_furniture_placed_moments_before_comes_before_memorys():
              (1.0, "object", clip(_box(near, cup)))]
     poses = PoseTrack("s", np.array([0.0, 1.0]), *(np.array([far[k], near[k]]) for k in range(3)))
     old = to_map(near, 0.5, 0.0)  # memory's place of the table: 0.7 m short along the line of sight
-    got = estimate_positions(CAMERA, SIZE, poses, items, ["table", "table", "cup"], [("table", *old)])
+    got = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cart", "cup"], [("cart", *old)])
     assert got[1] is None and math.dist(got[2], (tx, ty)) < 0.05
-    only_memory = estimate_positions(CAMERA, SIZE, poses, items[1:], ["table", "cup"], [("table", *old)])
+    only_memory = estimate_positions(CAMERA, SIZE, poses, items[1:], ["cart", "cup"], [("cart", *old)])
     assert math.dist(only_memory[1], old) < 0.05
+
+
+def test_a_thing_on_furniture_of_a_usual_height_is_placed_from_its_own_box():
+    """Oracle: a cup anywhere on the seat of a deep sofa (0.45 m high, 2.0 x 0.9 m) and on a table (0.75 m), seen
+    from 0.9-4 m at up to 60 degrees off the front, exact boxes. On the label's usual top height its own bottom
+    row places it within a few centimetres (its footprint's half-width: the box bottom is its front), whether
+    the furniture's contact is in the frame or below it; the support's middle (no usual height for the label)
+    puts it up to the footprint's depth off."""
+    rng = np.random.default_rng(11)
+    clip = lambda b: (max(b[0], 0.0), max(b[1], 0.0), min(b[2], SIZE[0]), min(b[3], SIZE[1]))
+    errors: dict[str, list[float]] = {"surface": [], "middle": []}
+    cut = 0
+    for k in range(60):
+        label, top, width, depth = ("sofa", 0.45, 2.0, 0.9) if k % 2 else ("table", 0.75, 1.2, 0.8)
+        fx, fy, yaw = rng.uniform(-3, 3), rng.uniform(-3, 3), rng.uniform(-math.pi, math.pi)
+        cx, cy = to_map((fx, fy, yaw), rng.uniform(-depth / 2 + 0.1, depth / 2 - 0.1),
+                        rng.uniform(-width / 2 + 0.1, width / 2 - 0.1))
+        off, r = yaw + math.pi + rng.uniform(-1.0, 1.0), rng.uniform(0.9, 4.0)
+        pose = (cx + r * math.cos(off), cy + r * math.sin(off), off + math.pi + rng.uniform(-0.2, 0.2))
+        furniture = _box(pose, _cuboid(fx, fy, depth, width, yaw, 0.0, top))
+        cup = _box(pose, _cuboid(cx, cy, 0.08, 0.08, yaw, top, top + 0.1))
+        if furniture is None or cup is None or cup[0] < 0 or cup[2] > SIZE[0] or cup[3] >= SIZE[1]:
+            continue
+        furniture = clip(furniture)
+        cut += cut_off(CAMERA, SIZE, furniture)
+        poses = PoseTrack("s", np.array([0.0, 1.0]), *(np.array([pose[i]] * 2) for i in range(3)))
+        items = [(0.0, "furniture", furniture), (0.0, "object", cup)]
+        got = estimate_positions(CAMERA, SIZE, poses, items, [label, "cup"])[1]
+        assert got is not None, (label, r)
+        errors["surface"].append(math.hypot(got[0] - cx, got[1] - cy))
+        if not cut_off(CAMERA, SIZE, furniture):
+            middle = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"])[1]
+            errors["middle"].append(math.hypot(middle[0] - cx, middle[1] - cy))
+    assert cut >= 5 and len(errors["surface"]) >= 40
+    assert max(errors["surface"]) < 0.1, errors["surface"]
+    assert float(np.median(errors["middle"])) > 0.25 and max(errors["middle"]) > 0.6, errors["middle"]
+
+
+def test_a_thing_does_not_rest_on_furniture_placed_from_the_frames_edge():
+    """A cart (no usual top height) 1.2 m away whose box's bottom the detector put 4 px inside the frame: the
+    cart is placed from that row (at the nearest floor the frame shows, 0.8 m too far), but the cup on it is
+    not placed there: it rests on memory's cart, or with none is not placed."""
+    tx, ty, yaw = 1.0, 2.0, 0.3
+    pose = (tx - 1.2 * math.cos(yaw), ty - 1.2 * math.sin(yaw), yaw)
+    table = _box(pose, _cuboid(tx, ty, 1.2, 0.6, yaw + math.pi / 2, 0.0, 0.75))
+    table = (max(table[0], 0.0), table[1], min(table[2], SIZE[0]), SIZE[1] - 4.0)
+    cup = _box(pose, _cuboid(tx, ty, 0.08, 0.08, yaw, 0.75, 0.85))
+    poses = PoseTrack("s", np.array([0.0, 1.0]), *(np.array([pose[k]] * 2) for k in range(3)))
+    items = [(0.0, "furniture", table), (0.0, "object", cup)]
+    got = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"])
+    assert got[0] is not None and math.dist(got[0], (tx, ty)) > 0.6  # placed from its bottom row: too far
+    assert got[1] is None
+    got = estimate_positions(CAMERA, SIZE, poses, items, ["cart", "cup"], [("cart", tx + 0.1, ty - 0.1)])
+    assert math.dist(got[1], (tx, ty)) < 0.2

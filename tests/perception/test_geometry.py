@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from perception.geometry import LevelCamera, cut_off, ground_point, place_box, project, support_of, to_map
+from perception.geometry import (MIN_DROP_M, LevelCamera, cut_off, ground_point, on_surface, place_box, project,
+                                 support_of, to_map)
 
 CAMERA = LevelCamera(height_m=1.2, hfov_deg=80.0)
 SIZE = (320, 240)
@@ -55,6 +56,38 @@ def test_a_thing_on_a_support_takes_the_supports_depth():
     # ``behind`` moves the placement that far further along the line of sight, in the cup's own column
     moved = place_box(CAMERA, SIZE, pose, cup, table, behind=0.4)
     assert moved == pytest.approx((1.3 * 3.4 / 3.0 - 1.0 * 0.4 / 3.0, 5.4), abs=1e-6)
+
+
+def test_a_thing_on_a_top_of_known_height_is_placed_from_its_own_bottom_row():
+    """Oracle: points on planes 0.45-0.9 m high, projected; their bottom row on the right height gives them back
+    exactly; a wrong height errs in proportion (depth scales with the camera's height above the plane); the
+    clamp holds it to where its support can be; a plane near the camera's height or a box the frame cuts off
+    places nothing."""
+    rng = np.random.default_rng(3)
+    seen = 0
+    for _ in range(100):
+        pose = (float(rng.uniform(-5, 5)), float(rng.uniform(-5, 5)), float(rng.uniform(-math.pi, math.pi)))
+        top = float(rng.choice([0.45, 0.55, 0.75, 0.9]))
+        forward, left = float(rng.uniform(0.8, 5.0)), float(rng.uniform(-0.5, 0.5))
+        x, y = to_map(pose, forward, left)
+        u, v = project(CAMERA, SIZE, pose, x, y, z=top)
+        box = (u - 4.0, v - 10.0, u + 4.0, v)
+        if not (0 <= u < SIZE[0] and v < SIZE[1] - 2.0):  # out of the frame, or at its bottom edge
+            assert v >= SIZE[1] - 2.0 or on_surface(CAMERA, SIZE, pose, box, top) is not None
+            continue
+        seen += 1
+        assert on_surface(CAMERA, SIZE, pose, box, top) == pytest.approx((x, y), abs=1e-6)
+        wrong = on_surface(CAMERA, SIZE, pose, box, top - 0.1)  # read 0.1 m lower: further by 0.1 / drop
+        ratio = math.hypot(wrong[0] - pose[0], wrong[1] - pose[1]) / math.hypot(x - pose[0], y - pose[1])
+        assert ratio == pytest.approx((1.2 - top + 0.1) / (1.2 - top))
+        held = on_surface(CAMERA, SIZE, pose, box, top, nearest=forward + 0.5)
+        further = forward + 0.5  # held there, in the thing's own column
+        assert math.dist(held, pose[:2]) == pytest.approx(math.hypot(further, left * further / forward))
+    assert seen >= 50
+    pose = (0.0, 0.0, 0.0)
+    u, v = project(CAMERA, SIZE, pose, 2.0, 0.0, z=1.2 - MIN_DROP_M / 2)
+    assert on_surface(CAMERA, SIZE, pose, (u - 4, v - 10, u + 4, v), 1.2 - MIN_DROP_M / 2) is None
+    assert on_surface(CAMERA, SIZE, pose, (150, 200, 170, SIZE[1] - 2.0), 0.45) is None  # bottom at the edge
 
 
 def test_what_cannot_be_placed_is_not():
