@@ -151,12 +151,7 @@ def test_resume_with_the_turn_gate_reproduces_the_rest() -> None:
     config = SegmenterConfig(turn_gate=20.0)
     full = run_signals(SurpriseSegmenter(config), times, vectors, signals)
     assert len(full) == 5
-    for cut in full[:-1]:
-        start = cut.end_index
-        rest = run_signals(SurpriseSegmenter.from_state(config, cut.state), times[start:], vectors[start:],
-                           signals[start:])
-        assert [(s.start_index, s.end_index) for s in rest] == \
-               [(s.start_index, s.end_index) for s in full[full.index(cut) + 1:]]
+    _resumes_alike(config, times, vectors, signals, full)
 
 
 @pytest.mark.parametrize("gate", [-1.0, float("inf"), "wide", True])
@@ -251,12 +246,7 @@ def test_resume_with_the_still_view_rescue_reproduces_the_rest() -> None:
     signals = [{"people": 1.0} for _ in times]
     full = run_signals(SurpriseSegmenter(config), times, vectors, signals)
     assert any(abs(s.start - 30.0) < 0.01 for s in full)
-    for cut in full[:-1]:
-        start = cut.end_index
-        rest = run_signals(SurpriseSegmenter.from_state(config, cut.state), times[start:], vectors[start:],
-                           signals[start:])
-        assert [(s.start_index, s.end_index) for s in rest] == \
-               [(s.start_index, s.end_index) for s in full[full.index(cut) + 1:]]
+    _resumes_alike(config, times, vectors, signals, full)
 
 
 @pytest.mark.parametrize("field,value", [("still_spread", 0.0), ("still_spread", 2.0), ("still_spread", "low"),
@@ -264,3 +254,13 @@ def test_resume_with_the_still_view_rescue_reproduces_the_rest() -> None:
 def test_bad_still_view_settings_are_clear_errors(field: str, value) -> None:
     with pytest.raises(ValueError, match=field):
         SegmenterConfig(**{field: value})
+
+
+def _resumes_alike(config, times, vectors, signals, full) -> None:
+    """A segmenter rebuilt from each emitted segment's state and fed the rest gives the rest of ``full``."""
+    for cut in full[:-1]:
+        start = cut.end_index
+        rest = run_signals(SurpriseSegmenter.from_state(config, cut.state), times[start:], vectors[start:],
+                           signals[start:])
+        assert [(s.start_index, s.end_index) for s in rest] == \
+               [(s.start_index, s.end_index) for s in full[full.index(cut) + 1:]]
