@@ -157,16 +157,22 @@ def set_areas(store: "MemoryStore", areas: Sequence[Area]) -> None:
 
 
 def sightings(store: "MemoryStore", after_id: int = 0, until: float | None = None,
-              placed_only: bool = True) -> list[tuple]:
+              placed_only: bool = True, unplaced_kinds: Sequence[str] = ()) -> list[tuple]:
     """Rows (id, stream, time, track, kind, label, colour, score, x, y, state) with id > after_id, a position
-    (any, with ``placed_only`` False: x and y None where none was estimated) and time <= until, when given,
-    by time (state '' throughout in a memory opened read-only that predates states)."""
+    (any, with ``placed_only`` False; also those of ``unplaced_kinds`` without one: x and y None where none was
+    estimated) and time <= until, when given, by time (state '' throughout in a memory opened read-only that
+    predates states)."""
+    params: list = [int(after_id), _until(until)]
+    placed = ""
+    if placed_only and unplaced_kinds:
+        placed = f"(x IS NOT NULL OR kind IN ({', '.join('?' * len(unplaced_kinds))})) AND "
+        params[1:1] = list(unplaced_kinds)
+    elif placed_only:
+        placed = "x IS NOT NULL AND "
     with store._read() as c:
         state = "state" if "state" in _sighting_columns(c) else "''"
-        placed = "x IS NOT NULL AND " if placed_only else ""
         return c.execute(f"SELECT id, stream, time, track, kind, label, colour, score, x, y, {state} FROM sightings "
-                         f"WHERE id > ? AND {placed}time <= ? ORDER BY time, id",
-                         (int(after_id), _until(until))).fetchall()
+                         f"WHERE id > ? AND {placed}time <= ? ORDER BY time, id", params).fetchall()
 
 
 def placed(store: "MemoryStore", kind: str, labels: Sequence[str]) -> list[tuple[str, float, float]]:

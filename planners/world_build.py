@@ -41,8 +41,8 @@ class WorldBuild(WorldActs):
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        rows = perceived.sightings(self.store, until=self.until, placed_only=False)
-        unplaced = [r for r in rows if r[8] is None and r[4] == "object"]  # named by, never placed
+        rows = perceived.sightings(self.store, until=self.until, unplaced_kinds=("object",))
+        unplaced = [r for r in rows if r[8] is None]  # things named by, never placed
         rows = [r for r in rows if r[8] is not None]
         if self._fitted is not None and self.until is not None:  # fitted online: its part up to the cut
             self.drift = self._fitted.until(self.until)

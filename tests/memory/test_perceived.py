@@ -86,6 +86,23 @@ def test_placed_reads_only_the_asked_labels_placed_as_a_filter_of_all_sightings_
     store.close()
 
 
+def test_unplaced_rows_of_named_kinds_join_the_placed_ones_as_a_filter_of_all_rows_would(tmp_path):
+    """Oracle: every row read (``placed_only`` False) and filtered in Python."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("s", "test://s")
+    add_sightings(store, [Sighting("s", 1.0, 1, "object", "mug", 0.9, 1.0, 2.0),
+                          Sighting("s", 2.0, 2, "object", "mug", 0.9, box=(1, 2, 3, 4)),
+                          Sighting("s", 3.0, 3, "person", "person", 0.9, box=(1, 2, 3, 4)),
+                          Sighting("s", 4.0, 4, "person", "person", 0.9, 3.0, 1.0),
+                          Sighting("s", 5.0, 5, "object", "key", 0.9, box=(1, 2, 3, 4))])
+    every = sightings(store, placed_only=False)
+    for kinds, until in ((("object",), None), (("object", "person"), 4.5), ((), None)):
+        brute = [r for r in every if (r[8] is not None or r[4] in kinds) and (until is None or r[2] <= until)]
+        assert sightings(store, until=until, unplaced_kinds=kinds) == brute
+    assert [r[3] for r in sightings(store, unplaced_kinds=("object",))] == [1, 2, 4, 5]
+    store.close()
+
+
 def test_a_memory_whose_positions_were_required_is_rebuilt_with_its_rows(tmp_path):
     store = MemoryStore(tmp_path / "m", create=True)
     store.add_stream("s", "test://s")
