@@ -1,7 +1,7 @@
 """Event boundaries on the simulator by surprise channel: boundary F1 by kind, and an ablation table.
 
     python bench/segmentation.py [--seeds 1,2,3] [--minutes 20] [--profile lite] [--work /tmp/seg-work]
-                                 [--out out/bench/segmentation]
+                                 [--out out/bench/segmentation] [--diagnose]
 
 Each episode is rendered (or reused from ``--work``) and ingested once through the real pipeline
 (``mnemo.pipeline.Ingestor``) with the profile's segmenter, recording what the segmenter decides
@@ -27,6 +27,10 @@ rooms through the same ``PoseSignal`` (area changes; degrees turned in place; se
 The ``screen`` channel reads the episode's frames decoded as standard's ingest decodes them (its
 ``ocr.frame_size``) through the same ``ScreenSignal`` and PP-OCR reader (~1 s a read; cached in
 ``--work`` as ``screen-<seed>.npz``, dropped with the observations when the episode is rendered again).
+
+``--diagnose`` puts each missed true boundary and each false cut of the profile as configured to a cause (the
+turn or crossing gate, a picture change the modularity check rejected, nothing read, ...: ``diagnose``) and prints
+the tally by kind.
 
 Tune only on the dev seeds (1-3): held-out seeds (16-19, 30-37) are the lead's to measure.
 """
@@ -225,6 +229,121 @@ def replay(run: dict, config) -> list[float]:
     return sorted(starts)[1:]
 
 
+# the causes a missed true boundary or a false cut is put to (diagnose), in the order they are tried
+MISS_CAUSES = ("camera turning (turn gate)", "camera's own room change (crossing gate)",
+               "picture change rejected (modularity)", "a cut 2-5 s off", "nothing read", "read below threshold")
+FALSE_CAUSES = ("anchored by a side channel", "still-view rescue", "2-5 s from a true boundary",
+                "camera turning under the gate", "no true change near")
+
+
+def _recording_segmenter(config):
+    """A segmenter that keeps every observation's decision inputs and its rejected and rescued proposals."""
+    from memory.segmenter import SurpriseSegmenter
+
+    class Recording(SurpriseSegmenter):
+        def __init__(self, cfg) -> None:
+            super().__init__(cfg)
+            self.seen, self.rejected, self.rescued, self.anchored = [], [], [], []
+            self._proposal = None
+
+        def _observe(self, time, x, signals) -> None:
+            super()._observe(time, x, signals)
+            self.seen.append(self._history[-1])
+
+        def _resolve(self, proposal):
+            self._proposal = proposal
+            segment = super()._resolve(proposal)
+            if segment is None:
+                self.rejected.append(proposal.index)
+            elif proposal.anchored:
+                self.anchored.append(segment.end_index)
+            return segment
+
+        def _still_onset(self, vectors, proposed, people) -> bool:
+            kept = super()._still_onset(vectors, proposed, people)
+            if kept and self._proposal is not None:
+                self.rescued.append(self._proposal.index)
+            return kept
+
+    return Recording(config)
+
+
+def diagnose(run: dict, config, tolerance: float = 2.0, near_s: float = 5.0) -> dict:
+    """Each missed true boundary and each false cut of one episode put to a cause, from what the segmenter read
+    within ``tolerance`` seconds of it: {"misses": [...], "false": [...]} (time, kinds or nearest truth, cause).
+
+    A miss is put to the first cause that holds: most observations around it inside the turn gate, or the crossing
+    gate; a proposal there rejected by the modularity check; an unmatched cut 2-``near_s`` s away; neither the picture
+    (z past ``gamma``) nor a side channel (weighted z >= 1) read anything; else read below threshold. A false cut:
+    anchored by a side channel; kept by the still-view rescue; within ``near_s`` of a true change; where the camera
+    turned more than half the turn gate; else nothing true near."""
+    from mnemo.evaluation.boundaries import match_boundaries, visible_boundaries
+
+    seg, obs = _recording_segmenter(config), run["obs"]
+    entities = ("entities", tuple(config.entity_labels), bool(config.entity_arrivals))
+    if entities not in obs:
+        obs[entities] = entity_readings(run["truth"], obs["times"], run["seed"], labels=entities[1],
+                                        arrivals=entities[2])
+    entries = ("entries", float(config.entry_margin_m))
+    if entries not in obs:
+        obs[entries] = entries_readings(run["truth"], obs["times"], run["seed"], margin_m=entries[1])
+    keys = {"entities": entities, "entries": entries}
+    starts = []
+    for i, t in enumerate(obs["times"]):
+        signals = {name: float(obs[keys.get(name, name)][i]) for name in SIDE}
+        starts += [s.start for s in seg.push(float(t), obs["vectors"][i], signals)]
+    starts += [s.start for s in seg.flush(run["truth"].duration)]
+    truth = run["truth"]
+    true, _ = visible_boundaries(truth, edge=tolerance)
+    predicted = [t for t in sorted(starts)[1:] if 0.0 < t <= truth.duration - tolerance]
+    matches = match_boundaries(predicted, [b.time for b in true], tolerance)
+    found, used = {j for _, j in matches}, {i for i, _ in matches}
+    times = np.asarray([o.time for o in seg.seen])
+    unmatched = [p for i, p in enumerate(predicted) if i not in used]
+    misses = []
+    for j, boundary in enumerate(true):
+        if j in found:
+            continue
+        near = [o for o in seg.seen if abs(o.time - boundary.time) <= tolerance]
+        rejected = [i for i in seg.rejected if abs(times[i] - boundary.time) <= tolerance]
+        off = [p for p in unmatched if tolerance < abs(p - boundary.time) <= near_s]
+        picture = max((o.z - o.side for o in near), default=0.0)
+        side = max((o.side for o in near), default=0.0)
+        causes = (2 * sum(o.turning for o in near) >= len(near) > 0, 2 * sum(o.crossing for o in near) >= len(near) > 0,
+                  bool(rejected), bool(off), picture <= config.gamma and side < 1.0, True)
+        misses.append({"time": boundary.time, "kinds": list(boundary.kinds), "labels": list(boundary.labels),
+                       "cause": MISS_CAUSES[causes.index(True)], "picture_z": picture, "side_z": side})
+    false = []
+    anchored = {float(times[i]) for i in seg.anchored}
+    rescued = {float(times[i]) for i in seg.rescued}
+    for p in unmatched:
+        i = int(np.argmin(np.abs(times - p)))
+        nearest = min(true, key=lambda b: abs(b.time - p)) if true else None
+        gap = abs(nearest.time - p) if nearest is not None else np.inf
+        turn = float(obs["turn"][i])
+        half_gate = config.turn_gate / 2.0 if config.turn_gate is not None else np.inf
+        causes = (float(times[i]) in anchored, float(times[i]) in rescued, gap <= near_s,
+                  np.isfinite(turn) and turn > half_gate, True)
+        false.append({"time": p, "nearest": None if nearest is None else list(nearest.kinds),
+                      "offset": None if nearest is None else nearest.time - p,
+                      "cause": FALSE_CAUSES[causes.index(True)]})
+    return {"seed": run["seed"], "misses": misses, "false": false}
+
+
+def tally(diagnoses: list[dict]) -> str:
+    """Markdown tables: missed true boundaries by cause and kind, false cuts by cause."""
+    kinds = ("room", "person_enters", "activity")
+    lines = ["| missed: cause | " + " | ".join(kinds) + " |", "|---|" + "---|" * len(kinds)]
+    for cause in MISS_CAUSES:
+        counts = [sum(kind in m["kinds"] and m["cause"] == cause for d in diagnoses for m in d["misses"])
+                  for kind in kinds]
+        lines.append(f"| {cause} | " + " | ".join(str(c) for c in counts) + " |")
+    lines += ["", "| false cut: cause | count |", "|---|---|"]
+    for cause in FALSE_CAUSES:
+        lines.append(f"| {cause} | {sum(f['cause'] == cause for d in diagnoses for f in d['false'])} |")
+    return "\n".join(lines)
+
+
 def score(runs: list[dict], config) -> dict:
     from mnemo.evaluation.boundaries import combine, combine_kinds, evaluate_boundaries
 
@@ -313,6 +432,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/seg-work"))
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "segmentation")
     parser.add_argument("--held-out", action="store_true", help="allow held-out seeds (measure, never tune)")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also put each missed true boundary and each false cut of the profile to a cause")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -324,9 +445,13 @@ def main() -> None:
     base = load_profile(args.profile).segmenter
     rows = {label: score(runs, config) for label, config in variants(base).items()}
     rows[f"profile {args.profile} as configured"] = score(runs, base)
+    diagnoses = [diagnose(run, base) for run in runs] if args.diagnose else []
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.json").write_text(json.dumps({"seeds": seeds, "rows": rows}, indent=2))
+    (args.out / "report.json").write_text(json.dumps({"seeds": seeds, "rows": rows, "diagnoses": diagnoses},
+                                                     indent=2, default=float))
     sys.stdout.write(f"seeds {seeds}, {args.minutes:g} min, profile {args.profile}\n{table(rows)}\n")
+    if diagnoses:
+        sys.stdout.write(f"\nprofile {args.profile}: misses and false cuts by cause\n{tally(diagnoses)}\n")
 
 
 if __name__ == "__main__":
