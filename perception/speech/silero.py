@@ -6,6 +6,8 @@ calls, so it works online on a stream of frames of any length. It runs on onnxru
 thread); silero-vad's own Python code (which imports torch) is not imported. Frames of the
 detector (10-30 ms) take the probability of the last chunk completed by their end (at most one
 chunk late), with hysteresis: speech starts at ``probability`` and lasts down to 0.15 below it.
+With ``gain_target_db`` the chunks are loudness-normalised before the network reads them
+(:mod:`perception.speech.loudness`; the segments keep the audio as it was).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from perception.errors import WeightsUnavailable
+from perception.speech.loudness import LoudnessNormaliser
 from perception.speech.vad import FrameClassifier, VadOptions, register_vad
 from streams.packets import AUDIO_RATE
 
@@ -68,6 +71,9 @@ class SileroClassifier(FrameClassifier):
         self._session = _session(str(silero_model_path()))
         self.threshold = options.probability if options.probability is not None else _THRESHOLDS[options.aggressiveness]
         self.probabilities: list[float] = []  # every chunk's probability since the last reset (for inspection)
+        self.normaliser = None if options.gain_target_db is None else LoudnessNormaliser(
+            options.gain_target_db, options.max_gain_db, options.gain_release_db_s, options.gain_ceiling_db,
+            options.noise_window_s, _CHUNK)
         self.reset()
 
     def reset(self) -> None:
@@ -77,9 +83,13 @@ class SileroClassifier(FrameClassifier):
         self._last = 0.0  # probability of the last complete chunk
         self._speaking = False
         self.probabilities = []
+        if self.normaliser is not None:
+            self.normaliser.reset()
 
     def chunk_probability(self, chunk: np.ndarray) -> float:
         """Speech probability of the next 512 samples of the stream (advances the recurrent state)."""
+        if self.normaliser is not None:
+            chunk = self.normaliser(chunk)
         window = np.concatenate([self._context, chunk])[None].astype(np.float32, copy=False)
         out, self._state = self._session.run(
             None, {"input": window, "state": self._state, "sr": np.array(AUDIO_RATE, dtype=np.int64)}

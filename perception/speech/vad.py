@@ -57,7 +57,7 @@ class VadOptions:
     max_segment_s: float = 30.0
     # energy backend: dB above the noise floor that count as voiced; None derives it from aggressiveness
     threshold_db: float | None = None
-    # energy backend: seconds of history the noise floor (a running minimum) is taken over
+    # energy backend and silero's gain: seconds of history the noise floor (a running minimum) is taken over
     noise_window_s: float = 3.0
     # a jump of the chunk times larger than this (seconds) closes the open segment and restarts
     max_gap_s: float = 0.1
@@ -66,6 +66,15 @@ class VadOptions:
     # silero backend: speech probability a frame needs to start speech (it stays speech down to this
     # minus 0.15); None derives it from aggressiveness (0.3, 0.4, 0.5, 0.6)
     probability: float | None = None
+    # silero backend: loudness normalisation of the audio the network reads (perception.speech.loudness):
+    # the loudest recent audio is raised to this level, dBFS; None: the audio as it is
+    gain_target_db: float | None = None
+    # ... by at most this many dB
+    max_gain_db: float = 30.0
+    # ... and never so far that the noise floor (quietest audio over noise_window_s) passes this level, dBFS
+    gain_ceiling_db: float = -55.0
+    # dB per second the followed peak level falls after loud audio (how fast the gain rises again)
+    gain_release_db_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.aggressiveness not in (0, 1, 2, 3):
@@ -84,6 +93,12 @@ class VadOptions:
             raise ValueError(f"VadOptions.min_voiced={self.min_voiced!r}: expected a share in [0, 1)")
         if self.probability is not None and not 0.15 < self.probability < 1.0:
             raise ValueError(f"VadOptions.probability={self.probability!r}: expected a probability in (0.15, 1)")
+        if not self.max_gain_db >= 0:
+            raise ValueError(f"VadOptions.max_gain_db={self.max_gain_db!r}: expected dB >= 0")
+        if not self.gain_release_db_s > 0:
+            raise ValueError(f"VadOptions.gain_release_db_s={self.gain_release_db_s!r}: expected dB per second > 0")
+        if self.gain_target_db is not None and not self.gain_target_db <= 0:
+            raise ValueError(f"VadOptions.gain_target_db={self.gain_target_db!r}: expected dBFS <= 0 or None")
         if not self.noise_window_s > 0:
             raise ValueError(f"VadOptions.noise_window_s={self.noise_window_s!r}: expected seconds > 0")
 

@@ -65,3 +65,30 @@ def test_threshold_option():
     assert create_vad("silero", aggressiveness=0).classifier.threshold == 0.3
     with pytest.raises(ValueError, match="probability"):
         create_vad("silero", probability=1.5)
+
+
+def test_loudness_normalisation_finds_far_quiet_speech(jfk):
+    """jfk.flac turned down by 40 dB (-57 dBFS, a far talker): Silero alone loses its first phrase;
+    with the input normalised (gain_target_db) it finds the segments of the recording at full level."""
+    samples = _read(jfk)
+    full = detect_speech(samples, 0.0, "jfk", vad="silero", min_voiced=0.0)
+    quiet = (samples * 10 ** (-40 / 20)).astype(np.float32)
+    plain = detect_speech(quiet, 0.0, "jfk", vad="silero", min_voiced=0.0)
+    raised = detect_speech(quiet, 0.0, "jfk", vad="silero", min_voiced=0.0, gain_target_db=-20.0)
+    assert sum(s.duration for s in plain) < 0.85 * sum(s.duration for s in full)
+    assert len(raised) == len(full)
+    for a, b in zip(raised, full):
+        assert abs(a.start - b.start) < 0.1 and abs(a.end - b.end) < 0.2
+        assert np.array_equal(a.samples, quiet[round(a.start * 16000):round(a.start * 16000) + len(a.samples)])
+
+
+def test_loudness_normalisation_does_not_raise_noise_into_speech():
+    """Stationary noise at room levels stays non-speech with the gain on (it is raised at most to the ceiling)."""
+    rng = np.random.default_rng(5)
+    n = 16000 * 6
+    spectrum = (rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)) / np.sqrt(
+        np.maximum(np.fft.rfftfreq(n, 1 / 16000), 20.0))
+    pink = np.fft.irfft(spectrum, n)
+    for level_db in (-75.0, -60.0, -40.0):
+        noise = (pink * 10 ** (level_db / 20) / np.sqrt(np.mean(pink**2))).astype(np.float32)
+        assert detect_speech(noise, 0.0, "n", vad="silero", min_voiced=0.0, gain_target_db=-20.0) == []
