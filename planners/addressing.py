@@ -41,6 +41,15 @@ OPENERS = (r"(?:hi|hello|hey|thanks|thank you|sorry|morning|good morning|good af
 _NAME = r"([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
 VOCATIVE = re.compile(rf"^\s*(?:{OPENERS}[,.!\s]+)*(?:there[,\s]+)?{_NAME}\s*(?:[,.!?]|$)", re.IGNORECASE)
 VOCATIVE_END = re.compile(rf",\s*(?:{OPENERS}[,\s]+)?{_NAME}\s*[.!?]*\s*$", re.IGNORECASE)
+# a short line ending in a capitalised word, no comma before it: a greeting whose opener the recogniser
+# misheard or wrote without a comma ("The Low Carol." for "Hello Carol.") - unless a word before it makes the
+# name what is spoken of ("Ask Bob.", "It's Bob.", "Where's Bob?", "I saw Bob.")
+VOCATIVE_TAIL = re.compile(r"^\W*((?:[A-Za-z']+[,\s]+){1,%d})([A-Z][a-z]+)\W*$" % (GREETING_WORDS - 1))
+SPOKEN_OF = frozenset(
+    "i i'm im you he she it it's its we they is was are were be am ask tell call to for with and or by at from of "
+    "about than in on into onto under inside near behind where where's who who's what what's that that's this saw see "
+    "seen met meet find found like love "
+    "know knew told asked called named my your his her our their not no".split())
 NOT_NAMES = frozenset({
     "yes", "no", "yeah", "nope", "ok", "okay", "well", "so", "sure", "right", "now", "please", "sorry", "oh",
     "hmm", "um", "uh", "great", "good", "fine", "thanks", "hi", "hello", "hey", "alright", "really", "wait",
@@ -51,6 +60,8 @@ NOT_NAMES = frozenset({
     "that", "please", "first", "later", "soon", "together", "instead", "definitely", "certainly", "of", "course",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
     "april", "may", "june", "july", "august", "september", "october", "november", "december", "i", "we", "they",
+    "mom", "mum", "mommy", "mummy", "dad", "daddy", "mother", "father", "grandma", "grandpa", "granny", "honey",
+    "darling", "sweetie", "buddy", "mate", "son", "love", "boss", "guy", "man", "kid", "kids", "team", "all",
     "done", "coming", "perfect", "absolutely", "nice", "cool", "wow", "welcome", "excellent", "wonderful", "lovely",
     "brilliant", "awesome", "gladly", "noted", "understood", "careful", "quick", "hurry", "stop", "come", "go",
 })
@@ -68,7 +79,17 @@ def addressed(text: str) -> str | None:
             found.append(m.group(1))
     if len(found) == 2 and len(re.findall(r"[A-Za-z']+", text)) <= GREETING_WORDS:
         return found[1]  # a greeting misheard ("Hello, Ned, Bob."): the name ends it, a misheard word comes first
-    return found[0] if found else None
+    return found[0] if found else _tail_vocative(text)
+
+
+def _tail_vocative(text: str) -> str | None:
+    """The capitalised word ending a short line with no comma before it ("The Low Carol." heard for "Hello
+    Carol."), when no word before it makes it a name spoken of and the line introduces nobody."""
+    m = VOCATIVE_TAIL.match(text)
+    if not m or m.group(2).lower() in NOT_NAMES or introduced_names(text):
+        return None
+    before = {w.lower() for w in re.findall(r"[A-Za-z']+", m.group(1))}
+    return None if before & SPOKEN_OF else m.group(2)
 
 
 def same_name(a: str, b: str) -> bool:

@@ -42,7 +42,7 @@ from planners.drift import Drift, fit_drift  # noqa: F401
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries  # noqa: F401
 from planners.identities import name_things  # noqa: F401
 from planners.lexicon import Lexicon  # noqa: F401
-from planners.naming import Line, Seen, name_people  # noqa: F401
+from planners.naming import Line, Seen, name_by_sight  # noqa: F401
 from planners.opens import OpenSpan, open_spans  # noqa: F401
 from planners.world_base import (  # noqa: F401
     CARRIED_AFTER_PICK, CARRIED_BEFORE_PUT, CARRIED_GAP, CARRY_SECONDS, CLOSED, DEED_WEIGHT, DEED_WINDOW, FRAGMENT,

@@ -19,7 +19,7 @@ from planners.drift import fit_drift
 from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
 from planners.identities import name_things
 from planners.lexicon import Lexicon
-from planners.naming import Line, Seen, name_people
+from planners.naming import Line, Seen, name_by_sight
 from planners.opens import ATTENDED_OPEN, MIN_OPEN, open_spans
 from planners.stitch import stitched
 from planners.world_base import (
@@ -157,18 +157,22 @@ class WorldBuild(WorldActs):
             self.people[name] = self._thing(name, "person", items)
 
     def _name_people(self) -> None:
-        """Give the person clusters the names of the voices heard (planners/naming.py)."""
+        """Give the person clusters the names of the voices heard while each was alone near the camera
+        (planners/naming.py); clusters given one name are one person."""
         if not getattr(self, "_clusters", None):
             return
-        naming = name_people(self._clusters, [Line(s, e, sp) for s, e, _, sp in self.heard], self._span(),
-                             self._deeds())
+        naming = name_by_sight(self._clusters, [Line(s, e, sp, addressed(t) is not None) for s, e, t, sp in self.heard],
+                               self._deeds())
         rename = {f"person {c + 1}": name for c, name in naming.items()}
         given = self._given_names()  # a name a user gave the person seen wins, and names the voice tied to them
         voices = {naming[c]: name for c, name in given.items() if VOICE_LABEL.match(naming.get(c, ""))}
         rename = {k: v for k, v in rename.items() if v not in given.values()}  # one person of a name: the user's
         rename.update({f"person {c + 1}": name for c, name in given.items()})
         self.heard = [(s, e, t, voices.get(sp, sp)) for s, e, t, sp in self.heard]
-        self.people = {rename.get(n, n): replace(p, name=rename.get(n, n)) for n, p in self.people.items()}
+        people: dict[str, list[Thing]] = defaultdict(list)  # a person's clusters given one name are one person
+        for n, p in self.people.items():
+            people[rename.get(n, n)].append(p)
+        self.people = {n: _joined(n, parts) for n, parts in people.items()}
         self.person_tracks = {t: rename.get(n, n) for t, n in self.person_tracks.items()}
         self.actions = [replace(a, actor=rename.get(a.actor, a.actor), to=rename.get(a.to, a.to)) for a in self.actions]
 
@@ -223,13 +227,6 @@ class WorldBuild(WorldActs):
             return Seen(times, np.zeros(len(times)))
         cx, cy = np.interp(times, pose.times, pose.xs), np.interp(times, pose.times, pose.ys)
         return Seen(times, np.hypot(np.array([r[8] for r in rows]) - cx, np.array([r[9] for r in rows]) - cy))
-
-    def _span(self) -> tuple[float, float]:
-        pose = self.poses() if self.stream is not None else None
-        if pose is not None and len(pose):
-            return float(pose.times[0]), float(pose.times[-1])
-        ends = [h[1] for h in self.heard]
-        return 0.0, max(ends, default=1.0)
 
     def _track_appearance(self, kind: str):
         """(track, unit mean appearance vector) of every track of a kind whose sightings have vectors."""
@@ -331,6 +328,16 @@ def _group_vectors(groups: list[tuple[str, list[tuple]]], vectors: dict[int, np.
             v = sum(n * vec for vec, n in have)
             out[items[0][3]] = v / max(float(np.linalg.norm(v)), 1e-9)
     return out
+
+
+def _joined(name: str, parts: list[Thing]) -> Thing:
+    """One person's sightings from the clusters given one name, by time."""
+    if len(parts) == 1:
+        return replace(parts[0], name=name)
+    times = np.concatenate([p.times for p in parts])
+    order = np.argsort(times, kind="stable")
+    return replace(parts[0], name=name, times=times[order], xs=np.concatenate([p.xs for p in parts])[order],
+                   ys=np.concatenate([p.ys for p in parts])[order])
 
 
 def _seen_confidence(a: Action) -> Action:

@@ -19,6 +19,14 @@ from planners.addressing import addressed, canonical, name_lines, same_name, sou
     ("Ivan. Can you come here?", "Ivan"),  # the recogniser ended a sentence after the name
     ("Hello, Ned, Bob.", "Bob"),  # a greeting misheard ("Hello there, Bob."): the name ends it
     ("Bob, here is the mug, Alice.", "Bob"),  # a longer line: the name it opens with
+    ("The Low Carol.", "Carol"),  # "Hello Carol." misheard: a short line ending in a name, no comma
+    ("Good morning Bob!", "Bob"),
+    ("Ask Bob.", None),  # a short line ending in a name spoken of, not called
+    ("Where's Bob?", None),
+    ("I saw Carol.", None),
+    ("In the Kitchen.", None),
+    ("But no, I'm Carol.", None),  # an introduction names its speaker, it calls nobody
+    ("The Low Mom.", None),  # kin words call someone, but are no names
     ("We can do it tomorrow, Monday.", None),  # days are no names
     ("Coming!", None),  # a word alone answers more often than it calls
     ("Done, it is on the shelf.", None),

@@ -1,21 +1,19 @@
-"""Voices to person clusters: simulated in-view patterns with known speakers, and the exhaustive
-assignment checked against brute force over permutations."""
+"""Voices to person clusters: a voice names the one cluster near while it speaks; simulated in-view patterns
+with known speakers."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 
-from planners.naming import SPEAKER_IN_VIEW, Line, Seen, _best_assignment, name_people
+from planners.naming import Line, Seen, name_by_sight
 
-SPAN = (0.0, 600.0)
+SPEAKER_IN_VIEW = 0.65  # chance a speaker is in view while speaking (the rest talk off camera)
 
 
 def _episode(seed: int, n_people: int = 3, n_lines: int = 12):
-    """Each person is in view in random stretches; each line's speaker is in view and near with the
-    naming model's own odds, off camera otherwise. Returns clusters, lines and the true names."""
+    """Each person is in view in random stretches, near or far; each line's speaker is in view and near
+    with SPEAKER_IN_VIEW odds, off camera otherwise. Returns clusters, lines and the true names."""
     rng = np.random.default_rng(seed)
     names = ["Alice", "Bob", "Carol", "Dave"][:n_people]
     times = [[] for _ in names]
@@ -41,42 +39,34 @@ def _episode(seed: int, n_people: int = 3, n_lines: int = 12):
     return seen, lines, names
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_names_follow_the_voices(seed):
+def _stretch(start: float, end: float, distance: float = 1.0) -> Seen:
+    times = np.arange(start, end, 1.0)
+    return Seen(times, np.full(len(times), distance))
+
+
+def test_a_voice_names_the_one_person_near_while_it_speaks():
+    """Alice speaks twice while only cluster 0 is near, once with cluster 1 near too (no vote), and once calling
+    Bob by name while cluster 2 is near (said to Bob: no vote); cluster 3, a fragment of Alice's track seen alone
+    while she speaks again, takes her name too."""
+    people = [_stretch(0, 30), _stretch(20, 30), _stretch(40, 50), _stretch(60, 63)]
+    lines = [Line(5, 7, "Alice"), Line(12, 14, "Alice"), Line(22, 24, "Alice"), Line(42, 44, "Alice", calls=True),
+             Line(61, 62, "Alice")]
+    assert name_by_sight(people, lines) == {0: "Alice", 3: "Alice"}
+
+
+def test_a_cluster_takes_a_name_only_when_one_voice_leads():
+    people = [_stretch(0, 100), _stretch(200, 220, distance=4.0)]  # cluster 1 is seen far only
+    lines = [Line(10, 12, "Alice"), Line(30, 32, "Bob"), Line(205, 207, "Carol")]
+    assert name_by_sight(people, lines) == {}  # a tie on 0; nobody near during Carol's line
+    assert name_by_sight(people, lines + [Line(50, 52, "Bob")]) == {0: "Bob"}
+    assert name_by_sight(people, lines, deeds={("Alice", 0): 4.0, ("Carol", 1): 2.0}) == {0: "Alice", 1: "Carol"}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_voices_seen_alone_name_their_people(seed):
+    """On the simulated pattern above (speakers in view with the naming model's odds, others in view at random),
+    the clusters named are mostly the speakers'."""
     seen, lines, names = _episode(seed)
-    naming = name_people(seen, lines, SPAN)
-    heard = {line.speaker for line in lines}
-    assert set(naming.values()) == heard  # every voice is placed, one person each
-    right = sum(naming.get(i) == name for i, name in enumerate(names) if name in heard)
-    assert right >= len(heard) - 1  # evidence is noisy, but not that noisy
-
-
-def test_deeds_outweigh_a_voice_heard_off_camera():
-    """Carol speaks once while only Bob (near the camera half the time) is in view; Carol's cluster did
-    what the line told."""
-    bob = Seen(np.arange(0.0, 300.0, 0.2), np.full(1500, 1.0))
-    carol = Seen(np.arange(300.0, 400.0, 0.2), np.full(500, 1.0))
-    lines = [Line(102.0, 105.0, "Carol")]
-    assert name_people([bob, carol], lines, SPAN) == {0: "Carol"}
-    assert name_people([bob, carol], lines, SPAN, deeds={("Carol", 1): 2.0}) == {1: "Carol"}
-
-
-def test_fragments_are_never_named():
-    main = Seen(np.arange(0.0, 100.0, 0.2), np.full(500, 1.0))
-    fragment = Seen(np.array([50.0, 50.2]), np.array([0.5, 0.5]))
-    assert name_people([main, fragment], [Line(50.0, 51.0, "Alice")], SPAN) == {0: "Alice"}
-
-
-@pytest.mark.parametrize("shape", [(2, 3), (3, 3), (4, 3), (3, 5)])
-def test_best_assignment_matches_brute_force(shape):
-    rng = np.random.default_rng(sum(shape))
-    scores = rng.normal(size=shape)
-    n, k = shape
-    best = -np.inf
-    for perm in itertools.permutations(list(range(k)) + [-1] * max(n - k, 0), n):
-        if n <= k and -1 in perm:
-            continue
-        best = max(best, sum(scores[r, c] for r, c in enumerate(perm) if c >= 0))
-    got = _best_assignment(scores)
-    assert len(set(got.values())) == len(got)
-    assert sum(scores[r, c] for r, c in got.items()) == pytest.approx(best)
+    naming = name_by_sight(seen, lines)
+    right = sum(names[i] == name for i, name in naming.items())
+    assert naming and right >= 0.75 * len(naming)
