@@ -27,12 +27,12 @@ DEED_VERBS: dict[str, tuple[str, ...]] = {
             "putting", "placing", "laying", "leaving", "dropping", "storing", "moving", "stashing", "hiding"),
     "pick": ("picked up", "pick up", "picking up", "took", "take", "taken", "taking", "grabbed", "grab", "grabbing",
              "lifted", "lift", "lifting", "removed", "remove", "removing", "fetched", "fetch", "fetching", "collected",
-             "collect", "collecting", "snatched", "snatch", "got hold of"),
+             "collect", "collecting", "snatched", "snatch", "got hold of", "picked", "picking"),
     "open": ("opened up", "open up", "opening up", "pulled open", "pull open", "pulling open", "swung open",
              "opened", "open", "opening", "unlocked", "unlocking"),
-    "enter": ("walked into", "walk into", "walking into", "went into", "go into", "going into", "came into",
-              "come into", "coming into", "stepped into", "step into", "stepping into", "got into", "get into",
-              "getting into", "headed into", "head into", "heading into", "wandered into", "wander into",
+    "enter": ("walked into", "walk into", "walking into", "went into", "go into", "going into", "gone into",
+              "came into", "come into", "coming into", "stepped into", "step into", "stepping into", "got into",
+              "get into", "getting into", "headed into", "head into", "heading into", "wandered into", "wander into",
               "walked in to", "went in to", "came in to", "entered", "enter", "entering", "showed up in",
               "show up in", "arrived in", "arrive in", "made it into"),
 }
@@ -47,7 +47,8 @@ _STOP = frozenset("the a an your my our this that in on at to into onto under in
 _GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
     "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
-    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot".split())
+    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot order sequence "
+    "way".split())
 PEOPLE_WORDS = frozenset("person persons people man woman".split())  # a name only where nothing else is named
 
 
