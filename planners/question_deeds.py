@@ -165,7 +165,10 @@ def _deed(text: str, slots: Sequence[Slot], span: tuple[int, int], verb: tuple[i
         actor = named[-1].text if named else None
     else:  # "... and then went into the kitchen": the doer of the deed before it
         actor = previous.actor if previous is not None and not _subject_before(text, slots, start, verb[0]) else None
-    said = " ".join(text[start:end].strip(" ,;:.?!").split())
+    named = [s for s in inside if s.kind in ("T", "F", "R", "N") or s.text == actor] + [Slot("V", "", *verb)]
+    said = " ".join(text[min(s.start for s in named):max(s.end for s in named)].split())  # no "did", no "is it so"
+    if actor and actor not in said:
+        said = f"{actor} {said}"  # a doer said elsewhere ("before she opened it", "... and then went in")
     return Deed(kind, actor, objects, said)
 
 

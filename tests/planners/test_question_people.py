@@ -48,6 +48,31 @@ def test_order_questions_read_both_deeds_and_the_order_that_means_yes(part):
     assert not wrong, f"{len(wrong)} of {len(questions)} misread: {wrong}"
 
 
+# names the memory lacks at the time asked (a thing never seen, a room or cupboard never mapped)
+UNKNOWN = {"red mug": "pink mug", "teal wallet": "brown umbrella", "kitchen": "garage", "fridge": "wardrobe",
+           "office cabinet": "hall cupboard"}
+
+
+def _unknown(text: str) -> str:
+    for known, unknown in UNKNOWN.items():
+        text = text.replace(known, unknown)
+    return text
+
+
+@pytest.mark.parametrize("part", ["DEV", "CHECK"])
+def test_order_questions_about_names_the_memory_lacks_read_alike(part):
+    """A noun phrase the memory has no name for ends before the words of the order ("the wardrobe got opened",
+    "the garage only after", "the wardrobe come before"): the same deeds, with that name as said."""
+    overlap = Exemplars()
+    wrong = []
+    for text, first, later in getattr(WORDS, f"ORDER_{part}"):
+        want = tuple((kind, actor, tuple(sorted(_unknown(o) for o in objects)))
+                     for kind, actor, objects in (first, later))
+        if _order_read(_unknown(text), overlap) != want:
+            wrong.append((_unknown(text), _order_read(_unknown(text), overlap)))
+    assert not wrong, wrong
+
+
 @pytest.mark.parametrize("text", [
     "Was the fridge open when Bob came into the kitchen?",  # "when" with no "already"/"yet": a state, no order
     "Did Alice put the red mug on the dining table and open the fridge?",  # two deeds, no order asked
