@@ -50,7 +50,7 @@ _GENERIC = frozenset(  # words of the question's frame, never names: kinds of th
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
     "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
     "evening eye eyes mind attention end start beginning day house home family everyone everybody robot order sequence "
-    "way".split())
+    "way very exact precise".split())
 PEOPLE_WORDS = frozenset("person persons people man woman".split())  # a name only where nothing else is named
 
 
