@@ -106,6 +106,8 @@ SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|ment
 # elsewhere it joins a clause ("what did she say when he came in")
 AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
 STRONG_CUES = (  # what is asked, by question words; the first that holds wins
+    # a clause of time in front of a yes/no question ("When Bob came in, had Alice opened it?"): yes or no
+    ("yes_no", rf"^ (?:when|before|after|once|by the time)\b[^?]*,\s*{AUXILIARY}\b"),
     ("time", r"\bhow long ago\b"),
     ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
                  r"\blength of time\b|\bduration\b"),

@@ -26,11 +26,11 @@ RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "a
 BACK_WORDS = r"that|this"  # after a relation word, the deed said before it ("did Bob come in after that?")
 BACK_ADVERBS = (("before", ("beforehand", "previously")),  # relation words that refer back to a deed said before
                 ("after", ("afterwards", "afterward", "later", "subsequently")))
-# "then" and "when" relate two deeds too: "A, and then B" (A before B); "had A already ... when B" (A before B),
-# "had A not yet ... when B" (A after B); "when" with neither word is no order ("was A open when B?")
+# "then" and "when" relate two deeds too: "A, and then B" (A before B); "had A (already) ... when B" (A before B),
+# "had A not yet ... when B" (A after B); "when" with neither is no order ("was the fridge open when B?")
 THEN = r"\b(?:and\s+)?then\b"
 WHEN = r"\bwhen\b"
-ALREADY = r"\b(?:already|just)\b"
+ALREADY = r"\b(?:already|just|had|'d)\b"  # "had A (already) ... when B": the past perfect says A was done by then
 NOT_YET = r"\b(?:not|n't|never)\b.*\byet\b|\byet\b.*\b(?:not|n't)\b|\bstill\s+(?:not|hadn't|hasn't|had not)\b"
 # where one clause ends and another begins (besides relation words)
 CUTS = r"[,;:.!?]|\band\b|\bthat\b|\bwhich\b|\bwhile\b|\bor\b|\bbut\b"

@@ -120,6 +120,11 @@ ORDER_DEV: list[tuple[str, tuple, tuple]] = [
     ("Did Bob entering the kitchen follow Alice opening the fridge?", A_FRIDGE, B_KITCHEN),
     ("Did Alice opening the fridge come before Bob going into the kitchen?", A_FRIDGE, B_KITCHEN),
     ("Did the teal wallet being picked up come after the fridge was opened?", FRIDGE, D("pick", None, "teal wallet")),
+    # the past perfect says "already"; a clause of time in front of the yes/no question
+    ("Had Bob opened the fridge when Alice came into the living room?", B_FRIDGE, A_LIVING),
+    ("When Alice walked into the office, had Bob already opened the office cabinet?", B_CABINET, A_OFFICE),
+    ("When Bob went into the kitchen, had Alice not yet opened the fridge?", B_KITCHEN, A_FRIDGE),
+    ("After Bob grabbed the teal wallet, did Alice go into the office?", B_WALLET, A_OFFICE),
 ]
 
 ORDER_CHECK: list[tuple[str, tuple, tuple]] = [
