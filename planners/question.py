@@ -9,9 +9,10 @@ nearest exemplar's (planners/exemplars.py) among those that ask the same (by Eng
 past a polite frame: ``asked``) and hold the same names (a quote's addressee left out), compared once the
 question's names are put in placeholders: by the profile's text embedder when there is one, else by word
 overlap.
-Order questions ("did A before B?", "A; did B after that?") are read as two deeds, each a verb with its doer
-and objects, and the relation word between them; a choice ("which came first, A or B?") as the two deeds either
-side of "or" and the order word asked for. What it cannot parse is None: the caller falls back to retrieval.
+Order questions ("did A before B?", "A; did B after that?", "was the fridge opened by Alice before ...", "had A already
+... when B") are read as two clauses with a deed each and the relation word between them (planners/question_deeds.py);
+a choice ("which came first, A or B?") as the two deeds either side of "or" and the order word asked for. What it
+cannot parse is None: the caller falls back to retrieval.
 """
 
 from __future__ import annotations
