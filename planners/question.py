@@ -9,9 +9,10 @@ nearest exemplar's (planners/exemplars.py) among those that ask the same (by Eng
 past a polite frame: ``asked``) and hold the same names (a quote's addressee left out), compared once the
 question's names are put in placeholders: by the profile's text embedder when there is one, else by word
 overlap.
-Order questions ("did A before B?", "A; did B after that?") are read as two deeds, each a verb with its doer
-and objects, and the relation word between them; a choice ("which came first, A or B?") as the two deeds either
-side of "or" and the order word asked for. What it cannot parse is None: the caller falls back to retrieval.
+Order questions ("did A before B?", "A; did B after that?", "was the fridge opened by Alice before ...", "had A already
+... when B") are read as two clauses with a deed each and the relation word between them (planners/question_deeds.py);
+a choice ("which came first, A or B?") as the two deeds either side of "or" and the order word asked for. What it
+cannot parse is None: the caller falls back to retrieval.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from planners.exemplars import EXEMPLARS, SLOTS
+from planners.question_deeds import Deed, placed, verbs as _verbs
 from planners.question_slots import DEED_VERBS, Names, Slot, find_slots  # noqa: F401 (Names: callers build them here)
 
 logger = logging.getLogger(__name__)
@@ -34,11 +36,6 @@ MIN_SIMILARITY = 0.45  # cosine (or word overlap) to the nearest exemplar below 
 MIN_OVERLAP = 0.25  # the same, for the word-overlap fallback
 PLACEHOLDERS = {"T": "the object", "F": "the cupboard", "R": "the room", "P": "Sam", "P2": "Kim", "C": "10:00",
                 "Q": '"something"'}
-RELATIONS = (("before", ("before", "earlier than", "prior to", "by the time", "ahead of")),
-             ("after", ("after", "later than", "following", "since", "once")))
-BACK_WORDS = r"that|this"  # after a relation word, the deed said before it ("did Bob come in after that?")
-BACK_ADVERBS = (("before", ("beforehand", "previously")),  # relation words that refer back to a deed said before
-                ("after", ("afterwards", "afterward", "later", "subsequently")))
 CHOICE_WORDS = (("first", ("first", "earlier", "earliest", "sooner", "before the other")),  # a choice of two deeds
                 ("last", ("last", "later", "latest", "second", "after the other", "more recently", "most recently",
                           "more recent")))
@@ -54,16 +51,6 @@ ADDRESSED = r"\b(?:tell|tells|told|telling|to|ask|asks|asked|asking|with|for)"  
 TELLING = r"\b(?:tell|tells|told|telling|ask|asks|asked|asking|to)"  # before one spoken to who is no name
 FIRST = ("first", "earliest", "initially", "for the first time")
 LAST = ("last", "latest", "most recent", "most recently", "lately", "recently")
-
-
-@dataclass(frozen=True)
-class Deed:
-    """One deed an order question names: "Alice put the red mug on the desk"."""
-
-    kind: str  # "put", "pick", "open", "enter"
-    actor: str | None  # the doer's name as said
-    objects: tuple[Slot, ...]  # what it was done to, and where (things, furniture, rooms, unknown names)
-    text: str  # the clause as said
 
 
 @dataclass(frozen=True)
@@ -120,6 +107,8 @@ SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|ment
 # elsewhere it joins a clause ("what did she say when he came in")
 AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
 STRONG_CUES = (  # what is asked, by question words; the first that holds wins
+    # a clause of time in front of a yes/no question ("When Bob came in, had Alice opened it?"): yes or no
+    ("yes_no", rf"^ (?:when|before|after|once|by the time)\b[^?]*,\s*{AUXILIARY}\b"),
     ("time", r"\bhow long ago\b"),
     ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
                  r"\blength of time\b|\bduration\b"),
@@ -130,6 +119,7 @@ STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     ("time", rf"^ when\b|\bwhen(?:'s|\s+{AUXILIARY})\b|\bwhen\s*\?|\bwhat time\b|\bsince when\b|"
              r"\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
     ("quote", rf"\b(?:what|which)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
+              rf"\b(?:anything|something)\b.*{SAY}|"
               r"\b(?:remark|comment|words)\b"),
     ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
 )
@@ -391,51 +381,10 @@ def _order(text: str, slots: Sequence[Slot], asks: str | None) -> Query | None:
     choice = _choice(text, slots)
     if choice is not None:
         return choice
-    deeds = _deeds(text, slots)
-    return _placed(text, slots, deeds) if len(deeds) == 2 else None
-
-
-def _relation_words(text: str) -> list[tuple[int, int, str, bool]]:
-    """(start, end, relation, whether it refers back) of each relation word, the longest at a place: "after
-    that", "later than this" and adverbs ("afterwards", "beforehand") refer back to a deed said before."""
-    low = text.lower()
-    found = []
-    for relation, words in RELATIONS:
-        for w in words:
-            for m in re.finditer(rf"\b{w}\b", low):
-                back = re.match(rf"\s+(?:{BACK_WORDS})\b", low[m.end():]) is not None
-                found.append((m.start(), m.end(), relation, back))
-    for relation, words in BACK_ADVERBS:
-        for w in words:
-            for m in re.finditer(rf"\b{w}\b(?!\s+(?:than|to|on)\b)", low):
-                found.append((m.start(), m.end(), relation, True))
-    found.sort(key=lambda f: (f[0], -f[1]))
-    kept: list[tuple[int, int, str, bool]] = []
-    for f in found:
-        if not kept or f[0] >= kept[-1][1]:
-            kept.append(f)
-    return kept
-
-
-def _placed(text: str, slots: Sequence[Slot], deeds: list[tuple[int, Deed]]) -> Query | None:
-    """The order query of two deeds and the relation word that places one against the other."""
-    best = None
-    found = _relation_words(text)
-    for start, end, relation, back in found:
-        if back:
-            continue
-        for k, (at, _) in enumerate(deeds):
-            gap = at - end
-            if gap >= 0 and not any(0 <= a - end < gap for a, _ in deeds if a != at) and (best is None or gap < best[0]):
-                best = (gap, k, relation)
-    if best is None:  # "A; did B after that?": the deed the back-referring word follows is placed against A
-        backs = [relation for start, _, relation, back in found if back and deeds[1][0] < start]
-        if not backs:
-            return None
-        best = (0, 0, backs[0])  # the deed said first is the one referred back to
-    _, ref, relation = best
-    subject = deeds[1 - ref][1]
-    reference = deeds[ref][1]
+    found = placed(text, slots)
+    if found is None:
+        return None
+    relation, subject, reference = found
     return Query("order", "yes_no", tuple(slots), None, relation, (subject, reference), 1.0, "deeds")
 
 
@@ -507,42 +456,3 @@ def _same_deed_on(text: str, slots: Sequence[Slot], lo: int, hi: int, deed: Deed
     objects = tuple(inside) + tuple(s for s in deed.objects if s.kind not in kinds and "N" not in kinds)
     start, end = inside[0].start, inside[-1].end
     return start, end, Deed(deed.kind, deed.actor, objects, text[start:end])
-
-
-def _verbs(text: str, slots: Sequence[Slot], lo: int = 0, hi: int | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of the deed verbs in text[lo:hi] outside names, the longest at a place ("picked up"
-    over "picked")."""
-    low = text.lower()
-    hi = len(text) if hi is None else hi
-    verbs = []
-    for kind, phrases in DEED_VERBS.items():
-        for p in phrases:
-            for m in re.finditer(rf"\b{re.escape(p)}\b", low):
-                if lo <= m.start() and m.end() <= hi and not any(s.start <= m.start() < s.end for s in slots):
-                    verbs.append((m.start(), m.end(), kind))
-    verbs.sort(key=lambda v: (v[0], -v[1]))
-    kept: list[tuple[int, int, str]] = []
-    for v in verbs:
-        if kept and v[0] < kept[-1][1]:
-            continue
-        kept.append(v)
-    return kept
-
-
-def _deeds(text: str, slots: Sequence[Slot]) -> list[tuple[int, Deed]]:
-    """(where the clause begins, the deed) for each deed verb in the question, with the person named just
-    before it (its doer) and the names after it up to the next deed."""
-    kept = _verbs(text, slots)
-    # a deed's doer is a person named right before its verb
-    out = []
-    for k, (start, end, kind) in enumerate(kept):
-        doers = [s for s in slots if s.kind == "P" and s.end <= start and start - s.end <= 12]
-        if not doers:
-            continue
-        limit = kept[k + 1][0] if k + 1 < len(kept) else len(text)
-        objects = tuple(s for s in slots if s.kind in ("T", "F", "R", "N") and end <= s.start < limit)
-        if not objects:
-            continue
-        doer = doers[-1]
-        out.append((doer.start, Deed(kind, doer.text, objects, text[doer.start:objects[-1].end])))
-    return out

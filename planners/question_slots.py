@@ -27,12 +27,12 @@ DEED_VERBS: dict[str, tuple[str, ...]] = {
             "putting", "placing", "laying", "leaving", "dropping", "storing", "moving", "stashing", "hiding"),
     "pick": ("picked up", "pick up", "picking up", "took", "take", "taken", "taking", "grabbed", "grab", "grabbing",
              "lifted", "lift", "lifting", "removed", "remove", "removing", "fetched", "fetch", "fetching", "collected",
-             "collect", "collecting", "snatched", "snatch", "got hold of"),
+             "collect", "collecting", "snatched", "snatch", "got hold of", "picked", "picking"),
     "open": ("opened up", "open up", "opening up", "pulled open", "pull open", "pulling open", "swung open",
              "opened", "open", "opening", "unlocked", "unlocking"),
-    "enter": ("walked into", "walk into", "walking into", "went into", "go into", "going into", "came into",
-              "come into", "coming into", "stepped into", "step into", "stepping into", "got into", "get into",
-              "getting into", "headed into", "head into", "heading into", "wandered into", "wander into",
+    "enter": ("walked into", "walk into", "walking into", "went into", "go into", "going into", "gone into",
+              "came into", "come into", "coming into", "stepped into", "step into", "stepping into", "got into",
+              "get into", "getting into", "headed into", "head into", "heading into", "wandered into", "wander into",
               "walked in to", "went in to", "came in to", "entered", "enter", "entering", "showed up in",
               "show up in", "arrived in", "arrive in", "made it into"),
 }
@@ -43,11 +43,14 @@ _STOP = frozenset("the a an your my our this that in on at to into onto under in
                   "before after when while was is were be been did do does has have had it its then now you he she "
                   "they we i me him her them us someone anyone somebody anybody something who what which where "
                   "how why that this about around over near behind regarding concerning since until through across "
-                  "up down off out back again just still already ever never also too there here".split())
+                  "up down off out back again just still already ever never also too there here then once "
+                  "follow follows followed following precede precedes preceded preceding only prior sooner subsequent "
+                  "ahead get gets got getting come comes came happen happens happened being".split())
 _GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
     "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
-    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot".split())
+    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot order sequence "
+    "way very exact precise".split())
 PEOPLE_WORDS = frozenset("person persons people man woman".split())  # a name only where nothing else is named
 
 
@@ -108,7 +111,7 @@ def find_slots(text: str, names: Names) -> list[Slot]:
             claim(kind, name, m.start(), m.end())
     _colour_things(text, names, claim)
     _people(text, names, claim)
-    _unknown_phrases(text, names, claim)
+    _unknown_phrases(text, names, claim, taken)
     if any(s.kind in "TRFP" or (s.kind == "N" and s.text not in PEOPLE_WORDS) for s in slots):
         # "the person who put the mug ...", "which of the people here": a thing seen only where nothing else is
         slots = [s for s in slots if not (s.kind == "N" and s.text in PEOPLE_WORDS)]
@@ -176,7 +179,7 @@ def _opens_sentence(text: str, at: int) -> bool:
     return not before or before[-1] in ".?!:;\"“”("
 
 
-def _unknown_phrases(text: str, names: Names, claim) -> None:
+def _unknown_phrases(text: str, names: Names, claim, taken: list[bool]) -> None:
     """"the <words>" ("a", "her", "their") up to a word that ends a noun phrase: a name the memory lacks (a thing never
     seen, a piece of furniture never mapped), kept as said; a room or furniture word alone read as the one it ends.
     A phrase followed by "of" ("the number of times", "the location of the box", "the subject of") is what
@@ -184,10 +187,12 @@ def _unknown_phrases(text: str, names: Names, claim) -> None:
     # the words after an article are looked ahead at, not consumed: "the house opened the wardrobe" has two
     for m in re.finditer(r"\b(?:the|a|an|his|her|their)\s+(?=((?:[A-Za-z]+\s*){1,3}))", text, re.I):
         words = []
-        for w in m.group(1).split():
-            if w.lower() in _STOP or _deed_kind(w.lower()) or w.lower() in _GENERIC:
-                break
-            words.append(w.lower())
+        for w in re.finditer(r"\S+", m.group(1)):
+            low = w.group(0).lower()
+            at = m.start(1) + w.start()
+            if low in _STOP or _deed_kind(low) or low in _GENERIC or any(taken[at:at + len(low)]):
+                break  # a word of the frame, a deed's verb, or a name already found ends the phrase
+            words.append(low)
         if not words:
             continue
         phrase = " ".join(words)
