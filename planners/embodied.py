@@ -22,7 +22,7 @@ from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, pose_near, sighting_labels
 from memory.perceived import Area, areas, sightings
-from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, matching_sightings,
+from planners.goals import (MISS_KEEP, Candidate, colour_fits, frontier_candidates, matching_sightings,
                             memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
 
@@ -144,6 +144,7 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
     if instruction.intent == "last_seen":
         found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
             if use_memory else []
+        found = [c for c in found if c.colour_fits] or found  # "the brown basket": not the pink one seen later
         return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
     found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
     if since is not None and instruction.colour:
@@ -306,10 +307,8 @@ def _places(rows: list[tuple]) -> list[list[tuple]]:
 
 
 def _colour_fits(rows: list[tuple], colour: str) -> bool:
-    """A place's sightings fit the colour asked: none asked, none read, or at least COLOUR_SHARE of them read
-    it (colour readings err; as ``memory_candidates`` weighs places)."""
-    read = [r[6] for r in rows if r[6]]
-    return not colour or not read or read.count(colour) >= COLOUR_SHARE * len(rows)
+    """``planners.goals.colour_fits``: as ``memory_candidates`` weighs places."""
+    return colour_fits(rows, colour)
 
 
 def _latest_sighting(store) -> float:
