@@ -41,7 +41,6 @@ GOAL_STEPS = {"memory": 2, "search": 2, "retrieval": 5, "explore": 5}  # steps a
 MIN_GAIN = 0.002  # a goal worth less than this (belief per step of cost) is not worth going to: stop
 SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the camera's 80 degree view)
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
-ACROSS_WALL_M = 0.6  # a place this near the room it was seen from may be in that room (its estimate crossed the wall)
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
 SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it
@@ -171,22 +170,14 @@ def worth(goal: Candidate, pose) -> float:
 
 
 def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M,
-             turn: float = 0.0, towards_robot: bool = False,
-             view: tuple[float, float] | None = None) -> tuple[float, float, float]:
+             turn: float = 0.0, towards_robot: bool = False) -> tuple[float, float, float]:
     """Where to stand (x, y) and which way to look (yaw) to see the point (x, y) from ``distance`` away:
-    towards ``view`` (where a camera stood when it saw the point: that line of sight was free, and a point
-    placed near a wall, across it by the estimate's error, is seen from the right room), else towards the
-    room's free middle (or towards the robot when the point is the middle, or with ``towards_robot``),
-    turned by ``turn`` radians around the point (another angle for another look), kept in the point's room,
-    or in the room the view was from when the point lies within ACROSS_WALL_M of it."""
+    towards the room's free middle (or towards the robot when the point is the middle, or with
+    ``towards_robot``), turned by ``turn`` radians around the point (another angle for another look), kept
+    in the room."""
     area = next((a for a in known if a.contains(x, y)), None)
     if towards_robot and pose is not None and math.hypot(pose[0] - x, pose[1] - y) > 0.2:
         cx, cy = pose[0], pose[1]
-    elif view is not None and math.hypot(view[0] - x, view[1] - y) > 0.2:
-        cx, cy = view
-        seen_in = next((a for a in known if a.contains(*view)), None)
-        if seen_in is not None and seen_in.distance(x, y) <= ACROSS_WALL_M:
-            area = seen_in
     else:
         cx, cy = ((area.x0 + area.x1) / 2, (area.y0 + area.y1) / 2) if area else (pose[0], pose[1]) if pose else (x, y)
     dx, dy = cx - x, cy - y
@@ -243,14 +234,14 @@ def _steps_for(instruction: Instruction, goal: Candidate, pose, known: list[Area
     if instruction.intent == "last_seen":
         return [PlanStep("move_to", goal.x, goal.y, why="where it was last seen"), PlanStep("stop", why="arrived")]
     if goal.source == "search":
-        sx, sy, yaw = standoff(known, pose, goal.x, goal.y, SEARCH_STANDOFF_M, view=goal.view)
+        sx, sy, yaw = standoff(known, pose, goal.x, goal.y, SEARCH_STANDOFF_M)
         return [PlanStep("move_to", sx, sy, why=f"search the {goal.evidence[0]['label']} in the {goal.room}"),
                 PlanStep("look", yaw=yaw, why="look at it")]
     if goal.source == "explore":
         steps = [PlanStep("move_to", goal.x, goal.y, why=f"explore {goal.room}")]
         steps += [PlanStep("look", yaw=k * 2 * math.pi / SCAN_YAWS, why="look around") for k in range(SCAN_YAWS)]
         return steps
-    sx, sy, yaw = standoff(known, pose, goal.x, goal.y, view=goal.view)
+    sx, sy, yaw = standoff(known, pose, goal.x, goal.y)
     steps = [PlanStep("move_to", sx, sy, why=f"{STANDOFF_M:g} m from where it was seen {goal.age_s:.0f} s ago"),
              PlanStep("look", yaw=yaw, why="look at it")]
     if instruction.intent == "bring":
@@ -472,14 +463,12 @@ class Executor:
                 looked.append((goal.x, goal.y))
             elif goal.source == "memory":
                 turn = TURNS[looks_at(goal, looked) % len(TURNS)]
-                self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago", turn=turn,
-                              view=goal.view)
+                self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago", turn=turn)
                 if not self._in_view and self._open_near(goal, opened):
                     continue
                 looked.append((goal.x, goal.y))
             elif goal.source == "search":
-                self._look_at(goal.x, goal.y, f"things rest on the {goal.evidence[0]['label']}", SEARCH_STANDOFF_M,
-                              view=goal.view)
+                self._look_at(goal.x, goal.y, f"things rest on the {goal.evidence[0]['label']}", SEARCH_STANDOFF_M)
                 searched.append((goal.x, goal.y))
             else:
                 self._scan(goal)
@@ -529,13 +518,13 @@ class Executor:
                 self._look_at(where[0], where[1], "seen just now", APPROACH_M, side=True)
         return self._seen_last or where
 
-    def _look_at(self, x: float, y: float, why: str, distance: float = STANDOFF_M, move: bool = True, turn: float = 0.0,
-                 side: bool = False, view: tuple[float, float] | None = None) -> tuple[float, float] | None:
+    def _look_at(self, x: float, y: float, why: str, distance: float = STANDOFF_M,
+                 move: bool = True, turn: float = 0.0, side: bool = False) -> tuple[float, float] | None:
         """Stand ``distance`` from (x, y) (unless ``move`` is False; ``turn``: around it, see ``standoff``;
         ``side``: on the robot's side of it, where it was seen from), look at it and perceive; where the
         thing was seen during this look, None when it was not."""
         if move:
-            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance, turn, towards_robot=side, view=view)
+            sx, sy, _ = standoff(areas(self.store), self.pose, x, y, distance, turn, towards_robot=side)
             self._do(PlanStep("move_to", sx, sy, why=why))
         since = self.time
         self._do(PlanStep("look", yaw=math.atan2(y - self.pose[1], x - self.pose[0]), why="look at it"))

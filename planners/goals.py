@@ -45,14 +45,13 @@ class Candidate:
     colour: str = ""  # the colour most read there
     evidence: list[dict] = field(default_factory=list)  # a few of its sightings
     colour_fits: bool = True  # its sightings read the colour asked (``colour_fits``), or none was asked
-    view: tuple[float, float] | None = None  # where the camera stood when it saw the place (``seen_from``)
 
     def to_dict(self) -> dict:
         return {"x": round(self.x, 3), "y": round(self.y, 3), "source": self.source,
                 "confidence": round(self.confidence, 4), "room": self.room, "last_seen": self.last_seen,
                 "age_s": None if self.age_s is None else round(self.age_s, 1), "sightings": self.sightings,
                 "share": round(self.share, 3), "colour": self.colour, "colour_fits": self.colour_fits,
-                "view": None if self.view is None else [round(v, 3) for v in self.view], "evidence": self.evidence}
+                "evidence": self.evidence}
 
 
 def label_matches(label: str, wanted: str) -> bool:
@@ -135,10 +134,9 @@ def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tu
     out = []
     for s in seen(store, labels=(), until=until):
         key = (s.stream, s.time, s.track)
-        track = placed.get((s.stream, s.track), [])
-        if not (matches(s.label) or key in named) or any(t == s.time for t, _, _ in track):
+        if not (matches(s.label) or key in named) or any(t == s.time for t, _, _ in placed.get((s.stream, s.track), ())):
             continue
-        near = [p for p in track if abs(p[0] - s.time) <= TRACK_GAP_S]
+        near = [p for p in placed.get((s.stream, s.track), ()) if abs(p[0] - s.time) <= TRACK_GAP_S]
         if near:
             _, x, y = min(near, key=lambda p: abs(p[0] - s.time))
         else:
@@ -182,7 +180,7 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
         evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
                      "x": round(r[8], 2), "y": round(r[9], 2)} for r in newest]
         out.append(Candidate(x, y, "memory", confidence, _area_of(known, x, y), last, age, len(members), share,
-                             seen_colour, evidence, fits, seen_from(store, members)))
+                             seen_colour, evidence, fits))
     scale = min(1.0, MEMORY_MASS / max(sum(c.confidence for c in out), 1e-9))
     for c in out:
         c.confidence *= scale
@@ -194,29 +192,6 @@ def colour_fits(rows: list[tuple], colour: str) -> bool:
     it (colour readings err: a place is not dropped for a few other readings)."""
     read = [r[6] for r in rows if r[6]]
     return not colour or not read or read.count(colour) >= COLOUR_SHARE * len(rows)
-
-
-VIEWS = 5  # the newest sightings of a place whose camera poses tell where it was seen from
-
-
-def seen_from(store, rows: list[tuple]) -> tuple[float, float] | None:
-    """Where the camera stood when it saw these sightings: the median of its positions (the pose log) at the
-    VIEWS newest of them; None without poses. The line from there to the place was free (the camera saw it):
-    a place placed near a wall, its estimate drifted across it, is still looked at from the side it was seen
-    from."""
-    from memory.lookups import pose_near
-
-    xs, ys = [], []
-    for r in sorted(rows, key=lambda r: r[2])[-VIEWS:]:
-        pose = pose_near(store, r[1], r[2], within=1.0)
-        if pose is not None:
-            xs.append(pose[0])
-            ys.append(pose[1])
-    if not xs:
-        return None
-    xs.sort()
-    ys.sort()
-    return xs[len(xs) // 2], ys[len(ys) // 2]
 
 
 def place_of(rows: list[tuple]) -> tuple[float, float]:
@@ -234,8 +209,7 @@ def frontier_candidates(store, explained: float, visited: set[str],
     memory placed (``support_spots``) holds the belief by habit weight, so a room's share is the sum of its
     spots' weights (a room with no furniture in memory weighs as the mean room that has some), split among
     its spots; after a look around the room missed it, ROOM_MISS of the share. A spot in ``searched`` is
-    done: its part is not passed to the room's other spots but to every goal left, in proportion (they hold
-    ``1 - explained`` together: the thing is somewhere)."""
+    done: its part of the room's share is spent, not passed to the room's other spots."""
     known = areas(store)
     if not known:
         return []
@@ -255,13 +229,6 @@ def frontier_candidates(store, explained: float, visited: set[str],
         out += [c for c in here if all(math.hypot(c.x - x, c.y - y) > SPOT_RADIUS for x, y in searched)]
         if not here and a.name not in visited:
             out.append(Candidate((a.x0 + a.x1) / 2, (a.y0 + a.y1) / 2, "explore", share, a.name))
-    # the thing is somewhere: the belief of the spots searched and the rooms looked around in vain goes to
-    # what is left, in proportion (the posterior after the misses), so a long search does not stop for want
-    # of belief while spots are left
-    left = sum(c.confidence for c in out)
-    if left > 0:
-        for c in out:
-            c.confidence *= max(1.0 - explained, 0.0) / left
     return out
 
 
@@ -280,8 +247,7 @@ def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
         held = sum(1 for ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS)
         label = Counter(r[5] for r in members).most_common(1)[0][0]
         out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
-                             sightings=len(members), share=1.0 + held, evidence=[{"label": label}],
-                             view=seen_from(store, members)))
+                             sightings=len(members), share=1.0 + held, evidence=[{"label": label}]))
     return out
 
 
