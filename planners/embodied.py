@@ -22,7 +22,7 @@ from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, pose_near, sighting_labels
 from memory.perceived import Area, areas, sightings
-from planners.goals import (COLOUR_SHARE, MISS_KEEP, Candidate, frontier_candidates, matching_sightings,
+from planners.goals import (MISS_KEEP, Candidate, colour_fits, frontier_candidates, matching_sightings,
                             memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
 
@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 STANDOFF_M = 1.0  # how far from a thing the robot stands to look at it (the estimate's error adds to it; success: 1.5 m)
 SEEN_NEAR_M = 2.0  # a fresh sighting this close to a place confirms the thing there
-STOP_M = 1.4  # the robot stops when its latest look saw the thing and its estimate is at most this far
-#               (success: in view within 1.5 m; estimates err by a few tenths of a metre)
+STOP_M = 1.2  # the robot stops when its latest look saw the thing and its estimate is at most this far
+#               (success: in view within 1.5 m; estimates of things seen err by a median 0.3 m)
 APPROACH_M = 1.0  # how far from a thing seen in this task the robot stands to look at it again (nearer, a
 #                   thing on a sofa seat leaves a camera 1.2 m high with a 64 degree vertical view)
 APPROACH_TRIES = 5  # looks the approach may take before the run stops where it stands
@@ -144,6 +144,7 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
     if instruction.intent == "last_seen":
         found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
             if use_memory else []
+        found = [c for c in found if c.colour_fits] or found  # "the brown basket": not the pink one seen later
         return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
     found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
     if since is not None and instruction.colour:
@@ -306,10 +307,8 @@ def _places(rows: list[tuple]) -> list[list[tuple]]:
 
 
 def _colour_fits(rows: list[tuple], colour: str) -> bool:
-    """A place's sightings fit the colour asked: none asked, none read, or at least COLOUR_SHARE of them read
-    it (colour readings err; as ``memory_candidates`` weighs places)."""
-    read = [r[6] for r in rows if r[6]]
-    return not colour or not read or read.count(colour) >= COLOUR_SHARE * len(rows)
+    """``planners.goals.colour_fits``: as ``memory_candidates`` weighs places."""
+    return colour_fits(rows, colour)
 
 
 def _latest_sighting(store) -> float:

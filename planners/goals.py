@@ -44,12 +44,14 @@ class Candidate:
     share: float = 0.0  # the place's share of all the thing's sightings (habit)
     colour: str = ""  # the colour most read there
     evidence: list[dict] = field(default_factory=list)  # a few of its sightings
+    colour_fits: bool = True  # its sightings read the colour asked (``colour_fits``), or none was asked
 
     def to_dict(self) -> dict:
         return {"x": round(self.x, 3), "y": round(self.y, 3), "source": self.source,
                 "confidence": round(self.confidence, 4), "room": self.room, "last_seen": self.last_seen,
                 "age_s": None if self.age_s is None else round(self.age_s, 1), "sightings": self.sightings,
-                "share": round(self.share, 3), "colour": self.colour, "evidence": self.evidence}
+                "share": round(self.share, 3), "colour": self.colour, "colour_fits": self.colour_fits,
+                "evidence": self.evidence}
 
 
 def label_matches(label: str, wanted: str) -> bool:
@@ -57,6 +59,18 @@ def label_matches(label: str, wanted: str) -> bool:
     "sink cabinet")."""
     label, wanted = label.lower(), wanted.lower()
     return bool(wanted) and (label == wanted or label.split()[-1] == wanted or wanted.split()[-1] == label)
+
+
+def label_matcher(store, wanted: str):
+    """A test of sighting labels for ``wanted``: ``label_matches``, but when memory holds sightings labelled
+    exactly ``wanted`` only those (a detector that names "sink cabinet" and "cabinet" names two kinds of thing:
+    asked for one, the other is not it; the head word stands in only when memory holds no exact label)."""
+    from memory.lookups import sighting_labels
+
+    exact = wanted.strip().lower()
+    if exact and exact in {label.lower() for label in sighting_labels(store)}:
+        return lambda label: label.lower() == exact
+    return lambda label: label_matches(label, wanted)
 
 
 def named_tracks(store, name: str, until: float | None = None) -> set[tuple[str, float, int]]:
@@ -95,32 +109,42 @@ def matching_sightings(store, label: str, since: float | None = None, until: flo
     the unplaced ones too (x and y None)."""
     rows = sightings(store, until=until, placed_only=placed_only)
     named = named_tracks(store, label, until)
-    return [r for r in rows if (label_matches(r[5], label) or (r[1], r[2], r[3]) in named)
+    matches = label_matcher(store, label)
+    return [r for r in rows if (matches(r[5]) or (r[1], r[2], r[3]) in named)
             and (since is None or r[2] >= since)]
 
 
 VIEW_M = 1.5  # an unplaced sighting is put this far ahead of the camera that made it
+TRACK_GAP_S = 1.0  # an unplaced sighting this near in time to a placed one of its track stands where that one was
 
 
 def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tuple]:
     """Sightings of ``label`` that ingest could not place (a small thing with no support in view, a box cut
-    off by the frame), as rows shaped like ``sightings``' rows: put VIEW_M ahead of the camera's pose at
-    that time (the pose log), so that they still tell where the robot stood and which way it looked."""
+    off by the frame), as rows shaped like ``sightings``' rows: where ingest placed the same track within
+    TRACK_GAP_S of it (one track is one thing, moments apart: a box that slid off the frame's edge), else
+    VIEW_M ahead of the camera's pose at that time (the pose log), so that they still tell where the robot
+    stood and which way it looked."""
     from memory.lookups import pose_near
 
-    placed = {(r[1], r[2], r[3]) for r in matching_sightings(store, label, until=until)}
+    placed: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
+    for r in matching_sightings(store, label, until=until):
+        placed.setdefault((r[1], r[3]), []).append((r[2], r[8], r[9]))
     named = named_tracks(store, label, until)
+    matches = label_matcher(store, label)
     out = []
     for s in seen(store, labels=(), until=until):
         key = (s.stream, s.time, s.track)
-        if not (label_matches(s.label, label) or key in named) or key in placed:
+        if not (matches(s.label) or key in named) or any(t == s.time for t, _, _ in placed.get((s.stream, s.track), ())):
             continue
-        pose = pose_near(store, s.stream, s.time, within=1.0)
-        if pose is None:
-            continue
-        x, y, yaw = pose
-        out.append((None, s.stream, s.time, s.track, s.kind, s.label, s.colour, s.score,
-                    x + VIEW_M * math.cos(yaw), y + VIEW_M * math.sin(yaw), ""))
+        near = [p for p in placed.get((s.stream, s.track), ()) if abs(p[0] - s.time) <= TRACK_GAP_S]
+        if near:
+            _, x, y = min(near, key=lambda p: abs(p[0] - s.time))
+        else:
+            pose = pose_near(store, s.stream, s.time, within=1.0)
+            if pose is None:
+                continue
+            x, y = pose[0] + VIEW_M * math.cos(pose[2]), pose[1] + VIEW_M * math.sin(pose[2])
+        out.append((None, s.stream, s.time, s.track, s.kind, s.label, s.colour, s.score, x, y, ""))
     return out
 
 
@@ -137,28 +161,37 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     places = _cluster(rows)
     total = len(rows)
     known = areas(store)
-    latest = max(r[2] for r in rows)
+    fitting = [colour_fits(members, colour) for members in places]
+    # the last known place of the thing asked for: of the places that read its colour, when any does (a
+    # later sighting of a look-alike of another colour is not where this one was last)
+    latest = max(max(r[2] for r in members) for members, fits in zip(places, fitting) if fits or not any(fitting))
     recent = math.exp(-max(now - latest, 0.0) / RECENCY_S)
     out = []
-    for members in places:
+    for members, fits in zip(places, fitting):
         x, y = place_of(members)
         last = max(r[2] for r in members)
         age = max(now - last, 0.0)
         share = len(members) / total
         colours = Counter(r[6] for r in members if r[6])
         seen_colour = colours.most_common(1)[0][0] if colours else ""
-        fits = not colour or not seen_colour or colours[colour] >= COLOUR_SHARE * len(members)
         weight = 1.0 if fits else COLOUR_MISMATCH
         confidence = weight * ((recent if last == latest else 0.0) + (1.0 - recent) * share)
-        latest = sorted(members, key=lambda r: r[2])[-3:]
+        newest = sorted(members, key=lambda r: r[2])[-3:]
         evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
-                     "x": round(r[8], 2), "y": round(r[9], 2)} for r in latest]
+                     "x": round(r[8], 2), "y": round(r[9], 2)} for r in newest]
         out.append(Candidate(x, y, "memory", confidence, _area_of(known, x, y), last, age, len(members), share,
-                             seen_colour, evidence))
+                             seen_colour, evidence, fits))
     scale = min(1.0, MEMORY_MASS / max(sum(c.confidence for c in out), 1e-9))
     for c in out:
         c.confidence *= scale
     return sorted(out, key=lambda c: -c.confidence)
+
+
+def colour_fits(rows: list[tuple], colour: str) -> bool:
+    """A place's sightings fit the colour asked: none asked, none read, or at least COLOUR_SHARE of them read
+    it (colour readings err: a place is not dropped for a few other readings)."""
+    read = [r[6] for r in rows if r[6]]
+    return not colour or not read or read.count(colour) >= COLOUR_SHARE * len(rows)
 
 
 def place_of(rows: list[tuple]) -> tuple[float, float]:

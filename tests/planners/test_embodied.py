@@ -121,11 +121,56 @@ def test_an_unplaced_sighting_still_tells_where_the_camera_looked(store):
     assert found[0].last_seen == 60.0
 
 
+def test_an_unplaced_sighting_of_a_track_placed_moments_before_stands_there(store):
+    """A box that slid off the frame's edge half a second after its track was placed is the same thing: it
+    stands where ingest placed the track, not VIEW_M ahead of the camera; a sighting of a track placed long
+    before, or never, stands ahead of the camera."""
+    from planners.goals import unplaced_as_placed
+
+    add_sightings(store, [Sighting("cam", 70.0, 33, "object", "basket", 0.9, 7.0, 3.5, "brown"),
+                          Sighting("cam", 70.5, 33, "object", "basket", 0.9, colour="brown"),
+                          Sighting("cam", 75.0, 33, "object", "basket", 0.9, colour="brown")])
+    rows = {r[2]: (r[8], r[9]) for r in unplaced_as_placed(store, "basket")}
+    assert rows[70.5] == pytest.approx((7.0, 3.5))
+    assert rows[75.0] == pytest.approx((2.0 + 75 / 100 + 1.5, 2.0))  # the pose log at 75 s, looking along +x
+    plan = make_plan(store, "Go to where you last saw the brown basket", at=110.0)
+    assert plan.goals[0].last_seen == 75.0
+
+
 def test_last_seen_counts_the_latest_sighting_placed_or_not(store):
     add_sightings(store, [Sighting("cam", 105.0, 5, "object", "mug", 0.8, colour="red")])
     plan = make_plan(store, "Go to where you last saw the red mug", at=110.0)
     x, y = 2.0 + 105 / 100 + 1.5, 2.0  # 1.5 m ahead of the camera at 105 s, later than the placed ones
     assert plan.goals[0].last_seen == 105.0 and (plan.steps[0].x, plan.steps[0].y) == pytest.approx((x, y))
+
+
+def test_the_last_known_place_is_of_the_colour_asked(store):
+    """A look-alike of another colour seen later is not where the thing asked for was last: "the red mug" was
+    last at LAST (101 s), though a blue mug was seen at 108 s; any colour when none is asked."""
+    add_sightings(store, [Sighting("cam", 108.0 + k, 30, "object", "mug", 0.9, 2.0, 6.0, "blue") for k in range(2)])
+    red = make_plan(store, "Go to where you last saw the red mug", at=110.0)
+    assert (red.steps[0].x, red.steps[0].y) == pytest.approx(LAST) and red.goals[0].colour_fits
+    anyone = make_plan(store, "Go to where you last saw the mug", at=110.0)
+    assert (anyone.steps[0].x, anyone.steps[0].y) == pytest.approx((2.0, 6.0))
+    found = memory_candidates(store, "mug", "red", now=110.0)
+    assert (found[0].x, found[0].y) == pytest.approx(LAST)  # the red one's last place holds the recency
+    blue = next(c for c in found if not c.colour_fits)
+    assert blue.confidence < found[0].confidence / 2
+    # no place reads the colour asked: the latest place of any colour leads, as before
+    green = memory_candidates(store, "mug", "green", now=110.0)
+    assert (green[0].x, green[0].y) == pytest.approx((2.0, 6.0)) and not any(c.colour_fits for c in green)
+
+
+def test_a_label_memory_holds_exactly_is_not_matched_by_its_head_word(store):
+    """Asked for the "sink cabinet", a "cabinet" sighting is another kind of thing when memory holds sightings
+    labelled "sink cabinet"; with none, the head word stands in (a detector that says only "cabinet")."""
+    from planners.goals import matching_sightings
+
+    add_sightings(store, [Sighting("cam", 70.0, 31, "furniture", "cabinet", 0.9, 7.0, 3.0, "brown")])
+    assert [r[5] for r in matching_sightings(store, "sink cabinet")] == ["cabinet"]
+    add_sightings(store, [Sighting("cam", 60.0, 32, "furniture", "sink cabinet", 0.9, 1.0, 3.5, "white")])
+    assert [r[5] for r in matching_sightings(store, "sink cabinet")] == ["sink cabinet"]
+    assert [r[5] for r in matching_sightings(store, "cabinet")] == ["cabinet"]
 
 
 def test_goals_are_taken_by_belief_per_cost():

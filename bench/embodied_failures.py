@@ -1,0 +1,106 @@
+"""Why embodied tasks failed: each failed run of an embodied report, set beside the simulator's truth, so that
+a failure can be classified (never stored, stored elsewhere or under another label or colour, moved unseen,
+stopped too early or too late, budget spent) before any change is made.
+
+    python bench/embodied_failures.py REPORT.json WORK [--methods memory] [--tasks DIR]
+
+REPORT.json is what ``mnemo eval --suite embodied --json`` prints (or its report.json); WORK its ``--work``
+folder (default ``out/eval/work``), which holds each seed's lived memory and episode truth and each task's
+memory (``--tasks`` when the task folders were written elsewhere: ``DIR/seed-S/task-N-METHOD``).
+
+Evaluation only: the truth (where the thing is now, where the camera last had it in view) is read here to
+explain a failure, never by a planner. Prints per failed run: the instruction as read, the truth, what the
+lived memory held of the label (placed and unplaced sightings, memory's goal candidates with their distance
+to the truth), why the run stopped and how far from the thing, the task's own sightings of the label (time,
+distance of the placement to the truth, colour read) and the run's trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def _trace(run: dict) -> str:
+    parts = []
+    for s in run["trace"]:
+        arg = s.get("x", s.get("yaw", s.get("thing", s.get("answer", ""))))
+        arg = f"{arg:.1f}" if isinstance(arg, float) else arg
+        y = f" {s['y']:.1f}" if "y" in s else ""
+        result = "" if s["result"] == "ok" else f" ({s['result']})"
+        parts.append(f"{s['action']} {arg}{y} [{s['why'][:30]}]{result}")
+    return "; ".join(parts)
+
+
+def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[str]:
+    """Lines describing every failed run of ``methods`` in ``report``."""
+    import mnemo
+    from planners.embodied import read
+    from planners.goals import matching_sightings, memory_candidates, unplaced_as_placed
+    from sim import load_truth
+    from sim.robot import RobotConfig, RobotSim
+    from sim.tasks import last_in_view, make_tasks
+
+    robot = RobotSim(RobotConfig(minutes=report["minutes"]))
+    out = []
+    for run in report["runs"]:
+        if run["method"] not in methods or run["success"]:
+            continue
+        seed = run["seed"]
+        folder = work / f"seed-{seed}"
+        truth = load_truth(folder / "episode" / "truth.json")
+        world, scenario = robot.lived(seed)
+        task = make_tasks(world, scenario, truth, seed)[run["index"]]
+        robot.reset(seed, task)
+        with mnemo.open(folder / "lived", profile="lite") as lived:
+            store = lived.store
+            ins = read(store, task.instruction)
+            where = task.goal if task.kind == "last_seen" else robot.truth_position(task.target)
+            last = None if task.target.startswith("person") else last_in_view(truth, task.target)
+            placed = matching_sightings(store, ins.label)
+            unplaced = unplaced_as_placed(store, ins.label)
+            found = memory_candidates(store, ins.label, ins.colour, robot.start_time,
+                                      every_sighting=task.kind == "last_seen")
+        out.append(f"== {seed}.{run['index']} {task.kind} {run['method']}: {task.instruction!r} target {task.target} "
+                   f"read as {ins.label!r} {ins.colour!r}; moved unseen {task.moved}")
+        seen_at = "never" if last is None else f"({last[2][0]:.2f}, {last[2][1]:.2f}) at {last[1]:.1f} s"
+        out.append(f"   truth now ({where[0]:.2f}, {where[1]:.2f}); the episode's last view {seen_at}")
+        out.append(f"   lived memory: {len(placed)} placed and {len(unplaced)} unplaced sightings of the label")
+        for c in found[:4]:
+            out.append(f"     place ({c.x:.2f}, {c.y:.2f}) belief {c.confidence:.3f} sightings {c.sightings} last "
+                       f"{c.last_seen:.1f} s colour {c.colour or '-'}: {math.dist((c.x, c.y), where):.2f} m from the truth")
+        x, y = run["trace"][-1]["pose"][:2] if run["trace"] else (math.nan, math.nan)
+        out.append(f"   stopped: {run['reason']!r} after {run['steps']} steps, {run['driven_m']} m, answer "
+                   f"{run['answer']!r}, {math.dist((x, y), where):.2f} m from the truth")
+        memory_dir = tasks / f"seed-{seed}" / f"task-{run['index']}-{run['method']}" / "memory"
+        if memory_dir.exists():
+            with mnemo.open(memory_dir, profile="lite") as during:
+                rows = matching_sightings(during.store, ins.label, since=robot.start_time - 1, placed_only=False)
+            seen = [(round(r[2] - robot.start_time, 1),
+                     None if r[8] is None else round(math.dist((r[8], r[9]), where), 2), r[6]) for r in rows]
+            out.append(f"   in the task: {len(rows)} sightings (s into the task, m from the truth, colour) {seen[:12]}")
+        out.append(f"   trace: {_trace(run)}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", type=Path)
+    parser.add_argument("work", type=Path, nargs="?", default=Path("out/eval/work"))
+    parser.add_argument("--methods", default="memory", help="comma-separated methods whose failures to explain")
+    parser.add_argument("--tasks", type=Path, default=None, help="folder of the task runs (default: WORK)")
+    args = parser.parse_args(argv)
+    report = json.loads(args.report.read_text())
+    for line in explain(report, args.work, args.methods.split(","), args.tasks or args.work):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
