@@ -5,8 +5,10 @@ of centroids per kind (person, face, object, voice). Vectors are centred on a ru
 their kind first (what every crop shares, e.g. CLIP's common direction, says nothing of who it
 is), then a track joins the most similar entity above the kind's threshold, or founds a new one.
 Tracks seen at the same time in one stream are different things: ``exclude`` keeps them apart.
-Entities that drift together are proposed for merging (``merge_candidates``); merges and
-deletions come back from memory's entity registry (``merge``, ``remove``).
+Entities that drift together are proposed for merging (``merge_candidates``): on their centroids, or, for
+``view_kinds``, on the views the registry's gallery keeps of them (near and far, whole and cut off: one track
+of a person seen another way founds an entity that many views then join); merges and deletions come back from
+memory's entity registry (``merge``, ``remove``).
 
 ``FaceVoiceBinder`` binds a face to a voice when the face is alone on screen while that voice
 speaks, often enough (M3-Agent's face-voice association). ``bcubed`` scores a clustering
