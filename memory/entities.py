@@ -100,6 +100,8 @@ class EntityRegistry(EntityGallery, EntityNaming):
                   (drop, keep, name))
         for table in ("entity_appearances", "entity_gallery", "entity_keys"):
             c.execute(f"UPDATE {table} SET entity_id = ? WHERE entity_id = ?", (keep, drop))
+        if c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sightings'").fetchone():
+            c.execute("UPDATE sightings SET entity = ? WHERE entity = ?", (keep, drop))  # what was seen is keep's
         self._merge_centroids(c, keep, drop)
         for (space,) in c.execute("SELECT DISTINCT space FROM entity_gallery WHERE entity_id = ?", (keep,)).fetchall():
             self._trim_gallery(c, keep, space)

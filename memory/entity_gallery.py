@@ -102,6 +102,19 @@ class EntityGallery(RegistryBase):
         dim = self.spaces().get(space, 0)
         return np.stack([_decode_vector(r[0]) for r in rows]) if rows else np.zeros((0, dim), np.float32)
 
+    def gallery_views(self, kind: str, space: str) -> dict[int, np.ndarray]:
+        """Entity -> (n, dim) gallery vectors in ``space`` of every remembered entity of ``kind`` (roots only):
+        the views re-identification compares entities on (``ReidClusterer.merge_candidates``)."""
+        _check_kind(kind)
+        rows = self._conn.execute(
+            "SELECT g.entity_id, g.vector FROM entity_gallery g JOIN entities e ON e.id = g.entity_id "
+            "WHERE e.kind = ? AND g.space = ? AND e.merged_into IS NULL AND e.forgotten IS NULL ORDER BY g.id",
+            (kind, space)).fetchall()
+        views: dict[int, list[np.ndarray]] = {}
+        for entity, blob in rows:
+            views.setdefault(int(entity), []).append(_decode_vector(blob))
+        return {entity: np.stack(vectors) for entity, vectors in views.items()}
+
     def crop_path(self, gallery_id: int) -> Path:
         """The thumbnail file of a gallery crop, written from the database when missing."""
         row = self._conn.execute("SELECT crop FROM entity_gallery WHERE id = ?", (int(gallery_id),)).fetchone()

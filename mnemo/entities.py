@@ -173,7 +173,7 @@ class EntityStage:
                            _other_space(state, self.crops.space), self.crops.space)
             self.crops = None
         # thresholds that suit the crop encoder's space, unless the profile sets its own
-        reid = {"kind_thresholds": getattr(self.crops, "reid_thresholds", ()), **dict(config.reid)}
+        reid = {**getattr(self.crops, "reid_options", {}), **dict(config.reid)}
         self.reid = ReidClusterer(id_source=lambda kind: self.registry.add_entity(kind), **reid)
         if state is not None:
             self.reid.load_state_dict(state)
@@ -243,7 +243,8 @@ class EntityStage:
 
     def _busy(self, track) -> list[int]:
         """Entities of the track's kind seen while it was in view (two in view at once are two)."""
-        return [e for e, kind, start, end in self.recent if kind == track.kind and start < track.end and end > track.start]
+        return [self.registry.resolve(e) for e, kind, start, end in self.recent
+                if kind == track.kind and start < track.end and end > track.start]
 
     def _known(self, track, place: tuple[float, float] | None) -> int | None:
         """The entity already known that re-identification (label, resting place, appearance) attaches an
@@ -262,11 +263,20 @@ class EntityStage:
         appearance = self.registry.add_track(track, entity, keyframe=track.crop)  # the track's best view
         self.recent = [r for r in self.recent if r[3] > track.start - 600.0] + [(entity, track.kind, track.start,
                                                                                   track.end)]
-        for a, b, _ in self.reid.merge_candidates():
+        for a, b, _ in self.reid.merge_candidates(views=self._views()):
             if not self.registry.overlapping(a, b):
                 keep = self.registry.merge(a, b)
                 self.reid.merge(keep, b if keep == a else a)
         return entity, appearance
+
+    def _views(self) -> dict[int, np.ndarray]:
+        """The gallery vectors (views of earlier tracks) of the entities of the kinds re-identification
+        compares on their views, in the crop encoder's space."""
+        space = getattr(self.crops, "space", None)
+        views: dict[int, np.ndarray] = {}
+        for kind in self.reid.config.view_kinds if space else ():
+            views |= self.registry.gallery_views(kind, space)
+        return views
 
     def _sightings(self, entered: list) -> None:
         """One sighting per detection of the entered tracks: label, score, box, colour (objects), state

@@ -5,8 +5,10 @@ of centroids per kind (person, face, object, voice). Vectors are centred on a ru
 their kind first (what every crop shares, e.g. CLIP's common direction, says nothing of who it
 is), then a track joins the most similar entity above the kind's threshold, or founds a new one.
 Tracks seen at the same time in one stream are different things: ``exclude`` keeps them apart.
-Entities that drift together are proposed for merging (``merge_candidates``); merges and
-deletions come back from memory's entity registry (``merge``, ``remove``).
+Entities that drift together are proposed for merging (``merge_candidates``): on their centroids, or, for
+``view_kinds``, on the views the registry's gallery keeps of them (near and far, whole and cut off: one track
+of a person seen another way founds an entity that many views then join); merges and deletions come back from
+memory's entity registry (``merge``, ``remove``).
 
 ``FaceVoiceBinder`` binds a face to a voice when the face is alone on screen while that voice
 speaks, often enough (M3-Agent's face-voice association). ``bcubed`` scores a clustering
@@ -18,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -54,6 +56,12 @@ class ReidConfig:
     # centred cosine that a static track needs with the entity resting within place_radius (its appearance
     # may change with the view: only a contradicting appearance keeps them apart)
     place_threshold: float = 0.0
+    # kinds whose entities are also proposed as one on their views (``merge_candidates``' ``views``: the vectors
+    # of their earlier tracks, near and far, whole and cut by the frame, as the registry's gallery keeps them)
+    view_kinds: tuple[str, ...] = ()
+    # two entities of a kind of ``view_kinds`` whose views agree this much on average (every view of one with
+    # every view of the other, centred cosine) are proposed as one; None: centroids only (``merge_threshold``)
+    view_merge_threshold: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("threshold", "merge_threshold"):
@@ -70,6 +78,12 @@ class ReidConfig:
                              f"{self.mean_memory}, {self.prior_count}, {self.max_weight}")
         if self.max_entities < 1:
             raise ValueError(f"ReidConfig.max_entities={self.max_entities!r}: expected >= 1")
+        object.__setattr__(self, "view_kinds", tuple(str(k) for k in self.view_kinds))
+        if set(self.view_kinds) - set(REID_KINDS):
+            raise ValueError(f"ReidConfig.view_kinds={self.view_kinds!r}: expected kinds of {', '.join(REID_KINDS)}")
+        if self.view_merge_threshold is not None and not -1.0 <= self.view_merge_threshold <= 1.0:
+            raise ValueError(f"ReidConfig.view_merge_threshold={self.view_merge_threshold!r}: expected a cosine in "
+                             "[-1, 1] or None")
         if not self.place_radius > 0 or not -1.0 <= self.place_threshold <= 1.0:
             raise ValueError(f"ReidConfig: place_radius={self.place_radius!r} must be > 0 metres and "
                              f"place_threshold={self.place_threshold!r} a cosine in [-1, 1]")
@@ -172,6 +186,15 @@ class ReidClusterer:
             return None
         return int(np.argmin(np.where(near, distance, np.inf)))
 
+    def _centre_views(self, vectors: np.ndarray, k: "_Kind") -> np.ndarray:
+        """Unit vectors centred on the kind's running mean as ``_centred`` does (without updating it)."""
+        vectors = _unit(vectors.reshape(len(vectors), -1))
+        if not self.config.center:
+            return vectors
+        c = self.config.prior_count
+        mean = k.mean * (k.mean_count / (k.mean_count + c)) if k.mean_count + c > 0 else k.mean
+        return _unit(vectors - mean)
+
     def similarities(self, unit: np.ndarray, kind: str) -> np.ndarray:
         """Cosine of a centred unit vector with every centroid of ``kind`` (in ``entities(kind)`` order)."""
         k = self._kinds.get(kind)
@@ -242,17 +265,36 @@ class ReidClusterer:
         row = None if k is None else k.row(entity)
         return None if row is None else _unit(k.sums[row])
 
-    def merge_candidates(self) -> list[tuple[int, int, float]]:
-        """(a, b, similarity) of entities of one kind whose centroids reach ``merge_threshold``, best first."""
+    def merge_candidates(self, views: Mapping[int, np.ndarray] | None = None) -> list[tuple[int, int, float]]:
+        """(a, b, similarity) of entities of one kind whose centroids reach ``merge_threshold``, or, for
+        ``view_kinds`` given ``views`` (entity -> vectors of its tracks), whose views agree on average at
+        ``view_merge_threshold``; best first."""
         found = []
-        for k in self._kinds.values():
+        for name, k in self._kinds.items():
             if len(k.ids) < 2:
                 continue
             sims = _unit(k.sums) @ _unit(k.sums).T
-            rows, cols = np.nonzero(np.triu(sims, 1) >= self.config.merge_threshold)
+            linked = sims >= self.config.merge_threshold
+            if views and name in self.config.view_kinds and self.config.view_merge_threshold is not None:
+                linkage = self._view_linkage(k, views)
+                linked |= linkage >= self.config.view_merge_threshold
+                sims = np.maximum(sims, linkage)
+            rows, cols = np.nonzero(np.triu(linked, 1))
             found += [(int(k.ids[r]), int(k.ids[c]), float(sims[r, c])) for r, c in zip(rows, cols)
                       if self._may_be_one(k, r, c)]
         return sorted(found, key=lambda f: -f[2])
+
+    def _view_linkage(self, k: "_Kind", views: Mapping[int, np.ndarray]) -> np.ndarray:
+        """(entities, entities) mean centred cosine of every view of one with every view of the other; -1
+        where either has none."""
+        centred = [self._centre_views(np.asarray(views[e], np.float64), k) if e in views and len(views[e]) else None
+                   for e in k.ids.tolist()]
+        out = np.full((len(k.ids), len(k.ids)), -1.0)
+        for a, va in enumerate(centred):
+            for b in range(a + 1, len(centred)):
+                if va is not None and centred[b] is not None:
+                    out[a, b] = out[b, a] = float(np.mean(va @ centred[b].T))
+        return out
 
     def _may_be_one(self, k: "_Kind", a: int, b: int) -> bool:
         """Rows a and b may be one entity: not two labels, not two resting places farther apart than the radius."""

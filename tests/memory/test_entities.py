@@ -252,6 +252,24 @@ def test_merge_is_exact_and_resolves_everywhere(registry, store, rng):
     assert registry.merge(c, a) == a  # already one
 
 
+def test_merge_moves_what_was_seen_and_views_are_roots_only(registry, store, rng):
+    from memory.perceived import Sighting, add_sightings, seen
+
+    a, va = _person(registry, rng, kind="person")
+    b, vb = _person(registry, rng, start=100.0, kind="person")
+    gone, _ = _person(registry, rng, start=200.0, kind="person")
+    registry.forget(gone)
+    views = registry.gallery_views("person", "clip")
+    assert sorted(views) == [a, b]  # the forgotten one has no views
+    assert np.allclose(views[a], np.stack(va), atol=1e-3) and views[b].shape == (3, DIM)
+    add_sightings(store, [Sighting("cam", 1.0, 1, "person", "person", 0.9, entity=a, box=(1, 2, 30, 40)),
+                          Sighting("cam", 101.0, 2, "person", "person", 0.9, entity=b, box=(1, 2, 30, 40))])
+    assert registry.merge(a, b) == a
+    assert [r.entity for r in seen(store, kinds=["person"])] == [a, a]  # b's sightings are a's now
+    assert sorted(registry.gallery_views("person", "clip")) == [a]
+    assert registry.gallery_views("person", "other-space") == {}
+
+
 def test_merge_rules(registry, rng):
     face, _ = _person(registry, rng)
     voice = registry.add_entity("voice", _unit(rng.standard_normal(8)), space="ecapa")

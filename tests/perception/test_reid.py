@@ -234,6 +234,58 @@ def test_merge_and_remove(rng):
     assert c.entities() == [] and c.assign(base, "face") not in (a, b, voice)
 
 
+def test_views_propose_what_centroids_do_not(rng):
+    c = ReidClusterer(center=False, view_kinds=("person",), view_merge_threshold=0.5)
+    look = _unit(rng.standard_normal(16))
+    near, far = _unit(look + 0.8 * _unit(rng.standard_normal(16))), _unit(look + 0.8 * _unit(rng.standard_normal(16)))
+    a = c.assign(near, "person")
+    b = c.assign(far, "person", exclude=[a])
+    stranger = c.assign(-look, "person", exclude=[a, b])
+    assert float(c.centroid(a, "person") @ c.centroid(b, "person")) < c.config.merge_threshold
+    assert c.merge_candidates() == []  # centroids alone: two
+    views = {a: np.stack([near, _unit(near + look)]), b: np.stack([far, _unit(far + look)]), stranger: -look[None]}
+    linkage = float(np.mean(views[a] @ views[b].T))
+    assert linkage >= 0.5 and c.merge_candidates(views=views) == [(a, b, pytest.approx(linkage))]
+    assert ReidClusterer(center=False).merge_candidates(views=views) == []  # a kind not in view_kinds
+
+
+def _two_looks(seed: int, people: int = 5, dim: int = 32, tracks: int = 60) -> list[tuple[int, np.ndarray, int]]:
+    """(person, track vector, detections) of tracks of people who each look two ways (near and far, front and
+    back): a prototype plus one of two person-specific offsets, plus noise."""
+    rng = np.random.default_rng(seed)
+    protos, looks = _unit(rng.standard_normal((people, dim))), _unit(rng.standard_normal((people, 2, dim)))
+    out = []
+    for _ in range(tracks):
+        person, look = int(rng.integers(people)), int(rng.integers(2))
+        noise = 0.5 * rng.standard_normal(dim) / math.sqrt(dim)
+        out.append((person, _unit(protos[person] + looks[person, look] + noise), int(rng.integers(2, 10))))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_views_join_one_person_seen_in_two_looks(seed):
+    tracks = _two_looks(seed)
+
+    def scored(clusterer: ReidClusterer) -> tuple[float, float, float]:
+        gallery: dict[int, list[np.ndarray]] = {}  # the registry's gallery: each entity's latest 5 views
+        entities = []
+        for _, vector, n in tracks:  # one at a time, never two in view at once
+            entity = clusterer.assign(vector, "person", weight=n)
+            gallery[entity] = (gallery.get(entity, []) + [vector])[-5:]
+            entities.append(entity)
+            for a, b, _ in clusterer.merge_candidates(views={e: np.stack(v) for e, v in gallery.items()}):
+                clusterer.merge(a, b)
+                gallery[a] = (gallery.get(a, []) + gallery.pop(b, []))[-5:]
+                entities = [a if e == b else e for e in entities]
+        return bcubed([e for e, (_, _, n) in zip(entities, tracks) for _ in range(n)],
+                      [p for p, _, n in tracks for _ in range(n)])
+
+    centroids = scored(ReidClusterer(threshold=0.35))
+    views = scored(ReidClusterer(threshold=0.35, view_kinds=("person",), view_merge_threshold=0.4))
+    assert views[0] >= max(centroids[0], 0.98), (centroids, views)  # two people are never made one
+    assert views[1] >= centroids[1] + 0.08, (centroids, views)  # fewer pieces of one person
+
+
 def test_labels_never_share_an_entity(rng):
     c = ReidClusterer(threshold=0.5, center=False)
     v = _unit(rng.standard_normal(16))
@@ -284,6 +336,10 @@ def test_bad_vectors_and_config_are_named(rng):
     with pytest.raises(ValueError, match="threshold"):
         ReidConfig(threshold=2.0)
     assert ReidConfig(kind_thresholds=(("voice", 0.3),)).threshold_for("voice") == 0.3
+    with pytest.raises(ValueError, match="view_kinds"):
+        ReidConfig(view_kinds=("car",))
+    with pytest.raises(ValueError, match="view_merge_threshold"):
+        ReidConfig(view_merge_threshold=1.5)
     with pytest.raises(TypeError, match="unknown option"):
         ReidClusterer(treshold=0.5)
 
