@@ -180,6 +180,11 @@ def sighting_labels(store: StoreBase) -> list[str]:
     return sorted(r[0] for r in _rows(store, "SELECT DISTINCT label FROM sightings") if r[0])
 
 
+def has_sighting_label(store: StoreBase, label: str) -> bool:
+    """Whether some stored sighting carries ``label`` (case aside); stops at the first."""
+    return bool(_rows(store, "SELECT 1 FROM sightings WHERE lower(label) = ? LIMIT 1", (label.strip().lower(),)))
+
+
 def pose_near(store: StoreBase, stream: str, t: float, within: float = 5.0) -> tuple[float, float, float] | None:
     """(x, y, yaw) of the stream's pose nearest media time ``t`` (within ``within`` seconds); None when none."""
     rows = _rows(store, "SELECT x, y, yaw FROM poses WHERE stream = ? AND time BETWEEN ? AND ? "

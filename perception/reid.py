@@ -287,13 +287,19 @@ class ReidClusterer:
     def _view_linkage(self, k: "_Kind", views: Mapping[int, np.ndarray]) -> np.ndarray:
         """(entities, entities) mean centred cosine of every view of one with every view of the other; -1
         where either has none."""
-        centred = [self._centre_views(np.asarray(views[e], np.float64), k) if e in views and len(views[e]) else None
-                   for e in k.ids.tolist()]
-        out = np.full((len(k.ids), len(k.ids)), -1.0)
-        for a, va in enumerate(centred):
-            for b in range(a + 1, len(centred)):
-                if va is not None and centred[b] is not None:
-                    out[a, b] = out[b, a] = float(np.mean(va @ centred[b].T))
+        n = len(k.ids)
+        rows = [r for r, e in enumerate(k.ids.tolist()) if e in views and len(views[e])]
+        out = np.full((n, n), -1.0)
+        if len(rows) < 2:
+            return out
+        stacked = [np.asarray(views[int(k.ids[r])], np.float64).reshape(len(views[int(k.ids[r])]), -1) for r in rows]
+        centred = self._centre_views(np.concatenate(stacked), k)
+        owner = np.zeros((len(rows), len(centred)))  # which entity each view is of, one row per entity
+        owner[np.repeat(np.arange(len(rows)), [len(v) for v in stacked]), np.arange(len(centred))] = 1.0
+        counts = owner.sum(axis=1)
+        means = (owner @ (centred @ centred.T) @ owner.T) / np.outer(counts, counts)  # every view with every view
+        np.fill_diagonal(means, -1.0)
+        out[np.ix_(rows, rows)] = means
         return out
 
     def _may_be_one(self, k: "_Kind", a: int, b: int) -> bool:

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from memory.lookups import has_sighting_label
 from memory.perceived import Area, areas, seen, sightings
 
 PLACE_RADIUS = 1.2  # metres: sightings this close are one place
@@ -65,10 +66,8 @@ def label_matcher(store, wanted: str):
     """A test of sighting labels for ``wanted``: ``label_matches``, but when memory holds sightings labelled
     exactly ``wanted`` only those (a detector that names "sink cabinet" and "cabinet" names two kinds of thing:
     asked for one, the other is not it; the head word stands in only when memory holds no exact label)."""
-    from memory.lookups import sighting_labels
-
     exact = wanted.strip().lower()
-    if exact and exact in {label.lower() for label in sighting_labels(store)}:
+    if exact and has_sighting_label(store, exact):
         return lambda label: label.lower() == exact
     return lambda label: label_matches(label, wanted)
 

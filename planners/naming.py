@@ -4,8 +4,8 @@ A voice speaking is evidence about who is in view, but weak: a speaker is often 
 else is often in view (the one spoken to, above all). A line that calls nobody by name, heard while exactly
 one cluster is in view and it is near the camera, is a vote for that cluster being the speaker (one seen
 far is as often someone else while the speaker goes unseen: counting those put 4 more tracks under a wrong
-name on dev seeds 1-6 and none more under the right one); what a voice says it
-did ("I put the mug on the sofa", "Bob, here is the mug", "I am going to the office") and a cluster was seen
+name on dev seeds 1-6 and none more under the right one); a deed the voice tells of (putting something
+somewhere, handing it over, heading for a room: planners/world_base.py reads them) that a cluster was seen
 doing adds to it. Each cluster takes the voice with the most votes, when one leads; a voice may name several
 clusters, since a tracker splits one person into many (10-18 clusters for 3 people on the 5-minute dev
 episodes). A voice nobody was seen alone with names nobody: a person left unnamed is still a candidate for

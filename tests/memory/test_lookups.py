@@ -77,12 +77,14 @@ def test_sightings_poses_and_areas(store):
                                                    ("a", 6.0, 2.0, 0.5), ("b", 1.5, 4.0, 4.0)]
     assert lookups.area_box(store, "kitchen") == (0.0, 0.0, 3.0, 3.0) and lookups.area_box(store, "attic") is None
     assert lookups.poses_in_box(store, (0.0, 0.0, 3.0, 3.0)) == [("a", 0.5), ("a", 6.0)]
+    for label in ("mug", "Mug ", "kettle", "mu"):  # against the list of every label
+        assert lookups.has_sighting_label(store, label) == (label.strip().lower() in lookups.sighting_labels(store))
 
 
 def test_a_memory_without_perception_or_hierarchy_reads_empty(store):
     assert lookups.episode_sums(store, "v") == [] and lookups.episode_event_ids(store, 1) == []
     assert lookups.shared_entity_events(store, 1, 5) == [] and lookups.shared_place_events(store, 1, 5) == []
-    assert lookups.area_box(store, "kitchen") is None
+    assert lookups.area_box(store, "kitchen") is None and not lookups.has_sighting_label(store, "mug")
 
 
 def test_stamp_changes_with_every_addition(store):

@@ -249,6 +249,25 @@ def test_views_propose_what_centroids_do_not(rng):
     assert ReidClusterer(center=False).merge_candidates(views=views) == []  # a kind not in view_kinds
 
 
+
+def test_view_linkage_is_the_mean_of_every_pair_of_views(rng):
+    """Oracle: the linkage of two entities is the mean centred cosine of every view of one with every view of
+    the other, computed here pair by pair; -1 for an entity without views."""
+    c = ReidClusterer(view_kinds=("person",), view_merge_threshold=0.4)
+    ids: list[int] = []
+    for _ in range(4):  # four people, seen at once: four entities
+        ids.append(c.assign(_unit(rng.standard_normal(8)), "person", exclude=list(ids)))
+    assert c.entities("person") == ids
+    views = {e: _unit(rng.standard_normal((int(rng.integers(1, 6)), 8))) for e in ids[:3]}  # the last has none
+    k = c._kinds["person"]
+    linkage = c._view_linkage(k, views)
+    centred = {e: c._centre_views(v, k) for e, v in views.items()}
+    for a, ea in enumerate(ids):
+        for b, eb in enumerate(ids):
+            want = -1.0 if a == b or ea not in views or eb not in views else \
+                float(np.mean([u @ w for u in centred[ea] for w in centred[eb]]))
+            assert linkage[a, b] == pytest.approx(want)
+
 def _two_looks(seed: int, people: int = 5, dim: int = 32, tracks: int = 60) -> list[tuple[int, np.ndarray, int]]:
     """(person, track vector, detections) of tracks of people who each look two ways (near and far, front and
     back): a prototype plus one of two person-specific offsets, plus noise."""
