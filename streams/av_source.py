@@ -557,7 +557,8 @@ class _FrameSampler:
         width, height = self._sizes[key]
         rgb = self._reformatter.reformat(frame, width=width, height=height, format="rgb24",
                                          interpolation="AREA").to_ndarray()
-        return upright(rgb, frame.rotation)
+        # PyAV >= 18.1.1 returns a view over the padded planes (rows wider than width * 3)
+        return np.ascontiguousarray(upright(rgb, frame.rotation))
 
 
 class _Health:
