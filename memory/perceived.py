@@ -237,6 +237,16 @@ def appearances(store: "MemoryStore", kind: str, until: float | None = None) -> 
                          "AND time <= ?", (kind, _until(until))).fetchall()
 
 
+def states(store: "MemoryStore", kind: str, until: float | None = None) -> list[tuple]:
+    """Rows (time, track, label, x, y, state) of the sightings of ``kind`` whose state perception read, placed
+    or not (x and y None), up to ``until``, by time: none in a memory that predates states."""
+    with store._read() as c:
+        if "state" not in _sighting_columns(c):
+            return []
+        return c.execute("SELECT time, track, label, x, y, state FROM sightings WHERE kind = ? AND state != '' "
+                         "AND time <= ? ORDER BY time, id", (kind, _until(until))).fetchall()
+
+
 def track_entities(store: "MemoryStore", until: float | None = None) -> dict[int, int]:
     """track -> the entity ingest re-identified it as, for the tracks seen by ``until`` that have one (none
     in a memory that predates entities, or written by a log that knows no entities)."""

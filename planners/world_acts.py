@@ -9,6 +9,9 @@
   else in the room is common).
 - **Openings of containers nobody saw open**: a thing that turns up carried at a closed container after
   being out of sight was taken out of it, so the container was opened then.
+- **Openings read while the container's box was cut off**: an open door swings towards the camera and its box
+  runs off the bottom of the frame, so just the sightings read open often have no position; their track's
+  placed sightings say which piece they are of, and their states count in its open spans.
 - **Confidence**: each act's comes from what was seen (witnessed, or inferred from where things were
   seen after; an opening read beyond doubt, or thin and with someone by it). What was heard raises or
   lowers it, never makes an act: a line naming the act's thing (room, furniture) soon after, more in the
@@ -19,17 +22,20 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
 import numpy as np
 
+from memory import perceived
 from planners.addressing import addressed
 from planners.lexicon import Lexicon
-from planners.opens import ATTENDED_OPEN, MIN_OPEN
+from planners.opens import ATTENDED_OPEN, MIN_OPEN, open_spans
 from planners.world_base import CLOSED, MOVE_DISTANCE, NEAR_PERSON, RESTING_SECONDS, UNSEEN_GAP, Action, Thing
 from planners.world_moves import WorldMoves
 
+PIECE_RADIUS = 1.0  # metres from a piece of furniture within which its sightings are its (as the world places pieces)
 HAND_SECONDS = 5.0  # seconds between a carried thing's sighting by one person and by another: hand to hand
 SPARSE_GAP = 0.5  # seconds between a container's sightings (the median) from which its reading is sparse
 HELD = 0.8  # metres from a person within which a carried thing is in their hands
@@ -59,13 +65,49 @@ class WorldActs(WorldMoves):
         """Keep the open spans read beyond doubt (a margin of MIN_OPEN), and, where the container was read
         sparsely (SPARSE_GAP s or more between its sightings, as in half), the thin ones (ATTENDED_OPEN) with
         a person seen by it then: a detector run once a second sees a two-second opening twice, while at
-        five a second it reads one four times or more and two misreadings in a row are mere noise."""
+        five a second it reads one four times or more and two misreadings in a row are mere noise. The spans
+        are read first on the states of the pieces' unplaced sightings too (``_cut_off_states``)."""
+        self._cut_off_states()
         for f in self.furniture:
             if f.opens:
                 fx, fy = float(f.xs[0]), float(f.ys[0])
                 sparse = len(f.times) > 1 and float(np.median(np.diff(f.times))) >= SPARSE_GAP
                 f.opens = [s for s in f.opens if s.margin >= MIN_OPEN or (
                     sparse and s.margin >= ATTENDED_OPEN and self.someone_near(fx, fy, s.start - 2.0, s.end + 1.0))]
+
+    def _cut_off_states(self) -> None:
+        """Read each container's open spans again with the states of its unplaced sightings: an opened door
+        swings into the camera and the box grows past the bottom of the frame, so the sightings of a container
+        while it stands open often have no ground contact to place them by. A track keeps following the piece
+        all the same: an unplaced sighting belongs to the one piece most of its track's placed sightings stand at
+        (within PIECE_RADIUS of it). Pieces with no unplaced state read keep their spans as read."""
+        rows = perceived.states(self.store, "furniture", until=self.until)
+        unplaced = [r for r in rows if r[3] is None]
+        placed = [r for r in rows if r[3] is not None]
+        if not unplaced or not placed:
+            return
+        dxs, dys = self.drift.at([r[0] for r in placed])  # as the pieces were placed: drift taken out
+        cut_off = {int(r[1]) for r in unplaced}
+        at: dict[int, list[tuple[str, float, float]]] = {}  # the placed sightings of tracks with unplaced ones
+        for r, dx, dy in zip(placed, dxs.tolist(), dys.tolist()):
+            if int(r[1]) in cut_off:
+                at.setdefault(int(r[1]), []).append((r[2], r[3] + dx, r[4] + dy))
+        pieces = [f for f in self.furniture if f.opens is not None]
+        owner: dict[int, int] = {}  # track -> the one piece (index in pieces) most of its placed sightings stand at
+        for track, spots in at.items():
+            near = [sum(label == f.name and math.hypot(x - float(f.xs[0]), y - float(f.ys[0])) < PIECE_RADIUS
+                        for label, x, y in spots) for f in pieces]
+            if near and max(near) * 2 > len(spots):
+                owner[track] = int(np.argmax(near))
+        for k, f in enumerate(pieces):
+            fx, fy = float(f.xs[0]), float(f.ys[0])
+            extra = [(float(r[0]), r[5] == "open") for r in unplaced if owner.get(int(r[1])) == k and r[2] == f.name]
+            if not extra:
+                continue
+            own = [(float(r[0]), r[5] == "open") for r, dx, dy in zip(placed, dxs.tolist(), dys.tolist())
+                   if r[2] == f.name and math.hypot(r[3] + dx - fx, r[4] + dy - fy) < PIECE_RADIUS]
+            read = sorted(own + extra)
+            f.opens = open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read]), least=ATTENDED_OPEN)
 
     def someone_near(self, x: float, y: float, start: float, end: float) -> bool:
         """Whether anyone was seen within NEAR_PERSON of (x, y) between start and end: presence, which

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from memory.perceived import Seen, Sighting, add_sightings, placed, seen, sightings, track_entities
+from memory.perceived import Seen, Sighting, add_sightings, placed, seen, sightings, states, track_entities
 from memory.store import MemoryStore
 
 
@@ -100,6 +100,25 @@ def test_unplaced_rows_of_named_kinds_join_the_placed_ones_as_a_filter_of_all_ro
         brute = [r for r in every if (r[8] is not None or r[4] in kinds) and (until is None or r[2] <= until)]
         assert sightings(store, until=until, unplaced_kinds=kinds) == brute
     assert [r[3] for r in sightings(store, unplaced_kinds=("object",))] == [1, 2, 4, 5]
+    store.close()
+
+
+def test_states_reads_the_state_read_sightings_of_a_kind_placed_or_not_as_a_filter_of_all_rows_would(tmp_path):
+    """Oracle: every row read (``placed_only`` False) and filtered in Python."""
+    store = MemoryStore(tmp_path / "m", create=True)
+    store.add_stream("s", "test://s")
+    add_sightings(store, [Sighting("s", 1.0, 1, "furniture", "fridge", 0.9, 1.0, 2.0, state="closed"),
+                          Sighting("s", 2.0, 1, "furniture", "fridge", 0.9, state="open", box=(1, 2, 3, 4)),
+                          Sighting("s", 3.0, 2, "furniture", "table", 0.9, 4.0, 1.0),
+                          Sighting("s", 4.0, 3, "object", "mug", 0.9, 3.0, 1.0, state="open"),
+                          Sighting("s", 5.0, 1, "furniture", "fridge", 0.9, 1.0, 2.0, state="closed")])
+    every = sightings(store, placed_only=False)
+    for until in (None, 4.5, 1.0):
+        brute = [(r[2], r[3], r[5], r[8], r[9], r[10]) for r in every
+                 if r[4] == "furniture" and r[10] and (until is None or r[2] <= until)]
+        assert states(store, "furniture", until=until) == brute
+    assert [r[5] for r in states(store, "furniture")] == ["closed", "open", "closed"]
+    assert states(store, "furniture")[1][3] is None  # the unplaced one, without a position
     store.close()
 
 

@@ -173,3 +173,31 @@ def test_no_lines_no_request_the_thing_handed_over_is_found(tmp_path):
         assert answer[0] == "office", answer  # where the mug is now: carried off by Ben, in the office
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("placed_at_it", [True, False])
+def test_a_container_read_open_only_while_its_box_is_cut_off_was_opened(world_store, placed_at_it):
+    """A cabinet in the office is read closed, placed, every half second (track 30); at 50-54 s its doors
+    swing open into view and the box runs off the frame: those sightings, read open, have no position. On
+    the track placed at the cabinet they are the cabinet's: it was opened at 50 s (Carol stands at it). On a
+    track never placed at it (a cut-off box of something else) they say nothing about the cabinet."""
+    carol = np.zeros(16, np.float16)
+    carol[2] = 1
+    track = 30 if placed_at_it else 31
+    rows = [Sighting("s1", float(t), 30, "furniture", "cabinet", 0.9, 7.5, 4.5, state="closed")
+            for t in np.arange(0.0, 100.0, 0.5) if not 50.0 <= t < 54.5]
+    rows += [Sighting("s1", float(t), track, "furniture", "cabinet", 0.9, state="open")
+             for t in np.arange(50.0, 54.5, 0.5)]
+    rows += [Sighting("s1", float(t), 40, "person", "person", 0.9, 7.5, 3.8, appearance=carol.tobytes())
+             for t in np.arange(48.0, 57.0, 0.2)]
+    add_sightings(world_store, rows)
+    world = World(world_store)
+    cabinet = next(f for f in world.furniture if f.name == "cabinet")
+    answerer = BuiltinAnswerer(world_store)
+    count = answerer.answer("How many times was the cabinet opened?", 90.0).value
+    if placed_at_it:
+        assert [(round(s.start), round(s.end)) for s in cabinet.opens] == [(50, 54)]  # midway from the closed reads
+        assert count == 1
+        assert answerer.answer("When was the cabinet opened?", 90.0).value == pytest.approx(49.75, abs=0.5)
+    else:
+        assert cabinet.opens == [] and count == 0
