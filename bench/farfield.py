@@ -112,7 +112,8 @@ def degradations(name: str, samples: np.ndarray, reference: list[Turn], others: 
     out: list[tuple[str, str, np.ndarray, list[Turn]]] = []
     for rt60 in (0.3, 0.8):
         for drr in (0.0, -10.0):
-            out.append(("reverb", f"{name}:rt{rt60:.1f}/drr{drr:+.0f}", reverberate(samples, rng, rt60, drr), reference))
+            wet = reverberate(samples, rng, rt60, drr)
+            out.append(("reverb", f"{name}:rt{rt60:.1f}/drr{drr:+.0f}", wet, reference))
     out.append(("band", f"{name}:band300-3400", band_limit(samples), reference))
     babble = crowd(others, len(samples), rng)
     for snr in (5.0, 15.0):

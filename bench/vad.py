@@ -31,6 +31,7 @@ reference speech (noise or unannotated sounds read as text) beside all the words
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import logging
 import sys
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vad", default="silero")
     parser.add_argument("--vad-options", default='{"min_voiced": 0.0}', help="JSON VadOptions fields")
     parser.add_argument("--sets", default="dev,quiet,farfield,noise")
+    parser.add_argument("--cases", default="", help="comma-separated shell patterns of case names: only the "
+                        "cases matching one of them (e.g. 'dev01,*drr-6+band,pink*')")
     parser.add_argument("--collar", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--asr", default=None, help="also transcribe with this profile's recogniser (e.g. standard)")
@@ -238,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     cases = build_cases(args.data, set(args.sets.split(",")), args.seed)
+    if args.cases:
+        cases = [c for c in cases if any(fnmatch.fnmatchcase(c.name, p) for p in args.cases.split(","))]
     options = json.loads(args.vad_options)
     print(f"== vad={args.vad} {options}")
     transcriber = None
