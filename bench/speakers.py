@@ -14,7 +14,8 @@ memory (a fresh clusterer) unless ``--one-memory``. ``--oracle-vad`` uses the re
 regions instead of the VAD, to separate clustering errors from detection errors. ``--set dev`` runs only
 the development files (and meeting.wav's voice count); ``--set short`` the short excerpts and
 concatenations of few seconds per person built from them (``bench/short_speech.py``); ``--set quiet`` the
-development files with one speaker, or all, turned down by 12-20 dB over room noise (``bench/vad.py``). ``--floors``
+development files with one speaker, or all, turned down by 12-20 dB over room noise (``bench/vad.py``);
+``--set farfield`` the development files reverberant, band-limited, under babble (``bench/farfield.py``). ``--floors``
 adds, per file, the lowest DER any answer that gives each instant one voice can have: over the
 whole file (what overlapped speech alone costs) and over the speech the VAD found (what the VAD and
 overlap cost together, with perfect clustering).
@@ -256,11 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one-memory", action="store_true", help="one clusterer for all files (ids persist)")
     parser.add_argument("--rttm-out", default=None, help="write hypothesis RTTM files here")
     parser.add_argument("--files", default="", help="comma-separated file ids to run (default: all)")
-    parser.add_argument("--set", default="all", choices=("all", "dev", "short", "quiet"),
+    parser.add_argument("--set", default="all", choices=("all", "dev", "short", "quiet", "farfield"),
                         help="all: every file with an RTTM; dev: dev00, dev01, sample and meeting.wav (count only), "
                              "no held-out file read; short: excerpts and concatenations of the dev files "
                              "(bench/short_speech.py); quiet: the dev files with a speaker or all turned down "
-                             "over room noise (bench/vad.py)")
+                             "over room noise (bench/vad.py); farfield: the dev files reverberant, "
+                             "band-limited, under babble, and their short turns alone (bench/farfield.py)")
     parser.add_argument("--seed", type=int, default=0, help="--set short: the seed of the concatenations")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch threads (ingest gives torch one core beside the decoder)")
@@ -275,9 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         cases = short_cases(args.data, args.seed)
     elif args.set == "dev":
         cases = dev_cases(args.data)
-    elif args.set == "quiet":
+    elif args.set in ("quiet", "farfield"):
         cases = [(c.name, c.samples, c.reference, len({t.speaker for t in c.reference}))
-                 for c in build_cases(args.data, {"quiet"}, args.seed)]
+                 for c in build_cases(args.data, {args.set}, args.seed)]
     else:
         cases = [(f, path, reference, len({t.speaker for t in reference}))
                  for f, path, reference in find_cases(args.data)]

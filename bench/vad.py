@@ -1,15 +1,21 @@
 """Voice activity detection scored against RTTM truth: recall per file and per speaker, false alarms.
 
-    python bench/vad.py [--vad silero] [--vad-options '{"min_voiced": 0}'] [--sets dev,quiet,noise]
+    python bench/vad.py [--vad silero] [--vad-options '{"min_voiced": 0}'] [--sets dev,quiet,farfield,noise]
 
 Development files only (``ami-dev/dev00``, ``dev01``, ``two-speakers/sample``; never the held-out
-``tst`` files). Three sets:
+``tst`` files). Four sets:
 
 * **dev**: the files as recorded;
 * **quiet**: each file with one speaker's solo speech (where that person talks and nobody else)
   turned down by 12 and 20 dB, and the whole file turned down by 20 dB, each with pink room noise
   added at the file's own noise floor (the level of its quietest frames), so the quiet speech is
   12-20 dB closer to the noise than recorded: a far or soft talker in the same room;
+* **farfield** (``bench/farfield.py``): each file reverberant (RT60 0.3 and 0.8 s, direct-to-reverberant
+  ratio 0 and -10 dB), band-limited to 300-3400 Hz, under babble of the other files at 5 and 15 dB
+  below its speech, reverberant (RT60 0.6 s, DRR -6 dB) and band-limited, that with babble, and its
+  short turns (at most 1 s) alone; totals per kind (``reverb``, ``band``, ``babble``, ``reverb+band``,
+  ``farfield``, ``short``). Under babble the crowd is speech
+  too, so what is detected outside the file's own speech there is not all false;
 * **noise**: 30 s of noise and no speech (pink noise at -70 and -45 dBFS, brown rumble with a
   50 Hz hum, white hiss, and the first file's noise floor, all seeded), where everything
   detected is a false alarm.
@@ -25,6 +31,7 @@ reference speech (noise or unannotated sounds read as text) beside all the words
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import logging
 import sys
@@ -39,6 +46,7 @@ import numpy as np  # noqa: E402
 from perception.speech.der import Turn  # noqa: E402
 from perception.speech.vad import detect_speech  # noqa: E402
 
+from bench.farfield import degradations  # noqa: E402
 from bench.short_speech import DEV_WAVS, decode, dev_references  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "audio"
@@ -120,6 +128,15 @@ def noise_cases(floor_db: float, seed: int, seconds: float = 30.0) -> list[Case]
     ]
 
 
+def farfield_cases(name: str, samples: np.ndarray, reference: list[Turn], others: list[np.ndarray],
+                   seed: int) -> list[Case]:
+    """The file reverberant, band-limited, under babble, all three, and its short turns alone
+    (``bench/farfield.py``)."""
+    floor = pink_noise(np.random.default_rng(seed), len(samples), noise_floor_db(samples))
+    return [Case(case, kind, degraded, turns)
+            for kind, case, degraded, turns in degradations(name, samples, reference, others, floor, seed)]
+
+
 def build_cases(data: Path, sets: set[str], seed: int = 0) -> list[Case]:
     references = dev_references(data)
     audio = {f: decode(data / DEV_WAVS[f]) for f in DEV_WAVS}
@@ -129,6 +146,9 @@ def build_cases(data: Path, sets: set[str], seed: int = 0) -> list[Case]:
             cases.append(Case(name, "dev", samples, references[name]))
         if "quiet" in sets:
             cases += quiet_cases(name, samples, references[name], seed + i)
+        if "farfield" in sets:
+            others = [a for other, a in audio.items() if other != name]
+            cases += farfield_cases(name, samples, references[name], others, seed + i)
     if "noise" in sets:
         cases += noise_cases(noise_floor_db(audio["dev00"]), seed)
     return cases
@@ -211,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--vad", default="silero")
     parser.add_argument("--vad-options", default='{"min_voiced": 0.0}', help="JSON VadOptions fields")
-    parser.add_argument("--sets", default="dev,quiet,noise")
+    parser.add_argument("--sets", default="dev,quiet,farfield,noise")
+    parser.add_argument("--cases", default="", help="comma-separated shell patterns of case names: only the "
+                        "cases matching one of them (e.g. 'dev01,*drr-6+band,pink*')")
     parser.add_argument("--collar", type=float, default=0.25)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--asr", default=None, help="also transcribe with this profile's recogniser (e.g. standard)")
@@ -219,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     cases = build_cases(args.data, set(args.sets.split(",")), args.seed)
+    if args.cases:
+        cases = [c for c in cases if any(fnmatch.fnmatchcase(c.name, p) for p in args.cases.split(","))]
     options = json.loads(args.vad_options)
     print(f"== vad={args.vad} {options}")
     transcriber = None

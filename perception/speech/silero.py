@@ -7,7 +7,11 @@ thread); silero-vad's own Python code (which imports torch) is not imported. Fra
 detector (10-30 ms) take the probability of the last chunk completed by their end (at most one
 chunk late), with hysteresis: speech starts at ``probability`` and lasts down to 0.15 below it.
 With ``gain_target_db`` the chunks are loudness-normalised before the network reads them
-(:mod:`perception.speech.loudness`; the segments keep the audio as it was).
+(:mod:`perception.speech.loudness`; the segments keep the audio as it was). With
+``support_probability`` a frame is also speech when its probability reaches that lower value and
+the energy detector (speech-band energies over the room's noise floor) calls it voiced: speech the
+network hears as unlikely (heavy reverberation, a band-limited channel, a short "yeah") but which
+rises over the noise; noise that rises over the floor without the network leaning to speech does not.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import numpy as np
 
 from perception.errors import WeightsUnavailable
 from perception.speech.loudness import LoudnessNormaliser
-from perception.speech.vad import FrameClassifier, VadOptions, register_vad
+from perception.speech.vad import EnergyClassifier, FrameClassifier, VadOptions, register_vad
 from streams.packets import AUDIO_RATE
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,7 @@ class SileroClassifier(FrameClassifier):
         self.normaliser = None if options.gain_target_db is None else LoudnessNormaliser(
             options.gain_target_db, options.max_gain_db, options.gain_release_db_s, options.gain_ceiling_db,
             options.noise_window_s, _CHUNK)
+        self.support = None if options.support_probability is None else EnergyClassifier(options)
         self.reset()
 
     def reset(self) -> None:
@@ -85,6 +90,8 @@ class SileroClassifier(FrameClassifier):
         self.probabilities = []
         if self.normaliser is not None:
             self.normaliser.reset()
+        if self.support is not None:
+            self.support.reset()
 
     def chunk_probability(self, chunk: np.ndarray) -> float:
         """Speech probability of the next 512 samples of the stream (advances the recurrent state)."""
@@ -99,6 +106,7 @@ class SileroClassifier(FrameClassifier):
 
     def classify(self, frames: np.ndarray) -> np.ndarray:
         voiced = np.zeros(len(frames), dtype=bool)
+        rises = self.support.classify(frames) if self.support is not None else np.zeros(len(frames), dtype=bool)
         for i, frame in enumerate(frames):
             self._pending = np.concatenate([self._pending, np.asarray(frame, np.float32)])
             while len(self._pending) >= _CHUNK:
@@ -109,5 +117,5 @@ class SileroClassifier(FrameClassifier):
                 self._speaking = True
             elif self._last < self.threshold - _HYSTERESIS:
                 self._speaking = False
-            voiced[i] = self._speaking
+            voiced[i] = self._speaking or (rises[i] and self._last >= self.options.support_probability)
         return voiced

@@ -66,6 +66,10 @@ class VadOptions:
     # silero backend: speech probability a frame needs to start speech (it stays speech down to this
     # minus 0.15); None derives it from aggressiveness (0.3, 0.4, 0.5, 0.6)
     probability: float | None = None
+    # silero backend: frames the energy detector (same aggressiveness, threshold_db, noise_window_s) calls
+    # voiced are speech from this lower probability on (reverberant or band-limited speech, which the network
+    # rates 0.1-0.5, still rises over the room's noise floor); None: the network's own threshold alone
+    support_probability: float | None = None
     # silero backend: loudness normalisation of the audio the network reads (perception.speech.loudness):
     # the loudest recent audio is raised to this level, dBFS; None: the audio as it is
     gain_target_db: float | None = None
@@ -93,6 +97,9 @@ class VadOptions:
             raise ValueError(f"VadOptions.min_voiced={self.min_voiced!r}: expected a share in [0, 1)")
         if self.probability is not None and not 0.15 < self.probability < 1.0:
             raise ValueError(f"VadOptions.probability={self.probability!r}: expected a probability in (0.15, 1)")
+        if self.support_probability is not None and not 0.0 < self.support_probability < 1.0:
+            raise ValueError(f"VadOptions.support_probability={self.support_probability!r}: expected a probability "
+                             "in (0, 1) or None")
         if not self.max_gain_db >= 0:
             raise ValueError(f"VadOptions.max_gain_db={self.max_gain_db!r}: expected dB >= 0")
         if not self.gain_release_db_s > 0:
