@@ -41,8 +41,8 @@ class WorldBuild(WorldActs):
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        rows = perceived.sightings(self.store, until=self.until, unplaced_kinds=("object",))
-        unplaced = [r for r in rows if r[8] is None]  # things named by, never placed
+        rows = perceived.sightings(self.store, until=self.until, unplaced_kinds=("object", "furniture"))
+        unplaced = [r for r in rows if r[8] is None]  # things named by, furniture's states read, never placed
         rows = [r for r in rows if r[8] is not None]
         if self._fitted is not None and self.until is not None:  # fitted online: its part up to the cut
             self.drift = self._fitted.until(self.until)
@@ -82,7 +82,7 @@ class WorldBuild(WorldActs):
             else:
                 by_name[(kind, label)].extend(items)
         for r in unplaced:  # a thing in view that could not be placed (held, cut off) still shows its colour
-            if r[3] in entity_of or r[3] in tracks:
+            if r[4] == "object" and r[3] in entity_of or r[3] in tracks:
                 objects[entity_of.get(r[3], ("track", r[3]))].append(r)
         vectors = dict(self._track_appearance("object"))
         for items in objects.values():
@@ -98,7 +98,7 @@ class WorldBuild(WorldActs):
                 if items:
                     self.things[name] = self._thing(name, kind, items)
             else:
-                self.furniture.extend(self._furniture(name, items))
+                self.furniture.extend(self._furniture(name, items, [r for r in unplaced if r[4] == kind and r[10]]))
         self._people(person_tracks, entity_of)
         self.rooms = Rooms(self.areas, self._doors())
         for thing in self.things.values():
@@ -114,23 +114,27 @@ class WorldBuild(WorldActs):
         return Thing(name, kind, np.array([r[2] for r in items]), np.array([r[8] for r in items]),
                      np.array([r[9] for r in items]))
 
-    def _furniture(self, label: str, items: list[tuple]) -> list[Thing]:
-        """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m)."""
-        centres: list[list] = []  # [xs, ys, times, states, xs sorted, ys sorted]
+    def _furniture(self, label: str, items: list[tuple], unplaced: list[tuple] = ()) -> list[Thing]:
+        """Pieces of furniture of one label: sightings clustered by place (greedy, 1 m). A state read on a
+        sighting that could not be placed (its box cut off by the frame: seen from near, as when someone
+        stands at it) counts for the piece its track's placed sightings belong to."""
+        centres: list[list] = []  # [xs, ys, times, states, xs sorted, ys sorted, tracks]
         for r in items:
             for c in centres:
                 if math.hypot(_sorted_median(c[4]) - r[8], _sorted_median(c[5]) - r[9]) < 1.0:
                     c[0].append(r[8]), c[1].append(r[9]), c[2].append(r[2]), c[3].append(r[10])
                     insort(c[4], r[8]), insort(c[5], r[9])
+                    c[6][r[3]] += 1
                     break
             else:
-                centres.append([[r[8]], [r[9]], [r[2]], [r[10]], [r[8]], [r[9]]])
+                centres.append([[r[8]], [r[9]], [r[2]], [r[10]], [r[8]], [r[9]], Counter([r[3]])])
         out = []
-        for xs, ys, ts, states, _, _ in centres:
+        for xs, ys, ts, states, _, _, tracks in centres:
             if len(ts) < 5:
                 continue
             x, y = float(np.median(xs)), float(np.median(ys))
-            read = sorted((t, st == "open") for t, st in zip(ts, states) if st)
+            near = [(r[2], r[10]) for r in unplaced if r[5] == label and r[3] in tracks and _owner(centres, r[3]) is tracks]
+            read = sorted((t, st == "open") for t, st in list(zip(ts, states)) + near if st)
             opens = (open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read]), least=ATTENDED_OPEN)
                      if read else None)  # thin spans are kept only where someone was by it (_attend_opens)
             out.append(Thing(label, "furniture", np.array(sorted(ts)), np.array([x]), np.array([y]),
@@ -318,6 +322,11 @@ def _group_vectors(groups: list[tuple[str, list[tuple]]], vectors: dict[int, np.
             v = sum(n * vec for vec, n in have)
             out[items[0][3]] = v / max(float(np.linalg.norm(v)), 1e-9)
     return out
+
+
+def _owner(centres: list[list], track: int) -> Counter:
+    """The tracks Counter of the centre holding most of a track's placed sightings."""
+    return max(centres, key=lambda c: c[6][track])[6]
 
 
 def _joined(name: str, parts: list[Thing]) -> Thing:

@@ -81,3 +81,28 @@ def test_the_world_at_a_time_holds_the_people_seen_by_then(tmp_path):
         for person in cut.people.values():
             assert person.times.max() <= until
     store.close()
+
+
+def test_a_state_read_on_a_box_too_near_to_place_counts_for_its_tracks_piece(tmp_path):
+    """A wardrobe read closed from afar (placed), then open from near on boxes cut off by the frame (its
+    track's sightings, no position) while someone stands at it: it was open then. Open readings of a track
+    never placed (no piece to give them to) count for no piece."""
+    store = MemoryStore(tmp_path / "w", create=True)
+    store.add_stream(STREAM, "test://wardrobe")
+    store.add_poses([Pose(STREAM, float(t), 5.0, 2.0) for t in np.arange(0.0, 70.0, 0.5)])
+    set_areas(store, [Area("bedroom", 0, 0, 10, 10)])
+    closed = [t for t in np.arange(0.0, 60.0, 1.0) if not 29.0 < t < 40.0]
+    rows = [Sighting(STREAM, float(t), 5, "furniture", "wardrobe", 0.9, 8.0, 2.0, state="closed") for t in closed]
+    rows += [Sighting(STREAM, float(t), 5, "furniture", "wardrobe", 0.9, None, None, state="open")
+             for t in np.arange(30.0, 35.0, 0.5)]
+    rows += [Sighting(STREAM, float(t), 6, "furniture", "wardrobe", 0.9, 2.0, 8.0, state="closed") for t in closed]
+    rows += [Sighting(STREAM, float(t), 7, "furniture", "wardrobe", 0.9, None, None, state="open")
+             for t in np.arange(45.0, 50.0, 0.5)]
+    rows += [Sighting(STREAM, float(t), 9, "person", "person", 0.9, 7.5, 2.3) for t in np.arange(28.0, 37.0, 0.5)]
+    add_sightings(store, rows)
+    world = World(store)
+    spans = {(float(f.xs[0]), float(f.ys[0])): [(s.start, s.end) for s in f.opens or ()] for f in world.furniture}
+    assert set(spans) == {(8.0, 2.0), (2.0, 8.0)} and spans[(2.0, 8.0)] == []
+    assert len(spans[(8.0, 2.0)]) == 1 and 29.0 <= spans[(8.0, 2.0)][0][0] <= 30.5
+    assert [a.kind for a in world.actions if a.kind == "open"] == ["open"]
+    store.close()
