@@ -3,7 +3,8 @@ episodes, and a replay of person re-identification on the stored tracks (fast: n
 
     PYTHONPATH=$PWD python bench/person_splits.py WORK [--seeds 1,2,3] [--json]
 
-The answerer's world takes its people from these stored entities (planners/world_build.py), so "stored" is its figure too.
+The answerer's world takes its people from these stored entities (planners/world_build.py): "stored" is its
+figure too.
 WORK is a ``mnemo eval --suite sim --work`` folder (``episode-N/truth.json`` and ``memory-N`` beside).
 Per seed and true person: B-cubed of person sightings, clusters found, and per split (a track that founded an
 entity while its person already had one) the reason seen at that moment: the person's entity was in view at

@@ -133,7 +133,8 @@ class WorldBuild(WorldActs):
             if len(ts) < 5:
                 continue
             x, y = float(np.median(xs)), float(np.median(ys))
-            near = [(r[2], r[10]) for r in unplaced if r[5] == label and r[3] in tracks and _owner(centres, r[3]) is tracks]
+            near = [(r[2], r[10]) for r in unplaced
+                    if r[5] == label and r[3] in tracks and _owner(centres, r[3]) is tracks]
             read = sorted((t, st == "open") for t, st in list(zip(ts, states)) + near if st)
             opens = (open_spans(np.array([t for t, _ in read]), np.array([o for _, o in read]), least=ATTENDED_OPEN)
                      if read else None)  # thin spans are kept only where someone was by it (_attend_opens)
