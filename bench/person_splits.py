@@ -3,7 +3,8 @@ episodes, and a replay of person re-identification on the stored tracks (fast: n
 
     PYTHONPATH=$PWD python bench/person_splits.py WORK [--seeds 1,2,3] [--json]
 
-Also scores the people the answerer's world clusters the same tracks into (planners/world_build.py).
+The answerer's world takes its people from these stored entities (planners/world_build.py): "stored" is its
+figure too.
 WORK is a ``mnemo eval --suite sim --work`` folder (``episode-N/truth.json`` and ``memory-N`` beside).
 Per seed and true person: B-cubed of person sightings, clusters found, and per split (a track that founded an
 entity while its person already had one) the reason seen at that moment: the person's entity was in view at
@@ -201,17 +202,6 @@ def tally(tracks: list[PersonTrack], size: tuple[int, int] = (320, 240), gallery
             "sightings_matching_no_person": false}
 
 
-def world_clusters(tracks: list[PersonTrack]) -> dict:
-    """B-cubed of the people the built-in answerer's world makes of the same tracks (it clusters person tracks
-    itself: planners/world_build.py, average linkage of the raw vectors at cosine 0.9)."""
-    from planners.world_build import _agglomerate
-
-    kept = [t for t in tracks if t.vector is not None]
-    vectors = np.stack([t.vector / max(np.linalg.norm(t.vector), 1e-12) for t in kept])
-    labels = _agglomerate(vectors, np.array([len(t.times) for t in kept], float))
-    return score(kept, {t.track: int(c) for t, c in zip(kept, labels)})
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("work", type=Path)
@@ -223,15 +213,13 @@ def main() -> None:
     out = {}
     for seed in (int(s) for s in args.seeds.split(",")):
         tracks = load(args.work, seed)
-        out[seed] = {"stored": score(tracks), "tracks": len(tracks), "world": world_clusters(tracks),
-                     **tally(tracks, **options)}
+        out[seed] = {"stored": score(tracks), "tracks": len(tracks), **tally(tracks, **options)}
     if args.json:
         print(json.dumps(out, indent=1))
         return
     for seed, r in out.items():
         print(f"seed {seed}: stored {r['stored']}")
         print(f"  replay {r['replay']}")
-        print(f"  the world's people {r['world']}")
         print(f"  sightings by reason {r['split_sightings_by_reason']}; matching no person: "
               f"{r['sightings_matching_no_person']}")
         for d in r["splits"]:

@@ -15,7 +15,9 @@ import re
 from planners.addressing import VOICE_LABEL
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import UNNAMED, _bare_colour, _bare_kind, _best, _clean, _seen_first
+from planners.world_base import FIRST_PERSON
 
+TOLD_CONFIDENCE = 0.6  # a deed nobody saw, told by its doer: people say what they did, and may be wrong
 WHAT_SAID_MATCH = 0.8  # weighted share of a topic's words a line must hold to be about it
 # a clock time as a recogniser writes it after a time word: "at 9.45", "by 950", "at 1035" (said "nine fifty")
 _CLOCK = re.compile(r"\b(at|by|until|till)\s+"
@@ -37,10 +39,31 @@ class WhoAnswers(AnswererBase):
         puts = [a for a in puts if self._furniture_matches(furniture, a.furniture)] or puts
         puts = _seen_first([a for a in puts if a.resting] or puts)  # pauses while carried are no puts
         if not puts:
-            return None, "unknown", [], f"never saw anyone put the {name} down"
+            return self._told_put(now, name, furniture)
         a = puts[-1]
         return _person(a.actor, self.evidence(a.time, f"{a.actor} puts the {name} down", a.confidence,
                                               entities=(a.actor, name)), f"put the {name} down")
+
+    def _told_put(self, now, name, furniture):
+        """No put of the thing seen with someone at it: the latest line heard by ``now`` in which its speaker
+        says, in the first person, that the thing is on the piece of furniture asked (or on any furniture or
+        in any room, when none is asked): "I left the keys on the desk" is its speaker's deed, whatever the
+        verb. A question ("Did I leave ...?") tells nothing."""
+        fix = self._lexicon().correct
+        places = [_clean(furniture).split()[-1]] if furniture else (
+            [f.name.split()[-1] for f in self.world.furniture] + [a.name for a in self.world.areas])
+        told = []
+        for start, end, text, speaker in self.world.heard:
+            words = fix(text).lower()
+            if (end <= now and speaker and "?" not in text and FIRST_PERSON.search(words)
+                    and re.search(rf"\b{re.escape(name)}\b", words)
+                    and any(re.search(rf"\b{re.escape(p)}\b", words) for p in places)):
+                told.append((start, text, speaker))
+        if not told:
+            return None, "unknown", [], f"never saw anyone put the {name} down"
+        start, text, speaker = told[-1]
+        return _person(speaker, self.evidence(start, f"{speaker}: '{text}'", TOLD_CONFIDENCE, entities=(speaker, name)),
+                       f"said they put the {name} there")
 
     def _who_opened(self, now, furniture):
         opens = self._opens(furniture, now)

@@ -49,7 +49,7 @@ from planners.world_base import (  # noqa: F401
     GONE_AFTER, GONE_VIEWS, HANDOVER, HIDDEN_GAP, MIN_SIGHTINGS, MOVE_DISTANCE, NEAR_PERSON, ON_FURNITURE,
     OPENED_AFTER, RESTING_SECONDS, STAY_RADIUS, STAY_SECONDS, STAY_SIGHTINGS, UNSEEN_GAP, VISIT_GAP, VISIT_RADIUS,
     VISIT_SECONDS, WALKING_SPEED, WALL_MARGIN, WATCHED, WATCHED_SECONDS, WITNESS_GAP, Action, Stay, Thing, WorldBase)
-from planners.world_build import WorldBuild, _agglomerate, _sorted_median  # noqa: F401
+from planners.world_build import WorldBuild, _sorted_median  # noqa: F401
 from planners.world_moves import WorldMoves, _away, _settled  # noqa: F401
 
 logger = logging.getLogger(__name__)

@@ -113,6 +113,8 @@ class WorldBase:
         self.actions: list[Action] = []
         self.heard: list[tuple[float, float, str, str]] = []  # (start, end, text, speaker)
         self.person_tracks: dict[int, str] = {}  # tracker id -> person name
+        self._clusters: list = []  # per person ("person N", N - 1): sightings and distances (planners/naming.py Seen)
+        self._person_entities: list[int | None] = []  # per person: ingest's entity (None: a track without one)
         self.stream: str | None = None
         self.drift = Drift()  # odometry drift, taken out of every position (planners/drift.py)
 

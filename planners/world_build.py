@@ -99,7 +99,7 @@ class WorldBuild(WorldActs):
                     self.things[name] = self._thing(name, kind, items)
             else:
                 self.furniture.extend(self._furniture(name, items))
-        self._people(person_tracks)
+        self._people(person_tracks, entity_of)
         self.rooms = Rooms(self.areas, self._doors())
         for thing in self.things.values():
             thing.stays = self._stays(thing)
@@ -137,29 +137,26 @@ class WorldBuild(WorldActs):
                              room=self.seen_from(x, y, np.asarray(ts)), opens=opens))
         return out
 
-    def _people(self, person_tracks: list[tuple[int, list[tuple]]]) -> None:
-        """Cluster person tracks by appearance into people, "person N" until _name_people names them."""
-        if not person_tracks:
-            return
-        vectors = dict(self._track_appearance("person"))
-        keep = [(t, items) for t, items in person_tracks if t in vectors]
-        if not keep:
-            return
-        X = np.stack([vectors[t] for t, _ in keep])
-        labels = _agglomerate(X, np.array([len(items) for _, items in keep], float))
-        self._clusters = [self._seen(keep, labels, c) for c in range(int(labels.max()) + 1)]
-        groups: dict[str, list[tuple]] = defaultdict(list)
-        for (track, items), c in zip(keep, labels):
-            name = f"person {int(c) + 1}"  # named later, once their deeds are known (_name_people)
-            self.person_tracks[int(track)] = name
-            groups[name].extend(items)
-        for name, items in groups.items():
-            self.people[name] = self._thing(name, "person", items)
+    def _people(self, person_tracks: list[tuple[int, list[tuple]]], entity_of: dict[int, int]) -> None:
+        """The people seen: the person entities ingest re-identified the person tracks as (a track with no
+        entity, as a perception log writes them, is a person of its own), "person N" by most sightings first
+        until _name_people names them."""
+        groups: dict[int | tuple, list[int]] = defaultdict(list)  # entity (or ("track", t)) -> indices
+        for i, (track, _) in enumerate(person_tracks):
+            groups[entity_of.get(track, ("track", track))].append(i)
+        order = sorted(groups.values(), key=lambda members: -sum(len(person_tracks[i][1]) for i in members))
+        self._person_entities = [entity_of.get(person_tracks[m[0]][0]) for m in order]
+        self._clusters = [self._seen([r for i in members for r in person_tracks[i][1]]) for members in order]
+        for c, members in enumerate(order):
+            name = f"person {c + 1}"  # named later, once their deeds are known (_name_people)
+            for i in members:
+                self.person_tracks[int(person_tracks[i][0])] = name
+            self.people[name] = self._thing(name, "person", [r for i in members for r in person_tracks[i][1]])
 
     def _name_people(self) -> None:
         """Give the person clusters the names of the voices heard while each was alone near the camera
         (planners/naming.py); clusters given one name are one person."""
-        if not getattr(self, "_clusters", None):
+        if not self._clusters:
             return
         naming = name_by_sight(self._clusters, [Line(s, e, sp, addressed(t) is not None) for s, e, t, sp in self.heard],
                                self._deeds())
@@ -177,17 +174,10 @@ class WorldBuild(WorldActs):
         self.actions = [replace(a, actor=rename.get(a.actor, a.actor), to=rename.get(a.to, a.to)) for a in self.actions]
 
     def _given_names(self) -> dict[int, str]:
-        """Cluster index -> the name the memory's entities give it: that of the entity most of its tracks'
-        sightings were re-identified as, when that entity has a name (a user's, ``mnemo name``)."""
-        tracks = {t: int(n.split()[1]) - 1 for t, n in self.person_tracks.items() if n.startswith("person ")}
-        votes: dict[int, Counter] = defaultdict(Counter)
-        for s in perceived.seen(self.store, kinds=("person",), until=self.until):
-            if s.entity is not None and s.track in tracks:
-                votes[tracks[s.track]][int(s.entity)] += 1
-        names = entity_names(self.store, {e for v in votes.values() for e in v})
-        out = {}
-        for cluster, counted in votes.items():
-            entity = counted.most_common(1)[0][0]
+        """Cluster index -> the name its entity has in memory (a user's, ``mnemo name``), one cluster a name."""
+        names = entity_names(self.store, {e for e in self._person_entities if e is not None})
+        out: dict[int, str] = {}
+        for cluster, entity in enumerate(self._person_entities):
             if entity in names and names[entity] not in out.values():
                 out[cluster] = names[entity]
         return out
@@ -218,9 +208,9 @@ class WorldBuild(WorldActs):
                     out[(speaker, int(doer.split()[1]) - 1)] += weight * DEED_WEIGHT / len(doers)
         return dict(out)
 
-    def _seen(self, keep, labels, cluster: int) -> Seen:
-        """A person cluster's sightings, by time, with their distances from the camera then."""
-        rows = sorted((r for (_, items), c in zip(keep, labels) if c == cluster for r in items), key=lambda r: r[2])
+    def _seen(self, rows: list[tuple]) -> Seen:
+        """A person's sightings, by time, with their distances from the camera then."""
+        rows = sorted(rows, key=lambda r: r[2])
         times = np.array([r[2] for r in rows], float)
         pose = self.poses() if self.stream is not None else None
         if pose is None or not len(pose):
@@ -354,32 +344,3 @@ def _sorted_median(values: list[float]) -> float:
     n = len(values)
     return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
-
-def _agglomerate(X: np.ndarray, weights: np.ndarray, threshold: float = 0.9) -> np.ndarray:
-    """Average-linkage clustering of unit vectors: merge while two clusters' mean cosine >= threshold (the
-    weighted mean over their members' pairs; of equal best pairs, the last in order merges). Kept as sums
-    of weighted cosines between clusters, updated on each merge: O(n^2) a merge."""
-    n = len(X)
-    w = np.asarray(weights, float)
-    sums = (X @ X.T).astype(float) * np.outer(w, w)  # sums[a, b]: sum of w_i w_j cos_ij over i in a, j in b
-    mass = w.copy()  # the weight of each cluster
-    alive = np.ones(n, bool)  # clusters are kept at the row of their first member, in that order
-    members = [[i] for i in range(n)]
-    upper = np.triu(np.ones((n, n), bool), 1)
-    while alive.sum() > 1:
-        mean = sums / np.outer(mass, mass)
-        ok = upper & alive[:, None] & alive[None, :] & (mean >= threshold)
-        if not ok.any():
-            break
-        best = mean[ok].max()
-        a, b = np.argwhere(ok & (mean == best))[-1]
-        sums[a] += sums[b]
-        sums[:, a] += sums[:, b]
-        mass[a] += mass[b]
-        alive[b] = False
-        members[a] += members[b]
-    clusters = [members[i] for i in np.flatnonzero(alive)]
-    labels = np.zeros(n, int)
-    for c, group in enumerate(sorted(clusters, key=lambda m: -w[m].sum())):
-        labels[group] = c
-    return labels
