@@ -35,6 +35,7 @@ LIGHTNESS_WEIGHT = 0.3  # weight of the lightness difference against hue and chr
 FIGURE_DE = 10.0  # CIELAB distance from every surround colour beyond which a box pixel is the thing's
 MIN_FIGURE = 0.08  # share of the box below which the figure is not trusted and the whole box is read
 COLOUR_SHARE = 0.12  # share of the figure a chromatic name needs to name the thing
+MAX_PIXELS = 4096  # a box or surround with more pixels is read on an even sample of this many
 INSIDE = 0.9  # the central share of a box (per axis) read as the thing
 SURROUND = 1.15  # from this many times the box's half size outwards: what is around the thing
 
@@ -105,8 +106,10 @@ class ColourNamer:
 
 def _distinct(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct colour of (n, 3) pixels once (rendered and compressed frames repeat colours a lot),
-    with how many pixels have it."""
+    with how many pixels have it; a large region by an even sample of MAX_PIXELS of its pixels."""
     px = np.asarray(pixels).reshape(-1, 3)
+    if len(px) > MAX_PIXELS:
+        px = px[np.linspace(0, len(px) - 1, MAX_PIXELS).astype(int)]
     if len(px) == 0:
         return np.zeros((0, 3), np.float32), np.zeros(0)
     px = np.clip(np.rint(px), 0, 255).astype(np.int32)
