@@ -32,6 +32,7 @@ NEAR_S = 0.15  # a stored sighting and a truth frame this close in time are the 
 MIN_IOU = 0.3  # a stored box overlapping a true box this much is that thing
 PAD = 0.6  # the neighbourhood kept around a box, in box sizes per side (the namer reads a ring up to 0.3)
 SIZES = (80, 200, 600)  # box areas (pixels) by which accuracy is split
+_SIZE_NAMES = [f"<{a}" for a in SIZES] + [f">={SIZES[-1]}"]
 
 
 @dataclass
@@ -137,13 +138,15 @@ def report(data: list[Sample], reads: list[str]) -> dict:
     n = max(len(data), 1)
     return {"n": len(data), "right": sum(g == s.truth for s, g in zip(data, reads)) / n,
             "stored_right": sum(s.stored == s.truth for s in data) / n,
+            "none": sum(not g for g in reads) / n, "wrong": sum(bool(g) and g != s.truth for s, g in zip(data, reads)) / n,
             "confusion": {t: dict(c) for t, c in sorted(confusion.items())},
-            "by_size": {k: round(c[True] / sum(c.values()), 3) for k, c in by_size.items()},
-            "size_counts": {k: sum(c.values()) for k, c in by_size.items()}}
+            "by_size": {k: round(by_size[k][True] / sum(by_size[k].values()), 3) for k in _SIZE_NAMES if k in by_size},
+            "size_counts": {k: sum(by_size[k].values()) for k in _SIZE_NAMES if k in by_size}}
 
 
 def print_report(r: dict) -> None:
-    print(f"n={r['n']} read right {r['right']:.3f} (ingest stored {r['stored_right']:.3f})")
+    print(f"n={r['n']} read right {r['right']:.3f}, wrong {r['wrong']:.3f}, none {r['none']:.3f} "
+          f"(ingest stored right {r['stored_right']:.3f})")
     cols = sorted({c for row in r["confusion"].values() for c in row})
     print("true\\read " + " ".join(f"{c[:5]:>5s}" for c in cols) + "  right")
     for t, row in r["confusion"].items():
