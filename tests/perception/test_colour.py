@@ -104,13 +104,14 @@ def test_a_shaded_thing_among_clutter_is_named_by_its_own_pixels(name):
     assert reads == [name] * 10
 
 
-def test_a_dark_thing_on_a_dark_floor_reads_black_not_the_floor():
-    """A black bowl on a dim blue-grey floor, in a box that holds some floor: the floor is around the box too,
-    the bowl is not, so the bowl's pixels name it (issue #26: black things read grey)."""
-    image = np.clip(np.array([58.0, 64, 88]) + np.random.default_rng(2).normal(0, 2, (60, 80, 3)), 0, 255)
-    image[:20] = (29, 33, 46)  # a dark wall above
-    image[26:34, 30:48] = (12, 16, 20)
-    assert NAMER.of_box(image, (29, 24, 49, 35)) == "black"
+def test_a_black_thing_in_the_dark_reads_black_not_the_lit_floor_beside_it():
+    """A black bowl in a dim corner, its box reaching over a lit patch of floor: the dim corner is as dark as
+    the box (both "dark" to a one-class reading, which named the lit floor: issue #26's black things read
+    grey), but the bowl is darker than anything around it, so its pixels are the figure."""
+    image = np.clip(np.array([29.0, 33, 46]) + np.random.default_rng(2).normal(0, 2, (60, 80, 3)), 0, 255)
+    image[24:36, 10:34] = (59, 65, 82)
+    image[26:35, 32:48] = (12, 16, 20)
+    assert NAMER.of_box(image, (29, 25, 49, 36)) == "black"
 
 
 def test_a_pale_rim_of_colour_names_a_thing_with_a_dark_face():
