@@ -153,7 +153,7 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
     for c in found:
         c.confidence *= MISS_KEEP ** looks_at(c, looked)
     explained = sum(c.confidence for c in found)
-    goals = found + frontier_candidates(store, explained, visited, searched, spots=True, now=now)
+    goals = found + frontier_candidates(store, explained, visited, searched, spots=True)
     return sorted(goals, key=lambda c: -worth(c, pose))
 
 

@@ -19,7 +19,6 @@ from typing import Sequence
 
 from memory.lookups import has_sighting_label
 from memory.perceived import Area, areas, seen, sightings
-from planners.coverage import coverage_misses
 
 PLACE_RADIUS = 1.2  # metres: sightings this close are one place
 RECENCY_S = 900.0  # seconds over which confidence in a last known place falls by e
@@ -47,7 +46,6 @@ class Candidate:
     colour: str = ""  # the colour most read there
     evidence: list[dict] = field(default_factory=list)  # a few of its sightings
     colour_fits: bool = True  # its sightings read the colour asked (``colour_fits``), or none was asked
-    prior: float = 0.0  # a search spot's habit weight before the camera's views of it (``share`` after them)
 
     def to_dict(self) -> dict:
         return {"x": round(self.x, 3), "y": round(self.y, 3), "source": self.source,
@@ -254,30 +252,21 @@ def place_of(rows: list[tuple]) -> tuple[float, float]:
 
 
 def frontier_candidates(store, explained: float, visited: set[str],
-                        searched: Sequence[tuple[float, float]] = (), spots: bool = False,
-                        now: float | None = None) -> list[Candidate]:
+                        searched: Sequence[tuple[float, float]] = (), spots: bool = False) -> list[Candidate]:
     """The belief memory does not explain, shared by the map's rooms: a room not yet looked around in this
     task is a goal (look around from its middle). With ``spots``, things rest on furniture: the furniture
     memory placed (``support_spots``) holds the belief by habit weight, so a room's share is the sum of its
-    spots' weights (a room with no furniture in memory weighs as the mean room that has some, before the
-    looks below), split among its spots; after a look around the room missed it, ROOM_MISS of the share. A
-    spot in ``searched`` is done: its part of the room's share is spent, not passed to the room's other
-    spots. With ``now``, a spot's weight is also scaled by the chance that the camera's views of it so far
-    (memory's pose log, ``planners.coverage``) all missed the thing: where the camera looked often and from
-    near, a thing memory never stored is less likely."""
+    spots' weights (a room with no furniture in memory weighs as the mean room that has some), split among
+    its spots; after a look around the room missed it, ROOM_MISS of the share. A spot in ``searched`` is
+    done: its part of the room's share is spent, not passed to the room's other spots."""
     known = areas(store)
     if not known:
         return []
-    found = support_spots(store, known) if spots else []
-    if now is not None and found:
-        for spot, miss in zip(found, coverage_misses(store, [(c.x, c.y) for c in found], now, RECENCY_S, known)):
-            spot.prior, spot.share = spot.share, spot.share * miss
     by_room: dict[str, list[Candidate]] = {}
-    for spot in found:
+    for spot in support_spots(store, known) if spots else []:
         by_room.setdefault(spot.room, []).append(spot)
     weights = {name: sum(c.share for c in here) for name, here in by_room.items()}
-    priors = [sum(c.prior or c.share for c in here) for here in by_room.values()]
-    typical = sum(priors) / len(priors) if priors else 1.0
+    typical = sum(weights.values()) / len(weights) if weights else 1.0
     room_weight = {a.name: weights.get(a.name, typical) for a in known}
     mass = max(1.0 - explained, 0.0) / sum(room_weight.values())
     out = []
