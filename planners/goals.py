@@ -206,6 +206,8 @@ def carrier_place(store, rows: list[tuple], until: float | None = None) -> tuple
     CARRY_M of it at two or more moments and the thing moved CARRY_MOVED_M or more between them, the place of
     that person's last sightings after it (the median of the latest three; the person took it there, or put it
     down on the way). None when the thing was not seen carried or the person was not seen afterwards."""
+    if not rows:
+        return None
     last = max(r[2] for r in rows)
     recent = [r for r in rows if r[2] >= last - CARRY_WINDOW_S]
     people = [r for r in sightings(store, until=until) if r[4] == "person"]
