@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import sys
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,6 +37,36 @@ def _trace(run: dict) -> str:
         result = "" if s["result"] == "ok" else f" ({s['result']})"
         parts.append(f"{s['action']} {arg}{y} [{s['why'][:30]}]{result}")
     return "; ".join(parts)
+
+
+NEAR_M = 1.5  # a place or sighting this near the thing's true place is of it (the tasks' success radius)
+
+
+def cause(kind: str, stored: bool, right_place: bool, carried_after: bool, moved: bool, seen_in_task: bool) -> str:
+    """The failure's cause, from what the lived memory held and what the truth says (evaluation only): the
+    planner's own when the thing was seen in the task or memory held it where it is; else held in a hand
+    (a person carried it off after the camera's last view), moved unseen, never stored, or stored
+    elsewhere (a wrong placement, a look-alike)."""
+    if seen_in_task or (stored and right_place):
+        return "planner (seen or recalled right, not reached or stopped off)"
+    if kind == "last_seen":
+        return "never stored (last view)" if not right_place else "planner"
+    if carried_after:
+        return "held in a hand after its last view"
+    if moved:
+        return "moved unseen" + ("" if stored else " (never stored)")
+    return "never stored; search missed" if not stored else "stored elsewhere"
+
+
+def _carried_after(scenario, target: str, last_view: float | None) -> bool:
+    """Whether a person held ``target`` at some time after the camera's last view of it (truth)."""
+    if last_view is None or not target.startswith("object"):
+        return False
+    return any(scenario.object_span(target, t).holder for t in _times(last_view, scenario.duration))
+
+
+def _times(start: float, end: float, step: float = 0.5) -> list[float]:
+    return [start + step * k for k in range(int((end - start) / step) + 1)]
 
 
 def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[str]:
@@ -67,8 +98,23 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
             unplaced = unplaced_as_placed(store, ins.label)
             found = memory_candidates(store, ins.label, ins.colour, robot.start_time,
                                       every_sighting=task.kind == "last_seen")
+        seen_in_task = False
+        memory_dir = tasks / f"seed-{seed}" / f"task-{run['index']}-{run['method']}" / "memory"
+        rows = []
+        if memory_dir.exists():
+            with mnemo.open(memory_dir, profile="lite") as during:
+                rows = matching_sightings(during.store, ins.label, since=robot.start_time - 1, placed_only=False)
+            seen_in_task = task.kind != "last_seen" and any(
+                r[8] is not None and math.dist((r[8], r[9]), where) <= NEAR_M for r in rows)
+        stored = bool(placed or unplaced)
+        right = bool(found) and math.dist((found[0].x, found[0].y), where) <= NEAR_M
+        if task.kind == "last_seen":
+            right = any(math.dist((c.x, c.y), where) <= NEAR_M for c in found[:1])
+        why = cause(task.kind, stored, right, _carried_after(scenario, task.target, last and last[1]), task.moved,
+                    seen_in_task)
         out.append(f"== {seed}.{run['index']} {task.kind} {run['method']}: {task.instruction!r} target {task.target} "
                    f"read as {ins.label!r} {ins.colour!r}; moved unseen {task.moved}")
+        out.append(f"   cause: {why}")
         seen_at = "never" if last is None else f"({last[2][0]:.2f}, {last[2][1]:.2f}) at {last[1]:.1f} s"
         out.append(f"   truth now ({where[0]:.2f}, {where[1]:.2f}); the episode's last view {seen_at}")
         out.append(f"   lived memory: {len(placed)} placed and {len(unplaced)} unplaced sightings of the label")
@@ -78,10 +124,7 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
         x, y = run["trace"][-1]["pose"][:2] if run["trace"] else (math.nan, math.nan)
         out.append(f"   stopped: {run['reason']!r} after {run['steps']} steps, {run['driven_m']} m, answer "
                    f"{run['answer']!r}, {math.dist((x, y), where):.2f} m from the truth")
-        memory_dir = tasks / f"seed-{seed}" / f"task-{run['index']}-{run['method']}" / "memory"
         if memory_dir.exists():
-            with mnemo.open(memory_dir, profile="lite") as during:
-                rows = matching_sightings(during.store, ins.label, since=robot.start_time - 1, placed_only=False)
             seen = [(round(r[2] - robot.start_time, 1),
                      None if r[8] is None else round(math.dist((r[8], r[9]), where), 2), r[6]) for r in rows]
             out.append(f"   in the task: {len(rows)} sightings (s into the task, m from the truth, colour) {seen[:12]}")
@@ -97,8 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", type=Path, default=None, help="folder of the task runs (default: WORK)")
     args = parser.parse_args(argv)
     report = json.loads(args.report.read_text())
-    for line in explain(report, args.work, args.methods.split(","), args.tasks or args.work):
+    lines = explain(report, args.work, args.methods.split(","), args.tasks or args.work)
+    for line in lines:
         print(line)
+    causes = Counter(line.split("cause: ", 1)[1] for line in lines if line.startswith("   cause: "))
+    print(f"== {sum(causes.values())} failures by cause")
+    for why, n in causes.most_common():
+        print(f"   {n:3d}  {why}")
     return 0
 
 

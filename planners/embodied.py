@@ -146,7 +146,8 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
             if use_memory else []
         found = [c for c in found if c.colour_fits] or found  # "the brown basket": not the pink one seen later
         return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
-    found = memory_candidates(store, instruction.label, instruction.colour, now) if use_memory else []
+    found = memory_candidates(store, instruction.label, instruction.colour, now, follow_carrier=True) \
+        if use_memory else []
     if since is not None and instruction.colour:
         found = [c for c in found if not (c.colour and c.colour != instruction.colour and (c.last_seen or 0) >= since)]
     for c in found:

@@ -148,15 +148,19 @@ def unplaced_as_placed(store, label: str, until: float | None = None) -> list[tu
 
 
 def memory_candidates(store, label: str, colour: str, now: float, until: float | None = None,
-                      every_sighting: bool = False) -> list[Candidate]:
+                      every_sighting: bool = False, follow_carrier: bool = False) -> list[Candidate]:
     """The places memory saw the thing, most believed first (confidence as the module says); where no
     sighting of it was placed, the unplaced ones stand in (``unplaced_as_placed``); with
     ``every_sighting`` they count beside the placed ones (when it was seen matters more than how well
-    it was placed: "where did you last see it")."""
+    it was placed: "where did you last see it"). With ``follow_carrier``, a thing last seen moving with a
+    person (``carrier_place``) is believed to be where that person was seen afterwards: that place takes
+    the last known place's share for recency, and the last known place keeps only its habit share."""
     placed = matching_sightings(store, label, until=until)
     rows = placed + unplaced_as_placed(store, label, until) if every_sighting or not placed else placed
     if not rows:
         return []
+    carried = carrier_place(store, [r for r in placed if colour_fits([r], colour)] or placed, until) \
+        if follow_carrier and placed else None
     places = _cluster(rows)
     total = len(rows)
     known = areas(store)
@@ -174,16 +178,64 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
         colours = Counter(r[6] for r in members if r[6])
         seen_colour = colours.most_common(1)[0][0] if colours else ""
         weight = 1.0 if fits else COLOUR_MISMATCH
-        confidence = weight * ((recent if last == latest else 0.0) + (1.0 - recent) * share)
+        confidence = weight * ((recent if last == latest and carried is None else 0.0) + (1.0 - recent) * share)
         newest = sorted(members, key=lambda r: r[2])[-3:]
         evidence = [{"stream": r[1], "time": round(r[2], 2), "label": r[5], "colour": r[6],
                      "x": round(r[8], 2), "y": round(r[9], 2)} for r in newest]
         out.append(Candidate(x, y, "memory", confidence, _area_of(known, x, y), last, age, len(members), share,
                              seen_colour, evidence, fits))
+    if carried is not None:
+        (x, y), evidence = carried
+        out.append(Candidate(x, y, "memory", recent, _area_of(known, x, y), latest, max(now - latest, 0.0), 0, 0.0,
+                             "", evidence, True))
     scale = min(1.0, MEMORY_MASS / max(sum(c.confidence for c in out), 1e-9))
     for c in out:
         c.confidence *= scale
     return sorted(out, key=lambda c: -c.confidence)
+
+
+CARRY_M = 0.5  # metres: a person placed this near a thing at the same moment may be holding it
+CARRY_S = 0.5  # seconds: sightings this close in time are of the same moment
+CARRY_MOVED_M = 0.5  # ...and the thing moved at least this far between those moments: it was carried
+CARRY_WINDOW_S = 5.0  # seconds before the thing's last sighting in which a carrier is looked for
+
+
+def carrier_place(store, rows: list[tuple], until: float | None = None) -> tuple[tuple[float, float], list[dict]] | None:
+    """Where a thing last seen carried went: when, in the CARRY_WINDOW_S before the thing's last placed
+    sighting (``rows``), one person (an entity of ingest's re-identification, else a track) was placed within
+    CARRY_M of it at two or more moments and the thing moved CARRY_MOVED_M or more between them, the place of
+    that person's last sightings after it (the median of the latest three; the person took it there, or put it
+    down on the way). None when the thing was not seen carried or the person was not seen afterwards."""
+    if not rows:
+        return None
+    last = max(r[2] for r in rows)
+    recent = [r for r in rows if r[2] >= last - CARRY_WINDOW_S]
+    people = [r for r in sightings(store, until=until) if r[4] == "person"]
+    entity = {(s.stream, s.time, s.track): s.entity for s in seen(store, kinds=("person",), until=until)}
+
+    def who(p: tuple) -> tuple:
+        e = entity.get((p[1], p[2], p[3]))
+        return ("entity", e) if e is not None else ("track", p[1], p[3])
+
+    together: dict[tuple, list[tuple]] = {}
+    for r in recent:
+        for p in people:
+            if abs(p[2] - r[2]) <= CARRY_S and p[1] == r[1] and math.hypot(p[8] - r[8], p[9] - r[9]) <= CARRY_M:
+                together.setdefault(who(p), [])
+                if r not in together[who(p)]:
+                    together[who(p)].append(r)
+    carriers = [(k, v) for k, v in together.items() if len({r[2] for r in v}) >= 2
+                and max(math.hypot(a[8] - b[8], a[9] - b[9]) for a in v for b in v) >= CARRY_MOVED_M]
+    if not carriers:
+        return None
+    key, _ = max(carriers, key=lambda kv: (len(kv[1]), max(r[2] for r in kv[1])))
+    after = [p for p in people if who(p) == key and p[2] > last]
+    if not after:
+        return None
+    latest = after[-3:]
+    evidence = [{"carried_by": "/".join(map(str, key)), "stream": p[1], "time": round(p[2], 2),
+                 "label": p[5], "x": round(p[8], 2), "y": round(p[9], 2)} for p in latest]
+    return place_of(latest), evidence
 
 
 def colour_fits(rows: list[tuple], colour: str) -> bool:

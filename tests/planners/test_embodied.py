@@ -311,3 +311,35 @@ def test_state_readings_count_the_unplaced_looks_from_near(store):
                           Sighting("near", 64.0, 30, "furniture", "fridge", 0.9)])  # no state read
     assert state_readings(store, "fridge", (0.5, 3.5), since=55.0) == ["open", "open"]
     assert state_readings(store, "fridge", (0.5, 3.5), since=40.0) == ["closed", "open", "open"]  # + the placed one
+
+
+def _carried_mug(store, person_later: bool, moved: float = 0.6):
+    """A blue mug seen at 120 and 121 s beside person track 50 (0.1 m off), ``moved`` metres apart; the same
+    person seen again at 150-152 s in the bedroom when ``person_later``."""
+    rows = []
+    for k, t in enumerate((120.0, 121.0)):
+        x = 5.0 + moved * k
+        rows += [Sighting("cam", t, 20, "object", "cup", 0.9, x, 2.0, "blue"),
+                 Sighting("cam", t, 50, "person", "person", 0.9, x + 0.1, 2.0)]
+    if person_later:
+        rows += [Sighting("cam", 150.0 + k, 50, "person", "person", 0.9, 6.4 + 0.1 * k, 6.5) for k in range(3)]
+    add_sightings(store, rows)
+
+
+def test_a_thing_last_seen_carried_is_looked_for_where_its_carrier_went(store):
+    _carried_mug(store, person_later=True)
+    found = memory_candidates(store, "cup", "blue", now=400.0, follow_carrier=True)
+    assert (found[0].x, found[0].y) == pytest.approx((6.5, 6.5)) and found[0].evidence[0]["carried_by"]
+    plain = memory_candidates(store, "cup", "blue", now=400.0)
+    assert (plain[0].x, plain[0].y) == pytest.approx((5.6, 2.0))  # without the rule: the last place seen (median)
+    # the last place it was seen at keeps only its habit share; the carrier's place takes the recency share
+    r = math.exp(-(400.0 - 121.0) / RECENCY_S)
+    assert found[0].confidence / sum(c.confidence for c in found) == pytest.approx(r / (r + (1 - r)))
+
+
+@pytest.mark.parametrize("person_later, moved", [(False, 0.6), (True, 0.0)])
+def test_no_carrier_when_the_thing_did_not_move_or_the_person_was_not_seen_again(store, person_later, moved):
+    _carried_mug(store, person_later=person_later, moved=moved)
+    found = memory_candidates(store, "cup", "blue", now=400.0, follow_carrier=True)
+    assert all("carried_by" not in c.evidence[0] for c in found)
+    assert found == memory_candidates(store, "cup", "blue", now=400.0)
