@@ -15,7 +15,9 @@ A room left again within CORNER seconds was a corner cut, not entered.
 
 Walls are crossed at doors only. Where the doors are is learnt from the tracks that went through them
 (the camera's own path first: its poses are dense): once known, a walk carried out of view (or back
-into it), or someone first seen by a wall, crossed it only near a door between the two rooms.
+into it), or someone first seen by a wall, crossed it only near a door between the two rooms. The camera sees into another room only through a door:
+a sighting placed just behind a doorless wall, within its position error, stood on the camera's side of it
+(seen_side).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ DOOR_NEAR = 1.0  # metres from a door a wall is crossed (doors are 0.9 m wide; p
 SHORT_GAP = 4.0  # seconds unseen, at most, across which someone found in the next room through a door went in seen
 FROM_DOOR = 1.5  # metres from a door within which a walk first (last) seen leading away from (to) it went through it
 AWAY = 0.3  # cosine between a walk and the way from (to) the door above which it leads away from (to) it
+RANGE_ERROR = 0.2  # a sighting's position error, as a share of its range from the camera (at least WALL_ERROR)
+WALL_ERROR = 0.5  # metres: the least position error of a sighting
 
 
 @dataclass(frozen=True)
@@ -296,10 +300,6 @@ def _drop_corners(found: list[tuple[float, str]]) -> list[tuple[float, str]]:
             out.pop()
         out.append(entry)
     return out
-
-
-RANGE_ERROR = 0.2  # a sighting's position error, as a share of its range from the camera (at least WALL_ERROR)
-WALL_ERROR = 0.5  # metres: the least position error of a sighting
 
 
 def seen_side(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, camera: tuple[np.ndarray, np.ndarray, np.ndarray],
