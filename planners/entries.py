@@ -15,7 +15,9 @@ A room left again within CORNER seconds was a corner cut, not entered.
 
 Walls are crossed at doors only. Where the doors are is learnt from the tracks that went through them
 (the camera's own path first: its poses are dense): once known, a walk carried out of view (or back
-into it), or someone first seen by a wall, crossed it only near a door between the two rooms.
+into it), or someone first seen by a wall, crossed it only near a door between the two rooms. The camera sees into another room only through a door:
+a sighting placed just behind a doorless wall, within its position error, stood on the camera's side of it
+(seen_side).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ DOOR_NEAR = 1.0  # metres from a door a wall is crossed (doors are 0.9 m wide; p
 SHORT_GAP = 4.0  # seconds unseen, at most, across which someone found in the next room through a door went in seen
 FROM_DOOR = 1.5  # metres from a door within which a walk first (last) seen leading away from (to) it went through it
 AWAY = 0.3  # cosine between a walk and the way from (to) the door above which it leads away from (to) it
+RANGE_ERROR = 0.2  # a sighting's position error, as a share of its range from the camera (at least WALL_ERROR)
+WALL_ERROR = 0.5  # metres: the least position error of a sighting
 
 
 @dataclass(frozen=True)
@@ -296,3 +300,35 @@ def _drop_corners(found: list[tuple[float, str]]) -> list[tuple[float, str]]:
             out.pop()
         out.append(entry)
     return out
+
+
+def seen_side(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, camera: tuple[np.ndarray, np.ndarray, np.ndarray],
+              rooms: Rooms) -> tuple[np.ndarray, np.ndarray]:
+    """The sightings' places, those placed behind a wall the camera cannot see through moved to its side.
+
+    A camera sees into another room only through a door: a sighting whose line of sight from the camera
+    (``camera``: its times, xs, ys) first leaves the camera's room through a wall with no door there, and
+    lies within its position error (RANGE_ERROR of its range, at least WALL_ERROR) of that wall, was on the
+    camera's side of it: it is moved there, just inside. Far behind the wall, or seen through a door, it stays."""
+    xs, ys = xs.astype(float).copy(), ys.astype(float).copy()
+    if not len(times) or not len(camera[0]):
+        return xs, ys
+    cxs, cys = np.interp(times, camera[0], camera[1]), np.interp(times, camera[0], camera[2])
+    for i, (cx, cy, x, y) in enumerate(zip(cxs, cys, xs, ys)):
+        home = rooms.room_at(cx, cy)
+        if rooms.room_at(x, y) == home:
+            continue
+        far = float(np.hypot(x - cx, y - cy))
+        steps = np.arange(0.0, far, 0.05) / max(far, 1e-9)
+        for s in steps:
+            px, py = cx + (x - cx) * s, cy + (y - cy) * s
+            other = rooms.room_at(px, py)
+            if other == home or not any(a.contains(px, py) for a in rooms.areas):
+                continue
+            if rooms.passable(home, other, px, py):
+                break  # seen through a door (or none known)
+            if far * (1.0 - s) <= max(RANGE_ERROR * far, WALL_ERROR):
+                back = max(s - 0.1 / max(far, 1e-9), 0.0)  # 0.1 m inside the camera's room
+                xs[i], ys[i] = cx + (x - cx) * back, cy + (y - cy) * back
+            break
+    return xs, ys

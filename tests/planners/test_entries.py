@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from memory.perceived import Area
-from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
+from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries, seen_side
 
 KITCHEN, OFFICE = Area("kitchen", 0, 0, 5, 5), Area("office", 5, 0, 10, 5)
 ROOMS = Rooms([KITCHEN, OFFICE])
@@ -139,3 +139,55 @@ def test_two_sightings_half_a_second_apart_measure_a_walk_from_the_door(second, 
     assert [room for _, room in found] == (["office"] if entered else [])
     if entered:
         assert 19.0 <= found[0][0] <= 20.0
+
+
+DOOR = Rooms([KITCHEN, OFFICE], [Door(5.0, 1.0, frozenset(("kitchen", "office")))])
+
+
+def _seen_from(camera, points):
+    """seen_side's places of ``points`` (one a second) seen from a camera standing at ``camera``."""
+    times = np.arange(len(points), dtype=float)
+    cam = (np.array([0.0, 100.0]), np.full(2, camera[0]), np.full(2, camera[1]))
+    xs, ys = (np.array(v, dtype=float) for v in zip(*points))
+    return seen_side(times, xs, ys, cam, DOOR)
+
+
+def test_a_sighting_just_behind_a_doorless_wall_was_on_the_cameras_side():
+    """Seen from the kitchen through the wall 1.5 m from its door, 0.3 m into the office: in the kitchen,
+    just inside the wall, on the line of sight."""
+    xs, ys = _seen_from((2.5, 2.5), [(5.3, 2.5)])
+    assert DOOR.room_at(xs[0], ys[0]) == "kitchen"
+    assert (xs[0], ys[0]) == (pytest.approx(4.9, abs=0.06), pytest.approx(2.5))
+
+
+@pytest.mark.parametrize("camera, point", [((2.5, 1.0), (5.3, 1.0)),  # seen through the door
+                                           ((4.0, 2.5), (8.0, 2.5)),  # 3 m behind the wall: beyond its error
+                                           ((2.5, 2.5), (4.0, 2.0))])  # in the camera's room already
+def test_sightings_seen_through_a_door_far_behind_a_wall_or_in_the_room_stay(camera, point):
+    xs, ys = _seen_from(camera, [point])
+    assert (xs[0], ys[0]) == point
+
+
+def test_the_error_allowed_grows_with_range():
+    """1 m behind the wall is within a sighting's error at 6 m (1.2 m), not at 3 m (0.6 m)."""
+    near, _ = _seen_from((3.0, 3.0), [(6.0, 3.0)])
+    far, _ = _seen_from((0.0, 3.0), [(6.0, 3.0)])
+    assert near[0] == 6.0 and far[0] < 5.0
+
+
+def test_no_doors_known_no_wall_is_solid():
+    times, xs, ys = np.array([0.0]), np.array([5.3]), np.array([2.5])
+    cam = (np.array([0.0, 1.0]), np.full(2, 2.5), np.full(2, 2.5))
+    assert seen_side(times, xs, ys, cam, ROOMS)[0][0] == 5.3
+
+
+def test_a_walk_along_the_wall_placed_across_it_enters_no_room():
+    """Someone walking along the kitchen's wall to the office, seen from the kitchen, whose positions noise
+    carries 0.5 m through the wall for two seconds: an office entry on the raw places, none on seen_side's."""
+    times, xs, ys = _track([(4.6, 4.5), (4.6, 2.0)], rate=2.0, speed=1.0)
+    xs = xs.copy()
+    xs[(times >= 1.0) & (times <= 3.0)] = 5.5
+    cam = (np.array([0.0, 10.0]), np.full(2, 1.0), np.full(2, 3.0))
+    assert "office" in {room for _, room in entries(times, xs, ys, DOOR)}
+    placed = seen_side(times, xs, ys, cam, DOOR)
+    assert entries(times, *placed, DOOR) == []
