@@ -16,7 +16,7 @@ from memory import perceived
 from memory.spoken import entity_names, spoken
 from planners.addressing import VOICE_LABEL, addressed, name_lines
 from planners.drift import fit_drift
-from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries
+from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries, seen_side
 from planners.identities import name_things
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_by_sight
@@ -267,8 +267,14 @@ class WorldBuild(WorldActs):
         """Room entries of every person (planners/entries.py), read on their track stitched to the other
         clusters' across its seams (planners/stitch.py), each credited to whoever was seen in the room entered."""
         out = []
+        camera = None
+        if self.stream is not None:  # a sighting placed just behind a doorless wall was on the camera's side
+            poses = self.poses()
+            camera = (poses.times, poses.xs, poses.ys)
         for name, track in stitched(self.people).items():
-            found = entries(track.times, track.xs, track.ys, self.rooms)
+            xs, ys = (track.xs, track.ys) if camera is None else seen_side(track.times, track.xs, track.ys, camera,
+                                                                            self.rooms)
+            found = entries(track.times, xs, ys, self.rooms)
             out += [Action("enter", t, t, name, room) for t, room in found if track.owner_at(t) == name]
         return out
 
