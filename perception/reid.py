@@ -189,11 +189,7 @@ class ReidClusterer:
     def _centre_views(self, vectors: np.ndarray, k: "_Kind") -> np.ndarray:
         """Unit vectors centred on the kind's running mean as ``_centred`` does (without updating it)."""
         vectors = _unit(vectors.reshape(len(vectors), -1))
-        if not self.config.center:
-            return vectors
-        c = self.config.prior_count
-        mean = k.mean * (k.mean_count / (k.mean_count + c)) if k.mean_count + c > 0 else k.mean
-        return _unit(vectors - mean)
+        return _unit(vectors - self._mean(k)) if self.config.center else vectors
 
     def similarities(self, unit: np.ndarray, kind: str) -> np.ndarray:
         """Cosine of a centred unit vector with every centroid of ``kind`` (in ``entities(kind)`` order)."""
@@ -224,9 +220,12 @@ class ReidClusterer:
         if update:
             k.mean_count = min(k.mean_count + weight, self.config.mean_memory)
             k.mean += (v - k.mean) * (weight / k.mean_count)
+        return _unit(v - self._mean(k))
+
+    def _mean(self, k: "_Kind") -> np.ndarray:
+        """The kind's running mean, shrunk towards zero by ``prior_count`` while few vectors made it."""
         c = self.config.prior_count
-        mean = k.mean * (k.mean_count / (k.mean_count + c)) if k.mean_count + c > 0 else k.mean
-        return _unit(v - mean)
+        return k.mean * (k.mean_count / (k.mean_count + c)) if k.mean_count + c > 0 else k.mean
 
     def _add(self, kind: str, unit: np.ndarray, weight: float) -> int:
         k = self._kinds[kind]
@@ -292,12 +291,10 @@ class ReidClusterer:
         out = np.full((n, n), -1.0)
         if len(rows) < 2:
             return out
-        stacked = [np.asarray(views[int(k.ids[r])], np.float64).reshape(len(views[int(k.ids[r])]), -1) for r in rows]
-        centred = self._centre_views(np.concatenate(stacked), k)
-        owner = np.zeros((len(rows), len(centred)))  # which entity each view is of, one row per entity
-        owner[np.repeat(np.arange(len(rows)), [len(v) for v in stacked]), np.arange(len(centred))] = 1.0
-        counts = owner.sum(axis=1)
-        means = (owner @ (centred @ centred.T) @ owner.T) / np.outer(counts, counts)  # every view with every view
+        # the mean cosine of every view of a with every view of b is the dot product of their mean views
+        centres = np.stack([self._centre_views(np.asarray(views[int(k.ids[r])], np.float64), k).mean(axis=0)
+                            for r in rows])
+        means = centres @ centres.T
         np.fill_diagonal(means, -1.0)
         out[np.ix_(rows, rows)] = means
         return out

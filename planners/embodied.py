@@ -257,11 +257,11 @@ def _steps_for(instruction: Instruction, goal: Candidate, pose, known: list[Area
 
 def seen_place(store, label: str, colour: str, since: float) -> tuple[float, float] | None:
     """Where the thing was seen since media time ``since``: the place (sightings within SEEN_NEAR_M) most
-    sightings agree on, the latest on a tie, among those that fit the colour asked (``_colour_fits``); its
+    sightings agree on, the latest on a tie, among those that fit the colour asked (``colour_fits``); its
     last seven sightings' ``place_of``. None when not seen. One stray sighting (a look-alike, a false box)
     does not pull the robot away from a place seen often."""
     rows = matching_sightings(store, label, since=since)
-    places = [g for g in _places(rows) if _colour_fits(g, colour)]
+    places = [g for g in _places(rows) if colour_fits(g, colour)]
     if not places:
         return None
     best = max(places, key=lambda members: (len(members), max(r[2] for r in members)))[-7:]
@@ -271,9 +271,9 @@ def seen_place(store, label: str, colour: str, since: float) -> tuple[float, flo
 def in_view_since(store, label: str, colour: str, since: float) -> list[tuple]:
     """The sightings of the thing made since media time ``since``, placed or not (a thing seen from near
     has its support's floor contact below the frame: ingest cannot place it, yet it was in view), when
-    they fit the colour asked (``_colour_fits``); empty when none do."""
+    they fit the colour asked (``colour_fits``); empty when none do."""
     rows = matching_sightings(store, label, since=since, placed_only=False)
-    return rows if rows and _colour_fits(rows, colour) else []
+    return rows if rows and colour_fits(rows, colour) else []
 
 
 def state_readings(store, label: str, found: tuple[float, float], since: float) -> list[str]:
@@ -305,11 +305,6 @@ def _places(rows: list[tuple]) -> list[list[tuple]]:
         else:
             groups.append([r])
     return groups
-
-
-def _colour_fits(rows: list[tuple], colour: str) -> bool:
-    """``planners.goals.colour_fits``: as ``memory_candidates`` weighs places."""
-    return colour_fits(rows, colour)
 
 
 def _latest_sighting(store) -> float:
