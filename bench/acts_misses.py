@@ -163,7 +163,7 @@ def _explain_entry(world, t: dict, paths) -> tuple[str, dict]:
 
 
 def main() -> None:
-    from bench.causal_answers import perceived_memory
+    from bench.acts import memory_of
     from memory.store import MemoryStore
     from planners.world import World
 
@@ -176,7 +176,7 @@ def main() -> None:
     total: Counter = Counter()
     doers: dict[str, Counter] = defaultdict(Counter)
     for seed in [int(s) for s in args.seeds.split(",")]:
-        directory, truth = perceived_memory(seed, args.minutes, args.work)
+        directory, truth = memory_of(seed, args.minutes, args.work)
         store = MemoryStore(directory, create=False, readonly=True)
         try:
             tally, rows, d = explain(World(store), truth)

@@ -37,7 +37,8 @@ from planners.world_moves import WorldMoves
 
 PIECE_RADIUS = 1.0  # metres from a piece of furniture within which its sightings are its (as the world places pieces)
 HAND_SECONDS = 5.0  # seconds between a carried thing's sighting by one person and by another: hand to hand
-SPARSE_GAP = 0.5  # seconds between a container's sightings (the median) from which its reading is sparse
+SPARSE_GAP = 0.75  # seconds between a container's sightings (the median) from which its reading is sparse: a two-
+# second opening read fewer than MIN_OPEN times (twice at 1 Hz; at 2 Hz, a median gap of 0.5 s, four times)
 HELD = 0.8  # metres from a person within which a carried thing is in their hands
 HOLDS = 2  # sightings in one person's hands, before and after, that make a hand-to-hand pass
 APART = 0.3  # metres two people's sightings within a second of each other must be apart to be two people

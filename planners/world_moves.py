@@ -7,14 +7,18 @@ from __future__ import annotations
 import numpy as np
 
 from planners.world_base import (
-    CARRIED_AFTER_PICK, CARRIED_BEFORE_PUT, CARRIED_GAP, CARRY_SECONDS, CLOSED, GONE_AFTER, GONE_VIEWS, HIDDEN_GAP,
-    MIN_SIGHTINGS, MOVE_DISTANCE, ON_FURNITURE, OPENED_AFTER, RESTING_SECONDS, STAY_RADIUS, UNSEEN_GAP, WALKING_SPEED,
-    WATCHED, WATCHED_SECONDS, WITNESS_GAP, Action, Stay, Thing, WorldBase)
+    CARRIED_AFTER_PICK, CARRIED_BEFORE_PUT, CARRIED_GAP, CARRY_SECONDS, CLOSED, FRAGMENT, GONE_AFTER, GONE_VIEWS,
+    HIDDEN_GAP, MIN_SIGHTINGS, MOVE_DISTANCE, NEAR_PERSON, ON_FURNITURE, OPENED_AFTER, RESTING_SECONDS, STAY_RADIUS,
+    UNSEEN_GAP, WALKING_SPEED, WATCHED, WATCHED_SECONDS, WITNESS_GAP, Action, Stay, Thing, WorldBase)
 
 
 PLACEMENT_NOISE = 2.0  # metres two resting places of a thing may lie apart by placement error alone (on a long
 # support, read from afar): a change this small that nobody was seen making, the thing never seen on its way, is
 # no move; nor is one to a place it is found back at later (two things alike, one in each place)
+APPEAR_SECONDS = 20.0  # seconds before a thing is first found resting somewhere in which views of the furniture ...
+APPEAR_VIEWS = 3  # ... in this many whole seconds, the thing not among them, say it was not there yet
+GONE_ATTENDED = 3  # whole seconds of views of a thing's last place, without it, that say it was taken when
+# someone stood at the place after it was last seen there (GONE_VIEWS when nobody was seen there)
 
 
 class WorldMoves(WorldBase):
@@ -52,7 +56,7 @@ class WorldMoves(WorldBase):
         (its piece of furniture seen without it says too little: a small thing is often missed at the
         edge of view while the furniture is not). Then it is the deed of whoever was nearest the thing as
         it was carried, who walks with it, else of whoever was nearest the place."""
-        edge = stay.start if put else stay.end
+        edge = _arrival(thing, stay) if put else stay.end
         near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
         carried = _away(thing, stay, edge - WITNESS_GAP, edge) if put else _away(thing, stay, edge, edge + WITNESS_GAP)
         if len(carried):
@@ -60,14 +64,39 @@ class WorldMoves(WorldBase):
             t = float(thing.times[i])
             return edge, self.person_near(float(thing.xs[i]), float(thing.ys[i]), t - 0.5, t + 0.5) or near, True
         when, by, seen = self._handled_out_of_view(thing, stay, put) or (edge, "", False)
+        if put and not (by or near):
+            when, by, seen = self._appeared(thing, stay) or (when, by, seen)
         return when, by or near, seen
+
+    def _appeared(self, thing: Thing, stay: Stay) -> tuple[float, str, bool] | None:
+        """A put read off the place: someone stood at the piece of furniture the thing rests on (nearest it at
+        that moment) in the APPEAR_SECONDS before the thing was first seen resting there, the thing not seen
+        anywhere then (nor a thing of its label, its colour read otherwise, at the place before), and the piece was
+        in view in APPEAR_VIEWS whole seconds before that moment without it: they put it down then (inferred:
+        the put itself was not seen)."""
+        arrival = _arrival(thing, stay)
+        f = self._nearest_furniture(stay.x, stay.y, within=ON_FURNITURE)
+        if f is None or np.any((thing.times >= arrival - APPEAR_SECONDS) & (thing.times < arrival)):
+            return None  # seen about then: where it came from tells (the carried-in rules), not the place
+        if self._twin_at(thing, stay, -np.inf, arrival):
+            return None
+        by = self.person_near(stay.x, stay.y, arrival - APPEAR_SECONDS, arrival + 0.5)
+        if not by:
+            return None
+        p = self.people[by]
+        at = (p.times >= arrival - APPEAR_SECONDS) & (p.times <= arrival + 0.5)
+        when = float(p.times[int(np.argmin(np.where(at, np.hypot(p.xs - stay.x, p.ys - stay.y), np.inf)))])
+        views = f.times[(f.times >= arrival - APPEAR_SECONDS) & (f.times < when)]
+        if len(np.unique(np.floor(views))) < APPEAR_VIEWS:
+            return None  # the place not seen empty before: it may have lain there all along
+        return when, by, False
 
     def _handled_out_of_view(self, thing: Thing, stay: Stay, put: bool) -> tuple[float, str, bool] | None:
         """A put (pick) the thing itself was not in view for: last (first) seen carried, not at rest, some
         time before its resting place began (after it ended), it was put down (taken) a walk at WALKING_SPEED
         from that sighting after (before) it, by the one seen at the place then, who makes it witnessed, or
         else by the one seen carrying it. (Timing the carrier's own arrival was tried: no better.)"""
-        edge = stay.start if put else stay.end
+        edge = _arrival(thing, stay) if put else stay.end
         side = thing.times < edge if put else thing.times > edge
         away = np.flatnonzero(side & (np.hypot(thing.xs - stay.x, thing.ys - stay.y) > STAY_RADIUS))
         if not len(away):
@@ -92,21 +121,26 @@ class WorldMoves(WorldBase):
             return False
         first = thing.stays[0]
         far = np.hypot(thing.xs - first.x, thing.ys - first.y)
-        away = np.flatnonzero((thing.times < first.start) & (far > MOVE_DISTANCE))
+        arrival = _arrival(thing, first)
+        away = np.flatnonzero((thing.times < arrival) & (far > MOVE_DISTANCE))
         if not len(away):
             return False
         i = int(away[-1])
-        return first.start - float(thing.times[i]) <= CARRIED_GAP + float(far[i]) / WALKING_SPEED
+        return arrival - float(thing.times[i]) <= CARRIED_GAP + float(far[i]) / WALKING_SPEED
 
     def _carried_in(self, thing: Thing) -> list[Action]:
-        """A put seen as the thing's first resting place reached from elsewhere: seen away from it
-        (carried) shortly before it first rests there."""
+        """A put as the thing's first resting place reached from elsewhere: seen away from it (carried)
+        shortly before it first rests there; or found there with someone at the place just after the place
+        was seen without it (``_appeared``)."""
         if not thing.stays:
             return []
         first = thing.stays[0]
-        if not self._arrived(thing):
+        if self._arrived(thing):
+            when, actor, seen = self._handling(thing, first, put=True)
+        elif appeared := self._appeared(thing, first):
+            when, actor, seen = appeared
+        else:
             return []
-        when, actor, seen = self._handling(thing, first, put=True)
         return [Action("put", when, when, actor, thing.name, self.furniture_near(first.x, first.y),
                        resting=first.end - first.start >= RESTING_SECONDS or len(thing.stays) == 1, witnessed=seen)]
 
@@ -180,11 +214,54 @@ class WorldMoves(WorldBase):
             return []
         views = f.times[f.times > last.end + GONE_AFTER]
         seconds = np.unique(np.floor(views))
-        if len(seconds) < GONE_VIEWS:
+        if self._twin_at(thing, last, last.end, np.inf):
             return []
-        picker = self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
-        return [Action("pick", last.end, last.end, picker, thing.name, self.furniture_name(f),
-                       known=float(views[np.floor(views) >= seconds[GONE_VIEWS - 1]][0]), witnessed=False)]
+        attended = self._at_place(last, views) if len(seconds) < GONE_VIEWS else None
+        if len(seconds) < GONE_VIEWS and not attended:
+            return []
+        if attended:  # seen gone for a few seconds only, after someone stood at the place: they took it
+            when, picker = attended
+        else:
+            when, picker = last.end, self.person_near(last.x, last.y, last.end - 2.0, last.end + 4.0)
+        least = min(len(seconds), GONE_VIEWS)
+        return [Action("pick", when, when, picker, thing.name, self.furniture_name(f),
+                       known=max(when, float(views[np.floor(views) >= seconds[least - 1]][0])), witnessed=False)]
+
+    def _at_place(self, last: Stay, views: np.ndarray) -> tuple[float, str] | None:
+        """(when, who): the first person (not a scrap of track) seen at a thing's last resting place after it was
+        last seen there and before the place was seen in GONE_ATTENDED whole seconds without it, when nearest
+        it, with a view of the place after that: the one who took it."""
+        seconds = np.unique(np.floor(views))
+        if len(seconds) < GONE_ATTENDED:
+            return None
+        until = float(seconds[GONE_ATTENDED - 1]) + 1.0
+        first = [(float(p.times[at[0]]), who) for who, p in self.people.items() if len(p.times) >= FRAGMENT
+                 and len(at := np.flatnonzero((p.times > last.end) & (p.times <= until)
+                                              & (np.hypot(p.xs - last.x, p.ys - last.y) <= NEAR_PERSON)))]
+        if not first:
+            return None
+        who = min(first)[1]  # the first to come to the place; taken when they stood nearest it
+        p = self.people[who]
+        span = (p.times > last.end) & (p.times <= until)
+        when = float(p.times[int(np.argmin(np.where(span, np.hypot(p.xs - last.x, p.ys - last.y), np.inf)))])
+        return (when, who) if np.any(views > when) else None
+
+    def _twin_at(self, thing: Thing, stay: Stay, start: float, end: float) -> bool:
+        """Whether another thing of its label was seen at its resting place between start and end: the same
+        thing, maybe, its colour read otherwise (no sign that it came or went)."""
+        label = thing.name.split()[-1]
+        return any(other is not thing and other.name.split()[-1] == label and np.any(
+            (other.times > start) & (other.times < end)
+            & (np.hypot(other.xs - stay.x, other.ys - stay.y) <= MOVE_DISTANCE)) for other in self.things.values())
+
+
+def _arrival(thing: Thing, stay: Stay) -> float:
+    """When the thing was first seen at a resting place: its first sighting there since it was last seen
+    elsewhere (a lone sighting or two there, too few for a resting place of their own, came first)."""
+    i = int(np.searchsorted(thing.times, stay.start))
+    while i > 0 and np.hypot(thing.xs[i - 1] - stay.x, thing.ys[i - 1] - stay.y) <= STAY_RADIUS:
+        i -= 1
+    return float(thing.times[i]) if i < len(thing.times) else stay.start
 
 
 def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:

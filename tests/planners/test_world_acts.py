@@ -201,3 +201,21 @@ def test_a_container_read_open_only_while_its_box_is_cut_off_was_opened(world_st
         assert answerer.answer("When was the cabinet opened?", 90.0).value == pytest.approx(49.75, abs=0.5)
     else:
         assert cabinet.opens == [] and count == 0
+
+
+@pytest.mark.parametrize("step, opened", [(1.0, True), (0.5, False)])
+def test_two_open_readings_make_an_opening_only_where_the_container_is_read_too_sparsely_for_more(world_store, step,
+                                                                                                  opened):
+    """A cabinet read closed but for two readings in a row, Carol at it: at one reading a second a two-second
+    opening is read twice, so that is one (someone by it); at two a second it would be read four times, so two
+    are misreadings."""
+    carol = np.zeros(16, np.float16)
+    carol[2] = 1
+    times = np.arange(0.0, 100.0, step)
+    rows = [Sighting("s1", float(t), 30, "furniture", "cabinet", 0.9, 7.5, 4.5,
+                     state="open" if 50.0 <= t < 50.0 + 2 * step else "closed") for t in times]
+    rows += [Sighting("s1", float(t), 40, "person", "person", 0.9, 7.5, 3.8, appearance=carol.tobytes())
+             for t in np.arange(48.0, 57.0, 0.2)]
+    add_sightings(world_store, rows)
+    opens = [a for a in World(world_store).actions if a.kind == "open"]
+    assert [(a.target, round(a.time)) for a in opens] == ([("cabinet", 50)] if opened else [])
