@@ -7,13 +7,18 @@ For each true act seen (its doer in view) that the world (planners.world.World) 
 ``mnemo.evaluation.acts.acts_score`` matches, the first cause that holds of:
 
 - puts and picks: ``not_in_view`` (the camera never saw the thing within WINDOW s of the act),
-  ``no_thing`` (the world holds no thing of its name: named otherwise), ``unsighted`` (the thing is in the
+  ``no_thing`` (the world holds no thing of its label), ``other_colour`` (none of its name, but things of its
+  label: its colour read otherwise, or another of its label), ``unsighted`` (the thing is in the
   world, but no sighting of it within WINDOW s), ``no_stay`` (no resting place of it after the put / before
   the pick), ``other_time`` (an act of that kind on it, farther off in time), ``pause`` (inferred, but as a
   pause while carried), ``other_thing`` (an act of that kind at the time on another thing), else ``no_act``;
 - entries: ``unsighted`` (no person sighting within WINDOW s near the true doer's path), ``other_time``
   (an entry into the room by someone near, farther off), ``other_room`` (an entry at the time into another
-  room), else ``no_act`` with the rooms of the nearest sightings before and after.
+  room), else ``no_act`` with the rooms of the nearest sightings before and after;
+- openings: ``no_piece`` (no piece of its label in the world), ``unread`` (no state of its label read within
+  WINDOW s), ``never_open`` (read, never open), ``unplaced`` (read open only on sightings with no position),
+  ``thin`` (read open, as few times as misreadings give), ``other_time`` (an opening of it farther off), else
+  ``no_act``.
 
 Doers: per kind, of the matched acts, how many have the right doer, none, or another.
 """
@@ -74,7 +79,7 @@ def explain(world, truth) -> tuple[Counter, list[dict], dict]:
     tally: Counter = Counter()
     rows: list[dict] = []
     doers: dict[str, Counter] = defaultdict(Counter)
-    for kind in ("put", "pick", "enter"):
+    for kind in ("put", "pick", "enter", "open"):
         want = [t for t in truths if t["kind"] == kind]
         have = [a for a in inferred if a.kind == kind]
         pairs = _match(want, have, TOLERANCE[kind])
@@ -90,8 +95,10 @@ def explain(world, truth) -> tuple[Counter, list[dict], dict]:
                     rows.append({"kind": kind, "doer": "wrong", "time": round(t["time"], 1), "target": t["target"],
                                  "actor": a.actor, "near_doer": near})
                 continue
-            cause, detail = (_explain_move(world, t, kind, seen_at, ids) if kind != "enter"
-                             else _explain_entry(world, t, paths))
+            explain_one = {"enter": lambda: _explain_entry(world, t, paths),
+                           "open": lambda: _explain_open(world, t)}.get(kind, lambda: _explain_move(world, t, kind,
+                                                                                                 seen_at, ids))
+            cause, detail = explain_one()
             tally[(kind, cause)] += 1
             rows.append({"kind": kind, "cause": cause, "time": round(t["time"], 1), "target": t["target"],
                          "doer": t["doer"], **detail})
@@ -110,7 +117,10 @@ def _explain_move(world, t: dict, kind: str, seen_at, ids) -> tuple[str, dict]:
     others = [a.target for a in same_kind if a.target != name and abs(a.time - time) <= 5.0 and a.resting]
     detail["others_then"] = others
     if thing is None:
-        return "no_thing", detail
+        label = name.split()[-1]
+        alike = [n for n in world.things if n.split()[-1] == label]
+        detail["alike"] = alike
+        return ("other_colour" if alike else "no_thing"), detail
     m = np.abs(thing.times - time) <= WINDOW
     detail["sightings"] = int(np.count_nonzero(m))
     detail["stays"] = [(round(s.start, 1), round(s.end, 1), round(s.x, 1), round(s.y, 1)) for s in thing.stays]
@@ -130,6 +140,32 @@ def _explain_move(world, t: dict, kind: str, seen_at, ids) -> tuple[str, dict]:
         return "no_stay", detail
     if others:
         return "other_thing", detail
+    return "no_act", detail
+
+
+def _explain_open(world, t: dict) -> tuple[str, dict]:
+    from memory import perceived
+    from mnemo.evaluation.acts import _same_target
+
+    time, label = t["time"], t["target"]
+    read = [r for r in perceived.states(world.store, "furniture") if r[2] == label and abs(r[0] - time) <= WINDOW]
+    detail: dict = {"read": len(read), "open": sum(r[5] == "open" for r in read),
+                    "open_placed": sum(r[5] == "open" and r[3] is not None for r in read)}
+    opens = [a for a in world.actions if a.kind == "open" and _same_target(t, a)]
+    if opens:
+        detail["nearest"] = round(min((a.time - time for a in opens), key=abs), 1)
+    if not any(f.name == label for f in world.furniture):
+        return "no_piece", detail
+    if not read:
+        return "unread", detail
+    if not detail["open"]:
+        return "never_open", detail
+    if not detail["open_placed"]:
+        return "unplaced", detail
+    if opens and abs(detail["nearest"]) <= 30.0:
+        return "other_time", detail
+    if 2 * detail["open"] - len(read) < 2:
+        return "thin", detail
     return "no_act", detail
 
 

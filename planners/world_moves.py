@@ -257,10 +257,12 @@ class WorldMoves(WorldBase):
 
 def _arrival(thing: Thing, stay: Stay) -> float:
     """When the thing was first seen at a resting place: its first sighting there since it was last seen
-    elsewhere (a lone sighting or two there, too few for a resting place of their own, came first)."""
+    elsewhere (a lone sighting or two there, too few for a resting place of their own, came first), over one
+    stray sighting between (a position misread)."""
     i = int(np.searchsorted(thing.times, stay.start))
-    while i > 0 and np.hypot(thing.xs[i - 1] - stay.x, thing.ys[i - 1] - stay.y) <= STAY_RADIUS:
-        i -= 1
+    there = np.hypot(thing.xs - stay.x, thing.ys - stay.y) <= STAY_RADIUS
+    while i > 0 and (there[i - 1] or (i > 1 and there[i - 2])):
+        i -= 1 if there[i - 1] else 2
     return float(thing.times[i]) if i < len(thing.times) else stay.start
 
 
