@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from planners.world_base import Stay, Thing
-from planners.world_moves import APPEAR_SECONDS, GONE_ATTENDED, WorldMoves
+from planners.world_moves import APPEAR_SECONDS, GONE_ATTENDED, WorldMoves, _arrival
 
 DESK = (8.5, 2.0)
 
@@ -100,3 +100,13 @@ def test_a_thing_gone_from_where_someone_stood_after_it_was_last_seen_was_taken_
     twin = _thing("blue book", "object", later, DESK[0], DESK[1])
     world = _moves(world_store, {"teal book": book, "blue book": twin}, {"Ann": _walker(rng, took, 30.0, 70.0)}, views)
     assert [a for a in world._moves() if a.kind == "pick" and a.target == "teal book"] == []
+
+
+@pytest.mark.parametrize("strays, arrival", [(0, 10.0), (1, 10.0), (2, 20.0)])
+def test_a_resting_place_begins_at_its_first_sighting_there_over_one_stray(strays, arrival):
+    """The book is seen carried (5 s), once on the desk (10 s), then ``strays`` sightings read 1 m off, then at
+    rest on the desk from 20 s: it was there from 10 s unless two misreads in a row say it was elsewhere."""
+    times = [5.0, 10.0] + [12.0 + k for k in range(strays)] + list(np.arange(20.0, 30.0, 0.5))
+    xs = [2.0, DESK[0]] + [DESK[0] - 1.0] * strays + [DESK[0]] * 20
+    book = _thing("teal book", "object", times, xs, DESK[1])
+    assert _arrival(book, Stay(20.0, 29.5, DESK[0], DESK[1], "office", 20)) == arrival
