@@ -1,6 +1,7 @@
 """The perceived world's moves of things: puts and picks read off where things rested and were carried
 (resting places reached from elsewhere, things turning up carried, things put into containers, things
-gone from where they lay), each by whom and whether seen as it happened."""
+gone from where they lay, things found on furniture just seen without them), each by whom and whether seen
+as it happened."""
 
 from __future__ import annotations
 
@@ -202,8 +203,9 @@ class WorldMoves(WorldBase):
     def _gone(self, thing: Thing) -> list[Action]:
         """A pick inferred from the thing missing from where it last rested: the piece of furniture it
         rested on (an open one: a table, a shelf, not a cabinet) seen in GONE_VIEWS whole seconds since (so
-        alike at any detection rate), the thing never. Known only from the last of those views on; not
-        witnessed (it happened out of sight)."""
+        alike at any detection rate), the thing never; or in GONE_ATTENDED whole seconds when someone stood at
+        the place in between (``_at_place``: theirs, then). None when a thing of its label was seen there after
+        (``_twin_at``). Known only from the last of those views on; not witnessed (it happened out of sight)."""
         if not thing.stays or not self.furniture:
             return []
         last = thing.stays[-1]

@@ -37,7 +37,8 @@ def _stays(thing: Thing) -> list[Stay]:
     """Resting places: runs of three or more sightings within 0.6 m (World's rule, for these tidy tracks)."""
     stays, run = [], []
     for i in range(len(thing.times) + 1):
-        if run and (i == len(thing.times) or np.hypot(thing.xs[i] - thing.xs[run[0]], thing.ys[i] - thing.ys[run[0]]) > 0.6):
+        end = i == len(thing.times)
+        if run and (end or np.hypot(thing.xs[i] - thing.xs[run[0]], thing.ys[i] - thing.ys[run[0]]) > 0.6):
             if len(run) >= 3:
                 stays.append(Stay(float(thing.times[run[0]]), float(thing.times[run[-1]]),
                                   float(np.median(thing.xs[run])), float(np.median(thing.ys[run])), "office", len(run)))
