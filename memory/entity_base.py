@@ -11,6 +11,13 @@ Tables live in the memory's SQLite database beside the events (``ensure_schema``
     entity_reid         entity_id, kind, space, weight, sum   (re-identification centroids)
     entity_meta         key, value                            (the rest of the re-identification state)
     entity_keys         key, entity_id                        (ids other components give: "voice:3")
+    entity_history      id, what, entity, other, name, source, time, stream, position
+                                                              (when each merge and name was made:
+                                                               memory/entity_history.py)
+
+A merge moves appearances, gallery and aliases to the survivor; an ``entity_keys`` row and a sighting
+keep the entity they were given, which resolves through the merges (all of them, or those made by a
+media time: memory/entity_history.py).
 """
 
 from __future__ import annotations
@@ -221,6 +228,9 @@ class RegistryBase:
                 raise PermissionError(f"memory {store.directory} has no entity tables and is open read-only")
             with self._write() as c:
                 ensure_schema(c)
+                from memory.entity_history import ensure_schema as ensure_history  # it imports this module
+
+                ensure_history(c)
 
     @property
     def _conn(self) -> sqlite3.Connection:
