@@ -10,6 +10,12 @@ the sightings and poses up to T, the lines whose recognition had ended by T, the
 (the one still running cut at T, with no text yet). Every question the generator makes of the episode, asked at T,
 must get the identical answer (text, value, kind, evidence) from the whole memory and from the one
 holding it up to T; and an answer at T must not change as perception after T is added.
+
+Those memories are made of the whole ingest's rows, so they cannot see what the entity registry
+learnt after T. The ingest itself is therefore also copied as it stood when it had stored the episode
+up to T (its entity tables as they were then), and the whole ingest, given later merges and names
+(re-identification's, and a user's ``mnemo merge`` and ``mnemo name``), must group and name the people
+seen by T and answer every question at T as that copy does.
 """
 
 from __future__ import annotations
