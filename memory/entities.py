@@ -157,7 +157,8 @@ class EntityRegistry(EntityGallery, EntityNaming):
         """The ids given elsewhere that stand for this entity (or entities merged into it)."""
         root = self.resolve(entity)
         rows = self._conn.execute("SELECT key FROM entity_keys WHERE entity_id = ? OR entity_id IN "
-                                  "(SELECT id FROM entities WHERE merged_into = ?) ORDER BY key", (root, root)).fetchall()
+                                  "(SELECT id FROM entities WHERE merged_into = ?) ORDER BY key",
+                                  (root, root)).fetchall()
         return [r[0] for r in rows]
 
     # ------------------------------------------------------------------ appearances

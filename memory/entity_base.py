@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from memory.entity_history import NAME_SOURCES, source_rank
+from memory.entity_history import ensure_schema as ensure_history
 from memory.files import atomic_write
 from memory.index import FLOAT16, VectorIndex
 from memory.schema import register_schema
@@ -47,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 ENTITY_KINDS = ("person", "face", "voice", "object")
 PERSON_PARTS = ("person", "face", "voice")
-NAME_SOURCES = ("sim", "subtitle", "transcript", "user")
 SPACE_PREFIX = "entity/"
 REDACTED = "[forgotten]"
 _VECTOR_DTYPE = FLOAT16
@@ -228,8 +229,6 @@ class RegistryBase:
                 raise PermissionError(f"memory {store.directory} has no entity tables and is open read-only")
             with self._write() as c:
                 ensure_schema(c)
-                from memory.entity_history import ensure_schema as ensure_history  # it imports this module
-
                 ensure_history(c)
 
     @property
@@ -300,8 +299,7 @@ def _check_source(source: str) -> None:
         raise ValueError(f"name source {source!r}: expected one of {', '.join(NAME_SOURCES)}")
 
 
-def _rank(source: str | None) -> int:
-    return NAME_SOURCES.index(source) if source in NAME_SOURCES else -1
+_rank = source_rank
 
 
 def _clean_name(name: str) -> str:

@@ -25,11 +25,18 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from memory.entity_base import _rank
 from memory.schema import register_schema
 
 if TYPE_CHECKING:  # pragma: no cover
     from memory.store import MemoryStore
+
+NAME_SOURCES = ("sim", "subtitle", "transcript", "user")  # where a name came from, weakest first
+
+
+def source_rank(source: str | None) -> int:
+    """How strong a name's source is (-1: unknown); a name from a stronger one replaces a weaker one's."""
+    return NAME_SOURCES.index(source) if source in NAME_SOURCES else -1
+
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS entity_history (
@@ -140,7 +147,7 @@ class RegistryAt:
         if keep == drop:
             return
         kept, dropped = self.names.pop(keep, None), self.names.pop(drop, None)
-        if dropped is not None and (kept is None or _rank(dropped[1]) > _rank(kept[1])):
+        if dropped is not None and (kept is None or source_rank(dropped[1]) > source_rank(kept[1])):
             kept = dropped
         if kept is not None:
             self.names[keep] = kept
@@ -150,7 +157,7 @@ class RegistryAt:
         """A name given: it replaces the entity's name unless that came from a stronger source."""
         root = self.root(entity)
         old = self.names.get(root)
-        if old is None or _rank(source) >= _rank(old[1]):
+        if old is None or source_rank(source) >= source_rank(old[1]):
             self.names[root] = (name, source)
 
 
