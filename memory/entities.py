@@ -27,6 +27,7 @@ from memory.entity_base import (  # noqa: F401  (the registry's public names, im
     _thumbnail, ensure_schema, entity_ref, parse_entity,
 )
 from memory.entity_gallery import EntityGallery
+from memory.entity_history import record_merge, record_name
 from memory.entity_naming import EntityNaming, introduced_names, speaker_label  # noqa: F401  (public names)
 
 __all__ = ["ENTITY_KINDS", "NAME_SOURCES", "PERSON_PARTS", "REDACTED", "SCHEMA", "SPACE_PREFIX", "EntityConfig",
@@ -59,27 +60,32 @@ class EntityRegistry(EntityGallery, EntityNaming):
             cur = c.execute("INSERT INTO entities(kind, name, name_source, created) VALUES (?, ?, ?, ?)",
                             (kind, name, name_source if name else None, _now()))
             entity = int(cur.lastrowid)
+            if name is not None:
+                record_name(c, entity, name, name_source, None, stream)
             if vector is not None:
                 self._add_gallery(c, entity, kind, str(space), vector, crop, time, stream)
         return entity
 
-    def merge(self, a: str | int, b: str | int) -> int:
+    def merge(self, a: str | int, b: str | int, *, time: float | None = None, stream: str | None = None) -> int:
         """Make ``b`` one with ``a``; returns the survivor (a's root). Appearances, gallery, aliases
-        and centroids move to it; b's id resolves to it from now on."""
+        and centroids move to it; b's id resolves to it from now on. The merge is written in the
+        history (memory/entity_history.py) as made at media ``time`` (None: the memory's end), by the
+        ingest of ``stream`` (None: a user's), so that the registry as it was before then can be read."""
         with self._write() as c:
             keep, drop = self._root(c, a), self._root(c, b)
             if keep == drop:
                 return keep
             self._merge(c, keep, drop)
+            record_merge(c, keep, drop, time, stream)
         self._drop_stale_indexes()
         logger.info("merged %s into %s", entity_ref(drop), entity_ref(keep))
         return keep
 
-    def bind(self, face: str | int, voice: str | int) -> int:
+    def bind(self, face: str | int, voice: str | int, *, time: float | None = None, stream: str | None = None) -> int:
         """A face and a voice are one person (they co-occur): merge them; the survivor is a person."""
         if self.kind(face) not in PERSON_PARTS or self.kind(voice) not in PERSON_PARTS:
             raise ValueError(f"bind: {face} and {voice} must be faces, voices or people")
-        return self.merge(face, voice)
+        return self.merge(face, voice, time=time, stream=stream)
 
     def _merge(self, c: sqlite3.Connection, keep: int, drop: int) -> None:
         (kind_k, name_k, src_k), (kind_d, name_d, src_d) = (
@@ -98,10 +104,10 @@ class EntityRegistry(EntityGallery, EntityNaming):
                   "SELECT ?, alias, source FROM entity_aliases WHERE entity_id = ?", (keep, drop))
         c.execute("DELETE FROM entity_aliases WHERE entity_id = ? OR (entity_id = ? AND alias IS ?)",
                   (drop, keep, name))
-        for table in ("entity_appearances", "entity_gallery", "entity_keys"):
+        # keys and sightings keep the entity they were given, which resolves to keep from now on (and to
+        # what it was before then: memory/entity_history.py)
+        for table in ("entity_appearances", "entity_gallery"):
             c.execute(f"UPDATE {table} SET entity_id = ? WHERE entity_id = ?", (keep, drop))
-        if c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sightings'").fetchone():
-            c.execute("UPDATE sightings SET entity = ? WHERE entity = ?", (keep, drop))  # what was seen is keep's
         self._merge_centroids(c, keep, drop)
         for (space,) in c.execute("SELECT DISTINCT space FROM entity_gallery WHERE entity_id = ?", (keep,)).fetchall():
             self._trim_gallery(c, keep, space)
@@ -149,8 +155,10 @@ class EntityRegistry(EntityGallery, EntityNaming):
 
     def keys(self, entity: str | int) -> list[str]:
         """The ids given elsewhere that stand for this entity (or entities merged into it)."""
-        rows = self._conn.execute("SELECT key FROM entity_keys WHERE entity_id = ? ORDER BY key",
-                                  (self.resolve(entity),)).fetchall()
+        root = self.resolve(entity)
+        rows = self._conn.execute("SELECT key FROM entity_keys WHERE entity_id = ? OR entity_id IN "
+                                  "(SELECT id FROM entities WHERE merged_into = ?) ORDER BY key",
+                                  (root, root)).fetchall()
         return [r[0] for r in rows]
 
     # ------------------------------------------------------------------ appearances

@@ -11,6 +11,13 @@ Tables live in the memory's SQLite database beside the events (``ensure_schema``
     entity_reid         entity_id, kind, space, weight, sum   (re-identification centroids)
     entity_meta         key, value                            (the rest of the re-identification state)
     entity_keys         key, entity_id                        (ids other components give: "voice:3")
+    entity_history      id, what, entity, other, name, source, time, stream, position
+                                                              (when each merge and name was made:
+                                                               memory/entity_history.py)
+
+A merge moves appearances, gallery and aliases to the survivor; an ``entity_keys`` row and a sighting
+keep the entity they were given, which resolves through the merges (all of them, or those made by a
+media time: memory/entity_history.py).
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from memory.entity_history import NAME_SOURCES, source_rank
+from memory.entity_history import ensure_schema as ensure_history
 from memory.files import atomic_write
 from memory.index import FLOAT16, VectorIndex
 from memory.schema import register_schema
@@ -40,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 ENTITY_KINDS = ("person", "face", "voice", "object")
 PERSON_PARTS = ("person", "face", "voice")
-NAME_SOURCES = ("sim", "subtitle", "transcript", "user")
 SPACE_PREFIX = "entity/"
 REDACTED = "[forgotten]"
 _VECTOR_DTYPE = FLOAT16
@@ -221,6 +229,7 @@ class RegistryBase:
                 raise PermissionError(f"memory {store.directory} has no entity tables and is open read-only")
             with self._write() as c:
                 ensure_schema(c)
+                ensure_history(c)
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -290,8 +299,7 @@ def _check_source(source: str) -> None:
         raise ValueError(f"name source {source!r}: expected one of {', '.join(NAME_SOURCES)}")
 
 
-def _rank(source: str | None) -> int:
-    return NAME_SOURCES.index(source) if source in NAME_SOURCES else -1
+_rank = source_rank
 
 
 def _clean_name(name: str) -> str:

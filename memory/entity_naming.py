@@ -21,6 +21,7 @@ from typing import Sequence
 
 from memory.entity_base import (REDACTED, ForgetReport, RegistryBase, _check_source, _clean_name, _index_ids,
                                 _now, _rank, entity_ref)
+from memory.entity_history import forget_names, record_name
 from memory.index import stamp_path
 
 logger = logging.getLogger(__name__)
@@ -30,13 +31,17 @@ class EntityNaming(RegistryBase):
     """Names, aliases and forgetting (a part of EntityRegistry)."""
 
     # ------------------------------------------------------------------ names
-    def name(self, entity: str | int, name: str, source: str = "user") -> None:
+    def name(self, entity: str | int, name: str, source: str = "user", *, time: float | None = None,
+             stream: str | None = None) -> None:
         """Name an entity. A user's name replaces any (the old one stays as an alias); a name from a
-        weaker source (transcript, subtitle, the simulator) becomes an alias when a stronger one is set."""
+        weaker source (transcript, subtitle, the simulator) becomes an alias when a stronger one is set.
+        The name is written in the history as given at media ``time`` (a line heard: its end; None: the
+        memory's end, as for a user's), so that a question about an earlier time does not know it."""
         name = _clean_name(name)
         _check_source(source)
         with self._write() as c:
             root = self._root(c, entity)
+            record_name(c, root, name, source, time, stream)
             old, old_source = c.execute("SELECT name, name_source FROM entities WHERE id = ?", (root,)).fetchone()
             if old is None or _rank(source) >= _rank(old_source):
                 c.execute("UPDATE entities SET name = ?, name_source = ? WHERE id = ?", (name, source, root))
@@ -103,6 +108,7 @@ class EntityNaming(RegistryBase):
                                         % ",".join("?" * len(ids)), ids)]
         c.execute("DELETE FROM entity_keys WHERE entity_id IN (%s)" % ",".join("?" * len(ids)), ids)
         c.execute("UPDATE entities SET name = NULL, name_source = NULL WHERE id IN (%s)" % ",".join("?" * len(ids)), ids)
+        forget_names(c, ids)
         c.execute("UPDATE entities SET forgotten = ? WHERE id = ?", (_now(), root))
         redacted = _redact_events(c, names)
         event_keyframes, thumbs = self._drop_event_keyframes(c, root) if self.config.drop_event_keyframes else (0, [])

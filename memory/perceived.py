@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from memory.entity_history import registry_at
 from memory.schema import register_schema
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ class Seen:
     stream: str
     time: float
     track: int
-    entity: int | None
+    entity: int | None  # the entity the track was re-identified as, through the merges made by the read's time
     kind: str
     label: str
     colour: str
@@ -205,7 +206,8 @@ class Seen:
 def seen(store: "MemoryStore", kinds: Sequence[str] = (), labels: Sequence[str] = (), until: float | None = None,
          stream: str | None = None) -> list[Seen]:
     """Sightings of any of ``kinds`` or ``labels`` (either matches; both empty: all) up to media time
-    ``until``, placed or not, by time."""
+    ``until``, placed or not, by time; each with its entity as the registry grouped them at ``until`` (now
+    when None): a merge made later does not join what was seen by then."""
     where, params = [], []
     wanted = [f"kind IN ({', '.join('?' * len(kinds))})"] if kinds else []
     wanted += [f"label IN ({', '.join('?' * len(labels))})"] if labels else []
@@ -224,8 +226,9 @@ def seen(store: "MemoryStore", kinds: Sequence[str] = (), labels: Sequence[str] 
         sql = (f"SELECT stream, time, track, {entity}, kind, label, colour, score, {box} FROM sightings"
                + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY time, id")
         rows = c.execute(sql, params).fetchall()
-    return [Seen(r[0], float(r[1]), int(r[2]), r[3], r[4], r[5], r[6], float(r[7]),
-                 None if r[8] is None else tuple(json.loads(r[8]))) for r in rows]
+        grouped = registry_at(c, until)
+    return [Seen(r[0], float(r[1]), int(r[2]), None if r[3] is None else grouped.root(r[3]), r[4], r[5], r[6],
+                 float(r[7]), None if r[8] is None else tuple(json.loads(r[8]))) for r in rows]
 
 
 def appearances(store: "MemoryStore", kind: str, until: float | None = None) -> list[tuple[int, bytes]]:
@@ -249,13 +252,15 @@ def states(store: "MemoryStore", kind: str, until: float | None = None) -> list[
 
 def track_entities(store: "MemoryStore", until: float | None = None) -> dict[int, int]:
     """track -> the entity ingest re-identified it as, for the tracks seen by ``until`` that have one (none
-    in a memory that predates entities, or written by a log that knows no entities)."""
+    in a memory that predates entities, or written by a log that knows no entities), through the merges
+    made by ``until`` (all when None): a merge made later does not join what was seen by then."""
     with store._read() as c:
         if "entity" not in _sighting_columns(c):
             return {}
         rows = c.execute("SELECT DISTINCT track, entity FROM sightings WHERE entity IS NOT NULL AND time <= ?",
                          (_until(until),)).fetchall()
-    return {int(track): int(entity) for track, entity in rows}
+        grouped = registry_at(c, until)
+    return {int(track): grouped.root(entity) for track, entity in rows}
 
 
 def heard(store: "MemoryStore", after_id: int = 0, until: float | None = None) -> list[tuple]:

@@ -15,6 +15,8 @@ import math
 import sqlite3
 from typing import TYPE_CHECKING, Iterable
 
+from memory.entity_history import registry_at
+
 if TYPE_CHECKING:  # pragma: no cover
     from memory.store import MemoryStore
 
@@ -23,52 +25,35 @@ SAID = ("asr", "subtitle", "sidecar")  # utterance origins that carry what was s
 
 def spoken(store: "MemoryStore", until: float | None = None) -> list[tuple[str, float, float, str, str]]:
     """(stream, start, end, text, speaker) of every utterance with text that ended by ``until`` (all when
-    None: a recogniser gives a line once it ends), by start."""
+    None: a recogniser gives a line once it ends), by start; the speaker under the name its voice had at
+    ``until`` (now when None: a name given later, by a line heard or a user, is not known then)."""
     cut = math.inf if until is None else float(until)
     marks = ",".join("?" * len(SAID))
     with store._read() as c:
         rows = c.execute(f'SELECT stream, start, "end", text, voice FROM utterances WHERE origin IN ({marks}) '
                          f"AND text != '' AND \"end\" <= ? ORDER BY start, id", (*SAID, cut)).fetchall()
-        speakers = _speakers(c, {r[4] for r in rows if r[4]})
+        speakers = _speakers(c, {r[4] for r in rows if r[4]}, until)
     return [(s, float(a), float(b), text, speakers[voice] if voice else "") for s, a, b, text, voice in rows]
 
 
-def entity_names(store: "MemoryStore", entities: Iterable[int]) -> dict[int, str]:
-    """Entity id -> the name its entity has now (followed through merges), for those that have one: a
-    person a user named (``mnemo name entity:7 Ana``) is called so wherever they were seen."""
-    out: dict[int, str] = {}
+def entity_names(store: "MemoryStore", entities: Iterable[int], until: float | None = None) -> dict[int, str]:
+    """Entity id -> the name its entity had at media time ``until`` (now when None), followed through the
+    merges made by then, for those that had one: a person a user named (``mnemo name entity:7 Ana``) is
+    called so wherever they were seen, from the time the name was given."""
     with store._read() as c:
-        for entity in {int(e) for e in entities}:
-            named = _one(c, "SELECT name FROM entities WHERE id = ?", (_root(c, entity),))
-            if named and named[0]:
-                out[entity] = named[0]
-    return out
+        registry = registry_at(c, until)
+    named = {int(e): registry.name(int(e)) for e in entities}
+    return {e: n for e, n in named.items() if n}
 
 
-def _speakers(c: sqlite3.Connection, voices: set[str]) -> dict[str, str]:
-    """voice label -> the name of its entity (the label itself while unnamed or unlinked)."""
+def _speakers(c: sqlite3.Connection, voices: set[str], until: float | None) -> dict[str, str]:
+    """voice label -> the name of its entity at ``until`` (the label itself while unnamed or unlinked)."""
+    registry = registry_at(c, until)
     out: dict[str, str] = {}
     for voice in voices:
         row = _one(c, "SELECT entity_id FROM entity_keys WHERE key = ?", (voice,))
-        if row is None:
-            out[voice] = voice
-            continue
-        root = _root(c, int(row[0]))
-        named = _one(c, "SELECT name FROM entities WHERE id = ?", (root,))
-        out[voice] = (named[0] if named else None) or voice
+        out[voice] = (registry.name(int(row[0])) if row is not None else None) or voice
     return out
-
-
-def _root(c: sqlite3.Connection, entity: int) -> int:
-    """The entity that ``entity`` was merged into, following the chain (union-find without writes)."""
-    seen = set()
-    while entity not in seen:
-        seen.add(entity)
-        row = _one(c, "SELECT merged_into FROM entities WHERE id = ?", (entity,))
-        if row is None or row[0] is None:
-            return entity
-        entity = int(row[0])
-    return entity
 
 
 def _one(c: sqlite3.Connection, sql: str, params: tuple) -> tuple | None:

@@ -46,8 +46,9 @@ class EntityLinker:
                 continue
             entity = self.registry.entity_for(u.voice, "voice")
             self.registry.add_appearance(entity, u.stream, u.start, u.end, event_id=event.id)
-            for name in _names(u.text):
-                self.registry.name(entity, name, source=_NAME_SOURCE.get(u.origin, "transcript"))
+            for name in _names(u.text):  # known once the line is heard: at its end
+                self.registry.name(entity, name, source=_NAME_SOURCE.get(u.origin, "transcript"), time=u.end,
+                                   stream=u.stream)
 
     def reconcile(self, stream: str) -> None:
         """Link the stream's last committed event if a crash came between it and its links."""
@@ -185,6 +186,7 @@ class EntityStage:
         self.queue: list[tuple[float, list]] = []  # (time, detections) of frames not yet in a stored event
         self.read_colours: dict[tuple, str] = {}  # (time, box) of an object detection -> its colour
         self.recent: list[tuple[int, str, float, float]] = []  # (entity, kind, start, end) of closed tracks
+        self.now: float | None = None  # the end of the event whose tracks are entered: the time of their merges
         # hook for the segmenter's entities channel: called with (time, detections) of every analysed frame
         self.on_detections: Callable[[float, list], None] | None = None
 
@@ -221,6 +223,7 @@ class EntityStage:
 
     def committed(self, event: Event) -> None:
         """An event was stored: track its detections, enter its tracks, bind faces to voices, save."""
+        self.now = float(event.end)  # what this event's tracks merge is known once it is over
         inside = [item for item in self.queue if item[0] < event.end]
         self.queue = self.queue[len(inside):]
         tracks = []
@@ -265,7 +268,7 @@ class EntityStage:
                                                                                   track.end)]
         for a, b, _ in self.reid.merge_candidates(views=self._views()):
             if not self.registry.overlapping(a, b):
-                keep = self.registry.merge(a, b)
+                keep = self.registry.merge(a, b, time=self.now, stream=self.stream)
                 self.reid.merge(keep, b if keep == a else a)
         return entity, appearance
 
@@ -293,7 +296,7 @@ class EntityStage:
                 x, y = where[i] if where[i] is not None else (None, None)
                 rows.append(Sighting(self.stream, float(time), int(appearance), kind,
                                      track.label or track.kind, float(score), x, y,
-                                     entity=int(self.registry.resolve(entity)),
+                                     entity=int(entity),  # as entered: merges resolve it when read
                                      colour=self.read_colours.pop(_key(time, box), ""), box=box,
                                      appearance=vector if i == best else None, state=states[i]))
         add_sightings(self.store, rows)
@@ -338,4 +341,4 @@ class EntityStage:
             face, voice = self.registry.resolve(binding.face), self.registry.resolve(binding.voice)
             if face != voice:
                 logger.info("%s speaks with the voice of %s: bound", face, voice)
-                self.registry.bind(face, voice)
+                self.registry.bind(face, voice, time=float(event.end), stream=self.stream)

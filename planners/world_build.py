@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from memory import perceived
+from memory.entity_history import entities_at
 from memory.spoken import entity_names, spoken
 from planners.addressing import VOICE_LABEL, addressed, name_lines
 from planners.drift import fit_drift
@@ -59,8 +60,8 @@ class WorldBuild(WorldActs):
         if rows:
             self.stream = rows[0][1]
         poses = self.poses().times if self.stream is not None else []
-        self.last = max([float(r[2]) for r in rows[-1:]] + [h[1] for h in self.heard] + [float(t) for t in poses[-1:]],
-                        default=float("-inf"))
+        self.last = max([float(r[2]) for r in rows[-1:]] + [h[1] for h in self.heard] + [float(t) for t in poses[-1:]]
+                        + [entities_at(self.store, self.until).last], default=float("-inf"))  # merges and names too
         tracks: dict[int, list[tuple]] = defaultdict(list)
         for row in rows:
             tracks[row[3]].append(row)
@@ -174,8 +175,9 @@ class WorldBuild(WorldActs):
         self.actions = [replace(a, actor=rename.get(a.actor, a.actor), to=rename.get(a.to, a.to)) for a in self.actions]
 
     def _given_names(self) -> dict[int, str]:
-        """Cluster index -> the name its entity has in memory (a user's, ``mnemo name``), one cluster a name."""
-        names = entity_names(self.store, {e for e in self._person_entities if e is not None})
+        """Cluster index -> the name its entity had in memory by the cut (a user's, ``mnemo name``), one cluster
+        a name."""
+        names = entity_names(self.store, {e for e in self._person_entities if e is not None}, until=self.until)
         out: dict[int, str] = {}
         for cluster, entity in enumerate(self._person_entities):
             if entity in names and names[entity] not in out.values():

@@ -61,12 +61,14 @@ def _counts(store: MemoryStore) -> dict[str, int]:
 
 
 def _orphans(store: MemoryStore) -> list[str]:
-    """Rows owned by an entity that is not a live root (merged away or missing)."""
+    """Rows owned by an entity that is not a live root (merged away or missing); keys keep the entity they
+    were given (it resolves through merges), which must exist."""
     c = store._conn
     found = []
     for table in ("entity_aliases", "entity_gallery", "entity_appearances", "entity_reid", "entity_keys"):
+        merged = "" if table == "entity_keys" else " OR e.merged_into IS NOT NULL"
         n = c.execute(f"SELECT COUNT(*) FROM {table} t LEFT JOIN entities e ON e.id = t.entity_id "
-                      f"WHERE e.id IS NULL OR e.merged_into IS NOT NULL").fetchone()[0]
+                      f"WHERE e.id IS NULL{merged}").fetchone()[0]
         if n:
             found.append(f"{n} in {table}")
     chains = c.execute("SELECT COUNT(*) FROM entities a JOIN entities b ON b.id = a.merged_into "

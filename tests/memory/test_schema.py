@@ -35,7 +35,7 @@ def test_the_store_imports_none_of_the_modules_that_use_it():
     source = (MEMORY / "store.py").read_text()
     for name in ("entities", "perceived", "consolidation", "hierarchy", "places", "states", "facts", "budget"):
         assert not re.search(rf"^\s*(from memory\.{name} |import memory\.{name}\b)", source, re.M), name
-    assert schema.schema_names() == ["entities", "poses", "perceived", "consolidation"]  # their order
+    assert schema.schema_names() == ["entities", "entity_history", "poses", "perceived", "consolidation"]  # their order
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_bad_registrations_say_what_is_wrong(registry):
     def other(conn: sqlite3.Connection) -> None:
         pass
 
-    with pytest.raises(ValueError, match="'entities' is already registered .*known: entities, poses"):
+    with pytest.raises(ValueError, match="'entities' is already registered .*known: entities, entity_history, poses"):
         registry.register_schema("entities", other, order=1001)
     with pytest.raises(ValueError, match="order 10 is taken by 'entities'"):
         registry.register_schema("other", other, order=10)

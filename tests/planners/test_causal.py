@@ -10,11 +10,19 @@ the sightings and poses up to T, the lines whose recognition had ended by T, the
 (the one still running cut at T, with no text yet). Every question the generator makes of the episode, asked at T,
 must get the identical answer (text, value, kind, evidence) from the whole memory and from the one
 holding it up to T; and an answer at T must not change as perception after T is added.
+
+Those memories are made of the whole ingest's rows, so they cannot see what the entity registry
+learnt after T. The ingest itself is therefore also copied as it stood when it had stored the episode
+up to T (its entity tables as they were then), and the whole ingest, given later merges and names
+(re-identification's, and a user's ``mnemo merge`` and ``mnemo name``), must group and name the people
+seen by T and answer every question at T as that copy does.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +31,13 @@ import pytest
 from memory.event import Checkpoint, Event, Utterance
 from memory.store import MemoryStore
 import mnemo
+from memory.entities import EntityRegistry
+from memory.perceived import seen, track_entities
+from mnemo.entities import EntityStage
 from mnemo.evaluation.sim_perception import feed_sim_perception
 from mnemo.evaluation.sim_suite import sim_profile
 from mnemo.reasoner import Reasoner
+from planners.world import World
 from sim import NoiseConfig, RenderConfig, SimPerception, generate_questions, load_truth, render_episode
 from streams.identity import stream_id
 
@@ -71,15 +83,35 @@ def _cut_copy(full: Path, directory: Path, duration: float, lines: list[Utteranc
     return store
 
 
-def _ingested_sightings(full: MemoryStore, video: Path, truth, directory: Path) -> None:
-    """The episode's video ingested with the simulator's detector (as the sim suite does); its sightings,
-    as ingest stored them, copied into ``full`` under STREAM."""
-    with mnemo.open(directory, profile=sim_profile("lite", truth, video.parent / "truth.json", NoiseConfig(), SEED),
-                    create=True) as memory:
-        stream = stream_id(str(video))
-        memory.store.add_stream(stream, str(video))
-        feed_sim_perception(memory.store, truth, stream, NoiseConfig(), SEED)
-        memory.ingest(str(video))
+def _ingest(video: Path, truth, directory: Path, snapshots: dict[float, Path]) -> dict[float, Path]:
+    """The episode's video ingested with the simulator's detector (as the sim suite does) into ``directory``;
+    the memory as the ingest had written it (entity tables and all) when it first stored an event ending at
+    or after each key of ``snapshots``, copied to its directory: {that event's end: the copy's directory}."""
+    made: dict[float, Path] = {}
+    committed = EntityStage.committed
+
+    def snapshot(stage: EntityStage, event) -> None:
+        committed(stage, event)
+        for want, target in snapshots.items():
+            if event.end >= want and want not in {w for w, _ in made.values()}:
+                target.mkdir(parents=True)
+                with sqlite3.connect(target / "memory.db") as copy:
+                    stage.store._conn.backup(copy)
+                made[float(event.end)] = (want, target)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EntityStage, "committed", snapshot)
+        with mnemo.open(directory, profile=sim_profile("lite", truth, video.parent / "truth.json", NoiseConfig(),
+                                                       SEED), create=True) as memory:
+            stream = stream_id(str(video))
+            memory.store.add_stream(stream, str(video))
+            feed_sim_perception(memory.store, truth, stream, NoiseConfig(), SEED)
+            memory.ingest(str(video))
+    return {end: target for end, (_, target) in made.items()}
+
+
+def _ingested_sightings(full: MemoryStore, directory: Path) -> None:
+    """The sightings of the ingest in ``directory``, as it stored them, copied into ``full`` under STREAM."""
     conn: sqlite3.Connection = full._conn
     conn.execute("ATTACH DATABASE ? AS src", (str(directory / "memory.db"),))
     with conn:
@@ -90,17 +122,33 @@ def _ingested_sightings(full: MemoryStore, video: Path, truth, directory: Path) 
 
 
 @pytest.fixture(scope="module")
-def memories(tmp_path_factory):
-    """(questions, the whole memory's reasoner, {T: reasoner of the memory holding the episode up to T})."""
+def episode(tmp_path_factory):
+    """(truth, video, the whole ingest's directory, {T: the ingest's memory as it was when it had stored the
+    episode up to T}), the whole ingest then given a user's merge and name (``mnemo merge``, ``mnemo name``)."""
     root = tmp_path_factory.mktemp("causal")
     small = RenderConfig(160, 120, fps=5.0, observation_rate=5.0)
     files = render_episode(SEED, MINUTES, root / "episode", render=small, speech="tones", bag=False, overwrite=True,
                            name="episode")
     truth = load_truth(files.truth)
+    stopped = _ingest(files.video, truth, root / "ingested", {t: root / f"stopped-{t:g}" for t in CUTS})
+    with MemoryStore(root / "ingested") as store:
+        registry = EntityRegistry(store)
+        people = Counter(s.entity for s in seen(store, kinds=("person",), until=min(stopped)) if s.entity)
+        (a, _), (b, _) = people.most_common(2)
+        registry.merge(a, b)  # the user says the two people seen most by the first cut are one
+        registry.name(a, "Zed")  # and names them
+    return truth, files.video, root / "ingested", stopped
+
+
+@pytest.fixture(scope="module")
+def memories(tmp_path_factory, episode):
+    """(questions, the whole memory's reasoner, {T: reasoner of the memory holding the episode up to T})."""
+    truth, video, ingested, _ = episode
+    root = tmp_path_factory.mktemp("causal-rows")
     full = MemoryStore(root / "full", create=True)
-    full.add_stream(STREAM, str(files.video))
+    full.add_stream(STREAM, str(video))
     feed_sim_perception(full, truth, STREAM, NoiseConfig(), SEED)
-    _ingested_sightings(full, files.video, truth, root / "ingested")
+    _ingested_sightings(full, ingested)
     lines = _recognised(truth)
     _events(full, truth.duration, lines)
     full._conn.execute("PRAGMA wal_checkpoint(FULL)")
@@ -114,6 +162,12 @@ def memories(tmp_path_factory):
 
 def _asked(reasoner: Reasoner, questions, at: float) -> list[dict]:
     return [reasoner.ask(q.text, at=at).to_dict() for q in questions]
+
+
+def _asked_of(store: MemoryStore, questions, at: float) -> list[str]:
+    """The answers as JSON, the memory's own directory (in keyframe paths) left out."""
+    return [json.dumps(a, sort_keys=True).replace(str(store.directory), "<memory>")
+            for a in _asked(Reasoner(store, embedders={}), questions, at)]
 
 
 def test_the_episode_asks_every_kind_of_question(memories):
@@ -147,3 +201,25 @@ def test_later_perception_never_changes_an_earlier_answer(memories):
     # (5 when the simulator's transcripts were heard lines beside ingest; 3 with a silent person and twins; 2 with
     # re-identification by label and place)
     assert sum(a["answer"] != b["answer"] for a, b in zip(first, last)) >= 2
+
+
+def test_the_whole_ingest_answers_at_t_as_the_ingest_stopped_at_t(episode):
+    """The memory an actual ingest had written by T (its entity registry as it was then) and the whole
+    ingest, given merges and names after T (re-identification's on later views, and a user's), group and
+    name the people seen by T alike, and answer every question asked at T alike."""
+    truth, _, ingested, stopped = episode
+    questions = generate_questions(truth, seed=SEED, per_type=6)
+    whole = MemoryStore(ingested, readonly=True)
+    assert len(stopped) == len(CUTS)
+    later = 0
+    for end, directory in sorted(stopped.items()):
+        t = end - 0.01  # asked just before the event's end: a frame at its end is the next event's
+        then = MemoryStore(directory, readonly=True)
+        assert track_entities(whole, until=t) == track_entities(then, until=t), f"people grouped at {t} s"
+        later += track_entities(whole, until=t) != track_entities(whole)
+        worlds = [World(s, until=t) for s in (whole, then)]
+        assert [sorted(w.people) for w in worlds][0] == sorted(worlds[1].people), f"people named at {t} s"
+        assert _asked_of(whole, questions, t) == _asked_of(then, questions, t), f"answers at {t} s"
+        then.close()
+    assert later >= 1  # not vacuous: merges made after a cut regroup what was seen by it
+    whole.close()
