@@ -16,7 +16,8 @@ people, so this stands in for the detector the robot would run (see docs/segment
 
 The ``entries`` channel reads the same detector's boxes as the entity stage gets them (``sim.detector``: no
 positions), placed from the backend's drifting odometry with the robot's camera model, through the same
-``RoomEntrySignal``.
+``RoomEntrySignal``; so does its ``moving`` reading (a person box that doubled or halved at one bearing in the map),
+which lifts the turn gate (``turn_movers``).
 
 The ``people`` reading (the still-view rescue's condition: ``still_spread``) counts the same detector's person boxes
 in the 2 s before each observation through the same ``PeopleSignal``.
