@@ -16,7 +16,8 @@ people, so this stands in for the detector the robot would run (see docs/segment
 
 The ``entries`` channel reads the same detector's boxes as the entity stage gets them (``sim.detector``: no
 positions), placed from the backend's drifting odometry with the robot's camera model, through the same
-``RoomEntrySignal``.
+``RoomEntrySignal``; so does its ``moving`` reading (a person box that doubled or halved at one bearing in the map),
+which lifts the turn gate (``turn_movers``).
 
 The ``people`` reading (the still-view rescue's condition: ``still_spread``) counts the same detector's person boxes
 in the 2 s before each observation through the same ``PeopleSignal``.
@@ -51,8 +52,9 @@ import numpy as np  # noqa: E402
 
 HELD_OUT = set(range(16, 20)) | set(range(30, 38))
 ALL_CHANNELS = ("speech", "trend", "place", "entities", "pose", "screen", "entries")
-SIDE = ("speech", "entities", "pose", "screen", "entries", "turn", "crossing", "people")  # readings from outside
-# the segmenter (turn, crossing: what its gates read; people: the still-view rescue's condition)
+SIDE = ("speech", "entities", "pose", "screen", "entries", "turn", "crossing", "people", "moving")  # readings from
+# outside the segmenter (turn, crossing: what its gates read; people: the still-view rescue's condition; moving: what
+# lifts the turn gate)
 
 
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
@@ -88,7 +90,8 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     obs["entities"] = entity_readings(truth, obs["times"], seed)
     obs["entities", (), False] = obs["entities"]
     obs["pose"], obs["turn"], obs["crossing"] = pose_readings(truth, obs["times"], seed)
-    obs["entries"] = obs["entries", 1.0] = entries_readings(truth, obs["times"], seed)
+    obs["entries"], obs["moving"] = entries_readings(truth, obs["times"], seed, moving=True)
+    obs["entries", 1.0] = obs["entries"]
     obs["people"] = people_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
@@ -164,10 +167,11 @@ def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.n
 
 
 def entries_readings(truth, times: np.ndarray, seed: int, margin_m: float = 1.0, fps: float = 2.0,
-                     window_s: float | None = None) -> np.ndarray:
+                     window_s: float | None = None, moving: bool = False):
     """The entries channel's reading at each observation: the simulated detector's boxes (as the entity stage
     gets them at ``fps``: ``sim.detector``, no positions) placed from the backend's drifting odometry with the
-    robot's camera model, through the same ``RoomEntrySignal`` the ingest uses."""
+    robot's camera model, through the same ``RoomEntrySignal`` the ingest uses (``moving``: also its moving
+    reading, which lifts the turn gate: (entries, moving))."""
     from memory.perceived import Area
     from memory.poses import PoseTrack
     from memory.segmenter import SegmenterConfig
@@ -188,7 +192,9 @@ def entries_readings(truth, times: np.ndarray, seed: int, margin_m: float = 1.0,
     kept = [float(t) for t in np.arange(0.0, truth.duration, 1.0 / truth.fps) if clock.keep(float(t))]
     for t, found in zip(kept, detector.detect([None] * len(kept), kept)):
         signal.add(t, found, (int(truth.width), int(truth.height)))
-    return np.asarray([signal.read(float(t))["entries"] for t in times])
+    readings = [signal.read(float(t)) for t in times]
+    entries = np.asarray([r["entries"] for r in readings])
+    return (entries, np.asarray([r["moving"] for r in readings])) if moving else entries
 
 
 def people_readings(truth, times: np.ndarray, seed: int, fps: float = 2.0, window_s: float | None = None) -> np.ndarray:
@@ -361,7 +367,7 @@ def variants(base) -> dict:
     entries channel (people coming to the camera's room)."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
                                 entity_labels=(), entity_arrivals=False, turn_gate=None,
-                                crossing_gate=None, still_spread=None)
+                                crossing_gate=None, still_spread=None, turn_movers=False)
     everything = {name: 1.0 for name in ALL_CHANNELS}
     before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
@@ -411,6 +417,9 @@ def variants(base) -> dict:
     for spread, ratio in ((0.01, 10.0), (0.01, 5.0), (0.02, 10.0), (0.005, 10.0)):
         configs[f"... + entries 0.5 + still view {spread:g} / {ratio:g}"] = dataclasses.replace(
             entries, still_spread=spread, still_ratio=ratio)
+    still = dataclasses.replace(entries, still_spread=0.01, still_ratio=10.0)  # shipped before turn_movers
+    configs["... + still view 0.01 / 10 + turn gate lifted by people moving (turn_movers)"] = dataclasses.replace(
+        still, turn_movers=True)
     return configs
 
 

@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 TURN_READING = "turn"  # the signal that drives turn_gate (not a fused channel): degrees turned in place
 CROSSING_READING = "crossing"  # the signal that drives crossing_gate: seconds to the nearest area crossing
 PEOPLE_READING = "people"  # the still-view rescue's condition: people in view just before (mean person boxes a frame)
+MOVING_READING = "moving"  # > 0: someone in view moved on their own (a box grew or shrank at one world bearing)
 POSE = "pose"  # the channel whose anchored cuts crossing_gate leaves alone
 ENTITIES = "entities"  # the channel turn_gate silences while the camera turns ...
 ENTRIES = "entries"  # ... and this one (people at the threshold of the camera's room: mnemo.segment_channels)
@@ -134,6 +135,10 @@ class SegmenterConfig:
     # scene: no proposal there unless the side channels anchor it, and the entities channel reads nothing
     # there (people swept into view are not arriving). None: off (and nothing changes without a pose log)
     turn_gate: float | None = None
+    # the turn gate is lifted where the "moving" reading is > 0 (mnemo.segment_channels.RoomEntrySignal: a person's
+    # box grew or shrank by half between two analysed frames at one bearing in the map, within 1 s): the scene
+    # changed, not only the view (someone stepping out from behind a door frame, walking up). False: always gated
+    turn_movers: bool = True
     # seconds: with a pose log and map areas, a proposal the side channels do not anchor is dropped this close
     # to the logged pose crossing into another area ("crossing" reading): the pose channel cuts at the crossing,
     # and what the picture shows around it is the walk through the doorway (the next room seen early, turns on
@@ -158,6 +163,7 @@ class SegmenterConfig:
         _check(isinstance(self.entity_labels, tuple) and all(isinstance(x, str) and x for x in self.entity_labels),
                "entity_labels", self.entity_labels, "a tuple of label names")
         _check(isinstance(self.entity_arrivals, bool), "entity_arrivals", self.entity_arrivals, "True or False")
+        _check(isinstance(self.turn_movers, bool), "turn_movers", self.turn_movers, "True or False")
         for name in ("tau", "k", "refine_window", "warmup", "trend_window", "place_memory"):
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
@@ -414,9 +420,12 @@ class SurpriseSegmenter:
         return 0.5 * (dim * math.log(2 * math.pi * variance) + residual / variance)
 
     def _turning(self, signals: Mapping[str, float]) -> bool:
-        """Whether the camera turned in place past ``turn_gate`` around this observation."""
+        """Whether the camera turned in place past ``turn_gate`` around this observation, with nobody in view
+        moving on their own there (``turn_movers``: the "moving" reading)."""
         gate, turn = self.config.turn_gate, signals.get(TURN_READING)
-        return gate is not None and turn is not None and math.isfinite(float(turn)) and float(turn) > gate
+        if gate is None or turn is None or not math.isfinite(float(turn)) or not float(turn) > gate:
+            return False
+        return not (self.config.turn_movers and _reading(signals, MOVING_READING) > 0)
 
     def _crossing(self, signals: Mapping[str, float]) -> bool:
         """Whether the logged pose crosses into another area within ``crossing_gate`` seconds."""

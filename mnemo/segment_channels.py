@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from memory.segmenter import CROSSING_READING, PEOPLE_READING, TURN_READING
+from memory.segmenter import CROSSING_READING, MOVING_READING, PEOPLE_READING, TURN_READING
 from perception.geometry import place_box
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,11 @@ class EntitySignal:
         """Whether the reading at ``when`` can be taken, with pictures up to ``latest`` seen."""
         return self._seen_until >= when + self.window_s - _SLACK or \
             latest - when > self.window_s + 2 * self.frame_s
+
+    def count_within(self, lo: float, hi: float, label: str) -> float:
+        """How many ``label`` were counted over the analysed frames in [lo, hi] (NaN: no frame there)."""
+        inside = [c for t, c in self._frames if lo - _SLACK <= t <= hi + _SLACK]
+        return float(sum(c.get(label, 0) for c in inside)) if inside else math.nan
 
     def seen_through(self, when: float) -> bool:
         """Whether the analysed frames up to ``when`` are in."""
@@ -233,6 +238,9 @@ class PoseSignal:
 ENTRIES_CHANNEL = "entries"  # people coming to the camera's room: a change of room relation, read from placed boxes
 ENTRIES_STATE_KEY = "segment.entries"  # the store state holding its frames before the last checkpoint
 THRESHOLD = "threshold"  # the relation token counted: a person placed at the edge of the camera's area
+MOVED = "moved"  # the token of a person whose box grew or shrank by half at one bearing in the map (the moving reading)
+_EDGE_SHARE = 0.01  # a box this close (share of the width) to the frame's left or right edge is cut off: its column
+#                     moves as it comes into view, so it gives no bearing
 
 
 class RoomEntrySignal:
@@ -255,12 +263,32 @@ class RoomEntrySignal:
     bottom, above the horizon) and frames without a pose or outside every area count nothing. Resume as for
     ``EntitySignal``: the readings are a pure function of the frames within ``window_s`` and of the stored
     log, and :meth:`state` keeps those frames before a boundary.
+
+    It also reads ``moving`` (the segmenter's ``turn_movers``): the number of person boxes, over the analysed
+    frames within ``moving_window_s`` of t, whose height changed by at least ``growth`` of the larger of the two
+    since the previous analysed frame at the same bearing in the map (the box's column through the camera model
+    plus the logged yaw, nearest within ``match_deg``; boxes cut off by the frame's left or right edge give no
+    bearing). A camera turning in place moves every box across the picture but keeps a still person at one
+    bearing and one size; a box that doubles or halves there is someone coming out from behind a door frame or
+    furniture, or walking up close: the scene changes, not only the view, so the turn gate does not hold there.
+    The previous frame's boxes are kept in :meth:`state`, so a resumed reader reads the same.
     """
 
     def __init__(self, track, areas: Sequence, camera, window_s: float, frame_s: float, margin_m: float = 1.0,
-                 labels: Sequence[str] = ("person",), state: bytes | None = None, against_most: bool = True):
+                 labels: Sequence[str] = ("person",), state: bytes | None = None, against_most: bool = True,
+                 growth: float = 0.5, match_deg: float = 30.0, moving_window_s: float = 1.0):
         if not margin_m > 0:
             raise ValueError(f"entries channel margin_m={margin_m!r}: expected metres > 0")
+        if not 0 < growth < 1:
+            raise ValueError(f"entries channel growth={growth!r}: expected a share in (0, 1)")
+        if not 0 <= moving_window_s <= window_s:
+            raise ValueError(f"entries channel moving_window_s={moving_window_s!r}: expected seconds in [0, window_s]")
+        self.growth = growth  # share of a box's height it must gain or lose between two frames to read as moving
+        self.match_deg = match_deg  # degrees: a box is compared with the previous frame's nearest in map bearing
+        self.moving_window_s = moving_window_s  # seconds either side of an instant the moving reading counts over
+        # recent analysed frames' people as (bearing in the map, degrees; box height, pixels); the last one before
+        # a boundary goes into its state
+        self._people: deque[tuple[float, list[tuple[float, float]]]] = deque()
         self.track = track  # memory.poses.PoseTrack
         self.areas = list(areas)  # memory.perceived.Area
         self.camera = camera  # perception.geometry.LevelCamera
@@ -268,6 +296,8 @@ class RoomEntrySignal:
         self.labels = frozenset(labels)
         self.counts = EntitySignal(window_s, frame_s, state, labels=(THRESHOLD,), arrivals=True,
                                    against_most=against_most)
+        if state:
+            self._load_people(state)
 
     @property
     def window_s(self) -> float:
@@ -275,7 +305,33 @@ class RoomEntrySignal:
 
     def add(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> None:
         """One analysed frame (``size``: its (width, height), the boxes' pixels) and what was detected in it."""
-        self.counts.add(time, [_Token(THRESHOLD)] * self.at_threshold(time, detections, size))
+        if self.counts.seen_through(time):
+            return  # a frame seen before a resume
+        people = self.bearings(time, detections, size)
+        moved = _moved(self._people[-1][1], people, self.growth, self.match_deg) if self._people else 0
+        self._people.append((float(time), people))
+        while self._people and self._people[0][0] < time - _KEEP_S:
+            self._people.popleft()
+        self.counts.add(time, [_Token(THRESHOLD)] * self.at_threshold(time, detections, size)
+                        + [_Token(MOVED)] * moved)
+
+    def bearings(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> list[tuple[float, float]]:
+        """The frame's people as (bearing in the map, degrees counter-clockwise; box height, pixels), boxes cut off
+        by the frame's left or right edge left out (none without a pose)."""
+        pose = self.track.at(time) if size is not None else None
+        if pose is None:
+            return []
+        width, edge = size[0], _EDGE_SHARE * size[0]
+        focal, out = self.camera.focal(width), []
+        for d in detections:
+            if str(getattr(d, "label", None) or getattr(d, "kind", "")) not in self.labels:
+                continue
+            x0, y0, x1, y1 = (float(v) for v in d.box)
+            if x0 <= edge or x1 >= width - edge:
+                continue
+            column = math.atan2(-((x0 + x1) / 2.0 - width / 2.0), focal)
+            out.append((math.degrees(pose[2] + column), y1 - y0))
+        return out
 
     def at_threshold(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> int:
         """How many of the frame's people are placed within ``margin_m`` of the camera's area's boundary."""
@@ -297,11 +353,40 @@ class RoomEntrySignal:
         return self.counts.ready(when, latest)
 
     def read(self, when: float) -> dict[str, float]:
-        """The reading at ``when`` ({"entries": value}; NaN without analysed frames on both sides)."""
-        return {ENTRIES_CHANNEL: self.counts.read(when)[ENTITIES_CHANNEL]}
+        """The readings at ``when``: {"entries": value (NaN without analysed frames on both sides), "moving": people
+        whose box grew or shrank at one bearing within ``moving_window_s`` (NaN without analysed frames there)}."""
+        lo, hi = when - self.moving_window_s, when + self.moving_window_s
+        moving = self.counts.count_within(lo, hi, MOVED)
+        return {ENTRIES_CHANNEL: self.counts.read(when)[ENTITIES_CHANNEL], MOVING_READING: moving}
 
     def state(self, before: float) -> bytes:
-        return self.counts.state(before)
+        """The analysed frames a reader resuming at ``before`` needs, and the people of the last one (JSON bytes)."""
+        kept = json.loads(self.counts.state(before).decode())
+        last = [(t, people) for t, people in self._people if t < before - _SLACK]
+        if last:
+            kept["people"] = [last[-1][0], [list(p) for p in last[-1][1]]]
+        return json.dumps(kept).encode()
+
+    def _load_people(self, state: bytes) -> None:
+        try:
+            people = json.loads(state.decode()).get("people")
+            if people:
+                self._people.append((float(people[0]), [(float(b), float(h)) for b, h in people[1]]))
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"entries channel state is not readable ({len(state)} bytes): {exc}") from exc
+
+
+def _moved(before: list[tuple[float, float]], now: list[tuple[float, float]], growth: float, match_deg: float) -> int:
+    """How many of ``now``'s people changed height by at least ``growth`` of the larger of the two since the one
+    of ``before`` nearest in bearing (within ``match_deg``)."""
+    moved = 0
+    for bearing, height in now:
+        near = [(abs((bearing - b + 180.0) % 360.0 - 180.0), h) for b, h in before]
+        near = [(gap, h) for gap, h in near if gap <= match_deg]
+        if near:
+            previous = min(near)[1]
+            moved += abs(height - previous) >= growth * max(height, previous, 1e-9)
+    return moved
 
 
 class _Token:

@@ -154,6 +154,23 @@ def test_resume_with_the_turn_gate_reproduces_the_rest() -> None:
     _resumes_alike(config, times, vectors, signals, full)
 
 
+def test_someone_moving_on_their_own_lifts_the_turn_gate() -> None:
+    """A change inside a turn is cut where the "moving" reading says a person in view moved on their own (a box that
+    grew or shrank at one bearing in the map); a moving reading outside the turn, or turn_movers off, changes nothing."""
+    times, vectors = scene_stream(5)
+    moving = [{**s, "moving": 1.0 if abs(t - 60.0) <= 1.0 else 0.0} for t, s in zip(times, turning_near(times, 60.0))]
+    cuts = [s.start for s in run_signals(SurpriseSegmenter(SegmenterConfig(turn_gate=20.0)), times, vectors,
+                                         moving)[1:]]
+    assert len(cuts) == 3 and all(abs(c - t) <= 1.0 for c, t in zip(cuts, (30.0, 60.0, 90.0))), cuts
+    off = SurpriseSegmenter(SegmenterConfig(turn_gate=20.0, turn_movers=False))
+    assert [round(s.start) for s in run_signals(off, times, vectors, moving)[1:]] == [30, 90]
+    elsewhere = [{**s, "moving": 1.0 if abs(t - 45.0) <= 1.0 else 0.0} for t, s in zip(times, turning_near(times, 60.0))]
+    gated = SurpriseSegmenter(SegmenterConfig(turn_gate=20.0))
+    assert [round(s.start) for s in run_signals(gated, times, vectors, elsewhere)[1:]] == [30, 90]
+    with pytest.raises(ValueError, match="turn_movers"):
+        SegmenterConfig(turn_movers=1)
+
+
 @pytest.mark.parametrize("gate", [-1.0, float("inf"), "wide", True])
 def test_a_bad_turn_gate_is_a_clear_error(gate) -> None:
     with pytest.raises(ValueError, match="turn_gate"):

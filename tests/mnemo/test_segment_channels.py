@@ -231,6 +231,47 @@ def test_entries_need_a_pose_and_resume_from_the_state() -> None:
         RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 0.5, margin_m=0.0)
 
 
+def _turning(seconds: float = 30.0, x: float = 0.5, y: float = 2.0) -> PoseTrack:
+    """Turning in place from -40 to +40 degrees over the first 10 s, and back over the next 10 s."""
+    times = np.arange(0.0, seconds + 0.01, 0.2)
+    yaws = np.radians(np.interp(times, [0.0, 10.0, 20.0, seconds], [-40.0, 40.0, -40.0, -40.0]))
+    return PoseTrack("t", times, 0 * times + x, 0 * times + y, yaws)
+
+
+def _moving_signal(track: PoseTrack, box) -> RoomEntrySignal:
+    signal = RoomEntrySignal(track, ROOMS, CAMERA, window_s=2.0, frame_s=1.0 / FPS)
+    for t in np.arange(0.0, 30.0, 1.0 / FPS):
+        signal.add(float(t), [SimpleNamespace(label="person", kind="person", box=box(float(t)))], SIZE)
+    return signal
+
+
+def test_a_turn_sweeping_past_a_still_person_reads_no_one_moving() -> None:
+    track = _turning()  # the person stands 2.5 m ahead of the camera's mean heading: the box crosses the frame
+    signal = _moving_signal(track, lambda t: _person_box(track.at(t), 3.0, 2.0))
+    columns = [(b[0] + b[2]) / 2 for b in (_person_box(track.at(t), 3.0, 2.0) for t in (1.0, 9.0))]
+    assert abs(columns[0] - columns[1]) > 300  # swept across the picture
+    assert all(signal.read(float(t))["moving"] == 0.0 for t in np.arange(1.0, 28.0, 0.5))
+
+
+def test_a_box_that_doubles_at_one_bearing_reads_moving_and_resumes_alike() -> None:
+    track = _turning()
+
+    def stepping_out(t: float):  # behind a counter (its top 40% seen) until 12 s, then in full, while the camera turns
+        x0, top, x1, bottom = _person_box(track.at(t), 3.0, 2.0)
+        return (x0, top, x1, bottom if t >= 12.0 else top + 0.4 * (bottom - top))
+
+    signal = _moving_signal(track, stepping_out)
+    readings = {float(t): signal.read(float(t))["moving"] for t in np.arange(1.0, 28.0, 0.5)}
+    assert all((r > 0) == (11.0 <= t <= 13.0) for t, r in readings.items()), readings
+    resumed = RoomEntrySignal(track, ROOMS, CAMERA, 2.0, 1.0 / FPS, state=signal.state(before=12.0))
+    for t in np.arange(0.0, 30.0, 1.0 / FPS):
+        resumed.add(float(t), [SimpleNamespace(label="person", box=stepping_out(float(t)))], SIZE)
+    assert [resumed.read(float(t))["moving"] for t in np.arange(12.0, 28.0, 0.5)] == \
+        [readings[float(t)] for t in np.arange(12.0, 28.0, 0.5)]
+    with pytest.raises(ValueError, match="growth"):
+        RoomEntrySignal(track, ROOMS, CAMERA, 2.0, 0.5, growth=1.5)
+
+
 # -- through ingest ----------------------------------------------------------------------------------
 
 def _profile(channels: dict, detectors: list[str]):
