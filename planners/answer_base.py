@@ -19,7 +19,7 @@ from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
 from planners.addressing import VOICE_LABEL, same_name as _same_name
 from planners.answer_helpers import _CONFUSABLE, UNNAMED, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
-from planners.question import Exemplars, Names, Query, parse
+from planners.question import Exemplars, Names, Query, at_time, parse
 from planners.world import Action, World
 
 logger = logging.getLogger("planners.builtin")  # the answerer's log, as before its split
@@ -78,6 +78,7 @@ class AnswererBase:
         self._question, self._now = text, now
         self._chance = None  # a rule answering the likelier of two answers sets how likely (planners/answer_counts.py)
         query = parse(text, self._names(), self._exemplars())
+        query = at_time(query, now) if query is not None else None
         rule = self._rules.get(query.intent) if query is not None else None
         if rule is not None:
             try:

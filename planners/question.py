@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -27,6 +27,7 @@ import numpy as np
 from planners.exemplars import EXEMPLARS, SLOTS
 from planners.question_deeds import Deed, placed, verbs as _verbs
 from planners.question_slots import DEED_VERBS, Names, Slot, find_slots  # noqa: F401 (Names: callers build them here)
+from planners.time_phrases import media_clock
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,13 @@ class Query:
         return [s.text for s in self.slots if s.kind == kind]
 
 
+def at_time(query: Query, now: float) -> Query:
+    """The query with its clock times read at the question's time ``now`` as media time "hh:mm:ss"
+    (planners/time_phrases.py ``media_clock``): "two minutes ago", and "2:10" in a five-minute recording."""
+    slots = tuple(replace(s, text=media_clock(s.text, now)) if s.kind == "C" else s for s in query.slots)
+    return replace(query, slots=slots)
+
+
 # ---------------------------------------------------------------------------------------- intents
 
 def delexicalised(text: str, slots: Sequence[Slot]) -> str:
@@ -102,10 +110,18 @@ FRAMES = (r"^(?:(?:can|could|would|will) you |please )*(?:tell|remind|show|give)
 SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|mentioned|mentioning|remark|remarks|"
        r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? about|sp(?:oke|eak|eaks|oken|eaking) "
        r"(?:about|of)|utter(?:s|ed)?|bring up|brought up|bringing up|have to say|had to say|go on about|"
-       r"went on about)\b")
+       r"went on about|describ(?:e|es|ed|ing)|ask(?:s|ed|ing)? about|quest(?:ion|ions|ioned) about|"
+       # an opinion voiced: what is known of what someone thinks is what they said
+       r"(?:think|thinks|thought|reckon|reckons|reckoned|feel|feels|felt) (?:of|about)|"
+       r"(?:take|view|views|opinion|opinions|thoughts) (?:on|of|about)|complain(?:s|ed)? about|"
+       r"(?:state|stated|note|noted|remark|point(?:ed)? out|share|shared|express|expressed|announce|announced|"
+       r"declare|declared|claim|claimed|suggest|suggested|reply|replied|answer|answered|shout|shouted|whisper|"
+       r"whispered|mutter|muttered|chat|chatted|discuss|discussed|explain|explained|voice|voiced)\b)\b")
 # "when" asks a time where it opens or ends the question or an auxiliary follows it ("..., when did she");
 # elsewhere it joins a clause ("what did she say when he came in")
 AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
+# nouns of place: "which room", "what spot", "which part of the house", "in what area"
+PLACE_NOUNS = r"(?:rooms?|place|spot|area|part|location|space|corner|zone|section|side)"
 STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     # a clause of time in front of a yes/no question ("When Bob came in, had Alice opened it?"): yes or no
     ("yes_no", rf"^ (?:when|before|after|once|by the time)\b[^?]*,\s*{AUXILIARY}\b"),
@@ -113,12 +129,12 @@ STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
                  r"\blength of time\b|\bduration\b"),
     ("count", r"\bhow many\b|\bhow (?:often|frequently)\b|\bcount\b|\bnumber of\b|\bhow many times\b"),
-    ("place", r"\bwhere\b|\bwhich room\b|\bwhat room\b|\bwhich place\b|\bwhereabouts\b|\banywhere\b"),
+    ("place", rf"\bwhere\b|\b(?:which|what)\s+(?:[a-z]+\s+)?{PLACE_NOUNS}\b|\bwhereabouts\b|\banywhere\b"),
     ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b|\bwhich (?:one )?of (?:them|those|you|us|"
                r"the (?:people|two|three))\b"),
     ("time", rf"^ when\b|\bwhen(?:'s|\s+{AUXILIARY})\b|\bwhen\s*\?|\bwhat time\b|\bsince when\b|"
              r"\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
-    ("quote", rf"\b(?:what|which)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
+    ("quote", rf"\b(?:what|which|how)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
               rf"\b(?:anything|something)\b.*{SAY}|"
               r"\b(?:remark|comment|words)\b"),
     ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
@@ -138,6 +154,10 @@ def asked(text: str) -> str | None:
     for frame in FRAMES:
         q = re.sub(frame, "", q).strip(" ,")
     q = f" {q} "
+    clause = re.match(rf"^ (?:when|while|once|as soon as|at the moment|the moment)\b[^?,;]*[,;]\s*(?=(?:what|which|who|"
+                      rf"whom|whose|where|how|tell|remind)\b)", q)
+    if clause:  # a clause of time in front of a question word ("When Bob came in, what did he say?"): the question
+        q = " " + q[clause.end():]  # is what follows it
     for kind, pattern in STRONG_CUES + WEAK_CUES:
         if re.search(pattern, q):
             return kind
@@ -293,6 +313,7 @@ def _prepare(text: str, names: Names) -> Query | _Unranked | None:
         return None
     if asks == "quote":
         slots = _without_addressee(text, slots)
+    slots = _named_once(slots)
     have = _signature(slots)
     allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks
                and (which is None or INTENT_WHICH.get(i, which) == which)}
@@ -300,6 +321,18 @@ def _prepare(text: str, names: Names) -> Query | _Unranked | None:
     if not allowed:
         return None
     return _Unranked(slots, asks, which, allowed, _unframed(delexicalised(text, slots)))
+
+
+def _named_once(slots: list[Slot]) -> list[Slot]:
+    """The names without a thing named again ("When Bob brought up the blue notebook, where was the notebook?"): a
+    thing, piece of furniture or unknown name said again as it was, or by its last words alone, is the same one."""
+    kept: list[Slot] = []
+    for s in slots:
+        words = s.text.lower().split()
+        if s.kind in "TFN" and any(k.kind in "TFN" and k.text.lower().split()[-len(words):] == words for k in kept):
+            continue
+        kept.append(s)
+    return kept
 
 
 def _unframed(text: str) -> str:
