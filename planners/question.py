@@ -47,6 +47,7 @@ INTENT_DEEDS = {  # the deed of DEED_VERBS an intent asks about, where it asks a
 # verbs of seeing: no deed of an order question, but they tell a sighting asked after from a deed asked after
 SEEING = ("see", "saw", "seen", "spot", "spotted", "notice", "noticed", "sight", "view", "glimpse", "observed",
           "observe", "caught sight", "laid eyes", "lay eyes")
+SPOKEN = {"mentioned_where", "mentioned_room", "mentioned_mover"}  # intents about a thing someone spoke of
 INTENT_WHICH = {"first_seen": "first", "last_put_object": "last"}  # intents that are about one of first or last
 ADDRESSED = r"\b(?:tell|tells|told|telling|to|ask|asks|asked|asking|with|for)"  # words before the person spoken to
 TELLING = r"\b(?:tell|tells|told|telling|ask|asks|asked|asking|to)"  # before one spoken to who is no name
@@ -68,10 +69,25 @@ class Query:
     score: float = 0.0  # similarity to the nearest exemplar
     how: str = ""  # "embedding" or "overlap": how the intent was found
     alternatives: tuple[str, ...] = field(default=(), compare=False)  # the next nearest intents
+    anchor: "Anchor | None" = None  # a time said as a moment of the recording ("when Alice opened the fridge"):
+    # its clock slot is filled once the moment is found (at_moment)
 
     def of(self, kind: str) -> list[str]:
         """The names of one kind ("T", "P", ...), in the order said."""
         return [s.text for s in self.slots if s.kind == kind]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A moment of the recording a question names instead of a clock time: a deed ("when Alice opened the fridge",
+    "just before Bob picked it up") or a line ("when Alice talked about the mug"); the time asked is at, just
+    before or just after it."""
+
+    relation: str  # "at", "before" or "after"
+    deed: Deed | None = None  # the deed whose time it is
+    speaker: str | None = None  # or the person whose line about ``topic`` it is
+    topic: str | None = None
+    text: str = ""  # the clause as said
 
 
 def at_time(query: Query, now: float) -> Query:
@@ -79,6 +95,14 @@ def at_time(query: Query, now: float) -> Query:
     (planners/time_phrases.py ``media_clock``): "two minutes ago", and "2:10" in a five-minute recording."""
     slots = tuple(replace(s, text=media_clock(s.text, now)) if s.kind == "C" else s for s in query.slots)
     return replace(query, slots=slots)
+
+
+def at_moment(query: Query, seconds: float) -> Query:
+    """The query with the clock slot of its anchor (a moment named instead of a clock time) set to that moment's
+    media time, "hh:mm:ss"."""
+    s = int(round(max(seconds, 0.0)))
+    clock = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return replace(query, slots=tuple(replace(x, text=clock) if x.kind == "C" and not x.text else x for x in query.slots))
 
 
 # ---------------------------------------------------------------------------------------- intents
@@ -108,9 +132,10 @@ FRAMES = (r"^(?:(?:can|could|would|will) you |please )*(?:tell|remind|show|give)
           r"let me know|have you (?:any|an) idea)\b")
 # verbs and nouns of saying (English): a question holding one, and asking "what", asks for a quote
 SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|mentioned|mentioning|remark|remarks|"
-       r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? about|sp(?:oke|eak|eaks|oken|eaking) "
-       r"(?:about|of)|utter(?:s|ed)?|bring up|brought up|bringing up|have to say|had to say|go on about|"
-       r"went on about|describ(?:e|es|ed|ing)|ask(?:s|ed|ing)? about|quest(?:ion|ions|ioned) about|"
+       r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? (?:about|of)|sp(?:oke|eak|eaks|oken|eaking) "
+       r"(?:about|of)|utter(?:s|ed)?|(?:bring|brings|brought|bringing)(?: \w+){0,2} up|have to say|had to say|"
+       r"(?:go|goes|went|going|was|were|is|be) on about|refer(?:s|red|ring)? to|rais(?:e|es|ed|ing)|"
+       r"describ(?:e|es|ed|ing)|ask(?:s|ed|ing)? about|quest(?:ion|ions|ioned) about|"
        # an opinion voiced: what is known of what someone thinks is what they said
        r"(?:think|thinks|thought|reckon|reckons|reckoned|feel|feels|felt) (?:of|about)|"
        r"(?:take|view|views|opinion|opinions|thoughts) (?:on|of|about)|complain(?:s|ed)? about|"
@@ -269,6 +294,7 @@ class _Unranked:
     which: str | None  # "first" or "last"
     allowed: set[str]  # the intents whose names it holds
     compared: str  # the text compared with the exemplars (its names in placeholders)
+    anchor: Anchor | None = None  # the moment it names instead of a clock time
 
 
 def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
@@ -287,7 +313,8 @@ def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
         logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
         return None
     return Query(intent, SLOTS[intent][0], tuple(step.slots), step.which, None, (), score,
-                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]))
+                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]),
+                 step.anchor)
 
 
 def compared_text(text: str, names: Names) -> str | None:
@@ -314,13 +341,75 @@ def _prepare(text: str, names: Names) -> Query | _Unranked | None:
     if asks == "quote":
         slots = _without_addressee(text, slots)
     slots = _named_once(slots)
+    anchor = None
+    if asks == "place" and not any(s.kind == "C" for s in slots):
+        anchored = _anchored(text, slots)  # "where was the mug when Alice opened the fridge?"
+        if anchored is not None:
+            anchor, slots = anchored
     have = _signature(slots)
     allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks
                and (which is None or INTENT_WHICH.get(i, which) == which)}
-    allowed = _agreeing(allowed, _verb_kinds(text, slots))
+    allowed = _agreeing(allowed, _verb_kinds(text, [s for s in slots if s.kind != "C"] if anchor else slots))
+    if not re.search(SAY, text.lower()):  # what someone spoke of is asked after only where a verb of saying says so
+        allowed -= SPOKEN
     if not allowed:
         return None
-    return _Unranked(slots, asks, which, allowed, _unframed(delexicalised(text, slots)))
+    return _Unranked(slots, asks, which, allowed, _unframed(delexicalised(text, slots)), anchor)
+
+
+# words that make a clause a moment of the recording: "when", "just before", "right after", ...
+ANCHOR_WORDS = (("before", r"(?:just |right |shortly |immediately |a (?:moment|bit|little) )?before"),
+                ("after", r"(?:just |right |shortly |immediately |soon |a (?:moment|bit|little) )?after"),
+                ("at", r"when|while|as soon as|the moment|at the moment|at the time|at the point"))
+IT = r"\b(?:it|them|that|this|one)\b"  # a pronoun in the moment's clause: the thing the question asks about
+
+
+def _anchored(text: str, slots: list[Slot]) -> tuple[Anchor, list[Slot]] | None:
+    """A moment named instead of a clock time (a place asked "when Alice opened the fridge", "just before Bob
+    picked it up", "when Alice talked about it"): the anchor, and the question's names with a clock slot standing
+    for it. A deed's names are its own (taken out of the question's); a line keeps its speaker and topic, as a
+    question of where a thing was when someone spoke of it holds them. None when no clause of a deed or of a
+    person speaking follows such a word."""
+    low = text.lower()
+    for relation, words in ANCHOR_WORDS:
+        for m in re.finditer(rf"\b(?:{words})\b", low):
+            lo = m.end()
+            cut = re.search(r"[,;:?!.]", low[lo:])
+            hi = lo + cut.start() if cut else len(text)
+            inside = [s for s in slots if lo <= s.start and s.end <= hi]
+            outside = [s for s in slots if s not in inside]
+            people = [s for s in inside if s.kind == "P"]
+            asked_thing = next((s for s in outside if s.kind in "TN"), None)
+            clock = Slot("C", "", m.start(), m.end())
+            said = " ".join(text[m.start():hi].split())
+            found = _verbs(text, slots, lo, hi)
+            if len(people) <= 1 and re.search(SAY, low[lo:hi]) and (people or re.search(r"\b(?:someone|somebody|"
+                                                                                    r"anyone)\b", low[lo:hi])):
+                topic = next((s for s in inside if s.kind in "TRFN"), None)
+                if topic is None and not re.search(IT, low[lo:hi]):
+                    continue
+                topic = topic or asked_thing
+                if topic is None:
+                    continue
+                anchor = Anchor(relation, None, people[0].text if people else None, topic.text, said)
+                kept = [s for s in slots if s is not topic or s in outside] + [clock]
+                if topic not in outside and asked_thing is None:
+                    kept = [s for s in slots] + [clock]
+                return anchor, sorted(kept, key=lambda s: s.start)
+            if found and len(people) <= 1:
+                v_start, v_end, kind = found[0]
+                objects = tuple(s for s in inside if s.kind in "TRFN")
+                if (asked_thing is not None and re.search(IT, low[v_end:hi])
+                        and not any(s.kind in "TN" for s in objects)):
+                    objects = (asked_thing,) + objects  # "just before Bob picked it up", "after he put it on the desk"
+                if not objects:
+                    continue
+                deed = Deed(kind, people[0].text if people else None, objects, said)
+                kept = outside + [clock]
+                if asked_thing is None:  # "just before Alice put the mug on the desk, where was it?": the deed's thing
+                    kept += [s for s in objects if s.kind in "TN"][:1]
+                return Anchor(relation, deed, text=said), sorted(kept, key=lambda s: s.start)
+    return None
 
 
 def _named_once(slots: list[Slot]) -> list[Slot]:

@@ -170,3 +170,24 @@ CHECK: list[tuple[str, str, tuple]] = [
     ("Who was the last one to open the cupboard?", "who_opened", ("cupboard",)),
     ("What time was the cupboard first opened?", "when_open", ("first", "cupboard")),
 ]
+
+
+# a moment of the recording named instead of a clock time: (question, intent, the thing asked about, relation, the
+# moment: a deed D(...) or ("said", speaker, topic))
+MOMENTS: list[tuple[str, str, str, str, tuple]] = [
+    ("Where was the red mug when Carol opened the fridge?", "where_at", "red mug", "at", D("open", "Carol", "fridge")),
+    ("Just before Dan picked it up, where was the blue notebook?", "where_at", "blue notebook", "before",
+     D("pick", "Dan", "blue notebook")),
+    ("Where were the grey keys right after Carol walked into the kitchen?", "where_at", "grey keys", "after",
+     D("enter", "Carol", "kitchen")),
+    ("Where was the green bottle at the moment someone put it on the desk?", "where_at", "green bottle", "at",
+     D("put", None, "green bottle", "desk")),
+    ("Just before Carol put the blue notebook on the sofa, where was it?", "where_at", "blue notebook", "before",
+     D("put", "Carol", "blue notebook", "sofa")),
+    ("In what room was the red mug shortly before Dan opened the bookshelf?", "where_at", "red mug", "before",
+     D("open", "Dan", "bookshelf")),
+    ("Which room was the red mug in when Carol talked about it?", "mentioned_room", "red mug", "at",
+     ("said", "Carol", "red mug")),
+    ("When Dan mentioned the green bottle, which room was the bottle in?", "mentioned_room", "green bottle", "at",
+     ("said", "Dan", "green bottle")),
+]

@@ -113,3 +113,27 @@ def test_words_of_time_and_speech_are_no_names():
     """"at the 1:30 point", "had a question about": the question's frame, not a thing the memory lacks."""
     slots = find_slots("Where was the red mug at the 1:30 point, when Dan had a question about it?", WORDS.NAMES)
     assert [(s.kind, s.text) for s in slots] == [("T", "red mug"), ("C", "1:30"), ("P", "Dan")]
+
+
+@pytest.mark.parametrize("text, intent, thing, relation, moment", WORDS.MOMENTS, ids=[r[0] for r in WORDS.MOMENTS])
+def test_a_moment_named_instead_of_a_clock_time(minilm, text, intent, thing, relation, moment):
+    """"Where was the mug when Carol opened the fridge?", "just before Dan picked it up", "when Carol talked about
+    it": the place at a moment of the recording, read by structure (a clause of a deed or of a person speaking after
+    "when", "just before", "right after"); its clock slot waits for the moment's time (planners/answer_base.py)."""
+    query = parse(text, WORDS.NAMES, minilm)
+    assert query is not None and query.intent == intent and query.anchor is not None, query
+    assert [s.text for s in query.slots if s.kind in "TN"] == [thing] and query.of("C") == [""]
+    anchor = query.anchor
+    assert anchor.relation == relation
+    if anchor.deed is not None:
+        deed = anchor.deed
+        assert (deed.kind, deed.actor, tuple(sorted(s.text for s in deed.objects))) == moment
+    else:
+        assert ("said", anchor.speaker, anchor.topic) == moment
+
+
+@pytest.mark.parametrize("text", ["Where is the red mug?", "Where was the red mug at 2:10 when Carol came in?",
+                                  "Where was the red mug before?", "What did Carol say when Dan opened the fridge?"])
+def test_no_moment_where_none_is_named(minilm, text):
+    query = parse(text, WORDS.NAMES, minilm)
+    assert query is None or query.anchor is None, query
