@@ -20,6 +20,7 @@ from planners.addressing import VOICE_LABEL, same_name as _same_name
 from planners.answer_helpers import _CONFUSABLE, UNNAMED, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
 from planners.question import Anchor, Exemplars, Names, Query, at_moment, at_time, parse
+from planners.time_phrases import clock_seconds
 from planners.world import Action, World
 
 logger = logging.getLogger("planners.builtin")  # the answerer's log, as before its split
@@ -80,6 +81,8 @@ class AnswererBase:
         self._chance = None  # a rule answering the likelier of two answers sets how likely (planners/answer_counts.py)
         query = parse(text, self._names(), self._exemplars())
         query = at_time(query, now) if query is not None else None
+        if query is not None and any(clock_seconds(c) is None for c in query.of("C") if c):  # "2 min ago", no now
+            return self._finish(question, now, None, "unknown", [], "none", "no media time for the time said")
         if query is not None and query.anchor is not None:  # "where was the mug when Alice opened the fridge?"
             moment = self._moment(query.anchor, now)
             if moment is None:
@@ -148,7 +151,7 @@ class AnswererBase:
         unique = list(dict.fromkeys(people))
         args = {
             "where_now": lambda: (first("T", "N"),), "where_at": lambda: (first("T", "N"), clocks[0]),
-            "requested": lambda: (unique[0], unique[1]), "last_put_object": lambda: (people[0],),
+            "requested": lambda: q.roles or (unique[0], unique[1]), "last_put_object": lambda: (people[0],),
             "mentioned_where": lambda: (people[0], clocks[0]), "mentioned_mover": lambda: (people[0], clocks[0]),
             "mentioned_room": lambda: (first("T", "N"), people[0], clocks[0]),
             "when_enter": lambda: (which, people[0], first("R", "N")), "when_open": lambda: (which, first("F", "N")),

@@ -48,6 +48,10 @@ INTENT_DEEDS = {  # the deed of DEED_VERBS an intent asks about, where it asks a
 SEEING = ("see", "saw", "seen", "spot", "spotted", "notice", "noticed", "sight", "view", "glimpse", "observed",
           "observe", "caught sight", "laid eyes", "lay eyes")
 SPOKEN = {"mentioned_where", "mentioned_room", "mentioned_mover"}  # intents about a thing someone spoke of
+ASKED_OF = {"requested"}  # intents whose two people are one who asked and one asked
+ASKER_BEFORE = r"\b(?:by|for)\s+$"  # words before the one who asked
+ASKED_BEFORE = (r"\b(?:ask|asks|asked|asking|tell|tells|told|telling|want|wants|wanted|wanting|need|needs|needed|"
+                r"needing|beg|begs|begged|begging|sent|send|sends|get|got|have|had|from|of|requested|request)\s+$")
 INTENT_WHICH = {"first_seen": "first", "last_put_object": "last"}  # intents that are about one of first or last
 ADDRESSED = r"\b(?:tell|tells|told|telling|to|ask|asks|asked|asking|with|for)"  # words before the person spoken to
 TELLING = r"\b(?:tell|tells|told|telling|ask|asks|asked|asking|to)"  # before one spoken to who is no name
@@ -71,6 +75,8 @@ class Query:
     alternatives: tuple[str, ...] = field(default=(), compare=False)  # the next nearest intents
     anchor: "Anchor | None" = None  # a time said as a moment of the recording ("when Alice opened the fridge"):
     # its clock slot is filled once the moment is found (at_moment)
+    roles: tuple[str, ...] = ()  # a request's two people, the one who asked first ("Bob was asked by Alice": Alice,
+    # Bob); empty where the words do not say (then the order said)
 
     def of(self, kind: str) -> list[str]:
         """The names of one kind ("T", "P", ...), in the order said."""
@@ -102,7 +108,8 @@ def at_moment(query: Query, seconds: float) -> Query:
     media time, "hh:mm:ss"."""
     s = int(round(max(seconds, 0.0)))
     clock = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
-    return replace(query, slots=tuple(replace(x, text=clock) if x.kind == "C" and not x.text else x for x in query.slots))
+    slots = tuple(replace(x, text=clock) if x.kind == "C" and not x.text else x for x in query.slots)
+    return replace(query, slots=slots)
 
 
 # ---------------------------------------------------------------------------------------- intents
@@ -141,12 +148,15 @@ SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|ment
        r"(?:take|view|views|opinion|opinions|thoughts) (?:on|of|about)|complain(?:s|ed)? about|"
        r"(?:state|stated|note|noted|remark|point(?:ed)? out|share|shared|express|expressed|announce|announced|"
        r"declare|declared|claim|claimed|suggest|suggested|reply|replied|answer|answered|shout|shouted|whisper|"
-       r"whispered|mutter|muttered|chat|chatted|discuss|discussed|explain|explained|voice|voiced)\b)\b")
+       r"whispered|mutter|muttered|chat|chatted|discuss|discussed|explain|explained|voice|voiced|quote|"
+       r"lines? (?:about|on|regarding|concerning))\b)\b")
 # "when" asks a time where it opens or ends the question or an auxiliary follows it ("..., when did she");
 # elsewhere it joins a clause ("what did she say when he came in")
 AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
 # nouns of place: "which room", "what spot", "which part of the house", "in what area"
 PLACE_NOUNS = r"(?:rooms?|place|spot|area|part|location|space|corner|zone|section|side)"
+# an imperative naming what is asked ("Name the room the mug was in", "Identify the person who ...")
+IMPERATIVE = r"\b(?:name|identify|give|state|say|tell|report|specify)\b(?: me| us)? the"
 STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     # a clause of time in front of a yes/no question ("When Bob came in, had Alice opened it?"): yes or no
     ("yes_no", rf"^ (?:when|before|after|once|by the time)\b[^?]*,\s*{AUXILIARY}\b"),
@@ -154,18 +164,21 @@ STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
                  r"\blength of time\b|\bduration\b"),
     ("count", r"\bhow many\b|\bhow (?:often|frequently)\b|\bcount\b|\bnumber of\b|\bhow many times\b"),
-    ("place", rf"\bwhere\b|\b(?:which|what)\s+(?:[a-z]+\s+)?{PLACE_NOUNS}\b|\bwhereabouts\b|\banywhere\b"),
+    ("place", rf"\bwhere\b|\b(?:which|what)\s+(?:(?:one|of|the|exact|particular|specific|other)\s+){{0,3}}"
+              rf"{PLACE_NOUNS}\b|\bwhereabouts\b|\banywhere\b"),
     ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b|\bwhich (?:one )?of (?:them|those|you|us|"
                r"the (?:people|two|three))\b"),
     ("time", rf"^ when\b|\bwhen(?:'s|\s+{AUXILIARY})\b|\bwhen\s*\?|\bwhat time\b|\bsince when\b|"
              r"\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
     ("quote", rf"\b(?:what|which|how)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
               rf"\b(?:anything|something)\b.*{SAY}|"
-              r"\b(?:remark|comment|words)\b"),
+              r"\b(?:remark|comment|words)\b|\blines? (?:about|on|regarding|concerning)\b|"
+              r"^ (?:quote|repeat|recite)\b"),
     ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
 )
-WEAK_CUES = (  # what a question with no question word asks ("Could you locate the mug?")
-    ("place", r"\blocation\b|\bfind\b(?! out)|\blocate\b|\bwhich part of\b"),
+WEAK_CUES = (  # what a question with no question word asks ("Could you locate the mug?", "Name the room ...")
+    ("place", rf"\blocation\b|\bfind\b(?! out)|\blocate\b|\bwhich part of\b|{IMPERATIVE}\s+{PLACE_NOUNS}\b"),
+    ("person", rf"{IMPERATIVE}\s+(?:person|speaker|one|individual|people)\b"),
     ("time", r"\bthe (?:first|last|most recent|latest|earliest) time\b|\bwhat day\b"),
 )
 
@@ -312,9 +325,10 @@ def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
     if score < floor:
         logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
         return None
+    roles = _asker_first(text, step.slots) if intent in ASKED_OF else ()
     return Query(intent, SLOTS[intent][0], tuple(step.slots), step.which, None, (), score,
                  "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]),
-                 step.anchor)
+                 step.anchor, roles)
 
 
 def compared_text(text: str, names: Names) -> str | None:
@@ -367,49 +381,84 @@ IT = r"\b(?:it|them|that|this|one)\b"  # a pronoun in the moment's clause: the t
 def _anchored(text: str, slots: list[Slot]) -> tuple[Anchor, list[Slot]] | None:
     """A moment named instead of a clock time (a place asked "when Alice opened the fridge", "just before Bob
     picked it up", "when Alice talked about it"): the anchor, and the question's names with a clock slot standing
-    for it. A deed's names are its own (taken out of the question's); a line keeps its speaker and topic, as a
-    question of where a thing was when someone spoke of it holds them. None when no clause of a deed or of a
-    person speaking follows such a word."""
+    for it. None when no clause of a deed or of a person speaking follows such a word."""
     low = text.lower()
     for relation, words in ANCHOR_WORDS:
         for m in re.finditer(rf"\b(?:{words})\b", low):
-            lo = m.end()
-            cut = re.search(r"[,;:?!.]", low[lo:])
-            hi = lo + cut.start() if cut else len(text)
-            inside = [s for s in slots if lo <= s.start and s.end <= hi]
-            outside = [s for s in slots if s not in inside]
-            people = [s for s in inside if s.kind == "P"]
-            asked_thing = next((s for s in outside if s.kind in "TN"), None)
-            clock = Slot("C", "", m.start(), m.end())
-            said = " ".join(text[m.start():hi].split())
-            found = _verbs(text, slots, lo, hi)
-            if len(people) <= 1 and re.search(SAY, low[lo:hi]) and (people or re.search(r"\b(?:someone|somebody|"
-                                                                                    r"anyone)\b", low[lo:hi])):
-                topic = next((s for s in inside if s.kind in "TRFN"), None)
-                if topic is None and not re.search(IT, low[lo:hi]):
-                    continue
-                topic = topic or asked_thing
-                if topic is None:
-                    continue
-                anchor = Anchor(relation, None, people[0].text if people else None, topic.text, said)
-                kept = [s for s in slots if s is not topic or s in outside] + [clock]
-                if topic not in outside and asked_thing is None:
-                    kept = [s for s in slots] + [clock]
-                return anchor, sorted(kept, key=lambda s: s.start)
-            if found and len(people) <= 1:
-                v_start, v_end, kind = found[0]
-                objects = tuple(s for s in inside if s.kind in "TRFN")
-                if (asked_thing is not None and re.search(IT, low[v_end:hi])
-                        and not any(s.kind in "TN" for s in objects)):
-                    objects = (asked_thing,) + objects  # "just before Bob picked it up", "after he put it on the desk"
-                if not objects:
-                    continue
-                deed = Deed(kind, people[0].text if people else None, objects, said)
-                kept = outside + [clock]
-                if asked_thing is None:  # "just before Alice put the mug on the desk, where was it?": the deed's thing
-                    kept += [s for s in objects if s.kind in "TN"][:1]
-                return Anchor(relation, deed, text=said), sorted(kept, key=lambda s: s.start)
+            cut = re.search(r"[,;:?!.]", low[m.end():])
+            clause = (m.start(), m.end(), m.end() + cut.start() if cut else len(text))  # the word, what it governs
+            found = _line_moment(text, slots, relation, clause) or _deed_moment(text, slots, relation, clause)
+            if found is not None:
+                return found
     return None
+
+
+def _line_moment(text: str, slots: list[Slot], relation: str, clause: tuple[int, int, int]):
+    """A person speaking of a thing ("when Carol talked about it"): the question keeps its speaker and topic (a
+    question of where a thing was when someone spoke of it holds them); the topic is the thing the clause names, or
+    the one the question asks about where the clause says "it". The clock slot stands for the word of time."""
+    start, word, end = clause
+    low = text.lower()
+    inside = [s for s in slots if start <= s.start and s.end <= end]
+    people = [s for s in inside if s.kind == "P"]
+    if len(people) > 1 or not re.search(SAY, low[start:end]):
+        return None
+    if not people and not re.search(r"\b(?:someone|somebody|anyone)\b", low[start:end]):
+        return None
+    topic = next((s for s in inside if s.kind in "TRFN"), None)
+    if topic is None and re.search(IT, low[start:end]):
+        topic = next((s for s in slots if s not in inside and s.kind in "TN"), None)
+    if topic is None:
+        return None
+    said = " ".join(text[start:end].split())
+    anchor = Anchor(relation, None, people[0].text if people else None, topic.text, said)
+    return anchor, sorted(slots + [Slot("C", "", start, word)], key=lambda s: s.start)
+
+
+def _deed_moment(text: str, slots: list[Slot], relation: str, clause: tuple[int, int, int]):
+    """A deed ("when Alice opened the fridge", "just before Bob picked it up"): its names are its own, taken out of
+    the question's; "it" in the clause is the thing the question asks about, and where the question names its
+    thing only in the clause ("just before Alice put the mug down, where was it?") that thing stays asked about.
+    The clock slot stands for the word of time."""
+    start, word, end = clause
+    low = text.lower()
+    inside = [s for s in slots if start <= s.start and s.end <= end]
+    outside = [s for s in slots if s not in inside]
+    people = [s for s in inside if s.kind == "P"]
+    found = _verbs(text, slots, start, end)
+    if not found or len(people) > 1:
+        return None
+    asked_thing = next((s for s in outside if s.kind in "TN"), None)
+    objects = tuple(s for s in inside if s.kind in "TRFN")
+    if asked_thing is not None and re.search(IT, low[found[0][1]:end]) and not any(s.kind in "TN" for s in objects):
+        objects = (asked_thing,) + objects  # "just before Bob picked it up", "after he put it on the desk"
+    if not objects:
+        return None
+    said = " ".join(text[start:end].split())
+    deed = Deed(found[0][2], people[0].text if people else None, objects, said)
+    kept = outside + [Slot("C", "", start, word)]
+    if asked_thing is None:
+        kept += [s for s in objects if s.kind in "TN"][:1]
+    return Anchor(relation, deed, text=said), sorted(kept, key=lambda s: s.start)
+
+
+def _asker_first(text: str, slots: Sequence[Slot]) -> tuple[str, ...]:
+    """A request's two people, the one who asked first, by the words before each: after "by" or "for" the one who
+    asked ("Bob was asked by Alice", "what Bob fetched for Alice"); after a verb of asking, telling or wanting,
+    "from" or "of", the one asked ("Alice wanted Bob to ...", "requested from Bob"). Empty where neither says."""
+    low = text.lower()
+    people = list(dict.fromkeys(s.text for s in slots if s.kind == "P"))
+    if len(people) != 2:
+        return ()
+    asker = {s.text for s in slots if s.kind == "P" and re.search(ASKER_BEFORE, low[:s.start])}
+    asked = {s.text for s in slots if s.kind == "P" and re.search(ASKED_BEFORE, low[:s.start])}
+    if len(asker) == 1:
+        first = asker.pop()
+    elif len(asked) == 1:
+        first = next(p for p in people if p not in asked)
+    else:
+        return ()
+    return first, next(p for p in people if p != first)
 
 
 def _named_once(slots: list[Slot]) -> list[Slot]:

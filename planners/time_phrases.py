@@ -8,6 +8,7 @@ in words ("at half past two", "ten to three", "a quarter past four", "three o'cl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -103,8 +104,9 @@ for _word, _tens in {"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}.ite
         COUNT_WORDS[f"{_word}-{_one}"] = COUNT_WORDS[f"{_word} {_one}"] = _tens + _i + 1
 _COUNT = "|".join(sorted(map(re.escape, COUNT_WORDS), key=len, reverse=True))
 _AMOUNT = rf"(?:\d+(?:\.\d+)?|(?:{_COUNT}|an?|one)\b)"
+# "2m", "two minutes", "one and a half minutes", "a minute and a half", "half a minute"
 _PART = (rf"(?:\d+(?:\.\d+)?\s?[smh](?=\b|\d)|{_AMOUNT}(?:\s+and\s+a\s+half)?[\s-]*{_UNIT}(?:\s+and\s+a\s+half)?|"
-         rf"half\s+an?\s+{_UNIT})")  # "2m", "two minutes", "one and a half minutes", "a minute and a half", "half a minute"
+         rf"half\s+an?\s+{_UNIT})")
 _DURATION = rf"(?P<duration>{_PART}(?:,?\s*(?:and\s+)?{_PART}){{0,2}})"
 _MEDIA_WORDS = r"(?:video|recording|clip|footage|tape|episode|stream|session|film|it|this|day)"
 _ELAPSED = (  # (pattern, whether the time is counted back from the question's): a time said as a duration
@@ -113,9 +115,10 @@ _ELAPSED = (  # (pattern, whether the time is counted back from the question's):
     (rf"\b(?:the\s+)?{_DURATION}\s+mark\b", False),  # "at the 3-minute mark", "the one-minute mark"
     (rf"\bminute\s+(?P<minute>\d+|{_COUNT})\b(?!:)", False),  # "at minute three"
     (rf"(?P<lead>\b(?:at|around|about|by|near|roughly|approximately)\s+(?:about\s+|around\s+)?){_DURATION}"
-     r"(?!\s*(?:ago|in|into|mark|later|earlier|before|after|long|of|past|to|till)\b)", False),  # "at about 2 minutes 30 seconds"
+     r"(?!\s*(?:ago|in|into|mark|later|earlier|before|after|long|of|past|to|till)\b)", False),  # "at about 2 min 30 s"
 )
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+MAX_SAID = 100 * 3600.0  # a time said as a duration is shorter than this (it is written "hh:mm:ss")
 
 
 def _duration_seconds(said: str) -> float | None:
@@ -149,7 +152,7 @@ def said_times(text: str) -> list[tuple[int, int, str]]:
                 seconds = 60.0 * (int(minute) if minute.isdigit() else COUNT_WORDS[" ".join(minute.split())])
             else:
                 seconds = _duration_seconds(m.group("duration"))
-            if seconds is None or seconds <= 0:
+            if seconds is None or not 0 < seconds < MAX_SAID:  # no duration, or none "hh:mm:ss" writes
                 continue
             found.append((start, m.end(), _hms(seconds) + (" ago" if back else "")))
     return sorted(found)
@@ -162,18 +165,20 @@ def _hms(seconds: float) -> str:
 
 def media_clock(clock: str, now: float) -> str:
     """A question's clock time as media time "hh:mm:ss", read at the question's time ``now``: "hh:mm:ss" as it
-    stands; "00:02:00 ago" counted back from now; a two-part "a:bb" as hours and minutes where that is no later than
-    now, else as minutes and seconds, the way a video player shows time ("2:10" two minutes ten seconds in a
-    five-minute recording), else as said. Anything else is returned as it is."""
+    stands; "00:02:00 ago" counted back from now; a two-part "a:bb" as minutes and seconds, the way a video player
+    and mnemo's own event times show it ("2:10" two minutes ten seconds in; ``_media`` reads it so too), where that
+    is no later than now, else as said (hours and minutes: "10:15" asked 40 s in). Anything else is returned as it
+    is."""
     text = clock.strip().lower()
     if text.endswith(" ago"):
         seconds = clock_seconds(text[:-4])
-        return _hms(max(now - seconds, 0.0)) if seconds is not None else clock
+        back = now - seconds if seconds is not None else math.nan
+        return _hms(max(back, 0.0)) if back < MAX_SAID else clock  # now unknown (inf) or past 99 h: as said
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
     if not m:
         return clock
     a, b = int(m.group(1)), int(m.group(2))
-    if a * 3600 + b * 60 > now and a * 60 + b <= now and b < 60:
+    if a * 60 + b <= now:
         return _hms(a * 60 + b)
     return clock
 
@@ -227,7 +232,9 @@ def parse_time(text: str, now: float, anchor: float | None = None) -> TimeWindow
         return TimeWindow(_media(m.group(1), anchor), min(_media(m.group(6), anchor), now), None, order)
     said = said_times(q)  # "two minutes ago", "90 seconds in", "at the 3-minute mark"
     if said:
-        return TimeWindow(None, now, clock_seconds(media_clock(said[0][2], now)), order)
+        clock = said[0][2]
+        seconds = clock_seconds(clock.removesuffix(" ago"))
+        return TimeWindow(None, now, now - seconds if clock.endswith(" ago") else seconds, order)
     m = re.search(r"\bat\s+(" + _CLOCK + ")", q)
     if m:
         t = _media(m.group(1), anchor)

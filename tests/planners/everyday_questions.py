@@ -67,6 +67,8 @@ TWO_STEP: list[tuple[str, str, tuple]] = [
     ("Which room is the stuff Dan told Carol to grab in?", "requested", ("Dan", "Carol")),
     ("Where can I find whatever Carol asked Dan to bring over?", "requested", ("Carol", "Dan")),
     ("Dan wanted Carol to pass him something; which room is it in?", "requested", ("Dan", "Carol")),
+    ("Which room is the item Carol was asked to fetch by Dan in now?", "requested", ("Dan", "Carol")),
+    ("Where did whatever Dan went and got for Carol end up?", "requested", ("Carol", "Dan")),
     # the last thing a person put down: where it is now
     ("Dan put something down a moment ago. Where is it?", "last_put_object", ("Dan",)),
     ("Whatever Carol set down most recently, which room is that in?", "last_put_object", ("Carol",)),

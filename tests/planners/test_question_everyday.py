@@ -97,6 +97,9 @@ def test_everyday_order_question_reads_its_deeds(minilm, text, first, second):
     ("When Carol talked about the bottle, what did she say?", "quote"),  # a clause of time in front
     ("When Carol came in, where was the mug?", "place"),
     ("When did Carol come in?", "time"), ("How many times did Dan describe the mug?", "count"),
+    ("In which of the rooms was the mug?", "place"), ("Name the room the mug was in at 1:30.", "place"),
+    ("Identify the person who opened the fridge last.", "person"), ("Quote Carol on the red mug.", "quote"),
+    ("Repeat Dan's line about the sofa.", "quote"), ("What did the room look like?", None),
 ])
 def test_what_is_asked_in_other_words(text, kind):
     assert asked(text) == kind

@@ -87,9 +87,9 @@ def test_times_said_as_durations(text, said):
 
 @pytest.mark.parametrize("clock, now, media", [
     ("00:02:00 ago", 250.0, "00:02:10"), ("00:05:00 ago", 250.0, "00:00:00"),
-    ("2:10", 250.0, "00:02:10"),  # h:mm would be after the question: a video player's m:ss
-    ("10:15", 40000.0, "10:15"),  # h:mm is possible: as said
-    ("10:15", 250.0, "10:15"),  # neither is before the question: as said
+    ("2:10", 250.0, "00:02:10"), ("0:04", 600.0, "00:00:04"),  # a video player's m:ss, as mnemo prints times
+    ("10:15", 40000.0, "00:10:15"),
+    ("10:15", 250.0, "10:15"),  # m:ss would be after the question: as said
     ("00:01:05", 250.0, "00:01:05"), ("soon", 250.0, "soon"),
 ])
 def test_media_clock_reads_a_clock_at_the_question_time(clock, now, media):
