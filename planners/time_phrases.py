@@ -103,7 +103,7 @@ for _word, _tens in {"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}.ite
     for _i, _one in enumerate(_ONES):
         COUNT_WORDS[f"{_word}-{_one}"] = COUNT_WORDS[f"{_word} {_one}"] = _tens + _i + 1
 _COUNT = "|".join(sorted(map(re.escape, COUNT_WORDS), key=len, reverse=True))
-_AMOUNT = rf"(?:\d+(?:\.\d+)?|(?:{_COUNT}|an?|one)\b)"
+_AMOUNT = rf"(?:\d+(?:\.\d+)?|(?:a couple of|a couple|a pair of|{_COUNT}|an?|one)\b)"
 # "2m", "two minutes", "one and a half minutes", "a minute and a half", "half a minute"
 _PART = (rf"(?:\d+(?:\.\d+)?\s?[smh](?=\b|\d)|{_AMOUNT}(?:\s+and\s+a\s+half)?[\s-]*{_UNIT}(?:\s+and\s+a\s+half)?|"
          rf"half\s+an?\s+{_UNIT})")
@@ -129,7 +129,8 @@ def _duration_seconds(said: str) -> float | None:
         unit = re.search(r"([smh])[a-z]*(?:\s+and\s+a\s+half)?$", part).group(1)
         scale = _UNIT_SECONDS[unit]
         amount = re.match(rf"{_AMOUNT}", part).group(0) if not part.startswith("half") else "half"
-        value = 0.5 if amount == "half" else 1.0 if amount in ("a", "an", "one") else (
+        value = 0.5 if amount == "half" else 1.0 if amount in ("a", "an", "one") else 2.0 if amount.startswith(
+            ("a couple", "a pair")) else (
             float(amount) if amount[0].isdigit() else float(COUNT_WORDS[" ".join(amount.split())]))
         total += (value + (0.5 if "and a half" in part else 0.0)) * scale
         found = True

@@ -193,3 +193,35 @@ MOMENTS: list[tuple[str, str, str, str, tuple]] = [
     ("When Dan mentioned the green bottle, which room was the bottle in?", "mentioned_room", "green bottle", "at",
      ("said", "Dan", "green bottle")),
 ]
+
+
+# written last, after every fix, with other names again, and checked once (21 of 22 at the check: "a couple of
+# minutes ago" was not read; "a couple of" is a number since). Asked at NOW; a moment's clock is empty ("") until
+# the answerer finds the moment's time.
+CHECK2_NAMES = Names(things=("silver laptop", "orange towel", "purple pen"), people=("Maya", "Leo"),
+                     rooms=("dining room", "bathroom", "hall"), furniture=("dresser", "counter", "bench"))
+CHECK2: list[tuple[str, str, tuple]] = [
+    ("Where did the silver laptop get to at 1:45?", "where_at", ("silver laptop", "00:01:45")),
+    ("Roughly two and a half minutes in, where was the orange towel?", "where_at", ("orange towel", "00:02:30")),
+    ("What room had the purple pen a couple of minutes ago?", "where_at", ("purple pen", "00:02:10")),
+    ("Where exactly was the silver laptop at the 4-minute mark?", "where_at", ("silver laptop", "00:04:00")),
+    ("Which part of the home was the orange towel in 20 seconds ago?", "where_at", ("orange towel", "00:03:50")),
+    ("What did Maya say about the dresser?", "what_said", ("Maya", "dresser")),
+    ("What was Leo's opinion of the purple pen?", "what_said", ("Leo", "purple pen")),
+    ("Did Maya comment on the silver laptop? What did she say?", "what_said", ("Maya", "silver laptop")),
+    ("What were Leo's exact words regarding the counter?", "what_said", ("Leo", "counter")),
+    ("How did Maya talk about the orange towel?", "what_said", ("Maya", "orange towel")),
+    ("What did Leo want Maya to get him? Where is it now?", "requested", ("Leo", "Maya")),
+    ("The thing Maya was asked to bring by Leo - which room is it in?", "requested", ("Leo", "Maya")),
+    ("Which room did the last thing Leo put down end up in?", "last_put_object", ("Leo",)),
+    ("Maya talked about something at 2:15; where has it got to now?", "mentioned_where", ("Maya", "00:02:15")),
+    ("Who most recently moved whatever Leo brought up at 1:05?", "mentioned_mover", ("Leo", "00:01:05")),
+    ("At 0:35 Maya mentioned the purple pen - in which room was the pen at that time?", "mentioned_room",
+     ("purple pen", "Maya", "00:00:35")),
+    ("Where was the orange towel when Leo opened the dresser?", "where_at", ("orange towel", "")),
+    ("Right before Maya picked up the silver laptop, which room was it in?", "where_at", ("silver laptop", "")),
+    ("In which room was the purple pen when Leo spoke about it?", "mentioned_room", ("purple pen", "Leo", "")),
+    ("When did Maya last go into the bathroom?", "when_enter", ("last", "Maya", "bathroom")),
+    ("How many times did Leo walk into the hall?", "count_enter", ("Leo", "hall")),
+    ("Who last opened the dresser?", "who_opened", ("dresser",)),
+]

@@ -28,7 +28,8 @@ def _everyday_questions():
 WORDS = _everyday_questions()
 SETS = {"place_at": WORDS.PLACE_AT, "said": WORDS.SAID, "two_step": WORDS.TWO_STEP, "others": WORDS.OTHERS}
 ROWS = [(text, intent, arguments, WORDS.NAMES) for rows in SETS.values() for text, intent, arguments in rows] + [
-    (text, intent, arguments, WORDS.CHECK_NAMES) for text, intent, arguments in WORDS.CHECK]
+    (text, intent, arguments, WORDS.CHECK_NAMES) for text, intent, arguments in WORDS.CHECK] + [
+    (text, intent, arguments, WORDS.CHECK2_NAMES) for text, intent, arguments in WORDS.CHECK2]
 
 
 @pytest.fixture(scope="module")

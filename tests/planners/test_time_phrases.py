@@ -75,6 +75,7 @@ def test_clock_times_in_words(text, clocks):
     ("Where was it at 2m 5s?", ["00:02:05"]), ("Where was it at 1m30s?", ["00:01:30"]),
     ("Where was it half a minute ago?", ["00:00:30 ago"]), ("one and a half minutes in, where?", ["00:01:30"]),
     ("What happened at minute three?", ["00:03:00"]),
+    ("What room had it a couple of minutes ago?", ["00:02:00 ago"]),
     # durations that are no time: how long, a clock in words, "2 am", a count of minutes spent somewhere
     ("Did she stay for two minutes in the kitchen?", []), ("How long did she stay, 2 minutes?", []),
     ("Where was it at 10 minutes past two?", []), ("Where was it at 2 am?", []), ("Was it there at a m?", []),
