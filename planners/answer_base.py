@@ -19,7 +19,8 @@ from planners.answer import UNKNOWN_TEXT, Answer, Evidence, pose_dict
 from planners.addressing import VOICE_LABEL, same_name as _same_name
 from planners.answer_helpers import _CONFUSABLE, UNNAMED, _clean, _spoken_to, _words
 from planners.lexicon import Lexicon
-from planners.question import Exemplars, Names, Query, parse
+from planners.question import Anchor, Exemplars, Names, Query, at_moment, at_time, parse
+from planners.time_phrases import clock_seconds
 from planners.world import Action, World
 
 logger = logging.getLogger("planners.builtin")  # the answerer's log, as before its split
@@ -30,6 +31,7 @@ ROOM_EDGE = 1.0  # metres outside a room within which a piece of furniture named
 ELIMINATION_SECONDS = 10  # seconds in view (50 sightings at the 5 Hz it was set at) from which the only person
 # nobody named is the one a name never heard names
 WORLDS = 4  # worlds cut at questions' times kept (least recently used dropped): questions at one time share one
+MOMENT_NEAR = 2.0  # seconds before or after a moment a question names for "just before" / "right after" it
 
 
 class AnswererBase:
@@ -78,6 +80,14 @@ class AnswererBase:
         self._question, self._now = text, now
         self._chance = None  # a rule answering the likelier of two answers sets how likely (planners/answer_counts.py)
         query = parse(text, self._names(), self._exemplars())
+        query = at_time(query, now) if query is not None else None
+        if query is not None and any(clock_seconds(c) is None for c in query.of("C") if c):  # "2 min ago", no now
+            return self._finish(question, now, None, "unknown", [], "none", "no media time for the time said")
+        if query is not None and query.anchor is not None:  # "where was the mug when Alice opened the fridge?"
+            moment = self._moment(query.anchor, now)
+            if moment is None:
+                return self._finish(question, now, None, "unknown", [], "moment", f"never saw {query.anchor.text}")
+            query = at_moment(query, moment)
         rule = self._rules.get(query.intent) if query is not None else None
         if rule is not None:
             try:
@@ -88,6 +98,22 @@ class AnswererBase:
             return self._finish(question, now, value, kind, evidence, rule.__name__, note)
         return self._finish(question, now, None, "unknown", self._closest(text, now), "none",
                             "no rule understands this question")
+
+    def _moment(self, anchor: Anchor, now: float) -> float | None:
+        """Media time of a moment a question names: the last time before ``now`` that the deed was seen done (as
+        an order question reads a deed: planners/answer_counts.py ``_described``), or that the speaker (anyone,
+        when none is said) was heard naming the topic; MOMENT_NEAR seconds before or after it for "just before"
+        and "right after"; None when it was never seen or heard."""
+        if anchor.deed is not None:
+            times = sorted(a.time for a in self._described(anchor.deed, now) if a.time < now)
+        else:
+            name = self._name(anchor.topic or "", now)
+            lines = (self._heard_maybe_from(anchor.speaker, now) if anchor.speaker
+                     else [h for h in self.world.heard if h[0] < now])
+            times = sorted(h[0] for h in lines if self._object_in(h[2]) == name)
+        if not times:
+            return None
+        return times[-1] + {"before": -MOMENT_NEAR, "after": MOMENT_NEAR}.get(anchor.relation, 0.0)
 
     # ------------------------------------------------------------------------------ parsing
     def _names(self) -> Names:
@@ -125,7 +151,7 @@ class AnswererBase:
         unique = list(dict.fromkeys(people))
         args = {
             "where_now": lambda: (first("T", "N"),), "where_at": lambda: (first("T", "N"), clocks[0]),
-            "requested": lambda: (unique[0], unique[1]), "last_put_object": lambda: (people[0],),
+            "requested": lambda: q.roles or (unique[0], unique[1]), "last_put_object": lambda: (people[0],),
             "mentioned_where": lambda: (people[0], clocks[0]), "mentioned_mover": lambda: (people[0], clocks[0]),
             "mentioned_room": lambda: (first("T", "N"), people[0], clocks[0]),
             "when_enter": lambda: (which, people[0], first("R", "N")), "when_open": lambda: (which, first("F", "N")),

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -27,6 +27,7 @@ import numpy as np
 from planners.exemplars import EXEMPLARS, SLOTS
 from planners.question_deeds import Deed, placed, verbs as _verbs
 from planners.question_slots import DEED_VERBS, Names, Slot, find_slots  # noqa: F401 (Names: callers build them here)
+from planners.time_phrases import media_clock
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ INTENT_DEEDS = {  # the deed of DEED_VERBS an intent asks about, where it asks a
 # verbs of seeing: no deed of an order question, but they tell a sighting asked after from a deed asked after
 SEEING = ("see", "saw", "seen", "spot", "spotted", "notice", "noticed", "sight", "view", "glimpse", "observed",
           "observe", "caught sight", "laid eyes", "lay eyes")
+SPOKEN = {"mentioned_where", "mentioned_room", "mentioned_mover"}  # intents about a thing someone spoke of
+ASKED_OF = {"requested"}  # intents whose two people are one who asked and one asked
+ASKER_BEFORE = r"\b(?:by|for)\s+$"  # words before the one who asked
+ASKED_BEFORE = (r"\b(?:ask|asks|asked|asking|tell|tells|told|telling|want|wants|wanted|wanting|need|needs|needed|"
+                r"needing|beg|begs|begged|begging|sent|send|sends|get|got|have|had|from|of|requested|request)\s+$")
 INTENT_WHICH = {"first_seen": "first", "last_put_object": "last"}  # intents that are about one of first or last
 ADDRESSED = r"\b(?:tell|tells|told|telling|to|ask|asks|asked|asking|with|for)"  # words before the person spoken to
 TELLING = r"\b(?:tell|tells|told|telling|ask|asks|asked|asking|to)"  # before one spoken to who is no name
@@ -67,10 +73,43 @@ class Query:
     score: float = 0.0  # similarity to the nearest exemplar
     how: str = ""  # "embedding" or "overlap": how the intent was found
     alternatives: tuple[str, ...] = field(default=(), compare=False)  # the next nearest intents
+    anchor: "Anchor | None" = None  # a time said as a moment of the recording ("when Alice opened the fridge"):
+    # its clock slot is filled once the moment is found (at_moment)
+    roles: tuple[str, ...] = ()  # a request's two people, the one who asked first ("Bob was asked by Alice": Alice,
+    # Bob); empty where the words do not say (then the order said)
 
     def of(self, kind: str) -> list[str]:
         """The names of one kind ("T", "P", ...), in the order said."""
         return [s.text for s in self.slots if s.kind == kind]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A moment of the recording a question names instead of a clock time: a deed ("when Alice opened the fridge",
+    "just before Bob picked it up") or a line ("when Alice talked about the mug"); the time asked is at, just
+    before or just after it."""
+
+    relation: str  # "at", "before" or "after"
+    deed: Deed | None = None  # the deed whose time it is
+    speaker: str | None = None  # or the person whose line about ``topic`` it is
+    topic: str | None = None
+    text: str = ""  # the clause as said
+
+
+def at_time(query: Query, now: float) -> Query:
+    """The query with its clock times read at the question's time ``now`` as media time "hh:mm:ss"
+    (planners/time_phrases.py ``media_clock``): "two minutes ago", and "2:10" in a five-minute recording."""
+    slots = tuple(replace(s, text=media_clock(s.text, now)) if s.kind == "C" else s for s in query.slots)
+    return replace(query, slots=slots)
+
+
+def at_moment(query: Query, seconds: float) -> Query:
+    """The query with the clock slot of its anchor (a moment named instead of a clock time) set to that moment's
+    media time, "hh:mm:ss"."""
+    s = int(round(max(seconds, 0.0)))
+    clock = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    slots = tuple(replace(x, text=clock) if x.kind == "C" and not x.text else x for x in query.slots)
+    return replace(query, slots=slots)
 
 
 # ---------------------------------------------------------------------------------------- intents
@@ -100,12 +139,24 @@ FRAMES = (r"^(?:(?:can|could|would|will) you |please )*(?:tell|remind|show|give)
           r"let me know|have you (?:any|an) idea)\b")
 # verbs and nouns of saying (English): a question holding one, and asking "what", asks for a quote
 SAY = (r"\b(?:say|says|said|saying|tell|tells|told|telling|mention|mentions|mentioned|mentioning|remark|remarks|"
-       r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? about|sp(?:oke|eak|eaks|oken|eaking) "
-       r"(?:about|of)|utter(?:s|ed)?|bring up|brought up|bringing up|have to say|had to say|go on about|"
-       r"went on about)\b")
+       r"remarked|comment|comments|commented|words?|talk(?:s|ed|ing)? (?:about|of)|sp(?:oke|eak|eaks|oken|eaking) "
+       r"(?:about|of)|utter(?:s|ed)?|(?:bring|brings|brought|bringing)(?: \w+){0,2} up|have to say|had to say|"
+       r"(?:go|goes|went|going|was|were|is|be) on about|refer(?:s|red|ring)? to|rais(?:e|es|ed|ing)|"
+       r"describ(?:e|es|ed|ing)|ask(?:s|ed|ing)? about|quest(?:ion|ions|ioned) about|"
+       # an opinion voiced: what is known of what someone thinks is what they said
+       r"(?:think|thinks|thought|reckon|reckons|reckoned|feel|feels|felt) (?:of|about)|"
+       r"(?:take|view|views|opinion|opinions|thoughts) (?:on|of|about)|complain(?:s|ed)? about|"
+       r"(?:state|stated|note|noted|remark|point(?:ed)? out|share|shared|express|expressed|announce|announced|"
+       r"declare|declared|claim|claimed|suggest|suggested|reply|replied|answer|answered|shout|shouted|whisper|"
+       r"whispered|mutter|muttered|chat|chatted|discuss|discussed|explain|explained|voice|voiced|quote|"
+       r"lines? (?:about|on|regarding|concerning))\b)\b")
 # "when" asks a time where it opens or ends the question or an auxiliary follows it ("..., when did she");
 # elsewhere it joins a clause ("what did she say when he came in")
 AUXILIARY = r"(?:did|was|were|is|are|has|have|had|does|do|will|would|could|can)"
+# nouns of place: "which room", "what spot", "which part of the house", "in what area"
+PLACE_NOUNS = r"(?:rooms?|place|spot|area|part|location|space|corner|zone|section|side)"
+# an imperative naming what is asked ("Name the room the mug was in", "Identify the person who ...")
+IMPERATIVE = r"\b(?:name|identify|give|state|say|tell|report|specify)\b(?: me| us)? the"
 STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     # a clause of time in front of a yes/no question ("When Bob came in, had Alice opened it?"): yes or no
     ("yes_no", rf"^ (?:when|before|after|once|by the time)\b[^?]*,\s*{AUXILIARY}\b"),
@@ -113,18 +164,21 @@ STRONG_CUES = (  # what is asked, by question words; the first that holds wins
     ("duration", r"\bhow long\b|\bfor how long\b|\bhow much time\b|\bhow many (?:seconds|minutes|hours)\b|"
                  r"\blength of time\b|\bduration\b"),
     ("count", r"\bhow many\b|\bhow (?:often|frequently)\b|\bcount\b|\bnumber of\b|\bhow many times\b"),
-    ("place", r"\bwhere\b|\bwhich room\b|\bwhat room\b|\bwhich place\b|\bwhereabouts\b|\banywhere\b"),
+    ("place", rf"\bwhere\b|\b(?:which|what)\s+(?:(?:one|of|the|exact|particular|specific|other)\s+){{0,3}}"
+              rf"{PLACE_NOUNS}\b|\bwhereabouts\b|\banywhere\b"),
     ("person", r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich person\b|\bby whom\b|\bwhich (?:one )?of (?:them|those|you|us|"
                r"the (?:people|two|three))\b"),
     ("time", rf"^ when\b|\bwhen(?:'s|\s+{AUXILIARY})\b|\bwhen\s*\?|\bwhat time\b|\bsince when\b|"
              r"\bwhat (?:moment|point|hour)\b|(?<!by )\bthe time\b"),
-    ("quote", rf"\b(?:what|which)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
+    ("quote", rf"\b(?:what|which|how)\b.*{SAY}|{SAY}.*\b(?:what|which)\b|{SAY}.*\b(?:anything|something)\b|"
               rf"\b(?:anything|something)\b.*{SAY}|"
-              r"\b(?:remark|comment|words)\b"),
+              r"\b(?:remark|comment|words)\b|\blines? (?:about|on|regarding|concerning)\b|"
+              r"^ (?:quote|repeat|recite)\b"),
     ("yes_no", r"^ (?:did|was|were|is|had|has|have|does|do)\b"),
 )
-WEAK_CUES = (  # what a question with no question word asks ("Could you locate the mug?")
-    ("place", r"\blocation\b|\bfind\b(?! out)|\blocate\b|\bwhich part of\b"),
+WEAK_CUES = (  # what a question with no question word asks ("Could you locate the mug?", "Name the room ...")
+    ("place", rf"\blocation\b|\bfind\b(?! out)|\blocate\b|\bwhich part of\b|{IMPERATIVE}\s+{PLACE_NOUNS}\b"),
+    ("person", rf"{IMPERATIVE}\s+(?:person|speaker|one|individual|people)\b"),
     ("time", r"\bthe (?:first|last|most recent|latest|earliest) time\b|\bwhat day\b"),
 )
 
@@ -138,6 +192,10 @@ def asked(text: str) -> str | None:
     for frame in FRAMES:
         q = re.sub(frame, "", q).strip(" ,")
     q = f" {q} "
+    clause = re.match(rf"^ (?:when|while|once|as soon as|at the moment|the moment)\b[^?,;]*[,;]\s*(?=(?:what|which|who|"
+                      rf"whom|whose|where|how|tell|remind)\b)", q)
+    if clause:  # a clause of time in front of a question word ("When Bob came in, what did he say?"): the question
+        q = " " + q[clause.end():]  # is what follows it
     for kind, pattern in STRONG_CUES + WEAK_CUES:
         if re.search(pattern, q):
             return kind
@@ -249,6 +307,7 @@ class _Unranked:
     which: str | None  # "first" or "last"
     allowed: set[str]  # the intents whose names it holds
     compared: str  # the text compared with the exemplars (its names in placeholders)
+    anchor: Anchor | None = None  # the moment it names instead of a clock time
 
 
 def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
@@ -266,8 +325,10 @@ def parse(text: str, names: Names, exemplars: Exemplars) -> Query | None:
     if score < floor:
         logger.debug("question %r: nearest intent %s at %.2f, below %.2f", text, intent, score, floor)
         return None
+    roles = _asker_first(text, step.slots) if intent in ASKED_OF else ()
     return Query(intent, SLOTS[intent][0], tuple(step.slots), step.which, None, (), score,
-                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]))
+                 "embedding" if exemplars.embed is not None else "overlap", tuple(i for _, i in ranked[1:3]),
+                 step.anchor, roles)
 
 
 def compared_text(text: str, names: Names) -> str | None:
@@ -293,13 +354,123 @@ def _prepare(text: str, names: Names) -> Query | _Unranked | None:
         return None
     if asks == "quote":
         slots = _without_addressee(text, slots)
+    slots = _named_once(slots)
+    anchor = None
+    if asks == "place" and not any(s.kind == "C" for s in slots):
+        anchored = _anchored(text, slots)  # "where was the mug when Alice opened the fridge?"
+        if anchored is not None:
+            anchor, slots = anchored
     have = _signature(slots)
     allowed = {i for i, (_, wanted) in SLOTS.items() if _fits(wanted, have) and SLOTS[i][0] == asks
                and (which is None or INTENT_WHICH.get(i, which) == which)}
-    allowed = _agreeing(allowed, _verb_kinds(text, slots))
+    allowed = _agreeing(allowed, _verb_kinds(text, [s for s in slots if s.kind != "C"] if anchor else slots))
+    if not re.search(SAY, text.lower()):  # what someone spoke of is asked after only where a verb of saying says so
+        allowed -= SPOKEN
     if not allowed:
         return None
-    return _Unranked(slots, asks, which, allowed, _unframed(delexicalised(text, slots)))
+    return _Unranked(slots, asks, which, allowed, _unframed(delexicalised(text, slots)), anchor)
+
+
+# words that make a clause a moment of the recording: "when", "just before", "right after", ...
+ANCHOR_WORDS = (("before", r"(?:just |right |shortly |immediately |a (?:moment|bit|little) )?before"),
+                ("after", r"(?:just |right |shortly |immediately |soon |a (?:moment|bit|little) )?after"),
+                ("at", r"when|while|as soon as|the moment|at the moment|at the time|at the point"))
+IT = r"\b(?:it|them|that|this|one)\b"  # a pronoun in the moment's clause: the thing the question asks about
+
+
+def _anchored(text: str, slots: list[Slot]) -> tuple[Anchor, list[Slot]] | None:
+    """A moment named instead of a clock time (a place asked "when Alice opened the fridge", "just before Bob
+    picked it up", "when Alice talked about it"): the anchor, and the question's names with a clock slot standing
+    for it. None when no clause of a deed or of a person speaking follows such a word."""
+    low = text.lower()
+    for relation, words in ANCHOR_WORDS:
+        for m in re.finditer(rf"\b(?:{words})\b", low):
+            cut = re.search(r"[,;:?!.]", low[m.end():])
+            clause = (m.start(), m.end(), m.end() + cut.start() if cut else len(text))  # the word, what it governs
+            found = _line_moment(text, slots, relation, clause) or _deed_moment(text, slots, relation, clause)
+            if found is not None:
+                return found
+    return None
+
+
+def _line_moment(text: str, slots: list[Slot], relation: str, clause: tuple[int, int, int]):
+    """A person speaking of a thing ("when Carol talked about it"): the question keeps its speaker and topic (a
+    question of where a thing was when someone spoke of it holds them); the topic is the thing the clause names, or
+    the one the question asks about where the clause says "it". The clock slot stands for the word of time."""
+    start, word, end = clause
+    low = text.lower()
+    inside = [s for s in slots if start <= s.start and s.end <= end]
+    people = [s for s in inside if s.kind == "P"]
+    if len(people) > 1 or not re.search(SAY, low[start:end]):
+        return None
+    if not people and not re.search(r"\b(?:someone|somebody|anyone)\b", low[start:end]):
+        return None
+    topic = next((s for s in inside if s.kind in "TRFN"), None)
+    if topic is None and re.search(IT, low[start:end]):
+        topic = next((s for s in slots if s not in inside and s.kind in "TN"), None)
+    if topic is None:
+        return None
+    said = " ".join(text[start:end].split())
+    anchor = Anchor(relation, None, people[0].text if people else None, topic.text, said)
+    return anchor, sorted(slots + [Slot("C", "", start, word)], key=lambda s: s.start)
+
+
+def _deed_moment(text: str, slots: list[Slot], relation: str, clause: tuple[int, int, int]):
+    """A deed ("when Alice opened the fridge", "just before Bob picked it up"): its names are its own, taken out of
+    the question's; "it" in the clause is the thing the question asks about, and where the question names its
+    thing only in the clause ("just before Alice put the mug down, where was it?") that thing stays asked about.
+    The clock slot stands for the word of time."""
+    start, word, end = clause
+    low = text.lower()
+    inside = [s for s in slots if start <= s.start and s.end <= end]
+    outside = [s for s in slots if s not in inside]
+    people = [s for s in inside if s.kind == "P"]
+    found = _verbs(text, slots, start, end)
+    if not found or len(people) > 1:
+        return None
+    asked_thing = next((s for s in outside if s.kind in "TN"), None)
+    objects = tuple(s for s in inside if s.kind in "TRFN")
+    if asked_thing is not None and re.search(IT, low[found[0][1]:end]) and not any(s.kind in "TN" for s in objects):
+        objects = (asked_thing,) + objects  # "just before Bob picked it up", "after he put it on the desk"
+    if not objects:
+        return None
+    said = " ".join(text[start:end].split())
+    deed = Deed(found[0][2], people[0].text if people else None, objects, said)
+    kept = outside + [Slot("C", "", start, word)]
+    if asked_thing is None:
+        kept += [s for s in objects if s.kind in "TN"][:1]
+    return Anchor(relation, deed, text=said), sorted(kept, key=lambda s: s.start)
+
+
+def _asker_first(text: str, slots: Sequence[Slot]) -> tuple[str, ...]:
+    """A request's two people, the one who asked first, by the words before each: after "by" or "for" the one who
+    asked ("Bob was asked by Alice", "what Bob fetched for Alice"); after a verb of asking, telling or wanting,
+    "from" or "of", the one asked ("Alice wanted Bob to ...", "requested from Bob"). Empty where neither says."""
+    low = text.lower()
+    people = list(dict.fromkeys(s.text for s in slots if s.kind == "P"))
+    if len(people) != 2:
+        return ()
+    asker = {s.text for s in slots if s.kind == "P" and re.search(ASKER_BEFORE, low[:s.start])}
+    asked = {s.text for s in slots if s.kind == "P" and re.search(ASKED_BEFORE, low[:s.start])}
+    if len(asker) == 1:
+        first = asker.pop()
+    elif len(asked) == 1:
+        first = next(p for p in people if p not in asked)
+    else:
+        return ()
+    return first, next(p for p in people if p != first)
+
+
+def _named_once(slots: list[Slot]) -> list[Slot]:
+    """The names without a thing named again ("When Bob brought up the blue notebook, where was the notebook?"): a
+    thing, piece of furniture or unknown name said again as it was, or by its last words alone, is the same one."""
+    kept: list[Slot] = []
+    for s in slots:
+        words = s.text.lower().split()
+        if s.kind in "TFN" and any(k.kind in "TFN" and k.text.lower().split()[-len(words):] == words for k in kept):
+            continue
+        kept.append(s)
+    return kept
 
 
 def _unframed(text: str) -> str:

@@ -91,7 +91,9 @@ def relation_words(text: str) -> list[Relation]:
                 found.append(Relation(m.start(), m.end(), relation, back, w))
     for relation, words in BACK_ADVERBS:
         for w in words:
-            for m in re.finditer(rf"\b{w}\b(?!\s+(?:than|to|on)\b)", low):
+            # "later than", "later on the table": no adverb; "later on" on its own is one
+            not_adverb = r"(?!\s+(?:than|to)\b)(?!\s+on\s+(?:the|a|an|my|your|his|her|their|its)\b)"
+            for m in re.finditer(rf"\b{w}\b{not_adverb}", low):
                 found.append(Relation(m.start(), m.end(), relation, True, w))
     for m in re.finditer(THEN, low):
         found.append(Relation(m.start(), m.end(), "before", False, "then"))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from planners.time_phrases import spoken_clocks
+from planners.time_phrases import said_times, spoken_clocks
 
 NAME_MATCH = 0.8  # difflib ratio from which a word is read as a known person's name
 COLOURS = frozenset(  # colour words of English (a thing named by colour and label: "the teal wallet")
@@ -49,7 +49,13 @@ _STOP = frozenset("the a an your my our this that in on at to into onto under in
 _GENERIC = frozenset(  # words of the question's frame, never names: kinds of thing, times, order words
     "thing things object objects item items stuff time times one ones moment while bit last first most recent "
     "latest earliest previous next same other whole rest today yesterday tonight earlier later morning afternoon "
-    "evening eye eyes mind attention end start beginning day house home family everyone everybody robot order sequence "
+    "evening eye eyes mind attention end start beginning day house home flat apartment family everyone everybody robot "
+    "order sequence "
+    # words of time and of the recording ("at the 1:30 point", "the timestamp"), and of speech ("had a question
+    # about", "made a comment on"): what the question asks about, never a name
+    "point mark stage instant second seconds minute minutes hour hours timestamp time-stamp clip video recording "
+    "footage question questions comment comments remark remarks word words request requests opinion opinions "
+    "thought thoughts topic subject conversation chat talk mention "
     "way very exact precise".split())
 PEOPLE_WORDS = frozenset("person persons people man woman".split())  # a name only where nothing else is named
 
@@ -101,6 +107,8 @@ def find_slots(text: str, names: Names) -> list[Slot]:
     for m in re.finditer(_CLOCK, text):
         claim("C", m.group(0), m.start(), m.end())
     for start, end, clock in spoken_clocks(text):  # "at half past two": the time as a clock reads, "2:30"
+        claim("C", clock, start, end)
+    for start, end, clock in said_times(text):  # "two minutes ago", "90 seconds in", "at the 3-minute mark"
         claim("C", clock, start, end)
     known = [(n, "R") for n in names.rooms] + [(n, "F") for n in names.furniture] + [(n, "T") for n in names.things]
     _room_furniture(text, names, claim)

@@ -8,10 +8,10 @@ in words ("at half past two", "ten to three", "a quarter past four", "three o'cl
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-_UNITS = {"second": 1.0, "sec": 1.0, "minute": 60.0, "min": 60.0, "hour": 3600.0}
 _PARTS = {"this morning": (6 * 3600, 12 * 3600), "before lunch": (0, 12 * 3600), "after lunch": (13 * 3600, 24 * 3600),
           "this afternoon": (12 * 3600, 18 * 3600), "this evening": (18 * 3600, 24 * 3600),
           "tonight": (18 * 3600, 24 * 3600), "today": (0, 24 * 3600)}
@@ -94,6 +94,96 @@ def _spoken_value(m: re.Match, how: str) -> str | None:
     return f"{total // 60}:{total % 60:02d}"
 
 
+# durations said as people say them: "90 seconds", "two minutes", "a minute and a half", "2 min 30 s", "2m 5s",
+# "one and a half minutes", "half a minute"; each part a number (digits or words, "a", "an") and a unit
+_UNIT = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?)\b"
+COUNT_WORDS: dict[str, int] = dict(NUMBER_WORDS)  # a duration's numbers go past a clock's fifty-nine
+for _word, _tens in {"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}.items():
+    COUNT_WORDS[_word] = _tens
+    for _i, _one in enumerate(_ONES):
+        COUNT_WORDS[f"{_word}-{_one}"] = COUNT_WORDS[f"{_word} {_one}"] = _tens + _i + 1
+_COUNT = "|".join(sorted(map(re.escape, COUNT_WORDS), key=len, reverse=True))
+_AMOUNT = rf"(?:\d+(?:\.\d+)?|(?:a couple of|a couple|a pair of|{_COUNT}|an?|one)\b)"
+# "2m", "two minutes", "one and a half minutes", "a minute and a half", "half a minute"
+_PART = (rf"(?:\d+(?:\.\d+)?\s?[smh](?=\b|\d)|{_AMOUNT}(?:\s+and\s+a\s+half)?[\s-]*{_UNIT}(?:\s+and\s+a\s+half)?|"
+         rf"half\s+an?\s+{_UNIT})")
+_DURATION = rf"(?P<duration>{_PART}(?:,?\s*(?:and\s+)?{_PART}){{0,2}})"
+_MEDIA_WORDS = r"(?:video|recording|clip|footage|tape|episode|stream|session|film|it|this|day)"
+_ELAPSED = (  # (pattern, whether the time is counted back from the question's): a time said as a duration
+    (rf"\b{_DURATION}\s+ago\b", True),  # "two minutes ago", "a minute and a half ago"
+    (rf"\b{_DURATION}\s+(?:in\b(?=\s*(?:[,.;:?!]|$))|into\s+(?:the\s+|this\s+)?{_MEDIA_WORDS}\b)", False),
+    (rf"\b(?:the\s+)?{_DURATION}\s+mark\b", False),  # "at the 3-minute mark", "the one-minute mark"
+    (rf"\bminute\s+(?P<minute>\d+|{_COUNT})\b(?!:)", False),  # "at minute three"
+    (rf"(?P<lead>\b(?:at|around|about|by|near|roughly|approximately)\s+(?:about\s+|around\s+)?){_DURATION}"
+     r"(?!\s*(?:ago|in|into|mark|later|earlier|before|after|long|of|past|to|till)\b)", False),  # "at about 2 min 30 s"
+)
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+MAX_SAID = 100 * 3600.0  # a time said as a duration is shorter than this (it is written "hh:mm:ss")
+
+
+def _duration_seconds(said: str) -> float | None:
+    """Seconds of a duration said in words or digits ("a minute and a half", "2 min 30 s"); None when not one."""
+    total, found = 0.0, False
+    for m in re.finditer(_PART, said):
+        part = m.group(0)
+        unit = re.search(r"([smh])[a-z]*(?:\s+and\s+a\s+half)?$", part).group(1)
+        scale = _UNIT_SECONDS[unit]
+        amount = re.match(rf"{_AMOUNT}", part).group(0) if not part.startswith("half") else "half"
+        value = 0.5 if amount == "half" else 1.0 if amount in ("a", "an", "one") else 2.0 if amount.startswith(
+            ("a couple", "a pair")) else (
+            float(amount) if amount[0].isdigit() else float(COUNT_WORDS[" ".join(amount.split())]))
+        total += (value + (0.5 if "and a half" in part else 0.0)) * scale
+        found = True
+    return total if found else None
+
+
+def said_times(text: str) -> list[tuple[int, int, str]]:
+    """Times said as a duration, as (start, end, clock) in the order said: elapsed media time written "hh:mm:ss"
+    ("90 seconds in", "at the 3-minute mark", "a minute and a half into the video"), or counted back from the
+    question's time, written "hh:mm:ss ago" ("two minutes ago"); ``media_clock`` reads both at a time."""
+    low = text.lower()
+    found: list[tuple[int, int, str]] = []
+    for pattern, back in _ELAPSED:
+        for m in re.finditer(pattern, low):
+            start = m.end("lead") if m.groupdict().get("lead") else m.start()
+            if any(a < m.end() and start < b for a, b, _ in found):
+                continue
+            if m.groupdict().get("minute"):
+                minute = m.group("minute")
+                seconds = 60.0 * (int(minute) if minute.isdigit() else COUNT_WORDS[" ".join(minute.split())])
+            else:
+                seconds = _duration_seconds(m.group("duration"))
+            if seconds is None or not 0 < seconds < MAX_SAID:  # no duration, or none "hh:mm:ss" writes
+                continue
+            found.append((start, m.end(), _hms(seconds) + (" ago" if back else "")))
+    return sorted(found)
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def media_clock(clock: str, now: float) -> str:
+    """A question's clock time as media time "hh:mm:ss", read at the question's time ``now``: "hh:mm:ss" as it
+    stands; "00:02:00 ago" counted back from now; a two-part "a:bb" as minutes and seconds, the way a video player
+    and mnemo's own event times show it ("2:10" two minutes ten seconds in; ``_media`` reads it so too), where that
+    is no later than now, else as said (hours and minutes: "10:15" asked 40 s in). Anything else is returned as it
+    is."""
+    text = clock.strip().lower()
+    if text.endswith(" ago"):
+        seconds = clock_seconds(text[:-4])
+        back = now - seconds if seconds is not None else math.nan
+        return _hms(max(back, 0.0)) if back < MAX_SAID else clock  # now unknown (inf) or past 99 h: as said
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not m:
+        return clock
+    a, b = int(m.group(1)), int(m.group(2))
+    if a * 60 + b <= now:
+        return _hms(a * 60 + b)
+    return clock
+
+
 def with_digits(text: str) -> str:
     """The text with its clock times in words written as a clock reads ("at half past two" -> "at 2:30")."""
     for start, end, value in reversed(spoken_clocks(text)):
@@ -141,10 +231,11 @@ def parse_time(text: str, now: float, anchor: float | None = None) -> TimeWindow
     m = re.search(r"between\s+(" + _CLOCK + r")\s+and\s+(" + _CLOCK + ")", q)
     if m:
         return TimeWindow(_media(m.group(1), anchor), min(_media(m.group(6), anchor), now), None, order)
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(second|sec|minute|min|hour)s?\s+ago", q)
-    if m:
-        t = now - float(m.group(1)) * _UNITS[m.group(2)]
-        return TimeWindow(None, now, t, order)
+    said = said_times(q)  # "two minutes ago", "90 seconds in", "at the 3-minute mark"
+    if said:
+        clock = said[0][2]
+        seconds = clock_seconds(clock.removesuffix(" ago"))
+        return TimeWindow(None, now, now - seconds if clock.endswith(" ago") else seconds, order)
     m = re.search(r"\bat\s+(" + _CLOCK + ")", q)
     if m:
         t = _media(m.group(1), anchor)

@@ -12,6 +12,9 @@ CASES = [  # (question, asked at, kind, expected value or a check)
     ("Where is the red mug now?", 100.0, "room", "office"),
     ("Where is the red mug now?", 50.0, "room", "kitchen"),
     ("Where was the red mug at 00:00:30?", 150.0, "room", "kitchen"),
+    ("Where was the red mug at 0:30?", 150.0, "room", "kitchen"),  # m:ss: as h:mm it would be after the question
+    ("Which room was the red mug in two minutes ago?", 150.0, "room", "kitchen"),
+    ("Where was the red mug when Bob opened the wardrobe?", 150.0, "unknown", None),  # a moment never seen
     ("Where is the blue box?", 150.0, "unknown", None),
     ("Where is the pink mug now?", 100.0, "unknown", None),  # nobody saw or spoke of a pink mug
     ("Where is the green mug now?", 100.0, "unknown", None),  # green never reads as red
@@ -252,3 +255,23 @@ def test_what_was_said_writes_clock_times_as_a_clock_reads(heard, written):
     from planners.answer_who import clock_words
 
     assert clock_words(heard) == written
+
+
+def test_a_moment_named_instead_of_a_clock_time_is_when_it_was_seen(world_store):
+    """"Where was the mug just before Alice went into the office?": the time asked is the deed's as the world saw
+    it (Alice enters the office at 53.6 s), MOMENT_NEAR seconds before it; "when Alice talked about it" is her
+    line's (56 s)."""
+    from planners.answer_base import MOMENT_NEAR
+    from planners.question import parse
+
+    answerer = BuiltinAnswerer(world_store)
+    entered = next(a.time for a in answerer.world.actions if a.kind == "enter" and a.actor == "Alice")
+    query = parse("Where was the red mug just before Alice went into the office?", answerer._names(),
+                  answerer._exemplars())
+    assert query.intent == "where_at" and query.anchor.deed.kind == "enter"
+    assert answerer._moment(query.anchor, 150.0) == pytest.approx(entered - MOMENT_NEAR)
+    query = parse("Which room was the red mug in when Alice talked about it?", answerer._names(),
+                  answerer._exemplars())
+    assert query.intent == "mentioned_room" and answerer._moment(query.anchor, 150.0) == pytest.approx(56.0)
+    assert answerer._moment(query.anchor, 50.0) is None  # not yet said
+

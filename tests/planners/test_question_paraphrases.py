@@ -43,7 +43,7 @@ PARAPHRASES: list[tuple[str, str, tuple]] = [
     ("Alice asked Bob to fetch something; where is it now?", "requested", ("Alice", "Bob")),
     ("Where is the thing Alice wanted Bob to bring her?", "requested", ("Alice", "Bob")),
     ("Which room is the item Alice requested from Bob in now?", "requested", ("Alice", "Bob")),
-    ("Bob was asked by Alice to get her something. Where's that thing?", "requested", ("Bob", "Alice")),
+    ("Bob was asked by Alice to get her something. Where's that thing?", "requested", ("Alice", "Bob")),
     ("Where did the object that Alice asked Bob for end up?", "requested", ("Alice", "Bob")),
     ("Can you find what Alice needed Bob to hand her?", "requested", ("Alice", "Bob")),
     # last_put_object: where the last thing a person put down is

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planners.time_phrases import TimeWindow, clock_seconds, parse_time, spoken_clocks
+from planners.time_phrases import TimeWindow, clock_seconds, media_clock, parse_time, said_times, spoken_clocks
 
 NOW = 4000.0
 TABLE = [  # (phrase, anchor, expected window)
@@ -62,3 +62,41 @@ def test_clock_seconds(text, seconds):
 ])
 def test_clock_times_in_words(text, clocks):
     assert [c for _, _, c in spoken_clocks(text)] == clocks
+
+
+@pytest.mark.parametrize("text, said", [
+    ("Where was it two minutes ago?", ["00:02:00 ago"]),
+    ("A minute and a half in, where was it?", ["00:01:30"]),
+    ("What room was it in 90 seconds into the video?", ["00:01:30"]),
+    ("Ninety seconds into the recording, where was it?", ["00:01:30"]),
+    ("Where was it at the 3-minute mark?", ["00:03:00"]),
+    ("At the one-minute mark, who was there?", ["00:01:00"]),
+    ("Where was it at about 2 minutes 30 seconds?", ["00:02:30"]),
+    ("Where was it at 2m 5s?", ["00:02:05"]), ("Where was it at 1m30s?", ["00:01:30"]),
+    ("Where was it half a minute ago?", ["00:00:30 ago"]), ("one and a half minutes in, where?", ["00:01:30"]),
+    ("What happened at minute three?", ["00:03:00"]),
+    ("What room had it a couple of minutes ago?", ["00:02:00 ago"]),
+    # durations that are no time: how long, a clock in words, "2 am", a count of minutes spent somewhere
+    ("Did she stay for two minutes in the kitchen?", []), ("How long did she stay, 2 minutes?", []),
+    ("Where was it at 10 minutes past two?", []), ("Where was it at 2 am?", []), ("Was it there at a m?", []),
+])
+def test_times_said_as_durations(text, said):
+    """A time said as a duration: elapsed media time ("90 seconds in", "at the 3-minute mark") or counted back from
+    the question's time ("two minutes ago"); a duration with no word making it a time is none."""
+    assert [clock for _, _, clock in said_times(text)] == said
+
+
+@pytest.mark.parametrize("clock, now, media", [
+    ("00:02:00 ago", 250.0, "00:02:10"), ("00:05:00 ago", 250.0, "00:00:00"),
+    ("2:10", 250.0, "00:02:10"), ("0:04", 600.0, "00:00:04"),  # a video player's m:ss, as mnemo prints times
+    ("10:15", 40000.0, "00:10:15"),
+    ("10:15", 250.0, "10:15"),  # m:ss would be after the question: as said
+    ("00:01:05", 250.0, "00:01:05"), ("soon", 250.0, "soon"),
+])
+def test_media_clock_reads_a_clock_at_the_question_time(clock, now, media):
+    assert media_clock(clock, now) == media
+
+
+def test_parse_time_reads_times_said_as_durations():
+    assert parse_time("what happened two minutes ago?", NOW) == TimeWindow(None, NOW, NOW - 120.0, None)
+    assert parse_time("what did I see 90 seconds in?", NOW) == TimeWindow(None, NOW, 90.0, None)
