@@ -21,6 +21,33 @@ def load_helper(stem: str) -> ModuleType:
     return sys.modules[name]
 
 
+@pytest.fixture(scope="session")
+def minilm_exemplars():
+    """``exemplars_for(texts)``: exemplars compared by the bundled MiniLM, ``texts`` embedded ahead in one batch
+    (as mnemo's reasoner embeds questions), any other text embedded when first compared. One model a session."""
+    from mnemo.models import torch_threads
+    from perception.text.minilm import MiniLMEmbedder
+    from planners.question import Exemplars
+
+    model = MiniLMEmbedder(device="cpu")
+    vectors: dict[str, object] = {}
+
+    def embed(text: str):
+        if text not in vectors:
+            with torch_threads(1):  # a pool of threads only spins on a busy machine
+                vectors[text] = model.embed([text])[0]
+        return vectors[text]
+
+    def exemplars_for(texts) -> Exemplars:
+        new = sorted({t for t in texts if t and t not in vectors})
+        if new:
+            with torch_threads(1):
+                vectors.update(zip(new, model.embed(new)))
+        return Exemplars(embed, "text/test-minilm")  # the exemplars' vectors shared with test_question.py's
+
+    return exemplars_for
+
+
 @pytest.fixture
 def world_store(tmp_path):
     """The hand-built perceived world of perceived_world.py, open for writing."""

@@ -33,24 +33,9 @@ ROWS = [(text, intent, arguments, WORDS.NAMES) for rows in SETS.values() for tex
 
 
 @pytest.fixture(scope="module")
-def minilm():
+def minilm(minilm_exemplars):
     """Exemplars compared by the bundled MiniLM, every question of the set embedded ahead in one batch."""
-    from mnemo.models import torch_threads
-    from perception.text.minilm import MiniLMEmbedder
-
-    model = MiniLMEmbedder(device="cpu")
-    vectors: dict[str, object] = {}
-
-    def embed(text: str):
-        if text not in vectors:
-            with torch_threads(1):
-                vectors[text] = model.embed([text])[0]
-        return vectors[text]
-
-    texts = sorted({c for c in (compared_text(t, names) for t, _, _, names in ROWS) if c})
-    with torch_threads(1):
-        vectors.update(zip(texts, model.embed(texts)))
-    return Exemplars(embed, "text/test-minilm")
+    return minilm_exemplars(compared_text(t, names) for t, _, _, names in ROWS)
 
 
 def _read(text: str, names, exemplars: Exemplars):

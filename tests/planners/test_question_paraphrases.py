@@ -184,28 +184,12 @@ UNKNOWN = {"red mug": "pink mug", "teal wallet": "brown umbrella", "kitchen": "g
 
 
 @pytest.fixture(scope="module")
-def minilm():
+def minilm(minilm_exemplars):
     """Exemplars compared by the bundled MiniLM; every question of this file is embedded ahead in one batch (as
     mnemo's reasoner does with ``compared_text``), then looked up."""
-    from mnemo.models import torch_threads
-    from perception.text.minilm import MiniLMEmbedder
-
-    model = MiniLMEmbedder(device="cpu")
-    vectors: dict[str, object] = {}
-
-    def embed(text: str):
-        if text not in vectors:
-            with torch_threads(1):
-                vectors[text] = model.embed([text])[0]
-        return vectors[text]
-
-    exemplars = Exemplars(embed, "text/test-minilm")  # the exemplars' vectors shared with test_question.py's
     questions = [q for q, _, _ in PARAPHRASES] + [q.replace(k, u) for q, _, _ in PARAPHRASES
                                                  for k, u in UNKNOWN.items()]
-    texts = sorted({c for c in (compared_text(q, NAMES) for q in questions) if c})
-    with torch_threads(1):  # a pool of threads only spins on a busy machine
-        vectors.update(zip(texts, model.embed(texts)))
-    return exemplars
+    return minilm_exemplars(compared_text(q, NAMES) for q in questions)
 
 
 def _arguments(query) -> tuple:

@@ -85,24 +85,11 @@ def test_questions_of_no_order_are_not_read_as_one(text):
 
 
 @pytest.fixture(scope="module")
-def minilm():
-    from mnemo.models import torch_threads
-    from perception.text.minilm import MiniLMEmbedder
+def minilm(minilm_exemplars):
     from planners.question import compared_text
 
-    model = MiniLMEmbedder(device="cpu")
-    texts = sorted({c for kind in OTHER for part in ("DEV", "CHECK") for q, _, _ in getattr(WORDS, f"{kind}_{part}")
-                    for c in [compared_text(q, WORDS.NAMES)] if c})
-    with torch_threads(1):  # one batch, as mnemo's reasoner embeds questions ahead
-        vectors = dict(zip(texts, model.embed(texts)))
-
-    def embed(text: str):
-        if text not in vectors:
-            with torch_threads(1):
-                vectors[text] = model.embed([text])[0]
-        return vectors[text]
-
-    return Exemplars(embed, "text/test-minilm")
+    return minilm_exemplars(compared_text(q, WORDS.NAMES) for kind in OTHER for part in ("DEV", "CHECK")
+                            for q, _, _ in getattr(WORDS, f"{kind}_{part}"))
 
 
 def _misread(exemplars: Exemplars, questions) -> list:
