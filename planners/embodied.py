@@ -80,12 +80,12 @@ class View:
         return max(self.height_m - top_m, 0.0) / math.tan(self.half_vfov)
 
     def covers(self, pose: tuple[float, float, float], x: float, y: float, label: str) -> bool:
-        """Whether a look from ``pose`` had the top of the furniture ``label`` whose middle is (x, y) in view
-        within the small-thing range: no nearer than ``search_distance`` less HALF_TOP_M, no further than
-        ``small_range_m``, and inside the horizontal view less COVER_MARGIN_DEG each side (a thing near the
-        frame's edge is cut off). The caller checks that a wall does not stand between."""
+        """Whether a look from ``pose`` saw the top of the furniture ``label`` whose middle is (x, y) as well as
+        a look made to search it: within HALF_TOP_M of ``search_distance`` (its near half in view, its far half
+        within the small-thing range) and inside the horizontal view less COVER_MARGIN_DEG each side (a thing
+        near the frame's edge is cut off). The caller checks that a wall does not stand between."""
         d = math.hypot(x - pose[0], y - pose[1])
-        if not self.search_distance(label) - HALF_TOP_M <= d <= self.small_range_m:
+        if abs(d - self.search_distance(label)) > HALF_TOP_M:
             return False
         off = abs(math.remainder(math.atan2(y - pose[1], x - pose[0]) - pose[2], 2 * math.pi))
         return math.degrees(off) <= self.hfov_deg / 2 - COVER_MARGIN_DEG

@@ -302,6 +302,8 @@ def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
         for members in _cluster(these, PIECE_RADIUS):
             xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
             x, y = _in_camera_room(store, known, members, xs[len(xs) // 2], ys[len(ys) // 2])
+            if known and min(a.distance(x, y) for a in known) > WALL_SLIP_M:
+                continue  # placed outside the house (seen through a window or door, or misplaced): not reachable
             kinds = {k for k, ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS}
             out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
                                  sightings=len(members), share=1.0 + len(kinds), evidence=[{"label": label}]))
@@ -318,20 +320,24 @@ def _in_camera_room(store, known: list[Area], members: list[tuple], x: float, y:
     """(x, y) kept in the room the camera stood in when it saw the piece: walls hide what is behind them, so a
     piece placed just across a wall from the camera (furniture stands against walls; a drifting odometry or a
     depth error moves a placement by tenths of a metre) is on the camera's side. One placed further away was
-    seen through a doorway and stays."""
+    seen through a doorway and stays. With no camera pose logged, a piece outside every room is put in the
+    nearest one, under the same limit."""
     from memory.lookups import pose_near
 
     if not known:
         return x, y
-    rooms = Counter()
+    rooms: Counter = Counter()
     for r in sorted(members, key=lambda r: -r[2])[:CAMERA_VOTES]:
         pose = pose_near(store, r[1], r[2], within=1.0)
         room = None if pose is None else next((a for a in known if a.contains(pose[0], pose[1])), None)
         if room is not None:
             rooms[room.name] += 1
-    if not rooms:
+    if rooms:
+        room = next(a for a in known if a.name == rooms.most_common(1)[0][0])
+    elif not any(a.contains(x, y) for a in known):
+        room = min(known, key=lambda a: a.distance(x, y))  # no camera pose: the nearest room
+    else:
         return x, y
-    room = next(a for a in known if a.name == rooms.most_common(1)[0][0])
     if room.contains(x, y) or room.distance(x, y) > WALL_SLIP_M:
         return x, y
     return (min(max(x, room.x0 + INSIDE_M), room.x1 - INSIDE_M), min(max(y, room.y0 + INSIDE_M), room.y1 - INSIDE_M))
