@@ -22,8 +22,8 @@ from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, pose_near, sighting_labels
 from memory.perceived import Area, areas, sightings
-from planners.goals import (MISS_KEEP, SPOT_RADIUS, Candidate, colour_fits, frontier_candidates,
-                            matching_sightings, memory_candidates, place_of, support_spots)
+from planners.goals import (MISS_KEEP, Candidate, colour_fits, frontier_candidates, matching_sightings,
+                            memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
 from perception.geometry import SURFACE_M
 
@@ -46,7 +46,7 @@ LOOKED_M = 1.0  # a look at a point counts against memory's places this close to
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
 SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it, at least
 HALF_TOP_M = 0.3  # half a furniture top's usual depth: things on it lie this far either side of its middle
-COVER_MARGIN_DEG = 10.0  # a look covers furniture this far inside its view's side edges
+LAST_STEPS = 8  # with this few steps left, a thing of the kind asked seen in another colour is gone to (an approach)
 NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
 #                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
 
@@ -78,17 +78,6 @@ class View:
         """The nearest a thing resting at ``top_m`` above the floor stays in view of the level camera (nearer,
         it is below the frame's bottom edge)."""
         return max(self.height_m - top_m, 0.0) / math.tan(self.half_vfov)
-
-    def covers(self, pose: tuple[float, float, float], x: float, y: float, label: str) -> bool:
-        """Whether a look from ``pose`` saw the top of the furniture ``label`` whose middle is (x, y) as well as
-        a look made to search it: within HALF_TOP_M of ``search_distance`` (its near half in view, its far half
-        within the small-thing range) and inside the horizontal view less COVER_MARGIN_DEG each side (a thing
-        near the frame's edge is cut off). The caller checks that a wall does not stand between."""
-        d = math.hypot(x - pose[0], y - pose[1])
-        if abs(d - self.search_distance(label)) > HALF_TOP_M:
-            return False
-        off = abs(math.remainder(math.atan2(y - pose[1], x - pose[0]) - pose[2], 2 * math.pi))
-        return math.degrees(off) <= self.hfov_deg / 2 - COVER_MARGIN_DEG
 
     def search_distance(self, label: str) -> float:
         """How far from a piece of furniture's middle to stand to see the things on its top: the top's near
@@ -187,8 +176,7 @@ def make_plan(store, text: str, at: float | None = None, pose: tuple[float, floa
 
 def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set[str],
                  looked: Sequence[tuple[float, float]], use_memory: bool = True,
-                 searched: Sequence[tuple[float, float]] = (), since: float | None = None,
-                 view: View | None = None) -> list[Candidate]:
+                 searched: Sequence[tuple[float, float]] = (), since: float | None = None) -> list[Candidate]:
     """Memory's places, the furniture to search and the rooms to look around, by worth per cost (``worth``).
     A look at a place that missed the thing keeps MISS_KEEP of its belief per look (``looked``: the points
     looked at in this task); rooms looked around (``visited``) and furniture searched (``searched``) are
@@ -207,8 +195,7 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
         c.confidence *= MISS_KEEP ** looks_at(c, looked)
     explained = sum(c.confidence for c in found)
     goals = found + frontier_candidates(store, explained, visited, searched, spots=True)
-    known = areas(store) if view is not None else []
-    return sorted(goals, key=lambda c: -worth(c, pose, view, known))
+    return sorted(goals, key=lambda c: -worth(c, pose))
 
 
 def looks_at(goal: Candidate, looked: Sequence[tuple[float, float]]) -> int:
@@ -216,26 +203,12 @@ def looks_at(goal: Candidate, looked: Sequence[tuple[float, float]]) -> int:
     return sum(1 for x, y in looked if math.hypot(goal.x - x, goal.y - y) <= LOOKED_M)
 
 
-def worth(goal: Candidate, pose, view: View | None = None, known: Sequence[Area] = ()) -> float:
+def worth(goal: Candidate, pose) -> float:
     """Expected gain per cost: the belief that the thing is there over the goal's cost in steps (its moves
     and looks, ``GOAL_STEPS``, plus its metres of travel at METRES_PER_STEP). Visiting goals by this index
-    finds a thing soonest when looks do not miss (the classic rule for searching boxes). Furniture the robot
-    can search from where it stands (``viewable_from``, given its ``view`` and the map) costs one look."""
-    if view is not None and viewable_from(view, known, pose, goal):
-        return goal.confidence
+    finds a thing soonest when looks do not miss (the classic rule for searching boxes)."""
     metres = 0.0 if pose is None else math.hypot(goal.x - pose[0], goal.y - pose[1])
     return goal.confidence / (GOAL_STEPS.get(goal.source, 2) + metres / METRES_PER_STEP)
-
-
-def viewable_from(view: View, known: Sequence[Area], pose, goal: Candidate) -> bool:
-    """Whether a piece of furniture to search can be looked at from ``pose`` without moving: in the same room
-    (no wall between), its top's near half in view and its far half within the small-thing range."""
-    if goal.source != "search" or pose is None:
-        return False
-    here = next((a.name for a in known if a.contains(pose[0], pose[1])), None)
-    d = math.hypot(goal.x - pose[0], goal.y - pose[1])
-    label = goal.evidence[0]["label"] if goal.evidence else ""
-    return here == goal.room and view.search_distance(label) - HALF_TOP_M <= d <= view.small_range_m - HALF_TOP_M
 
 
 def standoff(known: list[Area], pose, x: float, y: float, distance: float = STANDOFF_M,
@@ -430,7 +403,6 @@ class Executor:
         self._looked_at: tuple[float, float] | None = None  # the point the last look was at
         self.opened_at = 0.0  # media time the robot last opened something (older state readings are stale)
         self.holding = ""
-        self._looks: list[tuple[float, float, float]] = []  # the poses of this run's looks
 
     def stop(self) -> None:
         """Ask the run to stop before its next step (safe from another thread)."""
@@ -440,7 +412,6 @@ class Executor:
         """Carry out ``text`` from ``pose`` at media time ``time``; always ends with a stop step when it can."""
         self.pose, self.time, self.start, self.opened_at = pose, time, time, time
         self._seen_last, self._in_view, self._looked_at = None, False, None
-        self._looks = []
         instruction = read(self.store, text)
         self._ins = instruction
         out = Outcome(instruction)
@@ -520,12 +491,14 @@ class Executor:
             if self._in_view and self._looked_at is not None:  # seen from near, not placed: where it looked
                 return self._approach(ins, self._looked_at)
             goals = self._goals(ins, visited, looked, searched)
-            if not goals or worth(goals[0], self.pose, self.view, areas(self.store)) < MIN_GAIN:
+            spent = not goals or worth(goals[0], self.pose) < MIN_GAIN
+            if spent or len(out.trace) >= self.budget - LAST_STEPS:
                 other = seen_place(self.store, ins.label, "", self.start) if ins.colour else None
                 if other is not None:  # colour readings err: the thing of this kind seen, rather than nothing
                     out.reason = "seen only in another colour"
                     self._ins = replace(ins, colour="")
                     return self._approach(self._ins, other)
+            if spent:
                 out.reason = "nothing left worth looking at"
                 return None
             goal = goals[0]
@@ -544,33 +517,11 @@ class Executor:
                 looked.append((goal.x, goal.y))
             elif goal.source == "search":
                 label = goal.evidence[0]["label"]
-                here = viewable_from(self.view, areas(self.store), self.pose, goal)
-                self._look_at(goal.x, goal.y, f"things rest on the {label}", self.view.search_distance(label),
-                              move=not here)
+                self._look_at(goal.x, goal.y, f"things rest on the {label}", self.view.search_distance(label))
                 searched.append((goal.x, goal.y))
             else:
                 self._scan(goal)
                 visited.add(goal.room)
-            searched += self._covered(searched)
-
-    def _covered(self, searched: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
-        """The furniture spots (``support_spots``) not yet searched that a look of this run had in view from
-        the same room within the small-thing range (``View.covers``): searched too, so that no place already
-        looked at is walked to again."""
-        if not self._looks:
-            return []
-        known = areas(self.store)
-        room = {}
-        for pose in self._looks:
-            room[pose] = next((a.name for a in known if a.contains(pose[0], pose[1])), None)
-        out = []
-        for spot in support_spots(self.store, known):
-            if any(math.hypot(spot.x - x, spot.y - y) <= SPOT_RADIUS for x, y in searched):
-                continue
-            label = spot.evidence[0]["label"]
-            if any(room[p] == spot.room and self.view.covers(p, spot.x, spot.y, label) for p in self._looks):
-                out.append((spot.x, spot.y))
-        return out
 
     def _state_read(self, ins: Instruction, fresh: tuple[float, float] | None) -> tuple[float, float] | None:
         """For "is it open": where the thing is once the latest look saw it and read its state (its state is
@@ -586,7 +537,7 @@ class Executor:
         if self.fixed is not None:
             return [g for g in self.fixed if all(math.hypot(g.x - x, g.y - y) > LOOKED_M for x, y in looked)]
         return ranked_goals(self.store, ins, self.time, self.pose, visited, looked, self.use_memory, searched,
-                            since=self.start, view=self.view)
+                            since=self.start)
 
     def _fresh(self, ins: Instruction, since: float | None = None) -> tuple[float, float] | None:
         """Where the thing was seen in this task (or since ``since``): ``seen_place``."""
@@ -680,6 +631,5 @@ class Executor:
         self.holding = feedback.get("holding", "")
         self._out.trace.append({**step.to_dict(), "result": feedback["result"], "t": round(self.time, 2),
                                 "pose": [round(v, 2) for v in self.pose]})
-        if step.action == "look":
-            self._looks.append(self.pose)
+
         return feedback["result"]

@@ -27,7 +27,7 @@ COLOUR_MISMATCH = 0.35  # weight of a place whose sightings read another colour 
 COLOUR_SHARE = 0.3  # a place reads the colour asked when at least this share of its sightings read it
 MISS_KEEP = 0.35  # belief a place keeps after a look there missed the thing (small things are often missed)
 ROOM_MISS = 0.6  # share of a room's belief left after a look around from its middle missed the thing
-SPOT_RADIUS = 1.0  # metres: things placed this near a spot stand on it; a spot searched is done this far around
+SPOT_RADIUS = 1.0  # metres: furniture sightings this close are one spot to search
 
 
 @dataclass
@@ -284,33 +284,27 @@ def frontier_candidates(store, explained: float, visited: set[str],
 
 
 def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
-    """Furniture memory placed, as places to search for a small thing: the sightings of one label within
-    PIECE_RADIUS are one piece (a drifting odometry spreads one piece's placements over a metre; searched
-    once, not once per cluster of them), put in the room its camera stood in (``_in_camera_room``). ``share``
-    is the spot's habit weight: 1 + the kinds of object memory placed within SPOT_RADIUS of it (where
-    different things were seen standing is where things are put; counted by kind, not by sighting, so that
-    one thing in view for a minute does not outweigh five seen once)."""
+    """Furniture memory placed, grouped within SPOT_RADIUS, as places to search for a small thing, each put in
+    the room its camera stood in (``_in_camera_room``; one placed more than WALL_SLIP_M outside every room is
+    no spot: it cannot be reached); ``share`` is the spot's habit weight: 1 + the object sightings memory
+    placed within SPOT_RADIUS of it (where things were seen standing is where things stand)."""
     known = areas(store) if known is None else known
     rows = sightings(store)
-    furniture: dict[str, list[tuple]] = {}
-    for r in rows:
-        if r[4] == "furniture":
-            furniture.setdefault(r[5], []).append(r)
-    objects = [(r[5], r[8], r[9]) for r in rows if r[4] == "object"]
+    furniture = [r for r in rows if r[4] == "furniture"]
+    objects = [(r[8], r[9]) for r in rows if r[4] == "object"]
     out = []
-    for label, these in sorted(furniture.items()):
-        for members in _cluster(these, PIECE_RADIUS):
-            xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
-            x, y = _in_camera_room(store, known, members, xs[len(xs) // 2], ys[len(ys) // 2])
-            if known and min(a.distance(x, y) for a in known) > WALL_SLIP_M:
-                continue  # placed outside the house (seen through a window or door, or misplaced): not reachable
-            kinds = {k for k, ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS}
-            out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
-                                 sightings=len(members), share=1.0 + len(kinds), evidence=[{"label": label}]))
+    for members in _cluster(furniture, SPOT_RADIUS):
+        xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
+        x, y = _in_camera_room(store, known, members, xs[len(xs) // 2], ys[len(ys) // 2])
+        if known and min(a.distance(x, y) for a in known) > WALL_SLIP_M:
+            continue  # placed outside the house (seen through a window or door, or misplaced): not reachable
+        held = sum(1 for ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS)
+        label = Counter(r[5] for r in members).most_common(1)[0][0]
+        out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
+                             sightings=len(members), share=1.0 + held, evidence=[{"label": label}]))
     return out
 
 
-PIECE_RADIUS = 1.5  # metres: furniture sightings of one label this close are one piece
 WALL_SLIP_M = 1.0  # a piece placed at most this far outside the room its camera stood in is put back inside it
 INSIDE_M = 0.25  # ... this far inside the wall
 CAMERA_VOTES = 5  # the newest sightings of a piece whose camera poses vote on its room
