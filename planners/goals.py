@@ -285,8 +285,7 @@ def frontier_candidates(store, explained: float, visited: set[str],
 
 def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
     """Furniture memory placed, grouped within SPOT_RADIUS, as places to search for a small thing, each put in
-    the room its camera stood in (``_in_camera_room``; one placed more than WALL_SLIP_M outside every room is
-    no spot: it cannot be reached); ``share`` is the spot's habit weight: 1 + the object sightings memory
+    the room its camera stood in (``_in_camera_room``); ``share`` is the spot's habit weight: 1 + the object sightings memory
     placed within SPOT_RADIUS of it (where things were seen standing is where things stand)."""
     known = areas(store) if known is None else known
     rows = sightings(store)
@@ -296,8 +295,6 @@ def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
     for members in _cluster(furniture, SPOT_RADIUS):
         xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
         x, y = _in_camera_room(store, known, members, xs[len(xs) // 2], ys[len(ys) // 2])
-        if known and min(a.distance(x, y) for a in known) > WALL_SLIP_M:
-            continue  # placed outside the house (seen through a window or door, or misplaced): not reachable
         held = sum(1 for ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS)
         label = Counter(r[5] for r in members).most_common(1)[0][0]
         out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
@@ -305,7 +302,7 @@ def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
     return out
 
 
-WALL_SLIP_M = 1.0  # a piece placed at most this far outside the room its camera stood in is put back inside it
+WALL_SLIP_M = 1.0  # a piece placed in another room at most this far from the camera's is put back in the camera's
 INSIDE_M = 0.25  # ... this far inside the wall
 CAMERA_VOTES = 5  # the newest sightings of a piece whose camera poses vote on its room
 
@@ -313,9 +310,10 @@ CAMERA_VOTES = 5  # the newest sightings of a piece whose camera poses vote on i
 def _in_camera_room(store, known: list[Area], members: list[tuple], x: float, y: float) -> tuple[float, float]:
     """(x, y) kept in the room the camera stood in when it saw the piece: walls hide what is behind them, so a
     piece placed just across a wall from the camera (furniture stands against walls; a drifting odometry or a
-    depth error moves a placement by tenths of a metre) is on the camera's side. One placed further away was
-    seen through a doorway and stays. With no camera pose logged, a piece outside every room is put in the
-    nearest one, under the same limit."""
+    depth error moves a placement by tenths of a metre, at times over a metre) is on the camera's side. One
+    placed inside another room further than WALL_SLIP_M from the camera's was seen through a doorway and stays;
+    one placed outside every room (the house has no furniture outside it) is put in the camera's room, or the
+    nearest room when no camera pose is logged."""
     from memory.lookups import pose_near
 
     if not known:
@@ -326,13 +324,14 @@ def _in_camera_room(store, known: list[Area], members: list[tuple], x: float, y:
         room = None if pose is None else next((a for a in known if a.contains(pose[0], pose[1])), None)
         if room is not None:
             rooms[room.name] += 1
+    inside = any(a.contains(x, y) for a in known)
     if rooms:
         room = next(a for a in known if a.name == rooms.most_common(1)[0][0])
-    elif not any(a.contains(x, y) for a in known):
-        room = min(known, key=lambda a: a.distance(x, y))  # no camera pose: the nearest room
+        if room.contains(x, y) or (inside and room.distance(x, y) > WALL_SLIP_M):
+            return x, y
+    elif not inside:
+        room = min(known, key=lambda a: a.distance(x, y))
     else:
-        return x, y
-    if room.contains(x, y) or room.distance(x, y) > WALL_SLIP_M:
         return x, y
     return (min(max(x, room.x0 + INSIDE_M), room.x1 - INSIDE_M), min(max(y, room.y0 + INSIDE_M), room.y1 - INSIDE_M))
 

@@ -367,14 +367,15 @@ def test_the_view_keeps_a_top_in_view_and_within_the_small_thing_range():
 
 def test_furniture_is_searched_in_the_room_its_camera_stood_in(store):
     # a shelf against the kitchen's east wall (x = 4), seen from the kitchen (camera poses at x 2.0-3.2), placed
-    # by a drifting odometry just across the wall; and a counter placed 2.5 m outside the house
+    # by a drifting odometry just across the wall; and a counter placed 2.5 m outside the house (y < 0)
     rows = [Sighting("cam", 60.0 + k, 60, "furniture", "shelf", 0.9, 4.3 - 0.1 * (k % 3), 1.5) for k in range(3)]
     rows += [Sighting("cam", 90.0 + k, 71, "furniture", "counter", 0.9, 2.0, -2.5) for k in range(3)]
     add_sightings(store, rows)
     spots = support_spots(store)
     shelf = next(s for s in spots if s.evidence[0]["label"] == "shelf")
     assert shelf.room == "kitchen" and shelf.x == pytest.approx(4.0 - 0.25)  # back on the camera's side
-    assert all(s.evidence[0]["label"] != "counter" for s in spots)  # not reachable: no spot
+    counter = next(s for s in spots if s.evidence[0]["label"] == "counter")
+    assert (counter.x, counter.y) == pytest.approx((2.0, 0.25)) and counter.room == "kitchen"  # inside, searchable
 
 
 class _ContainerBody(_GeometricBody):
