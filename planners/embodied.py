@@ -25,7 +25,6 @@ from memory.perceived import Area, areas, sightings
 from planners.goals import (MISS_KEEP, Candidate, colour_fits, frontier_candidates, matching_sightings,
                             memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
-from perception.geometry import SURFACE_M
 
 logger = logging.getLogger(__name__)
 
@@ -44,49 +43,9 @@ SCAN_YAWS = 5  # headings of a look around a room (72 degrees apart: under the c
 WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
-SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it, at least
-HALF_TOP_M = 0.3  # half a furniture top's usual depth: things on it lie this far either side of its middle
-LAST_STEPS = 8  # with this few steps left, a thing of the kind asked seen in another colour is gone to (an approach)
+SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it
 NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
 #                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
-
-
-@dataclass(frozen=True)
-class View:
-    """The robot's camera as the planner needs it to choose where to stand (a robot's camera_info and mount):
-    a level camera's height and fields of view, and the range within which it detects small things."""
-
-    height_m: float = 1.2  # the optical centre's height above the floor, metres
-    hfov_deg: float = 80.0  # horizontal field of view, degrees
-    aspect: float = 0.75  # frame height over width (the vertical field of view follows)
-    small_range_m: float = 2.0  # small things (a pen, keys) are detected out to about this range
-
-    def __post_init__(self) -> None:
-        checks = {"height_m": self.height_m > 0, "hfov_deg": 0 < self.hfov_deg < 180, "aspect": self.aspect > 0,
-                  "small_range_m": self.small_range_m > 0}
-        for name, ok in checks.items():
-            if not ok:
-                raise ValueError(f"View.{name}={getattr(self, name)!r}: expected a positive number"
-                                 f"{' under 180' if name == 'hfov_deg' else ''}")
-
-    @property
-    def half_vfov(self) -> float:
-        """Half the vertical field of view, radians."""
-        return math.atan(math.tan(math.radians(self.hfov_deg) / 2) * self.aspect)
-
-    def nearest(self, top_m: float) -> float:
-        """The nearest a thing resting at ``top_m`` above the floor stays in view of the level camera (nearer,
-        it is below the frame's bottom edge)."""
-        return max(self.height_m - top_m, 0.0) / math.tan(self.half_vfov)
-
-    def search_distance(self, label: str) -> float:
-        """How far from a piece of furniture's middle to stand to see the things on its top: the top's near
-        half in view (its usual height, ``SURFACE_M``), its far half within the small-thing range; at least
-        SEARCH_STANDOFF_M (no usual height, as for shelves: SEARCH_STANDOFF_M)."""
-        top = SURFACE_M.get(label.lower())
-        if top is None:
-            return SEARCH_STANDOFF_M
-        return min(max(SEARCH_STANDOFF_M, self.nearest(top) + HALF_TOP_M), self.small_range_m - HALF_TOP_M)
 
 
 @dataclass(frozen=True)
@@ -276,7 +235,7 @@ def _steps_for(instruction: Instruction, goal: Candidate, pose, known: list[Area
     if instruction.intent == "last_seen":
         return [PlanStep("move_to", goal.x, goal.y, why="where it was last seen"), PlanStep("stop", why="arrived")]
     if goal.source == "search":
-        sx, sy, yaw = standoff(known, pose, goal.x, goal.y, View().search_distance(goal.evidence[0]["label"]))
+        sx, sy, yaw = standoff(known, pose, goal.x, goal.y, SEARCH_STANDOFF_M)
         return [PlanStep("move_to", sx, sy, why=f"search the {goal.evidence[0]['label']} in the {goal.room}"),
                 PlanStep("look", yaw=yaw, why="look at it")]
     if goal.source == "explore":
@@ -388,12 +347,11 @@ class Executor:
     turns exploration off (a retrieval baseline's goal)."""
 
     def __init__(self, store, body: Body, budget: int = 40, use_memory: bool = True,
-                 fixed_goals: Sequence[Candidate] | None = None, view: View | None = None) -> None:
+                 fixed_goals: Sequence[Candidate] | None = None) -> None:
         if budget < 1:
             raise ValueError(f"Executor budget={budget!r}: expected at least one step")
         self.store, self.body, self.budget = store, body, int(budget)
         self.use_memory = use_memory
-        self.view = view or View()
         self.fixed = list(fixed_goals) if fixed_goals is not None else None
         self._stop = threading.Event()
         self.pose: tuple[float, float, float] | None = None
@@ -491,14 +449,12 @@ class Executor:
             if self._in_view and self._looked_at is not None:  # seen from near, not placed: where it looked
                 return self._approach(ins, self._looked_at)
             goals = self._goals(ins, visited, looked, searched)
-            spent = not goals or worth(goals[0], self.pose) < MIN_GAIN
-            if spent or len(out.trace) >= self.budget - LAST_STEPS:
+            if not goals or worth(goals[0], self.pose) < MIN_GAIN:
                 other = seen_place(self.store, ins.label, "", self.start) if ins.colour else None
                 if other is not None:  # colour readings err: the thing of this kind seen, rather than nothing
                     out.reason = "seen only in another colour"
                     self._ins = replace(ins, colour="")
                     return self._approach(self._ins, other)
-            if spent:
                 out.reason = "nothing left worth looking at"
                 return None
             goal = goals[0]
@@ -516,8 +472,7 @@ class Executor:
                     continue
                 looked.append((goal.x, goal.y))
             elif goal.source == "search":
-                label = goal.evidence[0]["label"]
-                self._look_at(goal.x, goal.y, f"things rest on the {label}", self.view.search_distance(label))
+                self._look_at(goal.x, goal.y, f"things rest on the {goal.evidence[0]['label']}", SEARCH_STANDOFF_M)
                 searched.append((goal.x, goal.y))
             else:
                 self._scan(goal)

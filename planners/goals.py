@@ -284,9 +284,9 @@ def frontier_candidates(store, explained: float, visited: set[str],
 
 
 def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
-    """Furniture memory placed, grouped within SPOT_RADIUS, as places to search for a small thing, each put in
-    the room its camera stood in (``_in_camera_room``); ``share`` is the spot's habit weight: 1 + the object sightings memory
-    placed within SPOT_RADIUS of it (where things were seen standing is where things stand)."""
+    """Furniture memory placed, grouped within SPOT_RADIUS, as places to search for a small thing; ``share``
+    is the spot's habit weight: 1 + the object sightings memory placed within SPOT_RADIUS of it (where
+    things were seen standing is where things stand)."""
     known = areas(store) if known is None else known
     rows = sightings(store)
     furniture = [r for r in rows if r[4] == "furniture"]
@@ -294,46 +294,12 @@ def support_spots(store, known: list[Area] | None = None) -> list[Candidate]:
     out = []
     for members in _cluster(furniture, SPOT_RADIUS):
         xs, ys = sorted(r[8] for r in members), sorted(r[9] for r in members)
-        x, y = _in_camera_room(store, known, members, xs[len(xs) // 2], ys[len(ys) // 2])
+        x, y = xs[len(xs) // 2], ys[len(ys) // 2]
         held = sum(1 for ox, oy in objects if math.hypot(ox - x, oy - y) <= SPOT_RADIUS)
         label = Counter(r[5] for r in members).most_common(1)[0][0]
         out.append(Candidate(x, y, "search", 0.0, _area_of(known, x, y), max(r[2] for r in members),
                              sightings=len(members), share=1.0 + held, evidence=[{"label": label}]))
     return out
-
-
-WALL_SLIP_M = 1.0  # a piece placed in another room at most this far from the camera's is put back in the camera's
-INSIDE_M = 0.25  # ... this far inside the wall
-CAMERA_VOTES = 5  # the newest sightings of a piece whose camera poses vote on its room
-
-
-def _in_camera_room(store, known: list[Area], members: list[tuple], x: float, y: float) -> tuple[float, float]:
-    """(x, y) kept in the room the camera stood in when it saw the piece: walls hide what is behind them, so a
-    piece placed just across a wall from the camera (furniture stands against walls; a drifting odometry or a
-    depth error moves a placement by tenths of a metre, at times over a metre) is on the camera's side. One
-    placed inside another room further than WALL_SLIP_M from the camera's was seen through a doorway and stays;
-    one placed outside every room (the house has no furniture outside it) is put in the camera's room, or the
-    nearest room when no camera pose is logged."""
-    from memory.lookups import pose_near
-
-    if not known:
-        return x, y
-    rooms: Counter = Counter()
-    for r in sorted(members, key=lambda r: -r[2])[:CAMERA_VOTES]:
-        pose = pose_near(store, r[1], r[2], within=1.0)
-        room = None if pose is None else next((a for a in known if a.contains(pose[0], pose[1])), None)
-        if room is not None:
-            rooms[room.name] += 1
-    inside = any(a.contains(x, y) for a in known)
-    if rooms:
-        room = next(a for a in known if a.name == rooms.most_common(1)[0][0])
-        if room.contains(x, y) or (inside and room.distance(x, y) > WALL_SLIP_M):
-            return x, y
-    elif not inside:
-        room = min(known, key=lambda a: a.distance(x, y))
-    else:
-        return x, y
-    return (min(max(x, room.x0 + INSIDE_M), room.x1 - INSIDE_M), min(max(y, room.y0 + INSIDE_M), room.y1 - INSIDE_M))
 
 
 def _cluster(rows: list[tuple], radius: float = PLACE_RADIUS) -> list[list[tuple]]:

@@ -37,7 +37,7 @@ from mnemo.evaluation.robot_body import SimBody
 from mnemo.evaluation.sim_perception import feed_sim_perception
 from mnemo.evaluation.sim_suite import sim_profile
 from mnemo.evaluation.workspace import fresh_memory_dir
-from planners.embodied import Executor, View
+from planners.embodied import Executor
 from planners.goals import Candidate
 from sim import NoiseConfig, RenderConfig, load_truth, render_episode
 from sim.robot import RobotConfig, RobotSim
@@ -145,10 +145,8 @@ def run_task(seed: int, task: Task, method: str, robot: RobotSim, truth: Truth, 
         body = SimBody(memory, robot, truth, settings.profile, folder / "clips", NoiseConfig(), seed)
         pose, now = body.begin(observation)
         fixed = _retrieved_goal(memory, task.instruction) if method == "flat_retrieval" else None
-        agent = robot.world.agent  # the robot's camera mount and calibration, as a real robot's camera_info
-        view = View(height_m=agent.camera_height, hfov_deg=agent.hfov_deg, aspect=robot.config.height / robot.config.width)
         executor = Executor(memory.store, body, budget=settings.budget, use_memory=method != "no_memory",
-                            fixed_goals=fixed, view=view)
+                            fixed_goals=fixed)
         outcome = executor.run(task.instruction, pose, now)
         ok = bool(robot.stopped and succeeded(task, robot))
     driven = robot.travelled
