@@ -586,5 +586,4 @@ class Executor:
         self.holding = feedback.get("holding", "")
         self._out.trace.append({**step.to_dict(), "result": feedback["result"], "t": round(self.time, 2),
                                 "pose": [round(v, 2) for v in self.pose]})
-
         return feedback["result"]
