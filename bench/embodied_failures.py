@@ -2,7 +2,7 @@
 a failure can be classified (never stored, stored elsewhere or under another label or colour, moved unseen,
 stopped too early or too late, budget spent) before any change is made.
 
-    python bench/embodied_failures.py REPORT.json WORK [--methods memory] [--tasks DIR]
+    python bench/embodied_failures.py REPORT.json WORK [--methods memory] [--tasks DIR] [--spl]
 
 REPORT.json is what ``mnemo eval --suite embodied --json`` prints (or its report.json); WORK its ``--work``
 folder (default ``out/eval/work``), which holds each seed's lived memory and episode truth and each task's
@@ -13,6 +13,10 @@ explain a failure, never by a planner. Prints per failed run: the instruction as
 lived memory held of the label (placed and unplaced sightings, memory's goal candidates with their distance
 to the truth), why the run stopped and how far from the thing, the task's own sightings of the label (time,
 distance of the placement to the truth, colour read) and the run's trace.
+
+``--spl``: where the successful runs' SPL goes instead (read from the report alone): per run, the metres driven
+by the purpose of each move (a memory place, a search of furniture, a look around a room, the approach to a thing
+seen, carrying), the metres driven back to a point the run had stood at already, and looks made without moving.
 """
 
 from __future__ import annotations
@@ -132,14 +136,76 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
     return out
 
 
+PURPOSES = (("memory", "where memory saw it"), ("search", "things rest on"), ("explore", "explore"),
+            ("approach", ("seen just now", "look again", "closer")), ("carry", "to the"), ("last seen", "where it was"))
+REVISIT_M = 0.5  # a move ending this near a point the run stood at before goes back there
+
+
+def purpose(why: str) -> str:
+    """The purpose of a move, from its stated reason (the executor's ``why``)."""
+    for name, starts in PURPOSES:
+        if why.startswith(starts):
+            return name
+    return "other"
+
+
+def spl_breakdown(run: dict) -> dict:
+    """Metres of a run by the purpose of each move, metres of moves back to a point it had stood at, and its looks
+    made without moving first. The report logs the pose each step ended at, not the start nor the route: moves after
+    the first count the straight line between poses; the first move (from the start) gets what is left of the
+    metres driven, which holds every route's bends through doors too."""
+    out: Counter = Counter()
+    stood: list[tuple] = []
+    previous, still_looks, first = None, 0, None
+    for step in run["trace"]:
+        here = tuple(step["pose"][:2])
+        if step["action"] == "move_to":
+            if previous is None:
+                first = purpose(step["why"])
+            else:
+                metres = math.dist(previous, here)
+                out[purpose(step["why"])] += metres
+                if any(math.dist(here, p) <= REVISIT_M for p in stood[:-1]):
+                    out["back to a point stood at"] += metres
+            stood.append(here)
+        elif step["action"] == "look" and previous is not None and last_action != "move_to":
+            still_looks += 1
+        previous, last_action = here, step["action"]
+    if first is not None:
+        out[first] += max(run["driven_m"] - sum(v for k, v in out.items() if k != "back to a point stood at"), 0.0)
+    return {"metres": {k: round(v, 1) for k, v in out.items()}, "looks": still_looks}
+
+
+def spl_lines(report: dict, methods: list[str]) -> list[str]:
+    """One line per successful run of ``methods``: SPL, driven and shortest metres, and ``spl_breakdown``; then
+    the metres by purpose summed over them."""
+    out, total = [], Counter()
+    for run in report["runs"]:
+        if run["method"] not in methods or not run["success"]:
+            continue
+        b = spl_breakdown(run)
+        total.update(b["metres"])
+        out.append(f"{run['seed']}.{run['index']} {run['kind']:9s} {run['method']}: SPL {run['spl']:.2f}, driven "
+                   f"{run['driven_m']} m, shortest {run['shortest_m']} m, {run['steps']} steps; metres by purpose "
+                   f"{b['metres']}; looks without a move first {b['looks']}")
+    out.append(f"== metres by purpose over {len(out)} successful runs: "
+               + ", ".join(f"{k} {v:.1f}" for k, v in total.most_common()))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("work", type=Path, nargs="?", default=Path("out/eval/work"))
     parser.add_argument("--methods", default="memory", help="comma-separated methods whose failures to explain")
     parser.add_argument("--tasks", type=Path, default=None, help="folder of the task runs (default: WORK)")
+    parser.add_argument("--spl", action="store_true", help="where the successful runs' SPL goes, not the failures")
     args = parser.parse_args(argv)
     report = json.loads(args.report.read_text())
+    if args.spl:
+        for line in spl_lines(report, args.methods.split(",")):
+            print(line)
+        return 0
     lines = explain(report, args.work, args.methods.split(","), args.tasks or args.work)
     for line in lines:
         print(line)

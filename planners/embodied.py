@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, pose_near, sighting_labels
@@ -441,12 +441,20 @@ class Executor:
         opened: set[tuple[float, float]] = set()
         while True:
             fresh = self._fresh(ins)
+            read_here = self._state_read(ins, fresh)
+            if read_here is not None:
+                return read_here
             if fresh is not None:
                 return self._approach(ins, fresh)
             if self._in_view and self._looked_at is not None:  # seen from near, not placed: where it looked
                 return self._approach(ins, self._looked_at)
             goals = self._goals(ins, visited, looked, searched)
             if not goals or worth(goals[0], self.pose) < MIN_GAIN:
+                other = seen_place(self.store, ins.label, "", self.start) if ins.colour else None
+                if other is not None:  # colour readings err: the thing of this kind seen, rather than nothing
+                    out.reason = "seen only in another colour"
+                    self._ins = replace(ins, colour="")
+                    return self._approach(self._ins, other)
                 out.reason = "nothing left worth looking at"
                 return None
             goal = goals[0]
@@ -469,6 +477,16 @@ class Executor:
             else:
                 self._scan(goal)
                 visited.add(goal.room)
+
+    def _state_read(self, ins: Instruction, fresh: tuple[float, float] | None) -> tuple[float, float] | None:
+        """For "is it open": where the thing is once the latest look saw it and read its state (its state is
+        what is asked, and the look saw it: no nearer approach is needed); else None."""
+        if ins.intent != "is_open" or not self._in_view:
+            return None
+        where = fresh or self._seen_last or self._looked_at
+        if where is None or not state_readings(self.store, ins.label, where, max(self.start, self.opened_at)):
+            return None
+        return where
 
     def _goals(self, ins: Instruction, visited: set[str], looked, searched) -> list[Candidate]:
         if self.fixed is not None:

@@ -343,3 +343,36 @@ def test_no_carrier_when_the_thing_did_not_move_or_the_person_was_not_seen_again
     found = memory_candidates(store, "cup", "blue", now=400.0, follow_carrier=True)
     assert all("carried_by" not in c.evidence[0] for c in found)
     assert found == memory_candidates(store, "cup", "blue", now=400.0)
+
+
+# ------------------------------------------------------------------ is it open; a colour read wrong
+
+class _ContainerBody(_GeometricBody):
+    """Sees the fridge (open) whenever it looks towards it from its room."""
+
+    def perceive(self) -> None:
+        seen = [p for p in self.looked if self.in_view(p)]
+        self.looked = []
+        if seen:
+            add_sightings(self.store, [Sighting("cam", self.time - k, 90, "furniture", "fridge", 0.9, *self.thing,
+                                                "white", state="open") for k in range(2)])
+
+
+def test_is_it_open_stops_once_a_look_read_its_state(store):
+    from planners.embodied import Executor
+
+    body = _ContainerBody(store, (0.5, 3.5), unplaced_within=0.0)
+    body.pose = (3.0, 1.0, 0.0)
+    out = Executor(store, body, budget=40).run("Is the fridge open?", body.pose, body.time)
+    assert out.answer == "yes"
+    assert [s["action"] for s in out.trace] == ["move_to", "look", "stop"], out.trace  # no approach to 1.2 m
+
+
+def test_a_thing_seen_only_in_another_colour_is_gone_to_when_nothing_else_is_left(store):
+    from planners.embodied import Executor
+
+    thing = (6.5, 3.2)  # the body reads it green whatever it is; asked for a red one, nothing red is ever seen
+    body = _GeometricBody(store, thing, unplaced_within=0.0)
+    out = Executor(store, body, budget=40).run("Find the red vase.", body.pose, body.time)
+    assert out.reason == "seen only in another colour", out.trace
+    assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5
