@@ -116,10 +116,12 @@ def _location_facts(c: sqlite3.Connection, config: FactConfig) -> list[Fact]:
 def _speech_facts(c: sqlite3.Connection, config: FactConfig) -> list[Fact]:
     if not has_tables(c, "entity_keys", "utterances"):
         return []
-    rows = c.execute("SELECT k.entity_id, u.event_id, m.episode_id, u.text FROM utterances u "
+    # a key keeps the entity it was given; a merge points that entity at the survivor (merged_into: a root)
+    rows = c.execute("SELECT en.id, u.event_id, m.episode_id, u.text FROM utterances u "
                      "JOIN entity_keys k ON k.key = u.voice JOIN episode_events m ON m.event_id = u.event_id "
-                     "JOIN entities en ON en.id = k.entity_id WHERE u.text != '' AND en.forgotten IS NULL "
-                     "ORDER BY u.id").fetchall()
+                     "JOIN entities given ON given.id = k.entity_id "
+                     "JOIN entities en ON en.id = COALESCE(given.merged_into, given.id) "
+                     "WHERE u.text != '' AND en.forgotten IS NULL ORDER BY u.id").fetchall()
     seen: dict[tuple[int, str], dict[str, dict[int, list[int]]]] = defaultdict(lambda: defaultdict(dict))
     for entity, event_id, episode_id, text in rows:
         for word in sorted({w for w in _WORD.findall(text.lower()) if w not in _STOP}):

@@ -112,7 +112,9 @@ def _add_hierarchy(graph, c, seen, events: set[int]) -> None:
 
 
 def _add_utterances(graph, c, seen, events: set[int]) -> None:
-    keys = dict(c.execute("SELECT key, entity_id FROM entity_keys").fetchall()) if has_tables(c, "entity_keys") else {}
+    # a key keeps the entity it was given; a merge points that entity at the survivor (merged_into: a root)
+    keys = dict(c.execute("SELECT k.key, COALESCE(e.merged_into, e.id) FROM entity_keys k JOIN entities e "
+                          "ON e.id = k.entity_id").fetchall()) if has_tables(c, "entity_keys", "entities") else {}
     for uid, event_id, stream, start, end, text, voice in c.execute(
             'SELECT id, event_id, stream, start, "end", text, voice FROM utterances ORDER BY id'):
         if event_id not in events or not seen(stream, start):

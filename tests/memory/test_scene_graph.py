@@ -117,3 +117,25 @@ def test_facts_are_distilled_with_provenance(world):
     assert not set(usual.evidence) & kitchen_events
     says = [f for f in facts.facts(store, subject=f"entity:{bob}", relation="often_says")]
     assert {"coffee", "want"} <= {f.object for f in says} and all(f.support >= 2 for f in says)
+
+
+def test_lines_of_a_voice_merged_into_a_person_are_the_persons(synthetic, tmp_path):
+    """A voice key keeps the entity it was given (memory/entity_history.py); once that entity is merged into a
+    person, the graph's "said" edges and the speech facts are the person's, not the merged-away entity's."""
+    store = MemoryStore(tmp_path / "m")
+    try:
+        registry = EntityRegistry(store)
+        voice = registry.entity_for("voice:1", "voice")
+        for day in range(DAYS):
+            texts = {i: "I want coffee now" for i in range(0, len(DAY_PLAN), 7)}
+            synthetic.add_events(store, "home", DAY_PLAN, seed=day, start=day * 1000.0, texts=texts, voice="voice:1")
+        person = registry.add_entity("person", name="Bob")
+        assert registry.merge(person, voice) == person
+        consolidate(store, CONFIG)  # facts are distilled here
+        graph = scene_graph.build_graph(store)
+        speakers = {u for u, _, k in graph.edges(keys=True) if k == "said"}
+        assert speakers == {f"entity:{person}"}
+        says = {f.subject for f in facts.facts(store, relation="often_says")}
+        assert says == {f"entity:{person}"}
+    finally:
+        store.close()
