@@ -7,6 +7,7 @@ import difflib
 import re
 
 from planners.lexicon import ARTICLES, COMMON
+from planners.time_phrases import hms
 from planners.world import Action
 
 PICK_SECONDS = 5.0  # seconds within which two picks of one thing are one handling, seen twice
@@ -80,8 +81,7 @@ def _words(value, kind: str) -> str:
         more = " ..." if len(value) > 10 else ""
         return f"{len(value)} events: " + ", ".join(f"event:{e}" for e in value[:10]) + more
     if kind == "time":
-        s = int(round(float(value)))
-        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        return hms(float(value))
     if kind == "duration":
         return f"{float(value):.0f} seconds"
     if kind == "yes_no":

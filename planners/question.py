@@ -27,7 +27,7 @@ import numpy as np
 from planners.exemplars import EXEMPLARS, SLOTS
 from planners.question_deeds import Deed, placed, verbs as _verbs
 from planners.question_slots import DEED_VERBS, Names, Slot, find_slots  # noqa: F401 (Names: callers build them here)
-from planners.time_phrases import media_clock
+from planners.time_phrases import hms, media_clock
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +106,7 @@ def at_time(query: Query, now: float) -> Query:
 def at_moment(query: Query, seconds: float) -> Query:
     """The query with the clock slot of its anchor (a moment named instead of a clock time) set to that moment's
     media time, "hh:mm:ss"."""
-    s = int(round(max(seconds, 0.0)))
-    clock = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+    clock = hms(max(seconds, 0.0))
     slots = tuple(replace(x, text=clock) if x.kind == "C" and not x.text else x for x in query.slots)
     return replace(query, slots=slots)
 

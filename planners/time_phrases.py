@@ -155,11 +155,12 @@ def said_times(text: str) -> list[tuple[int, int, str]]:
                 seconds = _duration_seconds(m.group("duration"))
             if seconds is None or not 0 < seconds < MAX_SAID:  # no duration, or none "hh:mm:ss" writes
                 continue
-            found.append((start, m.end(), _hms(seconds) + (" ago" if back else "")))
+            found.append((start, m.end(), hms(seconds) + (" ago" if back else "")))
     return sorted(found)
 
 
-def _hms(seconds: float) -> str:
+def hms(seconds: float) -> str:
+    """Media seconds written as a clock of the recording, "hh:mm:ss" (rounded to the second)."""
     s = int(round(seconds))
     return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
@@ -174,13 +175,13 @@ def media_clock(clock: str, now: float) -> str:
     if text.endswith(" ago"):
         seconds = clock_seconds(text[:-4])
         back = now - seconds if seconds is not None else math.nan
-        return _hms(max(back, 0.0)) if back < MAX_SAID else clock  # now unknown (inf) or past 99 h: as said
+        return hms(max(back, 0.0)) if back < MAX_SAID else clock  # now unknown (inf) or past 99 h: as said
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
     if not m:
         return clock
     a, b = int(m.group(1)), int(m.group(2))
     if a * 60 + b <= now:
-        return _hms(a * 60 + b)
+        return hms(a * 60 + b)
     return clock
 
 
