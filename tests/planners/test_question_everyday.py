@@ -5,27 +5,13 @@ level only: no episode, no memory."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from planners.question import Exemplars, asked, at_time, compared_text, parse
 from planners.question_slots import find_slots
+from tests.planners.conftest import load_helper  # the suite loads its helper modules by path
 
-
-def _everyday_questions():
-    name = "mnemo_tests_planners_everyday_questions"  # as conftest's load_helper: the suite imports by path
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("everyday_questions.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-WORDS = _everyday_questions()
+WORDS = load_helper("everyday_questions")
 SETS = {"place_at": WORDS.PLACE_AT, "said": WORDS.SAID, "two_step": WORDS.TWO_STEP, "others": WORDS.OTHERS}
 ROWS = [(text, intent, arguments, WORDS.NAMES) for rows in SETS.values() for text, intent, arguments in rows] + [
     (text, intent, arguments, WORDS.CHECK_NAMES) for text, intent, arguments in WORDS.CHECK] + [

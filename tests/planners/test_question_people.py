@@ -5,26 +5,12 @@ use. Each set has a part the parser was fixed on and a part written at the same 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from planners.question import Exemplars, parse
+from tests.planners.conftest import load_helper  # the suite loads its helper modules by path
 
-
-def _people_words():
-    name = "mnemo_tests_planners_people_words"  # as conftest's load_helper: the suite imports by path
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("people_words.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-WORDS = _people_words()
+WORDS = load_helper("people_words")
 OTHER = ("WHEN", "PLACE", "PERSON", "COUNT", "DURATION", "QUOTE")
 
 
