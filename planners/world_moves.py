@@ -1,7 +1,8 @@
 """The perceived world's moves of things: puts and picks read off where things rested and were carried
-(resting places reached from elsewhere, things turning up carried, things put into containers, things
-gone from where they lay, things found on furniture just seen without them), each by whom and whether seen
-as it happened."""
+(resting places reached from elsewhere or seen carried towards, things turning up carried, things put into
+containers, things gone from where they lay, things found on furniture just seen without them), each by whom and
+whether seen as it happened; a thing read at a second place between two stretches at its first is an alike thing,
+not moved."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ class WorldMoves(WorldBase):
         found there when the camera came by, or inferred from the thing turning up elsewhere much later
         (its piece of furniture seen without it says too little: a small thing is often missed at the
         edge of view while the furniture is not). Then it is the deed of whoever was nearest the thing as
-        it was carried, who walks with it, else of whoever was nearest the place."""
+        it was carried, who walks with it, else of whoever was nearest the place (then: at the time it is put at,
+        when that is more than WITNESS_GAP from when the thing was found there or last seen there)."""
         edge = _arrival(thing, stay) if put else stay.end
         near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
         carried = _away(thing, stay, edge - WITNESS_GAP, edge) if put else _away(thing, stay, edge, edge + WITNESS_GAP)

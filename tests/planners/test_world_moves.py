@@ -128,6 +128,9 @@ def test_a_thing_seen_carried_towards_furniture_and_next_found_resting_there_was
     ann = {"Ann": _walker(rng, put, put - 20.0, found + 20.0)}  # Ann at the desk as it was put: hers
     assert [a.actor for a in _moves(world_store, {"black pen": _brought(rng, put, found)}, ann, views)._moves()
             if a.kind == "put"] == ["Ann"]
+    bob = {"Bob": _walker(rng, found, put - 20.0, found + 20.0)}  # Bob at the desk when the pen is found there: the
+    assert [a.actor for a in _moves(world_store, {"black pen": _brought(rng, put, found)}, bob, views)._moves()
+            if a.kind == "put"] == [""]  # put was done before he came, by nobody seen
 
     for pen in (_brought(rng, put, found, towards=False),  # carried away from the desk: found there, not brought
                 _brought(rng, put, found, step=0.2),  # two sightings nearly at one spot: no sign of a carry
