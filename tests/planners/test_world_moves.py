@@ -1,10 +1,11 @@
 """Puts and picks read off where things rested and who stood at their place (planners/world_moves.py), on
 hand-set states of seeded synthetic sightings: a thing found resting on furniture just seen without it, with
 someone at it in between, was put there by them; a thing seen carried towards furniture and next found resting
-there, however long the camera looked away, was put there then; a thing read at a second place between two
-stretches at its first, never seen on its way, is another thing alike, with no move to it nor back; a thing gone from its place after someone stood at it was
-taken by them; neither without a view of the place before (after), nor without anyone there, nor (a pick)
-when a thing of its label, its colour read otherwise, is seen there before (after)."""
+there within CARRIED_TO s, the camera looking away meanwhile, was put there then, by whoever was there then; a
+thing read at a second place between two stretches at its first, never seen on its way, is another thing alike,
+with no move to it nor back; a thing gone from its place after someone stood at it was taken by them; neither
+without a view of the place before (after), nor without anyone there, nor (a pick) when a thing of its label, its
+colour read otherwise, is seen there before (after)."""
 
 from __future__ import annotations
 
