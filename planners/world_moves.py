@@ -1,7 +1,8 @@
 """The perceived world's moves of things: puts and picks read off where things rested and were carried
-(resting places reached from elsewhere, things turning up carried, things put into containers, things
-gone from where they lay, things found on furniture just seen without them), each by whom and whether seen
-as it happened."""
+(resting places reached from elsewhere or seen carried towards, things turning up carried, things put into
+containers, things gone from where they lay, things found on furniture just seen without them), each by whom and
+whether seen as it happened; a thing read at a second place between two stretches at its first is an alike thing,
+not moved."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ PLACEMENT_NOISE = 2.0  # metres two resting places of a thing may lie apart by p
 # no move; nor is one to a place it is found back at later (two things alike, one in each place)
 APPEAR_SECONDS = 20.0  # seconds before a thing is first found resting somewhere in which views of the furniture ...
 APPEAR_VIEWS = 3  # ... in this many whole seconds, the thing not among them, say it was not there yet
+CARRIED_TO = 30.0  # seconds: seen carried towards a place this shortly before first found resting there, it was put
+CARRY_STEP = 2.0  # seconds between two sightings of a thing over which a shift of STAY_RADIUS or more is its carrying
 GONE_ATTENDED = 3  # whole seconds of views of a thing's last place, without it, that say it was taken when
 # someone stood at the place after it was last seen there (GONE_VIEWS when nobody was seen there)
 
@@ -29,12 +32,16 @@ class WorldMoves(WorldBase):
     def _moves(self) -> list[Action]:
         out = []
         for thing in self.things.values():
+            twin = -1  # the last stay found to be another thing alike (no move to it, nor back from it)
             for k, (before, after) in enumerate(zip(thing.stays, thing.stays[1:])):
                 if np.hypot(before.x - after.x, before.y - after.y) < MOVE_DISTANCE:
                     continue
+                if twin == k and _near(after, thing.stays[k - 1], MOVE_DISTANCE) and not _on_way(thing, k):
+                    continue  # back at the place before the alike thing's: it never left it
                 put_at, actor, put_seen = self._handling(thing, after, put=True)
                 pick_at, picker, pick_seen = self._handling(thing, before, put=False)
                 if not (actor or picker) and _unseen_jitter(thing, k):
+                    twin = k + 1
                     continue
                 lasted, to_last = _settled(thing.stays, k + 1, +1)
                 out.append(Action("put", put_at, put_at, actor, thing.name,
@@ -56,7 +63,8 @@ class WorldMoves(WorldBase):
         found there when the camera came by, or inferred from the thing turning up elsewhere much later
         (its piece of furniture seen without it says too little: a small thing is often missed at the
         edge of view while the furniture is not). Then it is the deed of whoever was nearest the thing as
-        it was carried, who walks with it, else of whoever was nearest the place."""
+        it was carried, who walks with it, else of whoever was nearest the place (then: at the time it is put at,
+        when that is more than WITNESS_GAP from when the thing was found there or last seen there)."""
         edge = _arrival(thing, stay) if put else stay.end
         near = self.person_near(stay.x, stay.y, edge - (4.0 if put else 2.0), edge + (2.0 if put else 4.0))
         carried = _away(thing, stay, edge - WITNESS_GAP, edge) if put else _away(thing, stay, edge, edge + WITNESS_GAP)
@@ -65,6 +73,8 @@ class WorldMoves(WorldBase):
             t = float(thing.times[i])
             return edge, self.person_near(float(thing.xs[i]), float(thing.ys[i]), t - 0.5, t + 0.5) or near, True
         when, by, seen = self._handled_out_of_view(thing, stay, put) or (edge, "", False)
+        if abs(when - edge) > WITNESS_GAP:  # done well before it was found (after it was last seen): by whoever
+            near = self.person_near(stay.x, stay.y, when - 2.0, when + 2.0)  # was at the place then, if anyone
         if put and not (by or near):
             when, by, seen = self._appeared(thing, stay) or (when, by, seen)
         return when, by or near, seen
@@ -127,7 +137,8 @@ class WorldMoves(WorldBase):
         if not len(away):
             return False
         i = int(away[-1])
-        return arrival - float(thing.times[i]) <= CARRIED_GAP + float(far[i]) / WALKING_SPEED
+        return (arrival - float(thing.times[i]) <= CARRIED_GAP + float(far[i]) / WALKING_SPEED
+                or _carried_towards(thing, first, arrival))
 
     def _carried_in(self, thing: Thing) -> list[Action]:
         """A put as the thing's first resting place reached from elsewhere: seen away from it (carried)
@@ -268,6 +279,23 @@ def _arrival(thing: Thing, stay: Stay) -> float:
     return float(thing.times[i]) if i < len(thing.times) else stay.start
 
 
+def _carried_towards(thing: Thing, stay: Stay, arrival: float) -> bool:
+    """Whether the thing's last two sightings before it was first seen at a resting place (within CARRIED_TO s of
+    that) show it carried towards the place: off the place, STAY_RADIUS or more apart within CARRY_STEP s (in
+    motion, no misplacement of a thing at rest), the later nearer the place. Nothing was seen of it between: it was
+    put down at the place it was being brought to, though the camera looked away longer than CARRIED_GAP."""
+    before = np.flatnonzero(thing.times < arrival)
+    if len(before) < 2:
+        return False
+    i, j = int(before[-2]), int(before[-1])
+    ti, tj = float(thing.times[i]), float(thing.times[j])
+    di = float(np.hypot(thing.xs[i] - stay.x, thing.ys[i] - stay.y))
+    dj = float(np.hypot(thing.xs[j] - stay.x, thing.ys[j] - stay.y))
+    step = float(np.hypot(thing.xs[j] - thing.xs[i], thing.ys[j] - thing.ys[i]))
+    return (arrival - tj <= CARRIED_TO and tj - ti <= CARRY_STEP and step >= STAY_RADIUS
+            and STAY_RADIUS < dj < di)
+
+
 def _away(thing: Thing, stay: Stay, t0: float, t1: float) -> np.ndarray:
     """Indices of the thing's sightings away from its resting place (carried) strictly between t0 and t1."""
     soon = (thing.times > t0) & (thing.times < t1)
@@ -280,13 +308,17 @@ def _unseen_jitter(thing: Thing, k: int) -> bool:
     places within PLACEMENT_NOISE of each other, or the thing found back at the first later (two things
     alike, one in each place)."""
     before, after = thing.stays[k], thing.stays[k + 1]
-    if min(before.end - before.start, after.end - after.start) < RESTING_SECONDS:
-        return False
-    on_way = (thing.times > before.end) & (thing.times < after.start)
-    if np.any(on_way & (np.hypot(thing.xs - before.x, thing.ys - before.y) > STAY_RADIUS)
-              & (np.hypot(thing.xs - after.x, thing.ys - after.y) > STAY_RADIUS)):
+    if min(before.end - before.start, after.end - after.start) < RESTING_SECONDS or _on_way(thing, k):
         return False
     return _near(before, after, PLACEMENT_NOISE) or any(_near(s, before, MOVE_DISTANCE) for s in thing.stays[k + 2:])
+
+
+def _on_way(thing: Thing, k: int) -> bool:
+    """Whether the thing was seen between resting places k and k + 1, away from both (carried)."""
+    before, after = thing.stays[k], thing.stays[k + 1]
+    on_way = (thing.times > before.end) & (thing.times < after.start)
+    return bool(np.any(on_way & (np.hypot(thing.xs - before.x, thing.ys - before.y) > STAY_RADIUS)
+                       & (np.hypot(thing.xs - after.x, thing.ys - after.y) > STAY_RADIUS)))
 
 
 def _near(a: Stay, b: Stay, metres: float) -> bool:

@@ -1,8 +1,11 @@
 """Puts and picks read off where things rested and who stood at their place (planners/world_moves.py), on
 hand-set states of seeded synthetic sightings: a thing found resting on furniture just seen without it, with
-someone at it in between, was put there by them; a thing gone from its place after someone stood at it was
-taken by them; neither without a view of the place before (after), nor without anyone there, nor (a pick)
-when a thing of its label, its colour read otherwise, is seen there before (after)."""
+someone at it in between, was put there by them; a thing seen carried towards furniture and next found resting
+there within CARRIED_TO s, the camera looking away meanwhile, was put there then, by whoever was there then; a
+thing read at a second place between two stretches at its first, never seen on its way, is another thing alike,
+with no move to it nor back; a thing gone from its place after someone stood at it was taken by them; neither
+without a view of the place before (after), nor without anyone there, nor (a pick) when a thing of its label, its
+colour read otherwise, is seen there before (after)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ import numpy as np
 import pytest
 
 from planners.world_base import Stay, Thing
-from planners.world_moves import APPEAR_SECONDS, GONE_ATTENDED, WorldMoves, _arrival
+from planners.world_base import CARRIED_GAP
+from planners.world_moves import APPEAR_SECONDS, CARRIED_TO, GONE_ATTENDED, WorldMoves, _arrival
 
 DESK = (8.5, 2.0)
 
@@ -101,6 +105,59 @@ def test_a_thing_gone_from_where_someone_stood_after_it_was_last_seen_was_taken_
     twin = _thing("blue book", "object", later, DESK[0], DESK[1])
     world = _moves(world_store, {"teal book": book, "blue book": twin}, {"Ann": _walker(rng, took, 30.0, 70.0)}, views)
     assert [a for a in world._moves() if a.kind == "pick" and a.target == "teal book"] == []
+
+
+def _brought(rng, put: float, found: float, towards: bool = True, step: float = 1.0) -> Thing:
+    """A pen seen twice as it is carried (the second ``step`` m on, nearer the desk when ``towards``), put on the
+    desk at ``put`` out of view, and seen at rest there from ``found`` on."""
+    near, far = (1.0, 1.0 + step) if towards else (1.0 + step, 1.0)
+    rest = np.arange(found, found + 20.0, 0.5)
+    return _thing("black pen", "object", np.r_[put - 2.0, put - 1.0, rest],
+                  np.r_[DESK[0] - far, DESK[0] - near, DESK[0] + rng.normal(0, 0.05, len(rest))], DESK[1])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_thing_seen_carried_towards_furniture_and_next_found_resting_there_was_put_there_then(world_store, seed):
+    rng = np.random.default_rng(seed)
+    put = float(rng.uniform(30.0, 40.0))  # the oracle: the pen reaches the desk then, the camera looking away
+    found = put + float(rng.uniform(CARRIED_GAP + 2.0, CARRIED_TO - 2.0))  # longer than the carried-in window
+    views = np.arange(found, found + 20.0, 0.5)  # the desk seen only once the pen lies on it
+    world = _moves(world_store, {"black pen": _brought(rng, put, found)}, {}, views)
+    puts = [a for a in world._moves() if a.kind == "put"]
+    assert [(a.target, a.actor, a.furniture, a.resting) for a in puts] == [("black pen", "", "desk", True)]
+    assert abs(puts[0].time - put) <= 1.0  # the last carried sighting and the walk from it
+    ann = {"Ann": _walker(rng, put, put - 20.0, found + 20.0)}  # Ann at the desk as it was put: hers
+    assert [a.actor for a in _moves(world_store, {"black pen": _brought(rng, put, found)}, ann, views)._moves()
+            if a.kind == "put"] == ["Ann"]
+    bob = {"Bob": _walker(rng, found, put - 20.0, found + 20.0)}  # Bob at the desk when the pen is found there: the
+    assert [a.actor for a in _moves(world_store, {"black pen": _brought(rng, put, found)}, bob, views)._moves()
+            if a.kind == "put"] == [""]  # put was done before he came, by nobody seen
+
+    for pen in (_brought(rng, put, found, towards=False),  # carried away from the desk: found there, not brought
+                _brought(rng, put, found, step=0.2),  # two sightings nearly at one spot: no sign of a carry
+                _brought(rng, put, put + CARRIED_TO + 5.0)):  # the camera away too long to say it was brought
+        assert [a for a in _moves(world_store, {"black pen": pen}, {}, views)._moves() if a.kind == "put"] == []
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_thing_read_elsewhere_between_two_stretches_at_its_place_never_left_it(world_store, seed):
+    """The oracle: the book lies on the desk throughout; for a while the camera reads an alike book 5 m off
+    instead (a look-alike, a detection that persists), where Ann stands as it is last read there."""
+    rng = np.random.default_rng(seed)
+    a, b, c = np.arange(10.0, 40.0, 0.5), np.arange(45.0, 60.0, 0.5), np.arange(70.0, 100.0, 0.5)
+    off = (DESK[0] - 5.0, DESK[1] + 1.0)
+    xs = np.r_[DESK[0] + rng.normal(0, 0.05, len(a)), off[0] + rng.normal(0, 0.05, len(b)), np.full(len(c), DESK[0])]
+    ys = np.r_[np.full(len(a), DESK[1]), np.full(len(b), off[1]), np.full(len(c), DESK[1])]
+    ann = {"Ann": _thing("Ann", "person", np.arange(55.0, 65.0, 0.5), off[0] + 0.3, off[1])}
+    book = _thing("teal book", "object", np.r_[a, b, c], xs, ys)
+    world = _moves(world_store, {"teal book": book}, ann, np.arange(10.0, 100.0, 0.5))
+    assert [a for a in world._moves() if a.kind in ("put", "pick")] == []
+
+    way = np.array([64.0, 65.0])  # now it is seen carried back from there: a move after all, both ways
+    carried = _thing("teal book", "object", np.r_[a, b, way, c], np.r_[xs[:len(a) + len(b)], 1.0, 2.0, xs[-len(c):]],
+                     np.r_[ys[:len(a) + len(b)], DESK[1], DESK[1], ys[-len(c):]])
+    world = _moves(world_store, {"teal book": carried}, ann, np.arange(10.0, 100.0, 0.5))
+    assert sorted(a.kind for a in world._moves() if a.kind in ("put", "pick") and a.resting) == ["pick", "put"]
 
 
 @pytest.mark.parametrize("strays, arrival", [(0, 10.0), (1, 10.0), (2, 20.0)])
