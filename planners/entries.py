@@ -165,6 +165,7 @@ def entry_spans(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms)
     add = lambda found: out.append(Entry(found[0], found[1], found[0], found[0]))  # noqa: E731
     current, crossing = None, None
     left: tuple[str, int] | None = None  # (room, sighting) last seen in before the track was found elsewhere
+    lone = False  # the room now is known from one sighting only after ``left``
     n = len(times)
     for i in range(n + 1):
         t = float(times[i]) if i < n else np.inf
@@ -188,12 +189,12 @@ def entry_spans(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms)
             break
         x, y = float(xs[i]), float(ys[i])
         room, depth = rooms.depth(x, y)
-        if current is not None and room != current and LOST_GAP < gap <= SHORT_GAP:
+        if current is not None and room != current and LOST_GAP < gap <= SHORT_GAP and not lone:
             walked_through = _via_door(times, xs, ys, i, rooms, current, room)
             if walked_through is not None:  # went through the door while briefly out of view
                 add(walked_through)
                 current = room
-        if current is not None and room != current and LOST_GAP < gap <= ENTER_GAP:
+        if current is not None and room != current and LOST_GAP < gap <= ENTER_GAP and not lone:
             left = (current, i - 1)  # seen next elsewhere, not long after: the crossing went unseen
         elif gap > ENTER_GAP:
             left = None
@@ -204,6 +205,7 @@ def entry_spans(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms)
             if walked_in is not None:  # went out unseen and came back in
                 add((walked_in[0], room))
         if current is None:  # only a doorway or a walk from a wall says "just came in"
+            lone = False
             walked_in = _extrapolate(times, xs, ys, i, -1, rooms, room)
             if walked_in is not None:
                 add((walked_in[0], room))
@@ -214,13 +216,16 @@ def entry_spans(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms)
             elif (came := _from_door(times, xs, ys, i, rooms, room)) is not None:
                 add((came, room))
                 current = room
-            elif depth >= ENTER_DEPTH and (left is None or left[0] == room or _twice(times, xs, ys, left[1], i, rooms, room)):
-                if left is not None and left[0] != room:
+            elif depth >= ENTER_DEPTH:
+                # seen in one room, then (not long after) twice deep in another; seen there once, it may be a
+                # misread place: the room left stays the one to infer from
+                lone = left is not None and left[0] != room and not _twice(times, xs, ys, left[1], i, rooms, room)
+                if left is not None and left[0] != room and not lone:
                     unseen = _unseen_entry(times, xs, ys, left[1], i, rooms, room)
-                    if unseen is not None:  # seen in one room, then (not long after) deep in another
+                    if unseen is not None:
                         out.append(unseen)
                 current = room
-            if current is not None:
+            if current is not None and not lone:
                 left = None
         elif room != current:
             if crossing is None or crossing[1] != room:
