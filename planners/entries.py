@@ -51,7 +51,7 @@ FROM_DOOR = 1.5  # metres from a door within which a walk first (last) seen lead
 AWAY = 0.3  # cosine between a walk and the way from (to) the door above which it leads away from (to) it
 RANGE_ERROR = 0.2  # a sighting's position error, as a share of its range from the camera (at least WALL_ERROR)
 WALL_ERROR = 0.5  # metres: the least position error of a sighting
-HURRY = 2.0  # metres per second: the fastest walk indoors; a way between two sightings longer than it covers was not walked
+HURRY = 2.0  # metres per second: the fastest walk indoors (a way longer than it covers in the time was not walked)
 SURE_WINDOW = 6.0  # seconds: an unseen crossing's window this narrow places it as surely as a sighting
 
 

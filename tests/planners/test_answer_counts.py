@@ -159,8 +159,12 @@ def test_a_stay_not_seen_for_long_is_read_on_whoever_was_seen_entering_else_only
     office after going in at 198 s: she was not seen for 42 s after, so her track only bounds the stay; the one
     seen going in then gives it: 12 s. Asked after 215 s, when nobody was seen going in, the bound is all there is
     (25 s, to when she was next seen elsewhere), said to be one."""
-    walk = lambda t0, x0, x1: [(t, x0 + (x1 - x0) * (t - t0) / 4.0, 2.0) for t in np.arange(t0, t0 + 4.0, 0.2)]  # noqa: E731
-    stand = lambda t0, t1, x: [(t, x, 2.0) for t in np.arange(t0, t1, 0.2)]  # noqa: E731
+    def walk(t0: float, x0: float, x1: float) -> list[tuple[float, float, float]]:  # 4 s along y = 2
+        return [(t, x0 + (x1 - x0) * (t - t0) / 4.0, 2.0) for t in np.arange(t0, t0 + 4.0, 0.2)]
+
+    def stand(t0: float, t1: float, x: float) -> list[tuple[float, float, float]]:
+        return [(t, x, 2.0) for t in np.arange(t0, t1, 0.2)]
+
     _person(world_store, 21, 5, walk(196.0, 3.0, 7.0) + stand(200.0, 208.0, 7.0) + walk(208.0, 7.0, 3.0)
             + stand(212.0, 216.0, 3.0))
     _person(world_store, 10, 0, stand(240.0, 245.0, 3.0))  # Alice, her track picked up again
