@@ -235,6 +235,8 @@ def entry_spans(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms)
                 current, crossing = room, None
         else:
             crossing = None
+            if lone:  # seen in the room again: there after all (when they came in, one sighting does not say)
+                lone, left = False, None
     return _drop_corners(out)
 
 

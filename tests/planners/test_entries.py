@@ -150,6 +150,12 @@ def test_one_sighting_elsewhere_is_no_entry():
     assert entries(times, xs, ys, DOOR) == []
     times, xs, ys = _standing([(0.0, 10.0, 2.0, 2.0), (14.0, 15.0, 8.0, 2.0), (18.0, 25.0, 2.0, 2.0)])
     assert [room for _, room in entries(times, xs, ys, DOOR)] == ["office", "kitchen"]
+    # seen there once, then again 3 s on: there after all (when they went in, one sighting does not say), so
+    # back in the kitchen 5 s after that they went back in
+    times, xs, ys = _standing([(0.0, 10.0, 2.0, 2.0), (14.0, 14.5, 8.0, 2.0), (17.0, 20.0, 8.0, 2.0),
+                               (25.0, 30.0, 2.0, 2.0)])
+    (entry,) = entry_spans(times, xs, ys, DOOR)
+    assert (entry.room, entry.earliest, entry.latest) == ("kitchen", 19.5, 25.0)
 
 
 @pytest.mark.parametrize("unseen, entered", [(3.0, False), (10.0, True)])
