@@ -8,6 +8,7 @@ import numpy as np
 
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import _one_per_handling
+from planners.entries import ENTER_GAP
 from planners.question import Deed
 from planners.time_phrases import clock_seconds, parse_time
 from planners.world import VISIT_GAP, VISIT_RADIUS, WALKING_SPEED, Action
@@ -90,9 +91,10 @@ class CountAnswers(AnswererBase):
 
     def _person_stay(self, now, actor, room, when):
         """How long the person stayed in the room from the entry time named: measured on their track
-        (``_stay``); when their name was never learned, or their track shows no stay then, on the track of
-        whoever was seen in that room by that time (the question names the room and the time of the entry:
-        the one seen there then is the one asked about, whatever they are called)."""
+        (``_stay``); when their name was never learned, or their track shows no stay then (or was not seen at
+        all for ENTER_GAP after it), on the track of whoever was seen in that room by that time (the question
+        names the room and the time of the entry: the one seen there then is the one asked about, whatever they
+        are called); nobody seen there then, the named track's bound (to when they were next seen elsewhere)."""
         t, person, room = clock_seconds(when), self._person(actor), self._room(room)
         if room is None:
             return None, "unknown", [], "no such room on the map"
@@ -102,6 +104,10 @@ class CountAnswers(AnswererBase):
             if stay is not None:
                 return round(stay, 1), "duration", self.evidence(t, f"{actor} enters the {room}"), ""
         seen = self._seen_entering(room, t, now, exclude=person)
+        stay = self._stay(p, person, room, t, now, unseen=True) if p is not None else None
+        if seen is None and stay is not None:  # nobody seen there then: the named track's bound is all there is
+            return round(stay, 1), "duration", self.evidence(t, f"{actor} enters the {room}"), \
+                f"{actor} was not seen for long after: at most this long"
         if seen is None:
             note = f"never saw {actor} in the {room} then" if p is not None else f"never saw {actor}"
             return None, "unknown", [], note
@@ -124,11 +130,13 @@ class CountAnswers(AnswererBase):
                 found.append((name, stay))
         return found[0] if len(found) == 1 else None
 
-    def _stay(self, p, person: str, room: str, t: float, now: float) -> float | None:
+    def _stay(self, p, person: str, room: str, t: float, now: float, unseen: bool = False) -> float | None:
         """From the entry time named to the person's entry into another room seen after their last
         sighting in this one (before they are next seen elsewhere), else to that last sighting (before
         they are seen elsewhere or unseen for long); when they are seen elsewhere before any sighting in
-        this room, the stay went unseen and ends at the next room reached. None: not seen there then."""
+        this room, the stay went unseen and ends at the next room reached: when that is soon (ENTER_GAP), or
+        ``unseen`` (then it is only the longest the stay can have been). None: not seen there then, or not
+        seen at all for long after it."""
         m = (p.times < now) & (p.times >= t - 2.0)
         times = p.times[m]
         rooms = [self.world.room_at(x, y) for x, y in zip(p.xs[m], p.ys[m])]
@@ -138,6 +146,8 @@ class CountAnswers(AnswererBase):
             return None
         if len(away) >= 2:  # seen elsewhere twice after the entry, before any sighting in the room: it went unseen
             elsewhere = float(times[away[0]])
+            if elsewhere - t > ENTER_GAP and not unseen:  # unseen for long after it: only a bound on the stay
+                return None
             out = [a.time for a in self._actions("enter", now, lambda a: a.actor == person and a.target != room)
                    if t <= a.time <= elsewhere + 1.0]
             end = out[0] if out else elsewhere

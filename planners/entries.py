@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,6 +51,28 @@ FROM_DOOR = 1.5  # metres from a door within which a walk first (last) seen lead
 AWAY = 0.3  # cosine between a walk and the way from (to) the door above which it leads away from (to) it
 RANGE_ERROR = 0.2  # a sighting's position error, as a share of its range from the camera (at least WALL_ERROR)
 WALL_ERROR = 0.5  # metres: the least position error of a sighting
+HURRY = 2.0  # metres per second: the fastest walk indoors (a way longer than it covers in the time was not walked)
+SURE_WINDOW = 6.0  # seconds: an unseen crossing's window this narrow places it as surely as a sighting
+
+
+class Entry(NamedTuple):
+    """An entry into a room: its best time, and the window [earliest, latest] its crossing lies in (one point
+    when the crossing was seen, or a walk carried to a door; wider when it went unseen)."""
+
+    time: float
+    room: str
+    earliest: float
+    latest: float
+
+    @property
+    def inferred(self) -> bool:
+        """Whether the crossing itself went unseen (only the rooms either side of it were seen)."""
+        return self.latest > self.earliest
+
+    @property
+    def confidence(self) -> float:
+        """How surely the entry took place at ``time``, give or take SURE_WINDOW / 2 (1 when seen)."""
+        return min(1.0, SURE_WINDOW / max(self.latest - self.earliest, 1e-9))
 
 
 @dataclass(frozen=True)
@@ -130,65 +153,153 @@ def doors(found: Iterable[tuple[float, float, frozenset[str]]], least: int = 1,
 
 
 def entries(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> list[tuple[float, str]]:
-    """(time, room) of every entry seen on one person's track (sorted by time)."""
-    out: list[tuple[float, str]] = []
+    """(time, room) of every entry seen, or inferred (``entry_spans``), on one person's track (sorted by time)."""
+    return [(e.time, e.room) for e in entry_spans(times, xs, ys, rooms)]
+
+
+def entry_spans(times: np.ndarray, xs: np.ndarray, ys: np.ndarray, rooms: Rooms) -> list[Entry]:
+    """Every entry on one person's track (sorted by time), with the window its crossing lies in: a point
+    for a crossing seen (or a walk carried to a door), the unseen stretch between the last sighting in one
+    room and the first deep in another for one inferred (``_unseen_entry``)."""
+    out: list[Entry] = []
+    add = lambda found: out.append(Entry(found[0], found[1], found[0], found[0]))  # noqa: E731
     current, crossing = None, None
+    left: tuple[str, int] | None = None  # (room, sighting) last seen in before the track was found elsewhere
+    lone = False  # the room now is known from one sighting only after ``left``
     n = len(times)
     for i in range(n + 1):
         t = float(times[i]) if i < n else np.inf
         gap = t - float(times[i - 1]) if i else np.inf
         if i and gap > LOST_GAP:  # the track breaks off after sighting i - 1
             if crossing is not None and _velocity(times, xs, ys, i - 1, +1) is not None:
-                out.append(crossing)  # walked out of view just past the door
+                add(crossing)  # walked out of view just past the door
                 current, crossing = crossing[1], None
             elif current is not None:
                 walked_out = (_extrapolate(times, xs, ys, i - 1, +1, rooms, current)
                               or _to_door(times, xs, ys, i - 1, rooms, current))
                 if walked_out is not None and not _back_soon(times, xs, ys, i, rooms, current):
-                    out.append(walked_out)
+                    add(walked_out)
                     current = walked_out[1]
                 elif i < n and gap <= DOOR_GAP:
                     beyond = _through_door(xs, ys, i, rooms, current)
                     if beyond is not None:  # lost at a door, found soon beyond it: went through then
-                        out.append((float(times[i - 1]), beyond))
+                        add((float(times[i - 1]), beyond))
                         current = beyond
         if i == n:
             break
         x, y = float(xs[i]), float(ys[i])
         room, depth = rooms.depth(x, y)
-        if current is not None and room != current and LOST_GAP < gap <= SHORT_GAP:
+        if current is not None and room != current and LOST_GAP < gap <= SHORT_GAP and not lone:
             walked_through = _via_door(times, xs, ys, i, rooms, current, room)
             if walked_through is not None:  # went through the door while briefly out of view
-                out.append(walked_through)
+                add(walked_through)
                 current = room
+        if current is not None and room != current and LOST_GAP < gap <= ENTER_GAP and not lone:
+            left = (current, i - 1)  # seen next elsewhere, not long after: the crossing went unseen
+        elif gap > ENTER_GAP:
+            left = None
         if gap > ENTER_GAP or (gap > LOST_GAP and room != current):
             current = None  # seen again elsewhere, or after long: the crossing itself was not seen
         if current == room and gap > REENTER_GAP:  # back in the same room after a while, walking in from a wall
             walked_in = _extrapolate(times, xs, ys, i, -1, rooms, room)
             if walked_in is not None:  # went out unseen and came back in
-                out.append((walked_in[0], room))
+                add((walked_in[0], room))
         if current is None:  # only a doorway or a walk from a wall says "just came in"
+            lone = False
             walked_in = _extrapolate(times, xs, ys, i, -1, rooms, room)
             if walked_in is not None:
-                out.append((walked_in[0], room))
+                add((walked_in[0], room))
                 current = room
             elif rooms.at_shared_wall(room, x, y):
-                out.append((t, room))
+                add((t, room))
                 current = room
             elif (came := _from_door(times, xs, ys, i, rooms, room)) is not None:
-                out.append((came, room))
+                add((came, room))
                 current = room
             elif depth >= ENTER_DEPTH:
+                # seen in one room, then (not long after) twice deep in another; seen there once, it may be a
+                # misread place: the room left stays the one to infer from
+                lone = left is not None and left[0] != room and not _twice(times, xs, ys, left[1], i, rooms, room)
+                if left is not None and left[0] != room and not lone:
+                    unseen = _unseen_entry(times, xs, ys, left[1], i, rooms, room)
+                    if unseen is not None:
+                        out.append(unseen)
                 current = room
+            if current is not None and not lone:
+                left = None
         elif room != current:
             if crossing is None or crossing[1] != room:
                 crossing = (t, room)
             if depth >= ENTER_DEPTH:
-                out.append(crossing)
+                add(crossing)
                 current, crossing = room, None
         else:
             crossing = None
+            if lone:  # seen in the room again: there after all (when they came in, one sighting does not say)
+                lone, left = False, None
     return _drop_corners(out)
+
+
+def _unseen_entry(times, xs, ys, last: int, i: int, rooms: Rooms, room: str) -> Entry | None:
+    """The entry into ``room`` of someone last seen in another room at sighting ``last`` and next found deep
+    in ``room`` at sighting i, not long after: they crossed while out of view, after the last sighting there
+    and before the first here (``first``), at the latest door on their way (``way``) and no faster than
+    HURRY. The best time is the middle of when they could have crossed it at that pace (the whole unseen
+    stretch when they could not: their place was misread). None when no way through the doors is short
+    enough to walk in the time (a misplaced sighting, or someone else)."""
+    first = next(j for j in range(last + 1, i + 1) if rooms.room_at(float(xs[j]), float(ys[j])) == room)
+    (x0, y0), (x1, y1) = (float(xs[last]), float(ys[last])), (float(xs[first]), float(ys[first]))
+    t0, t1 = float(times[last]), float(times[first])
+    found = way(rooms, rooms.room_at(x0, y0), (x0, y0), room, (x1, y1))
+    slack = 2 * WALL_ERROR  # either place may be off by this
+    if t1 - t0 > ENTER_GAP or found is None or found[0] > HURRY * (t1 - t0) + slack:
+        return None
+    length, beyond = found
+    earliest = t0 + max(length - beyond - WALL_ERROR, 0.0) / HURRY  # walked to the door, from the place left
+    latest = t1 - max(beyond - WALL_ERROR, 0.0) / HURRY  # and on from it to where they were found
+    if earliest > latest:
+        earliest, latest = t0, t1
+    return Entry((earliest + latest) / 2, room, t0, t1)
+
+
+def _twice(times, xs, ys, last: int, i: int, rooms: Rooms, room: str) -> bool:
+    """Whether two sightings in a row place the track in ``room``: of those after ``last`` up to i, and the one
+    after i (LOST_GAP at most after it). One place misread by more than a wall's depth is no move."""
+    there = [j for j in range(last + 1, min(i + 2, len(times)))
+             if rooms.room_at(float(xs[j]), float(ys[j])) == room and (j <= i or times[j] - times[i] <= LOST_GAP)]
+    return len(there) >= 2
+
+
+def way(rooms: Rooms, start_room: str, start: tuple[float, float], end_room: str,
+        end: tuple[float, float]) -> tuple[float, float] | None:
+    """(length, length of its last leg) of the shortest walk from ``start`` in one room to ``end`` in another
+    through the known doors (straight across a shared wall when no doors are known); None when no doors join
+    the two rooms, however many rooms between."""
+    if not rooms.doors:
+        near = [a for a in rooms.areas if a.name == end_room]
+        far = float(np.hypot(end[0] - start[0], end[1] - start[1]))
+        wall = near[0].distance(*start) if near else 0.0
+        return far, max(far - wall, 0.0)
+    best: dict[tuple[str, int], float] = {}
+    frontier = [(0.0, start_room, start, -1)]
+    done: tuple[float, float] | None = None
+    while frontier:
+        frontier.sort(key=lambda f: f[0])
+        length, here, (x, y), came = frontier.pop(0)
+        if here == end_room:
+            last = float(np.hypot(end[0] - x, end[1] - y))
+            if done is None or length + last < done[0]:
+                done = (length + last, last)
+            continue
+        for k, door in enumerate(rooms.doors):
+            if here not in door.rooms or k == came:
+                continue
+            step = length + float(np.hypot(door.x - x, door.y - y))
+            there = next(iter(door.rooms - {here}))
+            if step < best.get((there, k), np.inf):
+                best[(there, k)] = step
+                frontier.append((step, there, (door.x, door.y), k))
+    return done
 
 
 def _via_door(times, xs, ys, i: int, rooms: Rooms, room: str, other: str) -> tuple[float, str] | None:

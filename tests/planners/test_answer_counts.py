@@ -143,3 +143,33 @@ def test_which_of_two_deeds_came_first_is_the_earlier_said_as_asked(answerer, qu
 def test_a_deed_referred_back_to_by_that_is_the_one_said_before(answerer, question, expected):
     answer = answerer.answer(question, 150.0)
     assert answer.kind == "yes_no" and answer.value is expected, answer
+
+
+def _person(store, track: int, look: int, path: list[tuple[float, float, float]]) -> None:
+    """Sightings of one person track with appearance ``look`` (a one-hot vector) along ``path`` [(t, x, y)]."""
+    vector = np.zeros(16, np.float16)
+    vector[look] = 1
+    add_sightings(store, [Sighting("s1", float(t), track, "person", "person", 0.9, x, y, appearance=vector.tobytes())
+                          for t, x, y in path])
+
+
+def test_a_stay_not_seen_for_long_is_read_on_whoever_was_seen_entering_else_only_bounded(world_store):
+    """Alice (named) is next seen in the kitchen at 240 s; someone nobody named walks into the office at 198 s
+    (crossing the door at x = 5), stands there, and walks back out at 210 s. Asked how long Alice stayed in the
+    office after going in at 198 s: she was not seen for 42 s after, so her track only bounds the stay; the one
+    seen going in then gives it: 12 s. Asked after 215 s, when nobody was seen going in, the bound is all there is
+    (25 s, to when she was next seen elsewhere), said to be one."""
+    def walk(t0: float, x0: float, x1: float) -> list[tuple[float, float, float]]:  # 4 s along y = 2
+        return [(t, x0 + (x1 - x0) * (t - t0) / 4.0, 2.0) for t in np.arange(t0, t0 + 4.0, 0.2)]
+
+    def stand(t0: float, t1: float, x: float) -> list[tuple[float, float, float]]:
+        return [(t, x, 2.0) for t in np.arange(t0, t1, 0.2)]
+
+    _person(world_store, 21, 5, walk(196.0, 3.0, 7.0) + stand(200.0, 208.0, 7.0) + walk(208.0, 7.0, 3.0)
+            + stand(212.0, 216.0, 3.0))
+    _person(world_store, 10, 0, stand(240.0, 245.0, 3.0))  # Alice, her track picked up again
+    answerer = BuiltinAnswerer(world_store)
+    seen = answerer.answer("How long did Alice stay in the office after entering it at 00:03:18?", 260.0)
+    assert seen.value == pytest.approx(12.0, abs=1.5) and "seen entering the office" in seen.detail["note"], seen
+    bound = answerer.answer("How long did Alice stay in the office after entering it at 00:03:35?", 260.0)
+    assert bound.value == pytest.approx(25.0, abs=1.0) and "at most" in bound.detail["note"], bound
