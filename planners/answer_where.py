@@ -17,7 +17,7 @@ from planners.seen import placed_sightings, sightings_of, wanted
 from planners.time_phrases import clock_seconds
 from planners.addressing import addressed
 from planners.world import Action
-from planners.world_base import MOVE_DISTANCE, STAY_RADIUS
+from planners.world_base import MOVE_DISTANCE, STAY_RADIUS, STAY_SIGHTINGS
 from planners.world_acts import HANDOVER_BAR
 
 SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
@@ -95,8 +95,9 @@ class WhereAnswers(AnswererBase):
             place = (self._nearest_place(found.times, found.xs + dxs, found.ys + dys, t, now, None, name)
                      if len(found) else None)
         view = self._in_view(want, name, t, now) if want.labels else None
-        if place is None or (view is not None and place.start > t and _off(view, t) < _off(place, t) - AT_GAP):
-            return view  # not placed by t, in view without a position much nearer t: the camera's room then
+        if place is None or (view is not None and place.start > t and place.count < STAY_SIGHTINGS
+                             and _off(view, t) < _off(place, t) - AT_GAP):
+            return view  # placed after t only in passing (carried), in view much nearer t: the camera's room then
         return place
 
     def _nearest_place(self, times, xs, ys, t: float, now: float, thing, name: str) -> "Place | None":
