@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -16,12 +17,14 @@ from planners.seen import placed_sightings, sightings_of, wanted
 from planners.time_phrases import clock_seconds
 from planners.addressing import addressed
 from planners.world import Action
-from planners.world_base import MOVE_DISTANCE, STAY_RADIUS
+from planners.world_base import MOVE_DISTANCE, STAY_RADIUS, STAY_SIGHTINGS
 from planners.world_acts import HANDOVER_BAR
 
 SPOKE_NEAR = 15.0  # seconds from a time given for X's line ("what X asked about at 10:02") the line may begin
 REQUEST = re.compile(r"\b(?:bring|fetch|get|carry|need|want|pass)\b", re.IGNORECASE)  # verbs of asking for a thing
 SAID_AT = 3.0  # ... and a line in another voice may begin (diarisation may have given X's line to it)
+SIDE_ERROR = 0.3  # a placed thing's range error, as a share of its range (on furniture, ground-contact ranges run long)
+SIDE_LEAST = 0.5  # metres: ... at least
 AT_GAP = 2.0  # seconds: a thing seen this shortly before a time was where it was seen then
 
 
@@ -42,6 +45,11 @@ class Place:
     def confidence(self) -> float:
         """How surely the thing is there: more sightings say more (a world's thing's more than a label's)."""
         return min(1.0, 0.4 + 0.1 * self.count + (0.2 if self.entities else 0.0))
+
+
+def _off(place: Place, t: float) -> float:
+    """Seconds between t and the sightings of a place: none within them (or just after, by AT_GAP)."""
+    return max(place.start - t, t - place.end - AT_GAP, 0.0)
 
 
 class WhereAnswers(AnswererBase):
@@ -76,16 +84,21 @@ class WhereAnswers(AnswererBase):
         (its resting place, or where it was seen after it); else every placed detection of its label and
         colour; else the room the camera was in when one was in view without a position."""
         thing = self._thing(name, now)
-        if thing is not None and np.any(thing.times < now):
-            return self._nearest_place(thing.times, thing.xs, thing.ys, t, now, thing, name)
         want = wanted(name)
-        if not want.labels:
-            return None
-        found = placed_sightings(self.store, want, until=now)
-        if not len(found):
-            return self._in_view(want, name, t, now)
-        dxs, dys = self.world.drift.at(found.times)
-        return self._nearest_place(found.times, found.xs + dxs, found.ys + dys, t, now, None, name)
+        if thing is not None and np.any(thing.times < now):
+            place = self._nearest_place(thing.times, thing.xs, thing.ys, t, now, thing, name)
+        else:
+            if not want.labels:
+                return None
+            found = placed_sightings(self.store, want, until=now)
+            dxs, dys = self.world.drift.at(found.times)
+            place = (self._nearest_place(found.times, found.xs + dxs, found.ys + dys, t, now, None, name)
+                     if len(found) else None)
+        view = self._in_view(want, name, t, now) if want.labels else None
+        if place is None or (view is not None and place.start > t and place.count < STAY_SIGHTINGS
+                             and _off(view, t) < _off(place, t) - AT_GAP):
+            return view  # placed after t only in passing (carried), in view much nearer t: the camera's room then
+        return place
 
     def _nearest_place(self, times, xs, ys, t: float, now: float, thing, name: str) -> "Place | None":
         """Where the sightings (before ``now``) nearest in time to t put the thing: the latest before t (its
@@ -134,8 +147,45 @@ class WhereAnswers(AnswererBase):
             run.append(int(i))
         run.sort()
         x, y = float(np.median(xs[run])), float(np.median(ys[run]))
-        room = self.world.seen_from(x, y, times[run])
+        room = self._room_seen(x, y, times[run], xs[run], ys[run])
         return Place(room, float(times[run[0]]), float(times[run[-1]]), len(run), x, y, "seen")
+
+    def _poses(self):
+        """The camera's poses of the world asked of (read once per world)."""
+        if getattr(self, "_poses_of", (None,))[0] is not self.world:
+            self._poses_of = (self.world, self.world.poses())
+        return self._poses_of[1]
+
+    def _room_seen(self, x: float, y: float, times, xs, ys) -> str:
+        """The room of a thing seen at ``times`` at (xs, ys), (x, y) their middle: the camera's room when most
+        of the sightings were placed just behind a wall of it with no door where the line of sight crosses it
+        (``_camera_side``); else the room ``seen_from`` gives (x, y) (near a wall, the camera's)."""
+        poses = self._poses()
+        if len(poses) and len(times):
+            votes = Counter(self._camera_side(float(t), float(a), float(b), poses) for t, a, b in zip(times, xs, ys))
+            room, n = votes.most_common(1)[0]
+            if room and room != self.world.room_at(x, y) and n > len(times) / 2:
+                return room
+        return self.world.seen_from(x, y, times)
+
+    def _camera_side(self, t: float, x: float, y: float, poses) -> str:
+        """The camera's room at t when (x, y) lies behind a wall of it, within a position's error
+        (SIDE_ERROR of the range, at least SIDE_LEAST metres), where the line of sight crosses no door: a
+        camera sees into another room only through a door; else "" (no camera, or no reason to doubt)."""
+        cx, cy = float(np.interp(t, poses.times, poses.xs)), float(np.interp(t, poses.times, poses.ys))
+        rooms = self.world.rooms
+        home = rooms.room_at(cx, cy)
+        if not home or rooms.room_at(x, y) == home:
+            return ""
+        far = float(np.hypot(x - cx, y - cy))
+        for s in np.arange(0.0, 1.0, 0.05 / max(far, 0.05)):
+            px, py = cx + (x - cx) * s, cy + (y - cy) * s
+            other = rooms.room_at(px, py)
+            if other == home or not any(a.contains(px, py) for a in rooms.areas):
+                continue
+            behind = far * (1.0 - s) <= max(SIDE_ERROR * far, SIDE_LEAST)
+            return home if behind and not rooms.passable(home, other, px, py) else ""
+        return ""
 
     def _rested(self, thing, t: float, seen: "Place") -> "Place":
         """The thing's resting place by t when its latest sightings are there (many sightings say more than
@@ -143,8 +193,8 @@ class WhereAnswers(AnswererBase):
         stay = self.world.stay_at(thing, t)
         if stay is None or np.hypot(stay.x - seen.x, stay.y - seen.y) > MOVE_DISTANCE:
             return replace(seen, entities=(thing.name,), note=f"the {thing.name} seen in the {seen.room}")
-        during = thing.times[(thing.times >= stay.start) & (thing.times <= stay.end)]
-        room = self.world.seen_from(stay.x, stay.y, during)  # near a wall, the room it was seen from
+        m = (thing.times >= stay.start) & (thing.times <= stay.end)
+        room = self._room_seen(stay.x, stay.y, thing.times[m], thing.xs[m], thing.ys[m])  # the camera's side
         return Place(room, stay.start, max(stay.end, seen.end), stay.count, stay.x, stay.y,
                      f"the {thing.name} in the {room}", (thing.name,))
 
