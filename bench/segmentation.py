@@ -31,7 +31,8 @@ The ``screen`` channel reads the episode's frames decoded as standard's ingest d
 
 ``--diagnose`` puts each missed true boundary and each false cut of the profile as configured to a cause (the
 turn or crossing gate, a picture change the modularity check rejected, nothing read, ...: ``diagnose``) and prints
-the tally by kind.
+the tally by kind, and the proposals the modularity check rejected by whether a true change the profile missed, one it
+found, or none lies near them (``rejected_proposals``: what a rescue of rejected proposals could gain and cost).
 
 Tune only on the dev seeds (1-3): held-out seeds (16-19, 30-37) are the lead's to measure.
 """
@@ -60,6 +61,7 @@ SIDE = ("speech", "entities", "pose", "screen", "entries", "turn", "crossing", "
 def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     """Ingest the episode once; its observations (npz in ``work``) and truth."""
     import mnemo
+    from memory.segmenter import SegmenterConfig
     from mnemo.evaluation.sim_suite import prepare_episode, without_subtitles
     from mnemo.evaluation.workspace import fresh_memory_dir
     from mnemo.pipeline import Ingestor
@@ -91,7 +93,7 @@ def record(seed: int, minutes: float, profile: str, work: Path) -> dict:
     obs["entities", (), False] = obs["entities"]
     obs["pose"], obs["turn"], obs["crossing"] = pose_readings(truth, obs["times"], seed)
     obs["entries"], obs["moving"] = entries_readings(truth, obs["times"], seed, moving=True)
-    obs["entries", 1.0] = obs["entries"]
+    obs[entries_key(SegmenterConfig())] = obs["entries"]
     obs["people"] = people_readings(truth, obs["times"], seed)
     obs["screen"] = screen_readings(video, obs["times"], work / f"screen-{seed}.npz")
     return {"seed": seed, "truth": truth, "obs": obs}
@@ -166,12 +168,18 @@ def pose_readings(truth, times: np.ndarray, seed: int) -> tuple[np.ndarray, np.n
     return tuple(np.asarray([r[name] for r in readings]) for name in ("pose", "turn", "crossing"))
 
 
+def entries_key(config) -> tuple:
+    """The key of the entries readings ``config`` reads in a run's observations (its margin and leaving setting)."""
+    return ("entries", float(config.entry_margin_m), config.entry_leaving_m)
+
+
 def entries_readings(truth, times: np.ndarray, seed: int, margin_m: float = 1.0, fps: float = 2.0,
-                     window_s: float | None = None, moving: bool = False):
+                     window_s: float | None = None, moving: bool = False, leaving_m: float | None | str = "default"):
     """The entries channel's reading at each observation: the simulated detector's boxes (as the entity stage
     gets them at ``fps``: ``sim.detector``, no positions) placed from the backend's drifting odometry with the
     robot's camera model, through the same ``RoomEntrySignal`` the ingest uses (``moving``: also its moving
-    reading, which lifts the turn gate: (entries, moving))."""
+    reading, which lifts the turn gate: (entries, moving); ``leaving_m``: people stepping out left out, the
+    segmenter's default ``entry_leaving_m`` unless given)."""
     from memory.perceived import Area
     from memory.poses import PoseTrack
     from memory.segmenter import SegmenterConfig
@@ -186,8 +194,9 @@ def entries_readings(truth, times: np.ndarray, seed: int, margin_m: float = 1.0,
     areas = [Area(r.name, *map(float, r.bounds)) for r in truth.rooms]
     camera = LevelCamera(height_m=float(truth.agent.camera_height), hfov_deg=float(truth.agent.hfov_deg))
     detector = SimDetector(truth, NoiseConfig(), seed)
+    leaving_m = SegmenterConfig().entry_leaving_m if leaving_m == "default" else leaving_m
     signal = RoomEntrySignal(track, areas, camera, window_s or SegmenterConfig().entity_window_s, 1.0 / fps,
-                             margin_m=margin_m)
+                             margin_m=margin_m, leaving_m=leaving_m)
     clock = FrameClock(fps)
     kept = [float(t) for t in np.arange(0.0, truth.duration, 1.0 / truth.fps) if clock.keep(float(t))]
     for t, found in zip(kept, detector.detect([None] * len(kept), kept)):
@@ -224,9 +233,10 @@ def replay(run: dict, config) -> list[float]:
     key = ("entities", tuple(config.entity_labels), bool(config.entity_arrivals))
     if key not in obs:  # the entities channel read as this config reads it
         obs[key] = entity_readings(run["truth"], obs["times"], run["seed"], labels=key[1], arrivals=key[2])
-    entries = ("entries", float(config.entry_margin_m))
+    entries = entries_key(config)
     if entries not in obs:
-        obs[entries] = entries_readings(run["truth"], obs["times"], run["seed"], margin_m=entries[1])
+        obs[entries] = entries_readings(run["truth"], obs["times"], run["seed"], margin_m=entries[1],
+                                        leaving_m=entries[2])
     keys = {"entities": key, "entries": entries}
     for i, t in enumerate(obs["times"]):
         signals = {name: float(obs[keys.get(name, name)][i]) for name in SIDE}
@@ -290,9 +300,10 @@ def diagnose(run: dict, config, tolerance: float = 2.0, near_s: float = 5.0) -> 
     if entities not in obs:
         obs[entities] = entity_readings(run["truth"], obs["times"], run["seed"], labels=entities[1],
                                         arrivals=entities[2])
-    entries = ("entries", float(config.entry_margin_m))
+    entries = entries_key(config)
     if entries not in obs:
-        obs[entries] = entries_readings(run["truth"], obs["times"], run["seed"], margin_m=entries[1])
+        obs[entries] = entries_readings(run["truth"], obs["times"], run["seed"], margin_m=entries[1],
+                                        leaving_m=entries[2])
     keys = {"entities": entities, "entries": entries}
     starts = []
     for i, t in enumerate(obs["times"]):
@@ -333,7 +344,36 @@ def diagnose(run: dict, config, tolerance: float = 2.0, near_s: float = 5.0) -> 
         false.append({"time": p, "nearest": None if nearest is None else list(nearest.kinds),
                       "offset": None if nearest is None else nearest.time - p,
                       "cause": FALSE_CAUSES[causes.index(True)]})
-    return {"seed": run["seed"], "misses": misses, "false": false}
+    return {"seed": run["seed"], "misses": misses, "false": false,
+            "rejected": rejected_proposals(seg, true, found, tolerance)}
+
+
+REJECTED_LABELS = ("near a missed change", "near a found change", "near no true change")
+
+
+def rejected_proposals(seg, true: list, found: set[int], tolerance: float = 2.0, gap_s: float = 2.5) -> list[dict]:
+    """The proposals the modularity check rejected, grouped into runs (one every observation or two while the picture
+    keeps changing: a new run after ``gap_s`` seconds without one), each put to a label by the true boundaries within
+    ``tolerance`` of its proposals: near one the profile missed (what a rescue could find), near one it found, or near
+    none (what a rescue would add falsely); with the most the side channels read (weighted z, summed) within two
+    observations of its proposals, and whether a person was in view before one of them (the ``people`` reading)."""
+    times = np.asarray([o.time for o in seg.seen])
+    runs: list[list[int]] = []
+    for i in seg.rejected:
+        if runs and times[i] - times[runs[-1][-1]] <= gap_s:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out = []
+    for proposals in runs:
+        near = {j for i in proposals for j, b in enumerate(true) if abs(b.time - times[i]) <= tolerance}
+        label = REJECTED_LABELS[0 if near - found else 1 if near else 2]
+        side = max(seg.seen[k].side for i in proposals for k in range(max(0, i - 2), min(len(seg.seen), i + 3)))
+        people = any(seg.seen[i].people > 0 for i in proposals)
+        out.append({"time": float(times[proposals[0]]), "proposals": len(proposals), "label": label,
+                    "kinds": sorted({k for j in near for k in true[j].kinds}), "side_z": float(side),
+                    "people": bool(people)})
+    return out
 
 
 def tally(diagnoses: list[dict]) -> str:
@@ -347,6 +387,12 @@ def tally(diagnoses: list[dict]) -> str:
     lines += ["", "| false cut: cause | count |", "|---|---|"]
     for cause in FALSE_CAUSES:
         lines.append(f"| {cause} | {sum(f['cause'] == cause for d in diagnoses for f in d['false'])} |")
+    lines += ["", "| proposals rejected (modularity), runs | count | side z >= 1 | side z >= 2 | person in view |",
+              "|---|---|---|---|---|"]
+    for label in REJECTED_LABELS:
+        runs = [r for d in diagnoses for r in d.get("rejected", ()) if r["label"] == label]
+        lines.append(f"| {label} | {len(runs)} | {sum(r['side_z'] >= 1 for r in runs)} | "
+                     f"{sum(r['side_z'] >= 2 for r in runs)} | {sum(r['people'] for r in runs)} |")
     return "\n".join(lines)
 
 
@@ -367,7 +413,7 @@ def variants(base) -> dict:
     entries channel (people coming to the camera's room)."""
     plain = dataclasses.replace(base, anchor_gap=base.min_len, anchor_to_picture=False, centred_modularity=None,
                                 entity_labels=(), entity_arrivals=False, turn_gate=None,
-                                crossing_gate=None, still_spread=None, turn_movers=False)
+                                crossing_gate=None, still_spread=None, turn_movers=False, entry_leaving_m=None)
     everything = {name: 1.0 for name in ALL_CHANNELS}
     before = {"speech": 1.0, "place": 1.0}  # lite before the pose channel was turned on
     rows = {"vision only (EM-LLM)": {}, "vision + speech (before #31)": {"speech": 1.0},
@@ -418,8 +464,11 @@ def variants(base) -> dict:
         configs[f"... + entries 0.5 + still view {spread:g} / {ratio:g}"] = dataclasses.replace(
             entries, still_spread=spread, still_ratio=ratio)
     still = dataclasses.replace(entries, still_spread=0.01, still_ratio=10.0)  # shipped before turn_movers
-    configs["... + still view 0.01 / 10 + turn gate lifted by people moving (turn_movers)"] = dataclasses.replace(
-        still, turn_movers=True)
+    movers = dataclasses.replace(still, turn_movers=True)  # shipped before entry_leaving_m
+    configs["... + still view 0.01 / 10 + turn gate lifted by people moving (turn_movers)"] = movers
+    for leaving in (0.1, 0.2, 0.3, 0.5):
+        configs[f"... + turn_movers + entries leave out people stepping out (entry_leaving_m {leaving:g})"] = \
+            dataclasses.replace(movers, entry_leaving_m=leaving)
     return configs
 
 

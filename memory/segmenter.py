@@ -118,6 +118,10 @@ class SegmenterConfig:
     # metres: the entries channel counts a person placed this close to the boundary of the camera's map area
     # (either side: at its threshold); mnemo.segment_channels.RoomEntrySignal
     entry_margin_m: float = 1.0
+    # metres: the entries channel leaves out a person at the threshold placed this much further out of the camera's
+    # area than the nearest person placed in the previous analysed frame (someone stepping out through the doorway,
+    # not coming in); None: everyone at the threshold counts
+    entry_leaving_m: float | None = 0.2
     # least media seconds between two frames the screen channel reads (OCR, ~1 s a frame on 2 cores):
     # its cost bound (mnemo.screen_channel); it reads only frames where the screen changed and held still
     screen_interval_s: float = 2.0
@@ -168,7 +172,8 @@ class SegmenterConfig:
             value = getattr(self, name)
             _check(isinstance(value, int) and not isinstance(value, bool), name, value, "an integer")
         for name in ("gamma", "min_len", "max_len", "variance_floor", "history_clip", "min_modularity",
-                     "channel_gamma", "anchor_gap", "entity_window_s", "entry_margin_m", "visual_gate",
+                     "channel_gamma", "anchor_gap", "entity_window_s", "entry_margin_m", "entry_leaving_m",
+                     "visual_gate",
                      "screen_interval_s", "centred_modularity",
                      "centred_distance", "turn_gate", "crossing_gate", "still_spread", "still_ratio"):
             value = getattr(self, name)
@@ -186,6 +191,9 @@ class SegmenterConfig:
         _check(self.warmup >= 0, "warmup", self.warmup, "an integer >= 0")
         _check(0 < self.entity_window_s < math.inf, "entity_window_s", self.entity_window_s, "seconds > 0")
         _check(0 < self.entry_margin_m < math.inf, "entry_margin_m", self.entry_margin_m, "metres > 0")
+        if self.entry_leaving_m is not None:
+            _check(0 <= self.entry_leaving_m < math.inf, "entry_leaving_m", self.entry_leaving_m,
+                   "None or metres >= 0")
         _check(0 <= self.screen_interval_s < math.inf, "screen_interval_s", self.screen_interval_s, "seconds >= 0")
         _check(self.visual_gate >= 0 and math.isfinite(self.visual_gate), "visual_gate", self.visual_gate,
                "a finite number >= 0")

@@ -233,7 +233,8 @@ class _StreamRun:
             return None
         state = self.ing.store.state(self._entries_state_key) if checkpoint is not None and checkpoint.state else None
         return RoomEntrySignal(track, known, self.entities.camera, seg.entity_window_s,
-                               1.0 / self.ing.profile.entities.fps, seg.entry_margin_m, state=state)
+                               1.0 / self.ing.profile.entities.fps, seg.entry_margin_m, state=state,
+                               leaving_m=seg.entry_leaving_m)
 
     def _people_signal(self, checkpoint: Checkpoint | None) -> PeopleSignal | None:
         """The people reading of the segmenter's still-view rescue: the entity stage's person boxes (None when
@@ -387,7 +388,8 @@ class _StreamRun:
         if self.entries_signal is not None:
             old = self.entries_signal
             self.entries_signal = RoomEntrySignal(old.track, old.areas, old.camera, old.window_s, old.counts.frame_s,
-                                                  old.margin_m, old.labels, against_most=old.counts.against_most)
+                                                  old.margin_m, old.labels, against_most=old.counts.against_most,
+                                                  leaving_m=old.leaving_m, match_m=old.match_m)
         if self.people_signal is not None:
             self.people_signal = PeopleSignal(self.people_signal.window_s, self.people_signal.counts.frame_s)
         if self.screen_signal is not None:

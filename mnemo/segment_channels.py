@@ -272,17 +272,32 @@ class RoomEntrySignal:
     bearing and one size; a box that doubles or halves there is someone coming out from behind a door frame or
     furniture, or walking up close: the scene changes, not only the view, so the turn gate does not hold there.
     The previous frame's boxes are kept in :meth:`state`, so a resumed reader reads the same.
+
+    People stepping **out** of the camera's area come to its threshold too (someone walking out through the
+    doorway): with ``leaving_m`` set, a person at the threshold placed more than ``leaving_m`` metres further out of
+    the camera's area (signed: inside positive) than the nearest person placed in the previous analysed frame
+    (within ``match_m``) is not counted; one with nobody placed near in the previous frame is. The previous frame's
+    placed people are kept in :meth:`state` too.
     """
 
     def __init__(self, track, areas: Sequence, camera, window_s: float, frame_s: float, margin_m: float = 1.0,
                  labels: Sequence[str] = ("person",), state: bytes | None = None, against_most: bool = True,
-                 growth: float = 0.5, match_deg: float = 30.0, moving_window_s: float = 1.0):
+                 growth: float = 0.5, match_deg: float = 30.0, moving_window_s: float = 1.0,
+                 leaving_m: float | None = None, match_m: float = 1.5):
         if not margin_m > 0:
             raise ValueError(f"entries channel margin_m={margin_m!r}: expected metres > 0")
         if not 0 < growth < 1:
             raise ValueError(f"entries channel growth={growth!r}: expected a share in (0, 1)")
         if not 0 <= moving_window_s <= window_s:
             raise ValueError(f"entries channel moving_window_s={moving_window_s!r}: expected seconds in [0, window_s]")
+        if leaving_m is not None and not 0 <= leaving_m < math.inf:
+            raise ValueError(f"entries channel leaving_m={leaving_m!r}: expected metres >= 0 or None")
+        if not match_m > 0:
+            raise ValueError(f"entries channel match_m={match_m!r}: expected metres > 0")
+        self.leaving_m = leaving_m  # metres further out than the previous frame's nearest person: stepping out
+        self.match_m = match_m  # metres: a person is compared with the previous frame's nearest placed person
+        # recent analysed frames' people placed on the map, (x, y); the last one before a boundary goes into its state
+        self._placed: deque[tuple[float, list[tuple[float, float]]]] = deque()
         self.growth = growth  # share of a box's height it must gain or lose between two frames to read as moving
         self.match_deg = match_deg  # degrees: a box is compared with the previous frame's nearest in map bearing
         self.moving_window_s = moving_window_s  # seconds either side of an instant the moving reading counts over
@@ -312,8 +327,10 @@ class RoomEntrySignal:
         self._people.append((float(time), people))
         while self._people and self._people[0][0] < time - _KEEP_S:
             self._people.popleft()
-        self.counts.add(time, [_Token(THRESHOLD)] * self.at_threshold(time, detections, size)
-                        + [_Token(MOVED)] * moved)
+        arriving = self.at_threshold(time, detections, size)
+        while self._placed and self._placed[0][0] < time - _KEEP_S:
+            self._placed.popleft()
+        self.counts.add(time, [_Token(THRESHOLD)] * arriving + [_Token(MOVED)] * moved)
 
     def bearings(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> list[tuple[float, float]]:
         """The frame's people as (bearing in the map, degrees counter-clockwise; box height, pixels), boxes cut off
@@ -334,20 +351,34 @@ class RoomEntrySignal:
         return out
 
     def at_threshold(self, time: float, detections: Sequence, size: tuple[int, int] | None) -> int:
-        """How many of the frame's people are placed within ``margin_m`` of the camera's area's boundary."""
+        """How many of the frame's people are placed within ``margin_m`` of the camera's area's boundary (with
+        ``leaving_m``: less those stepping out of it); the frame's placed people are kept for the next frame's."""
         pose = self.track.at(time) if size is not None else None
         here = None if pose is None else next((a for a in self.areas if a.contains(pose[0], pose[1])), None)
-        if here is None:
-            return 0
-        n = 0
-        for d in detections:
+        placed = []
+        for d in detections if pose is not None else ():
             if str(getattr(d, "label", None) or getattr(d, "kind", "")) not in self.labels:
                 continue
-            placed = getattr(d, "position", None)  # where a 3-D detector measured it, else from its box
-            placed = place_box(self.camera, size, pose, tuple(d.box)) if placed is None else placed
-            if placed is not None and _to_edge(here, *placed) <= self.margin_m:
-                n += 1
-        return n
+            at = getattr(d, "position", None)  # where a 3-D detector measured it, else from its box
+            at = place_box(self.camera, size, pose, tuple(d.box)) if at is None else at
+            if at is not None:
+                placed.append((float(at[0]), float(at[1])))
+        before = self._placed[-1][1] if self._placed else []
+        self._placed.append((float(time), placed))
+        if here is None:
+            return 0
+        return sum(_to_edge(here, x, y) <= self.margin_m and not self._leaving(here, (x, y), before)
+                   for x, y in placed)
+
+    def _leaving(self, here, at: tuple[float, float], before: list[tuple[float, float]]) -> bool:
+        """Whether a person placed ``at`` lies more than ``leaving_m`` further out of ``here`` than the nearest person
+        placed in the previous analysed frame (within ``match_m``; nobody near: not leaving)."""
+        if self.leaving_m is None or not before:
+            return False
+        near = min(before, key=lambda q: math.hypot(q[0] - at[0], q[1] - at[1]))
+        if math.hypot(near[0] - at[0], near[1] - at[1]) > self.match_m:
+            return False
+        return _depth(here, *at) < _depth(here, *near) - self.leaving_m
 
     def ready(self, when: float, latest: float) -> bool:
         return self.counts.ready(when, latest)
@@ -365,13 +396,19 @@ class RoomEntrySignal:
         last = [(t, people) for t, people in self._people if t < before - _SLACK]
         if last:
             kept["people"] = [last[-1][0], [list(p) for p in last[-1][1]]]
+        placed = [(t, people) for t, people in self._placed if t < before - _SLACK]
+        if placed:
+            kept["placed"] = [placed[-1][0], [list(p) for p in placed[-1][1]]]
         return json.dumps(kept).encode()
 
     def _load_people(self, state: bytes) -> None:
         try:
-            people = json.loads(state.decode()).get("people")
+            loaded = json.loads(state.decode())
+            people, placed = loaded.get("people"), loaded.get("placed")
             if people:
                 self._people.append((float(people[0]), [(float(b), float(h)) for b, h in people[1]]))
+            if placed:
+                self._placed.append((float(placed[0]), [(float(x), float(y)) for x, y in placed[1]]))
         except (ValueError, TypeError, AttributeError) as exc:
             raise ValueError(f"entries channel state is not readable ({len(state)} bytes): {exc}") from exc
 
@@ -396,6 +433,11 @@ class _Token:
 
     def __init__(self, label: str) -> None:
         self.label = label
+
+
+def _depth(area, x: float, y: float) -> float:
+    """Metres from (x, y) to the boundary of ``area``, positive inside it, negative outside."""
+    return _to_edge(area, x, y) if area.contains(x, y) else -area.distance(x, y)
 
 
 def _to_edge(area, x: float, y: float) -> float:

@@ -293,7 +293,8 @@ def test_profile_yaml_lists_of_entity_labels_become_tuples() -> None:
                                          ("min_modularity", 2.0), ("history_clip", 0.0),
                                          ("tau", "32"), ("screen_interval_s", -1.0),
                                          ("centred_modularity", 1.5), ("anchor_gap", -1.0), ("centred_distance", -0.1),
-                                         ("entity_labels", "person"), ("entity_arrivals", 1)])
+                                         ("entity_labels", "person"), ("entity_arrivals", 1),
+                                         ("entry_leaving_m", -0.2)])
 def test_config_errors_name_the_field_and_value(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=rf"SegmenterConfig\.{field} = {value!r}"):
         SegmenterConfig(**{field: value})

@@ -231,6 +231,53 @@ def test_entries_need_a_pose_and_resume_from_the_state() -> None:
         RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 0.5, margin_m=0.0)
 
 
+def _leaving_signal(people, leaving_m: float | None, state: bytes | None = None,
+                    frames: tuple[float, float] = (0.0, 30.0)) -> RoomEntrySignal:
+    """A RoomEntrySignal with ``leaving_m``, fed a frame per 0.5 s over ``frames`` with a person at ``people(t)``,
+    seen from a still camera near the hall's middle looking at the kitchen's door (x = 6)."""
+    track = _still(x=2.0)
+    signal = RoomEntrySignal(track, ROOMS, CAMERA, window_s=2.0, frame_s=1.0 / FPS, leaving_m=leaving_m, state=state)
+    for t in np.arange(*frames, 1.0 / FPS):
+        where = people(float(t))
+        boxes = [] if where is None else [SimpleNamespace(label="person", box=_person_box(track.at(float(t)), *where))]
+        signal.add(float(t), boxes, SIZE)
+    return signal
+
+
+def _walking_out(t: float):
+    """From 4 m inside the hall at 0.5 m/s through the kitchen's door (6 m) at 14 s, on to 9 m."""
+    return (min(3.0 + 0.5 * (t - 8.0), 9.0), 2.0) if t >= 8.0 else None
+
+
+def _walking_in(t: float):
+    """From the kitchen's 10 m at 0.5 m/s through its door (6 m) at 18 s, on to 3 m inside the hall."""
+    return (max(10.0 - 0.5 * (t - 10.0), 3.0), 2.0) if t >= 10.0 else None
+
+
+def test_a_person_stepping_out_of_the_cameras_room_is_not_counted_at_its_threshold() -> None:
+    times = np.arange(2.0, 28.0, 0.5)
+    out_all = [_leaving_signal(_walking_out, None).read(float(t))["entries"] for t in times]
+    assert max(out_all) >= 0.5  # without leaving_m: at the threshold on the way out reads as one coming in
+    out = _leaving_signal(_walking_out, 0.2)
+    assert all(out.read(float(t))["entries"] == 0.0 for t in times)  # 0.25 m further out each frame: left out
+    coming = [_leaving_signal(_walking_in, 0.2).read(float(t))["entries"] for t in times]
+    assert coming == [_leaving_signal(_walking_in, None).read(float(t))["entries"] for t in times]  # unchanged
+    assert max(coming) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="leaving_m"):
+        RoomEntrySignal(_still(), ROOMS, CAMERA, 2.0, 0.5, leaving_m=-0.1)
+
+
+def test_the_previous_frames_placed_people_resume_with_the_state() -> None:
+    whole = _leaving_signal(_walking_out, 0.2)
+    at = 13.0  # mid-walk, at the threshold: the first frame after the resume is compared with the one before it
+    resumed = _leaving_signal(_walking_out, 0.2, state=whole.state(before=at), frames=(at, 30.0))
+    times = np.arange(at, 28.0, 0.5)
+    assert [resumed.read(float(t))["entries"] for t in times] == [whole.read(float(t))["entries"] for t in times]
+    assert resumed.counts.count_within(at, at, "threshold") == whole.counts.count_within(at, at, "threshold") == 0
+    fresh = _leaving_signal(_walking_out, 0.2, frames=(at, 30.0))  # without the state the first frame counts
+    assert fresh.counts.count_within(at, at, "threshold") == 1
+
+
 def _turning(seconds: float = 30.0, x: float = 0.5, y: float = 2.0) -> PoseTrack:
     """Turning in place from -40 to +40 degrees over the first 10 s, and back over the next 10 s."""
     times = np.arange(0.0, seconds + 0.01, 0.2)
