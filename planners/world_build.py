@@ -17,7 +17,7 @@ from memory.entity_history import entities_at
 from memory.spoken import entity_names, spoken
 from planners.addressing import VOICE_LABEL, addressed, name_lines
 from planners.drift import fit_drift
-from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entries, seen_side
+from planners.entries import CROSS_DEPTH, Door, Rooms, crossings, doors, entry_spans, seen_side
 from planners.identities import name_things
 from planners.lexicon import Lexicon
 from planners.naming import Line, Seen, name_by_sight
@@ -267,7 +267,8 @@ class WorldBuild(WorldActs):
 
     def _entries(self) -> list[Action]:
         """Room entries of every person (planners/entries.py), read on their track stitched to the other
-        clusters' across its seams (planners/stitch.py), each credited to whoever was seen in the room entered."""
+        clusters' across its seams (planners/stitch.py), each credited to whoever was seen in the room entered; one
+        whose crossing went unseen is as sure as its window is narrow (``Entry.confidence``)."""
         out = []
         camera = None
         if self.stream is not None:  # a sighting placed just behind a doorless wall was on the camera's side
@@ -276,8 +277,8 @@ class WorldBuild(WorldActs):
         for name, track in stitched(self.people).items():
             xs, ys = (track.xs, track.ys) if camera is None else seen_side(track.times, track.xs, track.ys, camera,
                                                                             self.rooms)
-            found = entries(track.times, xs, ys, self.rooms)
-            out += [Action("enter", t, t, name, room) for t, room in found if track.owner_at(t) == name]
+            out += [Action("enter", e.time, e.time, name, e.room, confidence=CONFIDENCE["witnessed"] * e.confidence)
+                    for e in entry_spans(track.times, xs, ys, self.rooms) if track.owner_at(e.time) == name]
         return out
 
     def _opens(self) -> list[Action]:
@@ -339,11 +340,11 @@ def _joined(name: str, parts: list[Thing]) -> Thing:
 
 
 def _seen_confidence(a: Action) -> Action:
-    """A put, pick, entry or visit with the confidence what was seen gives it (openings have theirs)."""
+    """A put, pick or visit with the confidence what was seen gives it (openings and entries have theirs)."""
     if a.kind in ("put", "pick"):
         return replace(a, confidence=CONFIDENCE["witnessed" if a.witnessed else "inferred"])
-    if a.kind in ("enter", "visit"):
-        return replace(a, confidence=CONFIDENCE["witnessed" if a.kind == "enter" else "visit"])
+    if a.kind == "visit":
+        return replace(a, confidence=CONFIDENCE["visit"])
     return a
 
 

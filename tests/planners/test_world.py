@@ -214,6 +214,25 @@ def test_walk_carried_on_past_the_edges_of_view(tmp_path):
     store.close()
 
 
+@pytest.mark.parametrize("unseen_crossing", [False, True])
+def test_an_entry_is_as_sure_as_its_crossing_was_seen(tmp_path, unseen_crossing):
+    """Alice walks from the kitchen into the office in view (crossing at 7 s): an entry as sure as a seen
+    one (0.8). Or she is seen standing in the kitchen until 5 s and next, 10 s later, standing deep in the
+    office: an entry inferred in between, less sure the wider the window its crossing lies in."""
+    if unseen_crossing:
+        path = [(t, 2.0, 2.5) for t in np.arange(0.0, 5.0, 0.2)] + [(t, 7.5, 2.5) for t in np.arange(15.0, 20.0, 0.2)]
+    else:
+        path = _walk(5.0, (3.0, 2.5), (7.0, 2.5)) + [(t, 7.0, 2.5) for t in np.arange(9.2, 15.0, 0.2)]
+    store = _store(tmp_path, path)
+    entered = [a for a in World(store).actions if a.kind == "enter"]
+    assert [a.target for a in entered] == ["office"]
+    if unseen_crossing:
+        assert 5.0 < entered[0].time < 15.0 and 0.2 < entered[0].confidence < 0.8
+    else:
+        assert entered[0].time == pytest.approx(7.0, abs=0.5) and entered[0].confidence == pytest.approx(0.8)
+    store.close()
+
+
 @pytest.mark.parametrize("y, entries", [(1.3, ["office"]), (4.0, [])])
 def test_walls_are_crossed_at_the_doors_the_camera_went_through(tmp_path, y, entries):
     """The camera walked into the office through the door at (5, 1) and back; someone last seen walking
