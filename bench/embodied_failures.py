@@ -77,7 +77,7 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
     """Lines describing every failed run of ``methods`` in ``report``."""
     import mnemo
     from planners.embodied import read
-    from planners.goals import matching_sightings, memory_candidates, unplaced_as_placed
+    from planners.goals import last_view, matching_sightings, memory_candidates, unplaced_as_placed
     from sim import load_truth
     from sim.robot import RobotConfig, RobotSim
     from sim.tasks import last_in_view, make_tasks
@@ -100,8 +100,9 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
             last = None if task.target.startswith("person") else last_in_view(truth, task.target)
             placed = matching_sightings(store, ins.label)
             unplaced = unplaced_as_placed(store, ins.label)
-            found = memory_candidates(store, ins.label, ins.colour, robot.start_time,
-                                      every_sighting=task.kind == "last_seen")
+            found = memory_candidates(store, ins.label, ins.colour, robot.start_time)
+            if task.kind == "last_seen":  # what the planner goes to: memory's last view of it
+                found = [c for c in [last_view(store, ins.label, ins.colour, robot.start_time)] if c is not None]
         seen_in_task = False
         memory_dir = tasks / f"seed-{seed}" / f"task-{run['index']}-{run['method']}" / "memory"
         rows = []
