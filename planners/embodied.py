@@ -44,9 +44,6 @@ WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
 SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it
-VIEW_HALF_ANGLE = math.radians(30)  # furniture this far off a look's heading was in its view (the camera sees 80 deg)
-VIEW_NEAR_M, VIEW_FAR_M = 1.0, 2.0  # ...and searched by it at this range (nearer, a thing on a seat leaves the view of
-#                                     a camera 1.2 m high; farther, small things are often missed)
 NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
 #                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
 
@@ -156,26 +153,6 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
     explained = sum(c.confidence for c in found)
     goals = found + frontier_candidates(store, explained, visited, searched, spots=True)
     return sorted(goals, key=lambda c: -worth(c, pose))
-
-
-def spots_in_view(goals: Sequence[Candidate], pose, known: list[Area]) -> list[tuple[float, float]]:
-    """The furniture spots among ``goals`` that a look from ``pose`` (x, y, heading) searched: within
-    VIEW_HALF_ANGLE of its heading, VIEW_NEAR_M to VIEW_FAR_M from the camera, in the camera's room (walls
-    hide the rest). One look searches every piece of furniture it saw from near, so the search does not come
-    back for a spot of the same piece (a sofa's sightings spread over more than one spot) or for the table
-    beside it."""
-    if pose is None:
-        return []
-    here = next((a.name for a in known if a.contains(pose[0], pose[1])), None)
-    out = []
-    for g in goals:
-        if g.source != "search" or (here is not None and g.room != here):
-            continue
-        d = math.hypot(g.x - pose[0], g.y - pose[1])
-        off = abs((math.atan2(g.y - pose[1], g.x - pose[0]) - pose[2] + math.pi) % (2 * math.pi) - math.pi)
-        if VIEW_NEAR_M <= d <= VIEW_FAR_M and off <= VIEW_HALF_ANGLE:
-            out.append((g.x, g.y))
-    return out
 
 
 def looks_at(goal: Candidate, looked: Sequence[tuple[float, float]]) -> int:
@@ -489,13 +466,12 @@ class Executor:
             elif goal.source == "memory":
                 turn = TURNS[looks_at(goal, looked) % len(TURNS)]
                 self._look_at(goal.x, goal.y, f"where memory saw it {goal.age_s:.0f} s ago", turn=turn)
-                searched += spots_in_view(goals, self.pose, areas(self.store))
                 if not self._in_view and self._open_near(goal, opened):
                     continue
                 looked.append((goal.x, goal.y))
             elif goal.source == "search":
                 self._look_at(goal.x, goal.y, f"things rest on the {goal.evidence[0]['label']}", SEARCH_STANDOFF_M)
-                searched += [(goal.x, goal.y)] + spots_in_view(goals, self.pose, areas(self.store))
+                searched.append((goal.x, goal.y))
             else:
                 self._scan(goal)
                 visited.add(goal.room)

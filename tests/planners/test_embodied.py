@@ -409,19 +409,3 @@ def test_a_thing_seen_only_in_another_colour_is_gone_to_when_nothing_else_is_lef
     out = Executor(store, body, budget=40).run("Find the red vase.", body.pose, body.time)
     assert out.reason == "seen only in another colour", out.trace
     assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5
-
-
-def test_a_look_searches_the_furniture_it_had_in_view_from_near():
-    """A look from (1, 1) heading +x searched the spots 1-2 m ahead within 30 degrees of its heading in its own
-    room; not one behind it, off to the side, too near (out of a low camera's view), too far, or in another room."""
-    from planners.embodied import spots_in_view
-
-    def spot(x, y, room="kitchen"):
-        return Candidate(x, y, "search", 0.1, room)
-
-    ahead, off_axis = spot(2.5, 1.2), spot(2.2, 1.5)  # 1.5 m at 8 degrees; 1.3 m at 23 degrees
-    others = [spot(0.0, 1.0), spot(1.0, 2.5), spot(1.6, 1.0), spot(3.6, 1.0), spot(4.6, 1.0, "living room"),
-              Candidate(2.5, 1.0, "explore", 0.1, "kitchen")]
-    seen = spots_in_view([ahead, off_axis, *others], (1.0, 1.0, 0.0), ROOMS)
-    assert seen == [(2.5, 1.2), (2.2, 1.5)]
-    assert spots_in_view([ahead], (1.0, 1.0, math.pi), ROOMS) == []  # looking the other way
