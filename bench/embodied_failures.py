@@ -77,7 +77,7 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
     """Lines describing every failed run of ``methods`` in ``report``."""
     import mnemo
     from planners.embodied import read
-    from planners.goals import matching_sightings, memory_candidates, unplaced_as_placed
+    from planners.goals import last_view, matching_sightings, memory_candidates, unplaced_as_placed
     from sim import load_truth
     from sim.robot import RobotConfig, RobotSim
     from sim.tasks import last_in_view, make_tasks
@@ -100,8 +100,9 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
             last = None if task.target.startswith("person") else last_in_view(truth, task.target)
             placed = matching_sightings(store, ins.label)
             unplaced = unplaced_as_placed(store, ins.label)
-            found = memory_candidates(store, ins.label, ins.colour, robot.start_time,
-                                      every_sighting=task.kind == "last_seen")
+            found = memory_candidates(store, ins.label, ins.colour, robot.start_time)
+            if task.kind == "last_seen":  # what the planner goes to: memory's last view of it
+                found = [c for c in [last_view(store, ins.label, ins.colour, robot.start_time)] if c is not None]
         seen_in_task = False
         memory_dir = tasks / f"seed-{seed}" / f"task-{run['index']}-{run['method']}" / "memory"
         rows = []
@@ -122,6 +123,8 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
         seen_at = "never" if last is None else f"({last[2][0]:.2f}, {last[2][1]:.2f}) at {last[1]:.1f} s"
         out.append(f"   truth now ({where[0]:.2f}, {where[1]:.2f}); the episode's last view {seen_at}")
         out.append(f"   lived memory: {len(placed)} placed and {len(unplaced)} unplaced sightings of the label")
+        if not task.target.startswith("person"):
+            out.append("   " + episode_views(truth, task.target, folder / "lived"))
         for c in found[:4]:
             out.append(f"     place ({c.x:.2f}, {c.y:.2f}) belief {c.confidence:.3f} sightings {c.sightings} last "
                        f"{c.last_seen:.1f} s colour {c.colour or '-'}: {math.dist((c.x, c.y), where):.2f} m from the truth")
@@ -134,6 +137,27 @@ def explain(report: dict, work: Path, methods: list[str], tasks: Path) -> list[s
             out.append(f"   in the task: {len(rows)} sightings (s into the task, m from the truth, colour) {seen[:12]}")
         out.append(f"   trace: {_trace(run)}")
     return out
+
+
+def episode_views(truth, target: str, lived: Path) -> str:
+    """How the lived episode's camera had ``target`` in view (truth: frames, range, box height in pixels) and
+    which object labels and colours memory stored at those frames: a thing never stored was either never in
+    view from near enough, or detected under another label (a look-alike) or colour."""
+    import mnemo
+    from memory.perceived import sightings
+
+    views = [(o.time, s) for o in truth.observations for s in o.entities if s.entity == target]
+    if not views:
+        return "in the episode: never in view"
+    ranges = sorted(s.distance for _, s in views)
+    heights = sorted(s.box[3] - s.box[1] for _, s in views)
+    times = {round(t, 1) for t, _ in views}
+    with mnemo.open(lived, profile="lite") as memory:
+        stored = Counter(f"{r[5]} {r[6]}".strip() for r in sightings(memory.store, placed_only=False)
+                         if r[4] == "object" and round(r[2], 1) in times)
+    return (f"in the episode: {len(views)} frames in view, range min {ranges[0]:.1f} median "
+            f"{ranges[len(ranges) // 2]:.1f} m, box height median {heights[len(heights) // 2]} max {heights[-1]} px; "
+            f"objects memory stored in those frames {dict(stored.most_common(4))}")
 
 
 PURPOSES = (("memory", "where memory saw it"), ("search", "things rest on"), ("explore", "explore"),

@@ -22,7 +22,7 @@ from typing import Protocol, Sequence
 
 from memory.lookups import last_pose, pose_near, sighting_labels
 from memory.perceived import Area, areas, sightings
-from planners.goals import (MISS_KEEP, Candidate, colour_fits, frontier_candidates, matching_sightings,
+from planners.goals import (MISS_KEEP, Candidate, colour_fits, frontier_candidates, last_view, matching_sightings,
                             memory_candidates, place_of)
 from planners.instruction import Instruction, parse_instruction
 
@@ -141,11 +141,9 @@ def ranked_goals(store, instruction: Instruction, now: float, pose, visited: set
     looked at in this task); rooms looked around (``visited``) and furniture searched (``searched``) are
     done. A place seen since media time ``since`` (this task) that reads another colour than the one asked
     is another thing of the same kind: dropped."""
-    if instruction.intent == "last_seen":
-        found = memory_candidates(store, instruction.label, instruction.colour, now, every_sighting=True) \
-            if use_memory else []
-        found = [c for c in found if c.colour_fits] or found  # "the brown basket": not the pink one seen later
-        return sorted(found, key=lambda c: -(c.last_seen or 0.0))[:1]
+    if instruction.intent == "last_seen":  # the latest view of it ("the brown basket": not a pink one seen later)
+        view = last_view(store, instruction.label, instruction.colour, now) if use_memory else None
+        return [view] if view is not None else []
     found = memory_candidates(store, instruction.label, instruction.colour, now, follow_carrier=True) \
         if use_memory else []
     if since is not None and instruction.colour:

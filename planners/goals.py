@@ -194,6 +194,67 @@ def memory_candidates(store, label: str, colour: str, now: float, until: float |
     return sorted(out, key=lambda c: -c.confidence)
 
 
+MIN_VIEW_S = 1.0  # sightings of one thing spanning at least this long are a view of it; shorter, a glimpse
+VIEW_GAP_S = 1.0  # sightings of one thing this near in time are one view (detections of small things flicker)
+VIEW_TAIL_S = 1.0  # a view's place: where its sightings of its last this many seconds put the thing
+
+
+def views(store, label: str, until: float | None = None) -> list[list[tuple]]:
+    """The sightings of ``label`` (placed or not) as views, by time: one thing (ingest's re-identified
+    entity, else one track) seen without a break longer than VIEW_GAP_S (a tracker splits a small thing's
+    flickering detections into short tracks; re-identification joins them)."""
+    rows = matching_sightings(store, label, until=until, placed_only=False)
+    entity = {(s.stream, s.time, s.track): s.entity for s in seen(store, until=until) if s.entity is not None}
+    things: dict[tuple, list[tuple]] = {}
+    for r in rows:
+        e = entity.get((r[1], r[2], r[3]))
+        things.setdefault(("entity", e) if e is not None else ("track", r[1], r[3]), []).append(r)
+    out = []
+    for members in things.values():
+        members.sort(key=lambda r: r[2])
+        run = [members[0]]
+        for r in members[1:]:
+            if r[2] - run[-1][2] > VIEW_GAP_S + 1e-9:
+                out.append(run)
+                run = []
+            run.append(r)
+        out.append(run)
+    return sorted(out, key=lambda v: v[-1][2])
+
+
+def last_view(store, label: str, colour: str, now: float, until: float | None = None) -> Candidate | None:
+    """Where memory last saw the thing ("go to where you last saw it"): its latest *view* (``views``: one
+    thing seen for MIN_VIEW_S or more), of the colour asked when any view reads it; its place is where the
+    view's sightings of its last VIEW_TAIL_S put it (their median: a person walks, and one placement errs),
+    placed or not (an unplaced one stands as ``unplaced_as_placed`` puts it). A glimpse (a thing in view for
+    a moment: a box flickering at the frame's edge, someone crossing a far door) is not taken for the last
+    view while a view exists: its placement is the least reliable, and it is not what a person means by
+    "where you last saw it". With no view at all, the latest glimpse. None when memory never saw it."""
+    found = views(store, label, until)
+    if not found:
+        return None
+    fitting = [v for v in found if colour_fits(v, colour)] or found
+    long_enough = [v for v in fitting if v[-1][2] - v[0][2] >= MIN_VIEW_S - 1e-9] or fitting
+    view = max(long_enough, key=lambda v: (v[-1][2], len(v)))
+    end = view[-1][2]
+    tail = [r for r in view if r[2] >= end - VIEW_TAIL_S - 1e-9]
+    placed = [r for r in tail if r[8] is not None]
+    if not placed:
+        stand_in = {(r[1], r[2], r[3]): r for r in unplaced_as_placed(store, label, until)}
+        placed = [stand_in[(r[1], r[2], r[3])] for r in tail if (r[1], r[2], r[3]) in stand_in]
+        if not placed:
+            return None
+    x, y = place_of(placed)
+    age = max(now - end, 0.0)
+    colours = Counter(r[6] for r in view if r[6])
+    evidence = [{"stream": r[1], "time": round(r[2], 2), "track": r[3], "label": r[5], "colour": r[6],
+                 "x": round(r[8], 2), "y": round(r[9], 2)} for r in placed[-3:]]
+    total = sum(len(v) for v in found)
+    return Candidate(x, y, "memory", math.exp(-age / RECENCY_S), _area_of(areas(store), x, y), end, age, len(view),
+                     len(view) / total, colours.most_common(1)[0][0] if colours else "", evidence,
+                     colour_fits(view, colour))
+
+
 CARRY_M = 0.5  # metres: a person placed this near a thing at the same moment may be holding it
 CARRY_S = 0.5  # seconds: sightings this close in time are of the same moment
 CARRY_MOVED_M = 0.5  # ...and the thing moved at least this far between those moments: it was carried
