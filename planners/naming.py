@@ -1,4 +1,5 @@
-"""Names for the people seen: each appearance cluster named by the voice heard while it alone was in view.
+"""Names for the people seen: each appearance cluster named by the voice heard while it alone was in view, or
+the name called while it was the one near.
 
 A voice speaking is evidence about who is in view, but weak: a speaker is often off camera, and someone
 else is often in view (the one spoken to, above all). A line that calls nobody by name, heard while exactly
@@ -12,11 +13,11 @@ episodes). A voice nobody was seen alone with names nobody: a person left unname
 a name asked after (planners/answer_base.py), a person wrongly named is not.
 
 A line calling someone by name is said to someone, and a camera's wearer looks at whom they talk to: heard
-while exactly one cluster is near (others may be seen far: the caller among them), it is a vote for that cluster bearing the name called
-(spelt as a voice of that name is, when one is: names alike in sound are one, planners/addressing.py). The
-cluster may be a bystander while the one called is off camera: then it is in view during lines calling other
-names too, or spoken near by voices, and the votes tie or another leads, so one call alone names a cluster
-only where nothing else is said of it.
+while exactly one cluster is near (others may be seen far: the caller among them), it is a vote for that
+cluster bearing the name called (spelt as a voice of that name is, when one is: names alike in sound are one,
+planners/addressing.py). The cluster may be a bystander while the one called is off camera: then it is in view
+during lines calling other names too, or spoken near by voices, and the votes tie or another leads, so one
+call alone names a cluster only where nothing else is said of it.
 
 This replaced a one-to-one assignment of every voice to a cluster by likelihood ratios against base rates,
 which on dev seeds 1-6 put 23 person tracks under a wrong name and 15 under the right one (now 16 and 28).
@@ -56,10 +57,10 @@ class Line:
 def name_by_sight(people: list[Seen], lines: list[Line],
                   deeds: dict[tuple[str, int], float] | None = None) -> dict[int, str]:
     """Cluster index -> voice name: for each cluster, the voice that spoke most often while it was the one
-    cluster in view and near the camera (lines calling nobody by name), or the name called most often then
-    (lines whose ``calls`` is the name), ``deeds`` ((name, cluster) -> weight: what
-    a voice said it did and the cluster was seen doing) adding to that; a cluster takes a name only when one
-    voice leads."""
+    cluster in view and near the camera (lines calling nobody by name), or the name called most often while it
+    was the one cluster near (lines whose ``calls`` is the name), ``deeds`` ((name, cluster) -> weight: what a
+    voice said it did and the cluster was seen doing) adding to that; a cluster takes a name only when one
+    voice (name) leads."""
     votes: dict[int, Counter] = defaultdict(Counter)
     voices = [line.speaker for line in lines if line.speaker]
     for line in lines:
