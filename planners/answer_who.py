@@ -12,7 +12,8 @@ from __future__ import annotations
 import difflib
 import re
 
-from planners.addressing import VOICE_LABEL
+from memory.entity_naming import introduced_names
+from planners.addressing import VOICE_LABEL, same_name
 from planners.answer_base import AnswererBase
 from planners.answer_helpers import UNNAMED, _bare_colour, _bare_kind, _best, _clean, _seen_first
 from planners.world_base import FIRST_PERSON
@@ -79,15 +80,19 @@ class WhoAnswers(AnswererBase):
                                               entities=(a.actor,)), f"opened the {furniture}")
 
     def _who_said(self, now, quote):
-        quote = quote.lower()
-        scored = [(difflib.SequenceMatcher(None, quote, h[2].lower()).ratio(), h) for h in self.world.heard
+        """The voice of the line most like the quote; named as the quote spells the speaker's own name when it
+        gives one alike in sound to the voice's ("Hi, I'm Carol" asked of a voice the recogniser named "Karol":
+        the user knows how the name is written, the recogniser guessed)."""
+        said = quote.lower()
+        scored = [(difflib.SequenceMatcher(None, said, h[2].lower()).ratio(), h) for h in self.world.heard
                   if h[0] < now]
         if not scored:
             return None, "unknown", [], "nothing heard"
         ratio, h = max(scored, key=lambda x: x[0])
         if ratio < 0.5 or not h[3]:
             return None, "unknown", self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio), "no line like that was heard"
-        return _person(h[3], self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio, entities=(h[3],)), "said it")
+        who = next((n for n in introduced_names(quote, own=True) if same_name(n, h[3])), h[3])
+        return _person(who, self.evidence(h[0], f"{h[3]}: '{h[2]}'", ratio, entities=(h[3],)), "said it")
 
     def _what_said(self, now, speaker, topic):
         """The latest line of the speaker about the topic, topic words weighted by how rare they are

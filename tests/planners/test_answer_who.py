@@ -48,3 +48,16 @@ def test_a_line_about_the_thing_elsewhere_or_of_someone_else_tells_nothing(tmp_p
                                Heard(STREAM, 50.0, 52.0, "Bob left the red mug on the desk.", "Carol")])
     assert _who_put(store, 100.0) is None
     store.close()
+
+
+def test_who_said_names_the_speaker_as_the_quote_spells_their_own_name(tmp_path):
+    """The recogniser wrote the self-introduction "Karol"; asked about "Hi, my name is Carol", the answer is
+    spelt as the user spells it. A quote naming someone else ("Hello Carl") keeps the voice's name, as does a
+    name unlike the voice's."""
+    store = _memory(tmp_path, [Heard(STREAM, 30.0, 32.0, "Hi, my name is Karol.", "Karol"),
+                               Heard(STREAM, 50.0, 52.0, "Hello Carl, how are you?", "Karol")])
+    ask = BuiltinAnswerer(store, World(store)).answer
+    assert ask('Who said "Hi, my name is Carol."?', 100.0).value == "Carol"
+    assert ask('Who said "Hello Carl, how are you?"?', 100.0).value == "Karol"
+    assert ask('Who said "Hi, my name is Dana."?', 100.0).value == "Karol"
+    store.close()

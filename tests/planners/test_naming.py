@@ -70,3 +70,16 @@ def test_voices_seen_alone_name_their_people(seed):
     naming = name_by_sight(seen, lines)
     right = sum(names[i] == name for i, name in naming.items())
     assert naming and right >= 0.75 * len(naming)
+
+
+def test_a_name_called_names_the_one_person_near():
+    """Bob, seen far, calls "Carol" while cluster 0 is the one near: cluster 0 is Carol. Cluster 1 is in view
+    alone while Alice calls "Dave" and Carol calls "Alice" (a bystander: the ones called are off camera), a tie:
+    unnamed. A called name alike in sound to a voice's name is spelt as the voice is ("Karol" -> "Carol")."""
+    people = [_stretch(0, 20), _stretch(40, 80), _stretch(0, 20, distance=4.0)]
+    lines = [Line(5, 7, "Bob", calls="Karol"), Line(45, 47, "Alice", calls="Dave"),
+             Line(60, 62, "Carol", calls="Alice")]
+    assert name_by_sight(people, lines) == {0: "Carol"}
+    assert name_by_sight(people, lines[:1] + [Line(8, 10, "Bob", calls="Karol")]) == {0: "Karol"}
+    # a call with two people near votes for neither
+    assert name_by_sight(people[:2] + [_stretch(0, 20)], lines[:1]) == {}
