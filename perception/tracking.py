@@ -173,7 +173,7 @@ class Tracker:
             raise ValueError(f"Tracker.update: time {time} is earlier than the previous frame's {self._time}")
         self._time = time
         by_group = self._split(detections)
-        for group in set(by_group) | set(self._bytetrack):
+        for group in sorted(set(by_group) | set(self._bytetrack)):  # sorted: set order follows the per-process string hash
             self._associate(group, time, by_group.get(group, []))
         return self._close_stale(time)
 

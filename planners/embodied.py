@@ -44,6 +44,8 @@ WALL_M = 0.35  # a standing point keeps this far from its room's walls
 LOOKED_M = 1.0  # a look at a point counts against memory's places this close to it
 TURNS = (0.0, 0.7, -0.7)  # radians: a second and third look at a place stand this far around it (other angles)
 SEARCH_STANDOFF_M = 1.1  # how far from a piece of furniture's middle the robot stands to search it
+BEYOND_WALL_M = 1.0  # a thing in view placed beyond a wall of the camera's room, this near it, is taken as in the
+#                     room (the camera sees its own room; placements err along the ray, near looks by up to ~1 m)
 NEAR_VIEW_M = 2.5  # an unplaced sighting made from this near a thing is of it (ingest cannot place near looks:
 #                    a support's floor contact nearer than about 1.9 m is below the frame of a camera 1.2 m high)
 
@@ -192,6 +194,20 @@ def standoff(known: list[Area], pose, x: float, y: float, distance: float = STAN
         sx = min(max(sx, area.x0 + WALL_M), area.x1 - WALL_M)
         sy = min(max(sy, area.y0 + WALL_M), area.y1 - WALL_M)
     return sx, sy, math.atan2(y - sy, x - sx)
+
+
+def this_side(known: list[Area], pose, where: tuple[float, float]) -> tuple[float, float]:
+    """Where a thing the camera has just seen from ``pose`` is, given its estimate ``where``: an estimate
+    beyond a wall of the camera's room, within BEYOND_WALL_M of it, is put just inside the room (a camera sees
+    its own room, and a placement's error along the ray puts a thing by the wall behind it); else unchanged.
+    An approach to the estimate as placed would cross into the room behind the wall, away from the thing."""
+    if pose is None:
+        return where
+    room = next((a for a in known if a.contains(pose[0], pose[1])), None)
+    if room is None or room.contains(*where) or room.distance(*where) > BEYOND_WALL_M:
+        return where
+    inset = min(WALL_M, (room.x1 - room.x0) / 2, (room.y1 - room.y0) / 2) / 2
+    return (min(max(where[0], room.x0 + inset), room.x1 - inset), min(max(where[1], room.y0 + inset), room.y1 - inset))
 
 
 def area_path(known: list[Area], start: tuple[float, float], goal: tuple[float, float]) -> list[str]:
@@ -510,6 +526,8 @@ class Executor:
         for _ in range(APPROACH_TRIES):
             if self._seen_last is not None:
                 where = self._seen_last
+            if self._in_view:
+                where = this_side(areas(self.store), self.pose, where)
             d = math.hypot(where[0] - self.pose[0], where[1] - self.pose[1])
             if self._in_view:
                 if d <= STOP_M or d > before - NO_CLOSER_M:  # near, or the map lets it come no nearer

@@ -153,3 +153,43 @@ def test_a_ros_node_answers_a_plan_request_with_the_plan_and_sends_its_goal(look
     assert plan["id"] == 7 and plan["mode"] == "recall" and plan["instruction"]["label"] == label
     assert sent["goals"] == [("map", plan["goals"][0]["x"], plan["goals"][0]["y"], 0.0)]  # only the plan's
     assert bad["id"] == 8 and '"plan"' in bad["error"]
+
+
+_ONE_TASK = """
+import json, sys
+from pathlib import Path
+import mnemo
+from memory.perceived import sightings
+from mnemo.evaluation.embodied import EmbodiedSettings, run_task
+from sim.episode import RenderConfig, simulate
+from sim.robot import RobotConfig, RobotSim
+from sim.tasks import make_tasks
+root, profile = Path(sys.argv[1]), sys.argv[2]
+truth = simulate(4, 0.5, render=RenderConfig(160, 120, fps=1.0, observation_rate=1.0), speech="tones").truth
+robot = RobotSim(RobotConfig(minutes=0.5, width=160, height=120))
+task = next(t for t in make_tasks(*robot.lived(4), truth, 4) if t.kind == "find")
+settings = EmbodiedSettings(minutes=0.5, profile=profile, budget=10, methods=("no_memory",))
+record = run_task(4, task, "no_memory", robot, truth, root / "unused", root / "run", settings)
+with mnemo.open(root / "run" / "memory", profile=profile) as memory:
+    stored = [list(r[1:]) for r in sightings(memory.store)]
+print(json.dumps({"trace": record["trace"], "sightings": stored, "success": record["success"]}))
+"""
+
+
+@pytest.mark.slow
+def test_a_task_run_twice_takes_the_same_steps_and_stores_the_same_sightings(tmp_path):
+    # two processes (each with its own string hash: PYTHONHASHSEED) run one short task of the suite from the same
+    # start: the step logs and what ingest stored must be identical, else the suite's figures flip between runs
+    import os
+    import subprocess
+    import sys
+
+    profile = _frames_only_profile(tmp_path)
+    runs = [subprocess.Popen([sys.executable, "-c", _ONE_TASK, str(tmp_path / f"run-{k}"), profile],
+                             env={**os.environ, "PYTHONHASHSEED": str(k)}, stdout=subprocess.PIPE, text=True)
+            for k in (1, 2)]
+    first, second = (json.loads(p.communicate()[0]) for p in runs)
+    assert all(p.returncode == 0 for p in runs)
+    assert first["trace"] and first["sightings"] and len(first["trace"]) <= 10
+    assert first["trace"] == second["trace"]
+    assert first["sightings"] == second["sightings"]

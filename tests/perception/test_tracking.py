@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -193,3 +195,34 @@ def test_noisy_boxes_with_misses_are_tracked_against_the_truth(rng):
     assert all(1 <= n <= 3 for n in per_object.values()), per_object
     covered = sum(len(t) for t in tracks if t.truth is not None)
     assert covered >= 0.95 * sum(1 for _, ds in frames for d in ds if d.truth is not None)
+
+
+_TRACK_IDS = """
+import json
+from perception.detection import Detection
+from perception.tracking import Tracker
+labels = ["bed", "box", "jar", "bottle", "sofa", "cup", "pen", "lamp"]
+closed = []
+tracker = Tracker()
+for i in range(4):
+    t = i * 0.5
+    closed += tracker.update(t, [Detection(t, (20.0 * k, 10.0, 20.0 * k + 15, 40.0), 0.9, "object", label)
+                                 for k, label in enumerate(labels)])
+closed += tracker.flush()
+print(json.dumps(sorted((t.label, t.track_id) for t in closed)))
+"""
+
+
+def test_track_ids_do_not_follow_the_process_string_hash():
+    # a frame's labels are associated in a fixed order: set order of strings changes with PYTHONHASHSEED,
+    # and with it which thing got which track id (then re-identification, entities and placements)
+    import os
+    import subprocess
+    import sys
+
+    def ids(hash_seed: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        return subprocess.run([sys.executable, "-c", _TRACK_IDS], env=env, check=True, capture_output=True,
+                              text=True).stdout
+    runs = {ids(seed) for seed in ("1", "2")}
+    assert len(runs) == 1 and len(json.loads(runs.pop())) == 8

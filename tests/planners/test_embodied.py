@@ -409,3 +409,40 @@ def test_a_thing_seen_only_in_another_colour_is_gone_to_when_nothing_else_is_lef
     out = Executor(store, body, budget=40).run("Find the red vase.", body.pose, body.time)
     assert out.reason == "seen only in another colour", out.trace
     assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5
+
+
+class _OvershootBody(_GeometricBody):
+    """Places what its camera sees ``beyond`` metres too far along the ray (as ingest can, from near looks)."""
+
+    beyond = 0.6
+
+    def perceive(self) -> None:
+        seen = [p for p in self.looked if self.in_view(p)]
+        self.looked = []
+        if not seen:
+            return
+        x, y, _ = seen[-1]
+        d = math.hypot(self.thing[0] - x, self.thing[1] - y)
+        px = self.thing[0] + (self.thing[0] - x) / d * self.beyond
+        py = self.thing[1] + (self.thing[1] - y) / d * self.beyond
+        self.track += 1
+        add_sightings(self.store, [Sighting("cam", self.time - k, self.track, "object", "vase", 0.9, px, py, "green")
+                                   for k in range(2)])
+
+
+def test_a_thing_seen_and_placed_just_beyond_the_rooms_wall_is_approached_in_the_room(store):
+    """The look saw the vase by the living room's wall and placed it 0.6 m too far, in the kitchen behind that
+    wall: the approach stays in the camera's room (before, it crossed into the kitchen and lost it)."""
+    from planners.embodied import Executor, this_side
+
+    thing = (4.3, 2.0)  # in the living room, 0.3 m from its wall with the kitchen
+    add_sightings(store, [Sighting("cam", 110.0 + k, 40, "object", "vase", 0.9, *thing, "green") for k in range(3)])
+    body = _OvershootBody(store, thing, unplaced_within=0.0)
+    out = Executor(store, body, budget=40).run("Find the green vase.", body.pose, body.time)
+    assert out.trace[-1]["action"] == "stop", out.trace
+    assert ROOMS[1].contains(*body.pose[:2]), out.trace  # never crossed into the kitchen
+    assert body.in_view(body.pose) and math.dist(body.pose[:2], thing) <= 1.5, out.trace
+    # far beyond the wall (seen through a door), or inside the room: left as placed
+    assert this_side(ROOMS, (5.3, 2.0, 0.0), (2.5, 2.0)) == (2.5, 2.0)
+    assert this_side(ROOMS, (5.3, 2.0, 0.0), (4.5, 2.0)) == (4.5, 2.0)
+    assert this_side(ROOMS, (5.3, 2.0, 0.0), (3.7, 2.0)) == pytest.approx((4.175, 2.0))
