@@ -16,40 +16,23 @@ frame within 0.15 s, IoU >= 0.3). Develop on dev seeds only.
 from __future__ import annotations
 
 import argparse
-import bisect
 import json
 import math
-import sqlite3
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.colour_reading import MIN_IOU, NEAR_S, _iou  # noqa: E402
+from bench.colour_reading import matched  # noqa: E402
 
 
 def confusion(work: Path, seed: int, only: str | None = None) -> dict[str, Counter]:
     """True colour -> Counter of stored reads, over the object sightings matched to a thing of their label."""
-    truth = json.loads((work / f"episode-{seed}/truth.json").read_text())
-    objects = {o["id"]: o for o in truth["objects"]}
-    frames = sorted((o["time"], o["entities"]) for o in truth["observations"])
-    times = [f[0] for f in frames]
-    db = sqlite3.connect(f"file:{work}/memory-{seed}/memory.db?mode=ro", uri=True)
-    rows = db.execute("select time, colour, box, label from sightings where kind='object' and box is not null "
-                      "and colour != ''").fetchall()
-    db.close()
     out: dict[str, Counter] = defaultdict(Counter)
-    for time, colour, box, label in rows:
-        i = bisect.bisect_left(times, time)
-        j = min((k for k in (i - 1, i) if 0 <= k < len(times)), key=lambda k: abs(times[k] - time))
-        if abs(times[j] - time) > NEAR_S:
-            continue
-        b = json.loads(box)
-        iou, best = max(((_iou(b, e["box"]), e) for e in frames[j][1] if e["entity"] in objects),
-                        default=(0.0, None), key=lambda p: p[0])
-        if iou >= MIN_IOU and objects[best["entity"]]["category"] == label and only in (None, best["entity"]):
-            out[objects[best["entity"]]["colour"]][colour] += 1
+    for _, _, obj, colour, label in matched(work, seed):
+        if colour and obj["category"] == label and only in (None, obj["id"]):
+            out[obj["colour"]][colour] += 1
     return out
 
 

@@ -53,18 +53,19 @@ def _iou(a, b) -> float:
     return ix * iy / union if union > 0 else 0.0
 
 
-def _matched(work: Path, seed: int) -> list[tuple]:
-    """(time, box, true object, stored colour) of the stored object sightings matched to a true thing."""
+def matched(work: Path, seed: int) -> list[tuple]:
+    """(time, box, true object, stored colour, stored label) of the stored object sightings matched to a true
+    thing (its nearest truth frame within NEAR_S, the true box of largest IoU, at least MIN_IOU)."""
     truth = json.loads((work / f"episode-{seed}/truth.json").read_text())
     objects = {o["id"]: o for o in truth["objects"]}
     frames = sorted((o["time"], o["entities"]) for o in truth["observations"])
     times = [f[0] for f in frames]
     db = sqlite3.connect(f"file:{work}/memory-{seed}/memory.db?mode=ro", uri=True)
-    rows = db.execute("select time, colour, box from sightings where kind='object' and box is not null "
+    rows = db.execute("select time, colour, box, label from sightings where kind='object' and box is not null "
                       "order by time").fetchall()
     db.close()
     out = []
-    for time, colour, box in rows:
+    for time, colour, box, label in rows:
         i = bisect.bisect_left(times, time)
         j = min((k for k in (i - 1, i) if 0 <= k < len(times)), key=lambda k: abs(times[k] - time))
         if abs(times[j] - time) > NEAR_S:
@@ -73,7 +74,7 @@ def _matched(work: Path, seed: int) -> list[tuple]:
         best = max(((_iou(b, e["box"]), e) for e in frames[j][1] if e["entity"] in objects),
                    default=(0.0, None), key=lambda p: p[0])
         if best[0] >= MIN_IOU:
-            out.append((time, b, objects[best[1]["entity"]], colour or ""))
+            out.append((time, b, objects[best[1]["entity"]], colour or "", label))
     return out
 
 
@@ -90,7 +91,7 @@ def samples(work: Path, seed: int) -> list[Sample]:
     """The matched sightings of one seed with the neighbourhoods of their boxes cut from the decoded frames."""
     import av
 
-    want = _matched(work, seed)
+    want = matched(work, seed)
     times = sorted({w[0] for w in want})
     frames: dict[float, np.ndarray] = {}
     k = 0
@@ -104,7 +105,7 @@ def samples(work: Path, seed: int) -> list[Sample]:
             if k >= len(times):
                 break
     out = []
-    for time, box, obj, stored in want:
+    for time, box, obj, stored, _ in want:
         if time in frames:
             crop, local = _cut(frames[time], box)
             out.append(Sample(crop, local, obj["colour"], stored, obj["category"], seed, time))
