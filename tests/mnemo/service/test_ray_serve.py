@@ -21,7 +21,10 @@ MARK = "MNEMO_RAY_SERVE_TEST"  # set in the server's environment: every process 
 
 
 class RayServer(Server):
-    """A ``Server`` that gives Ray (and Serve, and the replica's models) longer to come up."""
+    """A ``Server`` that gives Ray (and Serve, and the replica's models) longer to come up and to shut down: on
+    a loaded 2-core machine Serve's shutdown once took over 30 s, and the test killed a server stopping clean."""
+
+    stop_timeout = 120.0
 
     def _wait_up(self, timeout: float = 120.0) -> None:
         super()._wait_up(timeout)
