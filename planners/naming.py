@@ -50,8 +50,7 @@ class Line:
     start: float
     end: float
     speaker: str
-    calls: bool | str = False  # the line calls someone by name (the name, when known): said to someone, who is
-    # likelier in view than its speaker
+    calls: str = ""  # the name the line calls someone by ("" none): said to them, likelier in view than its speaker
 
 
 def name_by_sight(people: list[Seen], lines: list[Line],
@@ -64,8 +63,8 @@ def name_by_sight(people: list[Seen], lines: list[Line],
     votes: dict[int, Counter] = defaultdict(Counter)
     voices = [line.speaker for line in lines if line.speaker]
     for line in lines:
-        called = line.calls if isinstance(line.calls, str) and line.calls else None
-        if not (called or line.speaker and not line.calls):
+        called = line.calls
+        if not (called or line.speaker):
             continue
         states = {i: _state(seen, line.start - WINDOW_PAD, line.end + WINDOW_PAD) for i, seen in enumerate(people)}
         in_view = [i for i, state in states.items() if state != "out"]

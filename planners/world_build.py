@@ -159,7 +159,7 @@ class WorldBuild(WorldActs):
         (planners/naming.py); clusters given one name are one person."""
         if not self._clusters:
             return
-        naming = name_by_sight(self._clusters, [Line(s, e, sp, addressed(t) or False) for s, e, t, sp in self.heard],
+        naming = name_by_sight(self._clusters, [Line(s, e, sp, addressed(t) or "") for s, e, t, sp in self.heard],
                                self._deeds())
         rename = {f"person {c + 1}": name for c, name in naming.items()}
         given = self._given_names()  # a name a user gave the person seen wins, and names the voice tied to them

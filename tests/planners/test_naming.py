@@ -46,12 +46,12 @@ def _stretch(start: float, end: float, distance: float = 1.0) -> Seen:
 
 def test_a_voice_names_the_one_person_near_while_it_speaks():
     """Alice speaks twice while only cluster 0 is near, once with cluster 1 near too (no vote), and once calling
-    Bob by name while cluster 2 is near (said to Bob: no vote); cluster 3, a fragment of Alice's track seen alone
-    while she speaks again, takes her name too."""
+    Bob by name while cluster 2 is near (said to Bob: no vote for Alice, one for Bob); cluster 3, a fragment of
+    Alice's track seen alone while she speaks again, takes her name too."""
     people = [_stretch(0, 30), _stretch(20, 30), _stretch(40, 50), _stretch(60, 63)]
-    lines = [Line(5, 7, "Alice"), Line(12, 14, "Alice"), Line(22, 24, "Alice"), Line(42, 44, "Alice", calls=True),
+    lines = [Line(5, 7, "Alice"), Line(12, 14, "Alice"), Line(22, 24, "Alice"), Line(42, 44, "Alice", calls="Bob"),
              Line(61, 62, "Alice")]
-    assert name_by_sight(people, lines) == {0: "Alice", 3: "Alice"}
+    assert name_by_sight(people, lines) == {0: "Alice", 2: "Bob", 3: "Alice"}
 
 
 def test_a_cluster_takes_a_name_only_when_one_voice_leads():
