@@ -298,11 +298,14 @@ class _GeometricBody:
         if not seen:
             return
         x, y, _ = seen[-1]
-        d = math.hypot(self.thing[0] - x, self.thing[1] - y)
-        px, py = (None, None) if d < self.unplaced_within else self.thing
+        px, py = self.placed(x, y, math.hypot(self.thing[0] - x, self.thing[1] - y))
         self.track += 1
         add_sightings(self.store, [Sighting("cam", self.time - k, self.track, "object", "vase", 0.9, px, py, "green")
                                    for k in range(2)])
+
+    def placed(self, x: float, y: float, d: float) -> tuple[float | None, float | None]:
+        """Where a look from (x, y), ``d`` metres from the thing, places it (nowhere within ``unplaced_within``)."""
+        return (None, None) if d < self.unplaced_within else self.thing
 
 
 @pytest.mark.parametrize("unplaced_within", [0.0, 2.0])
@@ -416,18 +419,9 @@ class _OvershootBody(_GeometricBody):
 
     beyond = 0.6
 
-    def perceive(self) -> None:
-        seen = [p for p in self.looked if self.in_view(p)]
-        self.looked = []
-        if not seen:
-            return
-        x, y, _ = seen[-1]
-        d = math.hypot(self.thing[0] - x, self.thing[1] - y)
-        px = self.thing[0] + (self.thing[0] - x) / d * self.beyond
-        py = self.thing[1] + (self.thing[1] - y) / d * self.beyond
-        self.track += 1
-        add_sightings(self.store, [Sighting("cam", self.time - k, self.track, "object", "vase", 0.9, px, py, "green")
-                                   for k in range(2)])
+    def placed(self, x: float, y: float, d: float) -> tuple[float, float]:
+        return (self.thing[0] + (self.thing[0] - x) / d * self.beyond,
+                self.thing[1] + (self.thing[1] - y) / d * self.beyond)
 
 
 def test_a_thing_seen_and_placed_just_beyond_the_rooms_wall_is_approached_in_the_room(store):
